@@ -1,0 +1,3 @@
+//! Domain benchmarks (filled in with the follow-up and worklist modules).
+
+fn main() {}

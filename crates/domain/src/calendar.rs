@@ -1,0 +1,83 @@
+//! Calendar arithmetic the rules need: whole years of age, calendar months, day offsets.
+//!
+//! All saturating: the domain never panics on a date near the end of time; a date that
+//! cannot be represented becomes `Date::MAX`, which no real deadline reaches.
+
+use time::{Date, Duration, Month};
+
+/// `date` plus `days`, saturating at the representable range.
+pub fn add_days(date: Date, days: u16) -> Date {
+    date.checked_add(Duration::days(i64::from(days)))
+        .unwrap_or(Date::MAX)
+}
+
+/// `date` plus `months` calendar months; the day is clamped to the target month's last day
+/// (31 January + 1 month = 28/29 February), as registries do.
+pub fn add_months(date: Date, months: u16) -> Date {
+    let total =
+        i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + i64::from(months);
+    let Ok(year) = i32::try_from(total.div_euclid(12)) else {
+        return Date::MAX;
+    };
+    let month_index = u8::try_from(total.rem_euclid(12) + 1).unwrap_or(12);
+    let Ok(month) = Month::try_from(month_index) else {
+        return Date::MAX;
+    };
+    let day = date.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day).unwrap_or(Date::MAX)
+}
+
+/// Completed years between `birth` and `on`; `None` if `on` is before `birth`.
+pub fn years_between(birth: Date, on: Date) -> Option<u16> {
+    if on < birth {
+        return None;
+    }
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    u16::try_from(years).ok()
+}
+
+/// Whole days from `from` to `to` (negative if `to` is earlier).
+pub fn days_between(from: Date, to: Date) -> i64 {
+    (to - from).whole_days()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_birthday_completes_the_year() {
+        assert_eq!(
+            years_between(date!(1949 - 12 - 31), date!(2026 - 12 - 30)),
+            Some(76)
+        );
+        assert_eq!(
+            years_between(date!(1949 - 12 - 31), date!(2026 - 12 - 31)),
+            Some(77)
+        );
+        assert_eq!(
+            years_between(date!(2000 - 02 - 29), date!(2001 - 02 - 28)),
+            Some(0)
+        );
+        assert_eq!(
+            years_between(date!(2000 - 02 - 29), date!(2001 - 03 - 01)),
+            Some(1)
+        );
+        assert_eq!(
+            years_between(date!(2020 - 01 - 02), date!(2020 - 01 - 01)),
+            None
+        );
+    }
+
+    #[test]
+    fn month_arithmetic_clamps_to_the_month_end() {
+        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
+        assert_eq!(add_months(date!(2024 - 01 - 31), 1), date!(2024 - 02 - 29));
+        assert_eq!(add_months(date!(2026 - 11 - 15), 6), date!(2027 - 05 - 15));
+        assert_eq!(add_months(date!(2026 - 11 - 15), 12), date!(2027 - 11 - 15));
+    }
+}

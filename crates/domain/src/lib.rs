@@ -1,0 +1,34 @@
+//! # yigong-domain
+//!
+//! The business rules of Yigong (医共), the software core of a county medical community:
+//! two-way referral, screening, chronic-disease follow-up and grid management, with the numbers
+//! and sources of `domain-rules.md`.
+//!
+//! **Pure by design**: no I/O, no async, no clock (every date is an argument), no database,
+//! protobuf or HTTP types. Services embed it; adapters translate to and from it.
+//!
+//! ## Layout
+//! - [`rule`]: rule ids with their sources, [`rule::RuleSet`], [`rule::Explanation`].
+//! - [`profile`]: rule profiles (`bphs3` and county overrides) as validated data.
+//! - [`measure`]: blood pressure, glucose and other readings that cannot be implausible.
+//! - [`identity`]: citizen identity numbers (GB 11643), other documents, residents.
+//! - [`network`]: institutions, levels, medical communities.
+//! - [`grid`]: the area tree, responsibility grids, team history, households, metrics.
+//! - [`contract`]: family doctor teams ("3+1+N"), contracts, key populations.
+//! - [`referral`]: the referral slip and its state machine, deadlines, mutual recognition.
+//! - [`calendar`]: the date arithmetic the rules use.
+//! - [`ids`]: typed identifiers.
+//!
+//! Commands on aggregates return the new state together with its events, so a caller cannot
+//! apply a change and forget to publish it.
+
+pub mod calendar;
+pub mod contract;
+pub mod grid;
+pub mod identity;
+pub mod ids;
+pub mod measure;
+pub mod network;
+pub mod profile;
+pub mod referral;
+pub mod rule;

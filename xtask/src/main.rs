@@ -1,0 +1,162 @@
+//! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
+//!
+//! Plain `std` on purpose: the tool that runs the build must itself build in a second.
+//!
+//! - `test`: the one test command of README and CI: fmt check, clippy `-D warnings`,
+//!   the dependency rule, then every test of the workspace.
+//! - `bench [domain]`: the benchmarks of `../shared/benchmarks.md` that exist so far.
+
+use std::env;
+use std::process::{Command, ExitCode};
+
+/// Crates the pure domain must never pull in (the hexagonal dependency rule).
+const FORBIDDEN_IN_DOMAIN: &[&str] = &[
+    "tokio",
+    "sea-orm",
+    "sqlx",
+    "tonic",
+    "prost",
+    "async-trait",
+    "async-nats",
+    "hyper",
+    "reqwest",
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("bench") => bench(args.get(1).map(String::as_str)),
+        Some("deps") => check_domain_dependencies(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 test           fmt check, clippy -D warnings, dependency rule, all tests\n  \
+                 deps           check that yigong-domain depends on no I/O crate\n  \
+                 bench [domain] run the benchmarks (see ../shared/benchmarks.md)"
+            );
+            Err("no command given".to_owned())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> Result<(), String> {
+    step("format", || cargo(&["fmt", "--all", "--", "--check"]))?;
+    step("clippy", || {
+        cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ])
+    })?;
+    step("dependency rule", check_domain_dependencies)?;
+    if has_nextest() {
+        step("tests (nextest)", || {
+            cargo(&[
+                "nextest",
+                "run",
+                "--workspace",
+                "--locked",
+                "--no-fail-fast",
+            ])
+        })?;
+        step("doc tests", || {
+            cargo(&["test", "--workspace", "--locked", "--doc"])
+        })?;
+    } else {
+        println!("xtask: cargo-nextest not found, running the tests with cargo test");
+        step("tests", || cargo(&["test", "--workspace", "--locked"]))?;
+    }
+    println!("xtask: all checks passed");
+    Ok(())
+}
+
+fn bench(which: Option<&str>) -> Result<(), String> {
+    match which {
+        None | Some("domain") => step("bench domain", || {
+            cargo(&["bench", "--package", "yigong-domain", "--locked"])
+        }),
+        Some(other) => Err(format!("unknown benchmark `{other}`; available: domain")),
+    }
+}
+
+/// `cargo tree -p yigong-domain -e normal` must name none of [`FORBIDDEN_IN_DOMAIN`].
+fn check_domain_dependencies() -> Result<(), String> {
+    let output = Command::new(cargo_bin())
+        .args([
+            "tree",
+            "--package",
+            "yigong-domain",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+            "--locked",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let offending: Vec<&str> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| FORBIDDEN_IN_DOMAIN.contains(name))
+        .collect();
+    if offending.is_empty() {
+        println!("xtask: yigong-domain depends on no I/O crate");
+        Ok(())
+    } else {
+        Err(format!(
+            "yigong-domain must stay pure but depends on: {}",
+            offending.join(", ")
+        ))
+    }
+}
+
+fn has_nextest() -> bool {
+    Command::new(cargo_bin())
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn cargo(args: &[&str]) -> Result<(), String> {
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// Announces a step before running it, so a failure is easy to place in a long CI log.
+fn step(name: &str, run: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    println!("xtask: == {name} ==");
+    run().map_err(|e| format!("{name}: {e}"))
+}
+
+fn cargo_bin() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
