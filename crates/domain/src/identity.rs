@@ -451,36 +451,107 @@ impl Resident {
                 <= date
     }
 
+    /// The event that registers this resident, for the outbox.
+    pub fn registered(&self) -> ResidentEvent {
+        ResidentEvent::ResidentRegistered {
+            resident: self.id,
+            household: self.household,
+            resident_since: self.resident_since,
+        }
+    }
+
     /// Moves the resident to another household.
-    #[must_use]
-    pub fn in_household(mut self, household: HouseholdId) -> Self {
-        self.household = Some(household);
-        self
+    pub fn move_household(self, household: HouseholdId) -> (Self, Vec<ResidentEvent>) {
+        let event = ResidentEvent::HouseholdChanged {
+            resident: self.id,
+            household,
+        };
+        (
+            Self {
+                household: Some(household),
+                ..self
+            },
+            vec![event],
+        )
     }
 
     /// Records moving out of the jurisdiction.
-    pub fn move_out(mut self, on: Date) -> Result<Self, IdentityError> {
+    pub fn move_out(self, on: Date) -> Result<(Self, Vec<ResidentEvent>), IdentityError> {
         if on < self.birth_date {
             return Err(IdentityError::BeforeBirth {
                 what: "moved out",
                 date: on,
             });
         }
-        self.moved_out_on = Some(on);
-        Ok(self)
+        let event = ResidentEvent::ResidentMovedOut {
+            resident: self.id,
+            on,
+        };
+        Ok((
+            Self {
+                moved_out_on: Some(on),
+                ..self
+            },
+            vec![event],
+        ))
     }
 
     /// Records death.
-    pub fn record_death(mut self, on: Date) -> Result<Self, IdentityError> {
+    pub fn record_death(self, on: Date) -> Result<(Self, Vec<ResidentEvent>), IdentityError> {
         if on < self.birth_date {
             return Err(IdentityError::BeforeBirth {
                 what: "died",
                 date: on,
             });
         }
-        self.died_on = Some(on);
-        Ok(self)
+        let event = ResidentEvent::ResidentDied {
+            resident: self.id,
+            on,
+        };
+        Ok((
+            Self {
+                died_on: Some(on),
+                ..self
+            },
+            vec![event],
+        ))
     }
+}
+
+/// A change to a resident's record, for the outbox. Carries no identity number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ResidentEvent {
+    /// A resident was registered.
+    ResidentRegistered {
+        /// The resident.
+        resident: ResidentId,
+        /// The household.
+        household: Option<HouseholdId>,
+        /// Start of residence.
+        resident_since: Date,
+    },
+    /// The resident joined another household.
+    HouseholdChanged {
+        /// The resident.
+        resident: ResidentId,
+        /// The new household.
+        household: HouseholdId,
+    },
+    /// The resident moved out.
+    ResidentMovedOut {
+        /// The resident.
+        resident: ResidentId,
+        /// Date.
+        on: Date,
+    },
+    /// The resident died.
+    ResidentDied {
+        /// The resident.
+        resident: ResidentId,
+        /// Date.
+        on: Date,
+    },
 }
 
 #[cfg(test)]
@@ -576,7 +647,8 @@ mod tests {
         let p = RuleProfile::bphs3();
         assert!(!r.is_permanent_on(date!(2026 - 11 - 23), &p));
         assert!(r.is_permanent_on(date!(2026 - 11 - 24), &p));
-        let moved = r.move_out(date!(2026 - 12 - 01)).unwrap();
+        let (moved, events) = r.move_out(date!(2026 - 12 - 01)).unwrap();
+        assert_eq!(events.len(), 1);
         assert!(!moved.is_permanent_on(date!(2026 - 12 - 01), &p));
     }
 

@@ -24,11 +24,15 @@
 
 pub mod calendar;
 pub mod contract;
+pub mod event;
+pub mod followup;
 pub mod grid;
 pub mod identity;
 pub mod ids;
+pub mod indicator;
 pub mod measure;
 pub mod network;
 pub mod profile;
 pub mod referral;
 pub mod rule;
+pub mod screening;

@@ -142,6 +142,33 @@ impl BrokenRule for NetworkError {
     }
 }
 
+/// A change to the network, for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NetworkEvent {
+    /// An institution was registered.
+    InstitutionRegistered {
+        /// The institution.
+        institution: InstitutionId,
+        /// Its kind.
+        kind: InstitutionKind,
+    },
+    /// A community was founded.
+    CommunityFounded {
+        /// The community.
+        community: CommunityId,
+        /// Its lead hospital.
+        lead: InstitutionId,
+    },
+    /// An institution joined a community.
+    InstitutionJoined {
+        /// The community.
+        community: CommunityId,
+        /// The institution.
+        institution: InstitutionId,
+    },
+}
+
 /// A county medical community (县域医共体): a lead hospital and its members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MedicalCommunity {
@@ -194,15 +221,22 @@ impl Network {
     }
 
     /// Registers an institution (not yet in any community).
-    pub fn add_institution(&mut self, institution: Institution) -> Result<(), NetworkError> {
+    pub fn add_institution(
+        &mut self,
+        institution: Institution,
+    ) -> Result<Vec<NetworkEvent>, NetworkError> {
         if self.institutions.contains_key(&institution.id) {
             return Err(NetworkError::Duplicate(format!(
                 "institution {}",
                 institution.id
             )));
         }
+        let event = NetworkEvent::InstitutionRegistered {
+            institution: institution.id,
+            kind: institution.kind,
+        };
         self.institutions.insert(institution.id, institution);
-        Ok(())
+        Ok(vec![event])
     }
 
     /// Founds a community led by `lead`.
@@ -211,7 +245,7 @@ impl Network {
         id: CommunityId,
         name: &str,
         lead: InstitutionId,
-    ) -> Result<(), NetworkError> {
+    ) -> Result<Vec<NetworkEvent>, NetworkError> {
         if self.communities.contains_key(&id) {
             return Err(NetworkError::Duplicate(format!("community {id}")));
         }
@@ -230,7 +264,10 @@ impl Network {
             },
         );
         self.membership.insert(lead, id);
-        Ok(())
+        Ok(vec![NetworkEvent::CommunityFounded {
+            community: id,
+            lead,
+        }])
     }
 
     /// Adds a member to a community; a primary institution can join only one.
@@ -238,7 +275,7 @@ impl Network {
         &mut self,
         community: CommunityId,
         institution: InstitutionId,
-    ) -> Result<(), NetworkError> {
+    ) -> Result<Vec<NetworkEvent>, NetworkError> {
         let kind = self.institution(institution)?.kind;
         if matches!(kind.level(), Level::City | Level::Province) {
             return Err(NetworkError::NotAMemberKind(kind));
@@ -251,7 +288,10 @@ impl Network {
             c.members.insert(institution);
         }
         self.membership.insert(institution, community);
-        Ok(())
+        Ok(vec![NetworkEvent::InstitutionJoined {
+            community,
+            institution,
+        }])
     }
 
     fn ensure_free(&self, institution: InstitutionId) -> Result<(), NetworkError> {

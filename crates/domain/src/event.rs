@@ -1,0 +1,237 @@
+//! The catalogue of domain events: every state change of every aggregate.
+//!
+//! Each module defines the events of its aggregates next to the transitions that produce them;
+//! [`DomainEvent`] gathers them so the outbox and the publishers handle one type. Events carry
+//! ids and facts, never identity numbers or names. Publishing comes with the messaging adapters.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::contract::ContractEvent;
+use crate::followup::FollowUpEvent;
+use crate::grid::GridEvent;
+use crate::identity::ResidentEvent;
+use crate::network::NetworkEvent;
+use crate::referral::ReferralEvent;
+use crate::screening::CaseEvent;
+
+/// Schema version of the serialized events; bumped on any incompatible change.
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+
+/// Which kind of aggregate an event belongs to (the `<aggregate>` of a subject).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregateKind {
+    /// Institutions and communities.
+    Network,
+    /// Residents.
+    Resident,
+    /// Grids.
+    Grid,
+    /// Contracts.
+    Contract,
+    /// Two-cancer cases.
+    CancerCase,
+    /// Enrolments and follow-up plans.
+    FollowUp,
+    /// Referrals.
+    Referral,
+}
+
+impl AggregateKind {
+    /// The name used in subjects and type names.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AggregateKind::Network => "network",
+            AggregateKind::Resident => "resident",
+            AggregateKind::Grid => "grid",
+            AggregateKind::Contract => "contract",
+            AggregateKind::CancerCase => "cancer_case",
+            AggregateKind::FollowUp => "follow_up",
+            AggregateKind::Referral => "referral",
+        }
+    }
+}
+
+/// Any domain event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "aggregate", content = "event", rename_all = "snake_case")]
+pub enum DomainEvent {
+    /// Network.
+    Network(NetworkEvent),
+    /// Resident.
+    Resident(ResidentEvent),
+    /// Grid.
+    Grid(GridEvent),
+    /// Contract.
+    Contract(ContractEvent),
+    /// Two-cancer case.
+    CancerCase(CaseEvent),
+    /// Follow-up.
+    FollowUp(FollowUpEvent),
+    /// Referral.
+    Referral(ReferralEvent),
+}
+
+impl DomainEvent {
+    /// The aggregate kind.
+    pub fn aggregate_kind(&self) -> AggregateKind {
+        match self {
+            DomainEvent::Network(_) => AggregateKind::Network,
+            DomainEvent::Resident(_) => AggregateKind::Resident,
+            DomainEvent::Grid(_) => AggregateKind::Grid,
+            DomainEvent::Contract(_) => AggregateKind::Contract,
+            DomainEvent::CancerCase(_) => AggregateKind::CancerCase,
+            DomainEvent::FollowUp(_) => AggregateKind::FollowUp,
+            DomainEvent::Referral(_) => AggregateKind::Referral,
+        }
+    }
+
+    /// The id of the aggregate instance the event belongs to (for per-aggregate ordering).
+    pub fn aggregate_id(&self) -> Uuid {
+        match self {
+            DomainEvent::Network(e) => match e {
+                NetworkEvent::InstitutionRegistered { institution, .. } => institution.as_uuid(),
+                NetworkEvent::CommunityFounded { community, .. }
+                | NetworkEvent::InstitutionJoined { community, .. } => community.as_uuid(),
+            },
+            DomainEvent::Resident(e) => match e {
+                ResidentEvent::ResidentRegistered { resident, .. }
+                | ResidentEvent::HouseholdChanged { resident, .. }
+                | ResidentEvent::ResidentMovedOut { resident, .. }
+                | ResidentEvent::ResidentDied { resident, .. } => resident.as_uuid(),
+            },
+            DomainEvent::Grid(e) => match e {
+                GridEvent::GridCreated { grid, .. }
+                | GridEvent::HouseholdAssigned { grid, .. }
+                | GridEvent::TeamAssigned { grid, .. }
+                | GridEvent::TeamUnassigned { grid, .. } => grid.as_uuid(),
+                GridEvent::HouseholdsReassigned { to, .. } => to.as_uuid(),
+                GridEvent::GridSplit { from, .. } => from.as_uuid(),
+                GridEvent::GridsMerged { into, .. } => into.as_uuid(),
+            },
+            DomainEvent::Contract(e) => match e {
+                ContractEvent::ContractSigned { contract, .. }
+                | ContractEvent::ContractRenewed { contract, .. }
+                | ContractEvent::ContractSwitched { contract, .. }
+                | ContractEvent::ContractTerminated { contract, .. } => contract.as_uuid(),
+            },
+            DomainEvent::CancerCase(e) => match e {
+                CaseEvent::CaseOpened { case, .. }
+                | CaseEvent::StepRecorded { case, .. }
+                | CaseEvent::CaseClosed { case, .. } => case.as_uuid(),
+            },
+            DomainEvent::FollowUp(e) => match e {
+                FollowUpEvent::PatientEnrolled { enrolment, .. }
+                | FollowUpEvent::EnrolmentClosed { enrolment, .. }
+                | FollowUpEvent::PlanScheduled { enrolment, .. } => enrolment.as_uuid(),
+                FollowUpEvent::VisitRecorded { plan, .. }
+                | FollowUpEvent::ReferralRecommended { plan, .. }
+                | FollowUpEvent::OutreachRecorded { plan, .. }
+                | FollowUpEvent::PlanMissed { plan, .. }
+                | FollowUpEvent::PatientLost { plan, .. }
+                | FollowUpEvent::PlanClosed { plan, .. } => plan.as_uuid(),
+            },
+            DomainEvent::Referral(e) => match e {
+                ReferralEvent::ReferralRequested { referral, .. }
+                | ReferralEvent::ReferralApproved { referral, .. }
+                | ReferralEvent::ReferralAccepted { referral, .. }
+                | ReferralEvent::ReferralRejected { referral, .. }
+                | ReferralEvent::ReferralCancelled { referral, .. }
+                | ReferralEvent::PatientArrived { referral, .. }
+                | ReferralEvent::ReferralCompleted { referral, .. }
+                | ReferralEvent::ReferralEscalated { referral, .. }
+                | ReferralEvent::ReferralClosed { referral, .. }
+                | ReferralEvent::SenderFollowUpDue { referral, .. }
+                | ReferralEvent::DownwardFollowUpDue { referral, .. } => referral.as_uuid(),
+            },
+        }
+    }
+
+    /// The event's type name, e.g. `referral.referral_accepted`: stable, for subjects and
+    /// consumers.
+    pub fn type_name(&self) -> &'static str {
+        macro_rules! names {
+            ($e:expr, $prefix:literal, $ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+                match $e { $($ty::$variant { .. } => concat!($prefix, ".", $name),)+ }
+            };
+        }
+        match self {
+            DomainEvent::Network(e) => names!(e, "network", NetworkEvent {
+                InstitutionRegistered => "institution_registered",
+                CommunityFounded => "community_founded",
+                InstitutionJoined => "institution_joined",
+            }),
+            DomainEvent::Resident(e) => names!(e, "resident", ResidentEvent {
+                ResidentRegistered => "resident_registered",
+                HouseholdChanged => "household_changed",
+                ResidentMovedOut => "resident_moved_out",
+                ResidentDied => "resident_died",
+            }),
+            DomainEvent::Grid(e) => names!(e, "grid", GridEvent {
+                GridCreated => "grid_created",
+                HouseholdAssigned => "household_assigned",
+                HouseholdsReassigned => "households_reassigned",
+                GridSplit => "grid_split",
+                GridsMerged => "grids_merged",
+                TeamAssigned => "team_assigned",
+                TeamUnassigned => "team_unassigned",
+            }),
+            DomainEvent::Contract(e) => names!(e, "contract", ContractEvent {
+                ContractSigned => "contract_signed",
+                ContractRenewed => "contract_renewed",
+                ContractSwitched => "contract_switched",
+                ContractTerminated => "contract_terminated",
+            }),
+            DomainEvent::CancerCase(e) => names!(e, "cancer_case", CaseEvent {
+                CaseOpened => "case_opened",
+                StepRecorded => "step_recorded",
+                CaseClosed => "case_closed",
+            }),
+            DomainEvent::FollowUp(e) => names!(e, "follow_up", FollowUpEvent {
+                PatientEnrolled => "patient_enrolled",
+                EnrolmentClosed => "enrolment_closed",
+                PlanScheduled => "plan_scheduled",
+                VisitRecorded => "visit_recorded",
+                ReferralRecommended => "referral_recommended",
+                OutreachRecorded => "outreach_recorded",
+                PlanMissed => "plan_missed",
+                PatientLost => "patient_lost",
+                PlanClosed => "plan_closed",
+            }),
+            DomainEvent::Referral(e) => names!(e, "referral", ReferralEvent {
+                ReferralRequested => "referral_requested",
+                ReferralApproved => "referral_approved",
+                ReferralAccepted => "referral_accepted",
+                ReferralRejected => "referral_rejected",
+                ReferralCancelled => "referral_cancelled",
+                PatientArrived => "patient_arrived",
+                ReferralCompleted => "referral_completed",
+                ReferralEscalated => "referral_escalated",
+                ReferralClosed => "referral_closed",
+                SenderFollowUpDue => "sender_follow_up_due",
+                DownwardFollowUpDue => "downward_follow_up_due",
+            }),
+        }
+    }
+}
+
+macro_rules! from_events {
+    ($($ty:ident => $variant:ident),+) => {$(
+        impl From<$ty> for DomainEvent {
+            fn from(e: $ty) -> Self {
+                DomainEvent::$variant(e)
+            }
+        }
+    )+};
+}
+
+from_events!(
+    NetworkEvent => Network,
+    ResidentEvent => Resident,
+    GridEvent => Grid,
+    ContractEvent => Contract,
+    CaseEvent => CancerCase,
+    FollowUpEvent => FollowUp,
+    ReferralEvent => Referral
+);

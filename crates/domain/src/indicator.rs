@@ -1,0 +1,196 @@
+//! Indicators (section 4 and 6) as pure functions over in-memory data.
+//!
+//! Each returns a [`Rate`] — numerator and denominator — rather than a float, so that rates
+//! aggregate correctly (sum the parts, never average the rates) and reports can show both.
+//! Only permanent residents count in population denominators.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::calendar;
+use crate::contract::{Contract, ContractStatus};
+use crate::followup::YearOfCare;
+use crate::measure::Percentage;
+use crate::profile::RuleProfile;
+use crate::referral::{Direction, Referral};
+
+/// A rate as its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Rate {
+    /// Numerator.
+    pub numerator: u64,
+    /// Denominator.
+    pub denominator: u64,
+}
+
+impl Rate {
+    /// The rate as a fraction; `None` when the denominator is zero. Can exceed 1 only for the
+    /// management rate, whose denominator is an estimate.
+    pub fn fraction(&self) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        (self.denominator > 0).then(|| self.numerator as f64 / self.denominator as f64)
+    }
+
+    /// The rate as a percentage; `None` when the denominator is zero or the rate exceeds 100%.
+    pub fn percentage(&self) -> Option<Percentage> {
+        Percentage::of(self.numerator, self.denominator)
+    }
+
+    fn count<T>(
+        items: impl IntoIterator<Item = T>,
+        mut in_denominator: impl FnMut(&T) -> bool,
+        mut in_numerator: impl FnMut(&T) -> bool,
+    ) -> Rate {
+        let mut rate = Rate::default();
+        for item in items {
+            if in_denominator(&item) {
+                rate.denominator += 1;
+                if in_numerator(&item) {
+                    rate.numerator += 1;
+                }
+            }
+        }
+        rate
+    }
+}
+
+impl std::ops::Add for Rate {
+    type Output = Rate;
+    fn add(self, o: Rate) -> Rate {
+        Rate {
+            numerator: self.numerator + o.numerator,
+            denominator: self.denominator + o.denominator,
+        }
+    }
+}
+
+/// Management rate: managed patients / estimated patients in the jurisdiction.
+pub fn management_rate(managed: u64, estimated_patients: u64) -> Rate {
+    Rate {
+        numerator: managed,
+        denominator: estimated_patients,
+    }
+}
+
+/// Standardized management rate (规范管理率): managed patients with at least the profile's
+/// face-to-face follow-ups and the annual check in the year / managed patients.
+pub fn standardized_management_rate<'a>(
+    managed: impl IntoIterator<Item = &'a YearOfCare>,
+    profile: &RuleProfile,
+) -> Rate {
+    Rate::count(managed, |_| true, |y| y.is_standardized(profile))
+}
+
+/// Control rate: managed patients whose latest follow-up of the year was on target / managed
+/// patients; a patient without a follow-up in the year counts as not controlled.
+pub fn control_rate<'a>(managed: impl IntoIterator<Item = &'a YearOfCare>) -> Rate {
+    Rate::count(managed, |_| true, |y| y.is_controlled())
+}
+
+/// A resident aged 65+ in the year, as the elderly indicator sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ElderlyYear {
+    /// A permanent resident.
+    pub permanent: bool,
+    /// Has a health record.
+    pub has_record: bool,
+    /// Had the health check in the year.
+    pub checked: bool,
+    /// Received health guidance in the year.
+    pub guided: bool,
+}
+
+/// Elderly management rate: 65+ with record, check and guidance in the year / 65+ permanent
+/// residents.
+pub fn elderly_management_rate<'a>(elderly: impl IntoIterator<Item = &'a ElderlyYear>) -> Rate {
+    Rate::count(
+        elderly,
+        |e| e.permanent,
+        |e| e.has_record && e.checked && e.guided,
+    )
+}
+
+/// Dynamic-record rate: records with a service in the profile's window before `on` / records.
+pub fn dynamic_record_rate(
+    last_services: impl IntoIterator<Item = Option<Date>>,
+    on: Date,
+    profile: &RuleProfile,
+) -> Rate {
+    let window = i64::from(profile.records.dynamic_window_days);
+    Rate::count(
+        last_services,
+        |_| true,
+        |last| last.is_some_and(|d| d <= on && calendar::days_between(d, on) < window),
+    )
+}
+
+/// A resident as the coverage indicators see them on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CoverageFacts {
+    /// A permanent resident on the date.
+    pub permanent: bool,
+    /// Holds an active contract on the date.
+    pub contracted: bool,
+    /// Belongs to a key population on the date.
+    pub key_population: bool,
+}
+
+/// Contract coverage: permanent residents with an active contract / permanent residents.
+pub fn contract_coverage<'a>(residents: impl IntoIterator<Item = &'a CoverageFacts>) -> Rate {
+    Rate::count(residents, |r| r.permanent, |r| r.contracted)
+}
+
+/// Key-population coverage: key-population permanent residents with an active contract /
+/// key-population permanent residents.
+pub fn key_population_coverage<'a>(residents: impl IntoIterator<Item = &'a CoverageFacts>) -> Rate {
+    Rate::count(
+        residents,
+        |r| r.permanent && r.key_population,
+        |r| r.contracted,
+    )
+}
+
+/// Renewal rate: contracts that ran to their end in `from..until` and were renewed with the
+/// same team / contracts that ran to their end in that period. Terminated contracts did not
+/// expire; a switch to another team counts as expired, not renewed.
+pub fn renewal_rate<'a>(
+    contracts: impl IntoIterator<Item = &'a Contract>,
+    from: Date,
+    until: Date,
+) -> Rate {
+    Rate::count(
+        contracts,
+        |c| {
+            (from..until).contains(&c.end())
+                && !matches!(c.status(), ContractStatus::Terminated { .. })
+        },
+        |c| matches!(c.status(), ContractStatus::Renewed { .. }),
+    )
+}
+
+/// Referral counts of a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReferralCounts {
+    /// Upward referrals requested.
+    pub upward: u64,
+    /// Downward referrals requested.
+    pub downward: u64,
+}
+
+/// Referrals requested in `from..until` (UTC instants), by direction.
+pub fn referral_counts<'a>(
+    referrals: impl IntoIterator<Item = &'a Referral>,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> ReferralCounts {
+    let mut counts = ReferralCounts::default();
+    for r in referrals {
+        if (from..until).contains(&r.requested_at()) {
+            match r.direction() {
+                Direction::Upward => counts.upward += 1,
+                Direction::Downward => counts.downward += 1,
+            }
+        }
+    }
+    counts
+}

@@ -1,0 +1,716 @@
+//! Screening (筛查): programmes, eligibility and next-due dates, and the outcome rules for blood
+//! pressure, glucose, the elderly self-care score and two-cancer cases.
+//!
+//! Outcomes are decisions: each carries an [`Explanation`] (profile stamp and rules fired).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::calendar;
+use crate::identity::Sex;
+use crate::ids::{CancerCaseId, ResidentId};
+use crate::measure::{BloodPressure, Bmi, Glucose, Waist};
+use crate::profile::RuleProfile;
+use crate::rule::{BrokenRule, Explanation, RuleId, RuleSet};
+
+/// Screening programmes (section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Programme {
+    /// Blood pressure, 35+.
+    BloodPressure,
+    /// Fasting glucose, high-risk 35+.
+    FastingGlucose,
+    /// Elderly health check, 65+.
+    ElderlyCheck,
+    /// Cervical and breast cancer, women 35–64.
+    TwoCancer,
+}
+
+/// What eligibility is decided from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreeningSubject {
+    /// Birth date.
+    pub birth_date: Date,
+    /// Sex.
+    pub sex: Sex,
+    /// Whether a permanent resident on the date.
+    pub permanent_resident: bool,
+    /// Whether at high risk (from the latest BP screening or other findings).
+    pub high_risk: bool,
+    /// Whether already diagnosed with the programme's condition (managed patients are followed
+    /// up, not screened).
+    pub diagnosed: bool,
+}
+
+/// Whether the subject is due for `programme` on `on`, given the last screening date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Eligibility {
+    /// Whether the programme applies to the subject at all.
+    pub eligible: bool,
+    /// When the next screening is due (the date itself if never screened).
+    pub next_due: Option<Date>,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+/// Decides eligibility and the next-due date for one programme.
+pub fn eligibility(
+    programme: Programme,
+    subject: &ScreeningSubject,
+    last_screened: Option<Date>,
+    on: Date,
+    profile: &RuleProfile,
+) -> Eligibility {
+    let s = &profile.screening;
+    let age = calendar::years_between(subject.birth_date, on).unwrap_or(0);
+    let (eligible, months, rule) = match programme {
+        Programme::BloodPressure => (
+            subject.permanent_resident
+                && !subject.diagnosed
+                && age >= u16::from(s.blood_pressure.min_age),
+            if subject.high_risk {
+                s.blood_pressure.high_risk_interval_months
+            } else {
+                s.blood_pressure.interval_months
+            },
+            RuleId::ScreenBpEligible,
+        ),
+        Programme::FastingGlucose => (
+            subject.high_risk && !subject.diagnosed && age >= u16::from(s.glucose.min_age),
+            s.glucose.interval_months,
+            RuleId::ScreenGlucoseEligible,
+        ),
+        Programme::ElderlyCheck => (
+            subject.permanent_resident && age >= u16::from(s.elderly.min_age),
+            s.elderly.interval_months,
+            RuleId::ScreenElderlyCheck,
+        ),
+        Programme::TwoCancer => (
+            subject.sex == Sex::Female
+                && age >= u16::from(s.two_cancer.min_age)
+                && age <= u16::from(s.two_cancer.max_age),
+            s.two_cancer.cycle_years.saturating_mul(12),
+            RuleId::ScreenTwoCancerEligible,
+        ),
+    };
+    let next_due = eligible.then(|| match last_screened {
+        None => on,
+        Some(last) => calendar::add_months(last, u16::from(months)),
+    });
+    let mut rules = RuleSet::of(rule);
+    if programme == Programme::BloodPressure && subject.high_risk {
+        rules.insert(RuleId::ScreenBpHighRisk);
+    }
+    Eligibility {
+        eligible,
+        next_due,
+        explanation: Explanation::new(profile.stamp(), rules),
+    }
+}
+
+/// High-risk factors for hypertension besides the reading itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RiskFactors {
+    /// BMI, if measured.
+    pub bmi: Option<Bmi>,
+    /// Waist, if measured.
+    pub waist: Option<Waist>,
+    /// Family history of hypertension.
+    pub family_history: bool,
+    /// Long-term high-salt diet.
+    pub high_salt_diet: bool,
+    /// Long-term heavy drinking.
+    pub heavy_drinking: bool,
+}
+
+/// A blood-pressure reading on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BpReading {
+    /// Date.
+    pub date: Date,
+    /// Reading.
+    pub bp: BloodPressure,
+}
+
+/// Outcome of a blood-pressure screening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BpOutcome {
+    /// SBP ≥ 180 or DBP ≥ 110: emergency referral.
+    Emergency,
+    /// Elevated, fewer than the required days so far: recheck on another day.
+    RecheckRequired {
+        /// Elevated days so far.
+        elevated_days: u8,
+    },
+    /// Elevated on the required number of different days: refer upward for confirmation and
+    /// follow the result up by `follow_up_by`.
+    PreliminaryDiagnosis {
+        /// The screening institution's follow-up deadline.
+        follow_up_by: Date,
+    },
+    /// High risk: rescreen on `rescreen_on`.
+    HighRisk {
+        /// Next screening.
+        rescreen_on: Date,
+    },
+    /// Normal: rescreen on `rescreen_on`.
+    Normal {
+        /// Next screening.
+        rescreen_on: Date,
+    },
+}
+
+/// A screening decision with its explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision<T> {
+    /// The outcome.
+    pub outcome: T,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+/// Assesses a blood-pressure screening episode. `readings` are the person's screening readings
+/// of the current episode, in any order; the latest decides. Elevated days count the distinct
+/// dates of the unbroken run of elevated readings that ends with the latest (a normal reading
+/// ends an episode).
+pub fn assess_blood_pressure(
+    readings: &[BpReading],
+    age: u16,
+    sex: Sex,
+    risk: &RiskFactors,
+    profile: &RuleProfile,
+) -> Option<Decision<BpOutcome>> {
+    let rules_bp = &profile.screening.blood_pressure;
+    let d = &profile.danger;
+    let stamp = profile.stamp();
+    let mut sorted: Vec<&BpReading> = readings.iter().collect();
+    sorted.sort_by_key(|r| r.date);
+    let latest = *sorted.last()?;
+    let decision = |outcome, rules| {
+        Some(Decision {
+            outcome,
+            explanation: Explanation::new(stamp, rules),
+        })
+    };
+    if latest.bp.reaches(d.sbp, d.dbp) {
+        return decision(BpOutcome::Emergency, RuleSet::of(RuleId::ScreenBpEmergency));
+    }
+    let elevated = |r: &BpReading| r.bp.reaches(rules_bp.elevated_sbp, rules_bp.elevated_dbp);
+    if elevated(latest) {
+        let days: BTreeSet<Date> = sorted
+            .iter()
+            .rev()
+            .take_while(|r| elevated(r))
+            .map(|r| r.date)
+            .collect();
+        let count = u8::try_from(days.len()).unwrap_or(u8::MAX);
+        if count >= rules_bp.diagnosis_readings {
+            return decision(
+                BpOutcome::PreliminaryDiagnosis {
+                    follow_up_by: calendar::add_days(
+                        latest.date,
+                        rules_bp.diagnosis_follow_up_days,
+                    ),
+                },
+                RuleSet::of(RuleId::ScreenBpThreeDays).with(RuleId::ScreenBpDiagnosisFollowUp),
+            );
+        }
+        return decision(
+            BpOutcome::RecheckRequired {
+                elevated_days: count,
+            },
+            RuleSet::of(RuleId::ScreenBpRecheck),
+        );
+    }
+    let factors = hypertension_risk_factors(latest.bp, age, sex, risk, profile);
+    if factors.is_empty() {
+        decision(
+            BpOutcome::Normal {
+                rescreen_on: calendar::add_months(latest.date, u16::from(rules_bp.interval_months)),
+            },
+            RuleSet::of(RuleId::ScreenBpNormal),
+        )
+    } else {
+        decision(
+            BpOutcome::HighRisk {
+                rescreen_on: calendar::add_months(
+                    latest.date,
+                    u16::from(rules_bp.high_risk_interval_months),
+                ),
+            },
+            factors.with(RuleId::ScreenBpHighRisk),
+        )
+    }
+}
+
+/// The hypertension high-risk factors present, as the rules that fire (empty: none).
+pub fn hypertension_risk_factors(
+    bp: BloodPressure,
+    age: u16,
+    sex: Sex,
+    risk: &RiskFactors,
+    profile: &RuleProfile,
+) -> RuleSet {
+    let r = &profile.screening.blood_pressure;
+    let mut fired = RuleSet::EMPTY;
+    if bp.reaches(r.high_normal_sbp, r.high_normal_dbp) {
+        fired.insert(RuleId::ScreenRiskHighNormal);
+    }
+    let waist_limit = match sex {
+        Sex::Male => r.high_risk_waist_cm_male,
+        Sex::Female => r.high_risk_waist_cm_female,
+    };
+    if risk
+        .bmi
+        .is_some_and(|b| b.tenths() >= r.high_risk_bmi_tenths)
+        || risk.waist.is_some_and(|w| w.cm() >= waist_limit)
+    {
+        fired.insert(RuleId::ScreenRiskBodySize);
+    }
+    if risk.family_history {
+        fired.insert(RuleId::ScreenRiskFamilyHistory);
+    }
+    if risk.high_salt_diet {
+        fired.insert(RuleId::ScreenRiskSalt);
+    }
+    if risk.heavy_drinking {
+        fired.insert(RuleId::ScreenRiskDrinking);
+    }
+    if age >= u16::from(r.high_risk_age) {
+        fired.insert(RuleId::ScreenRiskAge);
+    }
+    fired
+}
+
+/// Which glucose was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlucoseKind {
+    /// Fasting.
+    Fasting,
+    /// Random.
+    Random,
+    /// 2 hours after a glucose load.
+    TwoHour,
+}
+
+/// Outcome of a glucose screening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlucoseOutcome {
+    /// ≥ 16.7 or ≤ 3.9: emergency.
+    Emergency,
+    /// Suspected diabetes: confirm on another day.
+    Suspected,
+    /// Impaired fasting glucose: high risk.
+    ImpairedFasting,
+    /// Normal.
+    Normal,
+}
+
+/// Assesses a glucose reading (WHO 1999, compared in tenths of mmol/L).
+pub fn assess_glucose(
+    glucose: Glucose,
+    kind: GlucoseKind,
+    symptoms: bool,
+    profile: &RuleProfile,
+) -> Decision<GlucoseOutcome> {
+    let g = glucose.tenths();
+    let d = &profile.danger;
+    let s = &profile.screening.glucose;
+    let (outcome, rule) = if g >= d.glucose_high_tenths || g <= d.glucose_low_tenths {
+        (GlucoseOutcome::Emergency, RuleId::ScreenGlucoseEmergency)
+    } else {
+        match kind {
+            GlucoseKind::Fasting if g >= s.diabetic_fasting_tenths => {
+                (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
+            }
+            GlucoseKind::Fasting if g >= s.impaired_fasting_tenths => (
+                GlucoseOutcome::ImpairedFasting,
+                RuleId::ScreenGlucoseImpaired,
+            ),
+            GlucoseKind::Random | GlucoseKind::TwoHour
+                if symptoms && g >= s.diabetic_random_tenths =>
+            {
+                (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
+            }
+            _ => (GlucoseOutcome::Normal, RuleId::ScreenGlucoseNormal),
+        }
+    };
+    Decision {
+        outcome,
+        explanation: Explanation::new(profile.stamp(), RuleSet::of(rule)),
+    }
+}
+
+/// A self-care item score that is not one of the item's allowed values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{item} score {score} is not one of {allowed:?}")]
+pub struct SelfCareError {
+    /// The item.
+    pub item: &'static str,
+    /// The score given.
+    pub score: u8,
+    /// Allowed scores.
+    pub allowed: &'static [u8],
+}
+
+impl BrokenRule for SelfCareError {
+    fn rule(&self) -> RuleId {
+        RuleId::ScreenSelfCare
+    }
+}
+
+/// The elderly self-care assessment (老年人生活自理能力评估): five items with fixed scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "[u8; 5]", into = "[u8; 5]")]
+pub struct SelfCareScore([u8; 5]);
+
+const SELF_CARE_ITEMS: [(&str, &[u8]); 5] = [
+    ("eating", &[0, 3, 5]),
+    ("grooming", &[0, 1, 3, 7]),
+    ("dressing", &[0, 3, 5]),
+    ("toileting", &[0, 1, 5, 10]),
+    ("mobility", &[0, 1, 5, 10]),
+];
+
+/// Dependence grade from the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dependence {
+    /// 0–3.
+    Independent,
+    /// 4–8.
+    Mild,
+    /// 9–18.
+    Moderate,
+    /// 19+.
+    Dependent,
+}
+
+impl SelfCareScore {
+    /// Checks each item's score: eating, grooming, dressing, toileting, mobility.
+    pub fn new(items: [u8; 5]) -> Result<Self, SelfCareError> {
+        for ((item, allowed), score) in SELF_CARE_ITEMS.iter().zip(items) {
+            if !allowed.contains(&score) {
+                return Err(SelfCareError {
+                    item,
+                    score,
+                    allowed,
+                });
+            }
+        }
+        Ok(Self(items))
+    }
+
+    /// The total.
+    pub fn total(&self) -> u8 {
+        self.0.iter().sum()
+    }
+
+    /// The grade.
+    pub fn dependence(&self) -> Dependence {
+        match self.total() {
+            0..=3 => Dependence::Independent,
+            4..=8 => Dependence::Mild,
+            9..=18 => Dependence::Moderate,
+            _ => Dependence::Dependent,
+        }
+    }
+}
+
+impl TryFrom<[u8; 5]> for SelfCareScore {
+    type Error = SelfCareError;
+    fn try_from(items: [u8; 5]) -> Result<Self, Self::Error> {
+        Self::new(items)
+    }
+}
+
+impl From<SelfCareScore> for [u8; 5] {
+    fn from(s: SelfCareScore) -> [u8; 5] {
+        s.0
+    }
+}
+
+/// Which cancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cancer {
+    /// Cervical.
+    Cervical,
+    /// Breast.
+    Breast,
+}
+
+/// Steps of the two-cancer pathways (CS-2022).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathwayStep {
+    /// Cervical: gynaecological exam.
+    GynaecologicalExam,
+    /// Cervical: cytology or HPV test.
+    CytologyOrHpv,
+    /// Cervical: colposcopy.
+    Colposcopy,
+    /// Cervical: histopathology.
+    Histopathology,
+    /// Breast: clinical exam and ultrasound.
+    ClinicalExamAndUltrasound,
+    /// Breast: mammography.
+    Mammography,
+    /// Breast: biopsy.
+    Biopsy,
+}
+
+impl PathwayStep {
+    /// The cancer whose pathway the step belongs to.
+    pub const fn cancer(self) -> Cancer {
+        match self {
+            PathwayStep::GynaecologicalExam
+            | PathwayStep::CytologyOrHpv
+            | PathwayStep::Colposcopy
+            | PathwayStep::Histopathology => Cancer::Cervical,
+            PathwayStep::ClinicalExamAndUltrasound
+            | PathwayStep::Mammography
+            | PathwayStep::Biopsy => Cancer::Breast,
+        }
+    }
+
+    /// The next step after an abnormal result, or `None` at the final (diagnostic) step.
+    pub const fn next(self) -> Option<PathwayStep> {
+        match self {
+            PathwayStep::GynaecologicalExam => Some(PathwayStep::CytologyOrHpv),
+            PathwayStep::CytologyOrHpv => Some(PathwayStep::Colposcopy),
+            PathwayStep::Colposcopy => Some(PathwayStep::Histopathology),
+            PathwayStep::ClinicalExamAndUltrasound => Some(PathwayStep::Mammography),
+            PathwayStep::Mammography => Some(PathwayStep::Biopsy),
+            PathwayStep::Histopathology | PathwayStep::Biopsy => None,
+        }
+    }
+}
+
+/// The final result that closes a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseResult {
+    /// Nothing found in the follow-up steps.
+    NoCancer,
+    /// A precancerous lesion (CIN2+, atypical hyperplasia).
+    Precancerous,
+    /// Cancer.
+    Cancer,
+    /// The woman declined further steps.
+    Declined,
+    /// Lost to follow-up.
+    Lost,
+}
+
+/// Why a case command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    /// The step belongs to the other cancer's pathway.
+    #[error("{step:?} is not a step of the {cancer:?} pathway")]
+    WrongPathway {
+        /// The step.
+        step: PathwayStep,
+        /// The case's cancer.
+        cancer: Cancer,
+    },
+    /// A normal result does not open a case.
+    #[error("only an abnormal result opens a case")]
+    NotAbnormal,
+    /// The case is closed.
+    #[error("the case was closed")]
+    Closed,
+    /// A step out of order.
+    #[error("the next step of this case is {expected:?}")]
+    OutOfOrder {
+        /// The step expected.
+        expected: Option<PathwayStep>,
+    },
+}
+
+impl BrokenRule for CaseError {
+    fn rule(&self) -> RuleId {
+        RuleId::ScreenTwoCancerCase
+    }
+}
+
+/// A change to a two-cancer case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CaseEvent {
+    /// An abnormal result opened a case.
+    CaseOpened {
+        /// The case.
+        case: CancerCaseId,
+        /// The woman.
+        resident: ResidentId,
+        /// Which cancer.
+        cancer: Cancer,
+        /// The abnormal step.
+        step: PathwayStep,
+        /// Date.
+        on: Date,
+    },
+    /// A further step was done.
+    StepRecorded {
+        /// The case.
+        case: CancerCaseId,
+        /// The step.
+        step: PathwayStep,
+        /// Abnormal or not.
+        abnormal: bool,
+        /// Date.
+        on: Date,
+    },
+    /// Closed with a result.
+    CaseClosed {
+        /// The case.
+        case: CancerCaseId,
+        /// The result.
+        result: CaseResult,
+        /// Date.
+        on: Date,
+    },
+}
+
+/// A two-cancer case: opened by an abnormal result, open until closed with a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancerCase {
+    id: CancerCaseId,
+    resident: ResidentId,
+    cancer: Cancer,
+    opened_on: Date,
+    steps: Vec<(PathwayStep, bool, Date)>,
+    closed: Option<(CaseResult, Date)>,
+}
+
+impl CancerCase {
+    /// Opens a case from an abnormal result at `step`.
+    pub fn open(
+        id: CancerCaseId,
+        resident: ResidentId,
+        step: PathwayStep,
+        abnormal: bool,
+        on: Date,
+    ) -> Result<(CancerCase, Vec<CaseEvent>), CaseError> {
+        if !abnormal {
+            return Err(CaseError::NotAbnormal);
+        }
+        let case = CancerCase {
+            id,
+            resident,
+            cancer: step.cancer(),
+            opened_on: on,
+            steps: vec![(step, true, on)],
+            closed: None,
+        };
+        let event = CaseEvent::CaseOpened {
+            case: id,
+            resident,
+            cancer: case.cancer,
+            step,
+            on,
+        };
+        Ok((case, vec![event]))
+    }
+
+    /// The step the case waits for: the one after the last abnormal result.
+    pub fn expected_step(&self) -> Option<PathwayStep> {
+        self.steps.last().and_then(|(s, _, _)| s.next())
+    }
+
+    /// Records the next step. A normal result or a final step does not close the case: only
+    /// [`CancerCase::close`] does, with a result.
+    pub fn record_step(
+        mut self,
+        step: PathwayStep,
+        abnormal: bool,
+        on: Date,
+    ) -> Result<(CancerCase, Vec<CaseEvent>), CaseError> {
+        if self.closed.is_some() {
+            return Err(CaseError::Closed);
+        }
+        if step.cancer() != self.cancer {
+            return Err(CaseError::WrongPathway {
+                step,
+                cancer: self.cancer,
+            });
+        }
+        let expected = self.expected_step();
+        if expected != Some(step) {
+            return Err(CaseError::OutOfOrder { expected });
+        }
+        self.steps.push((step, abnormal, on));
+        let event = CaseEvent::StepRecorded {
+            case: self.id,
+            step,
+            abnormal,
+            on,
+        };
+        Ok((self, vec![event]))
+    }
+
+    /// Closes the case with its result.
+    pub fn close(
+        self,
+        result: CaseResult,
+        on: Date,
+    ) -> Result<(CancerCase, Vec<CaseEvent>), CaseError> {
+        if self.closed.is_some() {
+            return Err(CaseError::Closed);
+        }
+        let event = CaseEvent::CaseClosed {
+            case: self.id,
+            result,
+            on,
+        };
+        Ok((
+            CancerCase {
+                closed: Some((result, on)),
+                ..self
+            },
+            vec![event],
+        ))
+    }
+
+    /// Its id.
+    pub fn id(&self) -> CancerCaseId {
+        self.id
+    }
+
+    /// The woman screened.
+    pub fn resident(&self) -> ResidentId {
+        self.resident
+    }
+
+    /// Which cancer.
+    pub fn cancer(&self) -> Cancer {
+        self.cancer
+    }
+
+    /// Opening date.
+    pub fn opened_on(&self) -> Date {
+        self.opened_on
+    }
+
+    /// Steps so far: step, abnormal, date.
+    pub fn steps(&self) -> &[(PathwayStep, bool, Date)] {
+        &self.steps
+    }
+
+    /// Whether still open.
+    pub fn is_open(&self) -> bool {
+        self.closed.is_none()
+    }
+
+    /// Result and date, once closed.
+    pub fn closed(&self) -> Option<(CaseResult, Date)> {
+        self.closed
+    }
+}
