@@ -1155,6 +1155,35 @@ pub struct FollowUpPlan {
     last_class: Option<VisitClass>,
 }
 
+/// A plan's stored form: what persistence writes and reads back. [`FollowUpPlan::restore`]
+/// trusts it (it was produced by [`FollowUpPlan::to_record`] from a valid plan); commands on the
+/// restored plan check their rules as usual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    /// The plan.
+    pub id: PlanId,
+    /// Its enrolment.
+    pub enrolment: EnrolmentId,
+    /// The patient.
+    pub patient: ResidentId,
+    /// The condition.
+    pub condition: Condition,
+    /// The responsible team.
+    pub team: TeamId,
+    /// Due date.
+    pub due: Date,
+    /// Why the plan exists.
+    pub origin: PlanOrigin,
+    /// What happened to it.
+    pub state: PlanState,
+    /// Unreachable outreach attempts.
+    pub unreachable_attempts: u8,
+    /// Remind-on date.
+    pub remind_on: Option<Date>,
+    /// Class of the visit that scheduled it.
+    pub last_class: Option<VisitClass>,
+}
+
 /// A change to follow-up, for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -1268,6 +1297,40 @@ pub struct VisitRecorded {
 }
 
 impl FollowUpPlan {
+    /// Rebuilds a plan from its stored form.
+    pub fn restore(r: PlanRecord) -> FollowUpPlan {
+        FollowUpPlan {
+            id: r.id,
+            enrolment: r.enrolment,
+            patient: r.patient,
+            condition: r.condition,
+            team: r.team,
+            due: r.due,
+            origin: r.origin,
+            state: r.state,
+            unreachable_attempts: r.unreachable_attempts,
+            remind_on: r.remind_on,
+            last_class: r.last_class,
+        }
+    }
+
+    /// The stored form.
+    pub fn to_record(&self) -> PlanRecord {
+        PlanRecord {
+            id: self.id,
+            enrolment: self.enrolment,
+            patient: self.patient,
+            condition: self.condition,
+            team: self.team,
+            due: self.due,
+            origin: self.origin,
+            state: self.state,
+            unreachable_attempts: self.unreachable_attempts,
+            remind_on: self.remind_on,
+            last_class: self.last_class,
+        }
+    }
+
     /// The status on `date`: overdue is derived from the due date and the grace days.
     pub fn status_on(&self, date: Date, profile: &RuleProfile) -> PlanStatus {
         match self.state {

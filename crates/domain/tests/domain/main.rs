@@ -1,0 +1,18 @@
+//! Integration tests of the domain crate, as one binary (one link, one run).
+//!
+//! - `vectors`: V1–V20 of `domain-rules.md` section 9.
+//! - `properties`: property tests for every rule family.
+//! - `referral`: referral scenarios (network rules, approval, deadlines, recognition, quota).
+// Helpers outside #[test] functions unwrap too: a panic in a test is a failing test.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+mod properties;
+mod referral;
+mod support;
+mod vectors;

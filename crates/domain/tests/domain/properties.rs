@@ -1,0 +1,630 @@
+//! Property tests for every rule family, through the public API.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use time::macros::date;
+use time::{Date, Duration};
+use yigong_domain::event::DomainEvent;
+use yigong_domain::followup::{
+    AdverseReaction, Complication, Condition, Confirmation, ContactMode, DangerSign, DangerSigns,
+    Dangerousness, DiabetesVisit, EnrolPatient, Enrolment, FollowUpPlan, HypertensionVisit,
+    Insight, MentalDisorderVisit, OutreachOutcome, PlanStatus, SocialFunction, Symptoms, Visit,
+    VisitClass, VisitContext, VisitSummary, YearOfCare, classify, overdue_worklist,
+};
+use yigong_domain::identity::Sex;
+use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId};
+use yigong_domain::indicator::{
+    CoverageFacts, Rate, contract_coverage, control_rate, dynamic_record_rate,
+    key_population_coverage, standardized_management_rate,
+};
+use yigong_domain::measure::{BloodPressure, Glucose, HeartRate, Temperature};
+use yigong_domain::profile::RuleProfile;
+use yigong_domain::referral::{
+    Appointment, Command, DischargeSummary, ExternalEvidence, Referral, ReferralError, SlotKind,
+    StateName, Urgency,
+};
+use yigong_domain::screening::{
+    BpOutcome, BpReading, GlucoseKind, GlucoseOutcome, Programme, RiskFactors, ScreeningSubject,
+    assess_blood_pressure, assess_glucose, eligibility,
+};
+
+use crate::support::*;
+
+fn profile() -> RuleProfile {
+    RuleProfile::bphs3()
+}
+
+fn day() -> impl Strategy<Value = Date> {
+    (0i64..3000).prop_map(|d| date!(2020 - 01 - 01) + Duration::days(d))
+}
+
+fn bp() -> impl Strategy<Value = BloodPressure> {
+    (50u16..=300)
+        .prop_flat_map(|sbp| (Just(sbp), 20u16..sbp.min(201)))
+        .prop_map(|(s, d)| BloodPressure::new(s, d).unwrap())
+}
+
+fn signs() -> impl Strategy<Value = DangerSigns> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just(DangerSign::AlteredConsciousness),
+            Just(DangerSign::Palpitations),
+            Just(DangerSign::AcetoneBreath),
+            Just(DangerSign::Dyspnoea),
+            Just(DangerSign::BeyondCapability),
+        ],
+        0..2,
+    )
+    .prop_map(|v| v.into_iter().collect())
+}
+
+fn adr() -> impl Strategy<Value = AdverseReaction> {
+    prop_oneof![
+        Just(AdverseReaction::None),
+        Just(AdverseReaction::Present),
+        Just(AdverseReaction::HardToControl)
+    ]
+}
+
+fn complication() -> impl Strategy<Value = Complication> {
+    prop_oneof![3 => Just(Complication::Unchanged), 1 => Just(Complication::NewOrWorse)]
+}
+
+fn mode() -> impl Strategy<Value = ContactMode> {
+    prop_oneof![
+        Just(ContactMode::Clinic),
+        Just(ContactMode::Home),
+        Just(ContactMode::Phone)
+    ]
+}
+
+fn htn_visit() -> impl Strategy<Value = HypertensionVisit> {
+    (
+        day(),
+        mode(),
+        bp(),
+        proptest::option::of(20u16..=300),
+        signs(),
+        adr(),
+        complication(),
+    )
+        .prop_map(
+            |(date, mode, bp, hr, signs, adverse_reaction, complication)| HypertensionVisit {
+                date,
+                mode,
+                bp,
+                heart_rate: hr.map(|h| HeartRate::new(h).unwrap()),
+                signs,
+                adverse_reaction,
+                complication,
+            },
+        )
+}
+
+fn glucose() -> impl Strategy<Value = Glucose> {
+    (5u16..=600).prop_map(|g| Glucose::from_tenths(g).unwrap())
+}
+
+fn dm_visit() -> impl Strategy<Value = DiabetesVisit> {
+    (
+        day(),
+        mode(),
+        glucose(),
+        proptest::option::of(glucose()),
+        proptest::option::of(bp()),
+        proptest::option::of(300u16..=450),
+        signs(),
+        adr(),
+        complication(),
+    )
+        .prop_map(
+            |(
+                date,
+                mode,
+                fasting_glucose,
+                random_glucose,
+                bp,
+                temp,
+                signs,
+                adverse_reaction,
+                complication,
+            )| {
+                DiabetesVisit {
+                    date,
+                    mode,
+                    fasting_glucose,
+                    random_glucose,
+                    bp,
+                    heart_rate: None,
+                    temperature: temp.map(|t| Temperature::from_tenths(t).unwrap()),
+                    signs,
+                    adverse_reaction,
+                    complication,
+                }
+            },
+        )
+}
+
+fn smd_visit() -> impl Strategy<Value = MentalDisorderVisit> {
+    (
+        day(),
+        mode(),
+        0u8..=5,
+        prop_oneof![
+            Just(Symptoms::Resolved),
+            Just(Symptoms::Present),
+            Just(Symptoms::Marked)
+        ],
+        prop_oneof![
+            Just(Insight::Full),
+            Just(Insight::Partial),
+            Just(Insight::Absent)
+        ],
+        prop_oneof![
+            Just(SocialFunction::Good),
+            Just(SocialFunction::Fair),
+            Just(SocialFunction::Poor)
+        ],
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(date, mode, level, symptoms, insight, social_function, adr, ill)| {
+                MentalDisorderVisit {
+                    date,
+                    mode,
+                    dangerousness: Dangerousness::new(level).unwrap(),
+                    symptoms,
+                    insight,
+                    social_function,
+                    serious_adverse_reaction: adr,
+                    serious_physical_illness: ill,
+                }
+            },
+        )
+}
+
+fn visit() -> impl Strategy<Value = Visit> {
+    prop_oneof![
+        htn_visit().prop_map(Visit::Hypertension),
+        dm_visit().prop_map(Visit::Diabetes),
+        smd_visit().prop_map(Visit::MentalDisorder),
+    ]
+}
+
+fn class() -> impl Strategy<Value = Option<VisitClass>> {
+    proptest::option::of(prop_oneof![
+        Just(VisitClass::Controlled),
+        Just(VisitClass::UncontrolledFirst),
+        Just(VisitClass::Refer),
+        Just(VisitClass::Emergency),
+        Just(VisitClass::Stable),
+        Just(VisitClass::BasicallyStable),
+        Just(VisitClass::Unstable),
+    ])
+}
+
+fn context() -> impl Strategy<Value = VisitContext> {
+    (0u16..110, class()).prop_map(|(age, previous)| VisitContext { age, previous })
+}
+
+proptest! {
+    // ---- follow-up classification -------------------------------------------------------
+
+    #[test]
+    fn classification_is_total_and_deterministic(v in visit(), ctx in context()) {
+        let p = profile();
+        let a = classify(&v, ctx, &p);
+        prop_assert_eq!(a, classify(&v, ctx, &p));
+        prop_assert!(!a.explanation.rules.is_empty());
+        prop_assert_eq!(a.explanation.profile, p.stamp());
+        // A referral is asked for exactly when the class calls for one.
+        let refers = matches!(a.class, VisitClass::Refer | VisitClass::Emergency | VisitClass::Unstable);
+        prop_assert_eq!(a.referral.is_some(), refers);
+    }
+
+    #[test]
+    fn next_due_is_after_the_visit_and_within_the_profile_maximum(v in visit(), ctx in context()) {
+        let p = profile();
+        let a = classify(&v, ctx, &p);
+        prop_assert!(a.next_due > v.date());
+        prop_assert!(a.next_due <= v.date() + Duration::days(i64::from(p.follow_up.max_interval_days())));
+    }
+
+    #[test]
+    fn raising_sbp_never_yields_a_more_controlled_class(v in htn_visit(), ctx in context(), raise in 0u16..150) {
+        let p = profile();
+        let higher_sbp = (v.bp.sbp() + raise).min(300);
+        let higher = HypertensionVisit { bp: BloodPressure::new(higher_sbp, v.bp.dbp()).unwrap(), ..v };
+        let low = classify(&Visit::Hypertension(v), ctx, &p).class;
+        let high = classify(&Visit::Hypertension(higher), ctx, &p).class;
+        prop_assert!(high.risk() >= low.risk(), "{:?} -> {:?}", low, high);
+    }
+
+    #[test]
+    fn raising_glucose_above_the_hypoglycaemia_threshold_never_yields_a_more_controlled_class(
+        v in dm_visit(), ctx in context(), raise in 0u16..300
+    ) {
+        let p = profile();
+        prop_assume!(v.fasting_glucose.tenths() > p.danger.glucose_low_tenths);
+        let higher = DiabetesVisit {
+            fasting_glucose: Glucose::from_tenths((v.fasting_glucose.tenths() + raise).min(600)).unwrap(),
+            ..v
+        };
+        let low = classify(&Visit::Diabetes(v), ctx, &p).class;
+        let high = classify(&Visit::Diabetes(higher), ctx, &p).class;
+        prop_assert!(high.risk() >= low.risk(), "{:?} -> {:?}", low, high);
+    }
+
+    #[test]
+    fn two_consecutive_looks_only_at_the_latest_visit(v in htn_visit(), age in 18u16..64, sbp in 140u16..180, dbp in 60u16..110) {
+        let p = profile();
+        // Above target, below danger: the class depends only on the previous visit.
+        let v = HypertensionVisit { bp: BloodPressure::new(sbp, dbp).unwrap(), signs: DangerSigns::NONE, heart_rate: None, adverse_reaction: AdverseReaction::None, complication: Complication::Unchanged, ..v };
+        let after_controlled = classify(&Visit::Hypertension(v), VisitContext { age, previous: Some(VisitClass::Controlled) }, &p);
+        let after_uncontrolled = classify(&Visit::Hypertension(v), VisitContext { age, previous: Some(VisitClass::UncontrolledFirst) }, &p);
+        prop_assert_eq!(after_controlled.class, VisitClass::UncontrolledFirst);
+        prop_assert_eq!(after_uncontrolled.class, VisitClass::Refer);
+    }
+
+    // ---- plans, overdue and the worklist -----------------------------------------------
+
+    #[test]
+    fn overdue_is_derived_from_the_due_date_and_grace(offset in -30i64..60, grace in 0u16..10) {
+        let p = RuleProfile::from_toml(&format!("base = \"bphs3\"\n[follow_up]\ngrace_days = {grace}\n")).unwrap();
+        let plan = enrolled_plan(1, TeamId::from_u128(1), &p);
+        let on = plan.due() + Duration::days(offset);
+        let status = plan.status_on(on, &p);
+        if offset > i64::from(grace) {
+            prop_assert_eq!(status, PlanStatus::Overdue { days: u32::try_from(offset).unwrap() });
+        } else {
+            prop_assert_eq!(status, PlanStatus::Due);
+        }
+    }
+
+    #[test]
+    fn the_worklist_holds_exactly_the_teams_overdue_plans_riskiest_first(
+        plans in proptest::collection::vec((0u128..3, -40i64..40, class(), any::<bool>()), 0..60),
+        asked in 0u128..3,
+    ) {
+        let p = profile();
+        let today = date!(2026 - 06 - 01);
+        let built: Vec<FollowUpPlan> = plans.iter().enumerate().map(|(i, (team, offset, last, reached))| {
+            let plan = plan_due(i as u128, TeamId::from_u128(*team), today + Duration::days(*offset), *last, &p);
+            if *reached && *offset < -1 {
+                plan.record_outreach(today, OutreachOutcome::Reached { remind_on: today + Duration::days(3) }, &p).unwrap().0
+            } else {
+                plan
+            }
+        }).collect();
+        let list = overdue_worklist(&built, TeamId::from_u128(asked), today, &p);
+        let expected = built.iter().filter(|pl| pl.team() == TeamId::from_u128(asked)
+            && matches!(pl.status_on(today, &p), PlanStatus::Overdue { .. })
+            && pl.remind_on().is_none_or(|r| r <= today)).count();
+        prop_assert_eq!(list.len(), expected);
+        for pair in list.windows(2) {
+            prop_assert!(pair[0].risk >= pair[1].risk);
+            if pair[0].risk == pair[1].risk && pair[0].origin == pair[1].origin {
+                prop_assert!(pair[0].days_overdue >= pair[1].days_overdue);
+            }
+        }
+    }
+
+    // ---- referral state machine --------------------------------------------------------
+
+    #[test]
+    fn every_referral_command_sequence_stays_inside_the_state_machine(
+        emergency in any::<bool>(),
+        down in any::<bool>(),
+        approval in any::<bool>(),
+        commands in proptest::collection::vec(0u8..8, 0..12),
+    ) {
+        let p = RuleProfile::from_toml(&format!("base = \"bphs3\"\nid = \"t\"\n[referral]\napproval_required = {approval}\n")).unwrap();
+        let emergency = emergency && !down;
+        let (cmd, route) = if down {
+            (downward(1), route(COUNTY, TOWNSHIP))
+        } else {
+            (upward(1, if emergency { Urgency::Emergency } else { Urgency::Routine }), route(TOWNSHIP, COUNTY))
+        };
+        let (mut referral, events) = Referral::create(cmd, &route, &[], NOW, &p).unwrap();
+        let mut state = if approval && !emergency && !down { StateName::AwaitingApproval } else { StateName::Requested };
+        prop_assert_eq!(referral.state().name(), state);
+        prop_assert_eq!(events.len(), if down { 1 } else { 2 });
+        let mut escalated = false;
+        for (step, c) in commands.into_iter().enumerate() {
+            let now = NOW + Duration::hours(30 * (step as i64 + 1));
+            let command = [Command::Approve, Command::Accept, Command::Reject, Command::Cancel, Command::Arrive, Command::Complete, Command::Escalate, Command::Close][usize::from(c)];
+            let expected = model(state, command, emergency, escalated, down);
+            let before = referral.clone();
+            let result = match command {
+                Command::Approve => before.clone().approve(now, &p),
+                Command::Accept => before.clone().accept(Appointment { at: now + Duration::days(1), slot: SlotKind::General }, None, now, &p),
+                Command::Reject => before.clone().reject("no bed"),
+                Command::Cancel => before.clone().cancel("patient declined"),
+                Command::Arrive => before.clone().arrive(now),
+                Command::Complete => before.clone().complete(DischargeSummary::new("s", "g").unwrap(), now, &p),
+                Command::Escalate => before.clone().escalate(now),
+                Command::Close => before.clone().close_on_evidence(ExternalEvidence::AdmittedElsewhere),
+            };
+            match (expected, result) {
+                (Some((next, names)), Ok((after, events))) => {
+                    prop_assert_eq!(after.state().name(), next);
+                    let got: Vec<&str> = events.into_iter().map(|e| DomainEvent::from(e).type_name()).collect();
+                    prop_assert_eq!(got, names);
+                    if command == Command::Escalate { escalated = true; }
+                    state = next;
+                    referral = after;
+                }
+                (None, Err(err)) => {
+                    let legal_but_refused = matches!(err, ReferralError::AlreadyEscalated);
+                    prop_assert!(legal_but_refused || matches!(err, ReferralError::IllegalTransition { .. }), "{:?}", err);
+                    prop_assert_eq!(&referral, &before);
+                }
+                (expected, result) => prop_assert!(false, "{:?} in {:?}: expected {:?}, got {:?}", command, state, expected, result.map(|r| r.0.state().name())),
+            }
+        }
+    }
+
+    // ---- screening ---------------------------------------------------------------------
+
+    #[test]
+    fn bp_screening_emergency_and_diagnosis_follow_the_readings(
+        readings in proptest::collection::vec((0i64..20, bp()), 1..6), age in 35u16..90,
+    ) {
+        let p = profile();
+        let readings: Vec<BpReading> = readings.into_iter().map(|(d, bp)| BpReading { date: date!(2026 - 01 - 01) + Duration::days(d), bp }).collect();
+        let d = assess_blood_pressure(&readings, age, Sex::Female, &RiskFactors::default(), &p).unwrap();
+        let latest_date = readings.iter().map(|r| r.date).max().unwrap();
+        // The latest reading decides; among readings of one day, the last one given.
+        let latest = readings.iter().rfind(|r| r.date == latest_date).unwrap();
+        prop_assert_eq!(matches!(d.outcome, BpOutcome::Emergency), latest.bp.reaches(180, 110));
+        match d.outcome {
+            BpOutcome::Emergency => {}
+            BpOutcome::PreliminaryDiagnosis { follow_up_by } => {
+                let elevated_days: BTreeSet<Date> = readings.iter().filter(|r| r.bp.reaches(140, 90)).map(|r| r.date).collect();
+                prop_assert!(elevated_days.len() >= 3);
+                prop_assert_eq!(follow_up_by, latest_date + Duration::days(14));
+            }
+            BpOutcome::HighRisk { rescreen_on } | BpOutcome::Normal { rescreen_on } => prop_assert!(rescreen_on > latest_date),
+            BpOutcome::RecheckRequired { elevated_days } => prop_assert!((1..3).contains(&elevated_days)),
+        }
+    }
+
+    #[test]
+    fn glucose_outcomes_rise_with_glucose_above_the_hypoglycaemia_threshold(a in 40u16..=600, b in 40u16..=600) {
+        let p = profile();
+        let rank = |o: GlucoseOutcome| match o {
+            GlucoseOutcome::Normal => 0, GlucoseOutcome::ImpairedFasting => 1, GlucoseOutcome::Suspected => 2, GlucoseOutcome::Emergency => 3,
+        };
+        let (lo, hi) = (a.min(b), a.max(b));
+        let o = |g| assess_glucose(Glucose::from_tenths(g).unwrap(), GlucoseKind::Fasting, false, &p).outcome;
+        prop_assert!(rank(o(hi)) >= rank(o(lo)));
+    }
+
+    #[test]
+    fn screening_next_due_follows_the_programme_interval(
+        birth in day(), last in proptest::option::of(day()), on in day(), high_risk in any::<bool>(), female in any::<bool>(),
+    ) {
+        let p = profile();
+        let birth = birth - Duration::days(365 * 40);
+        let subject = ScreeningSubject { birth_date: birth, sex: if female { Sex::Female } else { Sex::Male }, permanent_resident: true, high_risk, diagnosed: false };
+        for programme in [Programme::BloodPressure, Programme::FastingGlucose, Programme::ElderlyCheck, Programme::TwoCancer] {
+            let e = eligibility(programme, &subject, last, on, &p);
+            match (e.eligible, e.next_due, last) {
+                (false, due, _) => prop_assert_eq!(due, None),
+                (true, Some(due), None) => prop_assert_eq!(due, on),
+                (true, Some(due), Some(last)) => {
+                    prop_assert!(due > last);
+                    prop_assert!(due <= last + Duration::days(366 * 3 + 1));
+                }
+                (true, None, _) => prop_assert!(false, "eligible without a due date"),
+            }
+        }
+    }
+
+    // ---- indicators --------------------------------------------------------------------
+
+    #[test]
+    fn coverage_indicators_lie_in_0_1_and_equal_a_brute_force_recount(
+        facts in proptest::collection::vec((any::<bool>(), any::<bool>(), any::<bool>()), 0..200),
+    ) {
+        let residents: Vec<CoverageFacts> = facts.iter().map(|(p, c, k)| CoverageFacts { permanent: *p, contracted: *c, key_population: *k }).collect();
+        let cov = contract_coverage(&residents);
+        let brute = Rate {
+            numerator: facts.iter().filter(|(p, c, _)| *p && *c).count() as u64,
+            denominator: facts.iter().filter(|(p, _, _)| *p).count() as u64,
+        };
+        prop_assert_eq!(cov, brute);
+        let key = key_population_coverage(&residents);
+        prop_assert_eq!(key.numerator, facts.iter().filter(|(p, c, k)| *p && *c && *k).count() as u64);
+        for rate in [cov, key] {
+            if let Some(f) = rate.fraction() { prop_assert!((0.0..=1.0).contains(&f)); }
+            prop_assert_eq!(rate.fraction().is_none(), rate.denominator == 0);
+        }
+    }
+
+    #[test]
+    fn management_indicators_equal_a_brute_force_recount(
+        years in proptest::collection::vec((0u16..8, any::<bool>(), class()), 0..100),
+    ) {
+        let p = profile();
+        let care: Vec<YearOfCare> = years.iter().map(|(f, c, l)| YearOfCare { face_to_face: *f, annual_check: *c, latest_class: *l }).collect();
+        let std = standardized_management_rate(&care, &p);
+        prop_assert_eq!(std.numerator, years.iter().filter(|(f, c, _)| *f >= 4 && *c).count() as u64);
+        prop_assert_eq!(std.denominator, years.len() as u64);
+        let ctl = control_rate(&care);
+        prop_assert_eq!(ctl.numerator, years.iter().filter(|(_, _, l)| matches!(l, Some(VisitClass::Controlled | VisitClass::Stable))).count() as u64);
+        for rate in [std, ctl] {
+            if let Some(f) = rate.fraction() { prop_assert!((0.0..=1.0).contains(&f)); }
+        }
+    }
+
+    #[test]
+    fn phone_contacts_never_count_toward_the_four(
+        visits in proptest::collection::vec((0i64..365, any::<bool>()), 0..12),
+    ) {
+        let summaries: Vec<VisitSummary> = visits.iter().map(|(d, f2f)| VisitSummary {
+            date: date!(2026 - 01 - 01) + Duration::days(*d), face_to_face: *f2f, class: VisitClass::Controlled,
+        }).collect();
+        let year = YearOfCare::from_visits(&summaries, 2026, true);
+        prop_assert_eq!(usize::from(year.face_to_face), visits.iter().filter(|(_, f)| *f).count());
+        prop_assert_eq!(year.is_standardized(&profile()), year.face_to_face >= 4);
+    }
+
+    #[test]
+    fn the_dynamic_record_rate_counts_services_in_the_window(
+        lasts in proptest::collection::vec(proptest::option::of(0i64..800), 0..100),
+    ) {
+        let p = profile();
+        let on = date!(2026 - 06 - 30);
+        let dates: Vec<Option<Date>> = lasts.iter().map(|d| d.map(|d| on - Duration::days(d))).collect();
+        let rate = dynamic_record_rate(dates.iter().copied(), on, &p);
+        prop_assert_eq!(rate.numerator, lasts.iter().filter(|d| d.is_some_and(|d| d < 365)).count() as u64);
+        prop_assert_eq!(rate.denominator, lasts.len() as u64);
+    }
+}
+
+/// The reference state machine of section 7: the next state and the event types a command
+/// yields, or `None` for an illegal transition.
+fn model(
+    state: StateName,
+    command: Command,
+    emergency: bool,
+    escalated: bool,
+    down: bool,
+) -> Option<(StateName, Vec<&'static str>)> {
+    use StateName as S;
+    let open = matches!(
+        state,
+        S::AwaitingApproval | S::Requested | S::Accepted | S::Arrived
+    );
+    match (command, state) {
+        (Command::Approve, S::AwaitingApproval) => {
+            Some((S::Requested, vec!["referral.referral_approved"]))
+        }
+        (Command::Accept, S::Requested) => Some((S::Accepted, vec!["referral.referral_accepted"])),
+        (Command::Reject, S::AwaitingApproval | S::Requested) => {
+            Some((S::Rejected, vec!["referral.referral_rejected"]))
+        }
+        (Command::Cancel, S::AwaitingApproval | S::Requested) => {
+            Some((S::Cancelled, vec!["referral.referral_cancelled"]))
+        }
+        (Command::Arrive, S::Accepted) => Some((S::Arrived, vec!["referral.patient_arrived"])),
+        (Command::Arrive, S::Requested) if emergency => {
+            Some((S::Arrived, vec!["referral.patient_arrived"]))
+        }
+        (Command::Complete, S::Arrived) if down => Some((
+            S::Completed,
+            vec![
+                "referral.referral_completed",
+                "referral.downward_follow_up_due",
+            ],
+        )),
+        (Command::Complete, S::Arrived) => {
+            Some((S::Completed, vec!["referral.referral_completed"]))
+        }
+        (Command::Escalate, S::Requested) if !emergency && !escalated => {
+            Some((S::Requested, vec!["referral.referral_escalated"]))
+        }
+        (Command::Close, _) if open => Some((S::Closed, vec!["referral.referral_closed"])),
+        _ => None,
+    }
+}
+
+fn enrolled_plan(n: u128, team: TeamId, p: &RuleProfile) -> FollowUpPlan {
+    Enrolment::enrol(
+        EnrolPatient {
+            id: EnrolmentId::from_u128(n),
+            patient: ResidentId::from_u128(n),
+            confirmation: Confirmation {
+                condition: Condition::Hypertension,
+                confirmed_by: InstitutionId::from_u128(1),
+                confirmed_on: date!(2026 - 01 - 01),
+            },
+            team,
+            institution: InstitutionId::from_u128(10),
+            on: date!(2026 - 01 - 01),
+            first_plan: PlanId::from_u128(n),
+        },
+        p,
+    )
+    .unwrap()
+    .1
+}
+
+/// A plan due on `due` whose scheduling visit had class `last`, as the store would restore it.
+fn plan_due(
+    n: u128,
+    team: TeamId,
+    due: Date,
+    last: Option<VisitClass>,
+    p: &RuleProfile,
+) -> FollowUpPlan {
+    let mut record = enrolled_plan(n, team, p).to_record();
+    record.due = due;
+    record.last_class = last;
+    FollowUpPlan::restore(record)
+}
+
+proptest! {
+    // ---- network -----------------------------------------------------------------------
+
+    #[test]
+    fn a_primary_institution_never_ends_up_in_two_communities(joins in proptest::collection::vec((0u8..2, 0u8..4), 0..20)) {
+        use yigong_domain::network::{Institution, InstitutionKind, Network};
+        use yigong_domain::ids::CommunityId;
+        let mut n = Network::new();
+        for (id, kind) in [(1, InstitutionKind::CountyGeneralHospital), (2, InstitutionKind::CountyTcmHospital)] {
+            n.add_institution(Institution { id: InstitutionId::from_u128(id), name: String::new(), kind }).unwrap();
+        }
+        for i in 0..4u128 {
+            n.add_institution(Institution { id: InstitutionId::from_u128(10 + i), name: String::new(), kind: InstitutionKind::VillageClinic }).unwrap();
+        }
+        n.found_community(CommunityId::from_u128(100), "A", InstitutionId::from_u128(1)).unwrap();
+        n.found_community(CommunityId::from_u128(101), "B", InstitutionId::from_u128(2)).unwrap();
+        for (c, i) in joins {
+            let _ = n.join(CommunityId::from_u128(100 + u128::from(c)), InstitutionId::from_u128(10 + u128::from(i)));
+        }
+        for inst in n.institutions() {
+            let count = n.communities().filter(|c| c.contains(inst.id)).count();
+            prop_assert!(count <= 1);
+            prop_assert_eq!(count == 1, n.community_of(inst.id).is_some());
+        }
+    }
+
+    // ---- profiles ----------------------------------------------------------------------
+
+    #[test]
+    fn a_county_override_is_applied_exactly_or_refused_naming_its_field(
+        field in prop_oneof![
+            Just(("follow_up", "grace_days")),
+            Just(("follow_up", "routine_interval_days")),
+            Just(("screening.blood_pressure", "elevated_sbp")),
+            Just(("danger", "sbp")),
+            Just(("referral", "response_hours")),
+            Just(("contract", "min_period_months")),
+        ],
+        value in 0u32..400,
+    ) {
+        let (table, key) = field;
+        let text = format!("base = \"bphs3\"\nid = \"county\"\n[{table}]\n{key} = {value}\n");
+        match RuleProfile::from_toml(&text) {
+            Ok(p) => {
+                let got = match (table, key) {
+                    ("follow_up", "grace_days") => u32::from(p.follow_up.grace_days),
+                    ("follow_up", "routine_interval_days") => u32::from(p.follow_up.routine_interval_days),
+                    ("screening.blood_pressure", "elevated_sbp") => u32::from(p.screening.blood_pressure.elevated_sbp),
+                    ("danger", "sbp") => u32::from(p.danger.sbp),
+                    ("referral", "response_hours") => u32::from(p.referral.response_hours),
+                    _ => u32::from(p.contract.min_period_months),
+                };
+                prop_assert_eq!(got, value);
+                prop_assert_eq!(p.stamp().id.to_string(), "county");
+            }
+            Err(yigong_domain::profile::ProfileError::Invalid { field, .. }) => prop_assert!(!field.is_empty()),
+            Err(yigong_domain::profile::ProfileError::Parse(message)) => prop_assert!(message.contains(key), "{}", message),
+            Err(other) => prop_assert!(false, "{}", other),
+        }
+    }
+}

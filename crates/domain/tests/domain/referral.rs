@@ -1,0 +1,425 @@
+//! Referral scenarios: network rules, approval, deadlines, follow-ups, recognition, quota.
+
+use time::Duration;
+use time::macros::date;
+use yigong_domain::event::DomainEvent;
+use yigong_domain::ids::InstitutionId;
+use yigong_domain::profile::RuleProfile;
+use yigong_domain::referral::{
+    Appointment, AttachedResult, Direction, DischargeSummary, ExternalEvidence, ReasonCode,
+    Referral, ReferralError, ReferralEvent, ReferralState, SlotKind, SlotQuota, StateName,
+    TestCode, Urgency,
+};
+use yigong_domain::rule::{BrokenRule, RuleId};
+
+use crate::support::*;
+
+fn names(events: &[ReferralEvent]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|e| DomainEvent::from(e.clone()).type_name())
+        .collect()
+}
+
+fn appointment(days: i64) -> Appointment {
+    Appointment {
+        at: NOW + Duration::days(days),
+        slot: SlotKind::General,
+    }
+}
+
+fn summary() -> DischargeSummary {
+    DischargeSummary::new(
+        "BP controlled on amlodipine 5 mg",
+        "low-salt diet, walk 30 min a day",
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_upward_referral_makes_the_sender_follow_up_due_within_14_days() {
+    let (r, events) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &RuleProfile::bphs3(),
+    )
+    .unwrap();
+    assert_eq!(
+        names(&events),
+        [
+            "referral.referral_requested",
+            "referral.sender_follow_up_due"
+        ]
+    );
+    assert!(events.contains(&ReferralEvent::SenderFollowUpDue {
+        referral: r.id(),
+        patient: r.patient(),
+        institution: TOWNSHIP,
+        due: date!(2026 - 03 - 16),
+    }));
+    assert_eq!(r.respond_by(), Some(NOW + Duration::hours(24)));
+    assert_eq!(r.community(), Some(COMMUNITY_A));
+}
+
+#[test]
+fn same_level_referrals_are_rejected() {
+    let err = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(COUNTY, TCM),
+        &[],
+        NOW,
+        &RuleProfile::bphs3(),
+    )
+    .unwrap_err();
+    assert_eq!(err.rule(), RuleId::ReferralDirection);
+}
+
+#[test]
+fn upward_referrals_stay_inside_the_community() {
+    let err = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, TCM),
+        &[],
+        NOW,
+        &RuleProfile::bphs3(),
+    )
+    .unwrap_err();
+    assert_eq!(err, ReferralError::OutsideCommunity);
+}
+
+#[test]
+fn only_the_lead_hospital_refers_beyond_the_county() {
+    let p = RuleProfile::bphs3();
+    let err = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, CITY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap_err();
+    assert_eq!(err, ReferralError::NotFromLeadHospital);
+    assert!(
+        Referral::create(
+            upward(1, Urgency::Routine),
+            &route(COUNTY, CITY),
+            &[],
+            NOW,
+            &p
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn a_patient_has_at_most_one_open_referral_per_direction() {
+    let p = RuleProfile::bphs3();
+    let err = Referral::create(
+        upward(2, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[Direction::Upward],
+        NOW,
+        &p,
+    )
+    .unwrap_err();
+    assert_eq!(err, ReferralError::OpenReferralExists(Direction::Upward));
+    assert!(
+        Referral::create(
+            downward(3),
+            &route(COUNTY, TOWNSHIP),
+            &[Direction::Upward],
+            NOW,
+            &p
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn reasons_must_fit_the_direction() {
+    let mut cmd = downward(1);
+    cmd.reasons = vec![ReasonCode::DangerSign];
+    let err = Referral::create(
+        cmd,
+        &route(COUNTY, TOWNSHIP),
+        &[],
+        NOW,
+        &RuleProfile::bphs3(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        ReferralError::ReasonDirection {
+            reason: ReasonCode::DangerSign,
+            expected: Direction::Upward
+        }
+    );
+    let mut cmd = downward(1);
+    cmd.reasons = vec![];
+    assert_eq!(
+        Referral::create(
+            cmd,
+            &route(COUNTY, TOWNSHIP),
+            &[],
+            NOW,
+            &RuleProfile::bphs3()
+        )
+        .unwrap_err(),
+        ReferralError::NoReason
+    );
+}
+
+#[test]
+fn an_emergency_arrives_through_the_green_channel_before_acceptance() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Emergency),
+        &route(VILLAGE, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    assert_eq!(r.respond_by(), None);
+    let (r, events) = r.arrive(NOW + Duration::hours(1)).unwrap();
+    assert!(matches!(
+        events[0],
+        ReferralEvent::PatientArrived {
+            green_channel: true,
+            ..
+        }
+    ));
+    assert!(matches!(r.state(), ReferralState::Arrived { .. }));
+}
+
+#[test]
+fn a_routine_referral_cannot_arrive_before_acceptance() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(VILLAGE, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    assert!(matches!(
+        r.arrive(NOW).unwrap_err(),
+        ReferralError::IllegalTransition {
+            state: StateName::Requested,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_completed_downward_referral_makes_a_follow_up_due_at_the_receiver_within_14_days() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(downward(1), &route(COUNTY, TOWNSHIP), &[], NOW, &p).unwrap();
+    let (r, _) = r.accept(appointment(1), None, NOW, &p).unwrap();
+    let (r, _) = r.arrive(NOW + Duration::days(1)).unwrap();
+    let done_at = NOW + Duration::days(1) + Duration::hours(2);
+    let (r, events) = r.complete(summary(), done_at, &p).unwrap();
+    assert_eq!(
+        names(&events),
+        [
+            "referral.referral_completed",
+            "referral.downward_follow_up_due"
+        ]
+    );
+    assert!(events.contains(&ReferralEvent::DownwardFollowUpDue {
+        referral: r.id(),
+        patient: r.patient(),
+        institution: TOWNSHIP,
+        due: date!(2026 - 03 - 17),
+    }));
+    assert!(
+        r.explanation()
+            .rules
+            .contains(RuleId::ReferralDownwardFollowUp)
+    );
+}
+
+#[test]
+fn completion_needs_both_summary_and_guidance() {
+    assert_eq!(
+        DischargeSummary::new("  ", "walk"),
+        Err(ReferralError::Missing("discharge summary"))
+    );
+    assert_eq!(
+        DischargeSummary::new("ok", ""),
+        Err(ReferralError::Missing("rehabilitation guidance"))
+    );
+}
+
+#[test]
+fn past_the_deadline_a_request_escalates_once_to_the_referral_desk() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    let early = NOW + Duration::hours(23);
+    assert!(!r.is_due_for_escalation(early));
+    assert!(matches!(
+        r.clone().escalate(early).unwrap_err(),
+        ReferralError::DeadlineNotPassed { .. }
+    ));
+    let late = NOW + Duration::hours(24);
+    assert!(r.is_due_for_escalation(late));
+    let (r, events) = r.escalate(late).unwrap();
+    assert_eq!(
+        events,
+        vec![ReferralEvent::ReferralEscalated {
+            referral: r.id(),
+            community: Some(COMMUNITY_A),
+            at: late
+        }]
+    );
+    assert_eq!(
+        r.clone().escalate(late).unwrap_err(),
+        ReferralError::AlreadyEscalated
+    );
+    assert!(!r.is_due_for_escalation(late));
+    // Escalation does not change the state: the receiver can still answer.
+    assert!(r.accept(appointment(2), None, late, &p).is_ok());
+}
+
+#[test]
+fn with_approval_in_the_profile_routine_upward_referrals_wait_for_the_desk() {
+    let p = RuleProfile::from_toml("base = \"bphs3\"\nid = \"desk\"\n[referral]\napproval_required = true\nresponse_hours = 48\n").unwrap();
+    let (r, events) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    assert_eq!(r.state(), &ReferralState::AwaitingApproval);
+    assert!(matches!(
+        events[0],
+        ReferralEvent::ReferralRequested {
+            awaiting_approval: true,
+            respond_by: None,
+            ..
+        }
+    ));
+    assert!(r.explanation().rules.contains(RuleId::ReferralApproval));
+    let later = NOW + Duration::hours(3);
+    let (r, _) = r.approve(later, &p).unwrap();
+    assert_eq!(r.respond_by(), Some(later + Duration::hours(48)));
+    // Emergencies skip the desk.
+    let (e, _) = Referral::create(
+        upward(2, Urgency::Emergency),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    assert_eq!(e.state(), &ReferralState::Requested);
+}
+
+#[test]
+fn external_evidence_closes_an_open_referral_and_nothing_else() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    let (r, events) = r.close_on_evidence(ExternalEvidence::PatientDied).unwrap();
+    assert_eq!(names(&events), ["referral.referral_closed"]);
+    assert!(
+        r.clone()
+            .close_on_evidence(ExternalEvidence::AdmittedElsewhere)
+            .is_err()
+    );
+}
+
+#[test]
+fn results_inside_their_validity_window_are_recognised() {
+    let p = RuleProfile::bphs3();
+    let result = |test: &str, taken_on| AttachedResult {
+        test: TestCode::parse(test).unwrap(),
+        taken_on,
+        by: InstitutionId::from_u128(10),
+    };
+    let on = date!(2026 - 03 - 10);
+    assert!(result("blood_routine", date!(2026 - 03 - 03)).is_recognised_on(on, &p));
+    assert!(!result("blood_routine", date!(2026 - 03 - 02)).is_recognised_on(on, &p));
+    assert!(result("hba1c", date!(2026 - 01 - 01)).is_recognised_on(on, &p));
+    assert!(!result("unlisted_test", date!(2026 - 03 - 10)).is_recognised_on(on, &p));
+    assert!(
+        !result("ecg", date!(2026 - 03 - 11)).is_recognised_on(on, &p),
+        "a result from the future"
+    );
+}
+
+#[test]
+fn reserved_slots_follow_the_quota() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    let slot = Appointment {
+        at: NOW + Duration::days(20),
+        slot: SlotKind::Reserved,
+    };
+    let quota = SlotQuota {
+        slot_date: slot.at.date(),
+        total: 40,
+        reserved: 12,
+        booked: 12,
+        released_on: NOW.date(),
+    };
+    assert_eq!(
+        r.clone().accept(slot, None, NOW, &p).unwrap_err(),
+        ReferralError::QuotaMissing
+    );
+    assert_eq!(
+        r.clone().accept(slot, Some(&quota), NOW, &p).unwrap_err(),
+        ReferralError::QuotaExhausted
+    );
+    let thin = SlotQuota {
+        reserved: 11,
+        booked: 0,
+        ..quota
+    };
+    assert!(matches!(
+        r.clone().accept(slot, Some(&thin), NOW, &p).unwrap_err(),
+        ReferralError::ReservedShareTooLow { .. }
+    ));
+    let late = SlotQuota {
+        booked: 0,
+        released_on: slot.at.date() - Duration::days(13),
+        ..quota
+    };
+    assert!(matches!(
+        r.clone().accept(slot, Some(&late), NOW, &p).unwrap_err(),
+        ReferralError::ReleasedTooLate { .. }
+    ));
+    let open = SlotQuota {
+        booked: 11,
+        ..quota
+    };
+    assert!(r.accept(slot, Some(&open), NOW, &p).is_ok());
+    let booked = open.book().unwrap();
+    assert_eq!(booked.remaining(), 0);
+    assert_eq!(booked.book().unwrap_err(), ReferralError::QuotaExhausted);
+}
