@@ -15,4 +15,5 @@
 mod properties;
 mod referral;
 mod support;
+mod tidy;
 mod vectors;
