@@ -140,7 +140,7 @@ impl Team {
         lead: WorkerId,
         members: Vec<TeamMember>,
         profile: &RuleProfile,
-    ) -> Result<Team, ContractError> {
+    ) -> Result<(Team, Vec<ContractEvent>), ContractError> {
         let rules = &profile.contract.team;
         let mut seen = BTreeSet::new();
         for m in &members {
@@ -169,13 +169,19 @@ impl Team {
         {
             return Err(ContractError::LeadNotEligible);
         }
-        Ok(Team {
+        let event = ContractEvent::TeamFormed {
+            team: id,
+            institution,
+            members: members.len(),
+        };
+        let team = Team {
             id,
             name: name.to_owned(),
             institution,
             lead,
             members,
-        })
+        };
+        Ok((team, vec![event]))
     }
 
     /// Its id.
@@ -263,6 +269,15 @@ pub enum ContractStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContractEvent {
+    /// A family doctor team was formed.
+    TeamFormed {
+        /// The team.
+        team: TeamId,
+        /// Its institution.
+        institution: InstitutionId,
+        /// Number of members.
+        members: usize,
+    },
     /// A contract was signed.
     ContractSigned {
         /// The contract.
@@ -685,6 +700,7 @@ mod tests {
             &RuleProfile::bphs3(),
         )
         .unwrap()
+        .0
     }
 
     fn sign(id: u128, start: Date) -> SignContract {

@@ -13,7 +13,7 @@ use crate::grid::GridEvent;
 use crate::identity::ResidentEvent;
 use crate::network::NetworkEvent;
 use crate::referral::ReferralEvent;
-use crate::screening::CaseEvent;
+use crate::screening::{CaseEvent, ScreeningEvent};
 
 /// Schema version of the serialized events; bumped on any incompatible change.
 pub const EVENT_SCHEMA_VERSION: u32 = 1;
@@ -30,6 +30,8 @@ pub enum AggregateKind {
     Grid,
     /// Contracts.
     Contract,
+    /// Screening records.
+    Screening,
     /// Two-cancer cases.
     CancerCase,
     /// Enrolments and follow-up plans.
@@ -46,6 +48,7 @@ impl AggregateKind {
             AggregateKind::Resident => "resident",
             AggregateKind::Grid => "grid",
             AggregateKind::Contract => "contract",
+            AggregateKind::Screening => "screening",
             AggregateKind::CancerCase => "cancer_case",
             AggregateKind::FollowUp => "follow_up",
             AggregateKind::Referral => "referral",
@@ -65,6 +68,8 @@ pub enum DomainEvent {
     Grid(GridEvent),
     /// Contract.
     Contract(ContractEvent),
+    /// Screening.
+    Screening(ScreeningEvent),
     /// Two-cancer case.
     CancerCase(CaseEvent),
     /// Follow-up.
@@ -81,6 +86,7 @@ impl DomainEvent {
             DomainEvent::Resident(_) => AggregateKind::Resident,
             DomainEvent::Grid(_) => AggregateKind::Grid,
             DomainEvent::Contract(_) => AggregateKind::Contract,
+            DomainEvent::Screening(_) => AggregateKind::Screening,
             DomainEvent::CancerCase(_) => AggregateKind::CancerCase,
             DomainEvent::FollowUp(_) => AggregateKind::FollowUp,
             DomainEvent::Referral(_) => AggregateKind::Referral,
@@ -102,6 +108,7 @@ impl DomainEvent {
                 | ResidentEvent::ResidentDied { resident, .. } => resident.as_uuid(),
             },
             DomainEvent::Grid(e) => match e {
+                GridEvent::AreaNodeAdded { node, .. } => node.as_uuid(),
                 GridEvent::GridCreated { grid, .. }
                 | GridEvent::HouseholdAssigned { grid, .. }
                 | GridEvent::TeamAssigned { grid, .. }
@@ -111,10 +118,15 @@ impl DomainEvent {
                 GridEvent::GridsMerged { into, .. } => into.as_uuid(),
             },
             DomainEvent::Contract(e) => match e {
+                ContractEvent::TeamFormed { team, .. } => team.as_uuid(),
                 ContractEvent::ContractSigned { contract, .. }
                 | ContractEvent::ContractRenewed { contract, .. }
                 | ContractEvent::ContractSwitched { contract, .. }
                 | ContractEvent::ContractTerminated { contract, .. } => contract.as_uuid(),
+            },
+            DomainEvent::Screening(e) => match e {
+                ScreeningEvent::ScreeningRecorded { screening, .. }
+                | ScreeningEvent::SuspectedCaseFlagged { screening, .. } => screening.as_uuid(),
             },
             DomainEvent::CancerCase(e) => match e {
                 CaseEvent::CaseOpened { case, .. }
@@ -169,6 +181,7 @@ impl DomainEvent {
                 ResidentDied => "resident_died",
             }),
             DomainEvent::Grid(e) => names!(e, "grid", GridEvent {
+                AreaNodeAdded => "area_node_added",
                 GridCreated => "grid_created",
                 HouseholdAssigned => "household_assigned",
                 HouseholdsReassigned => "households_reassigned",
@@ -178,10 +191,15 @@ impl DomainEvent {
                 TeamUnassigned => "team_unassigned",
             }),
             DomainEvent::Contract(e) => names!(e, "contract", ContractEvent {
+                TeamFormed => "team_formed",
                 ContractSigned => "contract_signed",
                 ContractRenewed => "contract_renewed",
                 ContractSwitched => "contract_switched",
                 ContractTerminated => "contract_terminated",
+            }),
+            DomainEvent::Screening(e) => names!(e, "screening", ScreeningEvent {
+                ScreeningRecorded => "screening_recorded",
+                SuspectedCaseFlagged => "suspected_case_flagged",
             }),
             DomainEvent::CancerCase(e) => names!(e, "cancer_case", CaseEvent {
                 CaseOpened => "case_opened",
@@ -231,7 +249,71 @@ from_events!(
     ResidentEvent => Resident,
     GridEvent => Grid,
     ContractEvent => Contract,
+    ScreeningEvent => Screening,
     CaseEvent => CancerCase,
     FollowUpEvent => FollowUp,
     ReferralEvent => Referral
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{ReferralId, ResidentId, ScreeningId};
+    use crate::referral::ExternalEvidence;
+    use crate::rule::{Explanation, RuleSet};
+    use crate::screening::Programme;
+    use time::macros::date;
+
+    fn samples() -> Vec<DomainEvent> {
+        vec![
+            ReferralEvent::ReferralClosed {
+                referral: ReferralId::from_u128(1),
+                evidence: ExternalEvidence::PatientDied,
+            }
+            .into(),
+            ScreeningEvent::ScreeningRecorded {
+                screening: ScreeningId::from_u128(2),
+                resident: ResidentId::from_u128(3),
+                programme: Programme::BloodPressure,
+                on: date!(2026 - 03 - 01),
+                explanation: Explanation::new(
+                    crate::profile::RuleProfile::bphs3().stamp(),
+                    RuleSet::EMPTY,
+                ),
+            }
+            .into(),
+            ResidentEvent::ResidentDied {
+                resident: ResidentId::from_u128(3),
+                on: date!(2026 - 03 - 02),
+            }
+            .into(),
+        ]
+    }
+
+    #[test]
+    fn events_round_trip_through_json_with_readable_dates() {
+        for event in samples() {
+            let json = serde_json::to_string(&event).unwrap();
+            assert_eq!(serde_json::from_str::<DomainEvent>(&json).unwrap(), event);
+            assert!(json.contains(event.aggregate_kind().as_str()), "{json}");
+        }
+        let json = serde_json::to_string(&samples()[2]).unwrap();
+        assert!(json.contains("\"2026-03-02\""), "{json}");
+    }
+
+    #[test]
+    fn type_names_start_with_the_aggregate_kind() {
+        for event in samples() {
+            assert!(
+                event
+                    .type_name()
+                    .starts_with(event.aggregate_kind().as_str())
+            );
+        }
+        assert_eq!(samples()[0].type_name(), "referral.referral_closed");
+        assert_eq!(
+            samples()[0].aggregate_id(),
+            ReferralId::from_u128(1).as_uuid()
+        );
+    }
+}

@@ -502,6 +502,26 @@ fn assessment(
     }
 }
 
+/// A danger sign: emergency referral, and the sender's follow-up of that referral.
+fn danger_sign(
+    stamp: ProfileStamp,
+    date: Date,
+    fu: &crate::profile::FollowUpRules,
+    rule: RuleId,
+) -> Assessment {
+    assessment(
+        stamp,
+        VisitClass::Emergency,
+        date,
+        fu.post_referral_days,
+        Some(ReferralNeed {
+            urgency: Urgency::Emergency,
+            reason: ReasonCode::DangerSign,
+        }),
+        RuleSet::of(rule).with(RuleId::FollowUpAfterReferral),
+    )
+}
+
 /// Whether the previous visit counts as uncontrolled for "two consecutive".
 const fn was_uncontrolled(previous: Option<VisitClass>) -> bool {
     matches!(
@@ -521,19 +541,7 @@ pub fn classify_hypertension(
     let fu = &profile.follow_up;
     let h = &fu.hypertension;
     let stamp = profile.stamp();
-    let emergency = |rule: RuleId| {
-        assessment(
-            stamp,
-            VisitClass::Emergency,
-            v.date,
-            fu.post_referral_days,
-            Some(ReferralNeed {
-                urgency: Urgency::Emergency,
-                reason: ReasonCode::DangerSign,
-            }),
-            RuleSet::of(rule).with(RuleId::FollowUpAfterReferral),
-        )
-    };
+    let emergency = |rule: RuleId| danger_sign(stamp, v.date, fu, rule);
     if v.bp.reaches(d.sbp, d.dbp) {
         return emergency(RuleId::HtnDangerBloodPressure);
     }
@@ -650,19 +658,7 @@ pub fn classify_diabetes(
     let d = &profile.danger;
     let fu = &profile.follow_up;
     let stamp = profile.stamp();
-    let emergency = |rule: RuleId| {
-        assessment(
-            stamp,
-            VisitClass::Emergency,
-            v.date,
-            fu.post_referral_days,
-            Some(ReferralNeed {
-                urgency: Urgency::Emergency,
-                reason: ReasonCode::DangerSign,
-            }),
-            RuleSet::of(rule).with(RuleId::FollowUpAfterReferral),
-        )
-    };
+    let emergency = |rule: RuleId| danger_sign(stamp, v.date, fu, rule);
     let glucose_danger =
         |g: Glucose| g.tenths() >= d.glucose_high_tenths || g.tenths() <= d.glucose_low_tenths;
     if glucose_danger(v.fasting_glucose) || v.random_glucose.is_some_and(glucose_danger) {
@@ -1765,5 +1761,330 @@ impl YearOfCare {
     /// Controlled: the latest visit of the year was on target; no visit counts as not controlled.
     pub fn is_controlled(&self) -> bool {
         self.latest_class.is_some_and(VisitClass::is_controlled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn profile() -> RuleProfile {
+        RuleProfile::bphs3()
+    }
+
+    fn plan() -> FollowUpPlan {
+        let (_, plan, events) = Enrolment::enrol(
+            EnrolPatient {
+                id: EnrolmentId::from_u128(1),
+                patient: ResidentId::from_u128(2),
+                confirmation: Confirmation {
+                    condition: Condition::Hypertension,
+                    confirmed_by: InstitutionId::from_u128(3),
+                    confirmed_on: date!(2026 - 01 - 01),
+                },
+                team: TeamId::from_u128(4),
+                institution: InstitutionId::from_u128(5),
+                on: date!(2026 - 01 - 01),
+                first_plan: PlanId::from_u128(6),
+            },
+            &profile(),
+        )
+        .unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(plan.due(), date!(2026 - 01 - 15));
+        plan
+    }
+
+    fn htn_visit(date: Date, sbp: u16, mode: ContactMode) -> Visit {
+        Visit::Hypertension(HypertensionVisit {
+            date,
+            mode,
+            bp: BloodPressure::new(sbp, 85).unwrap(),
+            heart_rate: None,
+            signs: DangerSigns::NONE,
+            adverse_reaction: AdverseReaction::None,
+            complication: Complication::Unchanged,
+        })
+    }
+
+    #[test]
+    fn enrolment_before_confirmation_is_refused() {
+        let err = Enrolment::enrol(
+            EnrolPatient {
+                id: EnrolmentId::from_u128(1),
+                patient: ResidentId::from_u128(2),
+                confirmation: Confirmation {
+                    condition: Condition::Type2Diabetes,
+                    confirmed_by: InstitutionId::from_u128(3),
+                    confirmed_on: date!(2026 - 02 - 01),
+                },
+                team: TeamId::from_u128(4),
+                institution: InstitutionId::from_u128(5),
+                on: date!(2026 - 01 - 01),
+                first_plan: PlanId::from_u128(6),
+            },
+            &profile(),
+        )
+        .unwrap_err();
+        assert_eq!(err.rule(), RuleId::FollowUpEnrolment);
+    }
+
+    #[test]
+    fn a_visit_completes_the_plan_and_schedules_the_next() {
+        let p = profile();
+        let out = plan()
+            .record_visit(
+                VisitId::from_u128(9),
+                &htn_visit(date!(2026 - 01 - 14), 130, ContactMode::Clinic),
+                50,
+                PlanId::from_u128(10),
+                &p,
+            )
+            .unwrap();
+        assert_eq!(
+            out.done.state(),
+            PlanState::Done {
+                visit: VisitId::from_u128(9),
+                on: date!(2026 - 01 - 14)
+            }
+        );
+        assert_eq!(out.next.due(), date!(2026 - 04 - 14));
+        assert_eq!(out.next.last_class(), Some(VisitClass::Controlled));
+        assert!(matches!(
+            out.events[0],
+            FollowUpEvent::VisitRecorded {
+                face_to_face: true,
+                ..
+            }
+        ));
+        // A done plan takes no second visit.
+        let again = out.done.record_visit(
+            VisitId::from_u128(11),
+            &htn_visit(date!(2026 - 01 - 20), 130, ContactMode::Clinic),
+            50,
+            PlanId::from_u128(12),
+            &p,
+        );
+        assert_eq!(again.unwrap_err(), FollowUpError::NotDue("done"));
+    }
+
+    #[test]
+    fn an_emergency_visit_recommends_a_referral_and_a_14_day_follow_up() {
+        let out = plan()
+            .record_visit(
+                VisitId::from_u128(9),
+                &htn_visit(date!(2026 - 01 - 14), 185, ContactMode::Phone),
+                50,
+                PlanId::from_u128(10),
+                &profile(),
+            )
+            .unwrap();
+        assert!(out.events.iter().any(|e| matches!(
+            e,
+            FollowUpEvent::ReferralRecommended {
+                need: ReferralNeed {
+                    urgency: Urgency::Emergency,
+                    ..
+                },
+                ..
+            }
+        )));
+        assert!(matches!(
+            out.events[0],
+            FollowUpEvent::VisitRecorded {
+                face_to_face: false,
+                ..
+            }
+        ));
+        assert_eq!(out.next.due(), date!(2026 - 01 - 28));
+    }
+
+    #[test]
+    fn a_visit_of_another_condition_does_not_fit() {
+        let visit = Visit::Diabetes(DiabetesVisit {
+            date: date!(2026 - 01 - 14),
+            mode: ContactMode::Clinic,
+            fasting_glucose: Glucose::from_tenths(60).unwrap(),
+            random_glucose: None,
+            bp: None,
+            heart_rate: None,
+            temperature: None,
+            signs: DangerSigns::NONE,
+            adverse_reaction: AdverseReaction::None,
+            complication: Complication::Unchanged,
+        });
+        let err = plan()
+            .record_visit(
+                VisitId::from_u128(9),
+                &visit,
+                50,
+                PlanId::from_u128(10),
+                &profile(),
+            )
+            .unwrap_err();
+        assert!(matches!(err, FollowUpError::VisitDoesNotFit { .. }));
+    }
+
+    #[test]
+    fn outreach_is_only_for_overdue_plans() {
+        let p = profile();
+        let err = plan()
+            .record_outreach(date!(2026 - 01 - 15), OutreachOutcome::Unreachable, &p)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            FollowUpError::NotOverdue {
+                overdue_from: date!(2026 - 01 - 16)
+            }
+        );
+    }
+
+    #[test]
+    fn three_unreachable_attempts_lose_the_patient() {
+        let p = profile();
+        let mut plan = plan();
+        for (i, day) in [
+            date!(2026 - 01 - 20),
+            date!(2026 - 01 - 22),
+            date!(2026 - 01 - 24),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (next, events) = plan
+                .record_outreach(day, OutreachOutcome::Unreachable, &p)
+                .unwrap();
+            plan = next;
+            assert_eq!(events.len(), if i == 2 { 2 } else { 1 });
+        }
+        assert_eq!(
+            plan.state(),
+            PlanState::LostToFollowUp {
+                on: date!(2026 - 01 - 24)
+            }
+        );
+        assert_eq!(
+            plan.status_on(date!(2026 - 02 - 01), &p),
+            PlanStatus::LostToFollowUp
+        );
+        assert!(
+            plan.explain_status(date!(2026 - 02 - 01), &p)
+                .rules
+                .contains(RuleId::FollowUpLost)
+        );
+    }
+
+    #[test]
+    fn refusal_moving_away_and_death_close_the_plan_with_their_reason() {
+        let p = profile();
+        for (outcome, reason) in [
+            (OutreachOutcome::Refused, CloseReason::Refused),
+            (OutreachOutcome::MovedAway, CloseReason::MovedOut),
+            (OutreachOutcome::Died, CloseReason::Death),
+        ] {
+            let (closed, _) = plan()
+                .record_outreach(date!(2026 - 01 - 20), outcome, &p)
+                .unwrap();
+            assert_eq!(
+                closed.state(),
+                PlanState::Closed {
+                    on: date!(2026 - 01 - 20),
+                    reason
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn a_reached_patient_leaves_the_worklist_until_the_remind_on_date() {
+        let p = profile();
+        let team = TeamId::from_u128(4);
+        let reached = OutreachOutcome::Reached {
+            remind_on: date!(2026 - 01 - 25),
+        };
+        let (reminded, _) = plan()
+            .record_outreach(date!(2026 - 01 - 20), reached, &p)
+            .unwrap();
+        assert!(overdue_worklist([&reminded], team, date!(2026 - 01 - 24), &p).is_empty());
+        let list = overdue_worklist([&reminded], team, date!(2026 - 01 - 25), &p);
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].days_overdue, 10);
+        let back = plan().record_outreach(
+            date!(2026 - 01 - 20),
+            OutreachOutcome::Reached {
+                remind_on: date!(2026 - 01 - 19),
+            },
+            &p,
+        );
+        assert!(matches!(
+            back,
+            Err(FollowUpError::RemindBeforeOutreach { .. })
+        ));
+    }
+
+    #[test]
+    fn a_plan_is_missed_only_after_the_window_and_a_catch_up_is_due_at_once() {
+        let p = profile();
+        let err = plan()
+            .mark_missed(date!(2026 - 02 - 13), PlanId::from_u128(20), &p)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            FollowUpError::NotYetMissed {
+                missed_from: date!(2026 - 02 - 14)
+            }
+        );
+        let (missed, catch_up, events) = plan()
+            .mark_missed(date!(2026 - 02 - 14), PlanId::from_u128(20), &p)
+            .unwrap();
+        assert_eq!(
+            missed.status_on(date!(2026 - 02 - 14), &p),
+            PlanStatus::Missed
+        );
+        assert_eq!(catch_up.due(), date!(2026 - 02 - 14));
+        assert_eq!(catch_up.origin(), PlanOrigin::CatchUp(PlanId::from_u128(6)));
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn an_upward_referral_makes_the_next_plan_due_within_14_days() {
+        let p = profile();
+        let plan = plan().for_upward_referral(ReferralId::from_u128(1), date!(2026 - 01 - 03), &p);
+        assert_eq!(plan.due(), date!(2026 - 01 - 15));
+        let far =
+            plan.clone()
+                .for_upward_referral(ReferralId::from_u128(1), date!(2025 - 12 - 20), &p);
+        assert_eq!(far.due(), date!(2026 - 01 - 03));
+        assert!(
+            far.explain_status(date!(2026 - 01 - 10), &p)
+                .rules
+                .contains(RuleId::FollowUpOverdue)
+        );
+    }
+
+    #[test]
+    fn the_four_face_to_face_rule_needs_the_annual_check_too() {
+        let p = profile();
+        let year = YearOfCare {
+            face_to_face: 4,
+            annual_check: false,
+            latest_class: Some(VisitClass::Controlled),
+        };
+        assert!(!year.is_standardized(&p));
+        assert!(
+            YearOfCare {
+                annual_check: true,
+                ..year
+            }
+            .is_standardized(&p)
+        );
+        assert!(
+            !YearOfCare {
+                latest_class: None,
+                ..year
+            }
+            .is_controlled()
+        );
     }
 }

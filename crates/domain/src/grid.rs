@@ -146,7 +146,7 @@ impl AreaTree {
     }
 
     /// Adds a node; its kind must fit under its parent's kind (roots have no parent).
-    pub fn add(&mut self, node: AreaNode) -> Result<(), GridError> {
+    pub fn add(&mut self, node: AreaNode) -> Result<Vec<GridEvent>, GridError> {
         if self.nodes.contains_key(&node.id) {
             return Err(GridError::Duplicate(format!("area node {}", node.id)));
         }
@@ -160,8 +160,13 @@ impl AreaTree {
                 parent: parent_kind,
             });
         }
+        let event = GridEvent::AreaNodeAdded {
+            node: node.id,
+            kind: node.kind,
+            parent: node.parent,
+        };
         self.nodes.insert(node.id, node);
-        Ok(())
+        Ok(vec![event])
     }
 
     /// A node by id.
@@ -247,6 +252,15 @@ impl Grid {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GridEvent {
+    /// A node was added to the area tree.
+    AreaNodeAdded {
+        /// The node.
+        node: AreaNodeId,
+        /// Its level.
+        kind: AreaKind,
+        /// Its parent.
+        parent: Option<AreaNodeId>,
+    },
     /// A grid was created.
     GridCreated {
         /// The grid.

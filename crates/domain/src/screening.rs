@@ -10,7 +10,7 @@ use time::Date;
 
 use crate::calendar;
 use crate::identity::Sex;
-use crate::ids::{CancerCaseId, ResidentId};
+use crate::ids::{CancerCaseId, ResidentId, ScreeningId};
 use crate::measure::{BloodPressure, Bmi, Glucose, Waist};
 use crate::profile::RuleProfile;
 use crate::rule::{BrokenRule, Explanation, RuleId, RuleSet};
@@ -344,6 +344,114 @@ pub fn assess_glucose(
     Decision {
         outcome,
         explanation: Explanation::new(profile.stamp(), RuleSet::of(rule)),
+    }
+}
+
+/// A screening result was recorded, and whether it flags a suspected case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ScreeningEvent {
+    /// A result was recorded with its decision.
+    ScreeningRecorded {
+        /// The screening record.
+        screening: ScreeningId,
+        /// The resident.
+        resident: ResidentId,
+        /// The programme.
+        programme: Programme,
+        /// Date.
+        on: Date,
+        /// Why the outcome is what it is.
+        explanation: Explanation,
+    },
+    /// The result flags a suspected case: refer for confirmation (or emergency referral) and
+    /// follow the result up.
+    SuspectedCaseFlagged {
+        /// The screening record.
+        screening: ScreeningId,
+        /// The resident.
+        resident: ResidentId,
+        /// The programme.
+        programme: Programme,
+        /// Whether it is an emergency.
+        emergency: bool,
+        /// When the screening institution must have followed up, if the rule sets a date.
+        follow_up_by: Option<Date>,
+    },
+}
+
+impl ScreeningEvent {
+    /// The events of recording a blood-pressure decision: always `ScreeningRecorded`, plus
+    /// `SuspectedCaseFlagged` for an emergency or a preliminary diagnosis.
+    pub fn blood_pressure(
+        screening: ScreeningId,
+        resident: ResidentId,
+        on: Date,
+        decision: &Decision<BpOutcome>,
+    ) -> Vec<ScreeningEvent> {
+        let flag = match decision.outcome {
+            BpOutcome::Emergency => Some((true, None)),
+            BpOutcome::PreliminaryDiagnosis { follow_up_by } => Some((false, Some(follow_up_by))),
+            _ => None,
+        };
+        Self::recorded(
+            screening,
+            resident,
+            Programme::BloodPressure,
+            on,
+            decision.explanation,
+            flag,
+        )
+    }
+
+    /// The events of recording a glucose decision: `SuspectedCaseFlagged` for an emergency or a
+    /// suspected diabetes (to be confirmed on another day).
+    pub fn glucose(
+        screening: ScreeningId,
+        resident: ResidentId,
+        on: Date,
+        decision: &Decision<GlucoseOutcome>,
+    ) -> Vec<ScreeningEvent> {
+        let flag = match decision.outcome {
+            GlucoseOutcome::Emergency => Some((true, None)),
+            GlucoseOutcome::Suspected => Some((false, None)),
+            GlucoseOutcome::ImpairedFasting | GlucoseOutcome::Normal => None,
+        };
+        Self::recorded(
+            screening,
+            resident,
+            Programme::FastingGlucose,
+            on,
+            decision.explanation,
+            flag,
+        )
+    }
+
+    fn recorded(
+        screening: ScreeningId,
+        resident: ResidentId,
+        programme: Programme,
+        on: Date,
+        explanation: Explanation,
+        flag: Option<(bool, Option<Date>)>,
+    ) -> Vec<ScreeningEvent> {
+        let mut events = vec![ScreeningEvent::ScreeningRecorded {
+            screening,
+            resident,
+            programme,
+            on,
+            explanation,
+        }];
+        if let Some((emergency, follow_up_by)) = flag {
+            events.push(ScreeningEvent::SuspectedCaseFlagged {
+                screening,
+                resident,
+                programme,
+                emergency,
+                follow_up_by,
+            });
+        }
+        events
     }
 }
 
@@ -712,5 +820,314 @@ impl CancerCase {
     /// Result and date, once closed.
     pub fn closed(&self) -> Option<(CaseResult, Date)> {
         self.closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn subject(birth: Date, sex: Sex) -> ScreeningSubject {
+        ScreeningSubject {
+            birth_date: birth,
+            sex,
+            permanent_resident: true,
+            high_risk: false,
+            diagnosed: false,
+        }
+    }
+
+    #[test]
+    fn blood_pressure_screening_starts_at_35_and_repeats_yearly_or_every_6_months() {
+        let p = RuleProfile::bphs3();
+        let on = date!(2026 - 06 - 01);
+        let young = subject(date!(1991 - 06 - 02), Sex::Male);
+        assert!(!eligibility(Programme::BloodPressure, &young, None, on, &p).eligible);
+        let adult = subject(date!(1991 - 06 - 01), Sex::Male);
+        let e = eligibility(
+            Programme::BloodPressure,
+            &adult,
+            Some(date!(2026 - 01 - 10)),
+            on,
+            &p,
+        );
+        assert_eq!(e.next_due, Some(date!(2027 - 01 - 10)));
+        let risky = ScreeningSubject {
+            high_risk: true,
+            ..adult
+        };
+        let e = eligibility(
+            Programme::BloodPressure,
+            &risky,
+            Some(date!(2026 - 01 - 10)),
+            on,
+            &p,
+        );
+        assert_eq!(e.next_due, Some(date!(2026 - 07 - 10)));
+        assert!(e.explanation.rules.contains(RuleId::ScreenBpHighRisk));
+        let managed = ScreeningSubject {
+            diagnosed: true,
+            ..adult
+        };
+        assert!(!eligibility(Programme::BloodPressure, &managed, None, on, &p).eligible);
+    }
+
+    #[test]
+    fn two_cancer_screening_is_for_women_35_to_64_once_per_cycle() {
+        let p = RuleProfile::bphs3();
+        let on = date!(2026 - 06 - 01);
+        let woman = subject(date!(1962 - 06 - 01), Sex::Female);
+        let e = eligibility(
+            Programme::TwoCancer,
+            &woman,
+            Some(date!(2024 - 03 - 01)),
+            on,
+            &p,
+        );
+        assert_eq!(e.next_due, Some(date!(2027 - 03 - 01)));
+        assert!(
+            !eligibility(
+                Programme::TwoCancer,
+                &subject(date!(1961 - 06 - 01), Sex::Female),
+                None,
+                on,
+                &p
+            )
+            .eligible
+        );
+        assert!(
+            !eligibility(
+                Programme::TwoCancer,
+                &subject(date!(1980 - 01 - 01), Sex::Male),
+                None,
+                on,
+                &p
+            )
+            .eligible
+        );
+    }
+
+    #[test]
+    fn glucose_thresholds_compare_in_tenths() {
+        let p = RuleProfile::bphs3();
+        let outcome = |tenths, kind, symptoms| {
+            assess_glucose(Glucose::from_tenths(tenths).unwrap(), kind, symptoms, &p).outcome
+        };
+        assert_eq!(
+            outcome(60, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Normal
+        );
+        assert_eq!(
+            outcome(61, GlucoseKind::Fasting, false),
+            GlucoseOutcome::ImpairedFasting
+        );
+        assert_eq!(
+            outcome(69, GlucoseKind::Fasting, false),
+            GlucoseOutcome::ImpairedFasting
+        );
+        assert_eq!(
+            outcome(70, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Suspected
+        );
+        assert_eq!(
+            outcome(111, GlucoseKind::Random, true),
+            GlucoseOutcome::Suspected
+        );
+        assert_eq!(
+            outcome(111, GlucoseKind::Random, false),
+            GlucoseOutcome::Normal
+        );
+        assert_eq!(
+            outcome(110, GlucoseKind::TwoHour, true),
+            GlucoseOutcome::Normal
+        );
+        assert_eq!(
+            outcome(167, GlucoseKind::Random, false),
+            GlucoseOutcome::Emergency
+        );
+        assert_eq!(
+            outcome(39, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Emergency
+        );
+        assert_eq!(
+            outcome(40, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Normal
+        );
+    }
+
+    #[test]
+    fn three_elevated_days_give_a_preliminary_diagnosis_and_a_normal_reading_restarts() {
+        let p = RuleProfile::bphs3();
+        let r = |d: Date, sbp| BpReading {
+            date: d,
+            bp: BloodPressure::new(sbp, 80).unwrap(),
+        };
+        let assess = |rs: &[BpReading]| {
+            assess_blood_pressure(rs, 50, Sex::Male, &RiskFactors::default(), &p)
+                .unwrap()
+                .outcome
+        };
+        let d1 = date!(2026 - 03 - 01);
+        let d2 = date!(2026 - 03 - 05);
+        let d3 = date!(2026 - 03 - 09);
+        assert_eq!(
+            assess(&[r(d1, 145)]),
+            BpOutcome::RecheckRequired { elevated_days: 1 }
+        );
+        // Two readings on one day count once.
+        assert_eq!(
+            assess(&[r(d1, 145), r(d1, 150), r(d2, 146)]),
+            BpOutcome::RecheckRequired { elevated_days: 2 }
+        );
+        assert_eq!(
+            assess(&[r(d1, 145), r(d2, 146), r(d3, 141)]),
+            BpOutcome::PreliminaryDiagnosis {
+                follow_up_by: date!(2026 - 03 - 23)
+            }
+        );
+        assert_eq!(
+            assess(&[r(d1, 145), r(d2, 120), r(d3, 141)]),
+            BpOutcome::RecheckRequired { elevated_days: 1 }
+        );
+        assert!(assess_blood_pressure(&[], 50, Sex::Male, &RiskFactors::default(), &p).is_none());
+    }
+
+    #[test]
+    fn each_risk_factor_alone_makes_a_high_risk_person() {
+        let p = RuleProfile::bphs3();
+        let bp = BloodPressure::new(120, 70).unwrap();
+        let none = RiskFactors::default();
+        assert!(hypertension_risk_factors(bp, 40, Sex::Male, &none, &p).is_empty());
+        assert!(
+            hypertension_risk_factors(bp, 55, Sex::Male, &none, &p).contains(RuleId::ScreenRiskAge)
+        );
+        let waist = RiskFactors {
+            waist: Some(Waist::from_cm(85).unwrap()),
+            ..none
+        };
+        assert!(
+            hypertension_risk_factors(bp, 40, Sex::Female, &waist, &p)
+                .contains(RuleId::ScreenRiskBodySize)
+        );
+        assert!(hypertension_risk_factors(bp, 40, Sex::Male, &waist, &p).is_empty());
+        let bmi = RiskFactors {
+            bmi: Some(Bmi::from_tenths(240).unwrap()),
+            ..none
+        };
+        assert!(
+            hypertension_risk_factors(bp, 40, Sex::Male, &bmi, &p)
+                .contains(RuleId::ScreenRiskBodySize)
+        );
+        for factors in [
+            RiskFactors {
+                family_history: true,
+                ..none
+            },
+            RiskFactors {
+                high_salt_diet: true,
+                ..none
+            },
+            RiskFactors {
+                heavy_drinking: true,
+                ..none
+            },
+        ] {
+            assert!(!hypertension_risk_factors(bp, 40, Sex::Male, &factors, &p).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_preliminary_diagnosis_flags_a_suspected_case_and_a_normal_result_does_not() {
+        let p = RuleProfile::bphs3();
+        let r = |d: Date, sbp| BpReading {
+            date: d,
+            bp: BloodPressure::new(sbp, 80).unwrap(),
+        };
+        let readings = [
+            r(date!(2026 - 03 - 01), 150),
+            r(date!(2026 - 03 - 03), 150),
+            r(date!(2026 - 03 - 05), 150),
+        ];
+        let d =
+            assess_blood_pressure(&readings, 50, Sex::Male, &RiskFactors::default(), &p).unwrap();
+        let events = ScreeningEvent::blood_pressure(
+            ScreeningId::from_u128(1),
+            ResidentId::from_u128(2),
+            date!(2026 - 03 - 05),
+            &d,
+        );
+        assert!(matches!(
+            events[1],
+            ScreeningEvent::SuspectedCaseFlagged {
+                emergency: false,
+                follow_up_by: Some(_),
+                ..
+            }
+        ));
+        let g = assess_glucose(
+            Glucose::from_tenths(55).unwrap(),
+            GlucoseKind::Fasting,
+            false,
+            &p,
+        );
+        assert_eq!(
+            ScreeningEvent::glucose(
+                ScreeningId::from_u128(1),
+                ResidentId::from_u128(2),
+                date!(2026 - 03 - 05),
+                &g
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_self_care_score_outside_the_items_values_is_refused() {
+        let err = SelfCareScore::new([1, 0, 0, 0, 0]).unwrap_err();
+        assert_eq!(err.item, "eating");
+        assert_eq!(
+            SelfCareScore::new([0, 0, 0, 0, 0]).unwrap().dependence(),
+            Dependence::Independent
+        );
+        assert_eq!(
+            SelfCareScore::new([5, 7, 5, 10, 10]).unwrap().dependence(),
+            Dependence::Dependent
+        );
+    }
+
+    #[test]
+    fn a_cancer_case_stays_open_until_closed_with_a_result() {
+        let id = CancerCaseId::from_u128(1);
+        let woman = ResidentId::from_u128(2);
+        let d = date!(2026 - 04 - 01);
+        assert_eq!(
+            CancerCase::open(id, woman, PathwayStep::CytologyOrHpv, false, d).unwrap_err(),
+            CaseError::NotAbnormal
+        );
+        let (case, _) = CancerCase::open(id, woman, PathwayStep::CytologyOrHpv, true, d).unwrap();
+        assert_eq!(case.expected_step(), Some(PathwayStep::Colposcopy));
+        assert!(matches!(
+            case.clone()
+                .record_step(PathwayStep::Mammography, true, d)
+                .unwrap_err(),
+            CaseError::WrongPathway { .. }
+        ));
+        assert!(matches!(
+            case.clone()
+                .record_step(PathwayStep::Histopathology, true, d)
+                .unwrap_err(),
+            CaseError::OutOfOrder { .. }
+        ));
+        let (case, _) = case.record_step(PathwayStep::Colposcopy, false, d).unwrap();
+        assert!(case.is_open(), "a normal step does not close the case");
+        let (case, events) = case.close(CaseResult::NoCancer, d).unwrap();
+        assert!(!case.is_open());
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            case.close(CaseResult::Cancer, d).unwrap_err(),
+            CaseError::Closed
+        );
     }
 }
