@@ -17,7 +17,7 @@ use crate::contract::ChronicCondition;
 use crate::ids::{EnrolmentId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId, VisitId};
 use crate::measure::{BloodPressure, Glucose, HeartRate, Temperature};
 use crate::profile::{ProfileStamp, RuleProfile};
-use crate::referral::{ReasonCode, Urgency};
+use crate::referral::{Direction, ReasonCode, Referral, ReferralState, Urgency};
 use crate::rule::{BrokenRule, Explanation, RuleId, RuleSet};
 
 /// The six severe mental disorders under management.
@@ -817,6 +817,12 @@ pub enum FollowUpError {
     /// The enrolment is closed.
     #[error("the enrolment is closed")]
     EnrolmentClosed,
+    /// Only a completed downward referral schedules the receiver's follow-up.
+    #[error("the referral is not a completed downward referral")]
+    NotACompletedDownwardReferral,
+    /// The referral is another patient's.
+    #[error("the referral is for another patient")]
+    NotThisPatient,
 }
 
 impl BrokenRule for FollowUpError {
@@ -830,6 +836,9 @@ impl BrokenRule for FollowUpError {
                 RuleId::FollowUpOverdue
             }
             FollowUpError::NotYetMissed { .. } => RuleId::FollowUpMissed,
+            FollowUpError::NotACompletedDownwardReferral | FollowUpError::NotThisPatient => {
+                RuleId::ReferralDownwardFollowUp
+            }
         }
     }
 }
@@ -964,6 +973,30 @@ impl Enrolment {
             origin,
         };
         Ok((plan, vec![event]))
+    }
+
+    /// The receiving primary institution's follow-up of a completed downward referral of this
+    /// patient, due within the profile's days of completion.
+    pub fn schedule_after_downward_referral(
+        &self,
+        referral: &Referral,
+        plan: PlanId,
+        profile: &RuleProfile,
+    ) -> Result<(FollowUpPlan, Vec<FollowUpEvent>), FollowUpError> {
+        let completed_at = match referral.state() {
+            ReferralState::Completed { at, .. } if referral.direction() == Direction::Downward => {
+                *at
+            }
+            _ => return Err(FollowUpError::NotACompletedDownwardReferral),
+        };
+        if referral.patient() != self.patient {
+            return Err(FollowUpError::NotThisPatient);
+        }
+        let due = calendar::add_days(
+            completed_at.date(),
+            profile.referral.downward_follow_up_days,
+        );
+        self.schedule(plan, due, PlanOrigin::DownwardReferral(referral.id()))
     }
 
     fn new_plan(

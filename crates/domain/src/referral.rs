@@ -402,6 +402,9 @@ pub enum ReferralState {
     Completed {
         /// The report.
         summary: DischargeSummary,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
     },
     /// Closed on external evidence.
     Closed {
@@ -1045,7 +1048,7 @@ impl Referral {
         }
         Ok((
             Referral {
-                state: ReferralState::Completed { summary },
+                state: ReferralState::Completed { summary, at: now },
                 explanation,
                 ..self
             },

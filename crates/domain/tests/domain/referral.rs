@@ -3,7 +3,10 @@
 use time::Duration;
 use time::macros::date;
 use yigong_domain::event::DomainEvent;
-use yigong_domain::ids::InstitutionId;
+use yigong_domain::followup::{
+    Condition, Confirmation, EnrolPatient, Enrolment, FollowUpError, PlanOrigin, PlanStatus,
+};
+use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, TeamId};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
     Appointment, AttachedResult, Direction, DischargeSummary, ExternalEvidence, ReasonCode,
@@ -239,6 +242,73 @@ fn a_completed_downward_referral_makes_a_follow_up_due_at_the_receiver_within_14
         r.explanation()
             .rules
             .contains(RuleId::ReferralDownwardFollowUp)
+    );
+
+    // The receiving township's team schedules the plan from the completed referral.
+    let (enrolment, _, _) = Enrolment::enrol(
+        EnrolPatient {
+            id: EnrolmentId::from_u128(1),
+            patient: PATIENT,
+            confirmation: Confirmation {
+                condition: Condition::Hypertension,
+                confirmed_by: COUNTY,
+                confirmed_on: date!(2026 - 01 - 01),
+            },
+            team: TeamId::from_u128(3),
+            institution: TOWNSHIP,
+            on: date!(2026 - 01 - 01),
+            first_plan: PlanId::from_u128(1),
+        },
+        &p,
+    )
+    .unwrap();
+    let (plan, _) = enrolment
+        .schedule_after_downward_referral(&r, PlanId::from_u128(2), &p)
+        .unwrap();
+    assert_eq!(plan.due(), date!(2026 - 03 - 17));
+    assert_eq!(plan.origin(), PlanOrigin::DownwardReferral(r.id()));
+    // Overdue after its date.
+    assert!(matches!(
+        plan.status_on(date!(2026 - 03 - 18), &p),
+        PlanStatus::Overdue { days: 1 }
+    ));
+}
+
+#[test]
+fn only_a_completed_downward_referral_schedules_the_receivers_follow_up() {
+    let p = RuleProfile::bphs3();
+    let (up, _) = Referral::create(
+        upward(1, Urgency::Emergency),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    let (up, _) = up.arrive(NOW).unwrap();
+    let (up, _) = up.complete(summary(), NOW, &p).unwrap();
+    let (enrolment, _, _) = Enrolment::enrol(
+        EnrolPatient {
+            id: EnrolmentId::from_u128(1),
+            patient: PATIENT,
+            confirmation: Confirmation {
+                condition: Condition::Hypertension,
+                confirmed_by: COUNTY,
+                confirmed_on: date!(2026 - 01 - 01),
+            },
+            team: TeamId::from_u128(3),
+            institution: TOWNSHIP,
+            on: date!(2026 - 01 - 01),
+            first_plan: PlanId::from_u128(1),
+        },
+        &p,
+    )
+    .unwrap();
+    assert_eq!(
+        enrolment
+            .schedule_after_downward_referral(&up, PlanId::from_u128(2), &p)
+            .unwrap_err(),
+        FollowUpError::NotACompletedDownwardReferral
     );
 }
 

@@ -40,6 +40,8 @@ pub fn dm(fasting: &str) -> DiabetesVisit {
     }
 }
 
+/// The patient of the referral builders.
+pub const PATIENT: ResidentId = ResidentId::from_u128(42);
 pub const COUNTY: InstitutionId = InstitutionId::from_u128(1);
 pub const TCM: InstitutionId = InstitutionId::from_u128(2);
 pub const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
@@ -83,7 +85,7 @@ pub fn route(from: InstitutionId, to: InstitutionId) -> Route {
 pub fn upward(id: u128, urgency: Urgency) -> CreateReferral {
     CreateReferral {
         id: ReferralId::from_u128(id),
-        patient: ResidentId::from_u128(42),
+        patient: PATIENT,
         direction: Direction::Upward,
         urgency,
         reasons: vec![ReasonCode::HtnTargetNotReached],
@@ -94,7 +96,7 @@ pub fn upward(id: u128, urgency: Urgency) -> CreateReferral {
 pub fn downward(id: u128) -> CreateReferral {
     CreateReferral {
         id: ReferralId::from_u128(id),
-        patient: ResidentId::from_u128(42),
+        patient: PATIENT,
         direction: Direction::Downward,
         urgency: Urgency::Routine,
         reasons: vec![ReasonCode::ConditionStable],
