@@ -1,0 +1,32 @@
+//! # yigong-ports
+//!
+//! The driven ports of Yigong: what the use cases need from the outside world, as
+//! `async-trait` traits (object-safe, so the app can hold `Arc<dyn UnitOfWork>` and tests can
+//! mock them with mockall). Adapters implement them: `yigong-store` (sea-orm on SQLite and
+//! PostgreSQL), `yigong-bus` (publishers, later).
+//!
+//! **API boundary**: services and adapters depend on these types; change them deliberately.
+//!
+//! ## Layout
+//! - [`error`]: [`StoreError`], the one error every storage port returns.
+//! - [`store`]: [`UnitOfWork`] and [`Transaction`] (one transaction per command), the
+//!   per-aggregate repositories, [`Versioned`] state for optimistic concurrency, and the
+//!   read-side queries.
+//! - [`outbox`]: events as stored, and the change feed.
+//! - [`audit`]: audit entries for every read and write of patient data.
+//! - [`system`]: [`Clock`] and [`IdSource`], with their real implementations.
+
+pub mod audit;
+pub mod error;
+pub mod outbox;
+pub mod store;
+pub mod system;
+
+pub use audit::{Actor, AuditEntry, AuditLog, AuditOutcome};
+pub use error::StoreError;
+pub use outbox::{ChangeFeed, NewEvent, StoredEvent};
+pub use store::{
+    AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,
+    RequestKey, Transaction, UnitOfWork, Version, Versioned,
+};
+pub use system::{Clock, IdSource, RandomIds, SystemClock};

@@ -1,0 +1,76 @@
+//! The outbox: domain events stored in the command's transaction, relayed later.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yigong_domain::event::{DomainEvent, EVENT_SCHEMA_VERSION};
+use yigong_domain::ids::CommunityId;
+
+use crate::StoreError;
+
+/// An event to append: the domain event with the envelope the relay and consumers need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// Unique event id (JetStream de-duplication uses it).
+    pub event_id: Uuid,
+    /// The community whose subject the event goes to, if any.
+    pub community: Option<CommunityId>,
+    /// `referral`, `follow_up`, ...
+    pub aggregate_kind: String,
+    /// The aggregate instance, for per-aggregate order.
+    pub aggregate_id: Uuid,
+    /// `referral.referral_accepted`, ...
+    pub event_type: String,
+    /// Payload schema version.
+    pub schema_version: u32,
+    /// The event as JSON.
+    pub payload: serde_json::Value,
+    /// When the command ran.
+    pub occurred_at: OffsetDateTime,
+}
+
+impl NewEvent {
+    /// Wraps a domain event.
+    pub fn new(
+        event_id: Uuid,
+        community: Option<CommunityId>,
+        event: &DomainEvent,
+        occurred_at: OffsetDateTime,
+    ) -> Result<NewEvent, StoreError> {
+        let payload = serde_json::to_value(event).map_err(|e| StoreError::Corrupt {
+            entity: "event",
+            detail: e.to_string(),
+        })?;
+        Ok(NewEvent {
+            event_id,
+            community,
+            aggregate_kind: event.aggregate_kind().as_str().to_owned(),
+            aggregate_id: event.aggregate_id(),
+            event_type: event.type_name().to_owned(),
+            schema_version: EVENT_SCHEMA_VERSION,
+            payload,
+            occurred_at,
+        })
+    }
+}
+
+/// An event as stored, with its global and per-aggregate sequence numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// Global, monotonic position in the outbox: the change-feed cursor.
+    pub sequence: i64,
+    /// Position among the aggregate's events, from 1.
+    pub aggregate_sequence: i64,
+    /// The event.
+    pub event: NewEvent,
+    /// When the relay published it.
+    pub published_at: Option<OffsetDateTime>,
+}
+
+/// Incremental sync without timestamps.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// Events with `sequence > cursor`, in sequence order, at most `limit`.
+    async fn changes_since(&self, cursor: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
+}

@@ -1,0 +1,138 @@
+//! Units of work and repositories.
+//!
+//! A command runs in one [`Transaction`]: it loads through the repositories, calls the domain,
+//! saves the new state with the version it loaded (optimistic concurrency), appends the events
+//! to the outbox and writes the audit entry, then commits. Dropping a transaction without
+//! committing rolls it back, so an error half-way leaves nothing behind.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
+use yigong_domain::referral::{Direction, Referral, StateName};
+
+use crate::{AuditEntry, NewEvent, StoreError};
+
+/// A row version: 1 on insert, +1 on every update.
+pub type Version = i64;
+
+/// An aggregate with the version it was loaded at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    /// The aggregate.
+    pub value: T,
+    /// Its version.
+    pub version: Version,
+}
+
+/// A client's request id for an idempotent create, scoped to the command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestKey {
+    /// The client's request id.
+    pub request_id: String,
+    /// The command, e.g. `referral.create`.
+    pub command: String,
+    /// What the first request created.
+    pub resource_id: Uuid,
+}
+
+/// Starts transactions.
+#[async_trait]
+pub trait UnitOfWork: Send + Sync {
+    /// Begins a transaction.
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
+}
+
+/// Referral storage, inside a transaction.
+#[async_trait]
+pub trait ReferralRepository: Send {
+    /// Loads a referral with its version.
+    async fn load_referral(
+        &mut self,
+        id: ReferralId,
+    ) -> Result<Option<Versioned<Referral>>, StoreError>;
+
+    /// The directions of the patient's open referrals.
+    async fn open_referral_directions(
+        &mut self,
+        patient: ResidentId,
+    ) -> Result<Vec<Direction>, StoreError>;
+
+    /// Inserts a new referral at version 1. MUST return `Duplicate { constraint: "open_referral" }`
+    /// when the patient already has an open referral in that direction (a unique index, so two
+    /// concurrent creates cannot both succeed), `Duplicate { constraint: "id" }` on a taken id.
+    async fn insert_referral(&mut self, referral: &Referral) -> Result<Version, StoreError>;
+
+    /// Updates a referral loaded at `expected`. MUST return `Conflict` when the stored version is
+    /// not `expected`, and the new version otherwise.
+    async fn update_referral(
+        &mut self,
+        referral: &Referral,
+        expected: Version,
+    ) -> Result<Version, StoreError>;
+}
+
+/// The outbox, inside a transaction.
+#[async_trait]
+pub trait OutboxWriter: Send {
+    /// Appends events in order, assigning global and per-aggregate sequence numbers.
+    async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
+}
+
+/// The audit log, inside a transaction (entries of writes commit with the write).
+#[async_trait]
+pub trait AuditWriter: Send {
+    /// Appends an entry.
+    async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+}
+
+/// Idempotency keys, inside a transaction.
+#[async_trait]
+pub trait IdempotencyKeys: Send {
+    /// Claims a request id. MUST return `Duplicate { constraint: "request_id" }` when the id was
+    /// claimed before for the same command (a unique constraint, not a read-then-write).
+    async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError>;
+}
+
+/// One transaction: every repository, then commit. Dropped without commit, it rolls back.
+#[async_trait]
+pub trait Transaction:
+    ReferralRepository + OutboxWriter + AuditWriter + IdempotencyKeys + Send
+{
+    /// Commits everything written.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// A page of results and the token of the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// Items.
+    pub items: Vec<T>,
+    /// Token of the next page, if there is one.
+    pub next: Option<String>,
+}
+
+/// Read-side referral queries (no transaction), each served by an index.
+#[async_trait]
+pub trait ReferralQueries: Send + Sync {
+    /// A referral with its version.
+    async fn get_referral(&self, id: ReferralId)
+    -> Result<Option<Versioned<Referral>>, StoreError>;
+
+    /// The inbox of an institution: referrals addressed to it in the given states, oldest
+    /// request first, `limit` per page after `after` (an opaque page token).
+    async fn referral_inbox(
+        &self,
+        institution: InstitutionId,
+        states: &[StateName],
+        limit: u32,
+        after: Option<String>,
+    ) -> Result<Page<Versioned<Referral>>, StoreError>;
+
+    /// The first result of an idempotent create, if the request id was used for `command`.
+    async fn request_outcome(
+        &self,
+        request_id: &str,
+        command: &str,
+    ) -> Result<Option<Uuid>, StoreError>;
+}

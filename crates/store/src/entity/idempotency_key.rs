@@ -1,0 +1,20 @@
+//! The `idempotency_key` table: (command, request_id) is the primary key, so a retried create
+//! is refused by the database, not by a read-then-write race.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "idempotency_key")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub command: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub request_id: String,
+    pub resource_id: Uuid,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,320 @@
+//! Referrals, the outbox, the audit log and idempotency keys.
+
+// async-trait expands the trait signature with elided lifetimes; the impl must match it.
+#![allow(elided_lifetimes_in_paths)]
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub(crate) struct Migration;
+
+#[derive(DeriveIden)]
+enum Referral {
+    Table,
+    Id,
+    PatientId,
+    FromInstitution,
+    ToInstitution,
+    CommunityId,
+    Direction,
+    Urgency,
+    State,
+    OpenDirection,
+    RequestedAt,
+    RespondBy,
+    Escalated,
+    Body,
+    Version,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OutboxEvent {
+    Table,
+    Id,
+    Sequence,
+    EventId,
+    CommunityId,
+    AggregateKind,
+    AggregateId,
+    AggregateSequence,
+    EventType,
+    SchemaVersion,
+    Payload,
+    OccurredAt,
+    PublishedAt,
+}
+
+#[derive(DeriveIden)]
+enum AuditEntry {
+    Table,
+    Id,
+    ActorUser,
+    ActorRole,
+    ActorInstitution,
+    Action,
+    Resource,
+    PatientId,
+    At,
+    Outcome,
+    BreakGlass,
+}
+
+#[derive(DeriveIden)]
+enum IdempotencyKey {
+    Table,
+    Command,
+    RequestId,
+    ResourceId,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Referral::Table)
+                    .if_not_exists()
+                    .col(ColumnDef::new(Referral::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Referral::PatientId).uuid().not_null())
+                    .col(ColumnDef::new(Referral::FromInstitution).uuid().not_null())
+                    .col(ColumnDef::new(Referral::ToInstitution).uuid().not_null())
+                    .col(ColumnDef::new(Referral::CommunityId).uuid().null())
+                    .col(
+                        ColumnDef::new(Referral::Direction)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Referral::Urgency).string_len(16).not_null())
+                    .col(ColumnDef::new(Referral::State).string_len(24).not_null())
+                    // The direction while the referral is open, NULL once it is not: a unique
+                    // index on (patient, open_direction) allows one open referral per direction
+                    // on both backends (NULLs never collide).
+                    .col(
+                        ColumnDef::new(Referral::OpenDirection)
+                            .string_len(16)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Referral::RequestedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Referral::RespondBy)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(ColumnDef::new(Referral::Escalated).boolean().not_null())
+                    .col(ColumnDef::new(Referral::Body).json_binary().not_null())
+                    .col(ColumnDef::new(Referral::Version).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Referral::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for index in [
+            Index::create()
+                .name("ux_referral_open_direction")
+                .table(Referral::Table)
+                .col(Referral::PatientId)
+                .col(Referral::OpenDirection)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+            Index::create()
+                .name("ix_referral_inbox")
+                .table(Referral::Table)
+                .col(Referral::ToInstitution)
+                .col(Referral::State)
+                .col(Referral::RequestedAt)
+                .col(Referral::Id)
+                .if_not_exists()
+                .to_owned(),
+            Index::create()
+                .name("ix_referral_deadline")
+                .table(Referral::Table)
+                .col(Referral::State)
+                .col(Referral::RespondBy)
+                .if_not_exists()
+                .to_owned(),
+        ] {
+            manager.create_index(index).await?;
+        }
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(OutboxEvent::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(OutboxEvent::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    // The change-feed position, assigned in commit-visibility order (see
+                    // `outbox::assign_sequence`); NULL until assigned.
+                    .col(
+                        ColumnDef::new(OutboxEvent::Sequence)
+                            .big_integer()
+                            .null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvent::EventId)
+                            .uuid()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(ColumnDef::new(OutboxEvent::CommunityId).uuid().null())
+                    .col(
+                        ColumnDef::new(OutboxEvent::AggregateKind)
+                            .string_len(32)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(OutboxEvent::AggregateId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(OutboxEvent::AggregateSequence)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvent::EventType)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvent::SchemaVersion)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvent::Payload)
+                            .json_binary()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvent::OccurredAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvent::PublishedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_outbox_aggregate_sequence")
+                    .table(OutboxEvent::Table)
+                    .col(OutboxEvent::AggregateId)
+                    .col(OutboxEvent::AggregateSequence)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(AuditEntry::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(AuditEntry::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditEntry::ActorUser)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditEntry::ActorRole)
+                            .string_len(32)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditEntry::ActorInstitution)
+                            .uuid()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(AuditEntry::Action).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(AuditEntry::Resource)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(AuditEntry::PatientId).uuid().null())
+                    .col(
+                        ColumnDef::new(AuditEntry::At)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditEntry::Outcome)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(AuditEntry::BreakGlass).text().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_audit_patient")
+                    .table(AuditEntry::Table)
+                    .col(AuditEntry::PatientId)
+                    .col(AuditEntry::At)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(IdempotencyKey::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(IdempotencyKey::Command)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(IdempotencyKey::RequestId)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(IdempotencyKey::ResourceId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(IdempotencyKey::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotencyKey::Command)
+                            .col(IdempotencyKey::RequestId),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

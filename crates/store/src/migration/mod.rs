@@ -1,0 +1,19 @@
+//! Versioned, forward-only migrations (sea-orm-migration). One code path for SQLite and
+//! PostgreSQL: tables are declared with sea-query, never as backend-specific SQL.
+//!
+//! A migration is never edited once released; a change is a new module, appended to
+//! [`Migrator::migrations`].
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_referral_outbox_audit;
+
+/// Applies the migrations in order, recording them in `seaql_migrations`.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_referral_outbox_audit::Migration)]
+    }
+}

@@ -1,0 +1,209 @@
+//! Read-side queries, the change feed and the out-of-transaction audit log.
+
+use async_trait::async_trait;
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId};
+use yigong_domain::referral::{Referral, StateName};
+use yigong_ports::{
+    AuditEntry, AuditLog, ChangeFeed, NewEvent, Page, ReferralQueries, StoreError, StoredEvent,
+    Versioned,
+};
+
+use crate::Store;
+use crate::convert::{corrupt, db_err, referral_from_body, state_str};
+use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
+
+pub(crate) fn audit_row(e: &AuditEntry) -> audit_entry::ActiveModel {
+    audit_entry::ActiveModel {
+        id: sea_orm::NotSet,
+        actor_user: Set(e.actor.user.clone()),
+        actor_role: Set(e.actor.role.clone()),
+        actor_institution: Set(e.actor.institution.as_uuid()),
+        action: Set(e.action.clone()),
+        resource: Set(e.resource.clone()),
+        patient_id: Set(e.patient.map(|p| p.as_uuid())),
+        at: Set(e.at),
+        outcome: Set(e.outcome.as_str().to_owned()),
+        break_glass: Set(e.break_glass.clone()),
+    }
+}
+
+/// Page tokens are `<unix nanos>:<uuid>` of the last item: keyset pagination on the inbox index.
+fn page_token(r: &Referral) -> String {
+    format!("{}:{}", r.requested_at().unix_timestamp_nanos(), r.id())
+}
+
+fn parse_token(token: &str) -> Result<(OffsetDateTime, Uuid), StoreError> {
+    let bad = || StoreError::NotFound {
+        entity: "page",
+        id: token.to_owned(),
+    };
+    let (nanos, id) = token.split_once(':').ok_or_else(bad)?;
+    let nanos: i128 = nanos.parse().map_err(|_| bad())?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())?;
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok((at, id))
+}
+
+fn versioned(m: referral::Model) -> Result<Versioned<Referral>, StoreError> {
+    Ok(Versioned {
+        value: referral_from_body(m.body)?,
+        version: m.version,
+    })
+}
+
+#[async_trait]
+impl ReferralQueries for Store {
+    async fn get_referral(
+        &self,
+        id: ReferralId,
+    ) -> Result<Option<Versioned<Referral>>, StoreError> {
+        referral::Entity::find_by_id(id.as_uuid())
+            .one(self.connection())
+            .await
+            .map_err(db_err)?
+            .map(versioned)
+            .transpose()
+    }
+
+    async fn referral_inbox(
+        &self,
+        institution: InstitutionId,
+        states: &[StateName],
+        limit: u32,
+        after: Option<String>,
+    ) -> Result<Page<Versioned<Referral>>, StoreError> {
+        let mut query = referral::Entity::find()
+            .filter(referral::Column::ToInstitution.eq(institution.as_uuid()))
+            .filter(referral::Column::State.is_in(states.iter().map(|s| state_str(*s))));
+        if let Some(token) = after {
+            let (at, id) = parse_token(&token)?;
+            query = query.filter(
+                Condition::any()
+                    .add(referral::Column::RequestedAt.gt(at))
+                    .add(
+                        Condition::all()
+                            .add(referral::Column::RequestedAt.eq(at))
+                            .add(referral::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let limit = limit.clamp(1, 1000);
+        let rows = query
+            .order_by_asc(referral::Column::RequestedAt)
+            .order_by_asc(referral::Column::Id)
+            .limit(u64::from(limit) + 1)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?;
+        let more = rows.len() > limit as usize;
+        let items: Vec<Versioned<Referral>> = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(versioned)
+            .collect::<Result<_, _>>()?;
+        let next = if more {
+            items.last().map(|v| page_token(&v.value))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn request_outcome(
+        &self,
+        request_id: &str,
+        command: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        Ok(
+            idempotency_key::Entity::find_by_id((command.to_owned(), request_id.to_owned()))
+                .one(self.connection())
+                .await
+                .map_err(db_err)?
+                .map(|m| m.resource_id),
+        )
+    }
+}
+
+impl Store {
+    /// Gives committed events their change-feed positions, in the order this call sees them
+    /// committed. Positions are assigned under a lock by one caller at a time, so a transaction
+    /// that commits later always gets a later position: a reader at cursor N never misses an
+    /// event that committed after it read (a plain auto-increment would, as ids are taken at
+    /// insert time, not commit time).
+    async fn assign_sequence(&self) -> Result<(), StoreError> {
+        let tx = self.begin_write().await?;
+        let backend = tx.get_database_backend();
+        if backend == DbBackend::Postgres {
+            tx.execute_raw(Statement::from_string(
+                backend,
+                "SELECT pg_advisory_xact_lock(720100001)",
+            ))
+            .await
+            .map_err(db_err)?;
+        }
+        tx.execute_raw(Statement::from_string(
+            backend,
+            "UPDATE outbox_event SET sequence = b.base + s.rn \
+             FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM outbox_event WHERE sequence IS NULL) AS s, \
+                  (SELECT COALESCE(MAX(sequence), 0) AS base FROM outbox_event) AS b \
+             WHERE outbox_event.id = s.id",
+        ))
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+}
+
+#[async_trait]
+impl ChangeFeed for Store {
+    async fn changes_since(&self, cursor: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        self.assign_sequence().await?;
+        let rows = outbox_event::Entity::find()
+            .filter(outbox_event::Column::Sequence.gt(cursor))
+            .order_by_asc(outbox_event::Column::Sequence)
+            .limit(u64::from(limit.clamp(1, 10_000)))
+            .all(self.connection())
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|m| {
+                let sequence = m
+                    .sequence
+                    .ok_or_else(|| corrupt("outbox_event", "unpositioned row".to_owned()))?;
+                Ok(StoredEvent {
+                    sequence,
+                    aggregate_sequence: m.aggregate_sequence,
+                    published_at: m.published_at,
+                    event: NewEvent {
+                        event_id: m.event_id,
+                        community: m.community_id.map(CommunityId::from_uuid),
+                        aggregate_kind: m.aggregate_kind,
+                        aggregate_id: m.aggregate_id,
+                        event_type: m.event_type,
+                        schema_version: u32::try_from(m.schema_version).unwrap_or(0),
+                        payload: m.payload,
+                        occurred_at: m.occurred_at,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AuditLog for Store {
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        audit_row(entry)
+            .insert(self.connection())
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}

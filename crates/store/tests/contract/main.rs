@@ -1,0 +1,17 @@
+//! The repository contract suite: every test runs against SQLite in memory, SQLite on disk and
+//! PostgreSQL (a fresh schema per test, so parallel runs never collide).
+//!
+//! PostgreSQL is at `YIGONG_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`).
+//! With `CI=true` it is mandatory and its absence fails the run; elsewhere the PostgreSQL leg is
+//! skipped with the reason printed.
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+mod backends;
+mod concurrency;
+mod referrals;
+mod support;
