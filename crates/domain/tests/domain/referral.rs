@@ -245,23 +245,7 @@ fn a_completed_downward_referral_makes_a_follow_up_due_at_the_receiver_within_14
     );
 
     // The receiving township's team schedules the plan from the completed referral.
-    let (enrolment, _, _) = Enrolment::enrol(
-        EnrolPatient {
-            id: EnrolmentId::from_u128(1),
-            patient: PATIENT,
-            confirmation: Confirmation {
-                condition: Condition::Hypertension,
-                confirmed_by: COUNTY,
-                confirmed_on: date!(2026 - 01 - 01),
-            },
-            team: TeamId::from_u128(3),
-            institution: TOWNSHIP,
-            on: date!(2026 - 01 - 01),
-            first_plan: PlanId::from_u128(1),
-        },
-        &p,
-    )
-    .unwrap();
+    let enrolment = township_enrolment(&p);
     let (plan, _) = enrolment
         .schedule_after_downward_referral(&r, PlanId::from_u128(2), &p)
         .unwrap();
@@ -287,23 +271,7 @@ fn only_a_completed_downward_referral_schedules_the_receivers_follow_up() {
     .unwrap();
     let (up, _) = up.arrive(NOW).unwrap();
     let (up, _) = up.complete(summary(), NOW, &p).unwrap();
-    let (enrolment, _, _) = Enrolment::enrol(
-        EnrolPatient {
-            id: EnrolmentId::from_u128(1),
-            patient: PATIENT,
-            confirmation: Confirmation {
-                condition: Condition::Hypertension,
-                confirmed_by: COUNTY,
-                confirmed_on: date!(2026 - 01 - 01),
-            },
-            team: TeamId::from_u128(3),
-            institution: TOWNSHIP,
-            on: date!(2026 - 01 - 01),
-            first_plan: PlanId::from_u128(1),
-        },
-        &p,
-    )
-    .unwrap();
+    let enrolment = township_enrolment(&p);
     assert_eq!(
         enrolment
             .schedule_after_downward_referral(&up, PlanId::from_u128(2), &p)
@@ -492,4 +460,26 @@ fn reserved_slots_follow_the_quota() {
     let booked = open.book().unwrap();
     assert_eq!(booked.remaining(), 0);
     assert_eq!(booked.book().unwrap_err(), ReferralError::QuotaExhausted);
+}
+
+/// The patient's hypertension enrolment with a team of the township.
+fn township_enrolment(p: &RuleProfile) -> Enrolment {
+    Enrolment::enrol(
+        EnrolPatient {
+            id: EnrolmentId::from_u128(1),
+            patient: PATIENT,
+            confirmation: Confirmation {
+                condition: Condition::Hypertension,
+                confirmed_by: COUNTY,
+                confirmed_on: date!(2026 - 01 - 01),
+            },
+            team: TeamId::from_u128(3),
+            institution: TOWNSHIP,
+            on: date!(2026 - 01 - 01),
+            first_plan: PlanId::from_u128(1),
+        },
+        p,
+    )
+    .unwrap()
+    .0
 }
