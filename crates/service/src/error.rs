@@ -1,0 +1,65 @@
+//! The use cases' error: what went wrong, in terms a client can act on.
+
+use yigong_domain::referral::ReferralError;
+use yigong_domain::rule::{BrokenRule, RuleId};
+use yigong_ports::StoreError;
+
+/// Why a use case failed. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad input; `field` names the field at fault.
+    #[error("invalid {field}: {reason}")]
+    InvalidArgument {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A business rule refused the command.
+    #[error("{rule}: {message}")]
+    Rule {
+        /// The rule broken.
+        rule: RuleId,
+        /// The domain's message.
+        message: String,
+    },
+    /// Not found, or not visible to the caller (we do not reveal which).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The caller may not do this.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// Someone changed the resource concurrently; reload and retry.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Storage failed; the command may be retried.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<ReferralError> for ServiceError {
+    fn from(e: ReferralError) -> Self {
+        ServiceError::Rule {
+            rule: e.rule(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { .. } => ServiceError::Conflict(e.to_string()),
+            StoreError::NotFound { entity, id } => ServiceError::NotFound(format!("{entity} {id}")),
+            StoreError::Duplicate {
+                constraint: "open_referral",
+            } => ServiceError::Rule {
+                rule: RuleId::ReferralOneOpenPerDirection,
+                message: "the patient already has an open referral in this direction".to_owned(),
+            },
+            StoreError::Duplicate { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::Unavailable(_) => ServiceError::Unavailable(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The authenticated caller and the one place that decides what it may touch.
+
+use yigong_domain::ids::{CommunityId, InstitutionId, TeamId};
+use yigong_domain::referral::Referral;
+use yigong_ports::Actor;
+
+/// Roles a token can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A clinician of an institution (village, township or hospital).
+    Clinician,
+    /// The community's referral desk (approves, receives escalations).
+    ReferralDesk,
+    /// A county operator (reports, no patient data writes).
+    Operator,
+}
+
+impl Role {
+    /// Stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Clinician => "clinician",
+            Role::ReferralDesk => "referral_desk",
+            Role::Operator => "operator",
+        }
+    }
+}
+
+/// Who is calling: from a verified token, never from the request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// User id.
+    pub user: String,
+    /// Role.
+    pub role: Role,
+    /// The caller's institution.
+    pub institution: InstitutionId,
+    /// The caller's community.
+    pub community: Option<CommunityId>,
+    /// The caller's family doctor team, if any.
+    pub team: Option<TeamId>,
+}
+
+impl Principal {
+    /// The audit log's view of the caller.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.user.clone(),
+            role: self.role.as_str().to_owned(),
+            institution: self.institution,
+        }
+    }
+
+    /// A referral is visible to its sender, its receiver and its community's referral desk.
+    pub fn can_see_referral(&self, r: &Referral) -> bool {
+        self.institution == r.from()
+            || self.institution == r.to()
+            || (self.role == Role::ReferralDesk
+                && self.community.is_some()
+                && self.community == r.community())
+    }
+
+    /// Only clinicians of the sending institution create and cancel.
+    pub fn is_sender_of(&self, r: &Referral) -> bool {
+        self.role == Role::Clinician && self.institution == r.from()
+    }
+
+    /// Only clinicians of the receiving institution accept, record arrival and complete.
+    pub fn is_receiver_of(&self, r: &Referral) -> bool {
+        self.role == Role::Clinician && self.institution == r.to()
+    }
+}
