@@ -8,8 +8,8 @@ use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, AttachedResult, CreateReferral, Direction, ReasonCode, Referral, ReferralEvent,
-    Route, Urgency,
+    Appointment, AttachedResult, CreateReferral, Direction, ReasonCode, Referral, ReferralError,
+    ReferralEvent, Route, Urgency,
 };
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, IdSource, NewEvent, ReferralQueries, RequestKey,
@@ -19,6 +19,25 @@ use yigong_ports::{
 use crate::{Principal, Role, ServiceError};
 
 const CREATE: &str = "referral.create";
+
+/// Who may run a transition, and how the audit log names it.
+struct Guard {
+    action: &'static str,
+    allowed: fn(&Principal, &Referral) -> bool,
+    denied: &'static str,
+}
+
+const ACCEPT: Guard = Guard {
+    action: "referral.accept",
+    allowed: Principal::is_receiver_of,
+    denied: "only the receiving institution accepts",
+};
+
+const CANCEL: Guard = Guard {
+    action: "referral.cancel",
+    allowed: Principal::is_sender_of,
+    denied: "only the sending institution cancels",
+};
 
 /// The ports and rules the referral use cases need.
 #[derive(Clone)]
@@ -240,24 +259,27 @@ impl ReferralService {
         }
     }
 
-    /// The receiver accepts with an appointment; `expected_version` is the client's etag, if any.
-    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
-    pub async fn accept(
+    /// Runs one transition on a stored referral: load, check who may do it (a refusal is
+    /// audited), check the client's etag, apply the domain transition, and `finish`.
+    async fn transition(
         &self,
         who: &Principal,
         id: ReferralId,
-        appointment: Appointment,
+        guard: Guard,
         expected_version: Option<i64>,
+        apply: impl FnOnce(
+            Referral,
+            OffsetDateTime,
+        ) -> Result<(Referral, Vec<ReferralEvent>), ReferralError>
+        + Send,
     ) -> Result<Versioned<Referral>, ServiceError> {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let loaded = self.load(&mut tx, who, id).await?;
-        if !who.is_receiver_of(&loaded.value) {
+        if !(guard.allowed)(who, &loaded.value) {
             drop(tx);
-            self.deny(who, "referral.accept", &loaded.value, now).await;
-            return Err(ServiceError::PermissionDenied(
-                "only the receiving institution accepts".to_owned(),
-            ));
+            self.deny(who, guard.action, &loaded.value, now).await;
+            return Err(ServiceError::PermissionDenied(guard.denied.to_owned()));
         }
         if expected_version.is_some_and(|v| v != loaded.version) {
             return Err(ServiceError::Conflict(format!(
@@ -265,14 +287,12 @@ impl ReferralService {
                 loaded.version
             )));
         }
-        let (referral, events) = loaded
-            .value
-            .accept(appointment, None, now, &self.deps.profile)?;
+        let (referral, events) = apply(loaded.value, now)?;
         let version = self
             .finish(
                 tx,
                 who,
-                "referral.accept",
+                guard.action,
                 (&referral, Some(loaded.version), events),
                 now,
             )
@@ -283,6 +303,22 @@ impl ReferralService {
         })
     }
 
+    /// The receiver accepts with an appointment; `expected_version` is the client's etag, if any.
+    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
+    pub async fn accept(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        appointment: Appointment,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        let profile = Arc::clone(&self.deps.profile);
+        self.transition(who, id, ACCEPT, expected_version, move |r, now| {
+            r.accept(appointment, None, now, &profile)
+        })
+        .await
+    }
+
     /// The sender cancels a request not yet accepted.
     #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
     pub async fn cancel(
@@ -291,30 +327,8 @@ impl ReferralService {
         id: ReferralId,
         reason: &str,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        let now = self.deps.clock.now();
-        let mut tx = self.deps.uow.begin().await?;
-        let loaded = self.load(&mut tx, who, id).await?;
-        if !who.is_sender_of(&loaded.value) {
-            drop(tx);
-            self.deny(who, "referral.cancel", &loaded.value, now).await;
-            return Err(ServiceError::PermissionDenied(
-                "only the sending institution cancels".to_owned(),
-            ));
-        }
-        let (referral, events) = loaded.value.cancel(reason)?;
-        let version = self
-            .finish(
-                tx,
-                who,
-                "referral.cancel",
-                (&referral, Some(loaded.version), events),
-                now,
-            )
-            .await?;
-        Ok(Versioned {
-            value: referral,
-            version,
-        })
+        self.transition(who, id, CANCEL, None, |r, _| r.cancel(reason))
+            .await
     }
 
     /// Reads a referral; the read is audited.
