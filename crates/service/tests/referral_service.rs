@@ -349,10 +349,7 @@ async fn only_the_receiver_accepts_and_a_refusal_is_audited() {
         .returning(|_| Ok(()));
     let svc = service(uow_with(tx), MockQueries::new(), audit);
     // The sender (the township) can see the referral but may not accept it.
-    let appointment = Appointment {
-        at: NOW + Duration::days(1),
-        slot: SlotKind::General,
-    };
+    let appointment = tomorrow();
     let err = svc
         .accept(
             &clinician(TOWNSHIP),
@@ -398,10 +395,7 @@ async fn accept_with_a_stale_etag_is_a_conflict() {
     tx.expect_update_referral().never();
     tx.expect_commit().never();
     let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
-    let appointment = Appointment {
-        at: NOW + Duration::days(1),
-        slot: SlotKind::General,
-    };
+    let appointment = tomorrow();
     let err = svc
         .accept(
             &clinician(COUNTY),
@@ -427,10 +421,7 @@ async fn the_receiver_accepts_with_the_loaded_version_and_reads_are_audited() {
     tx.expect_append_audit().times(1).returning(|_| Ok(()));
     tx.expect_commit().times(1).returning(|| Ok(()));
     let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
-    let appointment = Appointment {
-        at: NOW + Duration::days(1),
-        slot: SlotKind::General,
-    };
+    let appointment = tomorrow();
     let accepted = svc
         .accept(
             &clinician(COUNTY),
@@ -458,4 +449,12 @@ async fn the_receiver_accepts_with_the_loaded_version_and_reads_are_audited() {
             .await
             .is_ok()
     );
+}
+
+/// A general outpatient appointment the day after NOW.
+fn tomorrow() -> Appointment {
+    Appointment {
+        at: NOW + Duration::days(1),
+        slot: SlotKind::General,
+    }
 }

@@ -295,14 +295,7 @@ fn completion_needs_both_summary_and_guidance() {
 #[test]
 fn past_the_deadline_a_request_escalates_once_to_the_referral_desk() {
     let p = RuleProfile::bphs3();
-    let (r, _) = Referral::create(
-        upward(1, Urgency::Routine),
-        &route(TOWNSHIP, COUNTY),
-        &[],
-        NOW,
-        &p,
-    )
-    .unwrap();
+    let (r, _) = requested(&p);
     let early = NOW + Duration::hours(23);
     assert!(!r.is_due_for_escalation(early));
     assert!(matches!(
@@ -332,14 +325,7 @@ fn past_the_deadline_a_request_escalates_once_to_the_referral_desk() {
 #[test]
 fn with_approval_in_the_profile_routine_upward_referrals_wait_for_the_desk() {
     let p = RuleProfile::from_toml("base = \"bphs3\"\nid = \"desk\"\n[referral]\napproval_required = true\nresponse_hours = 48\n").unwrap();
-    let (r, events) = Referral::create(
-        upward(1, Urgency::Routine),
-        &route(TOWNSHIP, COUNTY),
-        &[],
-        NOW,
-        &p,
-    )
-    .unwrap();
+    let (r, events) = requested(&p);
     assert_eq!(r.state(), &ReferralState::AwaitingApproval);
     assert!(matches!(
         events[0],
@@ -368,14 +354,7 @@ fn with_approval_in_the_profile_routine_upward_referrals_wait_for_the_desk() {
 #[test]
 fn external_evidence_closes_an_open_referral_and_nothing_else() {
     let p = RuleProfile::bphs3();
-    let (r, _) = Referral::create(
-        upward(1, Urgency::Routine),
-        &route(TOWNSHIP, COUNTY),
-        &[],
-        NOW,
-        &p,
-    )
-    .unwrap();
+    let (r, _) = requested(&p);
     let (r, events) = r.close_on_evidence(ExternalEvidence::PatientDied).unwrap();
     assert_eq!(names(&events), ["referral.referral_closed"]);
     assert!(
@@ -407,14 +386,7 @@ fn results_inside_their_validity_window_are_recognised() {
 #[test]
 fn reserved_slots_follow_the_quota() {
     let p = RuleProfile::bphs3();
-    let (r, _) = Referral::create(
-        upward(1, Urgency::Routine),
-        &route(TOWNSHIP, COUNTY),
-        &[],
-        NOW,
-        &p,
-    )
-    .unwrap();
+    let (r, _) = requested(&p);
     let slot = Appointment {
         at: NOW + Duration::days(20),
         slot: SlotKind::Reserved,
@@ -482,4 +454,16 @@ fn township_enrolment(p: &RuleProfile) -> Enrolment {
     )
     .unwrap()
     .0
+}
+
+/// A routine upward referral from the township to the county hospital, created at NOW.
+fn requested(p: &RuleProfile) -> (Referral, Vec<ReferralEvent>) {
+    Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        p,
+    )
+    .unwrap()
 }
