@@ -12,18 +12,25 @@
 //! - [`store`]: [`UnitOfWork`] and [`Transaction`] (one transaction per command), the
 //!   per-aggregate repositories, [`Versioned`] state for optimistic concurrency, and the
 //!   read-side queries.
+//! - [`followup`]: residents with where their record is held ([`PatientScope`], what
+//!   authorization checks), enrolments, follow-up plans and visits, and the worklist query.
 //! - [`outbox`]: events as stored, and the change feed.
 //! - [`audit`]: audit entries for every read and write of patient data.
 //! - [`system`]: [`Clock`] and [`IdSource`], with their real implementations.
 
 pub mod audit;
 pub mod error;
+pub mod followup;
 pub mod outbox;
 pub mod store;
 pub mod system;
 
 pub use audit::{Actor, AuditEntry, AuditLog, AuditOutcome};
 pub use error::StoreError;
+pub use followup::{
+    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, ResidentRepository,
+    VisitRecord,
+};
 pub use outbox::{ChangeFeed, NewEvent, StoredEvent};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,

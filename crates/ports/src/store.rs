@@ -11,7 +11,7 @@ use uuid::Uuid;
 use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{Direction, Referral, StateName};
 
-use crate::{AuditEntry, NewEvent, StoreError};
+use crate::{AuditEntry, FollowUpRepository, NewEvent, ResidentRepository, StoreError};
 
 /// A row version: 1 on insert, +1 on every update.
 pub type Version = i64;
@@ -97,7 +97,13 @@ pub trait IdempotencyKeys: Send {
 /// One transaction: every repository, then commit. Dropped without commit, it rolls back.
 #[async_trait]
 pub trait Transaction:
-    ReferralRepository + OutboxWriter + AuditWriter + IdempotencyKeys + Send
+    ReferralRepository
+    + ResidentRepository
+    + FollowUpRepository
+    + OutboxWriter
+    + AuditWriter
+    + IdempotencyKeys
+    + Send
 {
     /// Commits everything written.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

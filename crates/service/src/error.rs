@@ -1,5 +1,6 @@
 //! The use cases' error: what went wrong, in terms a client can act on.
 
+use yigong_domain::followup::FollowUpError;
 use yigong_domain::referral::ReferralError;
 use yigong_domain::rule::{BrokenRule, RuleId};
 use yigong_ports::StoreError;
@@ -26,6 +27,9 @@ pub enum ServiceError {
     /// Not found, or not visible to the caller (we do not reveal which).
     #[error("{0} not found")]
     NotFound(String),
+    /// The resource exists already (the same identity document, an open enrolment).
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
     /// The caller may not do this.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
@@ -46,6 +50,15 @@ impl From<ReferralError> for ServiceError {
     }
 }
 
+impl From<FollowUpError> for ServiceError {
+    fn from(e: FollowUpError) -> Self {
+        ServiceError::Rule {
+            rule: e.rule(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -57,6 +70,16 @@ impl From<StoreError> for ServiceError {
                 rule: RuleId::ReferralOneOpenPerDirection,
                 message: "the patient already has an open referral in this direction".to_owned(),
             },
+            StoreError::Duplicate {
+                constraint: "resident_document",
+            } => ServiceError::AlreadyExists(
+                "a resident with this identity document is registered".to_owned(),
+            ),
+            StoreError::Duplicate {
+                constraint: "open_enrolment",
+            } => ServiceError::AlreadyExists(
+                "the patient is already enrolled for this condition".to_owned(),
+            ),
             StoreError::Duplicate { .. }
             | StoreError::Corrupt { .. }
             | StoreError::Unavailable(_) => ServiceError::Unavailable(e.to_string()),

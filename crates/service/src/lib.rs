@@ -8,12 +8,21 @@
 //! ## Layout
 //! - [`principal`]: who is calling, and what they may see and change.
 //! - [`error`]: [`ServiceError`], the use cases' one error type (adapters map it to gRPC codes).
+//! - [`Deps`]: the ports, network and profile every use case runs on.
 //! - [`referral`]: the referral use cases.
+//! - [`followup`]: residents (register, read) and chronic-disease follow-up (enrol, record a
+//!   visit, the overdue worklist).
 
+mod deps;
 pub mod error;
+pub mod followup;
 pub mod principal;
 pub mod referral;
 
+pub use deps::Deps;
 pub use error::ServiceError;
+pub use followup::{
+    DocumentInput, FollowUpService, NewEnrolment, NewResident, RecordedVisit, ResidentService,
+};
 pub use principal::{Principal, Role};
-pub use referral::{Deps, NewReferral, ReferralService};
+pub use referral::{NewReferral, ReferralService};

@@ -1,8 +1,9 @@
 //! The authenticated caller and the one place that decides what it may touch.
 
 use yigong_domain::ids::{CommunityId, InstitutionId, TeamId};
+use yigong_domain::network::Network;
 use yigong_domain::referral::Referral;
-use yigong_ports::Actor;
+use yigong_ports::{Actor, PatientScope};
 
 /// Roles a token can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,18 +52,39 @@ impl Principal {
         }
     }
 
+    /// A patient is visible to clinicians of the institution holding the record, and to the
+    /// clinicians of the community's lead hospital; never across communities, never to
+    /// operators or the referral desk (they handle referrals, not records).
+    pub fn can_see_patient(&self, scope: &PatientScope, network: &Network) -> bool {
+        if self.role != Role::Clinician {
+            return false;
+        }
+        if self.institution == scope.institution {
+            return true;
+        }
+        match (scope.community, self.community) {
+            (Some(theirs), Some(ours)) if theirs == ours => network
+                .community(ours)
+                .is_ok_and(|c| c.lead() == self.institution),
+            _ => false,
+        }
+    }
+
     /// A referral is visible to its sender, its receiver and its community's referral desk.
     pub fn can_see_referral(&self, r: &Referral) -> bool {
-        self.institution == r.from()
-            || self.institution == r.to()
-            || (self.role == Role::ReferralDesk
-                && self.community.is_some()
-                && self.community == r.community())
+        self.institution == r.from() || self.institution == r.to() || self.is_desk_of(r)
     }
 
     /// Only clinicians of the sending institution create and cancel.
     pub fn is_sender_of(&self, r: &Referral) -> bool {
         self.role == Role::Clinician && self.institution == r.from()
+    }
+
+    /// The referral desk of the referral's community approves and handles escalations.
+    pub fn is_desk_of(&self, r: &Referral) -> bool {
+        self.role == Role::ReferralDesk
+            && self.community.is_some()
+            && self.community == r.community()
     }
 
     /// Only clinicians of the receiving institution accept, record arrival and complete.

@@ -1,24 +1,23 @@
-//! Referral use cases: create, accept, cancel, get.
+//! Referral use cases: create, approve, accept, reject, cancel, arrive, complete, get, inbox.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
-use yigong_domain::event::DomainEvent;
 use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
-use yigong_domain::network::Network;
-use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, AttachedResult, CreateReferral, Direction, ReasonCode, Referral, ReferralError,
-    ReferralEvent, Route, Urgency,
+    Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ReasonCode, Referral,
+    ReferralError, ReferralEvent, Route, StateName, Urgency,
 };
-use yigong_ports::{
-    AuditEntry, AuditLog, AuditOutcome, Clock, IdSource, NewEvent, ReferralQueries, RequestKey,
-    StoreError, Transaction, UnitOfWork, Versioned,
-};
+use yigong_ports::{AuditEntry, AuditOutcome, Page, Transaction, Versioned};
 
-use crate::{Principal, Role, ServiceError};
+use crate::deps::{Claim, claim, request_id};
+use crate::{Deps, Principal, Role, ServiceError};
 
 const CREATE: &str = "referral.create";
+
+/// Page size when the client asks for none (AIP-158), and the most it may ask for.
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
 
 /// Who may run a transition, and how the audit log names it.
 struct Guard {
@@ -39,24 +38,32 @@ const CANCEL: Guard = Guard {
     denied: "only the sending institution cancels",
 };
 
-/// The ports and rules the referral use cases need.
-#[derive(Clone)]
-pub struct Deps {
-    /// Transactions.
-    pub uow: Arc<dyn UnitOfWork>,
-    /// Reads.
-    pub queries: Arc<dyn ReferralQueries>,
-    /// Audit of reads and refusals.
-    pub audit: Arc<dyn AuditLog>,
-    /// Now.
-    pub clock: Arc<dyn Clock>,
-    /// New ids.
-    pub ids: Arc<dyn IdSource>,
-    /// The county network.
-    pub network: Arc<Network>,
-    /// The rule profile in force.
-    pub profile: Arc<RuleProfile>,
-}
+const APPROVE: Guard = Guard {
+    action: "referral.approve",
+    allowed: Principal::is_desk_of,
+    denied: "only the community's referral desk approves",
+};
+
+const REJECT: Guard = Guard {
+    action: "referral.reject",
+    allowed: |who, r| {
+        who.is_receiver_of(r)
+            || (who.is_desk_of(r) && r.state().name() == StateName::AwaitingApproval)
+    },
+    denied: "only the receiver, or the referral desk before approval, rejects",
+};
+
+const ARRIVE: Guard = Guard {
+    action: "referral.arrive",
+    allowed: Principal::is_receiver_of,
+    denied: "only the receiving institution records the arrival",
+};
+
+const COMPLETE: Guard = Guard {
+    action: "referral.complete",
+    allowed: Principal::is_receiver_of,
+    denied: "only the receiving institution completes",
+};
 
 /// What a new referral asks for; the sender is the caller's institution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,26 +114,6 @@ impl ReferralService {
         }
     }
 
-    fn events(
-        &self,
-        r: &Referral,
-        events: Vec<ReferralEvent>,
-        at: OffsetDateTime,
-    ) -> Result<Vec<NewEvent>, ServiceError> {
-        events
-            .into_iter()
-            .map(|e| {
-                NewEvent::new(
-                    self.deps.ids.new_id(),
-                    r.community(),
-                    &DomainEvent::from(e),
-                    at,
-                )
-                .map_err(ServiceError::from)
-            })
-            .collect()
-    }
-
     /// Saves state, events and audit in the transaction and commits; any failure drops the
     /// transaction, so nothing is written.
     async fn finish(
@@ -142,7 +129,7 @@ impl ReferralService {
             None => tx.insert_referral(referral).await?,
             Some(v) => tx.update_referral(referral, v).await?,
         };
-        tx.append_events(&self.events(referral, events, now)?)
+        tx.append_events(&self.deps.outbox(referral.community(), events, now)?)
             .await?;
         tx.append_audit(&self.audit(who, action, referral, now, AuditOutcome::Success))
             .await?;
@@ -162,13 +149,7 @@ impl ReferralService {
                 "only clinicians refer patients".to_owned(),
             ));
         }
-        let request_id = cmd.request_id.trim();
-        if request_id.is_empty() || request_id.len() > 128 {
-            return Err(ServiceError::InvalidArgument {
-                field: "request_id",
-                reason: "must have 1 to 128 characters".to_owned(),
-            });
-        }
+        let request_id = request_id(&cmd.request_id)?;
         let route =
             Route::in_network(&self.deps.network, who.institution, cmd.to).map_err(|e| {
                 ServiceError::InvalidArgument {
@@ -179,22 +160,9 @@ impl ReferralService {
         let now = self.deps.clock.now();
         let id = ReferralId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
-        match tx
-            .claim_request(&RequestKey {
-                request_id: request_id.to_owned(),
-                command: CREATE.to_owned(),
-                resource_id: id.as_uuid(),
-            })
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Duplicate {
-                constraint: "request_id",
-            }) => {
-                drop(tx);
-                return self.first_result(who, request_id).await;
-            }
-            Err(e) => return Err(e.into()),
+        if let Claim::Retry = claim(&mut tx, request_id, CREATE, id.as_uuid()).await? {
+            drop(tx);
+            return self.first_result(who, request_id).await;
         }
         let open = tx.open_referral_directions(cmd.patient).await?;
         let (referral, events) = Referral::create(
@@ -225,17 +193,10 @@ impl ReferralService {
         who: &Principal,
         request_id: &str,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        let first = self
-            .deps
-            .queries
-            .request_outcome(request_id, CREATE)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::Unavailable("request id claimed but its result is missing".to_owned())
-            })?;
+        let first = self.deps.first_result(request_id, CREATE).await?;
         let found = self
             .deps
-            .queries
+            .referrals
             .get_referral(ReferralId::from_uuid(first))
             .await?;
         match found {
@@ -326,9 +287,101 @@ impl ReferralService {
         who: &Principal,
         id: ReferralId,
         reason: &str,
+        expected_version: Option<i64>,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        self.transition(who, id, CANCEL, None, |r, _| r.cancel(reason))
+        self.transition(who, id, CANCEL, expected_version, |r, _| r.cancel(reason))
             .await
+    }
+
+    /// The community's referral desk approves a routine upward request; its answer deadline
+    /// starts now.
+    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
+    pub async fn approve(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        let profile = Arc::clone(&self.deps.profile);
+        self.transition(who, id, APPROVE, expected_version, move |r, now| {
+            r.approve(now, &profile)
+        })
+        .await
+    }
+
+    /// The receiver (or the desk, before approval) rejects with a reason.
+    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
+    pub async fn reject(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        reason: &str,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        self.transition(who, id, REJECT, expected_version, |r, _| r.reject(reason))
+            .await
+    }
+
+    /// The receiver records the patient's arrival (an emergency may arrive before acceptance).
+    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
+    pub async fn arrive(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        self.transition(who, id, ARRIVE, expected_version, |r, now| r.arrive(now))
+            .await
+    }
+
+    /// The receiver completes with its discharge summary and rehabilitation guidance.
+    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
+    pub async fn complete(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        summary: DischargeSummary,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        let profile = Arc::clone(&self.deps.profile);
+        self.transition(who, id, COMPLETE, expected_version, move |r, now| {
+            r.complete(summary, now, &profile)
+        })
+        .await
+    }
+
+    /// The caller institution's inbox: referrals addressed to it in `states`, oldest first.
+    /// The listing is audited as one read.
+    #[tracing::instrument(skip_all, fields(user = %who.user))]
+    pub async fn inbox(
+        &self,
+        who: &Principal,
+        states: &[StateName],
+        page_size: u32,
+        page_token: Option<String>,
+    ) -> Result<Page<Versioned<Referral>>, ServiceError> {
+        let limit = match page_size {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        };
+        let page = self
+            .deps
+            .referrals
+            .referral_inbox(who.institution, states, limit, page_token)
+            .await?;
+        self.deps
+            .audit
+            .record(&AuditEntry {
+                actor: who.actor(),
+                action: "referral.inbox".to_owned(),
+                resource: format!("institutions/{}/referrals", who.institution),
+                patient: None,
+                at: self.deps.clock.now(),
+                outcome: AuditOutcome::Success,
+                break_glass: None,
+            })
+            .await?;
+        Ok(page)
     }
 
     /// Reads a referral; the read is audited.
@@ -338,7 +391,7 @@ impl ReferralService {
         who: &Principal,
         id: ReferralId,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        let found = self.deps.queries.get_referral(id).await?;
+        let found = self.deps.referrals.get_referral(id).await?;
         let Some(v) = found.filter(|v| who.can_see_referral(&v.value)) else {
             return Err(ServiceError::NotFound(format!("referral {id}")));
         };
@@ -353,12 +406,8 @@ impl ReferralService {
         Ok(v)
     }
 
-    /// Records a refused attempt. A failure to audit a refusal must not turn it into success,
-    /// so it is logged and the refusal stands.
     async fn deny(&self, who: &Principal, action: &str, r: &Referral, now: OffsetDateTime) {
         let entry = self.audit(who, action, r, now, AuditOutcome::Denied);
-        if let Err(e) = self.deps.audit.record(&entry).await {
-            tracing::warn!(error = %e, action, "could not audit a denied attempt");
-        }
+        self.deps.audit_refusal(&entry).await;
     }
 }

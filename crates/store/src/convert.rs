@@ -22,6 +22,13 @@ fn constraint_of(message: &str) -> &'static str {
     if message.contains("ux_referral_open_direction") || message.contains("referral.open_direction")
     {
         "open_referral"
+    } else if message.contains("ux_resident_document") || message.contains("resident.document_key")
+    {
+        "resident_document"
+    } else if message.contains("ux_enrolment_open_condition")
+        || message.contains("enrolment.open_condition")
+    {
+        "open_enrolment"
     } else if message.contains("idempotency_key") {
         "request_id"
     } else if message.contains("ux_outbox_aggregate_sequence")

@@ -8,12 +8,14 @@
 //! - [`migration`]: the versioned migrations and [`Migrator`].
 //! - `entity`: sea-orm models; they never leave this crate.
 //! - [`Store`]: connection, migrations, the unit of work and the read-side queries.
-//! - `tx`: [`SeaTransaction`], the repositories inside one database transaction.
+//! - `tx`: [`SeaTransaction`], the repositories inside one database transaction; `followup`
+//!   adds the resident, enrolment, plan and visit repositories and the worklist query.
 //! - `convert`: domain ↔ row translation and driver-error mapping (adapters translate, never
 //!   decide).
 
 mod convert;
 mod entity;
+mod followup;
 pub mod migration;
 mod queries;
 mod tx;

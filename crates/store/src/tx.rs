@@ -23,7 +23,7 @@ use crate::entity::{idempotency_key, outbox_event, referral};
 /// One database transaction with every repository. Dropped without [`Transaction::commit`], it
 /// rolls back (sea-orm's `DatabaseTransaction` does so on drop).
 pub struct SeaTransaction {
-    tx: DatabaseTransaction,
+    pub(crate) tx: DatabaseTransaction,
 }
 
 impl SeaTransaction {

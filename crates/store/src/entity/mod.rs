@@ -5,6 +5,10 @@
 #![allow(unreachable_pub, missing_docs)]
 
 pub(crate) mod audit_entry;
+pub(crate) mod enrolment;
+pub(crate) mod follow_up_plan;
+pub(crate) mod follow_up_visit;
 pub(crate) mod idempotency_key;
 pub(crate) mod outbox_event;
 pub(crate) mod referral;
+pub(crate) mod resident;

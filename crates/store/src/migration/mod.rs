@@ -7,6 +7,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_referral_outbox_audit;
+mod m20261123_000002_residents_follow_up;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -14,6 +15,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_referral_outbox_audit::Migration)]
+        vec![
+            Box::new(m20261123_000001_referral_outbox_audit::Migration),
+            Box::new(m20261123_000002_residents_follow_up::Migration),
+        ]
     }
 }

@@ -13,5 +13,6 @@
 
 mod backends;
 mod concurrency;
+mod followup;
 mod referrals;
 mod support;

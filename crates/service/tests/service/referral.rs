@@ -1,154 +1,22 @@
 //! Referral use cases against mocked ports: the transaction sequence, authorization in one
 //! place, idempotent retries, and failure injection (an error half-way never commits).
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-use mockall::mock;
 use mockall::predicate::*;
-use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
-use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
-use yigong_domain::network::{Institution, InstitutionKind, Network};
+use time::Duration;
+use yigong_domain::ids::{InstitutionId, ReferralId};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, CreateReferral, Direction, ReasonCode, Referral, Route, SlotKind, StateName,
-    Urgency,
+    Appointment, CreateReferral, Direction, DischargeSummary, ReasonCode, Referral, Route,
+    SlotKind, StateName, Urgency,
 };
 use yigong_domain::rule::RuleId;
-use yigong_ports::{
-    AuditEntry, AuditLog, AuditOutcome, AuditWriter, Clock, IdSource, IdempotencyKeys, NewEvent,
-    OutboxWriter, Page, ReferralQueries, ReferralRepository, RequestKey, StoreError, Transaction,
-    UnitOfWork, Version, Versioned,
-};
-use yigong_service::{Deps, NewReferral, Principal, ReferralService, Role, ServiceError};
+use yigong_ports::{AuditOutcome, Page, StoreError, Versioned};
+use yigong_service::{NewReferral, Principal, ReferralService, Role, ServiceError};
 
-mock! {
-    pub Tx {}
-    #[async_trait]
-    impl ReferralRepository for Tx {
-        async fn load_referral(&mut self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
-        async fn open_referral_directions(&mut self, patient: ResidentId) -> Result<Vec<Direction>, StoreError>;
-        async fn insert_referral(&mut self, referral: &Referral) -> Result<Version, StoreError>;
-        async fn update_referral(&mut self, referral: &Referral, expected: Version) -> Result<Version, StoreError>;
-    }
-    #[async_trait]
-    impl OutboxWriter for Tx {
-        async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
-    }
-    #[async_trait]
-    impl AuditWriter for Tx {
-        async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
-    }
-    #[async_trait]
-    impl IdempotencyKeys for Tx {
-        async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError>;
-    }
-    #[async_trait]
-    impl Transaction for Tx {
-        async fn commit(self: Box<Self>) -> Result<(), StoreError>;
-    }
-}
-
-mock! {
-    pub Uow {}
-    #[async_trait]
-    impl UnitOfWork for Uow {
-        async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
-    }
-}
-
-mock! {
-    pub Queries {}
-    #[async_trait]
-    impl ReferralQueries for Queries {
-        async fn get_referral(&self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
-        async fn referral_inbox(&self, institution: InstitutionId, states: &[StateName], limit: u32, after: Option<String>)
-            -> Result<Page<Versioned<Referral>>, StoreError>;
-        async fn request_outcome(&self, request_id: &str, command: &str) -> Result<Option<Uuid>, StoreError>;
-    }
-}
-
-mock! {
-    pub Audit {}
-    #[async_trait]
-    impl AuditLog for Audit {
-        async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
-    }
-}
-
-const NOW: OffsetDateTime = datetime!(2026 - 03 - 02 9:00 UTC);
-const COUNTY: InstitutionId = InstitutionId::from_u128(1);
-const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
-const VILLAGE: InstitutionId = InstitutionId::from_u128(100);
-const PATIENT: ResidentId = ResidentId::from_u128(42);
-
-struct FixedClock;
-impl Clock for FixedClock {
-    fn now(&self) -> OffsetDateTime {
-        NOW
-    }
-}
-
-struct CountingIds(std::sync::atomic::AtomicU64);
-impl IdSource for CountingIds {
-    fn new_id(&self) -> Uuid {
-        Uuid::from_u128(u128::from(self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) + 1)
-    }
-}
-
-fn network() -> Network {
-    let mut n = Network::new();
-    for (id, kind) in [
-        (COUNTY, InstitutionKind::CountyGeneralHospital),
-        (TOWNSHIP, InstitutionKind::TownshipHealthCenter),
-        (VILLAGE, InstitutionKind::VillageClinic),
-    ] {
-        n.add_institution(Institution {
-            id,
-            name: String::new(),
-            kind,
-        })
-        .unwrap();
-    }
-    n.found_community(CommunityId::from_u128(500), "A", COUNTY)
-        .unwrap();
-    n.join(CommunityId::from_u128(500), TOWNSHIP).unwrap();
-    n.join(CommunityId::from_u128(500), VILLAGE).unwrap();
-    n
-}
-
-fn clinician(institution: InstitutionId) -> Principal {
-    Principal {
-        user: "u".into(),
-        role: Role::Clinician,
-        institution,
-        community: Some(CommunityId::from_u128(500)),
-        team: None,
-    }
-}
+use crate::support::*;
 
 fn service(uow: MockUow, queries: MockQueries, audit: MockAudit) -> ReferralService {
-    ReferralService::new(Deps {
-        uow: Arc::new(uow),
-        queries: Arc::new(queries),
-        audit: Arc::new(audit),
-        clock: Arc::new(FixedClock),
-        ids: Arc::new(CountingIds(0.into())),
-        network: Arc::new(network()),
-        profile: Arc::new(RuleProfile::bphs3()),
-    })
-}
-
-fn uow_with(tx: MockTx) -> MockUow {
-    let mut uow = MockUow::new();
-    let mut slot = Some(tx);
-    uow.expect_begin().times(1).returning(move || {
-        Ok(Box::new(slot.take().expect("one transaction")) as Box<dyn Transaction>)
-    });
-    uow
+    ReferralService::new(deps(uow, queries, MockFollowUps::new(), audit))
 }
 
 fn new_referral(request_id: &str) -> NewReferral {
@@ -369,7 +237,7 @@ async fn an_institution_outside_the_referral_sees_nothing() {
         .returning(|_| Ok(Some(stored_referral(7))));
     let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
     let err = svc
-        .cancel(&clinician(VILLAGE), ReferralId::from_u128(7), "x")
+        .cancel(&clinician(VILLAGE), ReferralId::from_u128(7), "x", None)
         .await
         .unwrap_err();
     assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
@@ -457,4 +325,164 @@ fn tomorrow() -> Appointment {
         at: NOW + Duration::days(1),
         slot: SlotKind::General,
     }
+}
+
+fn desk() -> Principal {
+    Principal {
+        role: Role::ReferralDesk,
+        ..clinician(COUNTY)
+    }
+}
+
+/// A transaction that loads `stored` and expects one update to `state` and a commit.
+fn tx_moving(stored: Versioned<Referral>, state: StateName) -> MockTx {
+    let mut tx = MockTx::new();
+    let version = stored.version;
+    tx.expect_load_referral()
+        .returning(move |_| Ok(Some(stored.clone())));
+    tx.expect_update_referral()
+        .withf(move |r, v| *v == version && r.state().name() == state)
+        .times(1)
+        .returning(|_, v| Ok(v + 1));
+    tx.expect_append_events().times(1).returning(|_| Ok(()));
+    tx.expect_append_audit().times(1).returning(|_| Ok(()));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    tx
+}
+
+#[tokio::test]
+async fn the_receiver_walks_a_referral_from_accepted_to_completed() {
+    let accepted = {
+        let svc = service(
+            uow_with(tx_moving(stored_referral(7), StateName::Accepted)),
+            MockQueries::new(),
+            MockAudit::new(),
+        );
+        svc.accept(
+            &clinician(COUNTY),
+            ReferralId::from_u128(7),
+            tomorrow(),
+            None,
+        )
+        .await
+        .unwrap()
+    };
+    let arrived = {
+        let svc = service(
+            uow_with(tx_moving(accepted, StateName::Arrived)),
+            MockQueries::new(),
+            MockAudit::new(),
+        );
+        svc.arrive(&clinician(COUNTY), ReferralId::from_u128(7), Some(4))
+            .await
+            .unwrap()
+    };
+    assert_eq!(arrived.version, 5);
+    let summary = DischargeSummary::new("stable on amlodipine", "walk daily, low salt").unwrap();
+    let svc = service(
+        uow_with(tx_moving(arrived, StateName::Completed)),
+        MockQueries::new(),
+        MockAudit::new(),
+    );
+    let completed = svc
+        .complete(
+            &clinician(COUNTY),
+            ReferralId::from_u128(7),
+            summary,
+            Some(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(completed.version, 6);
+}
+
+#[tokio::test]
+async fn the_desk_rejects_only_before_approval_and_the_receiver_rejects_requests() {
+    // A requested (already approved or never needing approval) referral: not the desk's call.
+    let mut tx = MockTx::new();
+    tx.expect_load_referral()
+        .returning(|_| Ok(Some(stored_referral(7))));
+    tx.expect_update_referral().never();
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(|a| a.action == "referral.reject" && a.outcome == AuditOutcome::Denied)
+        .times(1)
+        .returning(|_| Ok(()));
+    let svc = service(uow_with(tx), MockQueries::new(), audit);
+    let err = svc
+        .reject(&desk(), ReferralId::from_u128(7), "no beds", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err}");
+
+    let svc = service(
+        uow_with(tx_moving(stored_referral(7), StateName::Rejected)),
+        MockQueries::new(),
+        MockAudit::new(),
+    );
+    let rejected = svc
+        .reject(
+            &clinician(COUNTY),
+            ReferralId::from_u128(7),
+            "no beds",
+            Some(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rejected.version, 4);
+}
+
+#[tokio::test]
+async fn an_illegal_transition_is_a_rule_error_and_writes_nothing() {
+    let mut tx = MockTx::new();
+    tx.expect_load_referral()
+        .returning(|_| Ok(Some(stored_referral(7))));
+    tx.expect_update_referral().never();
+    tx.expect_commit().never();
+    let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
+    let summary = DischargeSummary::new("s", "g").unwrap();
+    let err = svc
+        .complete(&clinician(COUNTY), ReferralId::from_u128(7), summary, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Rule {
+                rule: RuleId::ReferralStateMachine,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_is_the_callers_institution_clamped_and_audited() {
+    let mut queries = MockQueries::new();
+    queries
+        .expect_referral_inbox()
+        .withf(|inst, states, limit, after| {
+            *inst == COUNTY && states == [StateName::Requested] && *limit == 500 && after.is_none()
+        })
+        .times(1)
+        .returning(|_, _, _, _| {
+            Ok(Page {
+                items: vec![stored_referral(7)],
+                next: None,
+            })
+        });
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(|a| a.action == "referral.inbox" && a.patient.is_none())
+        .times(1)
+        .returning(|_| Ok(()));
+    let svc = service(MockUow::new(), queries, audit);
+    let page = svc
+        .inbox(&clinician(COUNTY), &[StateName::Requested], 10_000, None)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
 }

@@ -1,0 +1,125 @@
+//! Residents (the patients' registry) and chronic-disease follow-up: enrolments, plans, visits.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::Date;
+use yigong_domain::followup::{Enrolment, FollowUpPlan, Visit, VisitClass};
+use yigong_domain::identity::Resident;
+use yigong_domain::ids::{
+    CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
+};
+
+use crate::{StoreError, Version, Versioned};
+
+/// Who holds a patient's record: what authorization checks before anyone reads or changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientScope {
+    /// The medical community the holding institution belongs to.
+    pub community: Option<CommunityId>,
+    /// The primary institution that keeps the health record.
+    pub institution: InstitutionId,
+    /// The responsibility grid of the household, if assigned.
+    pub grid: Option<GridId>,
+}
+
+/// A resident's record with where it is held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientRecord {
+    /// The resident.
+    pub resident: Resident,
+    /// Who holds the record.
+    pub scope: PatientScope,
+}
+
+/// A recorded follow-up visit, kept for the yearly indicators and the patient's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitRecord {
+    /// The visit.
+    pub id: VisitId,
+    /// The plan it fulfilled.
+    pub plan: PlanId,
+    /// The patient.
+    pub patient: ResidentId,
+    /// The team that recorded it.
+    pub team: TeamId,
+    /// The visit as recorded.
+    pub visit: Visit,
+    /// Its classification.
+    pub class: VisitClass,
+}
+
+/// Resident storage, inside a transaction.
+#[async_trait]
+pub trait ResidentRepository: Send {
+    /// Loads a resident's record with its version.
+    async fn load_resident(
+        &mut self,
+        id: ResidentId,
+    ) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
+
+    /// Inserts a resident at version 1. MUST return `Duplicate { constraint: "resident_document" }`
+    /// when a resident with the same identity document exists (a unique index).
+    async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
+}
+
+/// Enrolments, plans and visits, inside a transaction.
+#[async_trait]
+pub trait FollowUpRepository: Send {
+    /// Loads an enrolment with its version.
+    async fn load_enrolment(
+        &mut self,
+        id: EnrolmentId,
+    ) -> Result<Option<Versioned<Enrolment>>, StoreError>;
+
+    /// The patient's open (not closed) enrolments.
+    async fn open_enrolments(
+        &mut self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<Enrolment>>, StoreError>;
+
+    /// Inserts an enrolment at version 1. MUST return `Duplicate { constraint: "open_enrolment" }`
+    /// when the patient already has an open enrolment for the condition (a unique index).
+    async fn insert_enrolment(&mut self, enrolment: &Enrolment) -> Result<Version, StoreError>;
+
+    /// Loads a plan with its version.
+    async fn load_plan(
+        &mut self,
+        id: PlanId,
+    ) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
+
+    /// Inserts a plan at version 1.
+    async fn insert_plan(&mut self, plan: &FollowUpPlan) -> Result<Version, StoreError>;
+
+    /// Updates a plan loaded at `expected`; `Conflict` when the stored version differs.
+    async fn update_plan(
+        &mut self,
+        plan: &FollowUpPlan,
+        expected: Version,
+    ) -> Result<Version, StoreError>;
+
+    /// Inserts a visit. MUST return `Duplicate { constraint: "id" }` on a taken id.
+    async fn insert_visit(&mut self, visit: &VisitRecord) -> Result<(), StoreError>;
+}
+
+/// Read-side follow-up queries (no transaction), each served by an index.
+#[async_trait]
+pub trait FollowUpQueries: Send + Sync {
+    /// A resident's record with where it is held (authorization decides who sees it).
+    async fn get_resident(
+        &self,
+        id: ResidentId,
+    ) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
+
+    /// A plan with its version.
+    async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
+
+    /// The team's plans still waiting for a visit, due before `due_before`, not snoozed past
+    /// `on` (a reached patient's remind-on date): the candidates of the overdue worklist, from
+    /// the `(team, state, due)` index. Whether each is overdue stays the domain's call.
+    async fn waiting_plans(
+        &self,
+        team: TeamId,
+        due_before: Date,
+        on: Date,
+    ) -> Result<Vec<FollowUpPlan>, StoreError>;
+}

@@ -1,0 +1,119 @@
+//! What every use case needs: the ports, the network and the rule profile, and the steps they
+//! all share (idempotency claims, outbox rows, audited refusals).
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yigong_domain::event::DomainEvent;
+use yigong_domain::ids::CommunityId;
+use yigong_domain::network::Network;
+use yigong_domain::profile::RuleProfile;
+use yigong_ports::{
+    AuditEntry, AuditLog, Clock, FollowUpQueries, IdSource, NewEvent, ReferralQueries, RequestKey,
+    StoreError, Transaction, UnitOfWork,
+};
+
+use crate::ServiceError;
+
+/// The ports and rules the use cases run on. Cheap to clone (every field is shared).
+#[derive(Clone)]
+pub struct Deps {
+    /// Transactions.
+    pub uow: Arc<dyn UnitOfWork>,
+    /// Referral reads (and the first result of an idempotent create).
+    pub referrals: Arc<dyn ReferralQueries>,
+    /// Resident and follow-up reads.
+    pub follow_ups: Arc<dyn FollowUpQueries>,
+    /// Audit of reads and refusals.
+    pub audit: Arc<dyn AuditLog>,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+    /// New ids.
+    pub ids: Arc<dyn IdSource>,
+    /// The county network.
+    pub network: Arc<Network>,
+    /// The rule profile in force.
+    pub profile: Arc<RuleProfile>,
+}
+
+/// Whether a create is new or a retry of an earlier request.
+pub(crate) enum Claim {
+    /// First time: go on and create.
+    Fresh,
+    /// A retry: return what the first request created.
+    Retry,
+}
+
+impl Deps {
+    /// Domain events as outbox rows, each with a fresh event id.
+    pub(crate) fn outbox<E: Into<DomainEvent>>(
+        &self,
+        community: Option<CommunityId>,
+        events: impl IntoIterator<Item = E>,
+        at: OffsetDateTime,
+    ) -> Result<Vec<NewEvent>, ServiceError> {
+        events
+            .into_iter()
+            .map(|e| NewEvent::new(self.ids.new_id(), community, &e.into(), at).map_err(Into::into))
+            .collect()
+    }
+
+    /// Records a refused attempt. A failure to audit a refusal must not turn it into success,
+    /// so it is logged and the refusal stands.
+    pub(crate) async fn audit_refusal(&self, entry: &AuditEntry) {
+        if let Err(e) = self.audit.record(entry).await {
+            tracing::warn!(error = %e, action = %entry.action, "could not audit a denied attempt");
+        }
+    }
+
+    /// What the first request with this id created, for a retried create.
+    pub(crate) async fn first_result(
+        &self,
+        request_id: &str,
+        command: &str,
+    ) -> Result<Uuid, ServiceError> {
+        self.referrals
+            .request_outcome(request_id, command)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Unavailable("request id claimed but its result is missing".to_owned())
+            })
+    }
+}
+
+/// Checks a client's request id: 1 to 128 characters after trimming.
+pub(crate) fn request_id(raw: &str) -> Result<&str, ServiceError> {
+    let id = raw.trim();
+    if id.is_empty() || id.len() > 128 {
+        return Err(ServiceError::InvalidArgument {
+            field: "request_id",
+            reason: "must have 1 to 128 characters".to_owned(),
+        });
+    }
+    Ok(id)
+}
+
+/// Claims `request_id` for `command` in the command's transaction (a unique key, so two
+/// concurrent retries cannot both create).
+pub(crate) async fn claim(
+    tx: &mut Box<dyn Transaction>,
+    request_id: &str,
+    command: &str,
+    resource: Uuid,
+) -> Result<Claim, ServiceError> {
+    match tx
+        .claim_request(&RequestKey {
+            request_id: request_id.to_owned(),
+            command: command.to_owned(),
+            resource_id: resource,
+        })
+        .await
+    {
+        Ok(()) => Ok(Claim::Fresh),
+        Err(StoreError::Duplicate {
+            constraint: "request_id",
+        }) => Ok(Claim::Retry),
+        Err(e) => Err(e.into()),
+    }
+}

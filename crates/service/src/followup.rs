@@ -1,0 +1,483 @@
+//! Residents and chronic-disease follow-up: register a resident, read a record, enrol a
+//! confirmed patient, record a visit, and the team's overdue worklist.
+
+use time::{Date, Duration, OffsetDateTime};
+use yigong_domain::followup::{
+    Assessment, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan, Visit,
+    WorklistEntry, overdue_worklist,
+};
+use yigong_domain::identity::{CitizenId, DocumentKind, OtherDocument, Resident, Sex};
+use yigong_domain::ids::{
+    EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
+};
+use yigong_ports::{
+    AuditEntry, AuditOutcome, PatientRecord, PatientScope, Transaction, Versioned, VisitRecord,
+};
+
+use crate::deps::{Claim, claim, request_id};
+use crate::{Deps, Principal, Role, ServiceError};
+
+const REGISTER: &str = "resident.register";
+const ENROL: &str = "follow_up.enrol";
+const RECORD_VISIT: &str = "follow_up.record_visit";
+
+/// A resident's identity document as the client sends it; parsed here, so a bad number is an
+/// `INVALID_ARGUMENT` naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentInput {
+    /// A citizen identity number (GB 11643): birth date and sex come from it.
+    CitizenId(String),
+    /// Another document, with birth date and sex stated.
+    Other {
+        /// Its type.
+        kind: DocumentKind,
+        /// Its number.
+        number: String,
+        /// Birth date.
+        birth_date: Date,
+        /// Sex.
+        sex: Sex,
+    },
+}
+
+/// Registration of a resident's health record at the caller's institution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewResident {
+    /// The client's request id: a retry with the same id returns the first result.
+    pub request_id: String,
+    /// The identity document.
+    pub document: DocumentInput,
+    /// The household, if known.
+    pub household: Option<HouseholdId>,
+    /// The responsibility grid of the household, if assigned.
+    pub grid: Option<GridId>,
+    /// Since when the resident lives in the jurisdiction.
+    pub resident_since: Date,
+}
+
+/// Enrolment of a confirmed patient into the caller's team's management.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewEnrolment {
+    /// The patient.
+    pub patient: ResidentId,
+    /// The confirmed condition.
+    pub condition: Condition,
+    /// The institution that confirmed the diagnosis.
+    pub confirmed_by: InstitutionId,
+    /// The date of confirmation.
+    pub confirmed_on: Date,
+    /// The enrolment date.
+    pub on: Date,
+}
+
+/// A recorded visit: the plan it completed, the next plan, and the classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedVisit {
+    /// The visit's id.
+    pub visit: VisitId,
+    /// The plan, now done.
+    pub done: Versioned<FollowUpPlan>,
+    /// The next plan, at the assessed date.
+    pub next: Versioned<FollowUpPlan>,
+    /// Why: class, next date, referral need and the rules applied.
+    pub assessment: Assessment,
+}
+
+fn entry(
+    who: &Principal,
+    action: &str,
+    resource: String,
+    patient: ResidentId,
+    at: OffsetDateTime,
+) -> AuditEntry {
+    AuditEntry {
+        actor: who.actor(),
+        action: action.to_owned(),
+        resource,
+        patient: Some(patient),
+        at,
+        outcome: AuditOutcome::Success,
+        break_glass: None,
+    }
+}
+
+fn parse_document(
+    input: DocumentInput,
+    id: ResidentId,
+    household: Option<HouseholdId>,
+    since: Date,
+    today: Date,
+) -> Result<Resident, ServiceError> {
+    let invalid = |field: &'static str| {
+        move |e: yigong_domain::identity::IdentityError| ServiceError::InvalidArgument {
+            field,
+            reason: e.to_string(),
+        }
+    };
+    match input {
+        DocumentInput::CitizenId(text) => {
+            let citizen = CitizenId::parse(&text, today).map_err(invalid("citizen_id"))?;
+            Resident::with_citizen_id(id, citizen, household, since)
+                .map_err(invalid("resident_since"))
+        }
+        DocumentInput::Other {
+            kind,
+            number,
+            birth_date,
+            sex,
+        } => {
+            if birth_date > today {
+                return Err(ServiceError::InvalidArgument {
+                    field: "birth_date",
+                    reason: "lies in the future".to_owned(),
+                });
+            }
+            let document = OtherDocument::new(kind, &number).map_err(invalid("document_number"))?;
+            Resident::with_document(id, document, birth_date, sex, household, since)
+                .map_err(invalid("resident_since"))
+        }
+    }
+}
+
+/// The resident registry use cases.
+pub struct ResidentService {
+    deps: Deps,
+}
+
+impl ResidentService {
+    /// Builds the service over its ports.
+    pub fn new(deps: Deps) -> Self {
+        Self { deps }
+    }
+
+    /// Registers a resident's record at the caller's institution. Idempotent on `request_id`;
+    /// a second record for the same identity document is `AlreadyExists`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, institution = %who.institution))]
+    pub async fn register(
+        &self,
+        who: &Principal,
+        cmd: NewResident,
+    ) -> Result<Versioned<PatientRecord>, ServiceError> {
+        if who.role != Role::Clinician {
+            return Err(ServiceError::PermissionDenied(
+                "only clinicians keep health records".to_owned(),
+            ));
+        }
+        let request_id = request_id(&cmd.request_id)?;
+        let now = self.deps.clock.now();
+        let id = ResidentId::from_uuid(self.deps.ids.new_id());
+        let resident = parse_document(
+            cmd.document,
+            id,
+            cmd.household,
+            cmd.resident_since,
+            now.date(),
+        )?;
+        if cmd.resident_since > now.date() {
+            return Err(ServiceError::InvalidArgument {
+                field: "resident_since",
+                reason: "lies in the future".to_owned(),
+            });
+        }
+        let record = PatientRecord {
+            scope: PatientScope {
+                community: who.community,
+                institution: who.institution,
+                grid: cmd.grid,
+            },
+            resident,
+        };
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, REGISTER, id.as_uuid()).await? {
+            drop(tx);
+            let first = ResidentId::from_uuid(self.deps.first_result(request_id, REGISTER).await?);
+            return self.get(who, first).await;
+        }
+        let version = tx.insert_resident(&record).await?;
+        let event = record.resident.registered();
+        tx.append_events(&self.deps.outbox(who.community, [event], now)?)
+            .await?;
+        tx.append_audit(&entry(who, REGISTER, format!("residents/{id}"), id, now))
+            .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: record,
+            version,
+        })
+    }
+
+    /// Reads a resident's record; the read is audited. Unseen records are `NotFound`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, resident = %id))]
+    pub async fn get(
+        &self,
+        who: &Principal,
+        id: ResidentId,
+    ) -> Result<Versioned<PatientRecord>, ServiceError> {
+        let found = self.deps.follow_ups.get_resident(id).await?;
+        let Some(record) =
+            found.filter(|r| who.can_see_patient(&r.value.scope, &self.deps.network))
+        else {
+            return Err(ServiceError::NotFound(format!("resident {id}")));
+        };
+        self.deps
+            .audit
+            .record(&entry(
+                who,
+                "resident.get",
+                format!("residents/{id}"),
+                id,
+                self.deps.clock.now(),
+            ))
+            .await?;
+        Ok(record)
+    }
+}
+
+/// The chronic-disease follow-up use cases.
+pub struct FollowUpService {
+    deps: Deps,
+}
+
+impl FollowUpService {
+    /// Builds the service over its ports.
+    pub fn new(deps: Deps) -> Self {
+        Self { deps }
+    }
+
+    /// Loads the patient for a command, refusing callers who may not see the record as not
+    /// found.
+    async fn patient(
+        &self,
+        tx: &mut Box<dyn Transaction>,
+        who: &Principal,
+        id: ResidentId,
+    ) -> Result<PatientRecord, ServiceError> {
+        match tx.load_resident(id).await? {
+            Some(r) if who.can_see_patient(&r.value.scope, &self.deps.network) => Ok(r.value),
+            _ => Err(ServiceError::NotFound(format!("resident {id}"))),
+        }
+    }
+
+    fn team_of(who: &Principal) -> Result<TeamId, ServiceError> {
+        who.team.ok_or_else(|| {
+            ServiceError::PermissionDenied("only a family doctor team manages patients".to_owned())
+        })
+    }
+
+    /// Enrols a confirmed patient into the caller's team and schedules the first follow-up.
+    /// A second open enrolment for the same condition is `AlreadyExists`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, patient = %cmd.patient))]
+    pub async fn enrol(
+        &self,
+        who: &Principal,
+        cmd: NewEnrolment,
+    ) -> Result<(Versioned<Enrolment>, Versioned<FollowUpPlan>), ServiceError> {
+        let team = Self::team_of(who)?;
+        let now = self.deps.clock.now();
+        if cmd.on > now.date() {
+            return Err(ServiceError::InvalidArgument {
+                field: "on",
+                reason: "an enrolment cannot be dated in the future".to_owned(),
+            });
+        }
+        self.deps
+            .network
+            .institution(cmd.confirmed_by)
+            .map_err(|e| ServiceError::InvalidArgument {
+                field: "confirmed_by",
+                reason: e.to_string(),
+            })?;
+        let mut tx = self.deps.uow.begin().await?;
+        let patient = self.patient(&mut tx, who, cmd.patient).await?;
+        let (enrolment, plan, events) = Enrolment::enrol(
+            EnrolPatient {
+                id: EnrolmentId::from_uuid(self.deps.ids.new_id()),
+                patient: cmd.patient,
+                confirmation: Confirmation {
+                    condition: cmd.condition,
+                    confirmed_by: cmd.confirmed_by,
+                    confirmed_on: cmd.confirmed_on,
+                },
+                team,
+                institution: who.institution,
+                on: cmd.on,
+                first_plan: PlanId::from_uuid(self.deps.ids.new_id()),
+            },
+            &self.deps.profile,
+        )?;
+        let enrolment_version = tx.insert_enrolment(&enrolment).await?;
+        let plan_version = tx.insert_plan(&plan).await?;
+        tx.append_events(&self.deps.outbox(patient.scope.community, events, now)?)
+            .await?;
+        tx.append_audit(&entry(
+            who,
+            ENROL,
+            format!("enrolments/{}", enrolment.id()),
+            cmd.patient,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok((
+            Versioned {
+                value: enrolment,
+                version: enrolment_version,
+            },
+            Versioned {
+                value: plan,
+                version: plan_version,
+            },
+        ))
+    }
+
+    /// Records a visit on a waiting plan: classifies it, marks the plan done and schedules the
+    /// next one, in one transaction. `expected_version` is the client's etag of the plan.
+    #[tracing::instrument(skip_all, fields(user = %who.user, plan = %plan_id))]
+    pub async fn record_visit(
+        &self,
+        who: &Principal,
+        plan_id: PlanId,
+        visit: Visit,
+        expected_version: Option<i64>,
+    ) -> Result<RecordedVisit, ServiceError> {
+        let now = self.deps.clock.now();
+        if visit.date() > now.date() {
+            return Err(ServiceError::InvalidArgument {
+                field: "visit.date",
+                reason: "a visit cannot be dated in the future".to_owned(),
+            });
+        }
+        let mut tx = self.deps.uow.begin().await?;
+        let not_found = || ServiceError::NotFound(format!("follow-up plan {plan_id}"));
+        let plan = tx.load_plan(plan_id).await?.ok_or_else(not_found)?;
+        let patient = match self.patient(&mut tx, who, plan.value.patient()).await {
+            Err(ServiceError::NotFound(_)) => return Err(not_found()),
+            other => other?,
+        };
+        let enrolment = tx
+            .load_enrolment(plan.value.enrolment())
+            .await?
+            .ok_or_else(not_found)?;
+        let may_record =
+            who.team == Some(plan.value.team()) || who.institution == enrolment.value.institution();
+        if !may_record {
+            drop(tx);
+            self.deps
+                .audit_refusal(&AuditEntry {
+                    outcome: AuditOutcome::Denied,
+                    ..entry(
+                        who,
+                        RECORD_VISIT,
+                        format!("plans/{plan_id}"),
+                        plan.value.patient(),
+                        now,
+                    )
+                })
+                .await;
+            return Err(ServiceError::PermissionDenied(
+                "only the responsible team or institution records follow-ups".to_owned(),
+            ));
+        }
+        if expected_version.is_some_and(|v| v != plan.version) {
+            return Err(ServiceError::Conflict(format!(
+                "plan {plan_id} changed since version {}",
+                plan.version
+            )));
+        }
+        if visit.date() < enrolment.value.enrolled_on() {
+            return Err(ServiceError::InvalidArgument {
+                field: "visit.date",
+                reason: format!(
+                    "lies before the enrolment on {}",
+                    enrolment.value.enrolled_on()
+                ),
+            });
+        }
+        let visit_id = VisitId::from_uuid(self.deps.ids.new_id());
+        let age = patient.resident.age_on(visit.date());
+        let recorded = plan.value.record_visit(
+            visit_id,
+            &visit,
+            age,
+            PlanId::from_uuid(self.deps.ids.new_id()),
+            &self.deps.profile,
+        )?;
+        let done_version = tx.update_plan(&recorded.done, plan.version).await?;
+        let next_version = tx.insert_plan(&recorded.next).await?;
+        tx.insert_visit(&VisitRecord {
+            id: visit_id,
+            plan: plan_id,
+            patient: recorded.done.patient(),
+            team: recorded.done.team(),
+            visit,
+            class: recorded.assessment.class,
+        })
+        .await?;
+        tx.append_events(
+            &self
+                .deps
+                .outbox(patient.scope.community, recorded.events, now)?,
+        )
+        .await?;
+        tx.append_audit(&entry(
+            who,
+            RECORD_VISIT,
+            format!("plans/{plan_id}"),
+            recorded.done.patient(),
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(RecordedVisit {
+            visit: visit_id,
+            done: Versioned {
+                value: recorded.done,
+                version: done_version,
+            },
+            next: Versioned {
+                value: recorded.next,
+                version: next_version,
+            },
+            assessment: recorded.assessment,
+        })
+    }
+
+    /// The caller's team's overdue worklist on `on`, risk first. Candidates come from the
+    /// `(team, state, due)` index; overdue is derived here from the due dates and the profile's
+    /// grace days, never stored. The listing is audited as one read.
+    #[tracing::instrument(skip_all, fields(user = %who.user))]
+    pub async fn overdue_worklist(
+        &self,
+        who: &Principal,
+        on: Date,
+    ) -> Result<Vec<WorklistEntry>, ServiceError> {
+        let team = Self::team_of(who)?;
+        let grace = i64::from(self.deps.profile.follow_up.grace_days);
+        // Overdue on `on` ⇔ on ≥ due + grace + 1 ⇔ due < on − grace.
+        let due_before =
+            on.checked_sub(Duration::days(grace))
+                .ok_or_else(|| ServiceError::InvalidArgument {
+                    field: "on",
+                    reason: "out of range".to_owned(),
+                })?;
+        let plans = self
+            .deps
+            .follow_ups
+            .waiting_plans(team, due_before, on)
+            .await?;
+        let list = overdue_worklist(&plans, team, on, &self.deps.profile);
+        self.deps
+            .audit
+            .record(&AuditEntry {
+                actor: who.actor(),
+                action: "follow_up.worklist".to_owned(),
+                resource: format!("teams/{team}/worklist"),
+                patient: None,
+                at: self.deps.clock.now(),
+                outcome: AuditOutcome::Success,
+                break_glass: None,
+            })
+            .await?;
+        Ok(list)
+    }
+}

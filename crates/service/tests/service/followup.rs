@@ -1,0 +1,380 @@
+//! Resident and follow-up use cases against mocked ports: parse at the boundary, scope by the
+//! record's institution, one transaction per command, and failure injection.
+
+use mockall::predicate::*;
+use time::macros::date;
+use yigong_domain::followup::{
+    Condition, Confirmation, ContactMode, DangerSign, EnrolPatient, Enrolment, FollowUpPlan,
+    HypertensionVisit, Visit, VisitClass,
+};
+use yigong_domain::identity::{CitizenId, Resident};
+use yigong_domain::ids::{EnrolmentId, PlanId, TeamId};
+use yigong_domain::measure::BloodPressure;
+use yigong_domain::profile::RuleProfile;
+use yigong_ports::{AuditOutcome, PatientRecord, PatientScope, StoreError, Versioned};
+use yigong_service::{
+    DocumentInput, FollowUpService, NewEnrolment, NewResident, Principal, ResidentService,
+    ServiceError,
+};
+
+use crate::support::*;
+
+const TEAM: TeamId = TeamId::from_u128(77);
+const PLAN: PlanId = PlanId::from_u128(300);
+const ENROLMENT: EnrolmentId = EnrolmentId::from_u128(200);
+
+fn residents(uow: MockUow, follow_ups: MockFollowUps, audit: MockAudit) -> ResidentService {
+    ResidentService::new(deps(uow, MockQueries::new(), follow_ups, audit))
+}
+
+fn follow_up(uow: MockUow, follow_ups: MockFollowUps, audit: MockAudit) -> FollowUpService {
+    FollowUpService::new(deps(uow, MockQueries::new(), follow_ups, audit))
+}
+
+fn team_doctor() -> Principal {
+    Principal {
+        team: Some(TEAM),
+        ..clinician(TOWNSHIP)
+    }
+}
+
+/// A township patient born 1949-12-31.
+fn record() -> Versioned<PatientRecord> {
+    let citizen = CitizenId::parse("11010519491231002X", NOW.date()).unwrap();
+    Versioned {
+        value: PatientRecord {
+            resident: Resident::with_citizen_id(PATIENT, citizen, None, date!(2000 - 01 - 01))
+                .unwrap(),
+            scope: PatientScope {
+                community: clinician(TOWNSHIP).community,
+                institution: TOWNSHIP,
+                grid: None,
+            },
+        },
+        version: 1,
+    }
+}
+
+fn enrolled() -> (Versioned<Enrolment>, Versioned<FollowUpPlan>) {
+    let (e, p, _) = Enrolment::enrol(
+        EnrolPatient {
+            id: ENROLMENT,
+            patient: PATIENT,
+            confirmation: Confirmation {
+                condition: Condition::Hypertension,
+                confirmed_by: COUNTY,
+                confirmed_on: date!(2026 - 01 - 05),
+            },
+            team: TEAM,
+            institution: TOWNSHIP,
+            on: date!(2026 - 01 - 05),
+            first_plan: PLAN,
+        },
+        &RuleProfile::bphs3(),
+    )
+    .unwrap();
+    (
+        Versioned {
+            value: e,
+            version: 1,
+        },
+        Versioned {
+            value: p,
+            version: 2,
+        },
+    )
+}
+
+fn visit(sbp: u16, dbp: u16, signs: Vec<DangerSign>) -> Visit {
+    Visit::Hypertension(HypertensionVisit {
+        date: NOW.date(),
+        mode: ContactMode::Clinic,
+        bp: BloodPressure::new(sbp, dbp).unwrap(),
+        heart_rate: None,
+        signs: signs.into(),
+        adverse_reaction: Default::default(),
+        complication: Default::default(),
+    })
+}
+
+fn new_resident(citizen_id: &str) -> NewResident {
+    NewResident {
+        request_id: "reg-1".into(),
+        document: DocumentInput::CitizenId(citizen_id.into()),
+        household: None,
+        grid: None,
+        resident_since: date!(2000 - 01 - 01),
+    }
+}
+
+#[tokio::test]
+async fn a_bad_identity_number_names_the_field_and_touches_nothing() {
+    let svc = residents(MockUow::new(), MockFollowUps::new(), MockAudit::new());
+    let err = svc
+        .register(&clinician(TOWNSHIP), new_resident("110105194912310021"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::InvalidArgument {
+                field: "citizen_id",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn registration_holds_the_record_at_the_callers_institution() {
+    let mut tx = MockTx::new();
+    tx.expect_claim_request().times(1).returning(|_| Ok(()));
+    tx.expect_insert_resident()
+        .withf(|r| {
+            r.scope.institution == TOWNSHIP && r.resident.birth_date() == date!(1949 - 12 - 31)
+        })
+        .times(1)
+        .returning(|_| Ok(1));
+    tx.expect_append_events()
+        .withf(|e| e.len() == 1 && e[0].event_type == "resident.resident_registered")
+        .times(1)
+        .returning(|_| Ok(()));
+    tx.expect_append_audit()
+        .withf(|a| a.action == "resident.register")
+        .times(1)
+        .returning(|_| Ok(()));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    let svc = residents(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let registered = svc
+        .register(&clinician(TOWNSHIP), new_resident("11010519491231002X"))
+        .await
+        .unwrap();
+    assert_eq!(registered.value.scope.institution, TOWNSHIP);
+}
+
+#[tokio::test]
+async fn a_second_record_for_one_document_already_exists_and_nothing_commits() {
+    let mut tx = MockTx::new();
+    tx.expect_claim_request().returning(|_| Ok(()));
+    tx.expect_insert_resident().returning(|_| {
+        Err(StoreError::Duplicate {
+            constraint: "resident_document",
+        })
+    });
+    tx.expect_commit().never();
+    let svc = residents(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let err = svc
+        .register(&clinician(TOWNSHIP), new_resident("11010519491231002X"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::AlreadyExists(_)), "{err}");
+}
+
+#[tokio::test]
+async fn another_institution_cannot_read_the_record_but_the_lead_hospital_can() {
+    let mut follow_ups = MockFollowUps::new();
+    follow_ups
+        .expect_get_resident()
+        .with(eq(PATIENT))
+        .returning(|_| Ok(Some(record())));
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(|a| a.action == "resident.get" && a.actor.institution == COUNTY)
+        .times(1)
+        .returning(|_| Ok(()));
+    let svc = residents(MockUow::new(), follow_ups, audit);
+    let err = svc.get(&clinician(VILLAGE), PATIENT).await.unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
+    assert!(svc.get(&clinician(COUNTY), PATIENT).await.is_ok());
+}
+
+#[tokio::test]
+async fn enrolment_needs_a_team_and_schedules_the_first_plan() {
+    let svc = follow_up(MockUow::new(), MockFollowUps::new(), MockAudit::new());
+    let cmd = NewEnrolment {
+        patient: PATIENT,
+        condition: Condition::Hypertension,
+        confirmed_by: COUNTY,
+        confirmed_on: date!(2026 - 02 - 20),
+        on: date!(2026 - 03 - 01),
+    };
+    let err = svc.enrol(&clinician(TOWNSHIP), cmd).await.unwrap_err();
+    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err}");
+
+    let mut tx = MockTx::new();
+    tx.expect_load_resident().returning(|_| Ok(Some(record())));
+    tx.expect_insert_enrolment()
+        .withf(|e| e.team() == TEAM && e.institution() == TOWNSHIP)
+        .times(1)
+        .returning(|_| Ok(1));
+    tx.expect_insert_plan()
+        .withf(|p| p.due() == date!(2026 - 03 - 15))
+        .times(1)
+        .returning(|_| Ok(1));
+    tx.expect_append_events().times(1).returning(|_| Ok(()));
+    tx.expect_append_audit().times(1).returning(|_| Ok(()));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let (_, plan) = svc.enrol(&team_doctor(), cmd).await.unwrap();
+    assert_eq!(plan.value.due(), date!(2026 - 03 - 15));
+}
+
+/// A transaction that loads the enrolled patient's first plan at version 2.
+fn tx_with_plan() -> MockTx {
+    let mut tx = MockTx::new();
+    let (enrolment, plan) = enrolled();
+    tx.expect_load_plan()
+        .with(eq(PLAN))
+        .returning(move |_| Ok(Some(plan.clone())));
+    tx.expect_load_resident().returning(|_| Ok(Some(record())));
+    tx.expect_load_enrolment()
+        .returning(move |_| Ok(Some(enrolment.clone())));
+    tx
+}
+
+#[tokio::test]
+async fn a_danger_sign_recommends_an_emergency_referral_in_one_transaction() {
+    let mut tx = tx_with_plan();
+    let mut seq = mockall::Sequence::new();
+    tx.expect_update_plan()
+        .withf(|p, v| *v == 2 && p.id() == PLAN)
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, v| Ok(v + 1));
+    tx.expect_insert_plan()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(1));
+    tx.expect_insert_visit()
+        .withf(|v| v.class == VisitClass::Emergency && v.plan == PLAN)
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(()));
+    tx.expect_append_events()
+        .withf(|e| {
+            e.iter()
+                .any(|e| e.event_type == "follow_up.referral_recommended")
+        })
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(()));
+    tx.expect_append_audit()
+        .withf(|a| a.action == "follow_up.record_visit" && a.patient == Some(PATIENT))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(()));
+    tx.expect_commit()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|| Ok(()));
+    let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let recorded = svc
+        .record_visit(
+            &team_doctor(),
+            PLAN,
+            visit(185, 112, vec![DangerSign::ChestPainOrTightness]),
+            Some(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded.assessment.class, VisitClass::Emergency);
+    assert!(recorded.assessment.referral.is_some());
+    assert_eq!(recorded.done.version, 3);
+    assert_eq!(recorded.next.version, 1);
+}
+
+#[tokio::test]
+async fn a_failed_visit_insert_commits_nothing() {
+    let mut tx = tx_with_plan();
+    tx.expect_update_plan().returning(|_, v| Ok(v + 1));
+    tx.expect_insert_plan().returning(|_| Ok(1));
+    tx.expect_insert_visit()
+        .returning(|_| Err(StoreError::Unavailable("connection reset".into())));
+    tx.expect_append_events().never();
+    tx.expect_commit().never();
+    let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let err = svc
+        .record_visit(&team_doctor(), PLAN, visit(128, 78, vec![]), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Unavailable(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_stale_plan_etag_is_a_conflict_and_another_team_is_refused_and_audited() {
+    let mut tx = tx_with_plan();
+    tx.expect_update_plan().never();
+    let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let err = svc
+        .record_visit(&team_doctor(), PLAN, visit(128, 78, vec![]), Some(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(_)), "{err}");
+
+    // The county hospital sees the patient (lead hospital) but does not manage the plan.
+    let mut tx = tx_with_plan();
+    tx.expect_update_plan().never();
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(|a| a.action == "follow_up.record_visit" && a.outcome == AuditOutcome::Denied)
+        .times(1)
+        .returning(|_| Ok(()));
+    let svc = follow_up(uow_with(tx), MockFollowUps::new(), audit);
+    let err = svc
+        .record_visit(&clinician(COUNTY), PLAN, visit(128, 78, vec![]), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_visit_in_the_future_is_invalid_before_any_storage() {
+    let svc = follow_up(MockUow::new(), MockFollowUps::new(), MockAudit::new());
+    let Visit::Hypertension(mut v) = visit(128, 78, vec![]) else {
+        unreachable!()
+    };
+    v.date = date!(2026 - 03 - 03);
+    let err = svc
+        .record_visit(&team_doctor(), PLAN, Visit::Hypertension(v), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::InvalidArgument {
+                field: "visit.date",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_worklist_asks_the_index_for_candidates_and_derives_overdue() {
+    let (_, first) = enrolled();
+    // Due 2026-01-19; on 2026-03-02 it is 42 days overdue (bphs3 grants no grace days).
+    let mut follow_ups = MockFollowUps::new();
+    follow_ups
+        .expect_waiting_plans()
+        .with(eq(TEAM), eq(NOW.date()), eq(NOW.date()))
+        .times(1)
+        .returning(move |_, _, _| Ok(vec![first.value.clone()]));
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(|a| a.action == "follow_up.worklist")
+        .times(1)
+        .returning(|_| Ok(()));
+    let svc = follow_up(MockUow::new(), follow_ups, audit);
+    let list = svc
+        .overdue_worklist(&team_doctor(), NOW.date())
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].plan, PLAN);
+    assert_eq!(list[0].days_overdue, 42);
+}

@@ -1,0 +1,7 @@
+//! Use cases against mocked ports (mockall): the transaction sequence, authorization in one
+//! place, idempotent retries, and failure injection (an error half-way never commits).
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod followup;
+mod referral;
+mod support;

@@ -1,0 +1,182 @@
+//! Mocks of every port and the fixtures the use-case tests share: a three-level network, a
+//! fixed clock and counting ids.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use mockall::mock;
+use time::macros::datetime;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+use yigong_domain::followup::{Enrolment, FollowUpPlan};
+use yigong_domain::ids::{
+    CommunityId, EnrolmentId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId,
+};
+use yigong_domain::network::{Institution, InstitutionKind, Network};
+use yigong_domain::profile::RuleProfile;
+use yigong_domain::referral::{Direction, Referral, StateName};
+use yigong_ports::{
+    AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, IdSource,
+    IdempotencyKeys, NewEvent, OutboxWriter, Page, PatientRecord, ReferralQueries,
+    ReferralRepository, RequestKey, ResidentRepository, StoreError, Transaction, UnitOfWork,
+    Version, Versioned, VisitRecord,
+};
+use yigong_service::{Deps, Principal, Role};
+
+mock! {
+    pub Tx {}
+    #[async_trait]
+    impl ReferralRepository for Tx {
+        async fn load_referral(&mut self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
+        async fn open_referral_directions(&mut self, patient: ResidentId) -> Result<Vec<Direction>, StoreError>;
+        async fn insert_referral(&mut self, referral: &Referral) -> Result<Version, StoreError>;
+        async fn update_referral(&mut self, referral: &Referral, expected: Version) -> Result<Version, StoreError>;
+    }
+    #[async_trait]
+    impl ResidentRepository for Tx {
+        async fn load_resident(&mut self, id: ResidentId) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
+        async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
+    }
+    #[async_trait]
+    impl FollowUpRepository for Tx {
+        async fn load_enrolment(&mut self, id: EnrolmentId) -> Result<Option<Versioned<Enrolment>>, StoreError>;
+        async fn open_enrolments(&mut self, patient: ResidentId) -> Result<Vec<Versioned<Enrolment>>, StoreError>;
+        async fn insert_enrolment(&mut self, enrolment: &Enrolment) -> Result<Version, StoreError>;
+        async fn load_plan(&mut self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
+        async fn insert_plan(&mut self, plan: &FollowUpPlan) -> Result<Version, StoreError>;
+        async fn update_plan(&mut self, plan: &FollowUpPlan, expected: Version) -> Result<Version, StoreError>;
+        async fn insert_visit(&mut self, visit: &VisitRecord) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl OutboxWriter for Tx {
+        async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl AuditWriter for Tx {
+        async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl IdempotencyKeys for Tx {
+        async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl Transaction for Tx {
+        async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    }
+}
+
+mock! {
+    pub Uow {}
+    #[async_trait]
+    impl UnitOfWork for Uow {
+        async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
+    }
+}
+
+mock! {
+    pub Queries {}
+    #[async_trait]
+    impl ReferralQueries for Queries {
+        async fn get_referral(&self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
+        async fn referral_inbox(&self, institution: InstitutionId, states: &[StateName], limit: u32, after: Option<String>)
+            -> Result<Page<Versioned<Referral>>, StoreError>;
+        async fn request_outcome(&self, request_id: &str, command: &str) -> Result<Option<Uuid>, StoreError>;
+    }
+}
+
+mock! {
+    pub FollowUps {}
+    #[async_trait]
+    impl FollowUpQueries for FollowUps {
+        async fn get_resident(&self, id: ResidentId) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
+        async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
+        async fn waiting_plans(&self, team: TeamId, due_before: Date, on: Date) -> Result<Vec<FollowUpPlan>, StoreError>;
+    }
+}
+
+mock! {
+    pub Audit {}
+    #[async_trait]
+    impl AuditLog for Audit {
+        async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    }
+}
+
+pub(crate) const NOW: OffsetDateTime = datetime!(2026 - 03 - 02 9:00 UTC);
+pub(crate) const COUNTY: InstitutionId = InstitutionId::from_u128(1);
+pub(crate) const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
+pub(crate) const VILLAGE: InstitutionId = InstitutionId::from_u128(100);
+pub(crate) const PATIENT: ResidentId = ResidentId::from_u128(42);
+
+pub(crate) struct FixedClock;
+impl Clock for FixedClock {
+    fn now(&self) -> OffsetDateTime {
+        NOW
+    }
+}
+
+pub(crate) struct CountingIds(pub std::sync::atomic::AtomicU64);
+impl IdSource for CountingIds {
+    fn new_id(&self) -> Uuid {
+        Uuid::from_u128(u128::from(self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) + 1)
+    }
+}
+
+pub(crate) fn network() -> Network {
+    let mut n = Network::new();
+    for (id, kind) in [
+        (COUNTY, InstitutionKind::CountyGeneralHospital),
+        (TOWNSHIP, InstitutionKind::TownshipHealthCenter),
+        (VILLAGE, InstitutionKind::VillageClinic),
+    ] {
+        n.add_institution(Institution {
+            id,
+            name: String::new(),
+            kind,
+        })
+        .unwrap();
+    }
+    n.found_community(CommunityId::from_u128(500), "A", COUNTY)
+        .unwrap();
+    n.join(CommunityId::from_u128(500), TOWNSHIP).unwrap();
+    n.join(CommunityId::from_u128(500), VILLAGE).unwrap();
+    n
+}
+
+pub(crate) fn clinician(institution: InstitutionId) -> Principal {
+    Principal {
+        user: "u".into(),
+        role: Role::Clinician,
+        institution,
+        community: Some(CommunityId::from_u128(500)),
+        team: None,
+    }
+}
+
+/// The ports over mocks, with the real network and the bphs3 profile.
+pub(crate) fn deps(
+    uow: MockUow,
+    referrals: MockQueries,
+    follow_ups: MockFollowUps,
+    audit: MockAudit,
+) -> Deps {
+    Deps {
+        uow: Arc::new(uow),
+        referrals: Arc::new(referrals),
+        follow_ups: Arc::new(follow_ups),
+        audit: Arc::new(audit),
+        clock: Arc::new(FixedClock),
+        ids: Arc::new(CountingIds(0.into())),
+        network: Arc::new(network()),
+        profile: Arc::new(RuleProfile::bphs3()),
+    }
+}
+
+pub(crate) fn uow_with(tx: MockTx) -> MockUow {
+    let mut uow = MockUow::new();
+    let mut slot = Some(tx);
+    uow.expect_begin().times(1).returning(move || {
+        Ok(Box::new(slot.take().expect("one transaction")) as Box<dyn Transaction>)
+    });
+    uow
+}

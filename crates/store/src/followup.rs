@@ -1,0 +1,323 @@
+//! Residents, enrolments, follow-up plans and visits: the repositories inside a transaction and
+//! the read-side queries.
+
+use async_trait::async_trait;
+use sea_orm::sea_query::Condition;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::{Date, OffsetDateTime};
+use yigong_domain::followup::{Condition as Managed, Enrolment, FollowUpPlan, PlanState};
+use yigong_domain::identity::Resident;
+use yigong_domain::ids::{
+    CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId,
+};
+use yigong_ports::{
+    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, ResidentRepository,
+    StoreError, Version, Versioned, VisitRecord,
+};
+
+use crate::Store;
+use crate::convert::{corrupt, db_err};
+use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
+use crate::tx::SeaTransaction;
+
+fn to_json<T: Serialize>(entity: &'static str, value: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| corrupt(entity, e.to_string()))
+}
+
+fn from_json<T: DeserializeOwned>(
+    entity: &'static str,
+    body: serde_json::Value,
+) -> Result<T, StoreError> {
+    serde_json::from_value(body).map_err(|e| corrupt(entity, e.to_string()))
+}
+
+/// The stored document key: one record per identity document.
+fn document_key(r: &Resident) -> Result<String, StoreError> {
+    let kind = match to_json("resident", &r.document().kind())? {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    Ok(format!("{kind}:{}", r.document().expose()))
+}
+
+const fn condition_str(c: Managed) -> &'static str {
+    match c {
+        Managed::Hypertension => "hypertension",
+        Managed::Type2Diabetes => "type2_diabetes",
+        Managed::SevereMentalDisorder(_) => "severe_mental_disorder",
+    }
+}
+
+const WAITING: &str = "due";
+
+const fn plan_state_str(s: PlanState) -> &'static str {
+    match s {
+        PlanState::Due => WAITING,
+        PlanState::Done { .. } => "done",
+        PlanState::Missed { .. } => "missed",
+        PlanState::LostToFollowUp { .. } => "lost",
+        PlanState::Closed { .. } => "closed",
+    }
+}
+
+fn resident_scope(m: &resident::Model) -> PatientScope {
+    PatientScope {
+        community: m.community_id.map(CommunityId::from_uuid),
+        institution: InstitutionId::from_uuid(m.institution_id),
+        grid: m.grid_id.map(GridId::from_uuid),
+    }
+}
+
+fn record_from(m: resident::Model) -> Result<Versioned<PatientRecord>, StoreError> {
+    let scope = resident_scope(&m);
+    Ok(Versioned {
+        value: PatientRecord {
+            resident: from_json("resident", m.body)?,
+            scope,
+        },
+        version: m.version,
+    })
+}
+
+fn enrolment_row(
+    e: &Enrolment,
+    version: Version,
+    now: OffsetDateTime,
+) -> Result<enrolment::ActiveModel, StoreError> {
+    let condition = condition_str(e.condition());
+    Ok(enrolment::ActiveModel {
+        id: Set(e.id().as_uuid()),
+        patient_id: Set(e.patient().as_uuid()),
+        condition: Set(condition.to_owned()),
+        open_condition: Set(e.closed().is_none().then(|| condition.to_owned())),
+        team_id: Set(e.team().as_uuid()),
+        institution_id: Set(e.institution().as_uuid()),
+        enrolled_on: Set(e.enrolled_on()),
+        body: Set(to_json("enrolment", e)?),
+        version: Set(version),
+        updated_at: Set(now),
+    })
+}
+
+fn plan_row(
+    p: &FollowUpPlan,
+    version: Version,
+    now: OffsetDateTime,
+) -> Result<follow_up_plan::ActiveModel, StoreError> {
+    Ok(follow_up_plan::ActiveModel {
+        id: Set(p.id().as_uuid()),
+        enrolment_id: Set(p.enrolment().as_uuid()),
+        patient_id: Set(p.patient().as_uuid()),
+        team_id: Set(p.team().as_uuid()),
+        state: Set(plan_state_str(p.state()).to_owned()),
+        due: Set(p.due()),
+        remind_on: Set(p.remind_on()),
+        body: Set(to_json("follow_up_plan", &p.to_record())?),
+        version: Set(version),
+        updated_at: Set(now),
+    })
+}
+
+fn plan_from(m: follow_up_plan::Model) -> Result<Versioned<FollowUpPlan>, StoreError> {
+    Ok(Versioned {
+        value: FollowUpPlan::restore(from_json("follow_up_plan", m.body)?),
+        version: m.version,
+    })
+}
+
+fn enrolment_from(m: enrolment::Model) -> Result<Versioned<Enrolment>, StoreError> {
+    Ok(Versioned {
+        value: from_json("enrolment", m.body)?,
+        version: m.version,
+    })
+}
+
+#[async_trait]
+impl ResidentRepository for SeaTransaction {
+    async fn load_resident(
+        &mut self,
+        id: ResidentId,
+    ) -> Result<Option<Versioned<PatientRecord>>, StoreError> {
+        resident::Entity::find_by_id(id.as_uuid())
+            .one(&self.tx)
+            .await
+            .map_err(db_err)?
+            .map(record_from)
+            .transpose()
+    }
+
+    async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError> {
+        let r = &record.resident;
+        resident::ActiveModel {
+            id: Set(r.id().as_uuid()),
+            community_id: Set(record.scope.community.map(|c| c.as_uuid())),
+            institution_id: Set(record.scope.institution.as_uuid()),
+            household_id: Set(r.household().map(|h| h.as_uuid())),
+            grid_id: Set(record.scope.grid.map(|g| g.as_uuid())),
+            document_key: Set(document_key(r)?),
+            body: Set(to_json("resident", r)?),
+            version: Set(1),
+            updated_at: Set(OffsetDateTime::now_utc()),
+        }
+        .insert(&self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(1)
+    }
+}
+
+#[async_trait]
+impl FollowUpRepository for SeaTransaction {
+    async fn load_enrolment(
+        &mut self,
+        id: EnrolmentId,
+    ) -> Result<Option<Versioned<Enrolment>>, StoreError> {
+        enrolment::Entity::find_by_id(id.as_uuid())
+            .one(&self.tx)
+            .await
+            .map_err(db_err)?
+            .map(enrolment_from)
+            .transpose()
+    }
+
+    async fn open_enrolments(
+        &mut self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<Enrolment>>, StoreError> {
+        enrolment::Entity::find()
+            .filter(enrolment::Column::PatientId.eq(patient.as_uuid()))
+            .filter(enrolment::Column::OpenCondition.is_not_null())
+            .order_by_asc(enrolment::Column::EnrolledOn)
+            .all(&self.tx)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(enrolment_from)
+            .collect()
+    }
+
+    async fn insert_enrolment(&mut self, e: &Enrolment) -> Result<Version, StoreError> {
+        enrolment_row(e, 1, OffsetDateTime::now_utc())?
+            .insert(&self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(1)
+    }
+
+    async fn load_plan(
+        &mut self,
+        id: PlanId,
+    ) -> Result<Option<Versioned<FollowUpPlan>>, StoreError> {
+        follow_up_plan::Entity::find_by_id(id.as_uuid())
+            .one(&self.tx)
+            .await
+            .map_err(db_err)?
+            .map(plan_from)
+            .transpose()
+    }
+
+    async fn insert_plan(&mut self, p: &FollowUpPlan) -> Result<Version, StoreError> {
+        plan_row(p, 1, OffsetDateTime::now_utc())?
+            .insert(&self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(1)
+    }
+
+    async fn update_plan(
+        &mut self,
+        p: &FollowUpPlan,
+        expected: Version,
+    ) -> Result<Version, StoreError> {
+        let next = expected + 1;
+        let mut row = plan_row(p, next, OffsetDateTime::now_utc())?;
+        row.id = sea_orm::NotSet;
+        let result = follow_up_plan::Entity::update_many()
+            .set(row)
+            .filter(follow_up_plan::Column::Id.eq(p.id().as_uuid()))
+            .filter(follow_up_plan::Column::Version.eq(expected))
+            .exec(&self.tx)
+            .await
+            .map_err(db_err)?;
+        if result.rows_affected == 1 {
+            Ok(next)
+        } else {
+            Err(StoreError::Conflict {
+                entity: "follow_up_plan",
+                id: p.id().to_string(),
+                expected,
+            })
+        }
+    }
+
+    async fn insert_visit(&mut self, v: &VisitRecord) -> Result<(), StoreError> {
+        let class = match to_json("follow_up_visit", &v.class)? {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        follow_up_visit::ActiveModel {
+            id: Set(v.id.as_uuid()),
+            plan_id: Set(v.plan.as_uuid()),
+            patient_id: Set(v.patient.as_uuid()),
+            team_id: Set(v.team.as_uuid()),
+            visited_on: Set(v.visit.date()),
+            face_to_face: Set(v.visit.mode().is_face_to_face()),
+            class: Set(class),
+            body: Set(to_json("follow_up_visit", &v.visit)?),
+        }
+        .insert(&self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl FollowUpQueries for Store {
+    async fn get_resident(
+        &self,
+        id: ResidentId,
+    ) -> Result<Option<Versioned<PatientRecord>>, StoreError> {
+        resident::Entity::find_by_id(id.as_uuid())
+            .one(self.connection())
+            .await
+            .map_err(db_err)?
+            .map(record_from)
+            .transpose()
+    }
+
+    async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError> {
+        follow_up_plan::Entity::find_by_id(id.as_uuid())
+            .one(self.connection())
+            .await
+            .map_err(db_err)?
+            .map(plan_from)
+            .transpose()
+    }
+
+    async fn waiting_plans(
+        &self,
+        team: TeamId,
+        due_before: Date,
+        on: Date,
+    ) -> Result<Vec<FollowUpPlan>, StoreError> {
+        follow_up_plan::Entity::find()
+            .filter(follow_up_plan::Column::TeamId.eq(team.as_uuid()))
+            .filter(follow_up_plan::Column::State.eq(WAITING))
+            .filter(follow_up_plan::Column::Due.lt(due_before))
+            .filter(
+                Condition::any()
+                    .add(follow_up_plan::Column::RemindOn.is_null())
+                    .add(follow_up_plan::Column::RemindOn.lte(on)),
+            )
+            .order_by_asc(follow_up_plan::Column::Due)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|m| plan_from(m).map(|v| v.value))
+            .collect()
+    }
+}

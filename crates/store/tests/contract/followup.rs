@@ -1,0 +1,214 @@
+//! Resident, enrolment, plan and visit contracts, and the worklist candidates query.
+
+use time::macros::date;
+use yigong_domain::followup::{
+    Condition, Confirmation, ContactMode, EnrolPatient, Enrolment, FollowUpPlan, HypertensionVisit,
+    OutreachOutcome, Visit,
+};
+use yigong_domain::identity::{CitizenId, Resident};
+use yigong_domain::ids::{CommunityId, EnrolmentId, PlanId, ResidentId, TeamId, VisitId};
+use yigong_domain::measure::BloodPressure;
+use yigong_domain::profile::RuleProfile;
+use yigong_ports::{
+    FollowUpQueries, PatientRecord, PatientScope, StoreError, UnitOfWork, VisitRecord,
+};
+
+use crate::backends;
+use crate::support::*;
+
+const TEAM: TeamId = TeamId::from_u128(77);
+
+fn record(id: u128, citizen_id: &str) -> PatientRecord {
+    PatientRecord {
+        resident: Resident::with_citizen_id(
+            ResidentId::from_u128(id),
+            CitizenId::parse(citizen_id, NOW.date()).unwrap(),
+            None,
+            date!(2000 - 01 - 01),
+        )
+        .unwrap(),
+        scope: PatientScope {
+            community: Some(CommunityId::from_u128(500)),
+            institution: TOWNSHIP,
+            grid: None,
+        },
+    }
+}
+
+/// An enrolment of `patient` on `on`, with its first plan.
+fn enrolment(id: u128, patient: u128, on: time::Date) -> (Enrolment, FollowUpPlan) {
+    let (e, p, _) = Enrolment::enrol(
+        EnrolPatient {
+            id: EnrolmentId::from_u128(id),
+            patient: ResidentId::from_u128(patient),
+            confirmation: Confirmation {
+                condition: Condition::Hypertension,
+                confirmed_by: COUNTY,
+                confirmed_on: on,
+            },
+            team: TEAM,
+            institution: TOWNSHIP,
+            on,
+            first_plan: PlanId::from_u128(id * 1000),
+        },
+        &RuleProfile::bphs3(),
+    )
+    .unwrap();
+    (e, p)
+}
+
+#[tokio::test]
+async fn a_resident_round_trips_and_one_document_is_one_record() {
+    for b in backends::all().await {
+        let r = record(42, "11010519491231002X");
+        let mut tx = b.store.begin().await.unwrap();
+        assert_eq!(tx.insert_resident(&r).await.unwrap(), 1);
+        tx.commit().await.unwrap();
+        let got = b
+            .store
+            .get_resident(ResidentId::from_u128(42))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.value, r, "{}", b.name);
+
+        let twin = record(43, "11010519491231002X");
+        let mut tx = b.store.begin().await.unwrap();
+        let err = tx.insert_resident(&twin).await.unwrap_err();
+        assert_eq!(
+            err,
+            StoreError::Duplicate {
+                constraint: "resident_document"
+            },
+            "{}",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_open_enrolment_per_condition() {
+    for b in backends::all().await {
+        let (e, _) = enrolment(1, 42, date!(2026 - 01 - 05));
+        let mut tx = b.store.begin().await.unwrap();
+        tx.insert_enrolment(&e).await.unwrap();
+        tx.commit().await.unwrap();
+        let (again, _) = enrolment(2, 42, date!(2026 - 02 - 05));
+        let mut tx = b.store.begin().await.unwrap();
+        let err = tx.insert_enrolment(&again).await.unwrap_err();
+        assert_eq!(
+            err,
+            StoreError::Duplicate {
+                constraint: "open_enrolment"
+            },
+            "{}",
+            b.name
+        );
+        drop(tx);
+        let mut tx = b.store.begin().await.unwrap();
+        let open = tx.open_enrolments(ResidentId::from_u128(42)).await.unwrap();
+        assert_eq!(open.len(), 1, "{}", b.name);
+        assert_eq!(open[0].value, e);
+        let loaded = tx.load_enrolment(e.id()).await.unwrap().unwrap();
+        assert_eq!(loaded.value, e, "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn a_visit_completes_a_plan_under_optimistic_versions() {
+    for b in backends::all().await {
+        let profile = RuleProfile::bphs3();
+        let (e, plan) = enrolment(1, 42, date!(2026 - 01 - 05));
+        let mut tx = b.store.begin().await.unwrap();
+        tx.insert_enrolment(&e).await.unwrap();
+        tx.insert_plan(&plan).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let visit = Visit::Hypertension(HypertensionVisit {
+            date: date!(2026 - 01 - 19),
+            mode: ContactMode::Clinic,
+            bp: BloodPressure::new(128, 78).unwrap(),
+            heart_rate: None,
+            signs: Default::default(),
+            adverse_reaction: Default::default(),
+            complication: Default::default(),
+        });
+        let done = plan
+            .clone()
+            .record_visit(
+                VisitId::from_u128(9),
+                &visit,
+                76,
+                PlanId::from_u128(2000),
+                &profile,
+            )
+            .unwrap();
+        let mut tx = b.store.begin().await.unwrap();
+        assert_eq!(tx.update_plan(&done.done, 1).await.unwrap(), 2);
+        tx.insert_plan(&done.next).await.unwrap();
+        tx.insert_visit(&VisitRecord {
+            id: VisitId::from_u128(9),
+            plan: plan.id(),
+            patient: plan.patient(),
+            team: TEAM,
+            visit,
+            class: done.assessment.class,
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let stored = b.store.get_plan(plan.id()).await.unwrap().unwrap();
+        assert_eq!(stored.value, done.done, "{}", b.name);
+        assert_eq!(stored.version, 2);
+
+        // A second writer that loaded version 1 loses.
+        let mut tx = b.store.begin().await.unwrap();
+        let err = tx.update_plan(&done.done, 1).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { expected: 1, .. }),
+            "{}: {err}",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn worklist_candidates_are_the_teams_waiting_plans_due_before_the_cutoff() {
+    for b in backends::all().await {
+        let profile = RuleProfile::bphs3();
+        // Three patients enrolled on different days: first plans due 14 days later.
+        let (e1, p1) = enrolment(1, 41, date!(2026 - 01 - 05)); // due 01-19
+        let (e2, p2) = enrolment(2, 42, date!(2026 - 02 - 20)); // due 03-06
+        let (e3, p3) = enrolment(3, 43, date!(2026 - 01 - 10)); // due 01-24, reached, remind 03-10
+        let (p3, _) = p3
+            .record_outreach(
+                date!(2026 - 02 - 01),
+                OutreachOutcome::Reached {
+                    remind_on: date!(2026 - 03 - 10),
+                },
+                &profile,
+            )
+            .unwrap();
+        let mut tx = b.store.begin().await.unwrap();
+        for (e, p) in [(&e1, &p1), (&e2, &p2), (&e3, &p3)] {
+            tx.insert_enrolment(e).await.unwrap();
+            tx.insert_plan(p).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let on = date!(2026 - 03 - 02);
+        let ids = |plans: Vec<FollowUpPlan>| plans.iter().map(|p| p.id()).collect::<Vec<_>>();
+        let got = b.store.waiting_plans(TEAM, on, on).await.unwrap();
+        assert_eq!(ids(got), vec![p1.id()], "{}", b.name);
+        let later = date!(2026 - 03 - 12);
+        let got = b.store.waiting_plans(TEAM, later, later).await.unwrap();
+        assert_eq!(ids(got), vec![p1.id(), p3.id(), p2.id()], "{}", b.name);
+        let other = b
+            .store
+            .waiting_plans(TeamId::from_u128(78), later, later)
+            .await
+            .unwrap();
+        assert!(other.is_empty(), "{}", b.name);
+    }
+}
