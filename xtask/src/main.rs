@@ -4,7 +4,8 @@
 //!
 //! - `test`: the one test command of README and CI: fmt check, clippy `-D warnings`,
 //!   the dependency rule, then every test of the workspace.
-//! - `bench [domain]`: the benchmarks of `../shared/benchmarks.md` that exist so far.
+//! - `bench [domain|store]`: the benchmarks of `../shared/benchmarks.md` that exist so far;
+//!   `store` runs `yigong-bench store` in release mode against PostgreSQL.
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -26,7 +27,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("bench") => bench(args.get(1).map(String::as_str)),
+        Some("bench") => bench(
+            args.get(1).map(String::as_str),
+            args.get(2..).unwrap_or_default(),
+        ),
         Some("deps") => check_domain_dependencies(),
         _ => {
             eprintln!(
@@ -34,7 +38,9 @@ fn main() -> ExitCode {
                  commands:\n  \
                  test           fmt check, clippy -D warnings, dependency rule, all tests\n  \
                  deps           check that yigong-domain depends on no I/O crate\n  \
-                 bench [domain] run the benchmarks (see ../shared/benchmarks.md)"
+                 bench [domain|store] [--seconds N]\n                 \
+                 run the benchmarks (see ../shared/benchmarks.md); store needs PostgreSQL\n                 \
+                 (YIGONG_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432/test)"
             );
             Err("no command given".to_owned())
         }
@@ -83,12 +89,34 @@ fn test() -> Result<(), String> {
     Ok(())
 }
 
-fn bench(which: Option<&str>) -> Result<(), String> {
-    match which {
-        None | Some("domain") => step("bench domain", || {
+fn bench(which: Option<&str>, rest: &[String]) -> Result<(), String> {
+    let domain = || {
+        step("bench domain", || {
             cargo(&["bench", "--package", "yigong-domain", "--locked"])
-        }),
-        Some(other) => Err(format!("unknown benchmark `{other}`; available: domain")),
+        })
+    };
+    let store = || {
+        step("bench store", || {
+            let mut args = vec![
+                "run",
+                "--release",
+                "--locked",
+                "--package",
+                "yigong-bench",
+                "--",
+                "store",
+            ];
+            args.extend(rest.iter().map(String::as_str));
+            cargo(&args)
+        })
+    };
+    match which {
+        None => domain().and_then(|()| store()),
+        Some("domain") => domain(),
+        Some("store") => store(),
+        Some(other) => Err(format!(
+            "unknown benchmark `{other}`; available: domain, store"
+        )),
     }
 }
 

@@ -48,6 +48,18 @@ pub struct VisitRecord {
     pub class: VisitClass,
 }
 
+/// A plan as commands see it: with its enrolment (who manages it) and the patient's record
+/// (where it is held, the age the classification needs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanInContext {
+    /// The plan.
+    pub plan: Versioned<FollowUpPlan>,
+    /// Its enrolment.
+    pub enrolment: Versioned<Enrolment>,
+    /// The patient.
+    pub patient: Versioned<PatientRecord>,
+}
+
 /// Resident storage, inside a transaction.
 #[async_trait]
 pub trait ResidentRepository: Send {
@@ -81,11 +93,9 @@ pub trait FollowUpRepository: Send {
     /// when the patient already has an open enrolment for the condition (a unique index).
     async fn insert_enrolment(&mut self, enrolment: &Enrolment) -> Result<Version, StoreError>;
 
-    /// Loads a plan with its version.
-    async fn load_plan(
-        &mut self,
-        id: PlanId,
-    ) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
+    /// Loads a plan with its enrolment and its patient's record: all a command on the plan
+    /// needs to authorize and apply it, in one round trip.
+    async fn load_plan(&mut self, id: PlanId) -> Result<Option<PlanInContext>, StoreError>;
 
     /// Inserts a plan at version 1.
     async fn insert_plan(&mut self, plan: &FollowUpPlan) -> Result<Version, StoreError>;

@@ -28,8 +28,8 @@ pub mod system;
 pub use audit::{Actor, AuditEntry, AuditLog, AuditOutcome};
 pub use error::StoreError;
 pub use followup::{
-    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, ResidentRepository,
-    VisitRecord,
+    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
+    ResidentRepository, VisitRecord,
 };
 pub use outbox::{ChangeFeed, NewEvent, StoredEvent};
 pub use store::{

@@ -8,8 +8,8 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
-use yigong_domain::referral::{Direction, Referral, StateName};
+use yigong_domain::ids::{InstitutionId, ReferralId};
+use yigong_domain::referral::{Referral, StateName};
 
 use crate::{AuditEntry, FollowUpRepository, NewEvent, ResidentRepository, StoreError};
 
@@ -52,15 +52,10 @@ pub trait ReferralRepository: Send {
         id: ReferralId,
     ) -> Result<Option<Versioned<Referral>>, StoreError>;
 
-    /// The directions of the patient's open referrals.
-    async fn open_referral_directions(
-        &mut self,
-        patient: ResidentId,
-    ) -> Result<Vec<Direction>, StoreError>;
-
     /// Inserts a new referral at version 1. MUST return `Duplicate { constraint: "open_referral" }`
-    /// when the patient already has an open referral in that direction (a unique index, so two
-    /// concurrent creates cannot both succeed), `Duplicate { constraint: "id" }` on a taken id.
+    /// when the patient already has an open referral in that direction (a unique index: the one
+    /// place that rule is checked against storage, so two concurrent creates cannot both succeed
+    /// and no read precedes the insert), `Duplicate { constraint: "id" }` on a taken id.
     async fn insert_referral(&mut self, referral: &Referral) -> Result<Version, StoreError>;
 
     /// Updates a referral loaded at `expected`. MUST return `Conflict` when the stored version is

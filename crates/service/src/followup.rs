@@ -11,7 +11,8 @@ use yigong_domain::ids::{
     EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
 };
 use yigong_ports::{
-    AuditEntry, AuditOutcome, PatientRecord, PatientScope, Transaction, Versioned, VisitRecord,
+    AuditEntry, AuditOutcome, PatientRecord, PatientScope, PlanInContext, Transaction, Versioned,
+    VisitRecord,
 };
 
 use crate::deps::{Claim, claim, request_id};
@@ -349,15 +350,16 @@ impl FollowUpService {
         }
         let mut tx = self.deps.uow.begin().await?;
         let not_found = || ServiceError::NotFound(format!("follow-up plan {plan_id}"));
-        let plan = tx.load_plan(plan_id).await?.ok_or_else(not_found)?;
-        let patient = match self.patient(&mut tx, who, plan.value.patient()).await {
-            Err(ServiceError::NotFound(_)) => return Err(not_found()),
-            other => other?,
-        };
-        let enrolment = tx
-            .load_enrolment(plan.value.enrolment())
+        let PlanInContext {
+            plan,
+            enrolment,
+            patient,
+        } = tx
+            .load_plan(plan_id)
             .await?
+            .filter(|c| who.can_see_patient(&c.patient.value.scope, &self.deps.network))
             .ok_or_else(not_found)?;
+        let patient = patient.value;
         let may_record =
             who.team == Some(plan.value.team()) || who.institution == enrolment.value.institution();
         if !may_record {

@@ -164,7 +164,8 @@ impl ReferralService {
             drop(tx);
             return self.first_result(who, request_id).await;
         }
-        let open = tx.open_referral_directions(cmd.patient).await?;
+        // The patient's other open referrals are checked by the store's unique index at insert
+        // (mapped to the same rule), not read first: race-free, and one round trip less.
         let (referral, events) = Referral::create(
             CreateReferral {
                 id,
@@ -175,7 +176,7 @@ impl ReferralService {
                 attachments: cmd.attachments,
             },
             &route,
-            &open,
+            &[],
             now,
             &self.deps.profile,
         )?;

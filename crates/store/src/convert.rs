@@ -1,6 +1,7 @@
 //! Translation between domain values and rows, and from driver errors to `StoreError`.
 
-use sea_orm::{DbErr, SqlErr};
+use async_trait::async_trait;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, SqlErr};
 use yigong_domain::referral::{Direction, Referral, StateName, Urgency};
 use yigong_ports::StoreError;
 
@@ -49,14 +50,6 @@ pub(crate) fn direction_str(d: Direction) -> &'static str {
     }
 }
 
-pub(crate) fn direction_from(s: &str) -> Result<Direction, StoreError> {
-    match s {
-        "upward" => Ok(Direction::Upward),
-        "downward" => Ok(Direction::Downward),
-        other => Err(corrupt("referral", format!("direction `{other}`"))),
-    }
-}
-
 pub(crate) fn urgency_str(u: Urgency) -> &'static str {
     match u {
         Urgency::Emergency => "emergency",
@@ -88,3 +81,18 @@ pub(crate) fn referral_from_body(body: serde_json::Value) -> Result<Referral, St
 pub(crate) fn corrupt(entity: &'static str, detail: String) -> StoreError {
     StoreError::Corrupt { entity, detail }
 }
+
+/// Inserts a row without reading it back: `ActiveModel::insert` returns the stored model
+/// (`RETURNING *`, then decoding the JSON body again), which a repository never needs.
+#[async_trait]
+pub(crate) trait InsertRow: ActiveModelTrait + Send + Sized {
+    async fn insert_into<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
+        <Self::Entity as EntityTrait>::insert(self)
+            .exec_without_returning(db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+impl<A: ActiveModelTrait + Send + Sized> InsertRow for A {}

@@ -2,23 +2,26 @@
 //! the read-side queries.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
-use yigong_domain::followup::{Condition as Managed, Enrolment, FollowUpPlan, PlanState};
+use uuid::Uuid;
+use yigong_domain::followup::{
+    Condition as Managed, Enrolment, FollowUpPlan, PlanRecord, PlanState,
+};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{
     CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId,
 };
 use yigong_ports::{
-    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, ResidentRepository,
-    StoreError, Version, Versioned, VisitRecord,
+    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
+    ResidentRepository, StoreError, Version, Versioned, VisitRecord,
 };
 
 use crate::Store;
-use crate::convert::{corrupt, db_err};
+use crate::convert::{InsertRow, corrupt, db_err};
 use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
 use crate::tx::SeaTransaction;
 
@@ -161,9 +164,8 @@ impl ResidentRepository for SeaTransaction {
             version: Set(1),
             updated_at: Set(OffsetDateTime::now_utc()),
         }
-        .insert(&self.tx)
-        .await
-        .map_err(db_err)?;
+        .insert_into(&self.tx)
+        .await?;
         Ok(1)
     }
 }
@@ -200,29 +202,75 @@ impl FollowUpRepository for SeaTransaction {
 
     async fn insert_enrolment(&mut self, e: &Enrolment) -> Result<Version, StoreError> {
         enrolment_row(e, 1, OffsetDateTime::now_utc())?
-            .insert(&self.tx)
-            .await
-            .map_err(db_err)?;
+            .insert_into(&self.tx)
+            .await?;
         Ok(1)
     }
 
-    async fn load_plan(
-        &mut self,
-        id: PlanId,
-    ) -> Result<Option<Versioned<FollowUpPlan>>, StoreError> {
-        follow_up_plan::Entity::find_by_id(id.as_uuid())
-            .one(&self.tx)
-            .await
-            .map_err(db_err)?
-            .map(plan_from)
-            .transpose()
+    async fn load_plan(&mut self, id: PlanId) -> Result<Option<PlanInContext>, StoreError> {
+        use enrolment::Column as E;
+        use follow_up_plan::Column as P;
+        use resident::Column as R;
+        let (p, e, r) = (follow_up_plan::Entity, enrolment::Entity, resident::Entity);
+        let query = Query::select()
+            .expr_as(Expr::col((p, P::Body)), "plan_body")
+            .expr_as(Expr::col((p, P::Version)), "plan_version")
+            .expr_as(Expr::col((e, E::Body)), "enrolment_body")
+            .expr_as(Expr::col((e, E::Version)), "enrolment_version")
+            .expr_as(Expr::col((r, R::Body)), "resident_body")
+            .expr_as(Expr::col((r, R::Version)), "resident_version")
+            .expr_as(Expr::col((r, R::CommunityId)), "community_id")
+            .expr_as(Expr::col((r, R::InstitutionId)), "institution_id")
+            .expr_as(Expr::col((r, R::GridId)), "grid_id")
+            .from(p)
+            .inner_join(e, Expr::col((e, E::Id)).equals((p, P::EnrolmentId)))
+            .inner_join(r, Expr::col((r, R::Id)).equals((p, P::PatientId)))
+            .and_where(Expr::col((p, P::Id)).eq(id.as_uuid()))
+            .to_owned();
+        let Some(row) = self.tx.query_one(&query).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        let get = |e: sea_orm::DbErr| corrupt("follow_up_plan", e.to_string());
+        let plan: PlanRecord =
+            from_json("follow_up_plan", row.try_get("", "plan_body").map_err(get)?)?;
+        Ok(Some(PlanInContext {
+            plan: Versioned {
+                value: FollowUpPlan::restore(plan),
+                version: row.try_get("", "plan_version").map_err(get)?,
+            },
+            enrolment: Versioned {
+                value: from_json("enrolment", row.try_get("", "enrolment_body").map_err(get)?)?,
+                version: row.try_get("", "enrolment_version").map_err(get)?,
+            },
+            patient: Versioned {
+                value: PatientRecord {
+                    resident: from_json(
+                        "resident",
+                        row.try_get("", "resident_body").map_err(get)?,
+                    )?,
+                    scope: PatientScope {
+                        community: row
+                            .try_get::<Option<Uuid>>("", "community_id")
+                            .map_err(get)?
+                            .map(CommunityId::from_uuid),
+                        institution: InstitutionId::from_uuid(
+                            row.try_get("", "institution_id").map_err(get)?,
+                        ),
+                        grid: row
+                            .try_get::<Option<Uuid>>("", "grid_id")
+                            .map_err(get)?
+                            .map(GridId::from_uuid),
+                    },
+                },
+                version: row.try_get("", "resident_version").map_err(get)?,
+            },
+        }))
     }
 
     async fn insert_plan(&mut self, p: &FollowUpPlan) -> Result<Version, StoreError> {
         plan_row(p, 1, OffsetDateTime::now_utc())?
-            .insert(&self.tx)
-            .await
-            .map_err(db_err)?;
+            .insert_into(&self.tx)
+            .await?;
         Ok(1)
     }
 
@@ -267,9 +315,8 @@ impl FollowUpRepository for SeaTransaction {
             class: Set(class),
             body: Set(to_json("follow_up_visit", &v.visit)?),
         }
-        .insert(&self.tx)
-        .await
-        .map_err(db_err)?;
+        .insert_into(&self.tx)
+        .await?;
         Ok(())
     }
 }

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -16,7 +16,7 @@ use yigong_ports::{
 };
 
 use crate::Store;
-use crate::convert::{corrupt, db_err, referral_from_body, state_str};
+use crate::convert::{InsertRow, corrupt, db_err, referral_from_body, state_str};
 use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
 
 pub(crate) fn audit_row(e: &AuditEntry) -> audit_entry::ActiveModel {
@@ -200,10 +200,7 @@ impl ChangeFeed for Store {
 #[async_trait]
 impl AuditLog for Store {
     async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        audit_row(entry)
-            .insert(self.connection())
-            .await
-            .map_err(db_err)?;
+        audit_row(entry).insert_into(self.connection()).await?;
         Ok(())
     }
 }

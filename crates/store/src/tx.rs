@@ -1,21 +1,19 @@
 //! The repositories inside one database transaction.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yigong_domain::ids::{ReferralId, ResidentId};
-use yigong_domain::referral::{Direction, Referral};
+use yigong_domain::ids::ReferralId;
+use yigong_domain::referral::Referral;
 use yigong_ports::{
     AuditEntry, AuditWriter, IdempotencyKeys, NewEvent, OutboxWriter, ReferralRepository,
     RequestKey, StoreError, Transaction, Version, Versioned,
 };
 
 use crate::convert::{
-    db_err, direction_from, direction_str, referral_body, referral_from_body, state_str,
+    InsertRow, corrupt, db_err, direction_str, referral_body, referral_from_body, state_str,
     urgency_str,
 };
 use crate::entity::{idempotency_key, outbox_event, referral};
@@ -78,30 +76,10 @@ impl ReferralRepository for SeaTransaction {
         .transpose()
     }
 
-    async fn open_referral_directions(
-        &mut self,
-        patient: ResidentId,
-    ) -> Result<Vec<Direction>, StoreError> {
-        let rows: Vec<Option<String>> = referral::Entity::find()
-            .select_only()
-            .column(referral::Column::OpenDirection)
-            .filter(referral::Column::PatientId.eq(patient.as_uuid()))
-            .filter(referral::Column::OpenDirection.is_not_null())
-            .into_tuple()
-            .all(&self.tx)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .flatten()
-            .map(|d| direction_from(&d))
-            .collect()
-    }
-
     async fn insert_referral(&mut self, r: &Referral) -> Result<Version, StoreError> {
         referral_row(r, 1, OffsetDateTime::now_utc())?
-            .insert(&self.tx)
-            .await
-            .map_err(db_err)?;
+            .insert_into(&self.tx)
+            .await?;
         Ok(1)
     }
 
@@ -134,55 +112,66 @@ impl ReferralRepository for SeaTransaction {
 
 #[async_trait]
 impl OutboxWriter for SeaTransaction {
+    /// One statement for the whole batch: each row's per-aggregate sequence is the aggregate's
+    /// stored maximum (a subquery on the unique `(aggregate_id, aggregate_sequence)` index) plus
+    /// its place among this batch's events of the same aggregate. Writers of one aggregate are
+    /// serialized by its row version, so the maximum cannot move under us; if it did, the unique
+    /// index would refuse the insert rather than number two events alike.
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
-        let mut next_by_aggregate: Vec<(Uuid, i64)> = Vec::new();
-        let mut rows = Vec::with_capacity(events.len());
+        if events.is_empty() {
+            return Ok(());
+        }
+        use outbox_event::Column as C;
+        let mut insert = Query::insert();
+        insert.into_table(outbox_event::Entity).columns([
+            C::EventId,
+            C::CommunityId,
+            C::AggregateKind,
+            C::AggregateId,
+            C::AggregateSequence,
+            C::EventType,
+            C::SchemaVersion,
+            C::Payload,
+            C::OccurredAt,
+        ]);
+        let mut seen: Vec<(Uuid, i64)> = Vec::new();
         for e in events {
-            let next = match next_by_aggregate
-                .iter_mut()
-                .find(|(a, _)| *a == e.aggregate_id)
-            {
+            let place = match seen.iter_mut().find(|(a, _)| *a == e.aggregate_id) {
                 Some((_, n)) => {
                     *n += 1;
                     *n
                 }
                 None => {
-                    let max: Option<Option<i64>> = outbox_event::Entity::find()
-                        .select_only()
-                        .expr(Func::max(Expr::col(
-                            outbox_event::Column::AggregateSequence,
-                        )))
-                        .filter(outbox_event::Column::AggregateId.eq(e.aggregate_id))
-                        .into_tuple()
-                        .one(&self.tx)
-                        .await
-                        .map_err(db_err)?;
-                    let n = max.flatten().unwrap_or(0) + 1;
-                    next_by_aggregate.push((e.aggregate_id, n));
-                    n
+                    seen.push((e.aggregate_id, 1));
+                    1
                 }
             };
-            rows.push(outbox_event::ActiveModel {
-                id: sea_orm::NotSet,
-                sequence: Set(None),
-                event_id: Set(e.event_id),
-                community_id: Set(e.community.map(|c| c.as_uuid())),
-                aggregate_kind: Set(e.aggregate_kind.clone()),
-                aggregate_id: Set(e.aggregate_id),
-                aggregate_sequence: Set(next),
-                event_type: Set(e.event_type.clone()),
-                schema_version: Set(i32::try_from(e.schema_version).unwrap_or(i32::MAX)),
-                payload: Set(e.payload.clone()),
-                occurred_at: Set(e.occurred_at),
-                published_at: Set(None),
-            });
+            let next = Query::select()
+                .expr(
+                    Expr::from(Func::coalesce([
+                        Expr::from(Func::max(Expr::col(C::AggregateSequence))),
+                        Expr::val(0i64),
+                    ]))
+                    .add(place),
+                )
+                .from(outbox_event::Entity)
+                .and_where(Expr::col(C::AggregateId).eq(e.aggregate_id))
+                .to_owned();
+            insert
+                .values([
+                    Expr::val(e.event_id),
+                    Expr::val(e.community.map(|c| c.as_uuid())),
+                    Expr::val(e.aggregate_kind.clone()),
+                    Expr::val(e.aggregate_id),
+                    Expr::SubQuery(None, Box::new(next.into())),
+                    Expr::val(e.event_type.clone()),
+                    Expr::val(i32::try_from(e.schema_version).unwrap_or(i32::MAX)),
+                    Expr::val(e.payload.clone()),
+                    Expr::val(e.occurred_at),
+                ])
+                .map_err(|err| corrupt("outbox_event", err.to_string()))?;
         }
-        if !rows.is_empty() {
-            outbox_event::Entity::insert_many(rows)
-                .exec_without_returning(&self.tx)
-                .await
-                .map_err(db_err)?;
-        }
+        self.tx.execute(&insert).await.map_err(db_err)?;
         Ok(())
     }
 }
@@ -191,9 +180,8 @@ impl OutboxWriter for SeaTransaction {
 impl AuditWriter for SeaTransaction {
     async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
         crate::queries::audit_row(entry)
-            .insert(&self.tx)
-            .await
-            .map_err(db_err)?;
+            .insert_into(&self.tx)
+            .await?;
         Ok(())
     }
 }

@@ -11,7 +11,9 @@ use yigong_domain::identity::{CitizenId, Resident};
 use yigong_domain::ids::{EnrolmentId, PlanId, TeamId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
-use yigong_ports::{AuditOutcome, PatientRecord, PatientScope, StoreError, Versioned};
+use yigong_ports::{
+    AuditOutcome, PatientRecord, PatientScope, PlanInContext, StoreError, Versioned,
+};
 use yigong_service::{
     DocumentInput, FollowUpService, NewEnrolment, NewResident, Principal, ResidentService,
     ServiceError,
@@ -225,12 +227,13 @@ async fn enrolment_needs_a_team_and_schedules_the_first_plan() {
 fn tx_with_plan() -> MockTx {
     let mut tx = MockTx::new();
     let (enrolment, plan) = enrolled();
-    tx.expect_load_plan()
-        .with(eq(PLAN))
-        .returning(move |_| Ok(Some(plan.clone())));
-    tx.expect_load_resident().returning(|_| Ok(Some(record())));
-    tx.expect_load_enrolment()
-        .returning(move |_| Ok(Some(enrolment.clone())));
+    tx.expect_load_plan().with(eq(PLAN)).returning(move |_| {
+        Ok(Some(PlanInContext {
+            plan: plan.clone(),
+            enrolment: enrolment.clone(),
+            patient: record(),
+        }))
+    });
     tx
 }
 

@@ -62,11 +62,6 @@ async fn create_saves_state_events_and_audit_in_one_transaction() {
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_| Ok(()));
-    tx.expect_open_referral_directions()
-        .with(eq(PATIENT))
-        .times(1)
-        .in_sequence(&mut seq)
-        .returning(|_| Ok(vec![]));
     tx.expect_insert_referral()
         .times(1)
         .in_sequence(&mut seq)
@@ -108,8 +103,6 @@ async fn create_saves_state_events_and_audit_in_one_transaction() {
 async fn a_storage_error_half_way_returns_an_error_and_never_commits() {
     let mut tx = MockTx::new();
     tx.expect_claim_request().returning(|_| Ok(()));
-    tx.expect_open_referral_directions()
-        .returning(|_| Ok(vec![]));
     tx.expect_insert_referral().returning(|_| Ok(1));
     tx.expect_append_events()
         .returning(|_| Err(StoreError::Unavailable("disk full".into())));
@@ -155,9 +148,12 @@ async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
 async fn an_open_referral_in_storage_is_the_domain_rule() {
     let mut tx = MockTx::new();
     tx.expect_claim_request().returning(|_| Ok(()));
-    tx.expect_open_referral_directions()
-        .returning(|_| Ok(vec![Direction::Upward]));
-    tx.expect_insert_referral().never();
+    tx.expect_insert_referral().times(1).returning(|_| {
+        Err(StoreError::Duplicate {
+            constraint: "open_referral",
+        })
+    });
+    tx.expect_append_events().never();
     tx.expect_commit().never();
     let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
     let err = svc

@@ -14,10 +14,10 @@ use yigong_domain::ids::{
 };
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
-use yigong_domain::referral::{Direction, Referral, StateName};
+use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{
     AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, IdSource,
-    IdempotencyKeys, NewEvent, OutboxWriter, Page, PatientRecord, ReferralQueries,
+    IdempotencyKeys, NewEvent, OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries,
     ReferralRepository, RequestKey, ResidentRepository, StoreError, Transaction, UnitOfWork,
     Version, Versioned, VisitRecord,
 };
@@ -28,7 +28,6 @@ mock! {
     #[async_trait]
     impl ReferralRepository for Tx {
         async fn load_referral(&mut self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
-        async fn open_referral_directions(&mut self, patient: ResidentId) -> Result<Vec<Direction>, StoreError>;
         async fn insert_referral(&mut self, referral: &Referral) -> Result<Version, StoreError>;
         async fn update_referral(&mut self, referral: &Referral, expected: Version) -> Result<Version, StoreError>;
     }
@@ -42,7 +41,7 @@ mock! {
         async fn load_enrolment(&mut self, id: EnrolmentId) -> Result<Option<Versioned<Enrolment>>, StoreError>;
         async fn open_enrolments(&mut self, patient: ResidentId) -> Result<Vec<Versioned<Enrolment>>, StoreError>;
         async fn insert_enrolment(&mut self, enrolment: &Enrolment) -> Result<Version, StoreError>;
-        async fn load_plan(&mut self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
+        async fn load_plan(&mut self, id: PlanId) -> Result<Option<PlanInContext>, StoreError>;
         async fn insert_plan(&mut self, plan: &FollowUpPlan) -> Result<Version, StoreError>;
         async fn update_plan(&mut self, plan: &FollowUpPlan, expected: Version) -> Result<Version, StoreError>;
         async fn insert_visit(&mut self, visit: &VisitRecord) -> Result<(), StoreError>;

@@ -119,10 +119,22 @@ async fn a_visit_completes_a_plan_under_optimistic_versions() {
     for b in backends::all().await {
         let profile = RuleProfile::bphs3();
         let (e, plan) = enrolment(1, 42, date!(2026 - 01 - 05));
+        let patient = record(42, "11010519491231002X");
         let mut tx = b.store.begin().await.unwrap();
+        tx.insert_resident(&patient).await.unwrap();
         tx.insert_enrolment(&e).await.unwrap();
         tx.insert_plan(&plan).await.unwrap();
         tx.commit().await.unwrap();
+
+        // A command loads the plan with its enrolment and patient in one query.
+        let mut tx = b.store.begin().await.unwrap();
+        let loaded = tx.load_plan(plan.id()).await.unwrap().unwrap();
+        assert_eq!(loaded.plan.value, plan, "{}", b.name);
+        assert_eq!(loaded.plan.version, 1);
+        assert_eq!(loaded.enrolment.value, e, "{}", b.name);
+        assert_eq!(loaded.patient.value, patient, "{}", b.name);
+        assert!(tx.load_plan(PlanId::from_u128(1)).await.unwrap().is_none());
+        drop(tx);
 
         let visit = Visit::Hypertension(HypertensionVisit {
             date: date!(2026 - 01 - 19),

@@ -1,0 +1,26 @@
+//! # yigong-bench
+//!
+//! The benchmarks of `../shared/benchmarks.md`, run by `cargo xtask bench <name>`: each Yigong
+//! layer measured against the engine beneath it in the same run, reported as a ratio (absolute
+//! figures move 30–50% between machines, ratios much less). Not a test: nothing here asserts a
+//! time.
+//!
+//! - `store`: store.write (create + accept a referral, record a follow-up; 1, 8 and 32 tasks on
+//!   PostgreSQL) and store.read (get a referral), each next to the minimal raw-SQL transaction
+//!   (sqlx) a hand-written service would run.
+
+mod report;
+mod store;
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("store") => store::run(&args[1..]).await,
+        _ => Err("usage: yigong-bench store [--seconds N]".to_owned()),
+    };
+    if let Err(e) = result {
+        eprintln!("yigong-bench: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,718 @@
+//! store.write and store.read (`../shared/benchmarks.md`): Yigong's use cases over the sea-orm
+//! store on PostgreSQL, next to the minimal raw-SQL transaction (sqlx) a hand-written service
+//! would run for the same operation, in the same run, on a fresh schema.
+//!
+//! The raw baselines run the same domain code (bodies, events) and these statements:
+//! - create + accept: `BEGIN; INSERT idempotency_key … ON CONFLICT DO NOTHING; INSERT referral;
+//!   INSERT outbox_event (2 rows, sequences 1 and 2 of a new aggregate); INSERT audit_entry;
+//!   COMMIT` then `BEGIN; SELECT body, version FROM referral; UPDATE referral … WHERE version;
+//!   INSERT outbox_event (sequence by subquery); INSERT audit_entry; COMMIT`.
+//! - record follow-up: `BEGIN; SELECT plan, enrolment institution and resident in one join;
+//!   UPDATE follow_up_plan … WHERE version; INSERT follow_up_plan; INSERT follow_up_visit;
+//!   INSERT outbox_event (2 rows, sequences by subquery); INSERT audit_entry; COMMIT`.
+//! - get referral: `SELECT body, version FROM referral WHERE id = $1`, then `INSERT audit_entry`
+//!   (reads of patient data are audited, so a compliant hand-written read writes too).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sea_orm::sqlx::{self, PgPool, Row, postgres::PgPoolOptions};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yigong_domain::followup::{Condition, ContactMode, FollowUpPlan, HypertensionVisit, Visit};
+use yigong_domain::identity::{DocumentKind, Resident, Sex};
+use yigong_domain::ids::{
+    CommunityId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId, VisitId,
+};
+use yigong_domain::measure::BloodPressure;
+use yigong_domain::network::{Institution, InstitutionKind, Network};
+use yigong_domain::profile::RuleProfile;
+use yigong_domain::referral::{
+    Appointment, CreateReferral, Direction, ReasonCode, Referral, ReferralEvent, Route, SlotKind,
+    Urgency,
+};
+use yigong_ports::{NewEvent, RandomIds, SystemClock};
+use yigong_service::{
+    Deps, DocumentInput, FollowUpService, NewEnrolment, NewReferral, NewResident, Principal,
+    ReferralService, ResidentService, Role,
+};
+use yigong_store::Store;
+
+use crate::report::{Report, compare};
+
+const COUNTY: InstitutionId = InstitutionId::from_u128(1);
+const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
+const COMMUNITY: CommunityId = CommunityId::from_u128(500);
+const TEAM: TeamId = TeamId::from_u128(77);
+const TASKS: [usize; 3] = [1, 8, 32];
+
+fn network() -> Result<Network, String> {
+    let mut n = Network::new();
+    for (id, kind) in [
+        (COUNTY, InstitutionKind::CountyGeneralHospital),
+        (TOWNSHIP, InstitutionKind::TownshipHealthCenter),
+    ] {
+        n.add_institution(Institution {
+            id,
+            name: format!("{kind:?}"),
+            kind,
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    n.found_community(COMMUNITY, "bench", COUNTY)
+        .map_err(|e| e.to_string())?;
+    n.join(COMMUNITY, TOWNSHIP).map_err(|e| e.to_string())?;
+    Ok(n)
+}
+
+fn clinician(institution: InstitutionId, team: Option<TeamId>) -> Principal {
+    Principal {
+        user: "bench".into(),
+        role: Role::Clinician,
+        institution,
+        community: Some(COMMUNITY),
+        team,
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// A fresh schema on the benchmark's PostgreSQL, dropped at the end.
+struct Schema {
+    admin: PgPool,
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    async fn create() -> Result<Schema, String> {
+        let admin_url = std::env::var("YIGONG_BENCH_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin_url)
+            .await
+            .map_err(|e| format!("PostgreSQL at {admin_url} (set YIGONG_BENCH_POSTGRES): {e}"))?;
+        let name = format!("bench_{}", Uuid::new_v4().simple());
+        // The name is ours (a UUID in hex), never input.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&admin)
+            .await
+            .map_err(err)?;
+        let sep = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{sep}options=-c%20search_path%3D{name}");
+        Ok(Schema { admin, name, url })
+    }
+
+    async fn drop(self) {
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA {} CASCADE",
+            self.name
+        )))
+        .execute(&self.admin)
+        .await
+        {
+            eprintln!("could not drop schema {}: {e}", self.name);
+        }
+    }
+}
+
+struct Bench {
+    deps: Deps,
+    raw: PgPool,
+    profile: Arc<RuleProfile>,
+    route: Route,
+}
+
+pub(crate) async fn run(args: &[String]) -> Result<(), String> {
+    let seconds: u64 = match args {
+        [flag, n] if flag == "--seconds" => n.parse().map_err(err)?,
+        [] => 3,
+        _ => return Err("usage: yigong-bench store [--seconds N]".to_owned()),
+    };
+    let schema = Schema::create().await?;
+    let result = run_in(&schema, Duration::from_secs(seconds)).await;
+    schema.drop().await;
+    let report = result?;
+    let path = report.write().map_err(err)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
+    let store = Store::connect(&schema.url).await.map_err(err)?;
+    store.migrate().await.map_err(err)?;
+    let store = Arc::new(store);
+    let raw = PgPoolOptions::new()
+        .max_connections(32)
+        .connect(&schema.url)
+        .await
+        .map_err(err)?;
+    let network = Arc::new(network()?);
+    let profile = Arc::new(RuleProfile::bphs3());
+    let route = Route::in_network(&network, TOWNSHIP, COUNTY).map_err(err)?;
+    let bench = Arc::new(Bench {
+        deps: Deps {
+            uow: store.clone(),
+            referrals: store.clone(),
+            follow_ups: store.clone(),
+            audit: store.clone(),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds),
+            network,
+            profile: profile.clone(),
+        },
+        raw,
+        profile,
+        route,
+    });
+    let rounds = 3;
+    let mut report = Report::new("store");
+
+    for tasks in TASKS {
+        let (b, o) = (bench.clone(), bench.clone());
+        let (ours, baseline) = compare(
+            tasks,
+            rounds,
+            seconds,
+            move |_, _| {
+                let b = b.clone();
+                async move { b.raw_create_accept().await }
+            },
+            move |task, i| {
+                let o = o.clone();
+                async move { o.create_accept(task, i).await }
+            },
+        )
+        .await;
+        report.case(
+            &format!("write.referral_create_accept tasks={tasks}"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    let max = TASKS.iter().copied().max().unwrap_or(1);
+    let ours_chains = Arc::new(bench.enrol_chains(max, 0).await?);
+    let raw_chains = Arc::new(bench.enrol_chains(max, max).await?);
+    for tasks in TASKS {
+        let (b, raw) = (bench.clone(), raw_chains.clone());
+        let (o, chains) = (bench.clone(), ours_chains.clone());
+        let (ours, baseline) = compare(
+            tasks,
+            rounds,
+            seconds,
+            move |task, _| {
+                let (b, raw) = (b.clone(), raw.clone());
+                async move { b.raw_record_visit(&raw[task]).await }
+            },
+            move |task, _| {
+                let (o, chains) = (o.clone(), chains.clone());
+                async move { o.record_visit(&chains[task]).await }
+            },
+        )
+        .await;
+        report.case(
+            &format!("write.record_follow_up tasks={tasks}"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    let ids = Arc::new(bench.some_referrals(1000).await?);
+    for tasks in [1, 32] {
+        let (b, raw_ids) = (bench.clone(), ids.clone());
+        let (o, our_ids) = (bench.clone(), ids.clone());
+        let (ours, baseline) = compare(
+            tasks,
+            rounds,
+            seconds,
+            move |task, i| {
+                let (b, ids) = (b.clone(), raw_ids.clone());
+                async move { b.raw_get(pick(&ids, task, i)).await }
+            },
+            move |task, i| {
+                let (o, ids) = (o.clone(), our_ids.clone());
+                async move { o.get(pick(&ids, task, i)).await }
+            },
+        )
+        .await;
+        report.case(
+            &format!("read.get_referral_audited tasks={tasks}"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+    Ok(report)
+}
+
+fn pick(ids: &[ReferralId], task: usize, i: u64) -> ReferralId {
+    let n = ids.len().max(1);
+    ids[(task * 7919 + usize::try_from(i).unwrap_or(0)) % n]
+}
+
+/// A patient's current follow-up plan: each visit completes it and moves to the next.
+type Chain = Mutex<PlanId>;
+
+impl Bench {
+    fn tomorrow() -> Appointment {
+        Appointment {
+            at: OffsetDateTime::now_utc() + time::Duration::days(1),
+            slot: SlotKind::General,
+        }
+    }
+
+    fn referrals(&self) -> ReferralService {
+        ReferralService::new(self.deps.clone())
+    }
+
+    async fn create_accept(&self, task: usize, i: u64) -> Result<(), String> {
+        let svc = self.referrals();
+        let created = svc
+            .create(
+                &clinician(TOWNSHIP, None),
+                NewReferral {
+                    request_id: format!("{}-{task}-{i}", Uuid::new_v4().simple()),
+                    patient: ResidentId::from_uuid(Uuid::new_v4()),
+                    to: COUNTY,
+                    direction: Direction::Upward,
+                    urgency: Urgency::Routine,
+                    reasons: vec![ReasonCode::HtnTargetNotReached],
+                    attachments: vec![],
+                },
+            )
+            .await
+            .map_err(err)?;
+        svc.accept(
+            &clinician(COUNTY, None),
+            created.value.id(),
+            Self::tomorrow(),
+            Some(created.version),
+        )
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn get(&self, id: ReferralId) -> Result<(), String> {
+        self.referrals()
+            .get(&clinician(COUNTY, None), id)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn raw_get(&self, id: ReferralId) -> Result<(), String> {
+        let row = sqlx::query("SELECT body, version FROM referral WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_one(&self.raw)
+            .await
+            .map_err(err)?;
+        let body: serde_json::Value = row.try_get(0).map_err(err)?;
+        let referral: Referral = serde_json::from_value(body).map_err(err)?;
+        // Reads of patient data are audited: the audit row commits on its own.
+        sqlx::query(
+            "INSERT INTO audit_entry (actor_user, actor_role, actor_institution, action, resource, \
+             patient_id, at, outcome, break_glass) VALUES ('bench', 'clinician', $1, \
+             'referral.get', $2, $3, $4, 'success', NULL)",
+        )
+        .bind(COUNTY.as_uuid())
+        .bind(format!("referrals/{}", referral.id()))
+        .bind(referral.patient().as_uuid())
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.raw)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn some_referrals(&self, n: usize) -> Result<Vec<ReferralId>, String> {
+        let rows = sqlx::query("SELECT id FROM referral LIMIT $1")
+            .bind(i64::try_from(n).map_err(err)?)
+            .fetch_all(&self.raw)
+            .await
+            .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                r.try_get::<Uuid, _>(0)
+                    .map(ReferralId::from_uuid)
+                    .map_err(err)
+            })
+            .collect()
+    }
+
+    fn outbox(
+        &self,
+        events: Vec<ReferralEvent>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<NewEvent>, String> {
+        events
+            .into_iter()
+            .map(|e| NewEvent::new(Uuid::new_v4(), Some(COMMUNITY), &e.into(), now).map_err(err))
+            .collect()
+    }
+
+    async fn raw_create_accept(&self) -> Result<(), String> {
+        let now = OffsetDateTime::now_utc();
+        let (referral, events) = Referral::create(
+            CreateReferral {
+                id: ReferralId::from_uuid(Uuid::new_v4()),
+                patient: ResidentId::from_uuid(Uuid::new_v4()),
+                direction: Direction::Upward,
+                urgency: Urgency::Routine,
+                reasons: vec![ReasonCode::HtnTargetNotReached],
+                attachments: vec![],
+            },
+            &self.route,
+            &[],
+            now,
+            &self.profile,
+        )
+        .map_err(err)?;
+        let events = self.outbox(events, now)?;
+        let mut tx = self.raw.begin().await.map_err(err)?;
+        sqlx::query(
+            "INSERT INTO idempotency_key (command, request_id, resource_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind("referral.create")
+        .bind(Uuid::new_v4().simple().to_string())
+        .bind(referral.id().as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        sqlx::query(
+            "INSERT INTO referral (id, patient_id, from_institution, to_institution, community_id, \
+             direction, urgency, state, open_direction, requested_at, respond_by, escalated, body, \
+             version, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'upward', 'routine', 'requested', 'upward', $6, $7, false, \
+             $8, 1, $9)",
+        )
+        .bind(referral.id().as_uuid())
+        .bind(referral.patient().as_uuid())
+        .bind(TOWNSHIP.as_uuid())
+        .bind(COUNTY.as_uuid())
+        .bind(COMMUNITY.as_uuid())
+        .bind(referral.requested_at())
+        .bind(referral.respond_by())
+        .bind(serde_json::to_value(&referral).map_err(err)?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
+             aggregate_sequence, event_type, schema_version, payload, occurred_at) ",
+        );
+        let mut seq = 0i64;
+        insert.push_values(&events, |mut row, e| {
+            seq += 1;
+            row.push_bind(e.event_id)
+                .push_bind(COMMUNITY.as_uuid())
+                .push_bind(&e.aggregate_kind)
+                .push_bind(e.aggregate_id)
+                .push_bind(seq)
+                .push_bind(&e.event_type)
+                .push_bind(1i32)
+                .push_bind(&e.payload)
+                .push_bind(e.occurred_at);
+        });
+        insert.build().execute(&mut *tx).await.map_err(err)?;
+        raw_audit(
+            &mut tx,
+            "referral.create",
+            referral.patient().as_uuid(),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(err)?;
+
+        let mut tx = self.raw.begin().await.map_err(err)?;
+        let row = sqlx::query("SELECT body, version FROM referral WHERE id = $1")
+            .bind(referral.id().as_uuid())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        let body: serde_json::Value = row.try_get(0).map_err(err)?;
+        let version: i64 = row.try_get(1).map_err(err)?;
+        let loaded: Referral = serde_json::from_value(body).map_err(err)?;
+        let now = OffsetDateTime::now_utc();
+        let (accepted, events) = loaded
+            .accept(Self::tomorrow(), None, now, &self.profile)
+            .map_err(err)?;
+        let done = sqlx::query(
+            "UPDATE referral SET state = 'accepted', body = $1, version = version + 1, \
+             updated_at = $2 WHERE id = $3 AND version = $4",
+        )
+        .bind(serde_json::to_value(&accepted).map_err(err)?)
+        .bind(now)
+        .bind(accepted.id().as_uuid())
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        if done.rows_affected() != 1 {
+            return Err("raw accept lost a race".to_owned());
+        }
+        for e in self.outbox(events, now)? {
+            raw_event(&mut tx, &e).await?;
+        }
+        raw_audit(
+            &mut tx,
+            "referral.accept",
+            accepted.patient().as_uuid(),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(err)
+    }
+
+    /// One registered, enrolled patient per chain, ids offset so both sides get their own.
+    async fn enrol_chains(&self, n: usize, offset: usize) -> Result<Vec<Chain>, String> {
+        let doctor = clinician(TOWNSHIP, Some(TEAM));
+        let residents = ResidentService::new(self.deps.clone());
+        let follow_up = FollowUpService::new(self.deps.clone());
+        let today = OffsetDateTime::now_utc().date();
+        let mut chains = Vec::with_capacity(n);
+        for k in offset..offset + n {
+            let registered = residents
+                .register(
+                    &doctor,
+                    NewResident {
+                        request_id: format!("bench-resident-{k}"),
+                        document: DocumentInput::Other {
+                            kind: DocumentKind::Passport,
+                            number: format!("PB{k:08}"),
+                            birth_date: time::macros::date!(1955 - 06 - 01),
+                            sex: Sex::Female,
+                        },
+                        household: None,
+                        grid: None,
+                        resident_since: time::macros::date!(2000 - 01 - 01),
+                    },
+                )
+                .await
+                .map_err(err)?;
+            let (_, plan) = follow_up
+                .enrol(
+                    &doctor,
+                    NewEnrolment {
+                        patient: registered.value.resident.id(),
+                        condition: Condition::Hypertension,
+                        confirmed_by: COUNTY,
+                        confirmed_on: today,
+                        on: today,
+                    },
+                )
+                .await
+                .map_err(err)?;
+            chains.push(Mutex::new(plan.value.id()));
+        }
+        Ok(chains)
+    }
+
+    fn visit() -> Visit {
+        Visit::Hypertension(HypertensionVisit {
+            date: OffsetDateTime::now_utc().date(),
+            mode: ContactMode::Clinic,
+            bp: BloodPressure::new(128, 78).unwrap_or_else(|_| unreachable!("a valid reading")),
+            heart_rate: None,
+            signs: Default::default(),
+            adverse_reaction: Default::default(),
+            complication: Default::default(),
+        })
+    }
+
+    fn current(chain: &Chain) -> PlanId {
+        *chain
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn advance(chain: &Chain, next: PlanId) {
+        *chain
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+    }
+
+    async fn record_visit(&self, chain: &Chain) -> Result<(), String> {
+        let recorded = FollowUpService::new(self.deps.clone())
+            .record_visit(
+                &clinician(TOWNSHIP, Some(TEAM)),
+                Self::current(chain),
+                Self::visit(),
+                None,
+            )
+            .await
+            .map_err(err)?;
+        Self::advance(chain, recorded.next.value.id());
+        Ok(())
+    }
+
+    async fn raw_record_visit(&self, chain: &Chain) -> Result<(), String> {
+        let plan_id = Self::current(chain);
+        let mut tx = self.raw.begin().await.map_err(err)?;
+        let row = sqlx::query(
+            "SELECT p.body, p.version, r.body, e.institution_id FROM follow_up_plan p \
+             JOIN enrolment e ON e.id = p.enrolment_id JOIN resident r ON r.id = p.patient_id \
+             WHERE p.id = $1",
+        )
+        .bind(plan_id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(err)?;
+        let plan: FollowUpPlan = FollowUpPlan::restore(
+            serde_json::from_value(row.try_get::<serde_json::Value, _>(0).map_err(err)?)
+                .map_err(err)?,
+        );
+        let version: i64 = row.try_get(1).map_err(err)?;
+        let resident: Resident =
+            serde_json::from_value(row.try_get::<serde_json::Value, _>(2).map_err(err)?)
+                .map_err(err)?;
+        let institution: Uuid = row.try_get(3).map_err(err)?;
+        if institution != TOWNSHIP.as_uuid() {
+            return Err("raw follow-up: not this institution's patient".to_owned());
+        }
+        let visit = Self::visit();
+        let now = OffsetDateTime::now_utc();
+        let visit_id = VisitId::from_uuid(Uuid::new_v4());
+        let recorded = plan
+            .record_visit(
+                visit_id,
+                &visit,
+                resident.age_on(visit.date()),
+                PlanId::from_uuid(Uuid::new_v4()),
+                &self.profile,
+            )
+            .map_err(err)?;
+        let updated = sqlx::query(
+            "UPDATE follow_up_plan SET state = 'done', body = $1, version = version + 1, \
+             updated_at = $2 WHERE id = $3 AND version = $4",
+        )
+        .bind(serde_json::to_value(recorded.done.to_record()).map_err(err)?)
+        .bind(now)
+        .bind(plan_id.as_uuid())
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        if updated.rows_affected() != 1 {
+            return Err("raw follow-up lost a race".to_owned());
+        }
+        let next = &recorded.next;
+        sqlx::query(
+            "INSERT INTO follow_up_plan (id, enrolment_id, patient_id, team_id, state, due, \
+             remind_on, body, version, updated_at) VALUES ($1, $2, $3, $4, 'due', $5, NULL, $6, 1, $7)",
+        )
+        .bind(next.id().as_uuid())
+        .bind(next.enrolment().as_uuid())
+        .bind(next.patient().as_uuid())
+        .bind(next.team().as_uuid())
+        .bind(next.due())
+        .bind(serde_json::to_value(next.to_record()).map_err(err)?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        sqlx::query(
+            "INSERT INTO follow_up_visit (id, plan_id, patient_id, team_id, visited_on, \
+             face_to_face, class, body) VALUES ($1, $2, $3, $4, $5, true, 'controlled', $6)",
+        )
+        .bind(visit_id.as_uuid())
+        .bind(plan_id.as_uuid())
+        .bind(next.patient().as_uuid())
+        .bind(TEAM.as_uuid())
+        .bind(visit.date())
+        .bind(serde_json::to_value(visit).map_err(err)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let events: Vec<NewEvent> = recorded
+            .events
+            .into_iter()
+            .map(|e| NewEvent::new(Uuid::new_v4(), Some(COMMUNITY), &e.into(), now).map_err(err))
+            .collect::<Result<_, _>>()?;
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
+             aggregate_sequence, event_type, schema_version, payload, occurred_at) ",
+        );
+        insert.push_values(&events, |mut row, e| {
+            row.push_bind(e.event_id)
+                .push_bind(COMMUNITY.as_uuid())
+                .push_bind(&e.aggregate_kind)
+                .push_bind(e.aggregate_id)
+                .push(
+                    "(SELECT COALESCE(MAX(aggregate_sequence), 0) + 1 FROM outbox_event \
+                     WHERE aggregate_id = ",
+                )
+                .push_bind_unseparated(e.aggregate_id)
+                .push_unseparated(")")
+                .push_bind(&e.event_type)
+                .push_bind(1i32)
+                .push_bind(&e.payload)
+                .push_bind(e.occurred_at);
+        });
+        insert.build().execute(&mut *tx).await.map_err(err)?;
+        raw_audit(
+            &mut tx,
+            "follow_up.record_visit",
+            next.patient().as_uuid(),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(err)?;
+        Self::advance(chain, next.id());
+        Ok(())
+    }
+}
+
+async fn raw_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    e: &NewEvent,
+) -> Result<(), String> {
+    sqlx::query(
+        "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
+         aggregate_sequence, event_type, schema_version, payload, occurred_at) \
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(aggregate_sequence), 0) + 1 \
+         FROM outbox_event WHERE aggregate_id = $4), $5, 1, $6, $7)",
+    )
+    .bind(e.event_id)
+    .bind(COMMUNITY.as_uuid())
+    .bind(&e.aggregate_kind)
+    .bind(e.aggregate_id)
+    .bind(&e.event_type)
+    .bind(&e.payload)
+    .bind(e.occurred_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+async fn raw_audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    action: &str,
+    patient: Uuid,
+    at: OffsetDateTime,
+) -> Result<(), String> {
+    sqlx::query(
+        "INSERT INTO audit_entry (actor_user, actor_role, actor_institution, action, resource, \
+         patient_id, at, outcome, break_glass) VALUES ('bench', 'clinician', $1, $2, $3, $4, $5, \
+         'success', NULL)",
+    )
+    .bind(COUNTY.as_uuid())
+    .bind(action)
+    .bind(format!("residents/{patient}"))
+    .bind(patient)
+    .bind(at)
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
