@@ -13,6 +13,20 @@ pub(crate) struct Measured {
     pub(crate) p50: Duration,
     /// 99th percentile latency.
     pub(crate) p99: Duration,
+    /// This process's CPU time per operation (the client side: use case, ORM, driver), if the
+    /// platform reports it.
+    pub(crate) cpu_per_op: Option<Duration>,
+}
+
+/// User + system CPU time of this process so far (Linux `/proc/self/stat`, in clock ticks of
+/// 10 ms; runs of seconds make that resolution enough).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
 }
 
 /// Runs both sides of a case `rounds` times, alternating (baseline, ours, baseline, …), and
@@ -34,17 +48,30 @@ where
     let (baseline, ours) = (Arc::new(baseline), Arc::new(ours));
     let warmup = Duration::from_millis(500);
     let (mut b_all, mut o_all) = (Vec::new(), Vec::new());
+    let (mut b_cpu, mut o_cpu) = (Some(Duration::ZERO), Some(Duration::ZERO));
+    let add = |sum: Option<Duration>, before: Option<Duration>| {
+        Some(sum? + cpu_time()?.checked_sub(before?)?)
+    };
     for _ in 0..rounds {
         let b = Arc::clone(&baseline);
+        let before = cpu_time();
         b_all.extend(run(tasks, warmup, measure, move |t, i| b(t, i)).await);
+        b_cpu = add(b_cpu, before);
         let o = Arc::clone(&ours);
+        let before = cpu_time();
         o_all.extend(run(tasks, warmup, measure, move |t, i| o(t, i)).await);
+        o_cpu = add(o_cpu, before);
     }
+    // The CPU time covers the warm-up too: scale it to the measured share of the run.
+    let share = measure.as_secs_f64() / (measure + warmup).as_secs_f64();
     let total = measure * rounds;
-    (summarize(o_all, total), summarize(b_all, total))
+    (
+        summarize(o_all, total, o_cpu.map(|c| c.mul_f64(share))),
+        summarize(b_all, total, b_cpu.map(|c| c.mul_f64(share))),
+    )
 }
 
-fn summarize(mut all: Vec<Duration>, measured: Duration) -> Measured {
+fn summarize(mut all: Vec<Duration>, measured: Duration, cpu: Option<Duration>) -> Measured {
     all.sort_unstable();
     // Nearest-rank percentile: the `per_mille`th thousandth of the sorted latencies.
     let pick = |per_mille: usize| {
@@ -56,6 +83,7 @@ fn summarize(mut all: Vec<Duration>, measured: Duration) -> Measured {
         rate: all.len() as f64 / measured.as_secs_f64(),
         p50: pick(500),
         p99: pick(990),
+        cpu_per_op: cpu.and_then(|c| c.checked_div(u32::try_from(all.len()).ok()?)),
     }
 }
 
@@ -124,8 +152,9 @@ impl Report {
     /// Prints `name case yigong=… baseline=… ratio=…% p50=… p99=…` and keeps it for the JSON.
     pub(crate) fn case(&mut self, case: &str, unit: &str, ours: Measured, baseline: Measured) {
         let ratio = 100.0 * ours.rate / baseline.rate;
+        let cpu = |m: Measured| m.cpu_per_op.map_or(f64::NAN, |c| c.as_secs_f64() * 1e6);
         println!(
-            "{} {case} yigong={:.0}{unit} baseline={:.0}{unit} ratio={ratio:.0}% p50={:.2}ms p99={:.2}ms baseline_p50={:.2}ms baseline_p99={:.2}ms",
+            "{} {case} yigong={:.0}{unit} baseline={:.0}{unit} ratio={ratio:.0}% p50={:.2}ms p99={:.2}ms baseline_p50={:.2}ms baseline_p99={:.2}ms client_cpu={:.0}us/op baseline_client_cpu={:.0}us/op",
             self.name,
             ours.rate,
             baseline.rate,
@@ -133,6 +162,8 @@ impl Report {
             ms(ours.p99),
             ms(baseline.p50),
             ms(baseline.p99),
+            cpu(ours),
+            cpu(baseline),
         );
         self.cases.push(serde_json::json!({
             "case": case,
@@ -144,6 +175,8 @@ impl Report {
             "p99_ms": ms(ours.p99),
             "baseline_p50_ms": ms(baseline.p50),
             "baseline_p99_ms": ms(baseline.p99),
+            "client_cpu_us_per_op": cpu(ours),
+            "baseline_client_cpu_us_per_op": cpu(baseline),
         }));
     }
 
