@@ -207,6 +207,7 @@ impl World {
             uow: store.clone(),
             referrals: store.clone(),
             follow_ups: store.clone(),
+            screenings: store.clone(),
             audit: store.clone(),
             clock: clock.clone(),
             ids: Arc::new(CountingIds(AtomicU64::new(0))),

@@ -14,6 +14,7 @@
 //!   read-side queries.
 //! - [`followup`]: residents with where their record is held ([`PatientScope`], what
 //!   authorization checks), enrolments, follow-up plans and visits, and the worklist query.
+//! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, and the change feed.
 //! - [`audit`]: audit entries for every read and write of patient data.
 //! - [`system`]: [`Clock`] and [`IdSource`], with their real implementations.
@@ -22,6 +23,7 @@ pub mod audit;
 pub mod error;
 pub mod followup;
 pub mod outbox;
+pub mod screening;
 pub mod store;
 pub mod system;
 
@@ -32,6 +34,7 @@ pub use followup::{
     ResidentRepository, VisitRecord,
 };
 pub use outbox::{ChangeFeed, NewEvent, StoredEvent};
+pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,
     RequestKey, Transaction, UnitOfWork, Version, Versioned,

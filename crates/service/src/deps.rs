@@ -11,7 +11,7 @@ use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, Clock, FollowUpQueries, IdSource, NewEvent, ReferralQueries, RequestKey,
-    StoreError, Transaction, UnitOfWork,
+    ScreeningStore, StoreError, Transaction, UnitOfWork,
 };
 
 use crate::ServiceError;
@@ -25,6 +25,8 @@ pub struct Deps {
     pub referrals: Arc<dyn ReferralQueries>,
     /// Resident and follow-up reads.
     pub follow_ups: Arc<dyn FollowUpQueries>,
+    /// Screening results (bulk reads and batch writes).
+    pub screenings: Arc<dyn ScreeningStore>,
     /// Audit of reads and refusals.
     pub audit: Arc<dyn AuditLog>,
     /// Now.

@@ -12,12 +12,14 @@
 //! - [`referral`]: the referral use cases.
 //! - [`followup`]: residents (register, read) and chronic-disease follow-up (enrol, record a
 //!   visit, the overdue worklist).
+//! - [`screening`]: the batch import of screening results, validated row by row.
 
 mod deps;
 pub mod error;
 pub mod followup;
 pub mod principal;
 pub mod referral;
+pub mod screening;
 
 pub use deps::Deps;
 pub use error::ServiceError;
@@ -26,3 +28,6 @@ pub use followup::{
 };
 pub use principal::{Principal, Role};
 pub use referral::{NewReferral, ReferralService};
+pub use screening::{
+    BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
+};

@@ -73,7 +73,7 @@ fn resident_scope(m: &resident::Model) -> PatientScope {
     }
 }
 
-fn record_from(m: resident::Model) -> Result<Versioned<PatientRecord>, StoreError> {
+pub(crate) fn record_from(m: resident::Model) -> Result<Versioned<PatientRecord>, StoreError> {
     let scope = resident_scope(&m);
     Ok(Versioned {
         value: PatientRecord {

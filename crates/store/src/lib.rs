@@ -18,6 +18,7 @@ mod entity;
 mod followup;
 pub mod migration;
 mod queries;
+mod screening;
 mod tx;
 
 use std::time::Duration;

@@ -4,4 +4,5 @@
 
 mod followup;
 mod referral;
+mod screening;
 mod support;

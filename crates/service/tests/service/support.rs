@@ -15,11 +15,12 @@ use yigong_domain::ids::{
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{Referral, StateName};
+use yigong_domain::screening::BpReading;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, IdSource,
     IdempotencyKeys, NewEvent, OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries,
-    ReferralRepository, RequestKey, ResidentRepository, StoreError, Transaction, UnitOfWork,
-    Version, Versioned, VisitRecord,
+    ReferralRepository, RequestKey, ResidentRepository, ScreeningBatch, ScreeningRecord,
+    ScreeningStore, StoreError, Transaction, UnitOfWork, Version, Versioned, VisitRecord,
 };
 use yigong_service::{Deps, Principal, Role};
 
@@ -94,6 +95,17 @@ mock! {
 }
 
 mock! {
+    pub Screenings {}
+    #[async_trait]
+    impl ScreeningStore for Screenings {
+        async fn residents(&self, ids: &[ResidentId]) -> Result<Vec<PatientRecord>, StoreError>;
+        async fn bp_history(&self, residents: &[ResidentId]) -> Result<Vec<(ResidentId, BpReading)>, StoreError>;
+        async fn import_screenings(&self, batch: &ScreeningBatch) -> Result<(), StoreError>;
+        async fn screenings_of(&self, resident: ResidentId) -> Result<Vec<ScreeningRecord>, StoreError>;
+    }
+}
+
+mock! {
     pub Audit {}
     #[async_trait]
     impl AuditLog for Audit {
@@ -163,6 +175,7 @@ pub(crate) fn deps(
         uow: Arc::new(uow),
         referrals: Arc::new(referrals),
         follow_ups: Arc::new(follow_ups),
+        screenings: Arc::new(MockScreenings::new()),
         audit: Arc::new(audit),
         clock: Arc::new(FixedClock),
         ids: Arc::new(CountingIds(0.into())),

@@ -12,3 +12,4 @@ pub(crate) mod idempotency_key;
 pub(crate) mod outbox_event;
 pub(crate) mod referral;
 pub(crate) mod resident;
+pub(crate) mod screening_result;

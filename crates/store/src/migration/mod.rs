@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_referral_outbox_audit;
 mod m20261123_000002_residents_follow_up;
+mod m20261123_000003_screening_result;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_referral_outbox_audit::Migration),
             Box::new(m20261123_000002_residents_follow_up::Migration),
+            Box::new(m20261123_000003_screening_result::Migration),
         ]
     }
 }

@@ -15,4 +15,5 @@ mod backends;
 mod concurrency;
 mod followup;
 mod referrals;
+mod screening;
 mod support;

@@ -1,0 +1,113 @@
+//! Screening results, written in batches (the bulk import path).
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::Date;
+use uuid::Uuid;
+use yigong_domain::ids::{InstitutionId, ResidentId, ScreeningId};
+use yigong_domain::measure::{BloodPressure, Glucose};
+use yigong_domain::screening::{
+    BpOutcome, BpReading, Decision, GlucoseKind, GlucoseOutcome, Programme, RiskFactors,
+};
+
+use crate::{AuditEntry, NewEvent, PatientRecord, StoreError};
+
+/// What was measured and what the domain decided from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "programme", rename_all = "snake_case")]
+pub enum ScreeningFinding {
+    /// A blood-pressure screening reading.
+    BloodPressure {
+        /// The reading.
+        bp: BloodPressure,
+        /// Risk factors stated with it.
+        risk: RiskFactors,
+        /// The decision over the episode this reading ends.
+        decision: Decision<BpOutcome>,
+    },
+    /// A glucose screening reading.
+    Glucose {
+        /// The reading.
+        glucose: Glucose,
+        /// Which glucose.
+        kind: GlucoseKind,
+        /// Whether typical symptoms were present.
+        symptoms: bool,
+        /// The decision.
+        decision: Decision<GlucoseOutcome>,
+    },
+}
+
+impl ScreeningFinding {
+    /// The programme the finding belongs to.
+    pub const fn programme(&self) -> Programme {
+        match self {
+            ScreeningFinding::BloodPressure { .. } => Programme::BloodPressure,
+            ScreeningFinding::Glucose { .. } => Programme::FastingGlucose,
+        }
+    }
+
+    /// Whether the finding flags a suspected case (or an emergency).
+    pub const fn is_flagged(&self) -> bool {
+        match self {
+            ScreeningFinding::BloodPressure { decision, .. } => matches!(
+                decision.outcome,
+                BpOutcome::Emergency | BpOutcome::PreliminaryDiagnosis { .. }
+            ),
+            ScreeningFinding::Glucose { decision, .. } => matches!(
+                decision.outcome,
+                GlucoseOutcome::Emergency | GlucoseOutcome::Suspected
+            ),
+        }
+    }
+}
+
+/// One recorded screening result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningRecord {
+    /// Its id.
+    pub id: ScreeningId,
+    /// The import batch it came with.
+    pub batch: Uuid,
+    /// The resident screened.
+    pub resident: ResidentId,
+    /// The screening institution.
+    pub institution: InstitutionId,
+    /// The date of the reading.
+    pub on: Date,
+    /// The reading and the decision.
+    pub finding: ScreeningFinding,
+}
+
+/// One batch of an import, written atomically: all of it or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreeningBatch {
+    /// The results.
+    pub records: Vec<ScreeningRecord>,
+    /// Their events (flagged cases).
+    pub events: Vec<NewEvent>,
+    /// The batch's audit entry.
+    pub audit: AuditEntry,
+}
+
+/// Screening storage for imports: reads in bulk before validation, then one write per batch.
+#[async_trait]
+pub trait ScreeningStore: Send + Sync {
+    /// Resident records by id; ids without a record are absent from the result.
+    async fn residents(&self, ids: &[ResidentId]) -> Result<Vec<PatientRecord>, StoreError>;
+
+    /// The stored blood-pressure readings of these residents, for the episode rules.
+    async fn bp_history(
+        &self,
+        residents: &[ResidentId],
+    ) -> Result<Vec<(ResidentId, BpReading)>, StoreError>;
+
+    /// Writes the batch's results, events and audit entry in one transaction, by the bulk path
+    /// (multi-row INSERT on SQLite, arrays through `UNNEST` on PostgreSQL). Events are of new
+    /// aggregates (fresh screening ids), so their sequences start at 1.
+    async fn import_screenings(&self, batch: &ScreeningBatch) -> Result<(), StoreError>;
+
+    /// A resident's recorded results, oldest first.
+    async fn screenings_of(&self, resident: ResidentId)
+    -> Result<Vec<ScreeningRecord>, StoreError>;
+}

@@ -1,0 +1,306 @@
+//! Screening results: the batch import (CSV files, the gRPC client stream).
+//!
+//! A batch is validated row by row by the domain before anything is written; any invalid row
+//! rejects the whole batch with every row's errors, so an import never leaves half a batch
+//! behind and a corrected file can simply be sent again. Valid batches are written atomically
+//! by the store's bulk path.
+
+use std::collections::HashMap;
+
+use time::Date;
+use uuid::Uuid;
+use yigong_domain::ids::{ResidentId, ScreeningId};
+use yigong_domain::measure::{BloodPressure, Glucose, MeasureError};
+use yigong_domain::screening::{
+    BpReading, GlucoseKind, RiskFactors, ScreeningEvent, assess_blood_pressure, assess_glucose,
+};
+use yigong_ports::{
+    AuditEntry, AuditOutcome, PatientRecord, ScreeningBatch, ScreeningFinding, ScreeningRecord,
+};
+
+use crate::{Deps, Principal, Role, ServiceError};
+
+/// The most rows one batch may carry.
+pub const MAX_BATCH_ROWS: usize = 10_000;
+
+/// One row of an import, as the client sent it (ranges not yet checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreeningRow {
+    /// The resident screened.
+    pub resident: ResidentId,
+    /// The date of the reading.
+    pub on: Date,
+    /// The reading.
+    pub reading: RowReading,
+}
+
+/// A row's reading, with the facts its programme's rules need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowReading {
+    /// Blood pressure in mmHg.
+    BloodPressure {
+        /// Systolic.
+        sbp: u16,
+        /// Diastolic.
+        dbp: u16,
+        /// Family history of hypertension.
+        family_history: bool,
+        /// Long-term high-salt diet.
+        high_salt_diet: bool,
+        /// Long-term heavy drinking.
+        heavy_drinking: bool,
+    },
+    /// Glucose in tenths of mmol/L.
+    Glucose {
+        /// The value, tenths of mmol/L.
+        tenths: u16,
+        /// Which glucose.
+        kind: GlucoseKind,
+        /// Typical symptoms present.
+        symptoms: bool,
+    },
+}
+
+/// Why one row was refused: its place in the batch and the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Index of the row in the batch, from 0.
+    pub row: usize,
+    /// The field at fault.
+    pub field: &'static str,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// What became of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// The batch id (on every stored row and in the audit entry).
+    pub batch: Uuid,
+    /// Rows written: all of the batch, or none when `errors` is not empty.
+    pub imported: usize,
+    /// Rows that flag a suspected case.
+    pub flagged: usize,
+    /// Every invalid row; non-empty means nothing was written.
+    pub errors: Vec<RowError>,
+    /// The findings, in row order (empty when nothing was written).
+    pub records: Vec<ScreeningRecord>,
+}
+
+/// The screening use cases.
+pub struct ScreeningService {
+    deps: Deps,
+}
+
+fn measure_field(e: &MeasureError) -> &'static str {
+    match e {
+        MeasureError::SystolicOutOfRange(_) => "sbp",
+        MeasureError::DiastolicOutOfRange(_) | MeasureError::DiastolicNotBelowSystolic { .. } => {
+            "dbp"
+        }
+        _ => "glucose",
+    }
+}
+
+impl ScreeningService {
+    /// Builds the service over its ports.
+    pub fn new(deps: Deps) -> Self {
+        Self { deps }
+    }
+
+    /// Validates and imports one batch of results screened by the caller's institution.
+    #[tracing::instrument(skip_all, fields(user = %who.user, rows = rows.len()))]
+    pub async fn import_batch(
+        &self,
+        who: &Principal,
+        rows: &[ScreeningRow],
+    ) -> Result<BatchOutcome, ServiceError> {
+        if who.role != Role::Clinician {
+            return Err(ServiceError::PermissionDenied(
+                "only clinicians record screening results".to_owned(),
+            ));
+        }
+        if rows.is_empty() || rows.len() > MAX_BATCH_ROWS {
+            return Err(ServiceError::InvalidArgument {
+                field: "rows",
+                reason: format!("a batch has 1 to {MAX_BATCH_ROWS} rows"),
+            });
+        }
+        let now = self.deps.clock.now();
+        let batch = self.deps.ids.new_id();
+        let mut ids: Vec<ResidentId> = rows.iter().map(|r| r.resident).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let residents: HashMap<ResidentId, PatientRecord> = self
+            .deps
+            .screenings
+            .residents(&ids)
+            .await?
+            .into_iter()
+            .filter(|r| who.can_see_patient(&r.scope, &self.deps.network))
+            .map(|r| (r.resident.id(), r))
+            .collect();
+        let mut history: HashMap<ResidentId, Vec<BpReading>> = HashMap::new();
+        let bp_residents: Vec<ResidentId> = ids
+            .iter()
+            .copied()
+            .filter(|id| residents.contains_key(id))
+            .collect();
+        for (resident, reading) in self.deps.screenings.bp_history(&bp_residents).await? {
+            history.entry(resident).or_default().push(reading);
+        }
+
+        let profile = &self.deps.profile;
+        let mut errors = Vec::new();
+        let mut records = Vec::with_capacity(rows.len());
+        let mut events = Vec::new();
+        // Rows in date order per resident, so each reading's episode holds the earlier ones.
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&i| (rows[i].on, i));
+        let mut findings: Vec<Option<ScreeningRecord>> = vec![None; rows.len()];
+        for i in order {
+            let row = rows[i];
+            let fail = |field: &'static str, reason: String| RowError {
+                row: i,
+                field,
+                reason,
+            };
+            let Some(patient) = residents.get(&row.resident) else {
+                errors.push(fail(
+                    "resident",
+                    format!("resident {} not found", row.resident),
+                ));
+                continue;
+            };
+            let resident = &patient.resident;
+            if row.on > now.date() {
+                errors.push(fail(
+                    "on",
+                    "a reading cannot be dated in the future".to_owned(),
+                ));
+                continue;
+            }
+            if row.on < resident.birth_date() {
+                errors.push(fail(
+                    "on",
+                    "the reading predates the resident's birth".to_owned(),
+                ));
+                continue;
+            }
+            let finding = match row.reading {
+                RowReading::BloodPressure {
+                    sbp,
+                    dbp,
+                    family_history,
+                    high_salt_diet,
+                    heavy_drinking,
+                } => {
+                    let bp = match BloodPressure::new(sbp, dbp) {
+                        Ok(bp) => bp,
+                        Err(e) => {
+                            errors.push(fail(measure_field(&e), e.to_string()));
+                            continue;
+                        }
+                    };
+                    let risk = RiskFactors {
+                        family_history,
+                        high_salt_diet,
+                        heavy_drinking,
+                        ..RiskFactors::default()
+                    };
+                    let episode = history.entry(row.resident).or_default();
+                    episode.push(BpReading { date: row.on, bp });
+                    let Some(decision) = assess_blood_pressure(
+                        episode,
+                        resident.age_on(row.on),
+                        resident.sex(),
+                        &risk,
+                        profile,
+                    ) else {
+                        errors.push(fail("sbp", "no reading to assess".to_owned()));
+                        continue;
+                    };
+                    ScreeningFinding::BloodPressure { bp, risk, decision }
+                }
+                RowReading::Glucose {
+                    tenths,
+                    kind,
+                    symptoms,
+                } => {
+                    let glucose = match Glucose::from_tenths(tenths) {
+                        Ok(g) => g,
+                        Err(e) => {
+                            errors.push(fail("glucose", e.to_string()));
+                            continue;
+                        }
+                    };
+                    ScreeningFinding::Glucose {
+                        glucose,
+                        kind,
+                        symptoms,
+                        decision: assess_glucose(glucose, kind, symptoms, profile),
+                    }
+                }
+            };
+            findings[i] = Some(ScreeningRecord {
+                id: ScreeningId::from_uuid(self.deps.ids.new_id()),
+                batch,
+                resident: row.resident,
+                institution: who.institution,
+                on: row.on,
+                finding,
+            });
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.row);
+            return Ok(BatchOutcome {
+                batch,
+                imported: 0,
+                flagged: 0,
+                errors,
+                records: Vec::new(),
+            });
+        }
+        for record in findings.into_iter().flatten() {
+            let flagged = match &record.finding {
+                ScreeningFinding::BloodPressure { decision, .. } => {
+                    ScreeningEvent::blood_pressure(record.id, record.resident, record.on, decision)
+                }
+                ScreeningFinding::Glucose { decision, .. } => {
+                    ScreeningEvent::glucose(record.id, record.resident, record.on, decision)
+                }
+            }
+            .into_iter()
+            .filter(|e| matches!(e, ScreeningEvent::SuspectedCaseFlagged { .. }));
+            let community = residents
+                .get(&record.resident)
+                .and_then(|p| p.scope.community);
+            events.extend(self.deps.outbox(community, flagged, now)?);
+            records.push(record);
+        }
+        let flagged = records.iter().filter(|r| r.finding.is_flagged()).count();
+        self.deps
+            .screenings
+            .import_screenings(&ScreeningBatch {
+                records: records.clone(),
+                events,
+                audit: AuditEntry {
+                    actor: who.actor(),
+                    action: "screening.import".to_owned(),
+                    resource: format!("screening-batches/{batch}"),
+                    patient: None,
+                    at: now,
+                    outcome: AuditOutcome::Success,
+                    break_glass: None,
+                },
+            })
+            .await?;
+        Ok(BatchOutcome {
+            batch,
+            imported: records.len(),
+            flagged,
+            errors,
+            records,
+        })
+    }
+}

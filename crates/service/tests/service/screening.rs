@@ -1,0 +1,177 @@
+//! The screening batch import against mocked ports: every row validated by the domain, one
+//! invalid row rejects the batch with all row errors, and a valid batch is one write.
+
+use std::sync::Arc;
+
+use time::macros::date;
+use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
+use yigong_domain::ids::ResidentId;
+use yigong_domain::measure::BloodPressure;
+use yigong_domain::screening::{BpOutcome, BpReading, GlucoseKind};
+use yigong_ports::{PatientRecord, PatientScope, ScreeningFinding};
+use yigong_service::{RowReading, ScreeningRow, ScreeningService, ServiceError};
+
+use crate::support::*;
+
+const OTHER: ResidentId = ResidentId::from_u128(43);
+
+fn record(id: ResidentId, institution: yigong_domain::ids::InstitutionId) -> PatientRecord {
+    PatientRecord {
+        resident: Resident::with_document(
+            id,
+            OtherDocument::new(
+                DocumentKind::Passport,
+                &format!("P{:08}", id.as_uuid().as_u128()),
+            )
+            .unwrap(),
+            date!(1960 - 05 - 01),
+            Sex::Female,
+            None,
+            date!(2000 - 01 - 01),
+        )
+        .unwrap(),
+        scope: PatientScope {
+            community: clinician(TOWNSHIP).community,
+            institution,
+            grid: None,
+        },
+    }
+}
+
+fn bp(resident: ResidentId, sbp: u16, dbp: u16) -> ScreeningRow {
+    ScreeningRow {
+        resident,
+        on: NOW.date(),
+        reading: RowReading::BloodPressure {
+            sbp,
+            dbp,
+            family_history: false,
+            high_salt_diet: false,
+            heavy_drinking: false,
+        },
+    }
+}
+
+fn service(screenings: MockScreenings) -> ScreeningService {
+    ScreeningService::new(yigong_service::Deps {
+        screenings: Arc::new(screenings),
+        ..deps(
+            MockUow::new(),
+            MockQueries::new(),
+            MockFollowUps::new(),
+            MockAudit::new(),
+        )
+    })
+}
+
+/// Two residents: ours (held by the township) and one held by the village clinic.
+fn known() -> MockScreenings {
+    let mut s = MockScreenings::new();
+    s.expect_residents()
+        .returning(|_| Ok(vec![record(PATIENT, TOWNSHIP), record(OTHER, VILLAGE)]));
+    s
+}
+
+#[tokio::test]
+async fn one_bad_row_rejects_the_batch_with_every_rows_error() {
+    let mut s = known();
+    s.expect_bp_history().returning(|_| Ok(vec![]));
+    s.expect_import_screenings().never();
+    let rows = [
+        bp(PATIENT, 400, 90),
+        bp(PATIENT, 128, 80),
+        bp(OTHER, 128, 80),
+        ScreeningRow {
+            resident: PATIENT,
+            on: date!(2026 - 03 - 03),
+            reading: RowReading::Glucose {
+                tenths: 61,
+                kind: GlucoseKind::Fasting,
+                symptoms: false,
+            },
+        },
+        ScreeningRow {
+            resident: PATIENT,
+            on: NOW.date(),
+            reading: RowReading::Glucose {
+                tenths: 4,
+                kind: GlucoseKind::Fasting,
+                symptoms: false,
+            },
+        },
+    ];
+    let outcome = service(s)
+        .import_batch(&clinician(TOWNSHIP), &rows)
+        .await
+        .unwrap();
+    assert_eq!(outcome.imported, 0);
+    let faults: Vec<(usize, &str)> = outcome.errors.iter().map(|e| (e.row, e.field)).collect();
+    // The village clinic's resident is not the township's to see: not found, row by row.
+    assert_eq!(
+        faults,
+        vec![(0, "sbp"), (2, "resident"), (3, "on"), (4, "glucose")]
+    );
+}
+
+#[tokio::test]
+async fn the_third_elevated_day_flags_a_preliminary_diagnosis_in_one_write() {
+    let mut s = known();
+    s.expect_bp_history().returning(|_| {
+        Ok([date!(2026 - 02 - 20), date!(2026 - 02 - 25)]
+            .into_iter()
+            .map(|date| {
+                (
+                    PATIENT,
+                    BpReading {
+                        date,
+                        bp: BloodPressure::new(150, 95).unwrap(),
+                    },
+                )
+            })
+            .collect())
+    });
+    s.expect_import_screenings()
+        .withf(|b| {
+            b.records.len() == 1
+                && b.events.len() == 1
+                && b.events[0].event_type == "screening.suspected_case_flagged"
+                && b.audit.action == "screening.import"
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let outcome = service(s)
+        .import_batch(&clinician(TOWNSHIP), &[bp(PATIENT, 152, 96)])
+        .await
+        .unwrap();
+    assert!(outcome.errors.is_empty());
+    assert_eq!((outcome.imported, outcome.flagged), (1, 1));
+    let ScreeningFinding::BloodPressure { decision, .. } = outcome.records[0].finding else {
+        panic!("a blood-pressure finding")
+    };
+    assert!(matches!(
+        decision.outcome,
+        BpOutcome::PreliminaryDiagnosis { .. }
+    ));
+}
+
+#[tokio::test]
+async fn an_empty_batch_is_invalid_and_a_storage_failure_is_an_error() {
+    let err = service(MockScreenings::new())
+        .import_batch(&clinician(TOWNSHIP), &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::InvalidArgument { field: "rows", .. }),
+        "{err}"
+    );
+
+    let mut s = known();
+    s.expect_bp_history().returning(|_| Ok(vec![]));
+    s.expect_import_screenings()
+        .returning(|_| Err(yigong_ports::StoreError::Unavailable("disk full".into())));
+    let err = service(s)
+        .import_batch(&clinician(TOWNSHIP), &[bp(PATIENT, 128, 80)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Unavailable(_)), "{err}");
+}

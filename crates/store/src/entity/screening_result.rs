@@ -1,0 +1,26 @@
+//! The `screening_result` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "screening_result")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub batch_id: Uuid,
+    pub resident_id: Uuid,
+    pub institution_id: Uuid,
+    pub programme: String,
+    pub taken_on: TimeDate,
+    pub sbp: Option<i32>,
+    pub dbp: Option<i32>,
+    pub glucose_tenths: Option<i32>,
+    pub flagged: bool,
+    pub body: Json,
+    pub recorded_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

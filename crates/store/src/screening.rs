@@ -1,0 +1,339 @@
+//! Screening results: bulk reads before validation and the batch write path.
+//!
+//! One batch is one transaction. On PostgreSQL the rows go in as arrays through `UNNEST` (one
+//! statement for the results, one for the events, bound by sqlx on the pool sea-orm wraps): far
+//! closer to `COPY` than multi-row INSERT, and still a plain statement in a transaction. On
+//! SQLite, multi-row INSERTs in chunks under the variable limit.
+
+use async_trait::async_trait;
+use sea_orm::sqlx;
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+use yigong_domain::ids::{InstitutionId, ResidentId, ScreeningId};
+use yigong_domain::measure::BloodPressure;
+use yigong_domain::screening::{BpReading, Programme};
+use yigong_ports::{
+    NewEvent, PatientRecord, ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore,
+    StoreError,
+};
+
+use crate::Store;
+use crate::convert::{InsertRow, corrupt, db_err};
+use crate::entity::{outbox_event, resident, screening_result};
+
+/// Rows per multi-row INSERT on SQLite: 12 columns × 1000 stays under its 32766 variables.
+const SQLITE_CHUNK: usize = 1000;
+
+const fn programme_str(p: Programme) -> &'static str {
+    match p {
+        Programme::BloodPressure => "blood_pressure",
+        Programme::FastingGlucose => "fasting_glucose",
+        Programme::ElderlyCheck => "elderly_check",
+        Programme::TwoCancer => "two_cancer",
+    }
+}
+
+/// The columns of a result row, shared by both write paths.
+struct Columns {
+    programme: &'static str,
+    sbp: Option<i32>,
+    dbp: Option<i32>,
+    glucose: Option<i32>,
+    flagged: bool,
+    body: serde_json::Value,
+}
+
+fn columns(r: &ScreeningRecord) -> Result<Columns, StoreError> {
+    let (sbp, dbp, glucose) = match r.finding {
+        ScreeningFinding::BloodPressure { bp, .. } => {
+            (Some(i32::from(bp.sbp())), Some(i32::from(bp.dbp())), None)
+        }
+        ScreeningFinding::Glucose { glucose, .. } => {
+            (None, None, Some(i32::from(glucose.tenths())))
+        }
+    };
+    Ok(Columns {
+        programme: programme_str(r.finding.programme()),
+        sbp,
+        dbp,
+        glucose,
+        flagged: r.finding.is_flagged(),
+        body: serde_json::to_value(r.finding)
+            .map_err(|e| corrupt("screening_result", e.to_string()))?,
+    })
+}
+
+/// Per-aggregate sequences of events of new aggregates: 1, 2, … in batch order.
+fn fresh_sequences(events: &[NewEvent]) -> Vec<i64> {
+    let mut seen: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
+    events
+        .iter()
+        .map(|e| {
+            let n = seen.entry(e.aggregate_id).or_insert(0);
+            *n += 1;
+            *n
+        })
+        .collect()
+}
+
+impl Store {
+    async fn import_postgres(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
+        let pool = self.connection().get_postgres_connection_pool();
+        let unavailable = |e: sqlx::Error| StoreError::Unavailable(e.to_string());
+        let n = batch.records.len();
+        let now = OffsetDateTime::now_utc();
+        let (mut id, mut batch_id, mut resident, mut institution) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut programme, mut taken_on, mut sbp, mut dbp, mut glucose, mut flagged, mut body) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for r in &batch.records {
+            let c = columns(r)?;
+            id.push(r.id.as_uuid());
+            batch_id.push(r.batch);
+            resident.push(r.resident.as_uuid());
+            institution.push(r.institution.as_uuid());
+            programme.push(c.programme);
+            taken_on.push(r.on);
+            sbp.push(c.sbp);
+            dbp.push(c.dbp);
+            glucose.push(c.glucose);
+            flagged.push(c.flagged);
+            body.push(c.body);
+        }
+        let mut tx = pool.begin().await.map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO screening_result (id, batch_id, resident_id, institution_id, programme, \
+             taken_on, sbp, dbp, glucose_tenths, flagged, body, recorded_at) \
+             SELECT u.*, $12 FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], \
+             $5::text[], $6::date[], $7::int4[], $8::int4[], $9::int4[], $10::bool[], \
+             $11::jsonb[]) AS u",
+        )
+        .bind(id)
+        .bind(batch_id)
+        .bind(resident)
+        .bind(institution)
+        .bind(programme)
+        .bind(taken_on)
+        .bind(sbp)
+        .bind(dbp)
+        .bind(glucose)
+        .bind(flagged)
+        .bind(body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e.as_database_error() {
+            Some(d) if d.is_unique_violation() => StoreError::Duplicate { constraint: "id" },
+            _ => unavailable(e),
+        })?;
+        if !batch.events.is_empty() {
+            let e = &batch.events;
+            sqlx::query(
+                "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
+                 aggregate_sequence, event_type, schema_version, payload, occurred_at) \
+                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int8[], \
+                 $6::text[], $7::int4[], $8::jsonb[], $9::timestamptz[])",
+            )
+            .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
+            .bind(
+                e.iter()
+                    .map(|e| e.community.map(|c| c.as_uuid()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                e.iter()
+                    .map(|e| e.aggregate_kind.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(e.iter().map(|e| e.aggregate_id).collect::<Vec<_>>())
+            .bind(fresh_sequences(e))
+            .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+            .bind(
+                e.iter()
+                    .map(|e| i32::try_from(e.schema_version).unwrap_or(i32::MAX))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(e.iter().map(|e| &e.payload).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        let a = &batch.audit;
+        sqlx::query(
+            "INSERT INTO audit_entry (actor_user, actor_role, actor_institution, action, resource, \
+             patient_id, at, outcome, break_glass) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&a.actor.user)
+        .bind(&a.actor.role)
+        .bind(a.actor.institution.as_uuid())
+        .bind(&a.action)
+        .bind(&a.resource)
+        .bind(a.patient.map(|p| p.as_uuid()))
+        .bind(a.at)
+        .bind(a.outcome.as_str())
+        .bind(&a.break_glass)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn import_portable(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let tx = self.begin_write().await?;
+        for chunk in batch.records.chunks(SQLITE_CHUNK) {
+            let rows = chunk
+                .iter()
+                .map(|r| {
+                    let c = columns(r)?;
+                    Ok(screening_result::ActiveModel {
+                        id: Set(r.id.as_uuid()),
+                        batch_id: Set(r.batch),
+                        resident_id: Set(r.resident.as_uuid()),
+                        institution_id: Set(r.institution.as_uuid()),
+                        programme: Set(c.programme.to_owned()),
+                        taken_on: Set(r.on),
+                        sbp: Set(c.sbp),
+                        dbp: Set(c.dbp),
+                        glucose_tenths: Set(c.glucose),
+                        flagged: Set(c.flagged),
+                        body: Set(c.body),
+                        recorded_at: Set(now),
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            screening_result::Entity::insert_many(rows)
+                .exec_without_returning(&tx)
+                .await
+                .map_err(db_err)?;
+        }
+        let sequences = fresh_sequences(&batch.events);
+        for (chunk, seqs) in batch
+            .events
+            .chunks(SQLITE_CHUNK)
+            .zip(sequences.chunks(SQLITE_CHUNK))
+        {
+            let rows = chunk
+                .iter()
+                .zip(seqs)
+                .map(|(e, seq)| outbox_event::ActiveModel {
+                    id: sea_orm::NotSet,
+                    sequence: Set(None),
+                    event_id: Set(e.event_id),
+                    community_id: Set(e.community.map(|c| c.as_uuid())),
+                    aggregate_kind: Set(e.aggregate_kind.clone()),
+                    aggregate_id: Set(e.aggregate_id),
+                    aggregate_sequence: Set(*seq),
+                    event_type: Set(e.event_type.clone()),
+                    schema_version: Set(i32::try_from(e.schema_version).unwrap_or(i32::MAX)),
+                    payload: Set(e.payload.clone()),
+                    occurred_at: Set(e.occurred_at),
+                    published_at: Set(None),
+                });
+            outbox_event::Entity::insert_many(rows)
+                .exec_without_returning(&tx)
+                .await
+                .map_err(db_err)?;
+        }
+        crate::queries::audit_row(&batch.audit)
+            .insert_into(&tx)
+            .await?;
+        tx.commit().await.map_err(db_err)
+    }
+}
+
+#[async_trait]
+impl ScreeningStore for Store {
+    async fn residents(&self, ids: &[ResidentId]) -> Result<Vec<PatientRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(SQLITE_CHUNK) {
+            let rows = resident::Entity::find()
+                .filter(resident::Column::Id.is_in(chunk.iter().map(|r| r.as_uuid())))
+                .all(self.connection())
+                .await
+                .map_err(db_err)?;
+            for m in rows {
+                out.push(crate::followup::record_from(m)?.value);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn bp_history(
+        &self,
+        residents: &[ResidentId],
+    ) -> Result<Vec<(ResidentId, BpReading)>, StoreError> {
+        use screening_result::Column as C;
+        let mut out = Vec::new();
+        for chunk in residents.chunks(SQLITE_CHUNK) {
+            let rows: Vec<(Uuid, Date, Option<i32>, Option<i32>)> =
+                screening_result::Entity::find()
+                    .select_only()
+                    .columns([C::ResidentId, C::TakenOn, C::Sbp, C::Dbp])
+                    .filter(C::ResidentId.is_in(chunk.iter().map(|r| r.as_uuid())))
+                    .filter(C::Programme.eq(programme_str(Programme::BloodPressure)))
+                    .order_by_asc(C::TakenOn)
+                    .into_tuple()
+                    .all(self.connection())
+                    .await
+                    .map_err(db_err)?;
+            for (resident, date, sbp, dbp) in rows {
+                let bad = || corrupt("screening_result", format!("reading of {resident}"));
+                let value = |v: Option<i32>| v.and_then(|v| u16::try_from(v).ok()).ok_or_else(bad);
+                let bp = BloodPressure::new(value(sbp)?, value(dbp)?).map_err(|_| bad())?;
+                out.push((ResidentId::from_uuid(resident), BpReading { date, bp }));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn import_screenings(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
+        if batch.records.is_empty() && batch.events.is_empty() {
+            return Ok(());
+        }
+        match self.backend() {
+            DbBackend::Postgres => self.import_postgres(batch).await,
+            _ => self.import_portable(batch).await,
+        }
+    }
+
+    async fn screenings_of(
+        &self,
+        resident: ResidentId,
+    ) -> Result<Vec<ScreeningRecord>, StoreError> {
+        use screening_result::Column as C;
+        screening_result::Entity::find()
+            .filter(C::ResidentId.eq(resident.as_uuid()))
+            .order_by_asc(C::TakenOn)
+            .order_by_asc(C::RecordedAt)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|m| {
+                Ok(ScreeningRecord {
+                    id: ScreeningId::from_uuid(m.id),
+                    batch: m.batch_id,
+                    resident: ResidentId::from_uuid(m.resident_id),
+                    institution: InstitutionId::from_uuid(m.institution_id),
+                    on: m.taken_on,
+                    finding: serde_json::from_value(m.body)
+                        .map_err(|e| corrupt("screening_result", e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}
