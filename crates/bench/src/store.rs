@@ -725,7 +725,8 @@ async fn raw_audit(
 /// Rows of the bulk case, and the size of each import batch.
 const BULK_ROWS: usize = 100_000;
 const BULK_BATCH: usize = 5_000;
-const BULK_RESIDENTS: usize = 2_000;
+/// Five readings a resident on average, as a campaign's rechecks give.
+const BULK_RESIDENTS: usize = 20_000;
 
 impl Bench {
     /// Registers the residents the bulk rows refer to, in one transaction.

@@ -210,8 +210,15 @@ impl ScreeningService {
                     };
                     let episode = history.entry(row.resident).or_default();
                     episode.push(BpReading { date: row.on, bp });
+                    // The reading is judged on what was known by its date: stored readings of
+                    // later days (an import of older paper records) do not decide it.
+                    let known: Vec<BpReading> = episode
+                        .iter()
+                        .filter(|r| r.date <= row.on)
+                        .copied()
+                        .collect();
                     let Some(decision) = assess_blood_pressure(
-                        episode,
+                        &known,
                         resident.age_on(row.on),
                         resident.sex(),
                         &risk,

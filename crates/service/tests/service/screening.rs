@@ -175,3 +175,40 @@ async fn an_empty_batch_is_invalid_and_a_storage_failure_is_an_error() {
         .unwrap_err();
     assert!(matches!(err, ServiceError::Unavailable(_)), "{err}");
 }
+
+#[tokio::test]
+async fn an_older_reading_is_judged_on_what_was_known_by_its_date() {
+    let mut s = known();
+    // Two elevated days stored, both after the imported reading's date.
+    s.expect_bp_history().returning(|_| {
+        Ok([date!(2026 - 02 - 20), date!(2026 - 02 - 25)]
+            .into_iter()
+            .map(|date| {
+                (
+                    PATIENT,
+                    BpReading {
+                        date,
+                        bp: BloodPressure::new(150, 95).unwrap(),
+                    },
+                )
+            })
+            .collect())
+    });
+    s.expect_import_screenings().times(1).returning(|_| Ok(()));
+    let row = ScreeningRow {
+        on: date!(2026 - 02 - 01),
+        ..bp(PATIENT, 152, 96)
+    };
+    let outcome = service(s)
+        .import_batch(&clinician(TOWNSHIP), &[row])
+        .await
+        .unwrap();
+    let ScreeningFinding::BloodPressure { decision, .. } = outcome.records[0].finding else {
+        panic!("a blood-pressure finding")
+    };
+    assert_eq!(
+        decision.outcome,
+        BpOutcome::RecheckRequired { elevated_days: 1 }
+    );
+    assert_eq!(outcome.flagged, 0);
+}
