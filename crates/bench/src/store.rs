@@ -130,13 +130,20 @@ struct Bench {
 }
 
 pub(crate) async fn run(args: &[String]) -> Result<(), String> {
-    let seconds: u64 = match args {
-        [flag, n] if flag == "--seconds" => n.parse().map_err(err)?,
-        [] => 3,
-        _ => return Err("usage: yigong-bench store [--seconds N]".to_owned()),
-    };
+    let usage = || "usage: yigong-bench store [--seconds N] [--only write|read|bulk]".to_owned();
+    let (mut seconds, mut only) = (3u64, None);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        match (flag.as_str(), it.next()) {
+            ("--seconds", Some(n)) => seconds = n.parse().map_err(|_| usage())?,
+            ("--only", Some(part)) if ["write", "read", "bulk"].contains(&part.as_str()) => {
+                only = Some(part.clone());
+            }
+            _ => return Err(usage()),
+        }
+    }
     let schema = Schema::create().await?;
-    let result = run_in(&schema, Duration::from_secs(seconds)).await;
+    let result = run_in(&schema, Duration::from_secs(seconds), only.as_deref()).await;
     schema.drop().await;
     let report = result?;
     let path = report.write().map_err(err)?;
@@ -144,7 +151,8 @@ pub(crate) async fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
+async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Result<Report, String> {
+    let wanted = |part: &str| only.is_none_or(|o| o == part);
     let store = Store::connect(&schema.url).await.map_err(err)?;
     store.migrate().await.map_err(err)?;
     let store = Arc::new(store);
@@ -175,7 +183,7 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
     let rounds = 3;
     let mut report = Report::new("store");
 
-    for tasks in TASKS {
+    for tasks in TASKS.into_iter().filter(|_| wanted("write")) {
         let (b, o) = (bench.clone(), bench.clone());
         let (ours, baseline) = compare(
             tasks,
@@ -200,9 +208,10 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
     }
 
     let max = TASKS.iter().copied().max().unwrap_or(1);
-    let ours_chains = Arc::new(bench.enrol_chains(max, 0).await?);
-    let raw_chains = Arc::new(bench.enrol_chains(max, max).await?);
-    for tasks in TASKS {
+    let chains = if wanted("write") { max } else { 0 };
+    let ours_chains = Arc::new(bench.enrol_chains(chains, 0).await?);
+    let raw_chains = Arc::new(bench.enrol_chains(chains, chains).await?);
+    for tasks in TASKS.into_iter().filter(|_| wanted("write")) {
         let (b, raw) = (bench.clone(), raw_chains.clone());
         let (o, chains) = (bench.clone(), ours_chains.clone());
         let (ours, baseline) = compare(
@@ -227,8 +236,11 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         );
     }
 
+    if wanted("read") {
+        bench.seed_referrals(1000).await?;
+    }
     let ids = Arc::new(bench.some_referrals(1000).await?);
-    for tasks in [1, 32] {
+    for tasks in [1, 32].into_iter().filter(|_| wanted("read")) {
         let (b, raw_ids) = (bench.clone(), ids.clone());
         let (o, our_ids) = (bench.clone(), ids.clone());
         let (ours, baseline) = compare(
@@ -252,7 +264,9 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
             baseline,
         );
     }
-    bench.bulk(&mut report).await?;
+    if wanted("bulk") {
+        bench.bulk(&mut report).await?;
+    }
     Ok(report)
 }
 
@@ -336,6 +350,17 @@ impl Bench {
         Ok(())
     }
 
+    /// Referrals for the read case (the write case leaves plenty; alone, the read case makes
+    /// its own).
+    async fn seed_referrals(&self, n: usize) -> Result<(), String> {
+        let have = self.some_referrals(n).await?.len();
+        for i in have..n {
+            self.create_accept(0, u64::try_from(i).map_err(err)?)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn some_referrals(&self, n: usize) -> Result<Vec<ReferralId>, String> {
         let rows = sqlx::query("SELECT id FROM referral LIMIT $1")
             .bind(i64::try_from(n).map_err(err)?)
@@ -411,24 +436,7 @@ impl Bench {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
-             aggregate_sequence, event_type, schema_version, payload, occurred_at) ",
-        );
-        let mut seq = 0i64;
-        insert.push_values(&events, |mut row, e| {
-            seq += 1;
-            row.push_bind(e.event_id)
-                .push_bind(COMMUNITY.as_uuid())
-                .push_bind(&e.aggregate_kind)
-                .push_bind(e.aggregate_id)
-                .push_bind(seq)
-                .push_bind(&e.event_type)
-                .push_bind(1i32)
-                .push_bind(&e.payload)
-                .push_bind(e.occurred_at);
-        });
-        insert.build().execute(&mut *tx).await.map_err(err)?;
+        raw_events(&mut tx, &events, Sequence::FreshAggregate).await?;
         raw_audit(
             &mut tx,
             "referral.create",
@@ -465,9 +473,7 @@ impl Bench {
         if done.rows_affected() != 1 {
             return Err("raw accept lost a race".to_owned());
         }
-        for e in self.outbox(events, now)? {
-            raw_event(&mut tx, &e).await?;
-        }
+        raw_events(&mut tx, &self.outbox(events, now)?, Sequence::StoredMaximum).await?;
         raw_audit(
             &mut tx,
             "referral.accept",
@@ -643,27 +649,7 @@ impl Bench {
             .into_iter()
             .map(|e| NewEvent::new(Uuid::new_v4(), Some(COMMUNITY), &e.into(), now).map_err(err))
             .collect::<Result<_, _>>()?;
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
-             aggregate_sequence, event_type, schema_version, payload, occurred_at) ",
-        );
-        insert.push_values(&events, |mut row, e| {
-            row.push_bind(e.event_id)
-                .push_bind(COMMUNITY.as_uuid())
-                .push_bind(&e.aggregate_kind)
-                .push_bind(e.aggregate_id)
-                .push(
-                    "(SELECT COALESCE(MAX(aggregate_sequence), 0) + 1 FROM outbox_event \
-                     WHERE aggregate_id = ",
-                )
-                .push_bind_unseparated(e.aggregate_id)
-                .push_unseparated(")")
-                .push_bind(&e.event_type)
-                .push_bind(1i32)
-                .push_bind(&e.payload)
-                .push_bind(e.occurred_at);
-        });
-        insert.build().execute(&mut *tx).await.map_err(err)?;
+        raw_events(&mut tx, &events, Sequence::StoredMaximum).await?;
         raw_audit(
             &mut tx,
             "follow_up.record_visit",
@@ -677,26 +663,51 @@ impl Bench {
     }
 }
 
-async fn raw_event(
+/// How a hand-written service numbers an event within its aggregate.
+#[derive(Clone, Copy)]
+enum Sequence {
+    /// A new aggregate: 1, 2, … in order.
+    FreshAggregate,
+    /// An existing one: the stored maximum + 1, by subquery (one event per aggregate).
+    StoredMaximum,
+}
+
+/// The outbox rows in one multi-row INSERT.
+async fn raw_events(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    e: &NewEvent,
+    events: &[NewEvent],
+    sequence: Sequence,
 ) -> Result<(), String> {
-    sqlx::query(
+    let mut insert = sqlx::QueryBuilder::new(
         "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
-         aggregate_sequence, event_type, schema_version, payload, occurred_at) \
-         VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(aggregate_sequence), 0) + 1 \
-         FROM outbox_event WHERE aggregate_id = $4), $5, 1, $6, $7)",
-    )
-    .bind(e.event_id)
-    .bind(COMMUNITY.as_uuid())
-    .bind(&e.aggregate_kind)
-    .bind(e.aggregate_id)
-    .bind(&e.event_type)
-    .bind(&e.payload)
-    .bind(e.occurred_at)
-    .execute(&mut **tx)
-    .await
-    .map_err(err)?;
+         aggregate_sequence, event_type, schema_version, payload, occurred_at) ",
+    );
+    let mut fresh = 0i64;
+    insert.push_values(events, |mut row, e| {
+        row.push_bind(e.event_id)
+            .push_bind(COMMUNITY.as_uuid())
+            .push_bind(&e.aggregate_kind)
+            .push_bind(e.aggregate_id);
+        match sequence {
+            Sequence::FreshAggregate => {
+                fresh += 1;
+                row.push_bind(fresh);
+            }
+            Sequence::StoredMaximum => {
+                row.push(
+                    "(SELECT COALESCE(MAX(aggregate_sequence), 0) + 1 FROM outbox_event \
+                     WHERE aggregate_id = ",
+                )
+                .push_bind_unseparated(e.aggregate_id)
+                .push_unseparated(")");
+            }
+        }
+        row.push_bind(&e.event_type)
+            .push_bind(1i32)
+            .push_bind(&e.payload)
+            .push_bind(e.occurred_at);
+    });
+    insert.build().execute(&mut **tx).await.map_err(err)?;
     Ok(())
 }
 

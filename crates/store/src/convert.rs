@@ -1,9 +1,13 @@
 //! Translation between domain values and rows, and from driver errors to `StoreError`.
 
 use async_trait::async_trait;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr,
+};
+use uuid::Uuid;
 use yigong_domain::referral::{Direction, Referral, StateName, Urgency};
 use yigong_ports::StoreError;
+use yigong_ports::Version;
 
 /// Maps a driver error: unique violations become `Duplicate` with the rule they enforce; every
 /// other failure is `Unavailable` with the driver's message (which never holds patient data:
@@ -96,3 +100,34 @@ pub(crate) trait InsertRow: ActiveModelTrait + Send + Sized {
 }
 
 impl<A: ActiveModelTrait + Send + Sized> InsertRow for A {}
+
+/// Optimistic update: `UPDATE … SET <row> WHERE id = ? AND version = expected`. The row carries
+/// the next version; zero rows affected means someone else wrote first: `Conflict`.
+pub(crate) async fn update_versioned<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    row: E::ActiveModel,
+    (id_column, id): (E::Column, Uuid),
+    version_column: E::Column,
+    expected: Version,
+    entity: &'static str,
+) -> Result<Version, StoreError>
+where
+    E::ActiveModel: Send,
+{
+    let result = E::update_many()
+        .set(row)
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(expected))
+        .exec(db)
+        .await
+        .map_err(db_err)?;
+    if result.rows_affected == 1 {
+        Ok(expected + 1)
+    } else {
+        Err(StoreError::Conflict {
+            entity,
+            id: id.to_string(),
+            expected,
+        })
+    }
+}

@@ -21,7 +21,7 @@ use yigong_ports::{
 };
 
 use crate::Store;
-use crate::convert::{InsertRow, corrupt, db_err};
+use crate::convert::{InsertRow, corrupt, db_err, update_versioned};
 use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
 use crate::tx::SeaTransaction;
 
@@ -279,25 +279,17 @@ impl FollowUpRepository for SeaTransaction {
         p: &FollowUpPlan,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        let next = expected + 1;
-        let mut row = plan_row(p, next, OffsetDateTime::now_utc())?;
+        let mut row = plan_row(p, expected + 1, OffsetDateTime::now_utc())?;
         row.id = sea_orm::NotSet;
-        let result = follow_up_plan::Entity::update_many()
-            .set(row)
-            .filter(follow_up_plan::Column::Id.eq(p.id().as_uuid()))
-            .filter(follow_up_plan::Column::Version.eq(expected))
-            .exec(&self.tx)
-            .await
-            .map_err(db_err)?;
-        if result.rows_affected == 1 {
-            Ok(next)
-        } else {
-            Err(StoreError::Conflict {
-                entity: "follow_up_plan",
-                id: p.id().to_string(),
-                expected,
-            })
-        }
+        update_versioned::<follow_up_plan::Entity>(
+            &self.tx,
+            row,
+            (follow_up_plan::Column::Id, p.id().as_uuid()),
+            follow_up_plan::Column::Version,
+            expected,
+            "follow_up_plan",
+        )
+        .await
     }
 
     async fn insert_visit(&mut self, v: &VisitRecord) -> Result<(), StoreError> {

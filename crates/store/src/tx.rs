@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yigong_domain::ids::ReferralId;
@@ -14,7 +14,7 @@ use yigong_ports::{
 
 use crate::convert::{
     InsertRow, corrupt, db_err, direction_str, referral_body, referral_from_body, state_str,
-    urgency_str,
+    update_versioned, urgency_str,
 };
 use crate::entity::{idempotency_key, outbox_event, referral};
 
@@ -88,25 +88,17 @@ impl ReferralRepository for SeaTransaction {
         r: &Referral,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        let next = expected + 1;
-        let mut row = referral_row(r, next, OffsetDateTime::now_utc())?;
+        let mut row = referral_row(r, expected + 1, OffsetDateTime::now_utc())?;
         row.id = sea_orm::NotSet;
-        let result = referral::Entity::update_many()
-            .set(row)
-            .filter(referral::Column::Id.eq(r.id().as_uuid()))
-            .filter(referral::Column::Version.eq(expected))
-            .exec(&self.tx)
-            .await
-            .map_err(db_err)?;
-        if result.rows_affected == 1 {
-            Ok(next)
-        } else {
-            Err(StoreError::Conflict {
-                entity: "referral",
-                id: r.id().to_string(),
-                expected,
-            })
-        }
+        update_versioned::<referral::Entity>(
+            &self.tx,
+            row,
+            (referral::Column::Id, r.id().as_uuid()),
+            referral::Column::Version,
+            expected,
+            "referral",
+        )
+        .await
     }
 }
 
