@@ -77,7 +77,79 @@ fn fresh_sequences(events: &[NewEvent]) -> Vec<i64> {
         .collect()
 }
 
+fn bp_reading(
+    resident: Uuid,
+    date: Date,
+    sbp: Option<i32>,
+    dbp: Option<i32>,
+) -> Result<(ResidentId, BpReading), StoreError> {
+    let bad = || corrupt("screening_result", format!("reading of {resident}"));
+    let value = |v: Option<i32>| v.and_then(|v| u16::try_from(v).ok()).ok_or_else(bad);
+    let bp = BloodPressure::new(value(sbp)?, value(dbp)?).map_err(|_| bad())?;
+    Ok((ResidentId::from_uuid(resident), BpReading { date, bp }))
+}
+
+fn uuids(ids: &[ResidentId]) -> Vec<Uuid> {
+    ids.iter().map(|r| r.as_uuid()).collect()
+}
+
 impl Store {
+    /// One statement with the ids as an array, however many there are (a long `IN (…)` list is
+    /// parsed and planned anew for every batch), joined rather than filtered with `= ANY`, which
+    /// the planner may turn into a scan testing every row against the whole array.
+    async fn residents_postgres(
+        &self,
+        ids: &[ResidentId],
+    ) -> Result<Vec<PatientRecord>, StoreError> {
+        use sea_orm::sqlx::Row;
+        let pool = self.connection().get_postgres_connection_pool();
+        let rows = sqlx::query(
+            "SELECT r.id, r.community_id, r.institution_id, r.household_id, r.grid_id, \
+             r.document_key, r.body, r.version, r.updated_at \
+             FROM UNNEST($1::uuid[]) AS q(id) JOIN resident r ON r.id = q.id",
+        )
+        .bind(uuids(ids))
+        .fetch_all(pool)
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let get = |e: sqlx::Error| corrupt("resident", e.to_string());
+        rows.into_iter()
+            .map(|row| {
+                let model = resident::Model {
+                    id: row.try_get(0).map_err(get)?,
+                    community_id: row.try_get(1).map_err(get)?,
+                    institution_id: row.try_get(2).map_err(get)?,
+                    household_id: row.try_get(3).map_err(get)?,
+                    grid_id: row.try_get(4).map_err(get)?,
+                    document_key: row.try_get(5).map_err(get)?,
+                    body: row.try_get(6).map_err(get)?,
+                    version: row.try_get(7).map_err(get)?,
+                    updated_at: row.try_get(8).map_err(get)?,
+                };
+                Ok(crate::followup::record_from(model)?.value)
+            })
+            .collect()
+    }
+
+    async fn bp_history_postgres(
+        &self,
+        residents: &[ResidentId],
+    ) -> Result<Vec<(ResidentId, BpReading)>, StoreError> {
+        let pool = self.connection().get_postgres_connection_pool();
+        let rows: Vec<(Uuid, Date, Option<i32>, Option<i32>)> = sqlx::query_as(
+            "SELECT s.resident_id, s.taken_on, s.sbp, s.dbp \
+             FROM UNNEST($1::uuid[]) AS q(id) JOIN screening_result s ON s.resident_id = q.id \
+             WHERE s.programme = 'blood_pressure' ORDER BY s.taken_on",
+        )
+        .bind(uuids(residents))
+        .fetch_all(pool)
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        rows.into_iter()
+            .map(|(resident, date, sbp, dbp)| bp_reading(resident, date, sbp, dbp))
+            .collect()
+    }
+
     async fn import_postgres(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
         let pool = self.connection().get_postgres_connection_pool();
         let unavailable = |e: sqlx::Error| StoreError::Unavailable(e.to_string());
@@ -258,6 +330,9 @@ impl Store {
 #[async_trait]
 impl ScreeningStore for Store {
     async fn residents(&self, ids: &[ResidentId]) -> Result<Vec<PatientRecord>, StoreError> {
+        if self.backend() == DbBackend::Postgres {
+            return self.residents_postgres(ids).await;
+        }
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(SQLITE_CHUNK) {
             let rows = resident::Entity::find()
@@ -276,6 +351,9 @@ impl ScreeningStore for Store {
         &self,
         residents: &[ResidentId],
     ) -> Result<Vec<(ResidentId, BpReading)>, StoreError> {
+        if self.backend() == DbBackend::Postgres {
+            return self.bp_history_postgres(residents).await;
+        }
         use screening_result::Column as C;
         let mut out = Vec::new();
         for chunk in residents.chunks(SQLITE_CHUNK) {
@@ -291,10 +369,7 @@ impl ScreeningStore for Store {
                     .await
                     .map_err(db_err)?;
             for (resident, date, sbp, dbp) in rows {
-                let bad = || corrupt("screening_result", format!("reading of {resident}"));
-                let value = |v: Option<i32>| v.and_then(|v| u16::try_from(v).ok()).ok_or_else(bad);
-                let bp = BloodPressure::new(value(sbp)?, value(dbp)?).map_err(|_| bad())?;
-                out.push((ResidentId::from_uuid(resident), BpReading { date, bp }));
+                out.push(bp_reading(resident, date, sbp, dbp)?);
             }
         }
         Ok(out)
