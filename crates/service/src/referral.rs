@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use time::OffsetDateTime;
-use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
+use yigong_domain::ids::{InstitutionId, PlanId, ReferralId, ResidentId};
 use yigong_domain::referral::{
     Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ReasonCode, Referral,
     ReferralError, ReferralEvent, Route, StateName, Urgency,
@@ -221,20 +221,16 @@ impl ReferralService {
         }
     }
 
-    /// Runs one transition on a stored referral: load, check who may do it (a refusal is
-    /// audited), check the client's etag, apply the domain transition, and `finish`.
-    async fn transition(
+    /// Opens a transition on a stored referral: load, check who may do it (a refusal is
+    /// audited), check the client's etag. Returns the open transaction, the loaded referral and
+    /// the command's `now`.
+    async fn open(
         &self,
         who: &Principal,
         id: ReferralId,
-        guard: Guard,
+        guard: &Guard,
         expected_version: Option<i64>,
-        apply: impl FnOnce(
-            Referral,
-            OffsetDateTime,
-        ) -> Result<(Referral, Vec<ReferralEvent>), ReferralError>
-        + Send,
-    ) -> Result<Versioned<Referral>, ServiceError> {
+    ) -> Result<(Box<dyn Transaction>, Versioned<Referral>, OffsetDateTime), ServiceError> {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let loaded = self.load(&mut tx, who, id).await?;
@@ -249,6 +245,23 @@ impl ReferralService {
                 loaded.version
             )));
         }
+        Ok((tx, loaded, now))
+    }
+
+    /// Runs one transition on a stored referral: `open`, apply the domain transition, `finish`.
+    async fn transition(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        guard: Guard,
+        expected_version: Option<i64>,
+        apply: impl FnOnce(
+            Referral,
+            OffsetDateTime,
+        ) -> Result<(Referral, Vec<ReferralEvent>), ReferralError>
+        + Send,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        let (tx, loaded, now) = self.open(who, id, &guard, expected_version).await?;
         let (referral, events) = apply(loaded.value, now)?;
         let version = self
             .finish(
@@ -335,7 +348,11 @@ impl ReferralService {
             .await
     }
 
-    /// The receiver completes with its discharge summary and rehabilitation guidance.
+    /// The receiver completes with its discharge summary and rehabilitation guidance. A
+    /// completed downward referral also schedules, in the same transaction, the receiving
+    /// institution's follow-up of each of the patient's open enrolments held there, due within
+    /// the profile's days (§7); without such an enrolment the `DownwardFollowUpDue` event tells
+    /// the institution to enrol the patient.
     #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
     pub async fn complete(
         &self,
@@ -344,11 +361,37 @@ impl ReferralService {
         summary: DischargeSummary,
         expected_version: Option<i64>,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        let profile = Arc::clone(&self.deps.profile);
-        self.transition(who, id, COMPLETE, expected_version, move |r, now| {
-            r.complete(summary, now, &profile)
+        let (mut tx, loaded, now) = self.open(who, id, &COMPLETE, expected_version).await?;
+        let (referral, events) = loaded.value.complete(summary, now, &self.deps.profile)?;
+        if referral.direction() == Direction::Downward {
+            for enrolment in tx.open_enrolments(referral.patient()).await? {
+                let enrolment = enrolment.value;
+                if enrolment.institution() != referral.to() {
+                    continue;
+                }
+                let (plan, scheduled) = enrolment.schedule_after_downward_referral(
+                    &referral,
+                    PlanId::from_uuid(self.deps.ids.new_id()),
+                    &self.deps.profile,
+                )?;
+                tx.insert_plan(&plan).await?;
+                tx.append_events(&self.deps.outbox(referral.community(), scheduled, now)?)
+                    .await?;
+            }
+        }
+        let version = self
+            .finish(
+                tx,
+                who,
+                COMPLETE.action,
+                (&referral, Some(loaded.version), events),
+                now,
+            )
+            .await?;
+        Ok(Versioned {
+            value: referral,
+            version,
         })
-        .await
     }
 
     /// The caller institution's inbox: referrals addressed to it in `states`, oldest first.

@@ -482,3 +482,119 @@ async fn the_inbox_is_the_callers_institution_clamped_and_audited() {
         .unwrap();
     assert_eq!(page.items.len(), 1);
 }
+
+#[tokio::test]
+async fn completing_a_downward_referral_schedules_the_townships_follow_up_in_one_transaction() {
+    use time::macros::date;
+    use yigong_domain::followup::{Condition, Confirmation, EnrolPatient, Enrolment};
+    use yigong_domain::ids::{EnrolmentId, PlanId, TeamId};
+
+    let profile = RuleProfile::bphs3();
+    let route = Route::in_network(&network(), COUNTY, TOWNSHIP).unwrap();
+    let (created, _) = Referral::create(
+        CreateReferral {
+            id: ReferralId::from_u128(8),
+            patient: PATIENT,
+            direction: Direction::Downward,
+            urgency: Urgency::Routine,
+            reasons: vec![ReasonCode::ConditionStable],
+            attachments: vec![],
+        },
+        &route,
+        &[],
+        NOW - Duration::days(3),
+        &profile,
+    )
+    .unwrap();
+    let (accepted, _) = created
+        .accept(
+            tomorrow_of(NOW - Duration::days(3)),
+            None,
+            NOW - Duration::days(3),
+            &profile,
+        )
+        .unwrap();
+    let (arrived, _) = accepted.arrive(NOW - Duration::days(1)).unwrap();
+    let enrolment = |id: u128, institution| {
+        let (e, _, _) = Enrolment::enrol(
+            EnrolPatient {
+                id: EnrolmentId::from_u128(id),
+                patient: PATIENT,
+                confirmation: Confirmation {
+                    condition: if id == 1 {
+                        Condition::Hypertension
+                    } else {
+                        Condition::Type2Diabetes
+                    },
+                    confirmed_by: COUNTY,
+                    confirmed_on: date!(2025 - 06 - 01),
+                },
+                team: TeamId::from_u128(77),
+                institution,
+                on: date!(2025 - 06 - 01),
+                first_plan: PlanId::from_u128(id * 100),
+            },
+            &profile,
+        )
+        .unwrap();
+        Versioned {
+            value: e,
+            version: 1,
+        }
+    };
+    let mut tx = MockTx::new();
+    let stored = Versioned {
+        value: arrived,
+        version: 4,
+    };
+    tx.expect_load_referral()
+        .returning(move |_| Ok(Some(stored.clone())));
+    // One enrolment held by the township (the receiver), one by the village clinic.
+    let (township, village) = (enrolment(1, TOWNSHIP), enrolment(2, VILLAGE));
+    tx.expect_open_enrolments()
+        .with(eq(PATIENT))
+        .times(1)
+        .returning(move |_| Ok(vec![township.clone(), village.clone()]));
+    tx.expect_insert_plan()
+        .withf(|p| p.enrolment() == EnrolmentId::from_u128(1) && p.due() == date!(2026 - 03 - 16))
+        .times(1)
+        .returning(|_| Ok(1));
+    tx.expect_update_referral()
+        .withf(|r, v| *v == 4 && r.state().name() == StateName::Completed)
+        .times(1)
+        .returning(|_, v| Ok(v + 1));
+    // The plan's event and the referral's, in the same transaction.
+    tx.expect_append_events()
+        .withf(|e| e.iter().any(|e| e.event_type == "follow_up.plan_scheduled"))
+        .times(1)
+        .returning(|_| Ok(()));
+    tx.expect_append_events()
+        .withf(|e| {
+            e.iter()
+                .any(|e| e.event_type == "referral.downward_follow_up_due")
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    tx.expect_append_audit().times(1).returning(|_| Ok(()));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
+    let summary = DischargeSummary::new("stable on metformin", "diet, walking").unwrap();
+    let done = svc
+        .complete(
+            &clinician(TOWNSHIP),
+            ReferralId::from_u128(8),
+            summary,
+            Some(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.version, 5);
+}
+
+/// An accepted appointment the day after `at`.
+fn tomorrow_of(at: time::OffsetDateTime) -> Appointment {
+    Appointment {
+        at: at + Duration::days(1),
+        slot: SlotKind::General,
+    }
+}
