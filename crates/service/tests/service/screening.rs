@@ -52,6 +52,22 @@ fn bp(resident: ResidentId, sbp: u16, dbp: u16) -> ScreeningRow {
     }
 }
 
+/// The patient's stored readings: 150/95 (elevated) on each date.
+fn elevated_on(dates: &[time::Date]) -> Vec<(ResidentId, BpReading)> {
+    dates
+        .iter()
+        .map(|&date| {
+            (
+                PATIENT,
+                BpReading {
+                    date,
+                    bp: BloodPressure::new(150, 95).unwrap(),
+                },
+            )
+        })
+        .collect()
+}
+
 fn service(screenings: MockScreenings) -> ScreeningService {
     ScreeningService::new(yigong_service::Deps {
         screenings: Arc::new(screenings),
@@ -116,20 +132,8 @@ async fn one_bad_row_rejects_the_batch_with_every_rows_error() {
 #[tokio::test]
 async fn the_third_elevated_day_flags_a_preliminary_diagnosis_in_one_write() {
     let mut s = known();
-    s.expect_bp_history().returning(|_| {
-        Ok([date!(2026 - 02 - 20), date!(2026 - 02 - 25)]
-            .into_iter()
-            .map(|date| {
-                (
-                    PATIENT,
-                    BpReading {
-                        date,
-                        bp: BloodPressure::new(150, 95).unwrap(),
-                    },
-                )
-            })
-            .collect())
-    });
+    s.expect_bp_history()
+        .returning(|_| Ok(elevated_on(&[date!(2026 - 02 - 20), date!(2026 - 02 - 25)])));
     s.expect_import_screenings()
         .withf(|b| {
             b.records.len() == 1
@@ -180,20 +184,8 @@ async fn an_empty_batch_is_invalid_and_a_storage_failure_is_an_error() {
 async fn an_older_reading_is_judged_on_what_was_known_by_its_date() {
     let mut s = known();
     // Two elevated days stored, both after the imported reading's date.
-    s.expect_bp_history().returning(|_| {
-        Ok([date!(2026 - 02 - 20), date!(2026 - 02 - 25)]
-            .into_iter()
-            .map(|date| {
-                (
-                    PATIENT,
-                    BpReading {
-                        date,
-                        bp: BloodPressure::new(150, 95).unwrap(),
-                    },
-                )
-            })
-            .collect())
-    });
+    s.expect_bp_history()
+        .returning(|_| Ok(elevated_on(&[date!(2026 - 02 - 20), date!(2026 - 02 - 25)])));
     s.expect_import_screenings().times(1).returning(|_| Ok(()));
     let row = ScreeningRow {
         on: date!(2026 - 02 - 01),
