@@ -200,17 +200,7 @@ async fn bad_input_names_the_field_and_touches_nothing() {
 
 #[tokio::test]
 async fn only_the_receiver_accepts_and_a_refusal_is_audited() {
-    let mut tx = MockTx::new();
-    tx.expect_load_referral()
-        .returning(|_| Ok(Some(stored_referral(7))));
-    tx.expect_update_referral().never();
-    tx.expect_commit().never();
-    let mut audit = MockAudit::new();
-    audit
-        .expect_record()
-        .withf(|a| a.action == "referral.accept" && a.outcome == AuditOutcome::Denied)
-        .times(1)
-        .returning(|_| Ok(()));
+    let (tx, audit) = refused_and_audited("referral.accept");
     let svc = service(uow_with(tx), MockQueries::new(), audit);
     // The sender (the township) can see the referral but may not accept it.
     let appointment = tomorrow();
@@ -395,16 +385,7 @@ async fn the_receiver_walks_a_referral_from_accepted_to_completed() {
 #[tokio::test]
 async fn the_desk_rejects_only_before_approval_and_the_receiver_rejects_requests() {
     // A requested (already approved or never needing approval) referral: not the desk's call.
-    let mut tx = MockTx::new();
-    tx.expect_load_referral()
-        .returning(|_| Ok(Some(stored_referral(7))));
-    tx.expect_update_referral().never();
-    let mut audit = MockAudit::new();
-    audit
-        .expect_record()
-        .withf(|a| a.action == "referral.reject" && a.outcome == AuditOutcome::Denied)
-        .times(1)
-        .returning(|_| Ok(()));
+    let (tx, audit) = refused_and_audited("referral.reject");
     let svc = service(uow_with(tx), MockQueries::new(), audit);
     let err = svc
         .reject(&desk(), ReferralId::from_u128(7), "no beds", None)
@@ -597,4 +578,21 @@ fn tomorrow_of(at: time::OffsetDateTime) -> Appointment {
         at: at + Duration::days(1),
         slot: SlotKind::General,
     }
+}
+
+/// A transaction that loads referral 7 and must write nothing, and an audit log expecting one
+/// denied `action`.
+fn refused_and_audited(action: &'static str) -> (MockTx, MockAudit) {
+    let mut tx = MockTx::new();
+    tx.expect_load_referral()
+        .returning(|_| Ok(Some(stored_referral(7))));
+    tx.expect_update_referral().never();
+    tx.expect_commit().never();
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(move |a| a.action == action && a.outcome == AuditOutcome::Denied)
+        .times(1)
+        .returning(|_| Ok(()));
+    (tx, audit)
 }
