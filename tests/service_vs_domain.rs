@@ -203,17 +203,13 @@ impl World {
         });
         let network = Arc::new(network());
         let clock = Arc::new(TestClock(Mutex::new(START)));
-        let deps = Deps {
-            uow: store.clone(),
-            referrals: store.clone(),
-            follow_ups: store.clone(),
-            screenings: store.clone(),
-            audit: store.clone(),
-            clock: clock.clone(),
-            ids: Arc::new(CountingIds(AtomicU64::new(0))),
-            network: network.clone(),
-            profile: profile.clone(),
-        };
+        let deps = Deps::on_store(
+            store.clone(),
+            (*network).clone(),
+            clock.clone(),
+            Arc::new(CountingIds(AtomicU64::new(0))),
+            profile.clone(),
+        );
         let mut world = World {
             store,
             clock,

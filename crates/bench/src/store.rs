@@ -165,17 +165,13 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
     let profile = Arc::new(RuleProfile::bphs3());
     let route = Route::in_network(&network, TOWNSHIP, COUNTY).map_err(err)?;
     let bench = Arc::new(Bench {
-        deps: Deps {
-            uow: store.clone(),
-            referrals: store.clone(),
-            follow_ups: store.clone(),
-            screenings: store.clone(),
-            audit: store.clone(),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(RandomIds),
-            network,
-            profile: profile.clone(),
-        },
+        deps: Deps::on_store(
+            store.clone(),
+            (*network).clone(),
+            Arc::new(SystemClock),
+            Arc::new(RandomIds),
+            profile.clone(),
+        ),
         raw,
         profile,
         route,

@@ -344,6 +344,33 @@ impl GridMap {
         Self::default()
     }
 
+    /// Rebuilds the part of a map a command touches from storage: the grids it names (retired
+    /// ones included, so a retired grid stays refused) and the households it moves. A household
+    /// pointing at a grid not given is refused, so the map never holds an orphan.
+    pub fn from_parts(
+        grids: impl IntoIterator<Item = Grid>,
+        households: impl IntoIterator<Item = (HouseholdId, GridId)>,
+    ) -> Result<Self, GridError> {
+        let grids: BTreeMap<GridId, Grid> = grids.into_iter().map(|g| (g.id, g)).collect();
+        let mut map = BTreeMap::new();
+        for (household, grid) in households {
+            if !grids.contains_key(&grid) {
+                return Err(GridError::UnknownGrid(grid));
+            }
+            map.insert(household, grid);
+        }
+        Ok(Self {
+            grids,
+            households: map,
+        })
+    }
+
+    /// Every grid the map holds, retired ones included: what a store writes back after a
+    /// command.
+    pub fn all_grids(&self) -> impl Iterator<Item = &Grid> {
+        self.grids.values()
+    }
+
     /// An active grid.
     pub fn grid(&self, id: GridId) -> Result<&Grid, GridError> {
         self.grids
@@ -749,6 +776,29 @@ mod tests {
         m.add_household(h, GridId::from_u128(10)).unwrap();
         let err = m.add_household(h, GridId::from_u128(11)).unwrap_err();
         assert_eq!(err.rule(), RuleId::GridOneGridPerHousehold);
+    }
+
+    #[test]
+    fn a_map_rebuilt_from_its_parts_is_the_same_map() {
+        let t = tree();
+        let mut m = GridMap::new();
+        m.create_grid(&t, new_grid(10, 2)).unwrap();
+        m.create_grid(&t, new_grid(11, 3)).unwrap();
+        m.add_household(HouseholdId::from_u128(100), GridId::from_u128(10))
+            .unwrap();
+        m.assign_team(
+            GridId::from_u128(11),
+            TeamId::from_u128(1),
+            date!(2025 - 01 - 01),
+        )
+        .unwrap();
+        let rebuilt = GridMap::from_parts(m.all_grids().cloned(), m.households()).unwrap();
+        assert_eq!(rebuilt, m);
+        let orphan = GridMap::from_parts(
+            m.all_grids().cloned(),
+            [(HouseholdId::from_u128(101), GridId::from_u128(99))],
+        );
+        assert_eq!(orphan, Err(GridError::UnknownGrid(GridId::from_u128(99))));
     }
 
     #[test]

@@ -72,6 +72,15 @@ pub trait ResidentRepository: Send {
     /// Inserts a resident at version 1. MUST return `Duplicate { constraint: "resident_document" }`
     /// when a resident with the same identity document exists (a unique index).
     async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
+
+    /// Bumps the version of a resident's record loaded at `expected` (`Conflict` when it
+    /// moved): commands on what a resident may hold only once — a contract in force — take
+    /// this lock, so two concurrent ones cannot both succeed.
+    async fn lock_resident(
+        &mut self,
+        id: ResidentId,
+        expected: Version,
+    ) -> Result<Version, StoreError>;
 }
 
 /// Enrolments, plans and visits, inside a transaction.

@@ -14,6 +14,8 @@
 //!   read-side queries.
 //! - [`followup`]: residents with where their record is held ([`PatientScope`], what
 //!   authorization checks), enrolments, follow-up plans and visits, and the worklist query.
+//! - [`network`]: institutions and communities, the area tree, grids with their households
+//!   and team assignments, family doctor teams and contracts.
 //! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, and the change feed.
 //! - [`audit`]: audit entries for every read and write of patient data.
@@ -22,6 +24,7 @@
 pub mod audit;
 pub mod error;
 pub mod followup;
+pub mod network;
 pub mod outbox;
 pub mod screening;
 pub mod store;
@@ -32,6 +35,9 @@ pub use error::StoreError;
 pub use followup::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
     ResidentRepository, VisitRecord,
+};
+pub use network::{
+    GridRepository, HouseholdRecord, NetworkQueries, NetworkRepository, TeamRepository,
 };
 pub use outbox::{ChangeFeed, NewEvent, StoredEvent};
 pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};

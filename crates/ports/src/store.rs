@@ -11,7 +11,10 @@ use uuid::Uuid;
 use yigong_domain::ids::{InstitutionId, ReferralId};
 use yigong_domain::referral::{Referral, StateName};
 
-use crate::{AuditEntry, FollowUpRepository, NewEvent, ResidentRepository, StoreError};
+use crate::{
+    AuditEntry, FollowUpRepository, GridRepository, NetworkRepository, NewEvent,
+    ResidentRepository, StoreError, TeamRepository,
+};
 
 /// A row version: 1 on insert, +1 on every update.
 pub type Version = i64;
@@ -95,6 +98,9 @@ pub trait Transaction:
     ReferralRepository
     + ResidentRepository
     + FollowUpRepository
+    + NetworkRepository
+    + GridRepository
+    + TeamRepository
     + OutboxWriter
     + AuditWriter
     + IdempotencyKeys

@@ -6,15 +6,16 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yigong_domain::event::DomainEvent;
-use yigong_domain::ids::CommunityId;
+use yigong_domain::ids::{CommunityId, ResidentId};
 use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
-    AuditEntry, AuditLog, Clock, FollowUpQueries, IdSource, NewEvent, ReferralQueries, RequestKey,
-    ScreeningStore, StoreError, Transaction, UnitOfWork,
+    AuditEntry, AuditLog, AuditOutcome, Clock, FollowUpQueries, IdSource, NetworkQueries, NewEvent,
+    ReferralQueries, RequestKey, ScreeningStore, StoreError, Transaction, UnitOfWork,
 };
 
-use crate::ServiceError;
+use crate::network::NetworkView;
+use crate::{Principal, ServiceError};
 
 /// The ports and rules the use cases run on. Cheap to clone (every field is shared).
 #[derive(Clone)]
@@ -33,10 +34,46 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     /// New ids.
     pub ids: Arc<dyn IdSource>,
-    /// The county network.
-    pub network: Arc<Network>,
+    /// The county network, as last loaded (authorization reads it on every request).
+    pub network: Arc<NetworkView>,
+    /// Network, grid and team reads.
+    pub directory: Arc<dyn NetworkQueries>,
     /// The rule profile in force.
     pub profile: Arc<RuleProfile>,
+}
+
+impl Deps {
+    /// Every port served by one store (the sea-orm adapter implements them all), with the
+    /// network it holds, the clock, the id source and the rule profile.
+    pub fn on_store<S>(
+        store: Arc<S>,
+        network: Network,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        profile: Arc<RuleProfile>,
+    ) -> Self
+    where
+        S: UnitOfWork
+            + ReferralQueries
+            + FollowUpQueries
+            + ScreeningStore
+            + AuditLog
+            + NetworkQueries
+            + 'static,
+    {
+        Deps {
+            uow: store.clone(),
+            referrals: store.clone(),
+            follow_ups: store.clone(),
+            screenings: store.clone(),
+            audit: store.clone(),
+            directory: store,
+            clock,
+            ids,
+            network: Arc::new(NetworkView::new(network)),
+            profile,
+        }
+    }
 }
 
 /// Whether a create is new or a retry of an earlier request.
@@ -118,4 +155,36 @@ pub(crate) async fn claim(
         }) => Ok(Claim::Retry),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A successful audit entry for `who` doing `action` on `resource`.
+pub(crate) fn audit_entry(
+    who: &Principal,
+    action: &str,
+    resource: String,
+    patient: Option<ResidentId>,
+    at: OffsetDateTime,
+) -> AuditEntry {
+    AuditEntry {
+        actor: who.actor(),
+        action: action.to_owned(),
+        resource,
+        patient,
+        at,
+        outcome: AuditOutcome::Success,
+        break_glass: None,
+    }
+}
+
+/// A name or address as the client sends it: trimmed, 1 to `max` characters.
+pub(crate) fn text(field: &'static str, raw: &str, max: usize) -> Result<String, ServiceError> {
+    let value = raw.trim();
+    let chars = value.chars().count();
+    if chars == 0 || chars > max {
+        return Err(ServiceError::InvalidArgument {
+            field,
+            reason: format!("must have 1 to {max} characters"),
+        });
+    }
+    Ok(value.to_owned())
 }

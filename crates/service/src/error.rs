@@ -1,6 +1,9 @@
 //! The use cases' error: what went wrong, in terms a client can act on.
 
+use yigong_domain::contract::ContractError;
 use yigong_domain::followup::FollowUpError;
+use yigong_domain::grid::GridError;
+use yigong_domain::network::NetworkError;
 use yigong_domain::referral::ReferralError;
 use yigong_domain::rule::{BrokenRule, RuleId};
 use yigong_ports::StoreError;
@@ -41,23 +44,27 @@ pub enum ServiceError {
     Unavailable(String),
 }
 
-impl From<ReferralError> for ServiceError {
-    fn from(e: ReferralError) -> Self {
-        ServiceError::Rule {
-            rule: e.rule(),
-            message: e.to_string(),
+/// A domain refusal: the rule it broke and the domain's message.
+macro_rules! rule_errors {
+    ($($error:ty),+) => {$(
+        impl From<$error> for ServiceError {
+            fn from(e: $error) -> Self {
+                ServiceError::Rule {
+                    rule: e.rule(),
+                    message: e.to_string(),
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl From<FollowUpError> for ServiceError {
-    fn from(e: FollowUpError) -> Self {
-        ServiceError::Rule {
-            rule: e.rule(),
-            message: e.to_string(),
-        }
-    }
-}
+rule_errors!(
+    ReferralError,
+    FollowUpError,
+    NetworkError,
+    GridError,
+    ContractError
+);
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {

@@ -15,7 +15,7 @@ use yigong_ports::{
     VisitRecord,
 };
 
-use crate::deps::{Claim, claim, request_id};
+use crate::deps::{Claim, audit_entry, claim, request_id};
 use crate::{Deps, Principal, Role, ServiceError};
 
 const REGISTER: &str = "resident.register";
@@ -48,9 +48,10 @@ pub struct NewResident {
     pub request_id: String,
     /// The identity document.
     pub document: DocumentInput,
-    /// The household, if known.
+    /// The household, if known; it must exist, and the record follows its grid.
     pub household: Option<HouseholdId>,
-    /// The responsibility grid of the household, if assigned.
+    /// The responsibility grid: taken from the household when one is given (a grid stated
+    /// beside it must match); stated alone for a resident not yet placed in a household.
     pub grid: Option<GridId>,
     /// Since when the resident lives in the jurisdiction.
     pub resident_since: Date,
@@ -91,15 +92,7 @@ fn entry(
     patient: ResidentId,
     at: OffsetDateTime,
 ) -> AuditEntry {
-    AuditEntry {
-        actor: who.actor(),
-        action: action.to_owned(),
-        resource,
-        patient: Some(patient),
-        at,
-        outcome: AuditOutcome::Success,
-        break_glass: None,
-    }
+    audit_entry(who, action, resource, Some(patient), at)
 }
 
 fn parse_document(
@@ -137,6 +130,28 @@ fn parse_document(
             Resident::with_document(id, document, birth_date, sex, household, since)
                 .map_err(invalid("resident_since"))
         }
+    }
+}
+
+/// The grid of a resident's household: the household must exist, and a grid stated beside it
+/// must be the household's.
+async fn household_grid(
+    tx: &mut Box<dyn Transaction>,
+    household: HouseholdId,
+    stated: Option<GridId>,
+) -> Result<GridId, ServiceError> {
+    let Some(found) = tx.load_households(&[household]).await?.into_iter().next() else {
+        return Err(ServiceError::InvalidArgument {
+            field: "household",
+            reason: format!("household {household} does not exist"),
+        });
+    };
+    match stated {
+        Some(grid) if grid != found.grid => Err(ServiceError::InvalidArgument {
+            field: "grid",
+            reason: format!("household {household} belongs to grid {}", found.grid),
+        }),
+        _ => Ok(found.grid),
     }
 }
 
@@ -180,20 +195,24 @@ impl ResidentService {
                 reason: "lies in the future".to_owned(),
             });
         }
-        let record = PatientRecord {
-            scope: PatientScope {
-                community: who.community,
-                institution: who.institution,
-                grid: cmd.grid,
-            },
-            resident,
-        };
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, request_id, REGISTER, id.as_uuid()).await? {
             drop(tx);
             let first = ResidentId::from_uuid(self.deps.first_result(request_id, REGISTER).await?);
             return self.get(who, first).await;
         }
+        let grid = match cmd.household {
+            Some(household) => Some(household_grid(&mut tx, household, cmd.grid).await?),
+            None => cmd.grid,
+        };
+        let record = PatientRecord {
+            scope: PatientScope {
+                community: who.community,
+                institution: who.institution,
+                grid,
+            },
+            resident,
+        };
         let version = tx.insert_resident(&record).await?;
         let event = record.resident.registered();
         tx.append_events(&self.deps.outbox(who.community, [event], now)?)
@@ -216,7 +235,7 @@ impl ResidentService {
     ) -> Result<Versioned<PatientRecord>, ServiceError> {
         let found = self.deps.follow_ups.get_resident(id).await?;
         let Some(record) =
-            found.filter(|r| who.can_see_patient(&r.value.scope, &self.deps.network))
+            found.filter(|r| who.can_see_patient(&r.value.scope, &self.deps.network.current()))
         else {
             return Err(ServiceError::NotFound(format!("resident {id}")));
         };
@@ -254,7 +273,9 @@ impl FollowUpService {
         id: ResidentId,
     ) -> Result<PatientRecord, ServiceError> {
         match tx.load_resident(id).await? {
-            Some(r) if who.can_see_patient(&r.value.scope, &self.deps.network) => Ok(r.value),
+            Some(r) if who.can_see_patient(&r.value.scope, &self.deps.network.current()) => {
+                Ok(r.value)
+            }
             _ => Err(ServiceError::NotFound(format!("resident {id}"))),
         }
     }
@@ -283,6 +304,7 @@ impl FollowUpService {
         }
         self.deps
             .network
+            .current()
             .institution(cmd.confirmed_by)
             .map_err(|e| ServiceError::InvalidArgument {
                 field: "confirmed_by",
@@ -357,7 +379,7 @@ impl FollowUpService {
         } = tx
             .load_plan(plan_id)
             .await?
-            .filter(|c| who.can_see_patient(&c.patient.value.scope, &self.deps.network))
+            .filter(|c| who.can_see_patient(&c.patient.value.scope, &self.deps.network.current()))
             .ok_or_else(not_found)?;
         let patient = patient.value;
         let may_record =

@@ -12,22 +12,35 @@
 //! - [`referral`]: the referral use cases.
 //! - [`followup`]: residents (register, read) and chronic-disease follow-up (enrol, record a
 //!   visit, the overdue worklist).
+//! - [`network`]: institutions and communities, and the cached [`NetworkView`] authorization
+//!   reads.
+//! - [`grid`]: the area tree, grids, households and team assignments.
+//! - [`team`]: family doctor teams and contracts.
 //! - [`screening`]: the batch import of screening results, validated row by row.
 
 mod deps;
 pub mod error;
 pub mod followup;
+pub mod grid;
+pub mod network;
 pub mod principal;
 pub mod referral;
 pub mod screening;
+pub mod team;
 
 pub use deps::Deps;
 pub use error::ServiceError;
 pub use followup::{
     DocumentInput, FollowUpService, NewEnrolment, NewResident, RecordedVisit, ResidentService,
 };
+pub use grid::{
+    CreateGrid, GridService, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids, NewArea, NewHousehold,
+    SplitGrid, SplitPart,
+};
+pub use network::{NetworkService, NetworkView, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use referral::{NewReferral, ReferralService};
 pub use screening::{
     BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
 };
+pub use team::{NewContract, NewTeam, Succession, TeamService};

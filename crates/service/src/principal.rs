@@ -70,6 +70,18 @@ impl Principal {
         }
     }
 
+    /// Operators administer their own institution and, at a community's lead hospital, every
+    /// member of that community.
+    pub fn administers(&self, institution: InstitutionId, network: &Network) -> bool {
+        if self.role != Role::Operator {
+            return false;
+        }
+        self.institution == institution
+            || network
+                .community_of(institution)
+                .is_some_and(|c| c.lead() == self.institution)
+    }
+
     /// A referral is visible to its sender, its receiver and its community's referral desk.
     pub fn can_see_referral(&self, r: &Referral) -> bool {
         self.institution == r.from() || self.institution == r.to() || self.is_desk_of(r)

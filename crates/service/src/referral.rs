@@ -150,12 +150,10 @@ impl ReferralService {
             ));
         }
         let request_id = request_id(&cmd.request_id)?;
-        let route =
-            Route::in_network(&self.deps.network, who.institution, cmd.to).map_err(|e| {
-                ServiceError::InvalidArgument {
-                    field: "to",
-                    reason: e.to_string(),
-                }
+        let route = Route::in_network(&self.deps.network.current(), who.institution, cmd.to)
+            .map_err(|e| ServiceError::InvalidArgument {
+                field: "to",
+                reason: e.to_string(),
             })?;
         let now = self.deps.clock.now();
         let id = ReferralId::from_uuid(self.deps.ids.new_id());

@@ -137,7 +137,7 @@ impl ScreeningService {
             .residents(&ids)
             .await?
             .into_iter()
-            .filter(|r| who.can_see_patient(&r.scope, &self.deps.network))
+            .filter(|r| who.can_see_patient(&r.scope, &self.deps.network.current()))
             .map(|r| (r.resident.id(), r))
             .collect();
         let mut history: HashMap<ResidentId, Vec<BpReading>> = HashMap::new();

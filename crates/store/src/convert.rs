@@ -82,6 +82,41 @@ pub(crate) fn referral_from_body(body: serde_json::Value) -> Result<Referral, St
     serde_json::from_value(body).map_err(|e| corrupt("referral", e.to_string()))
 }
 
+/// A value as its stored JSON document.
+pub(crate) fn to_json<T: serde::Serialize>(
+    entity: &'static str,
+    value: &T,
+) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| corrupt(entity, e.to_string()))
+}
+
+/// A stored JSON document back as a value; a document that no longer parses is corruption.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    entity: &'static str,
+    body: serde_json::Value,
+) -> Result<T, StoreError> {
+    serde_json::from_value(body).map_err(|e| corrupt(entity, e.to_string()))
+}
+
+/// A unit enum's serde name (`snake_case`), the form kinds are stored in.
+pub(crate) fn enum_name<T: serde::Serialize>(
+    entity: &'static str,
+    value: &T,
+) -> Result<String, StoreError> {
+    match to_json(entity, value)? {
+        serde_json::Value::String(s) => Ok(s),
+        other => Err(corrupt(entity, format!("{other} is not a unit variant"))),
+    }
+}
+
+/// A stored kind name back as its enum.
+pub(crate) fn enum_from<T: serde::de::DeserializeOwned>(
+    entity: &'static str,
+    name: String,
+) -> Result<T, StoreError> {
+    from_json(entity, serde_json::Value::String(name))
+}
+
 pub(crate) fn corrupt(entity: &'static str, detail: String) -> StoreError {
     StoreError::Corrupt { entity, detail }
 }

@@ -4,8 +4,6 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::followup::{
@@ -21,20 +19,9 @@ use yigong_ports::{
 };
 
 use crate::Store;
-use crate::convert::{InsertRow, corrupt, db_err, update_versioned};
+use crate::convert::{InsertRow, corrupt, db_err, from_json, to_json, update_versioned};
 use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
 use crate::tx::SeaTransaction;
-
-fn to_json<T: Serialize>(entity: &'static str, value: &T) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(value).map_err(|e| corrupt(entity, e.to_string()))
-}
-
-fn from_json<T: DeserializeOwned>(
-    entity: &'static str,
-    body: serde_json::Value,
-) -> Result<T, StoreError> {
-    serde_json::from_value(body).map_err(|e| corrupt(entity, e.to_string()))
-}
 
 /// The stored document key: one record per identity document.
 fn document_key(r: &Resident) -> Result<String, StoreError> {
@@ -167,6 +154,33 @@ impl ResidentRepository for SeaTransaction {
         .insert_into(&self.tx)
         .await?;
         Ok(1)
+    }
+
+    async fn lock_resident(
+        &mut self,
+        id: ResidentId,
+        expected: Version,
+    ) -> Result<Version, StoreError> {
+        let result = resident::Entity::update_many()
+            .col_expr(resident::Column::Version, Expr::value(expected + 1))
+            .col_expr(
+                resident::Column::UpdatedAt,
+                Expr::value(OffsetDateTime::now_utc()),
+            )
+            .filter(resident::Column::Id.eq(id.as_uuid()))
+            .filter(resident::Column::Version.eq(expected))
+            .exec(&self.tx)
+            .await
+            .map_err(db_err)?;
+        if result.rows_affected == 1 {
+            Ok(expected + 1)
+        } else {
+            Err(StoreError::Conflict {
+                entity: "resident",
+                id: id.to_string(),
+                expected,
+            })
+        }
     }
 }
 

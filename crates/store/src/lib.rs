@@ -17,6 +17,7 @@ mod convert;
 mod entity;
 mod followup;
 pub mod migration;
+mod network;
 mod queries;
 mod screening;
 mod tx;

@@ -8,21 +8,25 @@ use mockall::mock;
 use time::macros::datetime;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
+use yigong_domain::contract::{Contract, Team};
 use yigong_domain::followup::{Enrolment, FollowUpPlan};
+use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::ids::{
-    CommunityId, EnrolmentId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId,
+    AreaNodeId, CommunityId, ContractId, EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId,
+    ReferralId, ResidentId, TeamId,
 };
-use yigong_domain::network::{Institution, InstitutionKind, Network};
+use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{Referral, StateName};
 use yigong_domain::screening::BpReading;
 use yigong_ports::{
-    AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, IdSource,
-    IdempotencyKeys, NewEvent, OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries,
-    ReferralRepository, RequestKey, ResidentRepository, ScreeningBatch, ScreeningRecord,
-    ScreeningStore, StoreError, Transaction, UnitOfWork, Version, Versioned, VisitRecord,
+    AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, GridRepository,
+    HouseholdRecord, IdSource, IdempotencyKeys, NetworkQueries, NetworkRepository, NewEvent,
+    OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries, ReferralRepository,
+    RequestKey, ResidentRepository, ScreeningBatch, ScreeningRecord, ScreeningStore, StoreError,
+    TeamRepository, Transaction, UnitOfWork, Version, Versioned, VisitRecord,
 };
-use yigong_service::{Deps, Principal, Role};
+use yigong_service::{Deps, NetworkView, Principal, Role};
 
 mock! {
     pub Tx {}
@@ -36,6 +40,7 @@ mock! {
     impl ResidentRepository for Tx {
         async fn load_resident(&mut self, id: ResidentId) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
         async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
+        async fn lock_resident(&mut self, id: ResidentId, expected: Version) -> Result<Version, StoreError>;
     }
     #[async_trait]
     impl FollowUpRepository for Tx {
@@ -46,6 +51,34 @@ mock! {
         async fn insert_plan(&mut self, plan: &FollowUpPlan) -> Result<Version, StoreError>;
         async fn update_plan(&mut self, plan: &FollowUpPlan, expected: Version) -> Result<Version, StoreError>;
         async fn insert_visit(&mut self, visit: &VisitRecord) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl NetworkRepository for Tx {
+        async fn load_network(&mut self) -> Result<Network, StoreError>;
+        async fn insert_institution(&mut self, institution: &Institution) -> Result<(), StoreError>;
+        async fn insert_community(&mut self, community: &MedicalCommunity) -> Result<(), StoreError>;
+        async fn join_community(&mut self, institution: InstitutionId, community: CommunityId) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl GridRepository for Tx {
+        async fn area_path(&mut self, node: AreaNodeId) -> Result<Vec<AreaNode>, StoreError>;
+        async fn insert_area_node(&mut self, node: &AreaNode, ancestors: &[AreaNodeId]) -> Result<(), StoreError>;
+        async fn load_grids(&mut self, ids: &[GridId]) -> Result<Vec<Versioned<Grid>>, StoreError>;
+        async fn load_households(&mut self, households: &[HouseholdId]) -> Result<Vec<HouseholdRecord>, StoreError>;
+        async fn households_of(&mut self, grid: GridId) -> Result<Vec<HouseholdId>, StoreError>;
+        async fn insert_grid(&mut self, grid: &Grid) -> Result<Version, StoreError>;
+        async fn update_grid(&mut self, grid: &Grid, expected: Version) -> Result<Version, StoreError>;
+        async fn insert_households(&mut self, households: &[HouseholdRecord]) -> Result<(), StoreError>;
+        async fn move_households(&mut self, households: &[HouseholdId], to: GridId) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl TeamRepository for Tx {
+        async fn load_team(&mut self, id: TeamId) -> Result<Option<Versioned<Team>>, StoreError>;
+        async fn insert_team(&mut self, team: &Team) -> Result<Version, StoreError>;
+        async fn load_contract(&mut self, id: ContractId) -> Result<Option<Versioned<Contract>>, StoreError>;
+        async fn latest_contract(&mut self, resident: ResidentId) -> Result<Option<Versioned<Contract>>, StoreError>;
+        async fn insert_contract(&mut self, contract: &Contract) -> Result<Version, StoreError>;
+        async fn update_contract(&mut self, contract: &Contract, expected: Version) -> Result<Version, StoreError>;
     }
     #[async_trait]
     impl OutboxWriter for Tx {
@@ -102,6 +135,19 @@ mock! {
         async fn bp_history(&self, residents: &[ResidentId]) -> Result<Vec<(ResidentId, BpReading)>, StoreError>;
         async fn import_screenings(&self, batch: &ScreeningBatch) -> Result<(), StoreError>;
         async fn screenings_of(&self, resident: ResidentId) -> Result<Vec<ScreeningRecord>, StoreError>;
+    }
+}
+
+mock! {
+    pub Directory {}
+    #[async_trait]
+    impl NetworkQueries for Directory {
+        async fn network(&self) -> Result<Network, StoreError>;
+        async fn grids_within(&self, area: AreaNodeId) -> Result<Vec<Versioned<Grid>>, StoreError>;
+        async fn grids_of_team(&self, team: TeamId) -> Result<Vec<Versioned<Grid>>, StoreError>;
+        async fn get_grid(&self, id: GridId) -> Result<Option<Versioned<Grid>>, StoreError>;
+        async fn get_team(&self, id: TeamId) -> Result<Option<Versioned<Team>>, StoreError>;
+        async fn contracts_of(&self, resident: ResidentId) -> Result<Vec<Versioned<Contract>>, StoreError>;
     }
 }
 
@@ -179,7 +225,8 @@ pub(crate) fn deps(
         audit: Arc::new(audit),
         clock: Arc::new(FixedClock),
         ids: Arc::new(CountingIds(0.into())),
-        network: Arc::new(network()),
+        network: Arc::new(NetworkView::new(network())),
+        directory: Arc::new(MockDirectory::new()),
         profile: Arc::new(RuleProfile::bphs3()),
     }
 }

@@ -4,12 +4,20 @@
 //! private, so neither lint applies in substance.
 #![allow(unreachable_pub, missing_docs)]
 
+pub(crate) mod area_closure;
+pub(crate) mod area_node;
 pub(crate) mod audit_entry;
+pub(crate) mod community;
+pub(crate) mod contract;
 pub(crate) mod enrolment;
 pub(crate) mod follow_up_plan;
 pub(crate) mod follow_up_visit;
+pub(crate) mod grid;
+pub(crate) mod household;
 pub(crate) mod idempotency_key;
+pub(crate) mod institution;
 pub(crate) mod outbox_event;
 pub(crate) mod referral;
 pub(crate) mod resident;
 pub(crate) mod screening_result;
+pub(crate) mod team;

@@ -1,0 +1,633 @@
+//! Grid management: the area tree, responsibility grids, their households and the family
+//! doctor team serving each.
+//!
+//! Every command that changes which households a grid holds bumps the version of each grid it
+//! touched, in the same transaction. So a split or merge, which reads a grid's households and
+//! then moves them, cannot miss a household added or moved by a concurrent command: one of the
+//! two fails with a conflict, and no household is ever left in a retired grid.
+
+use std::collections::BTreeSet;
+
+use time::Date;
+use uuid::Uuid;
+use yigong_domain::grid::{AreaKind, AreaNode, AreaTree, Grid, GridMap, NewGrid};
+use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
+use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
+
+use crate::deps::{Claim, audit_entry, claim, request_id, text};
+use crate::{Deps, Principal, Role, ServiceError};
+
+const ADD_AREA: &str = "grid.add_area_node";
+const CREATE: &str = "grid.create";
+const ADD_HOUSEHOLD: &str = "grid.add_household";
+const REASSIGN: &str = "grid.reassign_households";
+const SPLIT: &str = "grid.split";
+const MERGE: &str = "grid.merge";
+const ASSIGN_TEAM: &str = "grid.assign_team";
+const UNASSIGN_TEAM: &str = "grid.unassign_team";
+
+/// Households one command may move: bounded so a transaction stays short.
+pub const MAX_HOUSEHOLDS_PER_COMMAND: usize = 10_000;
+
+/// A new node of the area tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArea {
+    /// The client's request id.
+    pub request_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its level.
+    pub kind: AreaKind,
+    /// The node above it (none for a township or subdistrict).
+    pub parent: Option<AreaNodeId>,
+}
+
+/// A new responsibility grid over an area node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateGrid {
+    /// The client's request id.
+    pub request_id: String,
+    /// Its name.
+    pub name: String,
+    /// The area node it covers.
+    pub area: AreaNodeId,
+}
+
+/// A household joining a grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHousehold {
+    /// The client's request id.
+    pub request_id: String,
+    /// Its grid.
+    pub grid: GridId,
+    /// Its address.
+    pub address: String,
+}
+
+/// One new grid of a split, with the households it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitPart {
+    /// Its name.
+    pub name: String,
+    /// Its area node.
+    pub area: AreaNodeId,
+    /// The households it takes.
+    pub households: Vec<HouseholdId>,
+}
+
+/// A split of one grid into new ones covering each of its households exactly once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitGrid {
+    /// The client's request id.
+    pub request_id: String,
+    /// The grid split (retired on `on`).
+    pub grid: GridId,
+    /// The new grids.
+    pub parts: Vec<SplitPart>,
+    /// Effective date.
+    pub on: Date,
+}
+
+/// A merge of grids into one new grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeGrids {
+    /// The client's request id.
+    pub request_id: String,
+    /// The grids merged (retired on `on`).
+    pub grids: Vec<GridId>,
+    /// The new grid's name.
+    pub name: String,
+    /// The new grid's area node.
+    pub area: AreaNodeId,
+    /// Effective date.
+    pub on: Date,
+}
+
+/// The grid use cases: county operators draw the map; everyone reads it.
+pub struct GridService {
+    deps: Deps,
+}
+
+fn operator(who: &Principal) -> Result<(), ServiceError> {
+    if who.role == Role::Operator {
+        Ok(())
+    } else {
+        Err(ServiceError::PermissionDenied(
+            "only county operators change areas and grids".to_owned(),
+        ))
+    }
+}
+
+fn households_arg(households: &[HouseholdId]) -> Result<(), ServiceError> {
+    if households.is_empty() || households.len() > MAX_HOUSEHOLDS_PER_COMMAND {
+        return Err(ServiceError::InvalidArgument {
+            field: "households",
+            reason: format!("must list 1 to {MAX_HOUSEHOLDS_PER_COMMAND} households"),
+        });
+    }
+    Ok(())
+}
+
+fn check_etag(grid: &Versioned<Grid>, etag: Option<Version>) -> Result<(), ServiceError> {
+    match etag {
+        Some(expected) if expected != grid.version => Err(ServiceError::Conflict(format!(
+            "grid {} is at version {}, not {expected}",
+            grid.value.id(),
+            grid.version
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The new grids of a split: derived from the claimed id, so a retried split finds them.
+fn part_ids(base: Uuid, parts: usize) -> Vec<GridId> {
+    (0..parts)
+        .map(|i| GridId::from_uuid(Uuid::new_v5(&base, &i.to_be_bytes())))
+        .collect()
+}
+
+/// Adds the nodes of `path` (root first) that `tree` lacks.
+fn extend_tree(tree: &mut AreaTree, path: Vec<AreaNode>) -> Result<(), ServiceError> {
+    for node in path {
+        if tree.node(node.id).is_err() {
+            tree.add(node)?;
+        }
+    }
+    Ok(())
+}
+
+impl GridService {
+    /// Builds the service over its ports.
+    pub fn new(deps: Deps) -> Self {
+        Self { deps }
+    }
+
+    /// The area node and its ancestors, as a tree; `NotFound` when it does not exist.
+    async fn area(
+        tx: &mut Box<dyn Transaction>,
+        tree: &mut AreaTree,
+        id: AreaNodeId,
+    ) -> Result<(), ServiceError> {
+        let path = tx.area_path(id).await?;
+        if path.is_empty() {
+            return Err(ServiceError::NotFound(format!("area node {id}")));
+        }
+        extend_tree(tree, path)
+    }
+
+    /// The grids named, each of which must exist (retired ones are the domain's to refuse).
+    async fn grids(
+        tx: &mut Box<dyn Transaction>,
+        ids: &[GridId],
+    ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
+        let found = tx.load_grids(ids).await?;
+        if let Some(missing) = ids
+            .iter()
+            .find(|id| !found.iter().any(|g| g.value.id() == **id))
+        {
+            return Err(ServiceError::NotFound(format!("grid {missing}")));
+        }
+        Ok(found)
+    }
+
+    /// Writes back every grid loaded at its version: the changed ones with their changes,
+    /// the others with only their version bumped (households moved in or out).
+    async fn save_grids(
+        tx: &mut Box<dyn Transaction>,
+        map: &GridMap,
+        loaded: &[Versioned<Grid>],
+    ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
+        let mut saved = Vec::with_capacity(loaded.len());
+        for old in loaded {
+            let grid = map
+                .all_grids()
+                .find(|g| g.id() == old.value.id())
+                .unwrap_or(&old.value)
+                .clone();
+            let version = tx.update_grid(&grid, old.version).await?;
+            saved.push(Versioned {
+                value: grid,
+                version,
+            });
+        }
+        Ok(saved)
+    }
+
+    /// Inserts the grids `map` holds that were not loaded.
+    async fn insert_new(
+        tx: &mut Box<dyn Transaction>,
+        map: &GridMap,
+        ids: &[GridId],
+    ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
+        let mut created = Vec::with_capacity(ids.len());
+        for id in ids {
+            let grid = map.grid(*id)?.clone();
+            let version = tx.insert_grid(&grid).await?;
+            created.push(Versioned {
+                value: grid,
+                version,
+            });
+        }
+        Ok(created)
+    }
+
+    /// Adds a node to the area tree under its parent; its kind must fit the parent's.
+    #[tracing::instrument(skip_all, fields(user = %who.user))]
+    pub async fn add_area_node(
+        &self,
+        who: &Principal,
+        cmd: NewArea,
+    ) -> Result<AreaNode, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(&cmd.request_id)?;
+        let node = AreaNode {
+            id: AreaNodeId::from_uuid(self.deps.ids.new_id()),
+            name: text("name", &cmd.name, 200)?,
+            kind: cmd.kind,
+            parent: cmd.parent,
+        };
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, ADD_AREA, node.id.as_uuid()).await? {
+            let first = AreaNodeId::from_uuid(self.deps.first_result(request_id, ADD_AREA).await?);
+            let path = tx.area_path(first).await?;
+            return path
+                .into_iter()
+                .last()
+                .ok_or_else(|| ServiceError::NotFound(format!("area node {first}")));
+        }
+        let mut tree = AreaTree::new();
+        if let Some(parent) = cmd.parent {
+            Self::area(&mut tx, &mut tree, parent).await?;
+        }
+        let ancestors: Vec<AreaNodeId> = cmd
+            .parent
+            .map(|p| tree.ancestors_and_self(p).collect())
+            .unwrap_or_default();
+        let events = tree.add(node.clone())?;
+        tx.insert_area_node(&node, &ancestors).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            ADD_AREA,
+            format!("areas/{}", node.id),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(node)
+    }
+
+    /// Creates a grid over an area node.
+    #[tracing::instrument(skip_all, fields(user = %who.user, area = %cmd.area))]
+    pub async fn create_grid(
+        &self,
+        who: &Principal,
+        cmd: CreateGrid,
+    ) -> Result<Versioned<Grid>, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(&cmd.request_id)?;
+        let new = NewGrid {
+            id: GridId::from_uuid(self.deps.ids.new_id()),
+            name: text("name", &cmd.name, 200)?,
+            area: cmd.area,
+        };
+        let id = new.id;
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, CREATE, id.as_uuid()).await? {
+            drop(tx);
+            let first = GridId::from_uuid(self.deps.first_result(request_id, CREATE).await?);
+            return self.get_grid(first).await;
+        }
+        let mut tree = AreaTree::new();
+        Self::area(&mut tx, &mut tree, cmd.area).await?;
+        let mut map = GridMap::new();
+        let events = map.create_grid(&tree, new)?;
+        let created = Self::insert_new(&mut tx, &map, &[id]).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(who, CREATE, format!("grids/{id}"), None, now))
+            .await?;
+        tx.commit().await?;
+        created
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::NotFound(format!("grid {id}")))
+    }
+
+    /// Registers a household in a grid. Idempotent on `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, grid = %cmd.grid))]
+    pub async fn add_household(
+        &self,
+        who: &Principal,
+        cmd: NewHousehold,
+    ) -> Result<HouseholdRecord, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(&cmd.request_id)?;
+        let household = HouseholdRecord {
+            id: HouseholdId::from_uuid(self.deps.ids.new_id()),
+            grid: cmd.grid,
+            address: text("address", &cmd.address, 400)?,
+        };
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry =
+            claim(&mut tx, request_id, ADD_HOUSEHOLD, household.id.as_uuid()).await?
+        {
+            let first =
+                HouseholdId::from_uuid(self.deps.first_result(request_id, ADD_HOUSEHOLD).await?);
+            return tx
+                .load_households(&[first])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ServiceError::NotFound(format!("household {first}")));
+        }
+        let loaded = Self::grids(&mut tx, &[cmd.grid]).await?;
+        let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
+        let events = map.add_household(household.id, cmd.grid)?;
+        tx.insert_households(std::slice::from_ref(&household))
+            .await?;
+        Self::save_grids(&mut tx, &map, &loaded).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            ADD_HOUSEHOLD,
+            format!("households/{}", household.id),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(household)
+    }
+
+    /// Moves households into `to`, as one atomic operation; their residents' records follow.
+    /// Returns the target grid.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %to, households = households.len()))]
+    pub async fn reassign_households(
+        &self,
+        who: &Principal,
+        households: &[HouseholdId],
+        to: GridId,
+    ) -> Result<Versioned<Grid>, ServiceError> {
+        operator(who)?;
+        households_arg(households)?;
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let found = tx.load_households(households).await?;
+        let involved: Vec<GridId> = found
+            .iter()
+            .map(|h| h.grid)
+            .chain([to])
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let loaded = Self::grids(&mut tx, &involved).await?;
+        let mut map = GridMap::from_parts(
+            loaded.iter().map(|g| g.value.clone()),
+            found.iter().map(|h| (h.id, h.grid)),
+        )?;
+        let events = map.reassign(households, to)?;
+        tx.move_households(households, to).await?;
+        let saved = Self::save_grids(&mut tx, &map, &loaded).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            REASSIGN,
+            format!("grids/{to}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        saved
+            .into_iter()
+            .find(|g| g.value.id() == to)
+            .ok_or_else(|| ServiceError::NotFound(format!("grid {to}")))
+    }
+
+    /// Splits a grid into new grids that together hold each of its households exactly once;
+    /// the old grid is retired on `on`. Returns the new grids. Idempotent on `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, grid = %cmd.grid))]
+    pub async fn split(
+        &self,
+        who: &Principal,
+        cmd: SplitGrid,
+    ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(&cmd.request_id)?;
+        let names = cmd
+            .parts
+            .iter()
+            .map(|p| text("parts.name", &p.name, 200))
+            .collect::<Result<Vec<_>, _>>()?;
+        let now = self.deps.clock.now();
+        let base = self.deps.ids.new_id();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, SPLIT, base).await? {
+            drop(tx);
+            let first = self.deps.first_result(request_id, SPLIT).await?;
+            let mut grids = Vec::new();
+            for id in part_ids(first, cmd.parts.len()) {
+                grids.push(self.get_grid(id).await?);
+            }
+            return Ok(grids);
+        }
+        let ids = part_ids(base, cmd.parts.len());
+        let loaded = Self::grids(&mut tx, &[cmd.grid]).await?;
+        let members = tx.households_of(cmd.grid).await?;
+        let mut tree = AreaTree::new();
+        for part in &cmd.parts {
+            Self::area(&mut tx, &mut tree, part.area).await?;
+        }
+        let mut map = GridMap::from_parts(
+            loaded.iter().map(|g| g.value.clone()),
+            members.iter().map(|h| (*h, cmd.grid)),
+        )?;
+        let parts = cmd
+            .parts
+            .iter()
+            .zip(&ids)
+            .zip(names)
+            .map(|((part, id), name)| {
+                (
+                    NewGrid {
+                        id: *id,
+                        name,
+                        area: part.area,
+                    },
+                    part.households.iter().copied().collect::<BTreeSet<_>>(),
+                )
+            })
+            .collect();
+        let events = map.split(&tree, cmd.grid, parts, cmd.on)?;
+        let created = Self::insert_new(&mut tx, &map, &ids).await?;
+        for (part, id) in cmd.parts.iter().zip(&ids) {
+            tx.move_households(&part.households, *id).await?;
+        }
+        Self::save_grids(&mut tx, &map, &loaded).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            SPLIT,
+            format!("grids/{}", cmd.grid),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Merges grids into one new grid holding all their households; the old grids are
+    /// retired on `on`. Idempotent on `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, grids = cmd.grids.len()))]
+    pub async fn merge(
+        &self,
+        who: &Principal,
+        cmd: MergeGrids,
+    ) -> Result<Versioned<Grid>, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(&cmd.request_id)?;
+        let into = NewGrid {
+            id: GridId::from_uuid(self.deps.ids.new_id()),
+            name: text("name", &cmd.name, 200)?,
+            area: cmd.area,
+        };
+        let id = into.id;
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, MERGE, id.as_uuid()).await? {
+            drop(tx);
+            let first = GridId::from_uuid(self.deps.first_result(request_id, MERGE).await?);
+            return self.get_grid(first).await;
+        }
+        let loaded = Self::grids(&mut tx, &cmd.grids).await?;
+        let mut members = Vec::new();
+        for grid in &loaded {
+            let gid = grid.value.id();
+            members.extend(tx.households_of(gid).await?.into_iter().map(|h| (h, gid)));
+        }
+        let mut tree = AreaTree::new();
+        Self::area(&mut tx, &mut tree, cmd.area).await?;
+        let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), members)?;
+        let events = map.merge(&tree, &cmd.grids, into, cmd.on)?;
+        let created = Self::insert_new(&mut tx, &map, &[id]).await?;
+        let moved: Vec<HouseholdId> = map.households_of(id).into_iter().collect();
+        if !moved.is_empty() {
+            tx.move_households(&moved, id).await?;
+        }
+        Self::save_grids(&mut tx, &map, &loaded).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(who, MERGE, format!("grids/{id}"), None, now))
+            .await?;
+        tx.commit().await?;
+        created
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::NotFound(format!("grid {id}")))
+    }
+
+    /// Makes `team` responsible for `grid` from `from`, ending the current team's assignment
+    /// that day. `etag`, when given, must be the grid's current version.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %grid, %team))]
+    pub async fn assign_team(
+        &self,
+        who: &Principal,
+        grid: GridId,
+        team: TeamId,
+        from: Date,
+        etag: Option<Version>,
+    ) -> Result<Versioned<Grid>, ServiceError> {
+        operator(who)?;
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let loaded = Self::grids(&mut tx, &[grid]).await?;
+        loaded.iter().try_for_each(|g| check_etag(g, etag))?;
+        if tx.load_team(team).await?.is_none() {
+            return Err(ServiceError::NotFound(format!("team {team}")));
+        }
+        let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
+        let events = map.assign_team(grid, team, from)?;
+        let saved = Self::save_grids(&mut tx, &map, &loaded).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            ASSIGN_TEAM,
+            format!("grids/{grid}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        saved
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::NotFound(format!("grid {grid}")))
+    }
+
+    /// Ends the current team's responsibility for `grid` on `on`, leaving it without a team.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %grid))]
+    pub async fn unassign_team(
+        &self,
+        who: &Principal,
+        grid: GridId,
+        on: Date,
+        etag: Option<Version>,
+    ) -> Result<Versioned<Grid>, ServiceError> {
+        operator(who)?;
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let loaded = Self::grids(&mut tx, &[grid]).await?;
+        loaded.iter().try_for_each(|g| check_etag(g, etag))?;
+        let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
+        let events = map.unassign_team(grid, on)?;
+        let saved = Self::save_grids(&mut tx, &map, &loaded).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            UNASSIGN_TEAM,
+            format!("grids/{grid}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        saved
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::NotFound(format!("grid {grid}")))
+    }
+
+    /// A grid, retired or not.
+    pub async fn get_grid(&self, id: GridId) -> Result<Versioned<Grid>, ServiceError> {
+        self.deps
+            .directory
+            .get_grid(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("grid {id}")))
+    }
+
+    /// The active grids in the subtree of an area node (a township's, a village's).
+    pub async fn grids_within(
+        &self,
+        area: AreaNodeId,
+    ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
+        Ok(self.deps.directory.grids_within(area).await?)
+    }
+
+    /// The active grids a team serves now.
+    pub async fn grids_of_team(&self, team: TeamId) -> Result<Vec<Versioned<Grid>>, ServiceError> {
+        Ok(self.deps.directory.grids_of_team(team).await?)
+    }
+}

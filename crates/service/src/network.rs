@@ -1,0 +1,223 @@
+//! The county network: register institutions, found medical communities, join them.
+//!
+//! Authorization reads the network on every request, so the service keeps it in memory
+//! ([`NetworkView`]) and replaces it after each change it commits. Commands never trust the
+//! cache: they load the network inside their transaction and validate against that, and the
+//! store's conditional updates refuse a change another instance made meanwhile.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use yigong_domain::ids::{CommunityId, InstitutionId};
+use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
+
+use crate::deps::{Claim, audit_entry, claim, request_id, text};
+use crate::{Deps, Principal, Role, ServiceError};
+
+const REGISTER_INSTITUTION: &str = "network.register_institution";
+const FOUND_COMMUNITY: &str = "network.found_community";
+const JOIN_COMMUNITY: &str = "network.join_community";
+
+/// The network as last loaded: cheap to read from every request, replaced whole on change.
+#[derive(Debug, Default)]
+pub struct NetworkView {
+    current: RwLock<Arc<Network>>,
+}
+
+impl NetworkView {
+    /// A view of `network` (loaded from storage at start-up).
+    pub fn new(network: Network) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(network)),
+        }
+    }
+
+    /// The network now. Holds no lock after it returns.
+    pub fn current(&self) -> Arc<Network> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Replaces the network (a plain swap: no invariant can break half-way, so a poisoned
+    /// lock is safe to reuse).
+    pub fn replace(&self, network: Network) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(network);
+    }
+}
+
+/// A new institution of the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInstitution {
+    /// The client's request id: a retry with the same id returns the first result.
+    pub request_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its kind (which fixes its level).
+    pub kind: InstitutionKind,
+}
+
+/// A new medical community led by a county hospital.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCommunity {
+    /// The client's request id.
+    pub request_id: String,
+    /// Its name.
+    pub name: String,
+    /// The county general or TCM hospital leading it.
+    pub lead: InstitutionId,
+}
+
+/// The network use cases: county operators shape the network; everyone reads it.
+pub struct NetworkService {
+    deps: Deps,
+}
+
+fn operator(who: &Principal) -> Result<(), ServiceError> {
+    if who.role == Role::Operator {
+        Ok(())
+    } else {
+        Err(ServiceError::PermissionDenied(
+            "only county operators change the network".to_owned(),
+        ))
+    }
+}
+
+impl NetworkService {
+    /// Builds the service over its ports.
+    pub fn new(deps: Deps) -> Self {
+        Self { deps }
+    }
+
+    /// The network as this instance knows it.
+    pub fn network(&self) -> Arc<Network> {
+        self.deps.network.current()
+    }
+
+    /// Reloads the network from storage (at start-up, and when another instance changed it).
+    pub async fn refresh(&self) -> Result<Arc<Network>, ServiceError> {
+        let network = self.deps.directory.network().await?;
+        self.deps.network.replace(network);
+        Ok(self.deps.network.current())
+    }
+
+    /// Registers an institution. Idempotent on `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user))]
+    pub async fn register_institution(
+        &self,
+        who: &Principal,
+        cmd: NewInstitution,
+    ) -> Result<Institution, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(&cmd.request_id)?;
+        let institution = Institution {
+            id: InstitutionId::from_uuid(self.deps.ids.new_id()),
+            name: text("name", &cmd.name, 200)?,
+            kind: cmd.kind,
+        };
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let id = institution.id;
+        if let Claim::Retry = claim(&mut tx, request_id, REGISTER_INSTITUTION, id.as_uuid()).await?
+        {
+            drop(tx);
+            let first = InstitutionId::from_uuid(
+                self.deps
+                    .first_result(request_id, REGISTER_INSTITUTION)
+                    .await?,
+            );
+            return Ok(self.refresh().await?.institution(first)?.clone());
+        }
+        let mut network = tx.load_network().await?;
+        let events = network.add_institution(institution.clone())?;
+        tx.insert_institution(&institution).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            REGISTER_INSTITUTION,
+            format!("institutions/{id}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        self.deps.network.replace(network);
+        Ok(institution)
+    }
+
+    /// Founds a community led by a county general or TCM hospital that leads no other.
+    /// Idempotent on `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, lead = %cmd.lead))]
+    pub async fn found_community(
+        &self,
+        who: &Principal,
+        cmd: NewCommunity,
+    ) -> Result<MedicalCommunity, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(&cmd.request_id)?;
+        let name = text("name", &cmd.name, 200)?;
+        let id = CommunityId::from_uuid(self.deps.ids.new_id());
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, FOUND_COMMUNITY, id.as_uuid()).await? {
+            drop(tx);
+            let first =
+                CommunityId::from_uuid(self.deps.first_result(request_id, FOUND_COMMUNITY).await?);
+            return Ok(self.refresh().await?.community(first)?.clone());
+        }
+        let mut network = tx.load_network().await?;
+        let events = network.found_community(id, &name, cmd.lead)?;
+        let community = network.community(id)?.clone();
+        tx.insert_community(&community).await?;
+        tx.append_events(&self.deps.outbox(Some(id), events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            FOUND_COMMUNITY,
+            format!("communities/{id}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        self.deps.network.replace(network);
+        Ok(community)
+    }
+
+    /// Makes an institution a member of a community. Joining the community it is already in
+    /// succeeds and changes nothing, so a retry is safe.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %community, %institution))]
+    pub async fn join_community(
+        &self,
+        who: &Principal,
+        community: CommunityId,
+        institution: InstitutionId,
+    ) -> Result<MedicalCommunity, ServiceError> {
+        operator(who)?;
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let mut network = tx.load_network().await?;
+        if network
+            .community_of(institution)
+            .is_some_and(|c| c.id() == community)
+        {
+            drop(tx);
+            self.deps.network.replace(network.clone());
+            return Ok(network.community(community)?.clone());
+        }
+        let events = network.join(community, institution)?;
+        tx.join_community(institution, community).await?;
+        tx.append_events(&self.deps.outbox(Some(community), events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            JOIN_COMMUNITY,
+            format!("communities/{community}/members/{institution}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        let joined = network.community(community)?.clone();
+        self.deps.network.replace(network);
+        Ok(joined)
+    }
+}

@@ -1,0 +1,454 @@
+//! Family doctor teams and contracts: form a team, sign, renew, switch and terminate a
+//! resident's contract, read a resident's contracts.
+//!
+//! "One contract in force per resident" is checked by the domain against the resident's latest
+//! contract; two concurrent contract commands for one resident are serialized by bumping the
+//! resident record's version in the same transaction, so only one of them can commit.
+
+use time::Date;
+use yigong_domain::contract::{
+    Contract, Package, SignContract, Team, TeamMember, TerminationReason,
+};
+use yigong_domain::ids::{ContractId, InstitutionId, ResidentId, TeamId, WorkerId};
+use yigong_ports::{AuditOutcome, PatientRecord, Transaction, Version, Versioned};
+
+use crate::deps::{Claim, audit_entry, claim, request_id, text};
+use crate::{Deps, Principal, Role, ServiceError};
+
+const FORM_TEAM: &str = "team.form";
+const SIGN: &str = "contract.sign";
+const RENEW: &str = "contract.renew";
+const SWITCH: &str = "contract.switch_team";
+const TERMINATE: &str = "contract.terminate";
+const LIST: &str = "contract.list";
+
+/// A new family doctor team of an institution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTeam {
+    /// The client's request id.
+    pub request_id: String,
+    /// Its name.
+    pub name: String,
+    /// The institution it belongs to.
+    pub institution: InstitutionId,
+    /// Its lead (a member in a lead role).
+    pub lead: WorkerId,
+    /// Its members ("3+1+N" per the profile).
+    pub members: Vec<TeamMember>,
+}
+
+/// A contract to sign between a resident and one of the caller's institution's teams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContract {
+    /// The client's request id.
+    pub request_id: String,
+    /// The resident.
+    pub resident: ResidentId,
+    /// The team.
+    pub team: TeamId,
+    /// The responsible doctor, a member of the team.
+    pub doctor: Option<WorkerId>,
+    /// The service package.
+    pub package: Package,
+    /// First day in force.
+    pub start: Date,
+    /// Length in months (the profile's default when absent).
+    pub months: Option<u8>,
+}
+
+/// A contract and the one that succeeded it (renewal or team switch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Succession {
+    /// The contract succeeded, now renewed or switched.
+    pub old: Versioned<Contract>,
+    /// Its successor, in force from the old one's end.
+    pub new: Versioned<Contract>,
+}
+
+/// The team and contract use cases.
+pub struct TeamService {
+    deps: Deps,
+}
+
+fn package(p: Package) -> Result<Package, ServiceError> {
+    match p {
+        Package::Basic => Ok(Package::Basic),
+        Package::Personalized { code } => Ok(Package::Personalized {
+            code: text("package.code", &code, 64)?,
+        }),
+    }
+}
+
+fn check_etag(c: &Versioned<Contract>, etag: Option<Version>) -> Result<(), ServiceError> {
+    match etag {
+        Some(expected) if expected != c.version => Err(ServiceError::Conflict(format!(
+            "contract {} is at version {}, not {expected}",
+            c.value.id(),
+            c.version
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl TeamService {
+    /// Builds the service over its ports.
+    pub fn new(deps: Deps) -> Self {
+        Self { deps }
+    }
+
+    /// Forms a team in the "3+1+N" shape the profile requires. Operators form teams of their
+    /// own institution, or of any member of the community their institution leads.
+    #[tracing::instrument(skip_all, fields(user = %who.user, institution = %cmd.institution))]
+    pub async fn form_team(
+        &self,
+        who: &Principal,
+        cmd: NewTeam,
+    ) -> Result<Versioned<Team>, ServiceError> {
+        let network = self.deps.network.current();
+        network
+            .institution(cmd.institution)
+            .map_err(|e| ServiceError::InvalidArgument {
+                field: "institution",
+                reason: e.to_string(),
+            })?;
+        if !who.administers(cmd.institution, &network) {
+            return Err(ServiceError::PermissionDenied(
+                "teams are formed by the institution's operators or its community lead's"
+                    .to_owned(),
+            ));
+        }
+        let request_id = request_id(&cmd.request_id)?;
+        let name = text("name", &cmd.name, 200)?;
+        let id = TeamId::from_uuid(self.deps.ids.new_id());
+        let (team, events) = Team::form(
+            id,
+            &name,
+            cmd.institution,
+            cmd.lead,
+            cmd.members,
+            &self.deps.profile,
+        )?;
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, FORM_TEAM, id.as_uuid()).await? {
+            drop(tx);
+            let first = TeamId::from_uuid(self.deps.first_result(request_id, FORM_TEAM).await?);
+            return self.get_team(first).await;
+        }
+        let version = tx.insert_team(&team).await?;
+        let community = network.community_of(cmd.institution).map(|c| c.id());
+        tx.append_events(&self.deps.outbox(community, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            FORM_TEAM,
+            format!("teams/{id}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: team,
+            version,
+        })
+    }
+
+    /// A team.
+    pub async fn get_team(&self, id: TeamId) -> Result<Versioned<Team>, ServiceError> {
+        self.deps
+            .directory
+            .get_team(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("team {id}")))
+    }
+
+    /// Loads the resident for a contract command and takes the per-resident lock; callers
+    /// who may not see the record get `NotFound`, and the refusal is audited.
+    async fn resident(
+        &self,
+        tx: &mut Box<dyn Transaction>,
+        who: &Principal,
+        id: ResidentId,
+        action: &str,
+    ) -> Result<PatientRecord, ServiceError> {
+        let found = tx.load_resident(id).await?;
+        let network = self.deps.network.current();
+        match found {
+            Some(r)
+                if who.role == Role::Clinician && who.can_see_patient(&r.value.scope, &network) =>
+            {
+                tx.lock_resident(id, r.version).await?;
+                Ok(r.value)
+            }
+            Some(_) => {
+                self.deps
+                    .audit_refusal(&yigong_ports::AuditEntry {
+                        outcome: AuditOutcome::Denied,
+                        ..audit_entry(
+                            who,
+                            action,
+                            format!("residents/{id}"),
+                            Some(id),
+                            self.deps.clock.now(),
+                        )
+                    })
+                    .await;
+                Err(ServiceError::NotFound(format!("resident {id}")))
+            }
+            None => Err(ServiceError::NotFound(format!("resident {id}"))),
+        }
+    }
+
+    /// The team, which must belong to the caller's institution.
+    async fn own_team(
+        tx: &mut Box<dyn Transaction>,
+        who: &Principal,
+        id: TeamId,
+    ) -> Result<Team, ServiceError> {
+        let team = tx
+            .load_team(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("team {id}")))?
+            .value;
+        if team.institution() != who.institution {
+            return Err(ServiceError::PermissionDenied(
+                "contracts are signed with a team of the caller's institution".to_owned(),
+            ));
+        }
+        Ok(team)
+    }
+
+    /// The contract with its resident locked; `NotFound` when unseen.
+    async fn contract(
+        &self,
+        tx: &mut Box<dyn Transaction>,
+        who: &Principal,
+        id: ContractId,
+        etag: Option<Version>,
+        action: &str,
+    ) -> Result<Versioned<Contract>, ServiceError> {
+        let contract = tx
+            .load_contract(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("contract {id}")))?;
+        self.resident(tx, who, contract.value.resident(), action)
+            .await?;
+        check_etag(&contract, etag)?;
+        Ok(contract)
+    }
+
+    async fn finish(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        who: &Principal,
+        action: &str,
+        contract: &Contract,
+        events: Vec<yigong_domain::contract::ContractEvent>,
+    ) -> Result<(), ServiceError> {
+        let now = self.deps.clock.now();
+        tx.append_events(&self.deps.outbox(who.community, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            action,
+            format!("contracts/{}", contract.id()),
+            Some(contract.resident()),
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs a contract; refused while the resident holds another contract in force on the
+    /// start date. Idempotent on `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, resident = %cmd.resident))]
+    pub async fn sign(
+        &self,
+        who: &Principal,
+        cmd: NewContract,
+    ) -> Result<Versioned<Contract>, ServiceError> {
+        let request_id = request_id(&cmd.request_id)?;
+        let id = ContractId::from_uuid(self.deps.ids.new_id());
+        let sign = SignContract {
+            id,
+            resident: cmd.resident,
+            doctor: cmd.doctor,
+            package: package(cmd.package)?,
+            start: cmd.start,
+            months: cmd.months,
+        };
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, SIGN, id.as_uuid()).await? {
+            let first = ContractId::from_uuid(self.deps.first_result(request_id, SIGN).await?);
+            return self.contract(&mut tx, who, first, None, SIGN).await;
+        }
+        self.resident(&mut tx, who, cmd.resident, SIGN).await?;
+        let team = Self::own_team(&mut tx, who, cmd.team).await?;
+        let latest = tx.latest_contract(cmd.resident).await?;
+        let (contract, events) = Contract::sign(
+            sign,
+            &team,
+            latest.as_ref().map(|c| &c.value),
+            &self.deps.profile,
+        )?;
+        let version = tx.insert_contract(&contract).await?;
+        self.finish(tx, who, SIGN, &contract, events).await?;
+        Ok(Versioned {
+            value: contract,
+            version,
+        })
+    }
+
+    /// Renews a contract with the same team inside its renewal window; the renewal starts the
+    /// day the old one ends. Idempotent on `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %contract))]
+    pub async fn renew(
+        &self,
+        who: &Principal,
+        request_id_raw: &str,
+        contract: ContractId,
+        on: Date,
+        months: Option<u8>,
+        etag: Option<Version>,
+    ) -> Result<Succession, ServiceError> {
+        let request_id = request_id(request_id_raw)?;
+        let new_id = ContractId::from_uuid(self.deps.ids.new_id());
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, RENEW, new_id.as_uuid()).await? {
+            let first = ContractId::from_uuid(self.deps.first_result(request_id, RENEW).await?);
+            let new = self.contract(&mut tx, who, first, None, RENEW).await?;
+            let old = self.contract(&mut tx, who, contract, None, RENEW).await?;
+            return Ok(Succession { old, new });
+        }
+        let old = self.contract(&mut tx, who, contract, etag, RENEW).await?;
+        let team = Self::own_team(&mut tx, who, old.value.team()).await?;
+        let (renewed, renewal, events) =
+            old.value
+                .clone()
+                .renew(new_id, on, months, &team, &self.deps.profile)?;
+        let old_version = tx.update_contract(&renewed, old.version).await?;
+        let new_version = tx.insert_contract(&renewal).await?;
+        self.finish(tx, who, RENEW, &renewal, events).await?;
+        Ok(Succession {
+            old: Versioned {
+                value: renewed,
+                version: old_version,
+            },
+            new: Versioned {
+                value: renewal,
+                version: new_version,
+            },
+        })
+    }
+
+    /// Replaces a contract at its renewal with one with another team of the caller's
+    /// institution. `cmd.resident` must be the contract's resident. Idempotent on
+    /// `request_id`.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %contract))]
+    pub async fn switch_team(
+        &self,
+        who: &Principal,
+        contract: ContractId,
+        cmd: NewContract,
+        etag: Option<Version>,
+    ) -> Result<Succession, ServiceError> {
+        let request_id = request_id(&cmd.request_id)?;
+        let new_id = ContractId::from_uuid(self.deps.ids.new_id());
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, SWITCH, new_id.as_uuid()).await? {
+            let first = ContractId::from_uuid(self.deps.first_result(request_id, SWITCH).await?);
+            let new = self.contract(&mut tx, who, first, None, SWITCH).await?;
+            let old = self.contract(&mut tx, who, contract, None, SWITCH).await?;
+            return Ok(Succession { old, new });
+        }
+        let old = self.contract(&mut tx, who, contract, etag, SWITCH).await?;
+        if old.value.resident() != cmd.resident {
+            return Err(ServiceError::InvalidArgument {
+                field: "resident",
+                reason: "is not the contract's resident".to_owned(),
+            });
+        }
+        let team = Self::own_team(&mut tx, who, cmd.team).await?;
+        let (switched, new, events) = old.value.clone().switch_team(
+            SignContract {
+                id: new_id,
+                resident: cmd.resident,
+                doctor: cmd.doctor,
+                package: package(cmd.package)?,
+                start: cmd.start,
+                months: cmd.months,
+            },
+            &team,
+            &self.deps.profile,
+        )?;
+        let old_version = tx.update_contract(&switched, old.version).await?;
+        let new_version = tx.insert_contract(&new).await?;
+        self.finish(tx, who, SWITCH, &new, events).await?;
+        Ok(Succession {
+            old: Versioned {
+                value: switched,
+                version: old_version,
+            },
+            new: Versioned {
+                value: new,
+                version: new_version,
+            },
+        })
+    }
+
+    /// Terminates a contract in force (the resident's request, a move, a death).
+    #[tracing::instrument(skip_all, fields(user = %who.user, %contract))]
+    pub async fn terminate(
+        &self,
+        who: &Principal,
+        contract: ContractId,
+        on: Date,
+        reason: TerminationReason,
+        etag: Option<Version>,
+    ) -> Result<Versioned<Contract>, ServiceError> {
+        let mut tx = self.deps.uow.begin().await?;
+        let old = self
+            .contract(&mut tx, who, contract, etag, TERMINATE)
+            .await?;
+        let (ended, events) = old.value.terminate(on, reason)?;
+        let version = tx.update_contract(&ended, old.version).await?;
+        self.finish(tx, who, TERMINATE, &ended, events).await?;
+        Ok(Versioned {
+            value: ended,
+            version,
+        })
+    }
+
+    /// A resident's contracts, latest first; the read is audited.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %resident))]
+    pub async fn contracts_of(
+        &self,
+        who: &Principal,
+        resident: ResidentId,
+    ) -> Result<Vec<Versioned<Contract>>, ServiceError> {
+        let network = self.deps.network.current();
+        let visible = self
+            .deps
+            .follow_ups
+            .get_resident(resident)
+            .await?
+            .is_some_and(|r| who.can_see_patient(&r.value.scope, &network));
+        if !visible {
+            return Err(ServiceError::NotFound(format!("resident {resident}")));
+        }
+        let contracts = self.deps.directory.contracts_of(resident).await?;
+        self.deps
+            .audit
+            .record(&audit_entry(
+                who,
+                LIST,
+                format!("residents/{resident}/contracts"),
+                Some(resident),
+                self.deps.clock.now(),
+            ))
+            .await?;
+        Ok(contracts)
+    }
+}
