@@ -82,6 +82,8 @@ pub struct SplitGrid {
     pub request_id: String,
     /// The grid split (retired on `on`).
     pub grid: GridId,
+    /// The grid's version as the caller saw it, if it wants the split refused after a change.
+    pub etag: Option<Version>,
     /// The new grids.
     pub parts: Vec<SplitPart>,
     /// Effective date.
@@ -95,6 +97,8 @@ pub struct MergeGrids {
     pub request_id: String,
     /// The grids merged (retired on `on`).
     pub grids: Vec<GridId>,
+    /// Grid versions the caller saw; a grid changed since refuses the merge.
+    pub expected: Vec<(GridId, Version)>,
     /// The new grid's name.
     pub name: String,
     /// The new grid's area node.
@@ -128,14 +132,32 @@ fn households_arg(households: &[HouseholdId]) -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn check_etag(grid: &Versioned<Grid>, etag: Option<Version>) -> Result<(), ServiceError> {
+/// Checks the versions a caller saw against the grids loaded (grids not involved are ignored).
+fn check_etags(
+    loaded: &[Versioned<Grid>],
+    expected: &[(GridId, Version)],
+) -> Result<(), ServiceError> {
+    for (id, version) in expected {
+        if let Some(grid) = loaded.iter().find(|g| g.value.id() == *id) {
+            if grid.version != *version {
+                return Err(ServiceError::Conflict(format!(
+                    "grid {id} is at version {}, not {version}",
+                    grid.version
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_etag(
+    loaded: &[Versioned<Grid>],
+    grid: GridId,
+    etag: Option<Version>,
+) -> Result<(), ServiceError> {
     match etag {
-        Some(expected) if expected != grid.version => Err(ServiceError::Conflict(format!(
-            "grid {} is at version {}, not {expected}",
-            grid.value.id(),
-            grid.version
-        ))),
-        _ => Ok(()),
+        Some(version) => check_etags(loaded, &[(grid, version)]),
+        None => Ok(()),
     }
 }
 
@@ -249,8 +271,9 @@ impl GridService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, request_id, ADD_AREA, node.id.as_uuid()).await? {
+            drop(tx);
             let first = AreaNodeId::from_uuid(self.deps.first_result(request_id, ADD_AREA).await?);
-            let path = tx.area_path(first).await?;
+            let path = self.deps.uow.begin().await?.area_path(first).await?;
             return path
                 .into_iter()
                 .last()
@@ -337,9 +360,14 @@ impl GridService {
         if let Claim::Retry =
             claim(&mut tx, request_id, ADD_HOUSEHOLD, household.id.as_uuid()).await?
         {
+            drop(tx);
             let first =
                 HouseholdId::from_uuid(self.deps.first_result(request_id, ADD_HOUSEHOLD).await?);
-            return tx
+            return self
+                .deps
+                .uow
+                .begin()
+                .await?
                 .load_households(&[first])
                 .await?
                 .into_iter()
@@ -367,27 +395,34 @@ impl GridService {
     }
 
     /// Moves households into `to`, as one atomic operation; their residents' records follow.
-    /// Returns the target grid.
+    /// `expected` lists grid versions the caller saw (etags): if any grid involved has moved
+    /// on since, nothing changes and the answer is `Conflict`. Returns the target grid.
     #[tracing::instrument(skip_all, fields(user = %who.user, %to, households = households.len()))]
     pub async fn reassign_households(
         &self,
         who: &Principal,
         households: &[HouseholdId],
         to: GridId,
+        expected: &[(GridId, Version)],
     ) -> Result<Versioned<Grid>, ServiceError> {
         operator(who)?;
         households_arg(households)?;
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let found = tx.load_households(households).await?;
-        let involved: Vec<GridId> = found
+        let involved: BTreeSet<GridId> = found.iter().map(|h| h.grid).chain([to]).collect();
+        // The grids the caller saw are checked even when no household is in them any more
+        // (a concurrent move took it out): that is the change the etag guards against.
+        let wanted: Vec<GridId> = involved
             .iter()
-            .map(|h| h.grid)
-            .chain([to])
+            .copied()
+            .chain(expected.iter().map(|(g, _)| *g))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let loaded = Self::grids(&mut tx, &involved).await?;
+        let mut loaded = Self::grids(&mut tx, &wanted).await?;
+        check_etags(&loaded, expected)?;
+        loaded.retain(|g| involved.contains(&g.value.id()));
         let mut map = GridMap::from_parts(
             loaded.iter().map(|g| g.value.clone()),
             found.iter().map(|h| (h.id, h.grid)),
@@ -441,6 +476,7 @@ impl GridService {
         }
         let ids = part_ids(base, cmd.parts.len());
         let loaded = Self::grids(&mut tx, &[cmd.grid]).await?;
+        check_etag(&loaded, cmd.grid, cmd.etag)?;
         let members = tx.households_of(cmd.grid).await?;
         let mut tree = AreaTree::new();
         for part in &cmd.parts {
@@ -510,6 +546,7 @@ impl GridService {
             return self.get_grid(first).await;
         }
         let loaded = Self::grids(&mut tx, &cmd.grids).await?;
+        check_etags(&loaded, &cmd.expected)?;
         let mut members = Vec::new();
         for grid in &loaded {
             let gid = grid.value.id();
@@ -551,7 +588,7 @@ impl GridService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let loaded = Self::grids(&mut tx, &[grid]).await?;
-        loaded.iter().try_for_each(|g| check_etag(g, etag))?;
+        check_etag(&loaded, grid, etag)?;
         if tx.load_team(team).await?.is_none() {
             return Err(ServiceError::NotFound(format!("team {team}")));
         }
@@ -588,7 +625,7 @@ impl GridService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let loaded = Self::grids(&mut tx, &[grid]).await?;
-        loaded.iter().try_for_each(|g| check_etag(g, etag))?;
+        check_etag(&loaded, grid, etag)?;
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let events = map.unassign_team(grid, on)?;
         let saved = Self::save_grids(&mut tx, &map, &loaded).await?;

@@ -10,10 +10,10 @@ use yigong_domain::contract::{
     Contract, Package, SignContract, Team, TeamMember, TerminationReason,
 };
 use yigong_domain::ids::{ContractId, InstitutionId, ResidentId, TeamId, WorkerId};
-use yigong_ports::{AuditOutcome, PatientRecord, Transaction, Version, Versioned};
+use yigong_ports::{PatientRecord, Transaction, Version, Versioned};
 
 use crate::deps::{Claim, audit_entry, claim, request_id, text};
-use crate::{Deps, Principal, Role, ServiceError};
+use crate::{Deps, Principal, ServiceError};
 
 const FORM_TEAM: &str = "team.form";
 const SIGN: &str = "contract.sign";
@@ -164,39 +164,20 @@ impl TeamService {
     }
 
     /// Loads the resident for a contract command and takes the per-resident lock; callers
-    /// who may not see the record get `NotFound`, and the refusal is audited.
+    /// who may not see the record get `NotFound` (as for every unseen record).
     async fn resident(
         &self,
         tx: &mut Box<dyn Transaction>,
         who: &Principal,
         id: ResidentId,
-        action: &str,
     ) -> Result<PatientRecord, ServiceError> {
-        let found = tx.load_resident(id).await?;
         let network = self.deps.network.current();
-        match found {
-            Some(r)
-                if who.role == Role::Clinician && who.can_see_patient(&r.value.scope, &network) =>
-            {
+        match tx.load_resident(id).await? {
+            Some(r) if who.can_see_patient(&r.value.scope, &network) => {
                 tx.lock_resident(id, r.version).await?;
                 Ok(r.value)
             }
-            Some(_) => {
-                self.deps
-                    .audit_refusal(&yigong_ports::AuditEntry {
-                        outcome: AuditOutcome::Denied,
-                        ..audit_entry(
-                            who,
-                            action,
-                            format!("residents/{id}"),
-                            Some(id),
-                            self.deps.clock.now(),
-                        )
-                    })
-                    .await;
-                Err(ServiceError::NotFound(format!("resident {id}")))
-            }
-            None => Err(ServiceError::NotFound(format!("resident {id}"))),
+            _ => Err(ServiceError::NotFound(format!("resident {id}"))),
         }
     }
 
@@ -226,14 +207,12 @@ impl TeamService {
         who: &Principal,
         id: ContractId,
         etag: Option<Version>,
-        action: &str,
     ) -> Result<Versioned<Contract>, ServiceError> {
         let contract = tx
             .load_contract(id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("contract {id}")))?;
-        self.resident(tx, who, contract.value.resident(), action)
-            .await?;
+        self.resident(tx, who, contract.value.resident()).await?;
         check_etag(&contract, etag)?;
         Ok(contract)
     }
@@ -281,10 +260,13 @@ impl TeamService {
         };
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, request_id, SIGN, id.as_uuid()).await? {
+            drop(tx);
             let first = ContractId::from_uuid(self.deps.first_result(request_id, SIGN).await?);
-            return self.contract(&mut tx, who, first, None, SIGN).await;
+            // Read in a transaction of its own (rolled back): the claiming one holds a lock.
+            let mut tx = self.deps.uow.begin().await?;
+            return self.contract(&mut tx, who, first, None).await;
         }
-        self.resident(&mut tx, who, cmd.resident, SIGN).await?;
+        self.resident(&mut tx, who, cmd.resident).await?;
         let team = Self::own_team(&mut tx, who, cmd.team).await?;
         let latest = tx.latest_contract(cmd.resident).await?;
         let (contract, events) = Contract::sign(
@@ -317,12 +299,15 @@ impl TeamService {
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, request_id, RENEW, new_id.as_uuid()).await? {
+            drop(tx);
             let first = ContractId::from_uuid(self.deps.first_result(request_id, RENEW).await?);
-            let new = self.contract(&mut tx, who, first, None, RENEW).await?;
-            let old = self.contract(&mut tx, who, contract, None, RENEW).await?;
+            // Read in a transaction of its own (rolled back): the claiming one holds a lock.
+            let mut tx = self.deps.uow.begin().await?;
+            let new = self.contract(&mut tx, who, first, None).await?;
+            let old = self.contract(&mut tx, who, contract, None).await?;
             return Ok(Succession { old, new });
         }
-        let old = self.contract(&mut tx, who, contract, etag, RENEW).await?;
+        let old = self.contract(&mut tx, who, contract, etag).await?;
         let team = Self::own_team(&mut tx, who, old.value.team()).await?;
         let (renewed, renewal, events) =
             old.value
@@ -358,12 +343,15 @@ impl TeamService {
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, request_id, SWITCH, new_id.as_uuid()).await? {
+            drop(tx);
             let first = ContractId::from_uuid(self.deps.first_result(request_id, SWITCH).await?);
-            let new = self.contract(&mut tx, who, first, None, SWITCH).await?;
-            let old = self.contract(&mut tx, who, contract, None, SWITCH).await?;
+            // Read in a transaction of its own (rolled back): the claiming one holds a lock.
+            let mut tx = self.deps.uow.begin().await?;
+            let new = self.contract(&mut tx, who, first, None).await?;
+            let old = self.contract(&mut tx, who, contract, None).await?;
             return Ok(Succession { old, new });
         }
-        let old = self.contract(&mut tx, who, contract, etag, SWITCH).await?;
+        let old = self.contract(&mut tx, who, contract, etag).await?;
         if old.value.resident() != cmd.resident {
             return Err(ServiceError::InvalidArgument {
                 field: "resident",
@@ -409,9 +397,7 @@ impl TeamService {
         etag: Option<Version>,
     ) -> Result<Versioned<Contract>, ServiceError> {
         let mut tx = self.deps.uow.begin().await?;
-        let old = self
-            .contract(&mut tx, who, contract, etag, TERMINATE)
-            .await?;
+        let old = self.contract(&mut tx, who, contract, etag).await?;
         let (ended, events) = old.value.terminate(on, reason)?;
         let version = tx.update_contract(&ended, old.version).await?;
         self.finish(tx, who, TERMINATE, &ended, events).await?;
