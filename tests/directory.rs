@@ -1054,3 +1054,128 @@ async fn concurrent_contracts_for_one_resident_have_one_winner() {
         }
     }
 }
+
+#[tokio::test]
+async fn households_and_residents_import_in_batches_all_or_nothing() {
+    for c in County::all().await {
+        let grids = c.grids();
+        let rows: Vec<yigong_service::HouseholdRow> = (0..2500)
+            .map(|i| yigong_service::HouseholdRow {
+                grid: if i % 2 == 0 { c.grid_a } else { c.grid_b },
+                address: format!("No. {i}, Long Street"),
+            })
+            .collect();
+
+        // One bad address and one unknown grid: every error reported, nothing written.
+        let before_a = c.version(c.grid_a).await;
+        let mut bad = rows.clone();
+        bad[7].address = " ".into();
+        bad[2100].grid = GridId::from_u128(404);
+        let refused = grids
+            .import_households(&c.op, "households-1", &bad)
+            .await
+            .unwrap();
+        assert!(refused.households.is_empty(), "{}", c.name);
+        let at: Vec<(usize, &str)> = refused.errors.iter().map(|e| (e.row, e.field)).collect();
+        assert_eq!(at, vec![(7, "address"), (2100, "grid")], "{}", c.name);
+        assert_eq!(
+            c.version(c.grid_a).await,
+            before_a,
+            "{}: refused, unchanged",
+            c.name
+        );
+
+        // The fixed batch reuses the request id; a retry returns the same households.
+        let imported = grids
+            .import_households(&c.op, "households-1", &rows)
+            .await
+            .unwrap();
+        assert!(
+            imported.errors.is_empty(),
+            "{}: {:?}",
+            c.name,
+            imported.errors
+        );
+        assert_eq!(imported.households.len(), 2500);
+        let again = grids
+            .import_households(&c.op, "households-1", &rows)
+            .await
+            .unwrap();
+        assert_eq!(again.households, imported.households, "{}", c.name);
+        assert_eq!(c.grid_of(imported.households[1].id).await, c.grid_b);
+        // One version bump per grid for the whole batch.
+        assert_eq!(c.version(c.grid_a).await, before_a + 1);
+
+        let residents = ResidentService::new(c.deps.clone());
+        let registered = c.resident(1, None).await;
+        let person = |i: u32, household: Option<HouseholdId>| yigong_service::ResidentRow {
+            document: DocumentInput::Other {
+                kind: DocumentKind::Passport,
+                number: format!("PB{i:07}"),
+                birth_date: date!(1955 - 05 - 05),
+                sex: Sex::Male,
+            },
+            household,
+            grid: None,
+            resident_since: date!(2021 - 01 - 01),
+        };
+        let mut people: Vec<_> = imported
+            .households
+            .iter()
+            .enumerate()
+            .map(|(i, h)| person(u32::try_from(i).unwrap() + 10, Some(h.id)))
+            .collect();
+        let mut bad = people.clone();
+        bad[3] = person(1, None);
+        if let DocumentInput::Other { number, .. } = &mut bad[3].document {
+            *number = "PT0000001".into(); // registered before
+        }
+        bad[9] = bad[8].clone(); // twice in the batch
+        bad[11].household = Some(HouseholdId::from_u128(404));
+        bad[12].resident_since = date!(2030 - 01 - 01);
+        let refused = residents
+            .import_residents(&c.clinician(None), "residents-1", bad)
+            .await
+            .unwrap();
+        let at: Vec<(usize, &str)> = refused.errors.iter().map(|e| (e.row, e.field)).collect();
+        assert_eq!(
+            at,
+            vec![
+                (3, "document"),
+                (9, "document"),
+                (11, "household"),
+                (12, "resident_since")
+            ],
+            "{}",
+            c.name
+        );
+        assert!(refused.residents.is_empty());
+
+        let cursor = last_sequence(&c.store).await;
+        people.truncate(2400);
+        let done = residents
+            .import_residents(&c.clinician(None), "residents-1", people)
+            .await
+            .unwrap();
+        assert!(done.errors.is_empty(), "{}: {:?}", c.name, done.errors);
+        assert_eq!(done.residents.len(), 2400);
+        let record = residents
+            .get(&c.clinician(None), done.residents[1])
+            .await
+            .unwrap();
+        assert_eq!(record.value.scope.grid, Some(c.grid_b), "{}", c.name);
+        assert_ne!(done.residents[0], registered);
+        let mut registrations = 0;
+        let mut at = cursor;
+        loop {
+            let page = c.store.changes_since(at, 1000).await.unwrap();
+            let Some(last) = page.last() else { break };
+            at = last.sequence;
+            registrations += page
+                .iter()
+                .filter(|e| e.event.event_type == "resident.resident_registered")
+                .count();
+        }
+        assert_eq!(registrations, 2400, "{}", c.name);
+    }
+}

@@ -73,6 +73,17 @@ pub trait ResidentRepository: Send {
     /// when a resident with the same identity document exists (a unique index).
     async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
 
+    /// Inserts many residents at version 1 (multi-row statements). MUST return
+    /// `Duplicate { constraint: "resident_document" }` when a document is registered.
+    async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError>;
+
+    /// The positions in `residents` of those whose identity document is already registered:
+    /// a batch import reports them row by row instead of failing on the unique index.
+    async fn registered_documents(
+        &mut self,
+        residents: &[Resident],
+    ) -> Result<Vec<usize>, StoreError>;
+
     /// Bumps the version of a resident's record loaded at `expected` (`Conflict` when it
     /// moved): commands on what a resident may hold only once — a contract in force — take
     /// this lock, so two concurrent ones cannot both succeed.

@@ -73,7 +73,8 @@ pub trait ReferralRepository: Send {
 /// The outbox, inside a transaction.
 #[async_trait]
 pub trait OutboxWriter: Send {
-    /// Appends events in order, assigning global and per-aggregate sequence numbers.
+    /// Appends events in order, assigning global and per-aggregate sequence numbers. Any
+    /// number of events: adapters split them into statements as their drivers require.
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
 }
 
@@ -82,6 +83,9 @@ pub trait OutboxWriter: Send {
 pub trait AuditWriter: Send {
     /// Appends an entry.
     async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// Appends many entries (a batch import audits each patient it wrote).
+    async fn append_audits(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError>;
 }
 
 /// Idempotency keys, inside a transaction.

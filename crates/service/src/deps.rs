@@ -188,3 +188,22 @@ pub(crate) fn text(field: &'static str, raw: &str, max: usize) -> Result<String,
     }
     Ok(value.to_owned())
 }
+
+/// `n` ids derived from `base` (UUID v5 of it and the index): the ids a batch or split creates,
+/// found again by a retry that only knows the claimed `base`.
+pub(crate) fn derived_ids(base: Uuid, n: usize) -> Vec<Uuid> {
+    (0..n)
+        .map(|i| Uuid::new_v5(&base, &i.to_be_bytes()))
+        .collect()
+}
+
+/// Checks a batch's size: 1 to `max` rows.
+pub(crate) fn batch_size(rows: usize, max: usize) -> Result<(), ServiceError> {
+    if rows == 0 || rows > max {
+        return Err(ServiceError::InvalidArgument {
+            field: "rows",
+            reason: format!("a batch has 1 to {max} rows"),
+        });
+    }
+    Ok(())
+}

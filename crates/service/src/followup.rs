@@ -1,12 +1,17 @@
 //! Residents and chronic-disease follow-up: register a resident, read a record, enrol a
 //! confirmed patient, record a visit, and the team's overdue worklist.
 
+use std::collections::{BTreeSet, HashMap};
+
 use time::{Date, Duration, OffsetDateTime};
 use yigong_domain::followup::{
     Assessment, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan, Visit,
     WorklistEntry, overdue_worklist,
 };
-use yigong_domain::identity::{CitizenId, DocumentKind, OtherDocument, Resident, Sex};
+
+use yigong_domain::identity::{
+    CitizenId, DocumentKind, IdentityDocument, OtherDocument, Resident, Sex,
+};
 use yigong_domain::ids::{
     EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
 };
@@ -15,10 +20,12 @@ use yigong_ports::{
     VisitRecord,
 };
 
-use crate::deps::{Claim, audit_entry, claim, request_id};
+use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id};
+use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, Role, ServiceError};
 
 const REGISTER: &str = "resident.register";
+const IMPORT: &str = "resident.import";
 const ENROL: &str = "follow_up.enrol";
 const RECORD_VISIT: &str = "follow_up.record_visit";
 
@@ -155,6 +162,28 @@ async fn household_grid(
     }
 }
 
+/// One resident of a batch import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentRow {
+    /// The identity document.
+    pub document: DocumentInput,
+    /// The household, if known (it must exist).
+    pub household: Option<HouseholdId>,
+    /// The grid, when no household is given (or matching the household's).
+    pub grid: Option<GridId>,
+    /// Since when the resident lives in the jurisdiction.
+    pub resident_since: Date,
+}
+
+/// What became of a resident batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentImport {
+    /// The residents registered, in row order (empty when `errors` is not).
+    pub residents: Vec<ResidentId>,
+    /// Every invalid row; non-empty means nothing was written.
+    pub errors: Vec<RowError>,
+}
+
 /// The resident registry use cases.
 pub struct ResidentService {
     deps: Deps,
@@ -223,6 +252,151 @@ impl ResidentService {
         Ok(Versioned {
             value: record,
             version,
+        })
+    }
+
+    /// Registers a batch of residents at the caller's institution: every row parsed and
+    /// checked (document, dates, household and grid, a document registered before or twice in
+    /// the batch), any invalid row rejects the batch with every row's error, a valid batch is
+    /// one transaction of multi-row inserts with an audit entry per resident. Idempotent on
+    /// `request_id`: a retry returns the same ids.
+    #[tracing::instrument(skip_all, fields(user = %who.user, rows = rows.len()))]
+    pub async fn import_residents(
+        &self,
+        who: &Principal,
+        request_id_raw: &str,
+        rows: Vec<ResidentRow>,
+    ) -> Result<ResidentImport, ServiceError> {
+        if who.role != Role::Clinician {
+            return Err(ServiceError::PermissionDenied(
+                "only clinicians keep health records".to_owned(),
+            ));
+        }
+        let request_id = request_id(request_id_raw)?;
+        batch_size(rows.len(), MAX_BATCH_ROWS)?;
+        let now = self.deps.clock.now();
+        let today = now.date();
+        let base = self.deps.ids.new_id();
+        let ids: Vec<ResidentId> = derived_ids(base, rows.len())
+            .into_iter()
+            .map(ResidentId::from_uuid)
+            .collect();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, IMPORT, base).await? {
+            drop(tx);
+            let first = self.deps.first_result(request_id, IMPORT).await?;
+            return Ok(ResidentImport {
+                residents: derived_ids(first, rows.len())
+                    .into_iter()
+                    .map(ResidentId::from_uuid)
+                    .collect(),
+                errors: Vec::new(),
+            });
+        }
+        let wanted: Vec<HouseholdId> = rows
+            .iter()
+            .filter_map(|r| r.household)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let households: HashMap<HouseholdId, GridId> = tx
+            .load_households(&wanted)
+            .await?
+            .into_iter()
+            .map(|h| (h.id, h.grid))
+            .collect();
+        let mut errors = Vec::new();
+        let mut parsed: Vec<(usize, PatientRecord)> = Vec::with_capacity(rows.len());
+        let mut seen: HashMap<IdentityDocument, usize> = HashMap::new();
+        for (row, (input, id)) in rows.into_iter().zip(&ids).enumerate() {
+            let mut fail = |field: &'static str, reason: String| {
+                errors.push(RowError { row, field, reason });
+            };
+            if input.resident_since > today {
+                fail("resident_since", "lies in the future".to_owned());
+                continue;
+            }
+            let grid = match (input.household, input.grid) {
+                (Some(h), stated) => match households.get(&h) {
+                    None => {
+                        fail("household", format!("household {h} does not exist"));
+                        continue;
+                    }
+                    Some(g) if stated.is_some_and(|s| s != *g) => {
+                        fail("grid", format!("household {h} belongs to grid {g}"));
+                        continue;
+                    }
+                    Some(g) => Some(*g),
+                },
+                (None, stated) => stated,
+            };
+            let resident = match parse_document(
+                input.document,
+                *id,
+                input.household,
+                input.resident_since,
+                today,
+            ) {
+                Ok(r) => r,
+                Err(ServiceError::InvalidArgument { field, reason }) => {
+                    fail(field, reason);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(first) = seen.insert(resident.document().clone(), row) {
+                fail("document", format!("the same document as row {first}"));
+                continue;
+            }
+            parsed.push((
+                row,
+                PatientRecord {
+                    resident,
+                    scope: PatientScope {
+                        community: who.community,
+                        institution: who.institution,
+                        grid,
+                    },
+                },
+            ));
+        }
+        let candidates: Vec<Resident> = parsed.iter().map(|(_, r)| r.resident.clone()).collect();
+        for i in tx.registered_documents(&candidates).await? {
+            errors.push(RowError {
+                row: parsed[i].0,
+                field: "document",
+                reason: "a resident with this identity document is registered".to_owned(),
+            });
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.row);
+            // Dropped: the claim rolls back too, so the fixed batch can reuse the request id.
+            drop(tx);
+            return Ok(ResidentImport {
+                residents: Vec::new(),
+                errors,
+            });
+        }
+        let records: Vec<PatientRecord> = parsed.into_iter().map(|(_, r)| r).collect();
+        tx.insert_residents(&records).await?;
+        tx.append_events(&self.deps.outbox(
+            who.community,
+            records.iter().map(|r| r.resident.registered()),
+            now,
+        )?)
+        .await?;
+        let audits: Vec<AuditEntry> = records
+            .iter()
+            .map(|r| {
+                let id = r.resident.id();
+                entry(who, IMPORT, format!("residents/{id}"), id, now)
+            })
+            .collect();
+        tx.append_audits(&audits).await?;
+        tx.commit().await?;
+        Ok(ResidentImport {
+            residents: ids,
+            errors: Vec::new(),
         })
     }
 

@@ -14,12 +14,14 @@ use yigong_domain::grid::{AreaKind, AreaNode, AreaTree, Grid, GridMap, NewGrid};
 use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
 use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
 
-use crate::deps::{Claim, audit_entry, claim, request_id, text};
+use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id, text};
+use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, Role, ServiceError};
 
 const ADD_AREA: &str = "grid.add_area_node";
 const CREATE: &str = "grid.create";
 const ADD_HOUSEHOLD: &str = "grid.add_household";
+const IMPORT_HOUSEHOLDS: &str = "grid.import_households";
 const REASSIGN: &str = "grid.reassign_households";
 const SPLIT: &str = "grid.split";
 const MERGE: &str = "grid.merge";
@@ -107,6 +109,24 @@ pub struct MergeGrids {
     pub on: Date,
 }
 
+/// One household of a batch import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdRow {
+    /// Its grid.
+    pub grid: GridId,
+    /// Its address.
+    pub address: String,
+}
+
+/// What became of a household batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdImport {
+    /// The households created, in row order (empty when `errors` is not).
+    pub households: Vec<HouseholdRecord>,
+    /// Every invalid row; non-empty means nothing was written.
+    pub errors: Vec<RowError>,
+}
+
 /// The grid use cases: county operators draw the map; everyone reads it.
 pub struct GridService {
     deps: Deps,
@@ -163,8 +183,9 @@ fn check_etag(
 
 /// The new grids of a split: derived from the claimed id, so a retried split finds them.
 fn part_ids(base: Uuid, parts: usize) -> Vec<GridId> {
-    (0..parts)
-        .map(|i| GridId::from_uuid(Uuid::new_v5(&base, &i.to_be_bytes())))
+    derived_ids(base, parts)
+        .into_iter()
+        .map(GridId::from_uuid)
         .collect()
 }
 
@@ -392,6 +413,107 @@ impl GridService {
         .await?;
         tx.commit().await?;
         Ok(household)
+    }
+
+    /// Imports a batch of households: each row checked (its address, its grid active), any
+    /// invalid row rejects the batch with every row's error, a valid batch is one transaction
+    /// of multi-row inserts. Idempotent on `request_id`: a retry returns the same households.
+    #[tracing::instrument(skip_all, fields(user = %who.user, rows = rows.len()))]
+    pub async fn import_households(
+        &self,
+        who: &Principal,
+        request_id_raw: &str,
+        rows: &[HouseholdRow],
+    ) -> Result<HouseholdImport, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(request_id_raw)?;
+        batch_size(rows.len(), MAX_BATCH_ROWS)?;
+        let base = self.deps.ids.new_id();
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, IMPORT_HOUSEHOLDS, base).await? {
+            drop(tx);
+            let first = self
+                .deps
+                .first_result(request_id, IMPORT_HOUSEHOLDS)
+                .await?;
+            let ids: Vec<HouseholdId> = derived_ids(first, rows.len())
+                .into_iter()
+                .map(HouseholdId::from_uuid)
+                .collect();
+            let mut found = self.deps.uow.begin().await?.load_households(&ids).await?;
+            found.sort_by_key(|h| ids.iter().position(|i| *i == h.id));
+            return Ok(HouseholdImport {
+                households: found,
+                errors: Vec::new(),
+            });
+        }
+        let wanted: Vec<GridId> = rows
+            .iter()
+            .map(|r| r.grid)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let loaded = tx.load_grids(&wanted).await?;
+        let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
+        let mut errors = Vec::new();
+        let mut households = Vec::with_capacity(rows.len());
+        let mut events = Vec::with_capacity(rows.len());
+        for (row, (input, id)) in rows.iter().zip(derived_ids(base, rows.len())).enumerate() {
+            let id = HouseholdId::from_uuid(id);
+            let address = match text("address", &input.address, 400) {
+                Ok(a) => a,
+                Err(e) => {
+                    errors.push(RowError {
+                        row,
+                        field: "address",
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            match map.add_household(id, input.grid) {
+                Ok(e) => events.extend(e),
+                Err(e) => {
+                    errors.push(RowError {
+                        row,
+                        field: "grid",
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            }
+            households.push(HouseholdRecord {
+                id,
+                grid: input.grid,
+                address,
+            });
+        }
+        if !errors.is_empty() {
+            // Dropped: the request id's claim rolls back too, so the fixed batch can reuse it.
+            drop(tx);
+            return Ok(HouseholdImport {
+                households: Vec::new(),
+                errors,
+            });
+        }
+        tx.insert_households(&households).await?;
+        Self::save_grids(&mut tx, &map, &loaded).await?;
+        tx.append_events(&self.deps.outbox(None, events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            IMPORT_HOUSEHOLDS,
+            format!("household-imports/{base}"),
+            None,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(HouseholdImport {
+            households,
+            errors: Vec::new(),
+        })
     }
 
     /// Moves households into `to`, as one atomic operation; their residents' records follow.

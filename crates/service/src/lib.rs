@@ -31,11 +31,12 @@ pub mod team;
 pub use deps::Deps;
 pub use error::ServiceError;
 pub use followup::{
-    DocumentInput, FollowUpService, NewEnrolment, NewResident, RecordedVisit, ResidentService,
+    DocumentInput, FollowUpService, NewEnrolment, NewResident, RecordedVisit, ResidentImport,
+    ResidentRow, ResidentService,
 };
 pub use grid::{
-    CreateGrid, GridService, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids, NewArea, NewHousehold,
-    SplitGrid, SplitPart,
+    CreateGrid, GridService, HouseholdImport, HouseholdRow, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids,
+    NewArea, NewHousehold, SplitGrid, SplitPart,
 };
 pub use network::{NetworkService, NetworkView, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};

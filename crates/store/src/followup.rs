@@ -60,6 +60,21 @@ fn resident_scope(m: &resident::Model) -> PatientScope {
     }
 }
 
+fn resident_row(record: &PatientRecord) -> Result<resident::ActiveModel, StoreError> {
+    let r = &record.resident;
+    Ok(resident::ActiveModel {
+        id: Set(r.id().as_uuid()),
+        community_id: Set(record.scope.community.map(|c| c.as_uuid())),
+        institution_id: Set(record.scope.institution.as_uuid()),
+        household_id: Set(r.household().map(|h| h.as_uuid())),
+        grid_id: Set(record.scope.grid.map(|g| g.as_uuid())),
+        document_key: Set(document_key(r)?),
+        body: Set(to_json("resident", r)?),
+        version: Set(1),
+        updated_at: Set(OffsetDateTime::now_utc()),
+    })
+}
+
 pub(crate) fn record_from(m: resident::Model) -> Result<Versioned<PatientRecord>, StoreError> {
     let scope = resident_scope(&m);
     Ok(Versioned {
@@ -139,21 +154,48 @@ impl ResidentRepository for SeaTransaction {
     }
 
     async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError> {
-        let r = &record.resident;
-        resident::ActiveModel {
-            id: Set(r.id().as_uuid()),
-            community_id: Set(record.scope.community.map(|c| c.as_uuid())),
-            institution_id: Set(record.scope.institution.as_uuid()),
-            household_id: Set(r.household().map(|h| h.as_uuid())),
-            grid_id: Set(record.scope.grid.map(|g| g.as_uuid())),
-            document_key: Set(document_key(r)?),
-            body: Set(to_json("resident", r)?),
-            version: Set(1),
-            updated_at: Set(OffsetDateTime::now_utc()),
-        }
-        .insert_into(&self.tx)
-        .await?;
+        resident_row(record)?.insert_into(&self.tx).await?;
         Ok(1)
+    }
+
+    async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError> {
+        // Nine columns a row: 1,000 rows a statement stay under every driver's limit.
+        for chunk in records.chunks(1000) {
+            let rows = chunk
+                .iter()
+                .map(resident_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            resident::Entity::insert_many(rows)
+                .exec_without_returning(&self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn registered_documents(
+        &mut self,
+        residents: &[Resident],
+    ) -> Result<Vec<usize>, StoreError> {
+        let keys = residents
+            .iter()
+            .map(document_key)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut taken = std::collections::HashSet::new();
+        for chunk in keys.chunks(1000) {
+            let rows = resident::Entity::find()
+                .filter(resident::Column::DocumentKey.is_in(chunk.to_vec()))
+                .all(&self.tx)
+                .await
+                .map_err(db_err)?;
+            taken.extend(rows.into_iter().map(|r| r.document_key));
+        }
+        Ok(keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| taken.contains(*k))
+            .map(|(i, _)| i)
+            .collect())
     }
 
     async fn lock_resident(

@@ -1,5 +1,7 @@
 //! The repositories inside one database transaction.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
@@ -16,7 +18,7 @@ use crate::convert::{
     InsertRow, corrupt, db_err, direction_str, referral_body, referral_from_body, state_str,
     update_versioned, urgency_str,
 };
-use crate::entity::{idempotency_key, outbox_event, referral};
+use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
 
 /// One database transaction with every repository. Dropped without [`Transaction::commit`], it
 /// rolls back (sea-orm's `DatabaseTransaction` does so on drop).
@@ -104,15 +106,24 @@ impl ReferralRepository for SeaTransaction {
 
 #[async_trait]
 impl OutboxWriter for SeaTransaction {
-    /// One statement for the whole batch: each row's per-aggregate sequence is the aggregate's
+    /// One statement per 500 events: each row's per-aggregate sequence is the aggregate's
     /// stored maximum (a subquery on the unique `(aggregate_id, aggregate_sequence)` index) plus
     /// its place among this batch's events of the same aggregate. Writers of one aggregate are
     /// serialized by its row version, so the maximum cannot move under us; if it did, the unique
     /// index would refuse the insert rather than number two events alike.
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
+        // Ten parameters a row: 500 rows a statement stay under SQLite's and PostgreSQL's
+        // limits. Each chunk's subqueries see the rows earlier chunks inserted in this
+        // transaction, so places are counted per chunk.
+        for chunk in events.chunks(500) {
+            self.append_chunk(chunk).await?;
         }
+        Ok(())
+    }
+}
+
+impl SeaTransaction {
+    async fn append_chunk(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
         use outbox_event::Column as C;
         let mut insert = Query::insert();
         insert.into_table(outbox_event::Entity).columns([
@@ -126,17 +137,12 @@ impl OutboxWriter for SeaTransaction {
             C::Payload,
             C::OccurredAt,
         ]);
-        let mut seen: Vec<(Uuid, i64)> = Vec::new();
+        let mut seen: HashMap<Uuid, i64> = HashMap::new();
         for e in events {
-            let place = match seen.iter_mut().find(|(a, _)| *a == e.aggregate_id) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n
-                }
-                None => {
-                    seen.push((e.aggregate_id, 1));
-                    1
-                }
+            let place = {
+                let n = seen.entry(e.aggregate_id).or_insert(0);
+                *n += 1;
+                *n
             };
             let next = Query::select()
                 .expr(
@@ -174,6 +180,17 @@ impl AuditWriter for SeaTransaction {
         crate::queries::audit_row(entry)
             .insert_into(&self.tx)
             .await?;
+        Ok(())
+    }
+
+    async fn append_audits(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        // Ten columns a row: 1,000 rows stay under every driver's parameter limit.
+        for chunk in entries.chunks(1000) {
+            audit_entry::Entity::insert_many(chunk.iter().map(crate::queries::audit_row))
+                .exec_without_returning(&self.tx)
+                .await
+                .map_err(db_err)?;
+        }
         Ok(())
     }
 }

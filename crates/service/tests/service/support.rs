@@ -11,6 +11,7 @@ use uuid::Uuid;
 use yigong_domain::contract::{Contract, Team};
 use yigong_domain::followup::{Enrolment, FollowUpPlan};
 use yigong_domain::grid::{AreaNode, Grid};
+use yigong_domain::identity::Resident;
 use yigong_domain::ids::{
     AreaNodeId, CommunityId, ContractId, EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId,
     ReferralId, ResidentId, TeamId,
@@ -41,6 +42,8 @@ mock! {
         async fn load_resident(&mut self, id: ResidentId) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
         async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
         async fn lock_resident(&mut self, id: ResidentId, expected: Version) -> Result<Version, StoreError>;
+        async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError>;
+        async fn registered_documents(&mut self, residents: &[Resident]) -> Result<Vec<usize>, StoreError>;
     }
     #[async_trait]
     impl FollowUpRepository for Tx {
@@ -87,6 +90,7 @@ mock! {
     #[async_trait]
     impl AuditWriter for Tx {
         async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+        async fn append_audits(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError>;
     }
     #[async_trait]
     impl IdempotencyKeys for Tx {
