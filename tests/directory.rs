@@ -1179,3 +1179,119 @@ async fn households_and_residents_import_in_batches_all_or_nothing() {
         assert_eq!(registrations, 2400, "{}", c.name);
     }
 }
+
+#[tokio::test]
+async fn outreach_follows_the_rules_and_a_closed_enrolment_takes_its_plans_along() {
+    use yigong_domain::followup::{CloseReason, Condition, OutreachOutcome, PlanState};
+    use yigong_service::{FollowUpService, NewEnrolment};
+    for c in County::all().await {
+        let team = c.team("Team 1").await;
+        let doctor = c.clinician(Some(team));
+        let follow_up = FollowUpService::new(c.deps.clone());
+        let enrol = |patient, on: Date| NewEnrolment {
+            patient,
+            condition: Condition::Hypertension,
+            confirmed_by: c.county,
+            confirmed_on: on,
+            on,
+        };
+
+        // Enrolled long ago: the first plan is overdue, so outreach is recorded.
+        let old = c.resident(21, None).await;
+        let (_, plan) = follow_up
+            .enrol(&doctor, enrol(old, date!(2025 - 01 - 10)))
+            .await
+            .unwrap();
+        let remind = date!(2026 - 03 - 09);
+        let reached = follow_up
+            .record_outreach(
+                &doctor,
+                plan.value.id(),
+                NOW.date(),
+                OutreachOutcome::Reached { remind_on: remind },
+                Some(plan.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(reached.value.remind_on(), Some(remind), "{}", c.name);
+        assert_eq!(reached.version, plan.version + 1);
+        let stranger = Principal {
+            institution: c.county,
+            team: None,
+            ..doctor.clone()
+        };
+        let err = follow_up
+            .record_outreach(
+                &stranger,
+                plan.value.id(),
+                NOW.date(),
+                OutreachOutcome::Unreachable,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err}");
+
+        // Enrolled today: the plan is not overdue, so outreach is refused by the rules.
+        let new = c.resident(22, None).await;
+        let (enrolment, plan) = follow_up
+            .enrol(&doctor, enrol(new, NOW.date()))
+            .await
+            .unwrap();
+        let err = follow_up
+            .record_outreach(
+                &doctor,
+                plan.value.id(),
+                NOW.date(),
+                OutreachOutcome::Refused,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(rule(&err).is_some(), "{}: {err}", c.name);
+
+        let closed = follow_up
+            .close_enrolment(
+                &doctor,
+                enrolment.value.id(),
+                NOW.date(),
+                CloseReason::MovedOut,
+                Some(enrolment.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            closed.value.closed(),
+            Some((NOW.date(), CloseReason::MovedOut))
+        );
+        let stored = c
+            .deps
+            .follow_ups
+            .get_plan(plan.value.id())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(stored.value.state(), PlanState::Closed { .. }),
+            "{}: {:?}",
+            c.name,
+            stored.value.state()
+        );
+        let twice = follow_up
+            .close_enrolment(
+                &doctor,
+                enrolment.value.id(),
+                NOW.date(),
+                CloseReason::MovedOut,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(rule(&twice).is_some(), "{twice}");
+        // The condition is open for a new enrolment again.
+        follow_up
+            .enrol(&doctor, enrol(new, NOW.date()))
+            .await
+            .unwrap();
+    }
+}

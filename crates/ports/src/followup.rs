@@ -113,6 +113,19 @@ pub trait FollowUpRepository: Send {
     /// when the patient already has an open enrolment for the condition (a unique index).
     async fn insert_enrolment(&mut self, enrolment: &Enrolment) -> Result<Version, StoreError>;
 
+    /// Updates an enrolment loaded at `expected`; `Conflict` when the stored version differs.
+    async fn update_enrolment(
+        &mut self,
+        enrolment: &Enrolment,
+        expected: Version,
+    ) -> Result<Version, StoreError>;
+
+    /// The enrolment's plans still waiting for a visit.
+    async fn waiting_plans_of(
+        &mut self,
+        enrolment: EnrolmentId,
+    ) -> Result<Vec<Versioned<FollowUpPlan>>, StoreError>;
+
     /// Loads a plan with its enrolment and its patient's record: all a command on the plan
     /// needs to authorize and apply it, in one round trip.
     async fn load_plan(&mut self, id: PlanId) -> Result<Option<PlanInContext>, StoreError>;

@@ -1,14 +1,14 @@
-//! Residents and chronic-disease follow-up: register a resident, read a record, enrol a
-//! confirmed patient, record a visit, and the team's overdue worklist.
+//! Residents and chronic-disease follow-up: register a resident (one or a batch), read a
+//! record, enrol a confirmed patient, record a visit or an outreach, close an enrolment, and
+//! the team's overdue worklist.
 
 use std::collections::{BTreeSet, HashMap};
 
 use time::{Date, Duration, OffsetDateTime};
 use yigong_domain::followup::{
-    Assessment, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan, Visit,
-    WorklistEntry, overdue_worklist,
+    Assessment, CloseReason, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan,
+    OutreachOutcome, Visit, WorklistEntry, overdue_worklist,
 };
-
 use yigong_domain::identity::{
     CitizenId, DocumentKind, IdentityDocument, OtherDocument, Resident, Sex,
 };
@@ -28,6 +28,8 @@ const REGISTER: &str = "resident.register";
 const IMPORT: &str = "resident.import";
 const ENROL: &str = "follow_up.enrol";
 const RECORD_VISIT: &str = "follow_up.record_visit";
+const RECORD_OUTREACH: &str = "follow_up.record_outreach";
+const CLOSE: &str = "follow_up.close_enrolment";
 
 /// A resident's identity document as the client sends it; parsed here, so a bad number is an
 /// `INVALID_ARGUMENT` naming the field.
@@ -527,6 +529,168 @@ impl FollowUpService {
         ))
     }
 
+    /// Opens a transaction and loads a plan for a command on it: unseen plans are `NotFound`;
+    /// a caller who sees the patient but is neither the responsible team nor the managing
+    /// institution is refused (after the transaction is dropped) and the refusal audited; a
+    /// stale etag is `Conflict`.
+    async fn plan_for(
+        &self,
+        who: &Principal,
+        plan_id: PlanId,
+        action: &str,
+        expected_version: Option<i64>,
+    ) -> Result<(Box<dyn Transaction>, PlanInContext), ServiceError> {
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let context = tx
+            .load_plan(plan_id)
+            .await?
+            .filter(|c| who.can_see_patient(&c.patient.value.scope, &self.deps.network.current()))
+            .ok_or_else(|| ServiceError::NotFound(format!("follow-up plan {plan_id}")))?;
+        let may_act = who.team == Some(context.plan.value.team())
+            || who.institution == context.enrolment.value.institution();
+        if !may_act {
+            drop(tx);
+            self.deps
+                .audit_refusal(&AuditEntry {
+                    outcome: AuditOutcome::Denied,
+                    ..entry(
+                        who,
+                        action,
+                        format!("plans/{plan_id}"),
+                        context.plan.value.patient(),
+                        now,
+                    )
+                })
+                .await;
+            return Err(ServiceError::PermissionDenied(
+                "only the responsible team or institution records follow-ups".to_owned(),
+            ));
+        }
+        if expected_version.is_some_and(|v| v != context.plan.version) {
+            return Err(ServiceError::Conflict(format!(
+                "plan {plan_id} changed since version {}",
+                context.plan.version
+            )));
+        }
+        Ok((tx, context))
+    }
+
+    /// Records an outreach attempt on an overdue plan: reached (off the worklist until
+    /// `remind_on`), unreachable (lost to follow-up after the profile's attempts), or refused,
+    /// moved away, died (the plan closes).
+    #[tracing::instrument(skip_all, fields(user = %who.user, plan = %plan_id))]
+    pub async fn record_outreach(
+        &self,
+        who: &Principal,
+        plan_id: PlanId,
+        on: Date,
+        outcome: OutreachOutcome,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<FollowUpPlan>, ServiceError> {
+        let now = self.deps.clock.now();
+        if on > now.date() {
+            return Err(ServiceError::InvalidArgument {
+                field: "on",
+                reason: "an outreach cannot be dated in the future".to_owned(),
+            });
+        }
+        let (mut tx, context) = self
+            .plan_for(who, plan_id, RECORD_OUTREACH, expected_version)
+            .await?;
+        let (plan, events) = context
+            .plan
+            .value
+            .record_outreach(on, outcome, &self.deps.profile)?;
+        let version = tx.update_plan(&plan, context.plan.version).await?;
+        tx.append_events(
+            &self
+                .deps
+                .outbox(context.patient.value.scope.community, events, now)?,
+        )
+        .await?;
+        tx.append_audit(&entry(
+            who,
+            RECORD_OUTREACH,
+            format!("plans/{plan_id}"),
+            plan.patient(),
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: plan,
+            version,
+        })
+    }
+
+    /// Closes an enrolment (death, moving out, refusal, cancellation) and every plan of it
+    /// still waiting, in one transaction: the patient leaves the team's worklist, and a new
+    /// enrolment for the condition becomes possible. `expected_version` is the enrolment's etag.
+    #[tracing::instrument(skip_all, fields(user = %who.user, enrolment = %id))]
+    pub async fn close_enrolment(
+        &self,
+        who: &Principal,
+        id: EnrolmentId,
+        on: Date,
+        reason: CloseReason,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Enrolment>, ServiceError> {
+        let now = self.deps.clock.now();
+        if on > now.date() {
+            return Err(ServiceError::InvalidArgument {
+                field: "on",
+                reason: "a closure cannot be dated in the future".to_owned(),
+            });
+        }
+        let not_found = || ServiceError::NotFound(format!("enrolment {id}"));
+        let mut tx = self.deps.uow.begin().await?;
+        let enrolment = tx.load_enrolment(id).await?.ok_or_else(not_found)?;
+        let patient = enrolment.value.patient();
+        let scope = tx
+            .load_resident(patient)
+            .await?
+            .map(|r| r.value.scope)
+            .filter(|s| who.can_see_patient(s, &self.deps.network.current()))
+            .ok_or_else(not_found)?;
+        let may_act = who.team == Some(enrolment.value.team())
+            || who.institution == enrolment.value.institution();
+        if !may_act {
+            drop(tx);
+            self.deps
+                .audit_refusal(&AuditEntry {
+                    outcome: AuditOutcome::Denied,
+                    ..entry(who, CLOSE, format!("enrolments/{id}"), patient, now)
+                })
+                .await;
+            return Err(ServiceError::PermissionDenied(
+                "only the responsible team or institution closes an enrolment".to_owned(),
+            ));
+        }
+        if expected_version.is_some_and(|v| v != enrolment.version) {
+            return Err(ServiceError::Conflict(format!(
+                "enrolment {id} changed since version {}",
+                enrolment.version
+            )));
+        }
+        let (closed, mut events) = enrolment.value.close(on, reason)?;
+        let version = tx.update_enrolment(&closed, enrolment.version).await?;
+        for plan in tx.waiting_plans_of(id).await? {
+            let (done, more) = plan.value.close(on, reason)?;
+            tx.update_plan(&done, plan.version).await?;
+            events.extend(more);
+        }
+        tx.append_events(&self.deps.outbox(scope.community, events, now)?)
+            .await?;
+        tx.append_audit(&entry(who, CLOSE, format!("enrolments/{id}"), patient, now))
+            .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: closed,
+            version,
+        })
+    }
+
     /// Records a visit on a waiting plan: classifies it, marks the plan done and schedules the
     /// next one, in one transaction. `expected_version` is the client's etag of the plan.
     #[tracing::instrument(skip_all, fields(user = %who.user, plan = %plan_id))]
@@ -544,44 +708,15 @@ impl FollowUpService {
                 reason: "a visit cannot be dated in the future".to_owned(),
             });
         }
-        let mut tx = self.deps.uow.begin().await?;
-        let not_found = || ServiceError::NotFound(format!("follow-up plan {plan_id}"));
+        let (mut tx, context) = self
+            .plan_for(who, plan_id, RECORD_VISIT, expected_version)
+            .await?;
         let PlanInContext {
             plan,
             enrolment,
             patient,
-        } = tx
-            .load_plan(plan_id)
-            .await?
-            .filter(|c| who.can_see_patient(&c.patient.value.scope, &self.deps.network.current()))
-            .ok_or_else(not_found)?;
+        } = context;
         let patient = patient.value;
-        let may_record =
-            who.team == Some(plan.value.team()) || who.institution == enrolment.value.institution();
-        if !may_record {
-            drop(tx);
-            self.deps
-                .audit_refusal(&AuditEntry {
-                    outcome: AuditOutcome::Denied,
-                    ..entry(
-                        who,
-                        RECORD_VISIT,
-                        format!("plans/{plan_id}"),
-                        plan.value.patient(),
-                        now,
-                    )
-                })
-                .await;
-            return Err(ServiceError::PermissionDenied(
-                "only the responsible team or institution records follow-ups".to_owned(),
-            ));
-        }
-        if expected_version.is_some_and(|v| v != plan.version) {
-            return Err(ServiceError::Conflict(format!(
-                "plan {plan_id} changed since version {}",
-                plan.version
-            )));
-        }
         if visit.date() < enrolment.value.enrolled_on() {
             return Err(ServiceError::InvalidArgument {
                 field: "visit.date",

@@ -263,6 +263,39 @@ impl FollowUpRepository for SeaTransaction {
         Ok(1)
     }
 
+    async fn update_enrolment(
+        &mut self,
+        e: &Enrolment,
+        expected: Version,
+    ) -> Result<Version, StoreError> {
+        let mut row = enrolment_row(e, expected + 1, OffsetDateTime::now_utc())?;
+        row.id = sea_orm::NotSet;
+        update_versioned::<enrolment::Entity>(
+            &self.tx,
+            row,
+            (enrolment::Column::Id, e.id().as_uuid()),
+            enrolment::Column::Version,
+            expected,
+            "enrolment",
+        )
+        .await
+    }
+
+    async fn waiting_plans_of(
+        &mut self,
+        id: EnrolmentId,
+    ) -> Result<Vec<Versioned<FollowUpPlan>>, StoreError> {
+        follow_up_plan::Entity::find()
+            .filter(follow_up_plan::Column::EnrolmentId.eq(id.as_uuid()))
+            .filter(follow_up_plan::Column::State.eq(WAITING))
+            .all(&self.tx)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(plan_from)
+            .collect()
+    }
+
     async fn load_plan(&mut self, id: PlanId) -> Result<Option<PlanInContext>, StoreError> {
         use enrolment::Column as E;
         use follow_up_plan::Column as P;

@@ -50,6 +50,8 @@ mock! {
         async fn load_enrolment(&mut self, id: EnrolmentId) -> Result<Option<Versioned<Enrolment>>, StoreError>;
         async fn open_enrolments(&mut self, patient: ResidentId) -> Result<Vec<Versioned<Enrolment>>, StoreError>;
         async fn insert_enrolment(&mut self, enrolment: &Enrolment) -> Result<Version, StoreError>;
+        async fn update_enrolment(&mut self, enrolment: &Enrolment, expected: Version) -> Result<Version, StoreError>;
+        async fn waiting_plans_of(&mut self, enrolment: EnrolmentId) -> Result<Vec<Versioned<FollowUpPlan>>, StoreError>;
         async fn load_plan(&mut self, id: PlanId) -> Result<Option<PlanInContext>, StoreError>;
         async fn insert_plan(&mut self, plan: &FollowUpPlan) -> Result<Version, StoreError>;
         async fn update_plan(&mut self, plan: &FollowUpPlan, expected: Version) -> Result<Version, StoreError>;
