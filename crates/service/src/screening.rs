@@ -108,6 +108,27 @@ impl ScreeningService {
         Self { deps }
     }
 
+    /// Records one screening result: a batch of one, so a single reading is judged exactly as
+    /// an imported one (against the resident's stored readings up to its date). A bad row is
+    /// `InvalidArgument` naming its field.
+    #[tracing::instrument(skip_all, fields(user = %who.user, resident = %row.resident))]
+    pub async fn record(
+        &self,
+        who: &Principal,
+        row: ScreeningRow,
+    ) -> Result<ScreeningRecord, ServiceError> {
+        let mut outcome = self.import_batch(who, std::slice::from_ref(&row)).await?;
+        if let Some(error) = outcome.errors.pop() {
+            return Err(ServiceError::InvalidArgument {
+                field: error.field,
+                reason: error.reason,
+            });
+        }
+        outcome.records.pop().ok_or_else(|| {
+            ServiceError::Unavailable("the recorded result was not returned".to_owned())
+        })
+    }
+
     /// Validates and imports one batch of results screened by the caller's institution.
     #[tracing::instrument(skip_all, fields(user = %who.user, rows = rows.len()))]
     pub async fn import_batch(

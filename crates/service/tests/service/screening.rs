@@ -204,3 +204,37 @@ async fn an_older_reading_is_judged_on_what_was_known_by_its_date() {
     );
     assert_eq!(outcome.flagged, 0);
 }
+
+#[tokio::test]
+async fn a_single_result_is_judged_like_an_imported_one() {
+    let mut s = known();
+    s.expect_bp_history()
+        .returning(|_| Ok(elevated_on(&[date!(2026 - 02 - 20), date!(2026 - 02 - 25)])));
+    s.expect_import_screenings()
+        .withf(|b| b.records.len() == 1)
+        .times(1)
+        .returning(|_| Ok(()));
+    let record = service(s)
+        .record(&clinician(TOWNSHIP), bp(PATIENT, 152, 96))
+        .await
+        .unwrap();
+    let ScreeningFinding::BloodPressure { decision, .. } = record.finding else {
+        panic!("a blood-pressure finding")
+    };
+    assert!(matches!(
+        decision.outcome,
+        BpOutcome::PreliminaryDiagnosis { .. }
+    ));
+
+    let mut s = known();
+    s.expect_bp_history().returning(|_| Ok(vec![]));
+    s.expect_import_screenings().never();
+    let err = service(s)
+        .record(&clinician(TOWNSHIP), bp(PATIENT, 400, 90))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::InvalidArgument { field: "sbp", .. }),
+        "{err}"
+    );
+}
