@@ -864,7 +864,11 @@ impl Bench {
             let mut records = Vec::with_capacity(BULK_ROWS);
             for batch in rows.chunks(BULK_BATCH) {
                 let t0 = Instant::now();
-                let outcome = service.import_batch(&who, batch).await.map_err(err)?;
+                let request = Uuid::new_v4().to_string();
+                let outcome = service
+                    .import_batch(&who, &request, batch)
+                    .await
+                    .map_err(err)?;
                 if let Some(e) = outcome.errors.first() {
                     return Err(format!("bulk row {} {}: {}", e.row, e.field, e.reason));
                 }

@@ -10,7 +10,7 @@ use yigong_domain::screening::{
     BpOutcome, BpReading, Decision, GlucoseKind, GlucoseOutcome, Programme, RiskFactors,
 };
 
-use crate::{AuditEntry, NewEvent, PatientRecord, StoreError};
+use crate::{AuditEntry, NewEvent, PatientRecord, RequestKey, StoreError};
 
 /// What was measured and what the domain decided from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +88,9 @@ pub struct ScreeningBatch {
     pub events: Vec<NewEvent>,
     /// The batch's audit entry.
     pub audit: AuditEntry,
+    /// The client's request id, claimed in the batch's transaction: a retried batch writes
+    /// nothing and the store answers `Duplicate { constraint: "request_id" }`.
+    pub request: Option<RequestKey>,
 }
 
 /// Screening storage for imports: reads in bulk before validation, then one write per batch.
@@ -106,6 +109,9 @@ pub trait ScreeningStore: Send + Sync {
     /// (multi-row INSERT on SQLite, arrays through `UNNEST` on PostgreSQL). Events are of new
     /// aggregates (fresh screening ids), so their sequences start at 1.
     async fn import_screenings(&self, batch: &ScreeningBatch) -> Result<(), StoreError>;
+
+    /// The results of one batch (what a retried import request gets back), in row order.
+    async fn batch_records(&self, batch: Uuid) -> Result<Vec<ScreeningRecord>, StoreError>;
 
     /// A resident's recorded results, oldest first.
     async fn screenings_of(&self, resident: ResidentId)

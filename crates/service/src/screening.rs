@@ -15,13 +15,17 @@ use yigong_domain::screening::{
     BpReading, GlucoseKind, RiskFactors, ScreeningEvent, assess_blood_pressure, assess_glucose,
 };
 use yigong_ports::{
-    AuditEntry, AuditOutcome, PatientRecord, ScreeningBatch, ScreeningFinding, ScreeningRecord,
+    AuditEntry, AuditOutcome, PatientRecord, RequestKey, ScreeningBatch, ScreeningFinding,
+    ScreeningRecord, StoreError,
 };
 
+use crate::deps::request_id;
 use crate::{Deps, Principal, Role, ServiceError};
 
 /// The most rows one batch may carry.
 pub const MAX_BATCH_ROWS: usize = 10_000;
+
+const IMPORT: &str = "screening.import";
 
 /// One row of an import, as the client sent it (ranges not yet checked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,9 +119,12 @@ impl ScreeningService {
     pub async fn record(
         &self,
         who: &Principal,
+        request_id: &str,
         row: ScreeningRow,
     ) -> Result<ScreeningRecord, ServiceError> {
-        let mut outcome = self.import_batch(who, std::slice::from_ref(&row)).await?;
+        let mut outcome = self
+            .import_batch(who, request_id, std::slice::from_ref(&row))
+            .await?;
         if let Some(error) = outcome.errors.pop() {
             return Err(ServiceError::InvalidArgument {
                 field: error.field,
@@ -130,10 +137,13 @@ impl ScreeningService {
     }
 
     /// Validates and imports one batch of results screened by the caller's institution.
+    /// Idempotent on `request_id`: a retry of a written batch writes nothing and returns the
+    /// first batch's results (a refused batch claims nothing, so its fix may reuse the id).
     #[tracing::instrument(skip_all, fields(user = %who.user, rows = rows.len()))]
     pub async fn import_batch(
         &self,
         who: &Principal,
+        request_id_raw: &str,
         rows: &[ScreeningRow],
     ) -> Result<BatchOutcome, ServiceError> {
         if who.role != Role::Clinician {
@@ -141,6 +151,7 @@ impl ScreeningService {
                 "only clinicians record screening results".to_owned(),
             ));
         }
+        let request_id = request_id(request_id_raw)?;
         if rows.is_empty() || rows.len() > MAX_BATCH_ROWS {
             return Err(ServiceError::InvalidArgument {
                 field: "rows",
@@ -307,22 +318,43 @@ impl ScreeningService {
             records.push(record);
         }
         let flagged = records.iter().filter(|r| r.finding.is_flagged()).count();
-        self.deps
+        let written = self
+            .deps
             .screenings
             .import_screenings(&ScreeningBatch {
                 records: records.clone(),
                 events,
                 audit: AuditEntry {
                     actor: who.actor(),
-                    action: "screening.import".to_owned(),
+                    action: IMPORT.to_owned(),
                     resource: format!("screening-batches/{batch}"),
                     patient: None,
                     at: now,
                     outcome: AuditOutcome::Success,
                     break_glass: None,
                 },
+                request: Some(RequestKey {
+                    request_id: request_id.to_owned(),
+                    command: IMPORT.to_owned(),
+                    resource_id: batch,
+                }),
             })
-            .await?;
+            .await;
+        if let Err(StoreError::Duplicate {
+            constraint: "request_id",
+        }) = written
+        {
+            let first = self.deps.first_result(request_id, IMPORT).await?;
+            let records = self.deps.screenings.batch_records(first).await?;
+            return Ok(BatchOutcome {
+                batch: first,
+                imported: records.len(),
+                flagged: records.iter().filter(|r| r.finding.is_flagged()).count(),
+                errors: Vec::new(),
+                records,
+            });
+        }
+        written?;
         Ok(BatchOutcome {
             batch,
             imported: records.len(),

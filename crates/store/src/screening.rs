@@ -185,6 +185,24 @@ impl Store {
             body.push(c.body);
         }
         let mut tx = pool.begin().await.map_err(unavailable)?;
+        if let Some(key) = &batch.request {
+            let claimed = sqlx::query(
+                "INSERT INTO idempotency_key (command, request_id, resource_id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(&key.command)
+            .bind(&key.request_id)
+            .bind(key.resource_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            if claimed.rows_affected() == 0 {
+                return Err(StoreError::Duplicate {
+                    constraint: "request_id",
+                });
+            }
+        }
         sqlx::query(
             "INSERT INTO screening_result (id, batch_id, resident_id, institution_id, programme, \
              taken_on, sbp, dbp, glucose_tenths, flagged, body, recorded_at) \
@@ -266,6 +284,9 @@ impl Store {
     async fn import_portable(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
         let tx = self.begin_write().await?;
+        if let Some(key) = &batch.request {
+            crate::tx::claim_key(&tx, key).await?;
+        }
         for chunk in batch.records.chunks(SQLITE_CHUNK) {
             let rows = chunk
                 .iter()
@@ -376,13 +397,27 @@ impl ScreeningStore for Store {
     }
 
     async fn import_screenings(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
-        if batch.records.is_empty() && batch.events.is_empty() {
+        if batch.records.is_empty() && batch.events.is_empty() && batch.request.is_none() {
             return Ok(());
         }
         match self.backend() {
             DbBackend::Postgres => self.import_postgres(batch).await,
             _ => self.import_portable(batch).await,
         }
+    }
+
+    async fn batch_records(&self, batch: Uuid) -> Result<Vec<ScreeningRecord>, StoreError> {
+        use screening_result::Column as C;
+        screening_result::Entity::find()
+            .filter(C::BatchId.eq(batch))
+            .order_by_asc(C::ResidentId)
+            .order_by_asc(C::TakenOn)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(record_of)
+            .collect()
     }
 
     async fn screenings_of(
@@ -398,17 +433,19 @@ impl ScreeningStore for Store {
             .await
             .map_err(db_err)?
             .into_iter()
-            .map(|m| {
-                Ok(ScreeningRecord {
-                    id: ScreeningId::from_uuid(m.id),
-                    batch: m.batch_id,
-                    resident: ResidentId::from_uuid(m.resident_id),
-                    institution: InstitutionId::from_uuid(m.institution_id),
-                    on: m.taken_on,
-                    finding: serde_json::from_value(m.body)
-                        .map_err(|e| corrupt("screening_result", e.to_string()))?,
-                })
-            })
+            .map(record_of)
             .collect()
     }
+}
+
+fn record_of(m: screening_result::Model) -> Result<ScreeningRecord, StoreError> {
+    Ok(ScreeningRecord {
+        id: ScreeningId::from_uuid(m.id),
+        batch: m.batch_id,
+        resident: ResidentId::from_uuid(m.resident_id),
+        institution: InstitutionId::from_uuid(m.institution_id),
+        on: m.taken_on,
+        finding: serde_json::from_value(m.body)
+            .map_err(|e| corrupt("screening_result", e.to_string()))?,
+    })
 }

@@ -198,24 +198,31 @@ impl AuditWriter for SeaTransaction {
 #[async_trait]
 impl IdempotencyKeys for SeaTransaction {
     async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError> {
-        // On PostgreSQL a failed statement aborts the transaction: ON CONFLICT DO NOTHING keeps
-        // it usable, and "no row inserted" is the duplicate.
-        let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-            command: Set(key.command.clone()),
-            request_id: Set(key.request_id.clone()),
-            resource_id: Set(key.resource_id),
-            created_at: Set(OffsetDateTime::now_utc()),
-        })
-        .on_conflict_do_nothing()
-        .exec_without_returning(&self.tx)
-        .await
-        .map_err(db_err)?;
-        match inserted {
-            sea_orm::TryInsertResult::Inserted(n) if n > 0 => Ok(()),
-            _ => Err(StoreError::Duplicate {
-                constraint: "request_id",
-            }),
-        }
+        claim_key(&self.tx, key).await
+    }
+}
+
+/// Inserts a request key. On PostgreSQL a failed statement aborts the transaction: ON CONFLICT
+/// DO NOTHING keeps it usable, and "no row inserted" is the duplicate.
+pub(crate) async fn claim_key(
+    db: &impl ConnectionTrait,
+    key: &RequestKey,
+) -> Result<(), StoreError> {
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        command: Set(key.command.clone()),
+        request_id: Set(key.request_id.clone()),
+        resource_id: Set(key.resource_id),
+        created_at: Set(OffsetDateTime::now_utc()),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(db)
+    .await
+    .map_err(db_err)?;
+    match inserted {
+        sea_orm::TryInsertResult::Inserted(n) if n > 0 => Ok(()),
+        _ => Err(StoreError::Duplicate {
+            constraint: "request_id",
+        }),
     }
 }
 

@@ -117,7 +117,7 @@ async fn one_bad_row_rejects_the_batch_with_every_rows_error() {
         },
     ];
     let outcome = service(s)
-        .import_batch(&clinician(TOWNSHIP), &rows)
+        .import_batch(&clinician(TOWNSHIP), "batch-1", &rows)
         .await
         .unwrap();
     assert_eq!(outcome.imported, 0);
@@ -144,7 +144,7 @@ async fn the_third_elevated_day_flags_a_preliminary_diagnosis_in_one_write() {
         .times(1)
         .returning(|_| Ok(()));
     let outcome = service(s)
-        .import_batch(&clinician(TOWNSHIP), &[bp(PATIENT, 152, 96)])
+        .import_batch(&clinician(TOWNSHIP), "batch-1", &[bp(PATIENT, 152, 96)])
         .await
         .unwrap();
     assert!(outcome.errors.is_empty());
@@ -161,7 +161,7 @@ async fn the_third_elevated_day_flags_a_preliminary_diagnosis_in_one_write() {
 #[tokio::test]
 async fn an_empty_batch_is_invalid_and_a_storage_failure_is_an_error() {
     let err = service(MockScreenings::new())
-        .import_batch(&clinician(TOWNSHIP), &[])
+        .import_batch(&clinician(TOWNSHIP), "batch-1", &[])
         .await
         .unwrap_err();
     assert!(
@@ -174,7 +174,7 @@ async fn an_empty_batch_is_invalid_and_a_storage_failure_is_an_error() {
     s.expect_import_screenings()
         .returning(|_| Err(yigong_ports::StoreError::Unavailable("disk full".into())));
     let err = service(s)
-        .import_batch(&clinician(TOWNSHIP), &[bp(PATIENT, 128, 80)])
+        .import_batch(&clinician(TOWNSHIP), "batch-1", &[bp(PATIENT, 128, 80)])
         .await
         .unwrap_err();
     assert!(matches!(err, ServiceError::Unavailable(_)), "{err}");
@@ -192,7 +192,7 @@ async fn an_older_reading_is_judged_on_what_was_known_by_its_date() {
         ..bp(PATIENT, 152, 96)
     };
     let outcome = service(s)
-        .import_batch(&clinician(TOWNSHIP), &[row])
+        .import_batch(&clinician(TOWNSHIP), "batch-1", &[row])
         .await
         .unwrap();
     let ScreeningFinding::BloodPressure { decision, .. } = outcome.records[0].finding else {
@@ -215,7 +215,7 @@ async fn a_single_result_is_judged_like_an_imported_one() {
         .times(1)
         .returning(|_| Ok(()));
     let record = service(s)
-        .record(&clinician(TOWNSHIP), bp(PATIENT, 152, 96))
+        .record(&clinician(TOWNSHIP), "one-1", bp(PATIENT, 152, 96))
         .await
         .unwrap();
     let ScreeningFinding::BloodPressure { decision, .. } = record.finding else {
@@ -230,11 +230,47 @@ async fn a_single_result_is_judged_like_an_imported_one() {
     s.expect_bp_history().returning(|_| Ok(vec![]));
     s.expect_import_screenings().never();
     let err = service(s)
-        .record(&clinician(TOWNSHIP), bp(PATIENT, 400, 90))
+        .record(&clinician(TOWNSHIP), "one-1", bp(PATIENT, 400, 90))
         .await
         .unwrap_err();
     assert!(
         matches!(err, ServiceError::InvalidArgument { field: "sbp", .. }),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_retried_batch_returns_the_first_batchs_results() {
+    let first = uuid::Uuid::from_u128(777);
+    let mut s = known();
+    s.expect_bp_history().returning(|_| Ok(vec![]));
+    s.expect_import_screenings().times(1).returning(|_| {
+        Err(yigong_ports::StoreError::Duplicate {
+            constraint: "request_id",
+        })
+    });
+    s.expect_batch_records()
+        .withf(move |b| *b == first)
+        .times(1)
+        .returning(|_| Ok(vec![]));
+    let mut queries = MockQueries::new();
+    queries
+        .expect_request_outcome()
+        .withf(|id, command| id == "batch-1" && command == "screening.import")
+        .returning(move |_, _| Ok(Some(first)));
+    let service = ScreeningService::new(yigong_service::Deps {
+        screenings: Arc::new(s),
+        ..deps(
+            MockUow::new(),
+            queries,
+            MockFollowUps::new(),
+            MockAudit::new(),
+        )
+    });
+    let outcome = service
+        .import_batch(&clinician(TOWNSHIP), "batch-1", &[bp(PATIENT, 128, 80)])
+        .await
+        .unwrap();
+    assert_eq!(outcome.batch, first);
+    assert!(outcome.errors.is_empty());
 }

@@ -140,6 +140,7 @@ mock! {
         async fn residents(&self, ids: &[ResidentId]) -> Result<Vec<PatientRecord>, StoreError>;
         async fn bp_history(&self, residents: &[ResidentId]) -> Result<Vec<(ResidentId, BpReading)>, StoreError>;
         async fn import_screenings(&self, batch: &ScreeningBatch) -> Result<(), StoreError>;
+        async fn batch_records(&self, batch: Uuid) -> Result<Vec<ScreeningRecord>, StoreError>;
         async fn screenings_of(&self, resident: ResidentId) -> Result<Vec<ScreeningRecord>, StoreError>;
     }
 }

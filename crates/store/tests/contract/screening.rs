@@ -11,8 +11,8 @@ use yigong_domain::screening::{
     BpOutcome, BpReading, Decision, Programme, RiskFactors, ScreeningEvent, assess_blood_pressure,
 };
 use yigong_ports::{
-    Actor, AuditEntry, AuditOutcome, ChangeFeed, NewEvent, PatientRecord, PatientScope,
-    ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore, UnitOfWork,
+    Actor, AuditEntry, AuditOutcome, ChangeFeed, NewEvent, PatientRecord, PatientScope, RequestKey,
+    ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore, StoreError, UnitOfWork,
 };
 
 use crate::backends;
@@ -88,6 +88,11 @@ fn batch(n: usize, first_id: u128, resident: ResidentId) -> ScreeningBatch {
             outcome: AuditOutcome::Success,
             break_glass: None,
         },
+        request: Some(RequestKey {
+            request_id: format!("req-{batch}"),
+            command: "screening.import".into(),
+            resource_id: batch,
+        }),
     }
 }
 
@@ -171,5 +176,37 @@ async fn a_failing_batch_writes_nothing() {
             "{}",
             b.name
         );
+    }
+}
+
+#[tokio::test]
+async fn a_retried_batch_writes_nothing_and_its_first_results_are_found_by_batch() {
+    for b in backends::all().await {
+        let who = resident(&b, 42).await;
+        let first = batch(40, 30_000, who);
+        b.store.import_screenings(&first).await.unwrap();
+        let mut retry = batch(40, 40_000, who);
+        retry.request = first.request.clone();
+        let err = b.store.import_screenings(&retry).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Duplicate {
+                    constraint: "request_id"
+                }
+            ),
+            "{}: {err}",
+            b.name
+        );
+        assert_eq!(
+            b.store.screenings_of(who).await.unwrap().len(),
+            40,
+            "{}",
+            b.name
+        );
+        let batch_id = first.records[0].batch;
+        let found = b.store.batch_records(batch_id).await.unwrap();
+        assert_eq!(found.len(), 40, "{}", b.name);
+        assert!(found.iter().all(|r| r.batch == batch_id));
     }
 }
