@@ -98,6 +98,22 @@ impl Deps {
             .collect()
     }
 
+    /// The end of every command: its events to the outbox, its audit entry, commit — in the
+    /// command's transaction, so all three land or none does.
+    pub(crate) async fn commit<E: Into<DomainEvent>>(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        community: Option<CommunityId>,
+        events: impl IntoIterator<Item = E>,
+        entry: AuditEntry,
+    ) -> Result<(), ServiceError> {
+        tx.append_events(&self.outbox(community, events, entry.at)?)
+            .await?;
+        tx.append_audit(&entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records a refused attempt. A failure to audit a refusal must not turn it into success,
     /// so it is logged and the refusal stands.
     pub(crate) async fn audit_refusal(&self, entry: &AuditEntry) {

@@ -310,17 +310,14 @@ impl GridService {
             .unwrap_or_default();
         let events = tree.add(node.clone())?;
         tx.insert_area_node(&node, &ancestors).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(who, ADD_AREA, format!("areas/{}", node.id), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            ADD_AREA,
-            format!("areas/{}", node.id),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         Ok(node)
     }
 
@@ -351,11 +348,14 @@ impl GridService {
         let mut map = GridMap::new();
         let events = map.create_grid(&tree, new)?;
         let created = Self::insert_new(&mut tx, &map, &[id]).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(who, CREATE, format!("grids/{id}"), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(who, CREATE, format!("grids/{id}"), None, now))
-            .await?;
-        tx.commit().await?;
         created
             .into_iter()
             .next()
@@ -401,17 +401,20 @@ impl GridService {
         tx.insert_households(std::slice::from_ref(&household))
             .await?;
         Self::save_grids(&mut tx, &map, &loaded).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(
+                    who,
+                    ADD_HOUSEHOLD,
+                    format!("households/{}", household.id),
+                    None,
+                    now,
+                ),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            ADD_HOUSEHOLD,
-            format!("households/{}", household.id),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         Ok(household)
     }
 
@@ -499,17 +502,20 @@ impl GridService {
         }
         tx.insert_households(&households).await?;
         Self::save_grids(&mut tx, &map, &loaded).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(
+                    who,
+                    IMPORT_HOUSEHOLDS,
+                    format!("household-imports/{base}"),
+                    None,
+                    now,
+                ),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            IMPORT_HOUSEHOLDS,
-            format!("household-imports/{base}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         Ok(HouseholdImport {
             households,
             errors: Vec::new(),
@@ -552,17 +558,14 @@ impl GridService {
         let events = map.reassign(households, to)?;
         tx.move_households(households, to).await?;
         let saved = Self::save_grids(&mut tx, &map, &loaded).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(who, REASSIGN, format!("grids/{to}"), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            REASSIGN,
-            format!("grids/{to}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         saved
             .into_iter()
             .find(|g| g.value.id() == to)
@@ -630,17 +633,14 @@ impl GridService {
             tx.move_households(&part.households, *id).await?;
         }
         Self::save_grids(&mut tx, &map, &loaded).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(who, SPLIT, format!("grids/{}", cmd.grid), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            SPLIT,
-            format!("grids/{}", cmd.grid),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         Ok(created)
     }
 
@@ -684,11 +684,14 @@ impl GridService {
             tx.move_households(&moved, id).await?;
         }
         Self::save_grids(&mut tx, &map, &loaded).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(who, MERGE, format!("grids/{id}"), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(who, MERGE, format!("grids/{id}"), None, now))
-            .await?;
-        tx.commit().await?;
         created
             .into_iter()
             .next()
@@ -717,17 +720,14 @@ impl GridService {
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let events = map.assign_team(grid, team, from)?;
         let saved = Self::save_grids(&mut tx, &map, &loaded).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(who, ASSIGN_TEAM, format!("grids/{grid}"), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            ASSIGN_TEAM,
-            format!("grids/{grid}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         saved
             .into_iter()
             .next()
@@ -751,17 +751,14 @@ impl GridService {
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let events = map.unassign_team(grid, on)?;
         let saved = Self::save_grids(&mut tx, &map, &loaded).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(who, UNASSIGN_TEAM, format!("grids/{grid}"), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            UNASSIGN_TEAM,
-            format!("grids/{grid}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         saved
             .into_iter()
             .next()

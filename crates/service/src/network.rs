@@ -128,17 +128,20 @@ impl NetworkService {
         let mut network = tx.load_network().await?;
         let events = network.add_institution(institution.clone())?;
         tx.insert_institution(&institution).await?;
-        tx.append_events(&self.deps.outbox(None, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                None,
+                events,
+                audit_entry(
+                    who,
+                    REGISTER_INSTITUTION,
+                    format!("institutions/{id}"),
+                    None,
+                    now,
+                ),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            REGISTER_INSTITUTION,
-            format!("institutions/{id}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         self.deps.network.replace(network);
         Ok(institution)
     }
@@ -167,17 +170,14 @@ impl NetworkService {
         let events = network.found_community(id, &name, cmd.lead)?;
         let community = network.community(id)?.clone();
         tx.insert_community(&community).await?;
-        tx.append_events(&self.deps.outbox(Some(id), events, now)?)
+        self.deps
+            .commit(
+                tx,
+                Some(id),
+                events,
+                audit_entry(who, FOUND_COMMUNITY, format!("communities/{id}"), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            FOUND_COMMUNITY,
-            format!("communities/{id}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         self.deps.network.replace(network);
         Ok(community)
     }
@@ -205,17 +205,20 @@ impl NetworkService {
         }
         let events = network.join(community, institution)?;
         tx.join_community(institution, community).await?;
-        tx.append_events(&self.deps.outbox(Some(community), events, now)?)
+        self.deps
+            .commit(
+                tx,
+                Some(community),
+                events,
+                audit_entry(
+                    who,
+                    JOIN_COMMUNITY,
+                    format!("communities/{community}/members/{institution}"),
+                    None,
+                    now,
+                ),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            JOIN_COMMUNITY,
-            format!("communities/{community}/members/{institution}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         let joined = network.community(community)?.clone();
         self.deps.network.replace(network);
         Ok(joined)

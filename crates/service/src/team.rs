@@ -137,17 +137,14 @@ impl TeamService {
         }
         let version = tx.insert_team(&team).await?;
         let community = network.community_of(cmd.institution).map(|c| c.id());
-        tx.append_events(&self.deps.outbox(community, events, now)?)
+        self.deps
+            .commit(
+                tx,
+                community,
+                events,
+                audit_entry(who, FORM_TEAM, format!("teams/{id}"), None, now),
+            )
             .await?;
-        tx.append_audit(&audit_entry(
-            who,
-            FORM_TEAM,
-            format!("teams/{id}"),
-            None,
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
         Ok(Versioned {
             value: team,
             version,
@@ -217,27 +214,23 @@ impl TeamService {
         Ok(contract)
     }
 
+    /// Commits a contract command with its events and its audit entry (patient data).
     async fn finish(
         &self,
-        mut tx: Box<dyn Transaction>,
+        tx: Box<dyn Transaction>,
         who: &Principal,
         action: &str,
         contract: &Contract,
         events: Vec<yigong_domain::contract::ContractEvent>,
     ) -> Result<(), ServiceError> {
-        let now = self.deps.clock.now();
-        tx.append_events(&self.deps.outbox(who.community, events, now)?)
-            .await?;
-        tx.append_audit(&audit_entry(
+        let entry = audit_entry(
             who,
             action,
             format!("contracts/{}", contract.id()),
             Some(contract.resident()),
-            now,
-        ))
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            self.deps.clock.now(),
+        );
+        self.deps.commit(tx, who.community, events, entry).await
     }
 
     /// Signs a contract; refused while the resident holds another contract in force on the
