@@ -223,3 +223,14 @@ pub(crate) fn batch_size(rows: usize, max: usize) -> Result<(), ServiceError> {
     }
     Ok(())
 }
+
+/// Refuses anyone but a county operator: administrative changes (`what`) are theirs.
+pub(crate) fn operator_only(who: &Principal, what: &str) -> Result<(), ServiceError> {
+    if who.role == crate::Role::Operator {
+        Ok(())
+    } else {
+        Err(ServiceError::PermissionDenied(format!(
+            "only county operators change {what}"
+        )))
+    }
+}

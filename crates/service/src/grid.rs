@@ -14,9 +14,11 @@ use yigong_domain::grid::{AreaKind, AreaNode, AreaTree, Grid, GridMap, NewGrid};
 use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
 use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
 
-use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id, text};
+use crate::deps::{
+    Claim, audit_entry, batch_size, claim, derived_ids, operator_only, request_id, text,
+};
 use crate::screening::{MAX_BATCH_ROWS, RowError};
-use crate::{Deps, Principal, Role, ServiceError};
+use crate::{Deps, Principal, ServiceError};
 
 const ADD_AREA: &str = "grid.add_area_node";
 const CREATE: &str = "grid.create";
@@ -133,13 +135,7 @@ pub struct GridService {
 }
 
 fn operator(who: &Principal) -> Result<(), ServiceError> {
-    if who.role == Role::Operator {
-        Ok(())
-    } else {
-        Err(ServiceError::PermissionDenied(
-            "only county operators change areas and grids".to_owned(),
-        ))
-    }
+    operator_only(who, "areas and grids")
 }
 
 fn households_arg(households: &[HouseholdId]) -> Result<(), ServiceError> {

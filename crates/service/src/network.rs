@@ -10,8 +10,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use yigong_domain::ids::{CommunityId, InstitutionId};
 use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
 
-use crate::deps::{Claim, audit_entry, claim, request_id, text};
-use crate::{Deps, Principal, Role, ServiceError};
+use crate::deps::{Claim, audit_entry, claim, operator_only, request_id, text};
+use crate::{Deps, Principal, ServiceError};
 
 const REGISTER_INSTITUTION: &str = "network.register_institution";
 const FOUND_COMMUNITY: &str = "network.found_community";
@@ -71,13 +71,7 @@ pub struct NetworkService {
 }
 
 fn operator(who: &Principal) -> Result<(), ServiceError> {
-    if who.role == Role::Operator {
-        Ok(())
-    } else {
-        Err(ServiceError::PermissionDenied(
-            "only county operators change the network".to_owned(),
-        ))
-    }
+    operator_only(who, "the network")
 }
 
 impl NetworkService {
