@@ -207,6 +207,34 @@ impl County {
         TeamService::new(self.deps.clone())
     }
 
+    /// A county TCM hospital and the second community it leads.
+    async fn tcm_community(&self) -> CommunityId {
+        let network = self.network();
+        let tcm = network
+            .register_institution(
+                &self.op,
+                NewInstitution {
+                    request_id: rid(),
+                    name: "County TCM Hospital".into(),
+                    kind: InstitutionKind::CountyTcmHospital,
+                },
+            )
+            .await
+            .unwrap();
+        network
+            .found_community(
+                &self.op,
+                NewCommunity {
+                    request_id: rid(),
+                    name: "TCM community".into(),
+                    lead: tcm.id,
+                },
+            )
+            .await
+            .unwrap()
+            .id()
+    }
+
     fn clinician(&self, team: Option<TeamId>) -> Principal {
         Principal {
             user: "dr-wang".into(),
@@ -347,30 +375,9 @@ async fn the_network_is_stored_whole_and_its_rules_hold() {
             .join_community(&c.op, c.community, first.id)
             .await
             .unwrap();
-        let tcm = network
-            .register_institution(
-                &c.op,
-                NewInstitution {
-                    request_id: rid(),
-                    name: "County TCM Hospital".into(),
-                    kind: InstitutionKind::CountyTcmHospital,
-                },
-            )
-            .await
-            .unwrap();
-        let second = network
-            .found_community(
-                &c.op,
-                NewCommunity {
-                    request_id: rid(),
-                    name: "TCM community".into(),
-                    lead: tcm.id,
-                },
-            )
-            .await
-            .unwrap();
+        let second = c.tcm_community().await;
         let err = network
-            .join_community(&c.op, second.id(), first.id)
+            .join_community(&c.op, second, first.id)
             .await
             .unwrap_err();
         assert_eq!(rule(&err), Some(RuleId::NetworkOneCommunity), "{}", c.name);
@@ -423,29 +430,7 @@ async fn the_network_is_stored_whole_and_its_rules_hold() {
 async fn concurrent_joins_of_one_institution_have_one_winner() {
     for c in County::all().await {
         let network = Arc::new(c.network());
-        let tcm = network
-            .register_institution(
-                &c.op,
-                NewInstitution {
-                    request_id: rid(),
-                    name: "County TCM Hospital".into(),
-                    kind: InstitutionKind::CountyTcmHospital,
-                },
-            )
-            .await
-            .unwrap();
-        let second = network
-            .found_community(
-                &c.op,
-                NewCommunity {
-                    request_id: rid(),
-                    name: "TCM community".into(),
-                    lead: tcm.id,
-                },
-            )
-            .await
-            .unwrap()
-            .id();
+        let second = c.tcm_community().await;
         for round in 0..4 {
             let clinic = network
                 .register_institution(

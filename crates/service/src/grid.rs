@@ -129,6 +129,12 @@ pub struct HouseholdImport {
     pub errors: Vec<RowError>,
 }
 
+/// How a command creating a grid begins: afresh in its transaction, or as a retry.
+enum NewGridStart {
+    Fresh(Box<dyn Transaction>, NewGrid),
+    Retried(Versioned<Grid>),
+}
+
 /// The grid use cases: county operators draw the map; everyone reads it.
 pub struct GridService {
     deps: Deps,
@@ -317,6 +323,32 @@ impl GridService {
         Ok(node)
     }
 
+    /// The start of a command creating one grid: checks the caller and the input, opens the
+    /// transaction and claims the request id; a retry gets the grid the first request made.
+    async fn start_new_grid(
+        &self,
+        who: &Principal,
+        request_id_raw: &str,
+        command: &str,
+        name: &str,
+        area: AreaNodeId,
+    ) -> Result<NewGridStart, ServiceError> {
+        operator(who)?;
+        let request_id = request_id(request_id_raw)?;
+        let new = NewGrid {
+            id: GridId::from_uuid(self.deps.ids.new_id()),
+            name: text("name", name, 200)?,
+            area,
+        };
+        let mut tx = self.deps.uow.begin().await?;
+        if let Claim::Retry = claim(&mut tx, request_id, command, new.id.as_uuid()).await? {
+            drop(tx);
+            let first = GridId::from_uuid(self.deps.first_result(request_id, command).await?);
+            return Ok(NewGridStart::Retried(self.get_grid(first).await?));
+        }
+        Ok(NewGridStart::Fresh(tx, new))
+    }
+
     /// Creates a grid over an area node.
     #[tracing::instrument(skip_all, fields(user = %who.user, area = %cmd.area))]
     pub async fn create_grid(
@@ -324,21 +356,15 @@ impl GridService {
         who: &Principal,
         cmd: CreateGrid,
     ) -> Result<Versioned<Grid>, ServiceError> {
-        operator(who)?;
-        let request_id = request_id(&cmd.request_id)?;
-        let new = NewGrid {
-            id: GridId::from_uuid(self.deps.ids.new_id()),
-            name: text("name", &cmd.name, 200)?,
-            area: cmd.area,
+        let (mut tx, new) = match self
+            .start_new_grid(who, &cmd.request_id, CREATE, &cmd.name, cmd.area)
+            .await?
+        {
+            NewGridStart::Fresh(tx, new) => (tx, new),
+            NewGridStart::Retried(first) => return Ok(first),
         };
         let id = new.id;
         let now = self.deps.clock.now();
-        let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, CREATE, id.as_uuid()).await? {
-            drop(tx);
-            let first = GridId::from_uuid(self.deps.first_result(request_id, CREATE).await?);
-            return self.get_grid(first).await;
-        }
         let mut tree = AreaTree::new();
         Self::area(&mut tx, &mut tree, cmd.area).await?;
         let mut map = GridMap::new();
@@ -648,21 +674,15 @@ impl GridService {
         who: &Principal,
         cmd: MergeGrids,
     ) -> Result<Versioned<Grid>, ServiceError> {
-        operator(who)?;
-        let request_id = request_id(&cmd.request_id)?;
-        let into = NewGrid {
-            id: GridId::from_uuid(self.deps.ids.new_id()),
-            name: text("name", &cmd.name, 200)?,
-            area: cmd.area,
+        let (mut tx, into) = match self
+            .start_new_grid(who, &cmd.request_id, MERGE, &cmd.name, cmd.area)
+            .await?
+        {
+            NewGridStart::Fresh(tx, new) => (tx, new),
+            NewGridStart::Retried(first) => return Ok(first),
         };
         let id = into.id;
         let now = self.deps.clock.now();
-        let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, MERGE, id.as_uuid()).await? {
-            drop(tx);
-            let first = GridId::from_uuid(self.deps.first_result(request_id, MERGE).await?);
-            return self.get_grid(first).await;
-        }
         let loaded = Self::grids(&mut tx, &cmd.grids).await?;
         check_etags(&loaded, &cmd.expected)?;
         let mut members = Vec::new();
