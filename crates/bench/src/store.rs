@@ -12,6 +12,7 @@
 //!   INSERT outbox_event (2 rows, sequences by subquery); INSERT audit_entry; COMMIT`.
 //! - get referral: `SELECT body, version FROM referral WHERE id = $1`, then `INSERT audit_entry`
 //!   (reads of patient data are audited, so a compliant hand-written read writes too).
+//! - worklist page: see [`worklist`].
 //! - bulk: 100k screening results imported through the use case in batches of 5,000 (each row
 //!   validated and assessed by the domain against the resident's stored history), next to
 //!   `COPY screening_result FROM STDIN (FORMAT csv)` of the same rows.
@@ -42,6 +43,8 @@ use yigong_service::{
 use yigong_store::Store;
 
 use crate::report::{Report, compare};
+
+mod worklist;
 
 const COUNTY: InstitutionId = InstitutionId::from_u128(1);
 const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
@@ -130,13 +133,16 @@ struct Bench {
 }
 
 pub(crate) async fn run(args: &[String]) -> Result<(), String> {
-    let usage = || "usage: yigong-bench store [--seconds N] [--only write|read|bulk]".to_owned();
+    let usage =
+        || "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk]".to_owned();
     let (mut seconds, mut only) = (3u64, None);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         match (flag.as_str(), it.next()) {
             ("--seconds", Some(n)) => seconds = n.parse().map_err(|_| usage())?,
-            ("--only", Some(part)) if ["write", "read", "bulk"].contains(&part.as_str()) => {
+            ("--only", Some(part))
+                if ["write", "read", "worklist", "bulk"].contains(&part.as_str()) =>
+            {
                 only = Some(part.clone());
             }
             _ => return Err(usage()),
@@ -259,6 +265,9 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
             ours,
             baseline,
         );
+    }
+    if wanted("read") || wanted("worklist") {
+        bench.worklist(&mut report, seconds).await?;
     }
     if wanted("bulk") {
         bench.bulk(&mut report).await?;

@@ -1671,6 +1671,17 @@ impl FollowUpPlan {
         self.unreachable_attempts
     }
 
+    /// Where this plan sits in its team's worklist, should it be overdue. Depends only on the
+    /// stored plan (never on the day asked), so storage can index it and page through it.
+    pub fn worklist_position(&self) -> WorklistPosition {
+        WorklistPosition::new(
+            self.last_class.map_or(0, VisitClass::risk),
+            self.origin,
+            self.due,
+            self.id,
+        )
+    }
+
     /// Makes this plan the sender's follow-up of an upward referral (due within the profile's
     /// days of the referral), as every upward referral from management requires.
     #[must_use]
@@ -1708,9 +1719,45 @@ pub struct WorklistEntry {
     pub origin: PlanOrigin,
 }
 
-/// The risk-ordered overdue worklist of one team on `on`: highest last-visit risk first, then
-/// post-referral plans, then most days overdue, then plan id (deterministic). Plans whose
-/// patient was reached and asked to be reminded later stay off the list until that date.
+/// A place in a worklist's order, ascending: higher last-visit risk first, then post-referral
+/// plans, then the earliest due date (most days overdue), then plan id. Its derived `Ord` *is*
+/// the worklist's order, so a page token is simply the position of a page's last line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct WorklistPosition {
+    /// 0 (risk 3, after a referral) to 7 (risk 0, routine): risk and origin in one number.
+    pub rank: u8,
+    /// Due date.
+    pub due: Date,
+    /// The plan.
+    pub plan: PlanId,
+}
+
+impl WorklistPosition {
+    /// The last rank (risk 0, routine origin).
+    pub const LOWEST_RANK: u8 = 7;
+
+    /// The position of a plan with this risk (0–3, higher clamps to 3) and origin.
+    pub fn new(risk: u8, origin: PlanOrigin, due: Date, plan: PlanId) -> WorklistPosition {
+        let routine = u8::from(!is_referral(origin));
+        WorklistPosition {
+            rank: (3 - risk.min(3)) * 2 + routine,
+            due,
+            plan,
+        }
+    }
+}
+
+impl WorklistEntry {
+    /// This line's place in the worklist's order.
+    pub fn position(&self) -> WorklistPosition {
+        WorklistPosition::new(self.risk, self.origin, self.due, self.plan)
+    }
+}
+
+/// The risk-ordered overdue worklist of one team on `on`, in [`WorklistPosition`] order:
+/// highest last-visit risk first, then post-referral plans, then most days overdue, then plan
+/// id (deterministic). Plans whose patient was reached and asked to be reminded later stay off
+/// the list until that date.
 pub fn overdue_worklist<'a>(
     plans: impl IntoIterator<Item = &'a FollowUpPlan>,
     team: TeamId,
@@ -1733,13 +1780,7 @@ pub fn overdue_worklist<'a>(
             _ => None,
         })
         .collect();
-    entries.sort_unstable_by(|a, b| {
-        b.risk
-            .cmp(&a.risk)
-            .then_with(|| is_referral(b.origin).cmp(&is_referral(a.origin)))
-            .then_with(|| b.days_overdue.cmp(&a.days_overdue))
-            .then_with(|| a.plan.cmp(&b.plan))
-    });
+    entries.sort_unstable_by_key(WorklistEntry::position);
     entries
 }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::Date;
-use yigong_domain::followup::{Enrolment, FollowUpPlan, Visit, VisitClass};
+use yigong_domain::followup::{Enrolment, FollowUpPlan, Visit, VisitClass, WorklistPosition};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{
     CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
@@ -156,13 +156,17 @@ pub trait FollowUpQueries: Send + Sync {
     /// A plan with its version.
     async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
 
-    /// The team's plans still waiting for a visit, due before `due_before`, not snoozed past
-    /// `on` (a reached patient's remind-on date): the candidates of the overdue worklist, from
-    /// the `(team, state, due)` index. Whether each is overdue stays the domain's call.
-    async fn waiting_plans(
+    /// One page of the candidates of a team's overdue worklist: its plans still waiting for a
+    /// visit, due before `due_before`, not snoozed past `on` (a reached patient's remind-on
+    /// date), in [`WorklistPosition`] order, strictly after `after`, at most `limit`. Served by
+    /// the `(team, state, rank, due, id)` index, so a page costs its own size whatever the
+    /// county's. Whether each is overdue stays the domain's call.
+    async fn worklist_page(
         &self,
         team: TeamId,
         due_before: Date,
         on: Date,
+        after: Option<WorklistPosition>,
+        limit: u32,
     ) -> Result<Vec<FollowUpPlan>, StoreError>;
 }

@@ -213,6 +213,18 @@ pub(crate) fn derived_ids(base: Uuid, n: usize) -> Vec<Uuid> {
         .collect()
 }
 
+/// Page size when the client asks for none (AIP-158), and the most it may ask for.
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+/// The page size to serve for a requested `page_size`: the default for 0, at most the maximum.
+pub(crate) fn page_limit(page_size: u32) -> u32 {
+    match page_size {
+        0 => DEFAULT_PAGE,
+        n => n.min(MAX_PAGE),
+    }
+}
+
 /// Checks a batch's size: 1 to `max` rows.
 pub(crate) fn batch_size(rows: usize, max: usize) -> Result<(), ServiceError> {
     if rows == 0 || rows > max {

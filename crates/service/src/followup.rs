@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use time::{Date, Duration, OffsetDateTime};
 use yigong_domain::followup::{
     Assessment, CloseReason, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan,
-    OutreachOutcome, Visit, WorklistEntry, overdue_worklist,
+    OutreachOutcome, Visit, WorklistEntry, WorklistPosition, overdue_worklist,
 };
 use yigong_domain::identity::{
     CitizenId, DocumentKind, IdentityDocument, OtherDocument, Resident, Sex,
@@ -16,11 +16,11 @@ use yigong_domain::ids::{
     EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
 };
 use yigong_ports::{
-    AuditEntry, AuditOutcome, PatientRecord, PatientScope, PlanInContext, Transaction, Versioned,
-    VisitRecord,
+    AuditEntry, AuditOutcome, Page, PatientRecord, PatientScope, PlanInContext, Transaction,
+    Versioned, VisitRecord,
 };
 
-use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id};
+use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, page_limit, request_id};
 use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, Role, ServiceError};
 
@@ -775,16 +775,22 @@ impl FollowUpService {
         })
     }
 
-    /// The caller's team's overdue worklist on `on`, risk first. Candidates come from the
-    /// `(team, state, due)` index; overdue is derived here from the due dates and the profile's
-    /// grace days, never stored. The listing is audited as one read.
+    /// A page of the caller's team's overdue worklist on `on`, riskiest first (AIP-158 paging:
+    /// `page_size` 0 means the default, `page_token` is the previous page's `next`). Candidates
+    /// come a page at a time from the `(team, state, rank, due, id)` index; overdue is derived
+    /// here from the due dates and the profile's grace days, never stored. Each page is audited
+    /// as one read.
     #[tracing::instrument(skip_all, fields(user = %who.user))]
     pub async fn overdue_worklist(
         &self,
         who: &Principal,
         on: Date,
-    ) -> Result<Vec<WorklistEntry>, ServiceError> {
+        page_size: u32,
+        page_token: Option<&str>,
+    ) -> Result<Page<WorklistEntry>, ServiceError> {
         let team = Self::team_of(who)?;
+        let after = page_token.map(parse_worklist_token).transpose()?;
+        let limit = page_limit(page_size);
         let grace = i64::from(self.deps.profile.follow_up.grace_days);
         // Overdue on `on` ⇔ on ≥ due + grace + 1 ⇔ due < on − grace.
         let due_before =
@@ -793,12 +799,22 @@ impl FollowUpService {
                     field: "on",
                     reason: "out of range".to_owned(),
                 })?;
-        let plans = self
+        let mut plans = self
             .deps
             .follow_ups
-            .waiting_plans(team, due_before, on)
+            .worklist_page(team, due_before, on, after, limit + 1)
             .await?;
-        let list = overdue_worklist(&plans, team, on, &self.deps.profile);
+        // One more than the page tells whether another follows; the token is the position of
+        // the page's last candidate, so a candidate the domain leaves out never shifts a page.
+        let more = plans.len() > limit as usize;
+        plans.truncate(limit as usize);
+        let next = more
+            .then(|| plans.last().map(|p| worklist_token(p.worklist_position())))
+            .flatten();
+        let items = overdue_worklist(&plans, team, on, &self.deps.profile)
+            .into_iter()
+            .filter(|e| after.is_none_or(|a| e.position() > a))
+            .collect();
         self.deps
             .audit
             .record(&AuditEntry {
@@ -811,6 +827,40 @@ impl FollowUpService {
                 break_glass: None,
             })
             .await?;
-        Ok(list)
+        Ok(Page { items, next })
     }
+}
+
+/// A worklist page token: the position of the previous page's last line, `rank.due.plan`.
+/// Opaque to clients; parsed strictly, so a token that was not ours is `INVALID_ARGUMENT`.
+fn worklist_token(p: WorklistPosition) -> String {
+    format!("{}.{}.{}", p.rank, p.due, p.plan.as_uuid().simple())
+}
+
+fn parse_worklist_token(token: &str) -> Result<WorklistPosition, ServiceError> {
+    let bad = || ServiceError::InvalidArgument {
+        field: "page_token",
+        reason: "not a token this worklist issued".to_owned(),
+    };
+    let mut parts = token.split('.');
+    let (Some(rank), Some(due), Some(plan), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let rank: u8 = rank.parse().map_err(|_| bad())?;
+    let due = Date::parse(
+        due,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| bad())?;
+    let plan = uuid::Uuid::try_parse(plan).map_err(|_| bad())?;
+    if rank > WorklistPosition::LOWEST_RANK {
+        return Err(bad());
+    }
+    Ok(WorklistPosition {
+        rank,
+        due,
+        plan: PlanId::from_uuid(plan),
+    })
 }

@@ -10,14 +10,10 @@ use yigong_domain::referral::{
 };
 use yigong_ports::{AuditEntry, AuditOutcome, Page, Transaction, Versioned};
 
-use crate::deps::{Claim, claim, request_id};
+use crate::deps::{Claim, claim, page_limit, request_id};
 use crate::{Deps, Principal, Role, ServiceError};
 
 const CREATE: &str = "referral.create";
-
-/// Page size when the client asks for none (AIP-158), and the most it may ask for.
-const DEFAULT_PAGE: u32 = 50;
-const MAX_PAGE: u32 = 500;
 
 /// Who may run a transition, and how the audit log names it.
 struct Guard {
@@ -402,10 +398,7 @@ impl ReferralService {
         page_size: u32,
         page_token: Option<String>,
     ) -> Result<Page<Versioned<Referral>>, ServiceError> {
-        let limit = match page_size {
-            0 => DEFAULT_PAGE,
-            n => n.min(MAX_PAGE),
-        };
+        let limit = page_limit(page_size);
         let page = self
             .deps
             .referrals

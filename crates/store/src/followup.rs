@@ -3,11 +3,13 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::followup::{
-    Condition as Managed, Enrolment, FollowUpPlan, PlanRecord, PlanState,
+    Condition as Managed, Enrolment, FollowUpPlan, PlanRecord, PlanState, WorklistPosition,
 };
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{
@@ -119,6 +121,7 @@ fn plan_row(
         state: Set(plan_state_str(p.state()).to_owned()),
         due: Set(p.due()),
         remind_on: Set(p.remind_on()),
+        worklist_rank: Set(i16::from(p.worklist_position().rank)),
         body: Set(to_json("follow_up_plan", &p.to_record())?),
         version: Set(version),
         updated_at: Set(now),
@@ -425,27 +428,53 @@ impl FollowUpQueries for Store {
             .transpose()
     }
 
-    async fn waiting_plans(
+    async fn worklist_page(
         &self,
         team: TeamId,
         due_before: Date,
         on: Date,
+        after: Option<WorklistPosition>,
+        limit: u32,
     ) -> Result<Vec<FollowUpPlan>, StoreError> {
-        follow_up_plan::Entity::find()
-            .filter(follow_up_plan::Column::TeamId.eq(team.as_uuid()))
-            .filter(follow_up_plan::Column::State.eq(WAITING))
-            .filter(follow_up_plan::Column::Due.lt(due_before))
+        use follow_up_plan::Column as P;
+        let mut query = follow_up_plan::Entity::find()
+            .filter(P::TeamId.eq(team.as_uuid()))
+            .filter(P::State.eq(WAITING))
+            .filter(P::Due.lt(due_before))
             .filter(
                 Condition::any()
-                    .add(follow_up_plan::Column::RemindOn.is_null())
-                    .add(follow_up_plan::Column::RemindOn.lte(on)),
-            )
-            .order_by_asc(follow_up_plan::Column::Due)
+                    .add(P::RemindOn.is_null())
+                    .add(P::RemindOn.lte(on)),
+            );
+        if let Some(after) = after {
+            // A row-value comparison, which both engines answer from the index range.
+            query = query.filter(
+                Expr::tuple([
+                    Expr::col(P::WorklistRank),
+                    Expr::col(P::Due),
+                    Expr::col(P::Id),
+                ])
+                .gt(Expr::tuple([
+                    Expr::value(i16::from(after.rank)),
+                    Expr::value(after.due),
+                    Expr::value(after.plan.as_uuid()),
+                ])),
+            );
+        }
+        // Only the bodies: the other columns are the index's, and a page is read often.
+        query
+            .select_only()
+            .column(P::Body)
+            .order_by_asc(P::WorklistRank)
+            .order_by_asc(P::Due)
+            .order_by_asc(P::Id)
+            .limit(u64::from(limit))
+            .into_tuple::<serde_json::Value>()
             .all(self.connection())
             .await
             .map_err(db_err)?
             .into_iter()
-            .map(|m| plan_from(m).map(|v| v.value))
+            .map(|body| from_json("follow_up_plan", body).map(FollowUpPlan::restore))
             .collect()
     }
 }

@@ -9,11 +9,12 @@ use yigong_domain::event::DomainEvent;
 use yigong_domain::followup::{
     AdverseReaction, Complication, Condition, Confirmation, ContactMode, DangerSign, DangerSigns,
     Dangerousness, DiabetesVisit, EnrolPatient, Enrolment, FollowUpPlan, HypertensionVisit,
-    Insight, MentalDisorderVisit, OutreachOutcome, PlanStatus, SocialFunction, Symptoms, Visit,
-    VisitClass, VisitContext, VisitSummary, YearOfCare, classify, overdue_worklist,
+    Insight, MentalDisorderVisit, OutreachOutcome, PlanOrigin, PlanStatus, SocialFunction,
+    Symptoms, Visit, VisitClass, VisitContext, VisitSummary, WorklistPosition, YearOfCare,
+    classify, overdue_worklist,
 };
 use yigong_domain::identity::Sex;
-use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId};
+use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId};
 use yigong_domain::indicator::{
     CoverageFacts, Rate, contract_coverage, control_rate, dynamic_record_rate,
     key_population_coverage, standardized_management_rate,
@@ -308,7 +309,33 @@ proptest! {
             if pair[0].risk == pair[1].risk && pair[0].origin == pair[1].origin {
                 prop_assert!(pair[0].days_overdue >= pair[1].days_overdue);
             }
+            prop_assert!(pair[0].position() < pair[1].position());
         }
+        // What storage indexes (the plan's position) is the line's place in the list.
+        for entry in &list {
+            let plan = built.iter().find(|pl| pl.id() == entry.plan).unwrap();
+            prop_assert_eq!(plan.worklist_position(), entry.position());
+        }
+    }
+
+    #[test]
+    fn worklist_positions_order_by_risk_then_referral_then_due_then_plan(
+        a in (0u8..4, any::<bool>(), -40i64..40, 0u128..4),
+        b in (0u8..4, any::<bool>(), -40i64..40, 0u128..4),
+    ) {
+        let origin = |referral: bool| if referral {
+            PlanOrigin::DownwardReferral(ReferralId::from_u128(9))
+        } else {
+            PlanOrigin::Enrolment
+        };
+        let day = date!(2026 - 06 - 01);
+        let pos = |(risk, referral, offset, id): (u8, bool, i64, u128)| WorklistPosition::new(
+            risk, origin(referral), day + Duration::days(offset), PlanId::from_u128(id));
+        let spelled_out = b.0.cmp(&a.0)
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3));
+        prop_assert_eq!(pos(a).cmp(&pos(b)), spelled_out);
     }
 
     // ---- referral state machine --------------------------------------------------------

@@ -357,15 +357,15 @@ async fn a_visit_in_the_future_is_invalid_before_any_storage() {
 }
 
 #[tokio::test]
-async fn the_worklist_asks_the_index_for_candidates_and_derives_overdue() {
+async fn the_worklist_asks_the_index_for_a_page_and_derives_overdue() {
     let (_, first) = enrolled();
     // Due 2026-01-19; on 2026-03-02 it is 42 days overdue (bphs3 grants no grace days).
     let mut follow_ups = MockFollowUps::new();
     follow_ups
-        .expect_waiting_plans()
-        .with(eq(TEAM), eq(NOW.date()), eq(NOW.date()))
+        .expect_worklist_page()
+        .with(eq(TEAM), eq(NOW.date()), eq(NOW.date()), eq(None), eq(51))
         .times(1)
-        .returning(move |_, _, _| Ok(vec![first.value.clone()]));
+        .returning(move |_, _, _, _, _| Ok(vec![first.value.clone()]));
     let mut audit = MockAudit::new();
     audit
         .expect_record()
@@ -373,11 +373,68 @@ async fn the_worklist_asks_the_index_for_candidates_and_derives_overdue() {
         .times(1)
         .returning(|_| Ok(()));
     let svc = follow_up(MockUow::new(), follow_ups, audit);
-    let list = svc
-        .overdue_worklist(&team_doctor(), NOW.date())
+    let page = svc
+        .overdue_worklist(&team_doctor(), NOW.date(), 0, None)
         .await
         .unwrap();
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0].plan, PLAN);
-    assert_eq!(list[0].days_overdue, 42);
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].plan, PLAN);
+    assert_eq!(page.items[0].days_overdue, 42);
+    assert_eq!(page.next, None, "nothing beyond the page");
+}
+
+#[tokio::test]
+async fn a_worklist_token_resumes_after_the_last_line_and_a_foreign_token_is_refused() {
+    let (_, first) = enrolled();
+    let position = first.value.worklist_position();
+    let mut follow_ups = MockFollowUps::new();
+    let plan = first.value.clone();
+    // Page size 1 asks for 2; both come back, so there is a next page.
+    follow_ups
+        .expect_worklist_page()
+        .with(eq(TEAM), always(), always(), eq(None), eq(2))
+        .times(1)
+        .returning(move |_, _, _, _, _| Ok(vec![plan.clone(), plan.clone()]));
+    follow_ups
+        .expect_worklist_page()
+        .with(eq(TEAM), always(), always(), eq(Some(position)), eq(2))
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(vec![]));
+    let mut audit = MockAudit::new();
+    audit.expect_record().times(2).returning(|_| Ok(()));
+    let svc = follow_up(MockUow::new(), follow_ups, audit);
+    let page = svc
+        .overdue_worklist(&team_doctor(), NOW.date(), 1, None)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let token = page.next.expect("a second page");
+    let page = svc
+        .overdue_worklist(&team_doctor(), NOW.date(), 1, Some(&token))
+        .await
+        .unwrap();
+    assert!(page.items.is_empty() && page.next.is_none());
+
+    for bad in [
+        "",
+        "x",
+        "9.2026-01-19.00000000000000000000000000000001",
+        "1.2026-13-01.0",
+        "1.2026-01-19.zz.1",
+    ] {
+        let err = svc
+            .overdue_worklist(&team_doctor(), NOW.date(), 1, Some(bad))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ServiceError::InvalidArgument {
+                    field: "page_token",
+                    ..
+                }
+            ),
+            "{bad}: {err}"
+        );
+    }
 }

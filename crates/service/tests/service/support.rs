@@ -9,7 +9,7 @@ use time::macros::datetime;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::contract::{Contract, Team};
-use yigong_domain::followup::{Enrolment, FollowUpPlan};
+use yigong_domain::followup::{Enrolment, FollowUpPlan, WorklistPosition};
 use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{
@@ -129,7 +129,7 @@ mock! {
     impl FollowUpQueries for FollowUps {
         async fn get_resident(&self, id: ResidentId) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
         async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
-        async fn waiting_plans(&self, team: TeamId, due_before: Date, on: Date) -> Result<Vec<FollowUpPlan>, StoreError>;
+        async fn worklist_page(&self, team: TeamId, due_before: Date, on: Date, after: Option<WorklistPosition>, limit: u32) -> Result<Vec<FollowUpPlan>, StoreError>;
     }
 }
 

@@ -13,6 +13,8 @@ pub struct Model {
     pub state: String,
     pub due: TimeDate,
     pub remind_on: Option<TimeDate>,
+    /// The plan's worklist rank (`WorklistPosition::rank`), indexed for paging.
+    pub worklist_rank: i16,
     pub body: Json,
     pub version: i64,
     pub updated_at: TimeDateTimeWithTimeZone,

@@ -10,6 +10,7 @@ mod m20261123_000001_referral_outbox_audit;
 mod m20261123_000002_residents_follow_up;
 mod m20261123_000003_screening_result;
 mod m20261123_000004_network_grids_teams;
+mod m20261123_000005_worklist_position;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_residents_follow_up::Migration),
             Box::new(m20261123_000003_screening_result::Migration),
             Box::new(m20261123_000004_network_grids_teams::Migration),
+            Box::new(m20261123_000005_worklist_position::Migration),
         ]
     }
 }

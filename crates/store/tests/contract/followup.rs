@@ -3,10 +3,12 @@
 use time::macros::date;
 use yigong_domain::followup::{
     Condition, Confirmation, ContactMode, EnrolPatient, Enrolment, FollowUpPlan, HypertensionVisit,
-    OutreachOutcome, Visit,
+    OutreachOutcome, PlanOrigin, PlanRecord, PlanState, Visit, VisitClass,
 };
 use yigong_domain::identity::{CitizenId, Resident};
-use yigong_domain::ids::{CommunityId, EnrolmentId, PlanId, ResidentId, TeamId, VisitId};
+use yigong_domain::ids::{
+    CommunityId, EnrolmentId, PlanId, ReferralId, ResidentId, TeamId, VisitId,
+};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
@@ -211,16 +213,102 @@ async fn worklist_candidates_are_the_teams_waiting_plans_due_before_the_cutoff()
 
         let on = date!(2026 - 03 - 02);
         let ids = |plans: Vec<FollowUpPlan>| plans.iter().map(|p| p.id()).collect::<Vec<_>>();
-        let got = b.store.waiting_plans(TEAM, on, on).await.unwrap();
+        let got = b.store.worklist_page(TEAM, on, on, None, 50).await.unwrap();
         assert_eq!(ids(got), vec![p1.id()], "{}", b.name);
         let later = date!(2026 - 03 - 12);
-        let got = b.store.waiting_plans(TEAM, later, later).await.unwrap();
+        let got = b
+            .store
+            .worklist_page(TEAM, later, later, None, 50)
+            .await
+            .unwrap();
         assert_eq!(ids(got), vec![p1.id(), p3.id(), p2.id()], "{}", b.name);
         let other = b
             .store
-            .waiting_plans(TeamId::from_u128(78), later, later)
+            .worklist_page(TeamId::from_u128(78), later, later, None, 50)
             .await
             .unwrap();
         assert!(other.is_empty(), "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn worklist_pages_follow_the_domains_order_without_gaps_or_repeats() {
+    for b in backends::all().await {
+        let (e, _) = enrolment(1, 41, date!(2026 - 01 - 05));
+        let classes = [
+            None,
+            Some(VisitClass::Controlled),
+            Some(VisitClass::UncontrolledFirst),
+            Some(VisitClass::Refer),
+            Some(VisitClass::Unstable),
+        ];
+        // 60 waiting plans of mixed risk, origin and due date (ties on both included), some
+        // due after the cutoff, some of another team, some already done.
+        let plans: Vec<FollowUpPlan> = (0..60u32)
+            .map(|i| {
+                let team = if i % 11 == 0 {
+                    TeamId::from_u128(78)
+                } else {
+                    TEAM
+                };
+                let state = if i % 13 == 0 {
+                    PlanState::Done {
+                        visit: VisitId::from_u128(u128::from(i)),
+                        on: date!(2026 - 02 - 01),
+                    }
+                } else {
+                    PlanState::Due
+                };
+                FollowUpPlan::restore(PlanRecord {
+                    // Ids out of insertion order, so the id tie-break is tested.
+                    id: PlanId::from_u128(u128::from((i * 37) % 61 + 1)),
+                    enrolment: e.id(),
+                    patient: ResidentId::from_u128(41),
+                    condition: Condition::Hypertension,
+                    team,
+                    due: date!(2026 - 01 - 01) + time::Duration::days(i64::from(i % 9) * 7),
+                    origin: if i % 4 == 0 {
+                        PlanOrigin::DownwardReferral(ReferralId::from_u128(5))
+                    } else {
+                        PlanOrigin::Enrolment
+                    },
+                    state,
+                    unreachable_attempts: 0,
+                    remind_on: None,
+                    last_class: classes[(i % 5) as usize],
+                })
+            })
+            .collect();
+        let mut tx = b.store.begin().await.unwrap();
+        tx.insert_enrolment(&e).await.unwrap();
+        for p in &plans {
+            tx.insert_plan(p).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let cutoff = date!(2026 - 02 - 20);
+        let mut expected: Vec<_> = plans
+            .iter()
+            .filter(|p| p.team() == TEAM && p.state() == PlanState::Due && p.due() < cutoff)
+            .map(FollowUpPlan::worklist_position)
+            .collect();
+        expected.sort_unstable();
+        assert!(expected.len() > 20, "the data exercises several pages");
+
+        let (mut got, mut after) = (Vec::new(), None);
+        loop {
+            let page = b
+                .store
+                .worklist_page(TEAM, cutoff, cutoff, after, 7)
+                .await
+                .unwrap();
+            assert!(page.len() <= 7, "{}", b.name);
+            got.extend(page.iter().map(FollowUpPlan::worklist_position));
+            match page.last() {
+                Some(last) => after = Some(last.worklist_position()),
+                None => break,
+            }
+        }
+        assert_eq!(got, expected, "{}", b.name);
     }
 }
