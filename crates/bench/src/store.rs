@@ -12,7 +12,7 @@
 //!   INSERT outbox_event (2 rows, sequences by subquery); INSERT audit_entry; COMMIT`.
 //! - get referral: `SELECT body, version FROM referral WHERE id = $1`, then `INSERT audit_entry`
 //!   (reads of patient data are audited, so a compliant hand-written read writes too).
-//! - worklist page: see [`worklist`].
+//! - worklist page: see [`worklist`]; store.sqlite (SQLite vs rusqlite): see [`sqlite`].
 //! - bulk: 100k screening results imported through the use case in batches of 5,000 (each row
 //!   validated and assessed by the domain against the resident's stored history), next to
 //!   `COPY screening_result FROM STDIN (FORMAT csv)` of the same rows.
@@ -44,6 +44,7 @@ use yigong_store::Store;
 
 use crate::report::{Report, compare};
 
+mod sqlite;
 mod worklist;
 
 const COUNTY: InstitutionId = InstitutionId::from_u128(1);
@@ -133,25 +134,35 @@ struct Bench {
 }
 
 pub(crate) async fn run(args: &[String]) -> Result<(), String> {
-    let usage =
-        || "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk]".to_owned();
+    let usage = || {
+        "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk|sqlite]"
+            .to_owned()
+    };
     let (mut seconds, mut only) = (3u64, None);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         match (flag.as_str(), it.next()) {
             ("--seconds", Some(n)) => seconds = n.parse().map_err(|_| usage())?,
             ("--only", Some(part))
-                if ["write", "read", "worklist", "bulk"].contains(&part.as_str()) =>
+                if ["write", "read", "worklist", "bulk", "sqlite"].contains(&part.as_str()) =>
             {
                 only = Some(part.clone());
             }
             _ => return Err(usage()),
         }
     }
-    let schema = Schema::create().await?;
-    let result = run_in(&schema, Duration::from_secs(seconds), only.as_deref()).await;
-    schema.drop().await;
-    let report = result?;
+    let seconds = Duration::from_secs(seconds);
+    let mut report = if only.as_deref() == Some("sqlite") {
+        Report::new("store")
+    } else {
+        let schema = Schema::create().await?;
+        let result = run_in(&schema, seconds, only.as_deref()).await;
+        schema.drop().await;
+        result?
+    };
+    if only.as_deref().is_none_or(|o| o == "sqlite") {
+        sqlite::run(&mut report, seconds).await?;
+    }
     let path = report.write().map_err(err)?;
     println!("wrote {}", path.display());
     Ok(())
