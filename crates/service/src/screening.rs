@@ -163,23 +163,22 @@ impl ScreeningService {
         let mut ids: Vec<ResidentId> = rows.iter().map(|r| r.resident).collect();
         ids.sort_unstable();
         ids.dedup();
-        let residents: HashMap<ResidentId, PatientRecord> = self
-            .deps
-            .screenings
-            .residents(&ids)
-            .await?
+        // Both reads at once (two connections): the records decide who may be screened here,
+        // and the history of anyone the caller may not see is dropped unread.
+        let (records, stored) = tokio::try_join!(
+            self.deps.screenings.residents(&ids),
+            self.deps.screenings.bp_history(&ids),
+        )?;
+        let residents: HashMap<ResidentId, PatientRecord> = records
             .into_iter()
             .filter(|r| who.can_see_patient(&r.scope, &self.deps.network.current()))
             .map(|r| (r.resident.id(), r))
             .collect();
         let mut history: HashMap<ResidentId, Vec<BpReading>> = HashMap::new();
-        let bp_residents: Vec<ResidentId> = ids
-            .iter()
-            .copied()
-            .filter(|id| residents.contains_key(id))
-            .collect();
-        for (resident, reading) in self.deps.screenings.bp_history(&bp_residents).await? {
-            history.entry(resident).or_default().push(reading);
+        for (resident, reading) in stored {
+            if residents.contains_key(&resident) {
+                history.entry(resident).or_default().push(reading);
+            }
         }
 
         let profile = &self.deps.profile;
