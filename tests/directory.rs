@@ -1280,3 +1280,105 @@ async fn outreach_follows_the_rules_and_a_closed_enrolment_takes_its_plans_along
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn indicators_count_each_grid_from_what_is_stored() {
+    use yigong_domain::followup::Condition;
+    use yigong_service::{
+        FollowUpService, IndicatorService, NewEnrolment, RowReading, ScreeningRow, ScreeningService,
+    };
+    for c in County::all().await {
+        let team = c.team("Team 1").await;
+        let doctor = c.clinician(Some(team));
+        let (east_1, east_2) = (c.household(c.grid_a).await, c.household(c.grid_a).await);
+        let west = c.household(c.grid_b).await;
+        // Every resident of the helper was born in 1950 and lives here since 2020: all are
+        // permanent and aged 65+ (a key population).
+        let patient = c.resident(31, Some(east_1)).await;
+        let screened = c.resident(32, Some(east_2)).await;
+        c.resident(33, Some(west)).await;
+        c.resident(34, None).await; // in no grid: counted nowhere
+
+        FollowUpService::new(c.deps.clone())
+            .enrol(
+                &doctor,
+                NewEnrolment {
+                    patient,
+                    condition: Condition::Hypertension,
+                    confirmed_by: c.county,
+                    confirmed_on: date!(2025 - 01 - 10),
+                    on: date!(2025 - 01 - 10),
+                },
+            )
+            .await
+            .unwrap();
+        c.teams()
+            .sign(&doctor, contract(patient, team, date!(2026 - 01 - 01)))
+            .await
+            .unwrap();
+        ScreeningService::new(c.deps.clone())
+            .record(
+                &doctor,
+                &rid(),
+                ScreeningRow {
+                    resident: screened,
+                    on: date!(2026 - 02 - 01),
+                    reading: RowReading::BloodPressure {
+                        sbp: 120,
+                        dbp: 78,
+                        family_history: false,
+                        high_salt_diet: false,
+                        heavy_drinking: false,
+                    },
+                },
+            )
+            .await
+            .unwrap();
+
+        let report = IndicatorService::new(c.deps.clone())
+            .area_report(&doctor, c.township_area, NOW.date())
+            .await
+            .unwrap();
+        let tally = |grid| {
+            report
+                .grids
+                .iter()
+                .find(|g| g.grid == grid)
+                .unwrap_or_else(|| panic!("{}: grid {grid} reported", c.name))
+                .tally
+        };
+        let east = tally(c.grid_a);
+        assert_eq!(east.households, 2, "{}", c.name);
+        assert_eq!(east.permanent_residents, 2, "{}", c.name);
+        assert_eq!(east.records, 2);
+        assert_eq!(
+            east.dynamic_records, 1,
+            "{}: the screening is a service",
+            c.name
+        );
+        assert_eq!(east.contracted, 1, "{}", c.name);
+        assert_eq!(
+            (east.key_population, east.key_population_contracted),
+            (2, 1)
+        );
+        assert_eq!((east.managed, east.controlled), (1, 0), "{}", c.name);
+        assert_eq!(
+            (east.follow_ups_due, east.follow_ups_overdue),
+            (1, 1),
+            "{}: the first plan fell due in January 2025",
+            c.name
+        );
+        let west = tally(c.grid_b);
+        assert_eq!((west.households, west.permanent_residents), (1, 1));
+        assert_eq!(
+            (west.contracted, west.managed, west.dynamic_records),
+            (0, 0, 0)
+        );
+        assert_eq!(report.total.permanent_residents, 3, "{}", c.name);
+        assert_eq!(report.total.households, 3);
+        assert_eq!(
+            report.total.contract_coverage().map(|p| p.to_string()),
+            yigong_domain::measure::Percentage::of(1, 3).map(|p| p.to_string())
+        );
+    }
+}

@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::calendar;
-use crate::contract::{Contract, ContractStatus};
-use crate::followup::YearOfCare;
+use crate::contract::{Contract, ContractStatus, PopulationFacts, key_populations_on};
+use crate::followup::{Condition, FollowUpPlan, PlanStatus, YearOfCare};
+use crate::grid::GridTally;
+use crate::identity::Resident;
 use crate::measure::Percentage;
 use crate::profile::RuleProfile;
 use crate::referral::{Direction, Referral};
@@ -193,4 +195,72 @@ pub fn referral_counts<'a>(
         }
     }
     counts
+}
+/// What the grid indicators need to know of one resident on a date, gathered by the caller
+/// from storage; every judgement (permanence, key populations, control) is made here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentFacts {
+    /// The resident (birth date, sex, since when living here).
+    pub resident: Resident,
+    /// Whether a family doctor contract is in force on the date.
+    pub contracted: bool,
+    /// The latest service (follow-up visit or screening) on or before the date.
+    pub last_service: Option<Date>,
+    /// The resident's open enrolments, each with its year of care up to the date.
+    pub managed: Vec<(Condition, YearOfCare)>,
+}
+
+/// One grid's tally on `on`: households, permanent residents and their records, dynamic
+/// records, contract and key-population coverage, follow-ups due and overdue among `waiting`
+/// (the grid's plans not yet done), and managed patients with their control (one per open
+/// enrolment). Only permanent residents count in population figures.
+pub fn grid_tally<'a>(
+    households: u64,
+    residents: impl IntoIterator<Item = &'a ResidentFacts>,
+    waiting: impl IntoIterator<Item = &'a FollowUpPlan>,
+    on: Date,
+    profile: &RuleProfile,
+) -> GridTally {
+    let mut t = GridTally {
+        households,
+        ..GridTally::default()
+    };
+    let window = i64::from(profile.records.dynamic_window_days);
+    for f in residents {
+        t.managed += f.managed.len() as u64;
+        t.controlled += f.managed.iter().filter(|(_, y)| y.is_controlled()).count() as u64;
+        if !f.resident.is_permanent_on(on, profile) {
+            continue;
+        }
+        // Every registered resident has a health record: the register is the record.
+        t.permanent_residents += 1;
+        t.records += 1;
+        if f.last_service
+            .is_some_and(|d| d <= on && calendar::days_between(d, on) < window)
+        {
+            t.dynamic_records += 1;
+        }
+        t.contracted += u64::from(f.contracted);
+        let facts = PopulationFacts {
+            birth_date: Some(f.resident.birth_date()),
+            sex: Some(f.resident.sex()),
+            conditions: f.managed.iter().map(|(c, _)| c.chronic()).collect(),
+            ..PopulationFacts::default()
+        };
+        if !key_populations_on(&facts, on, profile).0.is_empty() {
+            t.key_population += 1;
+            t.key_population_contracted += u64::from(f.contracted);
+        }
+    }
+    for plan in waiting {
+        match plan.status_on(on, profile) {
+            PlanStatus::Overdue { .. } => {
+                t.follow_ups_due += 1;
+                t.follow_ups_overdue += 1;
+            }
+            PlanStatus::Due if plan.due() <= on => t.follow_ups_due += 1,
+            _ => {}
+        }
+    }
+    t
 }

@@ -24,6 +24,7 @@
 pub mod audit;
 pub mod error;
 pub mod followup;
+pub mod indicator;
 pub mod network;
 pub mod outbox;
 pub mod screening;
@@ -36,6 +37,7 @@ pub use followup::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
     ResidentRepository, VisitRecord,
 };
+pub use indicator::{GridFacts, IndicatorQueries};
 pub use network::{
     GridRepository, HouseholdRecord, NetworkQueries, NetworkRepository, TeamRepository,
 };

@@ -10,8 +10,9 @@ use yigong_domain::ids::{CommunityId, ResidentId};
 use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
-    AuditEntry, AuditLog, AuditOutcome, Clock, FollowUpQueries, IdSource, NetworkQueries, NewEvent,
-    ReferralQueries, RequestKey, ScreeningStore, StoreError, Transaction, UnitOfWork,
+    AuditEntry, AuditLog, AuditOutcome, Clock, FollowUpQueries, IdSource, IndicatorQueries,
+    NetworkQueries, NewEvent, ReferralQueries, RequestKey, ScreeningStore, StoreError, Transaction,
+    UnitOfWork,
 };
 
 use crate::network::NetworkView;
@@ -38,6 +39,8 @@ pub struct Deps {
     pub network: Arc<NetworkView>,
     /// Network, grid and team reads.
     pub directory: Arc<dyn NetworkQueries>,
+    /// Indicator facts per grid.
+    pub indicators: Arc<dyn IndicatorQueries>,
     /// The rule profile in force.
     pub profile: Arc<RuleProfile>,
 }
@@ -59,6 +62,7 @@ impl Deps {
             + ScreeningStore
             + AuditLog
             + NetworkQueries
+            + IndicatorQueries
             + 'static,
     {
         Deps {
@@ -67,7 +71,8 @@ impl Deps {
             follow_ups: store.clone(),
             screenings: store.clone(),
             audit: store.clone(),
-            directory: store,
+            directory: store.clone(),
+            indicators: store,
             clock,
             ids,
             network: Arc::new(NetworkView::new(network)),

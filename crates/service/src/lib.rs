@@ -22,6 +22,7 @@ mod deps;
 pub mod error;
 pub mod followup;
 pub mod grid;
+pub mod indicator;
 pub mod network;
 pub mod principal;
 pub mod referral;
@@ -38,6 +39,7 @@ pub use grid::{
     CreateGrid, GridService, HouseholdImport, HouseholdRow, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids,
     NewArea, NewHousehold, SplitGrid, SplitPart,
 };
+pub use indicator::{AreaReport, GridLine, IndicatorService};
 pub use network::{NetworkService, NetworkView, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use referral::{NewReferral, ReferralService};

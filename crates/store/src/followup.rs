@@ -42,7 +42,7 @@ const fn condition_str(c: Managed) -> &'static str {
     }
 }
 
-const WAITING: &str = "due";
+pub(crate) const WAITING: &str = "due";
 
 const fn plan_state_str(s: PlanState) -> &'static str {
     match s {

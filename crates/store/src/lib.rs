@@ -16,6 +16,7 @@
 mod convert;
 mod entity;
 mod followup;
+mod indicator;
 pub mod migration;
 mod network;
 mod queries;

@@ -16,8 +16,8 @@ use yigong_domain::followup::{
 use yigong_domain::identity::Sex;
 use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId};
 use yigong_domain::indicator::{
-    CoverageFacts, Rate, contract_coverage, control_rate, dynamic_record_rate,
-    key_population_coverage, standardized_management_rate,
+    CoverageFacts, Rate, ResidentFacts, contract_coverage, control_rate, dynamic_record_rate,
+    grid_tally, key_population_coverage, standardized_management_rate,
 };
 use yigong_domain::measure::{BloodPressure, Glucose, HeartRate, Temperature};
 use yigong_domain::profile::RuleProfile;
@@ -653,5 +653,105 @@ proptest! {
             Err(yigong_domain::profile::ProfileError::Parse(message)) => prop_assert!(message.contains(key), "{}", message),
             Err(other) => prop_assert!(false, "{}", other),
         }
+    }
+}
+
+fn resident_facts(
+    n: usize,
+    (age, months_here, contracted, served_days_ago, managed): (
+        u16,
+        u16,
+        bool,
+        Option<i64>,
+        Vec<Option<VisitClass>>,
+    ),
+    on: Date,
+) -> ResidentFacts {
+    use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
+    let birth = on - Duration::days(i64::from(age) * 366 + 30);
+    let since = (on - Duration::days(i64::from(months_here) * 31)).max(birth);
+    let resident = Resident::with_document(
+        ResidentId::from_u128(n as u128),
+        OtherDocument::new(DocumentKind::Passport, &format!("P{n:07}")).unwrap(),
+        birth,
+        if n % 2 == 0 { Sex::Female } else { Sex::Male },
+        None,
+        since,
+    )
+    .unwrap();
+    let conditions = [Condition::Hypertension, Condition::Type2Diabetes];
+    ResidentFacts {
+        resident,
+        contracted,
+        last_service: served_days_ago.map(|d| on - Duration::days(d)),
+        managed: managed
+            .iter()
+            .zip(conditions)
+            .map(|(class, c)| {
+                (
+                    c,
+                    YearOfCare {
+                        face_to_face: 4,
+                        annual_check: true,
+                        latest_class: *class,
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+fn facts_strategy() -> impl Strategy<Value = (u16, u16, bool, Option<i64>, Vec<Option<VisitClass>>)>
+{
+    (
+        0u16..90,
+        0u16..24,
+        any::<bool>(),
+        proptest::option::of(0i64..800),
+        proptest::collection::vec(class(), 0..3),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn a_grid_tally_recounts_its_residents_and_adds_up(
+        a in proptest::collection::vec(facts_strategy(), 0..30),
+        b in proptest::collection::vec(facts_strategy(), 0..30),
+        plans in proptest::collection::vec((-40i64..40, class()), 0..20),
+    ) {
+        let p = profile();
+        let on = date!(2026 - 06 - 01);
+        let fa: Vec<ResidentFacts> = a.into_iter().enumerate().map(|(n, f)| resident_facts(n, f, on)).collect();
+        let fb: Vec<ResidentFacts> = b.into_iter().enumerate().map(|(n, f)| resident_facts(100 + n, f, on)).collect();
+        let waiting: Vec<FollowUpPlan> = plans.iter().enumerate()
+            .map(|(i, (offset, last))| plan_due(i as u128, TeamId::from_u128(1), on + Duration::days(*offset), *last, &p))
+            .collect();
+        let (wa, wb) = waiting.split_at(waiting.len() / 2);
+        let ta = grid_tally(3, &fa, wa, on, &p);
+        let tb = grid_tally(4, &fb, wb, on, &p);
+        let all: Vec<ResidentFacts> = fa.iter().chain(&fb).cloned().collect();
+        let mut sum = ta;
+        sum += tb;
+        prop_assert_eq!(grid_tally(7, &all, &waiting, on, &p), sum);
+
+        // A brute-force recount of the parts a reader checks first.
+        let permanent: Vec<&ResidentFacts> = all.iter().filter(|f| f.resident.is_permanent_on(on, &p)).collect();
+        let t = sum;
+        prop_assert_eq!(t.permanent_residents, permanent.len() as u64);
+        prop_assert_eq!(t.contracted, permanent.iter().filter(|f| f.contracted).count() as u64);
+        prop_assert_eq!(t.dynamic_records, permanent.iter().filter(|f| f.last_service.is_some_and(|d| (on - d).whole_days() < 365)).count() as u64);
+        let key = |f: &&&ResidentFacts| {
+            let age = f.resident.age_on(on);
+            age >= 65 || age <= 6 || !f.managed.is_empty()
+        };
+        prop_assert_eq!(t.key_population, permanent.iter().filter(key).count() as u64);
+        prop_assert_eq!(t.key_population_contracted, permanent.iter().filter(key).filter(|f| f.contracted).count() as u64);
+        prop_assert_eq!(t.managed, all.iter().map(|f| f.managed.len() as u64).sum::<u64>());
+        prop_assert_eq!(t.controlled, all.iter().flat_map(|f| &f.managed).filter(|(_, y)| y.latest_class.is_some_and(VisitClass::is_controlled)).count() as u64);
+        prop_assert_eq!(t.follow_ups_due, waiting.iter().filter(|w| w.due() <= on).count() as u64);
+        prop_assert_eq!(t.follow_ups_overdue, waiting.iter().filter(|w| matches!(w.status_on(on, &p), PlanStatus::Overdue { .. })).count() as u64);
+        prop_assert!(t.follow_ups_overdue <= t.follow_ups_due);
     }
 }

@@ -4,6 +4,7 @@
 
 mod followup;
 mod grid;
+mod indicator;
 mod referral;
 mod screening;
 mod support;

@@ -21,11 +21,12 @@ use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{Referral, StateName};
 use yigong_domain::screening::BpReading;
 use yigong_ports::{
-    AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, GridRepository,
-    HouseholdRecord, IdSource, IdempotencyKeys, NetworkQueries, NetworkRepository, NewEvent,
-    OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries, ReferralRepository,
-    RequestKey, ResidentRepository, ScreeningBatch, ScreeningRecord, ScreeningStore, StoreError,
-    TeamRepository, Transaction, UnitOfWork, Version, Versioned, VisitRecord,
+    AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, GridFacts,
+    GridRepository, HouseholdRecord, IdSource, IdempotencyKeys, IndicatorQueries, NetworkQueries,
+    NetworkRepository, NewEvent, OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries,
+    ReferralRepository, RequestKey, ResidentRepository, ScreeningBatch, ScreeningRecord,
+    ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version, Versioned,
+    VisitRecord,
 };
 use yigong_service::{Deps, NetworkView, Principal, Role};
 
@@ -159,6 +160,14 @@ mock! {
 }
 
 mock! {
+    pub Indicators {}
+    #[async_trait]
+    impl IndicatorQueries for Indicators {
+        async fn grid_facts(&self, grid: GridId, on: Date, since: Date) -> Result<GridFacts, StoreError>;
+    }
+}
+
+mock! {
     pub Audit {}
     #[async_trait]
     impl AuditLog for Audit {
@@ -234,6 +243,7 @@ pub(crate) fn deps(
         ids: Arc::new(CountingIds(0.into())),
         network: Arc::new(NetworkView::new(network())),
         directory: Arc::new(MockDirectory::new()),
+        indicators: Arc::new(MockIndicators::new()),
         profile: Arc::new(RuleProfile::bphs3()),
     }
 }

@@ -1,0 +1,45 @@
+//! The read side of the grid indicators: what one grid's tally is computed from, as stored.
+//! The store gathers; the domain (`yigong_domain::indicator::grid_tally`) judges.
+
+use async_trait::async_trait;
+use time::Date;
+use yigong_domain::contract::Contract;
+use yigong_domain::followup::{Enrolment, FollowUpPlan, VisitSummary};
+use yigong_domain::identity::Resident;
+use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
+
+use crate::StoreError;
+
+/// One grid's stored facts on a date. Every list is about the grid's residents (those whose
+/// record names the grid), each read through an index from the grid's residents.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GridFacts {
+    /// Households of the grid.
+    pub households: u64,
+    /// The residents.
+    pub residents: Vec<Resident>,
+    /// Their contracts that may be in force on the date (started on or before it, ending
+    /// after it); whether each is in force is the domain's call.
+    pub contracts: Vec<Contract>,
+    /// Their open enrolments.
+    pub enrolments: Vec<Enrolment>,
+    /// Visits of those residents from `since` up to the date, with their enrolment.
+    pub visits: Vec<(EnrolmentId, VisitSummary)>,
+    /// Each resident's latest screening on or before the date.
+    pub last_screenings: Vec<(ResidentId, Date)>,
+    /// Plans of those enrolments still waiting for a visit.
+    pub waiting: Vec<FollowUpPlan>,
+}
+
+/// Indicator queries (no transaction).
+#[async_trait]
+pub trait IndicatorQueries: Send + Sync {
+    /// The facts of one grid on `on`, with visits from `since` (the caller covers both the
+    /// calendar year and the dynamic-record window).
+    async fn grid_facts(
+        &self,
+        grid: GridId,
+        on: Date,
+        since: Date,
+    ) -> Result<GridFacts, StoreError>;
+}

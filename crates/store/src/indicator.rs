@@ -1,0 +1,211 @@
+//! The indicator read side: one grid's facts, each list one indexed query from the grid's
+//! residents (`ix_resident_grid`) to their contracts (`ix_contract_resident`), open enrolments
+//! (`ux_enrolment_open_condition`), the enrolments' waiting plans (`ix_plan_enrolment`), the
+//! year's visits (`ix_visit_patient`) and the latest screening (`ix_screening_resident`).
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryResult,
+};
+use serde::de::DeserializeOwned;
+use time::Date;
+use uuid::Uuid;
+use yigong_domain::followup::{FollowUpPlan, PlanRecord, VisitClass, VisitSummary};
+use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
+use yigong_ports::{GridFacts, IndicatorQueries, StoreError};
+
+use crate::Store;
+use crate::convert::{corrupt, db_err, from_json};
+use crate::entity::{
+    contract, enrolment, follow_up_plan, follow_up_visit, household, resident, screening_result,
+};
+use crate::followup::WAITING;
+
+/// A select from `table` joined to the grid's residents on `resident_column`.
+fn of_grid_residents<T: EntityTrait, C: ColumnTrait>(
+    table: T,
+    resident_column: C,
+    grid: GridId,
+) -> SelectStatement {
+    let r = resident::Entity;
+    Query::select()
+        .from(table)
+        .inner_join(
+            r,
+            Expr::col((r, resident::Column::Id)).equals((table, resident_column)),
+        )
+        .and_where(Expr::col((r, resident::Column::GridId)).eq(grid.as_uuid()))
+        .to_owned()
+}
+
+fn get<T: sea_orm::TryGetable>(
+    row: &QueryResult,
+    column: &str,
+    entity: &'static str,
+) -> Result<T, StoreError> {
+    row.try_get("", column)
+        .map_err(|e| corrupt(entity, e.to_string()))
+}
+
+impl Store {
+    async fn bodies<T: DeserializeOwned>(
+        &self,
+        query: &SelectStatement,
+        entity: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        self.connection()
+            .query_all(query)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| from_json(entity, get::<serde_json::Value>(row, "body", entity)?))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl IndicatorQueries for Store {
+    async fn grid_facts(
+        &self,
+        grid: GridId,
+        on: Date,
+        since: Date,
+    ) -> Result<GridFacts, StoreError> {
+        let db = self.connection();
+        let households = household::Entity::find()
+            .filter(household::Column::GridId.eq(grid.as_uuid()))
+            .count(db)
+            .await
+            .map_err(db_err)?;
+        let residents = self
+            .bodies(
+                &Query::select()
+                    .column(resident::Column::Body)
+                    .from(resident::Entity)
+                    .and_where(Expr::col(resident::Column::GridId).eq(grid.as_uuid()))
+                    .to_owned(),
+                "resident",
+            )
+            .await?;
+
+        let c = contract::Entity;
+        let contracts = self
+            .bodies(
+                &of_grid_residents(c, contract::Column::ResidentId, grid)
+                    .column((c, contract::Column::Body))
+                    .and_where(Expr::col((c, contract::Column::StartOn)).lte(on))
+                    .and_where(Expr::col((c, contract::Column::EndOn)).gt(on))
+                    .to_owned(),
+                "contract",
+            )
+            .await?;
+
+        let e = enrolment::Entity;
+        let open = |q: &mut SelectStatement| {
+            q.and_where(Expr::col((e, enrolment::Column::OpenCondition)).is_not_null());
+        };
+        let mut query = of_grid_residents(e, enrolment::Column::PatientId, grid);
+        query.column((e, enrolment::Column::Body));
+        open(&mut query);
+        let enrolments = self.bodies(&query, "enrolment").await?;
+
+        let p = follow_up_plan::Entity;
+        let mut query = of_grid_residents(e, enrolment::Column::PatientId, grid);
+        query
+            .column((p, follow_up_plan::Column::Body))
+            .inner_join(
+                p,
+                Expr::col((p, follow_up_plan::Column::EnrolmentId))
+                    .equals((e, enrolment::Column::Id)),
+            )
+            .and_where(Expr::col((p, follow_up_plan::Column::State)).eq(WAITING));
+        open(&mut query);
+        let waiting = self
+            .bodies::<PlanRecord>(&query, "follow_up_plan")
+            .await?
+            .into_iter()
+            .map(FollowUpPlan::restore)
+            .collect();
+
+        let v = follow_up_visit::Entity;
+        let query = of_grid_residents(v, follow_up_visit::Column::PatientId, grid)
+            .expr_as(
+                Expr::col((p, follow_up_plan::Column::EnrolmentId)),
+                "enrolment_id",
+            )
+            .expr_as(
+                Expr::col((v, follow_up_visit::Column::VisitedOn)),
+                "visited_on",
+            )
+            .expr_as(
+                Expr::col((v, follow_up_visit::Column::FaceToFace)),
+                "face_to_face",
+            )
+            .expr_as(Expr::col((v, follow_up_visit::Column::Class)), "class")
+            .inner_join(
+                p,
+                Expr::col((p, follow_up_plan::Column::Id))
+                    .equals((v, follow_up_visit::Column::PlanId)),
+            )
+            .and_where(Expr::col((v, follow_up_visit::Column::VisitedOn)).gte(since))
+            .and_where(Expr::col((v, follow_up_visit::Column::VisitedOn)).lte(on))
+            .to_owned();
+        let visits = db
+            .query_all(&query)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| {
+                let entity = "follow_up_visit";
+                let class: String = get(row, "class", entity)?;
+                let class: VisitClass = from_json(entity, serde_json::Value::String(class))?;
+                Ok((
+                    EnrolmentId::from_uuid(get::<Uuid>(row, "enrolment_id", entity)?),
+                    VisitSummary {
+                        date: get(row, "visited_on", entity)?,
+                        face_to_face: get(row, "face_to_face", entity)?,
+                        class,
+                    },
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+
+        let s = screening_result::Entity;
+        let query = of_grid_residents(s, screening_result::Column::ResidentId, grid)
+            .expr_as(
+                Expr::col((s, screening_result::Column::ResidentId)),
+                "resident_id",
+            )
+            .expr_as(
+                Func::max(Expr::col((s, screening_result::Column::TakenOn))),
+                "last_on",
+            )
+            .and_where(Expr::col((s, screening_result::Column::TakenOn)).lte(on))
+            .group_by_col((s, screening_result::Column::ResidentId))
+            .to_owned();
+        let last_screenings = db
+            .query_all(&query)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| {
+                let entity = "screening_result";
+                Ok((
+                    ResidentId::from_uuid(get::<Uuid>(row, "resident_id", entity)?),
+                    get::<Date>(row, "last_on", entity)?,
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+
+        Ok(GridFacts {
+            households,
+            residents,
+            contracts,
+            enrolments,
+            visits,
+            last_screenings,
+            waiting,
+        })
+    }
+}
