@@ -45,6 +45,6 @@ pub use outbox::{ChangeFeed, NewEvent, StoredEvent};
 pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,
-    RequestKey, Transaction, UnitOfWork, Version, Versioned,
+    RequestKey, RequestLog, Transaction, UnitOfWork, Version, Versioned,
 };
 pub use system::{Clock, IdSource, RandomIds, SystemClock};

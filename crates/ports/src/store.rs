@@ -139,7 +139,12 @@ pub trait ReferralQueries: Send + Sync {
         limit: u32,
         after: Option<String>,
     ) -> Result<Page<Versioned<Referral>>, StoreError>;
+}
 
+/// The read side of idempotency keys: what the first request with an id created, for a retry
+/// of any create command (referrals, residents, grids, contracts, screening batches...).
+#[async_trait]
+pub trait RequestLog: Send + Sync {
     /// The first result of an idempotent create, if the request id was used for `command`.
     async fn request_outcome(
         &self,

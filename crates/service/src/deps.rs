@@ -11,8 +11,8 @@ use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, FollowUpQueries, IdSource, IndicatorQueries,
-    NetworkQueries, NewEvent, ReferralQueries, RequestKey, ScreeningStore, StoreError, Transaction,
-    UnitOfWork,
+    NetworkQueries, NewEvent, ReferralQueries, RequestKey, RequestLog, ScreeningStore, StoreError,
+    Transaction, UnitOfWork,
 };
 
 use crate::network::NetworkView;
@@ -41,6 +41,8 @@ pub struct Deps {
     pub directory: Arc<dyn NetworkQueries>,
     /// Indicator facts per grid.
     pub indicators: Arc<dyn IndicatorQueries>,
+    /// What idempotent creates made the first time.
+    pub requests: Arc<dyn RequestLog>,
     /// The rule profile in force.
     pub profile: Arc<RuleProfile>,
 }
@@ -63,6 +65,7 @@ impl Deps {
             + AuditLog
             + NetworkQueries
             + IndicatorQueries
+            + RequestLog
             + 'static,
     {
         Deps {
@@ -72,7 +75,8 @@ impl Deps {
             screenings: store.clone(),
             audit: store.clone(),
             directory: store.clone(),
-            indicators: store,
+            indicators: store.clone(),
+            requests: store,
             clock,
             ids,
             network: Arc::new(NetworkView::new(network)),
@@ -133,7 +137,7 @@ impl Deps {
         request_id: &str,
         command: &str,
     ) -> Result<Uuid, ServiceError> {
-        self.referrals
+        self.requests
             .request_outcome(request_id, command)
             .await?
             .ok_or_else(|| {

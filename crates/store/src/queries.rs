@@ -11,8 +11,8 @@ use uuid::Uuid;
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId};
 use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{
-    AuditEntry, AuditLog, ChangeFeed, NewEvent, Page, ReferralQueries, StoreError, StoredEvent,
-    Versioned,
+    AuditEntry, AuditLog, ChangeFeed, NewEvent, Page, ReferralQueries, RequestLog, StoreError,
+    StoredEvent, Versioned,
 };
 
 use crate::Store;
@@ -115,7 +115,10 @@ impl ReferralQueries for Store {
         };
         Ok(Page { items, next })
     }
+}
 
+#[async_trait]
+impl RequestLog for Store {
     async fn request_outcome(
         &self,
         request_id: &str,

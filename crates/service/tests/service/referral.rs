@@ -1,6 +1,8 @@
 //! Referral use cases against mocked ports: the transaction sequence, authorization in one
 //! place, idempotent retries, and failure injection (an error half-way never commits).
 
+use std::sync::Arc;
+
 use mockall::predicate::*;
 use time::Duration;
 use yigong_domain::ids::{InstitutionId, ReferralId};
@@ -127,16 +129,25 @@ async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
     tx.expect_insert_referral().never();
     tx.expect_commit().never();
     let first = stored_referral(7);
-    let mut queries = MockQueries::new();
-    queries
+    let mut requests = MockRequests::new();
+    requests
         .expect_request_outcome()
         .with(eq("r-1"), eq("referral.create"))
         .returning(|_, _| Ok(Some(ReferralId::from_u128(7).as_uuid())));
+    let mut queries = MockQueries::new();
     let found = first.clone();
     queries
         .expect_get_referral()
         .returning(move |_| Ok(Some(found.clone())));
-    let svc = service(uow_with(tx), queries, MockAudit::new());
+    let svc = ReferralService::new(yigong_service::Deps {
+        requests: Arc::new(requests),
+        ..deps(
+            uow_with(tx),
+            queries,
+            MockFollowUps::new(),
+            MockAudit::new(),
+        )
+    });
     let again = svc
         .create(&clinician(TOWNSHIP), new_referral("r-1"))
         .await

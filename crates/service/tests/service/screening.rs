@@ -253,16 +253,17 @@ async fn a_retried_batch_returns_the_first_batchs_results() {
         .withf(move |b| *b == first)
         .times(1)
         .returning(|_| Ok(vec![]));
-    let mut queries = MockQueries::new();
-    queries
+    let mut requests = MockRequests::new();
+    requests
         .expect_request_outcome()
         .withf(|id, command| id == "batch-1" && command == "screening.import")
         .returning(move |_, _| Ok(Some(first)));
     let service = ScreeningService::new(yigong_service::Deps {
         screenings: Arc::new(s),
+        requests: Arc::new(requests),
         ..deps(
             MockUow::new(),
-            queries,
+            MockQueries::new(),
             MockFollowUps::new(),
             MockAudit::new(),
         )

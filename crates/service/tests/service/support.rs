@@ -24,9 +24,9 @@ use yigong_ports::{
     AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, GridFacts,
     GridRepository, HouseholdRecord, IdSource, IdempotencyKeys, IndicatorQueries, NetworkQueries,
     NetworkRepository, NewEvent, OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries,
-    ReferralRepository, RequestKey, ResidentRepository, ScreeningBatch, ScreeningRecord,
-    ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version, Versioned,
-    VisitRecord,
+    ReferralRepository, RequestKey, RequestLog, ResidentRepository, ScreeningBatch,
+    ScreeningRecord, ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version,
+    Versioned, VisitRecord,
 };
 use yigong_service::{Deps, NetworkView, Principal, Role};
 
@@ -120,6 +120,13 @@ mock! {
         async fn get_referral(&self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
         async fn referral_inbox(&self, institution: InstitutionId, states: &[StateName], limit: u32, after: Option<String>)
             -> Result<Page<Versioned<Referral>>, StoreError>;
+    }
+}
+
+mock! {
+    pub Requests {}
+    #[async_trait]
+    impl RequestLog for Requests {
         async fn request_outcome(&self, request_id: &str, command: &str) -> Result<Option<Uuid>, StoreError>;
     }
 }
@@ -244,6 +251,7 @@ pub(crate) fn deps(
         network: Arc::new(NetworkView::new(network())),
         directory: Arc::new(MockDirectory::new()),
         indicators: Arc::new(MockIndicators::new()),
+        requests: Arc::new(MockRequests::new()),
         profile: Arc::new(RuleProfile::bphs3()),
     }
 }

@@ -6,7 +6,7 @@ use time::Duration;
 use uuid::Uuid;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{Appointment, SlotKind};
-use yigong_ports::{ReferralQueries, RequestKey, StoreError, UnitOfWork};
+use yigong_ports::{ReferralQueries, RequestKey, RequestLog, StoreError, UnitOfWork};
 
 use crate::backends;
 use crate::support::*;

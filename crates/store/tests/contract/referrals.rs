@@ -7,7 +7,7 @@ use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{ReferralEvent, StateName};
 use yigong_ports::{
     Actor, AuditEntry, AuditLog, AuditOutcome, ChangeFeed, NewEvent, ReferralQueries, RequestKey,
-    StoreError, UnitOfWork,
+    RequestLog, StoreError, UnitOfWork,
 };
 
 use crate::backends;
