@@ -98,6 +98,24 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_value(body).map_err(|e| corrupt(entity, e.to_string()))
 }
 
+/// A value from its stored JSON document read as text (`CAST(body AS TEXT)`, see [`body_text`]):
+/// parsing straight from text skips the JSON tree a driver builds for a `jsonb` column, which
+/// costs more than the parse itself on hot reads.
+pub(crate) fn from_text<T: serde::de::DeserializeOwned>(
+    entity: &'static str,
+    body: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|e| corrupt(entity, e.to_string()))
+}
+
+/// `CAST(<column> AS TEXT)`: a JSON body as its text on both engines (SQLite stores it as text).
+pub(crate) fn body_text(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::ExprTrait as _;
+    sea_orm::sea_query::Expr::col(column).cast_as("text")
+}
+
 /// A unit enum's serde name (`snake_case`), the form kinds are stored in.
 pub(crate) fn enum_name<T: serde::Serialize>(
     entity: &'static str,

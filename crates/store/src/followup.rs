@@ -21,7 +21,9 @@ use yigong_ports::{
 };
 
 use crate::Store;
-use crate::convert::{InsertRow, corrupt, db_err, from_json, to_json, update_versioned};
+use crate::convert::{
+    InsertRow, body_text, corrupt, db_err, from_json, from_text, to_json, update_versioned,
+};
 use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
 use crate::tx::SeaTransaction;
 
@@ -305,11 +307,11 @@ impl FollowUpRepository for SeaTransaction {
         use resident::Column as R;
         let (p, e, r) = (follow_up_plan::Entity, enrolment::Entity, resident::Entity);
         let query = Query::select()
-            .expr_as(Expr::col((p, P::Body)), "plan_body")
+            .expr_as(body_text((p, P::Body)), "plan_body")
             .expr_as(Expr::col((p, P::Version)), "plan_version")
-            .expr_as(Expr::col((e, E::Body)), "enrolment_body")
+            .expr_as(body_text((e, E::Body)), "enrolment_body")
             .expr_as(Expr::col((e, E::Version)), "enrolment_version")
-            .expr_as(Expr::col((r, R::Body)), "resident_body")
+            .expr_as(body_text((r, R::Body)), "resident_body")
             .expr_as(Expr::col((r, R::Version)), "resident_version")
             .expr_as(Expr::col((r, R::CommunityId)), "community_id")
             .expr_as(Expr::col((r, R::InstitutionId)), "institution_id")
@@ -323,23 +325,20 @@ impl FollowUpRepository for SeaTransaction {
             return Ok(None);
         };
         let get = |e: sea_orm::DbErr| corrupt("follow_up_plan", e.to_string());
-        let plan: PlanRecord =
-            from_json("follow_up_plan", row.try_get("", "plan_body").map_err(get)?)?;
+        let text = |column: &str| row.try_get::<String>("", column).map_err(get);
+        let plan: PlanRecord = from_text("follow_up_plan", &text("plan_body")?)?;
         Ok(Some(PlanInContext {
             plan: Versioned {
                 value: FollowUpPlan::restore(plan),
                 version: row.try_get("", "plan_version").map_err(get)?,
             },
             enrolment: Versioned {
-                value: from_json("enrolment", row.try_get("", "enrolment_body").map_err(get)?)?,
+                value: from_text("enrolment", &text("enrolment_body")?)?,
                 version: row.try_get("", "enrolment_version").map_err(get)?,
             },
             patient: Versioned {
                 value: PatientRecord {
-                    resident: from_json(
-                        "resident",
-                        row.try_get("", "resident_body").map_err(get)?,
-                    )?,
+                    resident: from_text("resident", &text("resident_body")?)?,
                     scope: PatientScope {
                         community: row
                             .try_get::<Option<Uuid>>("", "community_id")
@@ -461,20 +460,20 @@ impl FollowUpQueries for Store {
                 ])),
             );
         }
-        // Only the bodies: the other columns are the index's, and a page is read often.
+        // Only the bodies, as text: the other columns are the index's, and a page is read often.
         query
             .select_only()
-            .column(P::Body)
+            .expr_as(body_text(P::Body), "body")
             .order_by_asc(P::WorklistRank)
             .order_by_asc(P::Due)
             .order_by_asc(P::Id)
             .limit(u64::from(limit))
-            .into_tuple::<serde_json::Value>()
+            .into_tuple::<String>()
             .all(self.connection())
             .await
             .map_err(db_err)?
-            .into_iter()
-            .map(|body| from_json("follow_up_plan", body).map(FollowUpPlan::restore))
+            .iter()
+            .map(|body| from_text("follow_up_plan", body).map(FollowUpPlan::restore))
             .collect()
     }
 }

@@ -51,6 +51,29 @@ fn parse_token(token: &str) -> Result<(OffsetDateTime, Uuid), StoreError> {
     Ok((at, id))
 }
 
+/// A referral and its version by id, its body read as text (see `from_text`).
+pub(crate) async fn referral_by_id(
+    db: &impl sea_orm::ConnectionTrait,
+    id: ReferralId,
+) -> Result<Option<Versioned<Referral>>, StoreError> {
+    use sea_orm::{EntityTrait as _, QuerySelect as _};
+    let row: Option<(String, i64)> = referral::Entity::find_by_id(id.as_uuid())
+        .select_only()
+        .expr_as(crate::convert::body_text(referral::Column::Body), "body")
+        .column(referral::Column::Version)
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(db_err)?;
+    row.map(|(body, version)| {
+        Ok(Versioned {
+            value: crate::convert::from_text("referral", &body)?,
+            version,
+        })
+    })
+    .transpose()
+}
+
 fn versioned(m: referral::Model) -> Result<Versioned<Referral>, StoreError> {
     Ok(Versioned {
         value: referral_from_body(m.body)?,
@@ -64,12 +87,7 @@ impl ReferralQueries for Store {
         &self,
         id: ReferralId,
     ) -> Result<Option<Versioned<Referral>>, StoreError> {
-        referral::Entity::find_by_id(id.as_uuid())
-            .one(self.connection())
-            .await
-            .map_err(db_err)?
-            .map(versioned)
-            .transpose()
+        referral_by_id(self.connection(), id).await
     }
 
     async fn referral_inbox(

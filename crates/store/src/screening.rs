@@ -134,10 +134,12 @@ impl Store {
         ids: &[ResidentId],
     ) -> Result<Vec<PatientRecord>, StoreError> {
         use sea_orm::sqlx::Row;
+        use yigong_domain::ids::{CommunityId, GridId};
+        use yigong_ports::PatientScope;
         let pool = self.connection().get_postgres_connection_pool();
+        // The body as text, parsed straight into the resident: no intermediate JSON tree.
         let rows = sqlx::query(
-            "SELECT r.id, r.community_id, r.institution_id, r.household_id, r.grid_id, \
-             r.document_key, r.body, r.version, r.updated_at \
+            "SELECT r.community_id, r.institution_id, r.grid_id, r.body::text \
              FROM UNNEST($1::uuid[]) AS q(id) JOIN resident r ON r.id = q.id",
         )
         .bind(uuids(ids))
@@ -147,18 +149,19 @@ impl Store {
         let get = |e: sqlx::Error| corrupt("resident", e.to_string());
         rows.into_iter()
             .map(|row| {
-                let model = resident::Model {
-                    id: row.try_get(0).map_err(get)?,
-                    community_id: row.try_get(1).map_err(get)?,
-                    institution_id: row.try_get(2).map_err(get)?,
-                    household_id: row.try_get(3).map_err(get)?,
-                    grid_id: row.try_get(4).map_err(get)?,
-                    document_key: row.try_get(5).map_err(get)?,
-                    body: row.try_get(6).map_err(get)?,
-                    version: row.try_get(7).map_err(get)?,
-                    updated_at: row.try_get(8).map_err(get)?,
-                };
-                Ok(crate::followup::record_from(model)?.value)
+                let community: Option<Uuid> = row.try_get(0).map_err(get)?;
+                let institution: Uuid = row.try_get(1).map_err(get)?;
+                let grid: Option<Uuid> = row.try_get(2).map_err(get)?;
+                let body: &str = row.try_get(3).map_err(get)?;
+                Ok(PatientRecord {
+                    resident: serde_json::from_str(body)
+                        .map_err(|e| corrupt("resident", e.to_string()))?,
+                    scope: PatientScope {
+                        community: community.map(CommunityId::from_uuid),
+                        institution: InstitutionId::from_uuid(institution),
+                        grid: grid.map(GridId::from_uuid),
+                    },
+                })
             })
             .collect()
     }

@@ -15,8 +15,8 @@ use yigong_ports::{
 };
 
 use crate::convert::{
-    InsertRow, corrupt, db_err, direction_str, referral_body, referral_from_body, state_str,
-    update_versioned, urgency_str,
+    InsertRow, corrupt, db_err, direction_str, referral_body, state_str, update_versioned,
+    urgency_str,
 };
 use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
 
@@ -65,17 +65,7 @@ impl ReferralRepository for SeaTransaction {
         &mut self,
         id: ReferralId,
     ) -> Result<Option<Versioned<Referral>>, StoreError> {
-        let row = referral::Entity::find_by_id(id.as_uuid())
-            .one(&self.tx)
-            .await
-            .map_err(db_err)?;
-        row.map(|m| {
-            Ok(Versioned {
-                value: referral_from_body(m.body)?,
-                version: m.version,
-            })
-        })
-        .transpose()
+        crate::queries::referral_by_id(&self.tx, id).await
     }
 
     async fn insert_referral(&mut self, r: &Referral) -> Result<Version, StoreError> {
