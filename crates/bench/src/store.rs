@@ -408,21 +408,7 @@ impl Bench {
 
     async fn raw_create_accept(&self) -> Result<(), String> {
         let now = OffsetDateTime::now_utc();
-        let (referral, events) = Referral::create(
-            CreateReferral {
-                id: ReferralId::from_uuid(Uuid::new_v4()),
-                patient: ResidentId::from_uuid(Uuid::new_v4()),
-                direction: Direction::Upward,
-                urgency: Urgency::Routine,
-                reasons: vec![ReasonCode::HtnTargetNotReached],
-                attachments: vec![],
-            },
-            &self.route,
-            &[],
-            now,
-            &self.profile,
-        )
-        .map_err(err)?;
+        let (referral, events) = new_referral(&self.route, &self.profile, now)?;
         let events = self.outbox(events, now)?;
         let mut tx = self.raw.begin().await.map_err(err)?;
         sqlx::query(
@@ -680,6 +666,30 @@ impl Bench {
         Self::advance(chain, next.id());
         Ok(())
     }
+}
+
+/// What a raw baseline runs of the domain for a create: a routine upward referral of a new
+/// patient, with its events.
+fn new_referral(
+    route: &Route,
+    profile: &RuleProfile,
+    now: OffsetDateTime,
+) -> Result<(Referral, Vec<ReferralEvent>), String> {
+    Referral::create(
+        CreateReferral {
+            id: ReferralId::from_uuid(Uuid::new_v4()),
+            patient: ResidentId::from_uuid(Uuid::new_v4()),
+            direction: Direction::Upward,
+            urgency: Urgency::Routine,
+            reasons: vec![ReasonCode::HtnTargetNotReached],
+            attachments: vec![],
+        },
+        route,
+        &[],
+        now,
+        profile,
+    )
+    .map_err(err)
 }
 
 /// How a hand-written service numbers an event within its aggregate.

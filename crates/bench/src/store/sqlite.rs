@@ -16,14 +16,14 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
-use yigong_domain::ids::{ReferralId, ResidentId};
+use yigong_domain::ids::ResidentId;
 use yigong_domain::profile::RuleProfile;
-use yigong_domain::referral::{CreateReferral, Direction, ReasonCode, Referral, Route, Urgency};
+use yigong_domain::referral::{Direction, ReasonCode, Route, Urgency};
 use yigong_ports::{NewEvent, RandomIds, SystemClock};
 use yigong_service::{Deps, NewReferral, ReferralService};
 use yigong_store::Store;
 
-use super::{COMMUNITY, COUNTY, TOWNSHIP, clinician, err, network};
+use super::{COMMUNITY, COUNTY, TOWNSHIP, clinician, err, network, new_referral};
 use crate::report::{Report, compare};
 
 /// A directory of the two database files, removed at the end.
@@ -143,21 +143,7 @@ fn text(at: OffsetDateTime) -> Result<String, String> {
 impl Raw {
     fn create(&self) -> Result<(), String> {
         let now = OffsetDateTime::now_utc();
-        let (referral, events) = Referral::create(
-            CreateReferral {
-                id: ReferralId::from_uuid(Uuid::new_v4()),
-                patient: ResidentId::from_uuid(Uuid::new_v4()),
-                direction: Direction::Upward,
-                urgency: Urgency::Routine,
-                reasons: vec![ReasonCode::HtnTargetNotReached],
-                attachments: vec![],
-            },
-            &self.route,
-            &[],
-            now,
-            &self.profile,
-        )
-        .map_err(err)?;
+        let (referral, events) = new_referral(&self.route, &self.profile, now)?;
         let events: Vec<NewEvent> = events
             .into_iter()
             .map(|e| NewEvent::new(Uuid::new_v4(), Some(COMMUNITY), &e.into(), now).map_err(err))

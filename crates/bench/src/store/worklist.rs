@@ -46,6 +46,18 @@ const RAW_PAGE: &str = "SELECT body FROM follow_up_plan WHERE team_id = $1 AND s
      AND due < $2 AND (remind_on IS NULL OR remind_on <= $3) \
      ORDER BY worklist_rank, due, id LIMIT $4";
 
+/// `statement` (the raw page, or its EXPLAIN) bound for the measured team's first page.
+fn page_query<'q>(
+    statement: impl sqlx::SqlSafeStr,
+    today: Date,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(statement)
+        .bind(team(MEASURED).as_uuid())
+        .bind(today)
+        .bind(today)
+        .bind(i64::from(PAGE) + 1)
+}
+
 impl Bench {
     pub(super) async fn worklist(
         self: &Arc<Self>,
@@ -100,13 +112,10 @@ impl Bench {
     /// Prints how PostgreSQL serves the page: the scan it chose and the pages it touched, which
     /// stay the same as the county grows when an index serves the page.
     async fn explain_page(&self, residents: usize, today: Date) -> Result<(), String> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "EXPLAIN (ANALYZE, BUFFERS) {RAW_PAGE}"
-        )))
-        .bind(team(MEASURED).as_uuid())
-        .bind(today)
-        .bind(today)
-        .bind(i64::from(PAGE) + 1)
+        let rows = page_query(
+            sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, BUFFERS) {RAW_PAGE}")),
+            today,
+        )
         .fetch_all(&self.raw)
         .await
         .map_err(err)?;
@@ -152,11 +161,7 @@ impl Bench {
     }
 
     async fn raw_worklist_page(&self, today: Date) -> Result<(), String> {
-        let rows = sqlx::query(RAW_PAGE)
-            .bind(team(MEASURED).as_uuid())
-            .bind(today)
-            .bind(today)
-            .bind(i64::from(PAGE) + 1)
+        let rows = page_query(RAW_PAGE, today)
             .fetch_all(&self.raw)
             .await
             .map_err(err)?;
