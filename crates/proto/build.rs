@@ -1,0 +1,19 @@
+//! Generates the API from `proto/` with the `protoc` that `protoc-bin-vendored` ships, so a
+//! plain `cargo build` works on a machine without protoc. Also writes the file descriptor set
+//! that server reflection serves.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    let mut config = tonic_prost_build::Config::new();
+    config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
+    let well_known = protoc_bin_vendored::include_path()?;
+    let protos = ["yigong/v1/referral.proto"].map(|p| root.join(p));
+    tonic_prost_build::configure()
+        .file_descriptor_set_path(out.join("yigong_descriptor.bin"))
+        .compile_with_config(config, &protos, &[root.clone(), well_known])?;
+    println!("cargo:rerun-if-changed={}", root.display());
+    Ok(())
+}
