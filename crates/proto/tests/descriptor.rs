@@ -19,7 +19,12 @@ fn the_descriptor_set_describes_the_referral_service_and_its_imports() {
         .find(|s| s.name() == "ReferralService")
         .expect("ReferralService");
     let methods: Vec<&str> = service.method.iter().map(|m| m.name()).collect();
-    for expected in ["CreateReferral", "GetReferral", "ListReferrals", "AcceptReferral"] {
+    for expected in [
+        "CreateReferral",
+        "GetReferral",
+        "ListReferrals",
+        "AcceptReferral",
+    ] {
         assert!(methods.contains(&expected), "{expected} in {methods:?}");
     }
     // Reflection resolves imports from the same set.
