@@ -358,10 +358,11 @@ impl Contract {
         current: Option<&Contract>,
         profile: &RuleProfile,
     ) -> Result<(Contract, Vec<ContractEvent>), ContractError> {
-        if let Some(c) = current {
-            if c.resident == cmd.resident && cmd.start < c.in_force_until() {
-                return Err(ContractError::AlreadyContracted(c.id));
-            }
+        if let Some(c) = current
+            && c.resident == cmd.resident
+            && cmd.start < c.in_force_until()
+        {
+            return Err(ContractError::AlreadyContracted(c.id));
         }
         Self::create(cmd, team, profile)
     }
@@ -376,10 +377,10 @@ impl Contract {
         if months < min {
             return Err(ContractError::PeriodTooShort { months, min });
         }
-        if let Some(doctor) = cmd.doctor {
-            if !team.has_member(doctor) {
-                return Err(ContractError::DoctorNotInTeam(doctor));
-            }
+        if let Some(doctor) = cmd.doctor
+            && !team.has_member(doctor)
+        {
+            return Err(ContractError::DoctorNotInTeam(doctor));
         }
         let contract = Contract {
             id: cmd.id,

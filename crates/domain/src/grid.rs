@@ -570,10 +570,10 @@ impl GridMap {
     fn retire(&mut self, grid: GridId, on: Date) {
         if let Some(g) = self.grids.get_mut(&grid) {
             g.retired_on = Some(on);
-            if let Some(last) = g.assignments.last_mut() {
-                if last.until.is_none() {
-                    last.until = Some(on.max(last.from));
-                }
+            if let Some(last) = g.assignments.last_mut()
+                && last.until.is_none()
+            {
+                last.until = Some(on.max(last.from));
             }
         }
     }

@@ -806,13 +806,13 @@ impl Referral {
             return Err(ReferralError::NoReason);
         }
         for reason in &cmd.reasons {
-            if let Some(expected) = reason.direction() {
-                if expected != actual {
-                    return Err(ReferralError::ReasonDirection {
-                        reason: *reason,
-                        expected,
-                    });
-                }
+            if let Some(expected) = reason.direction()
+                && expected != actual
+            {
+                return Err(ReferralError::ReasonDirection {
+                    reason: *reason,
+                    expected,
+                });
             }
         }
         if open.contains(&actual) {

@@ -160,13 +160,13 @@ fn check_etags(
     expected: &[(GridId, Version)],
 ) -> Result<(), ServiceError> {
     for (id, version) in expected {
-        if let Some(grid) = loaded.iter().find(|g| g.value.id() == *id) {
-            if grid.version != *version {
-                return Err(ServiceError::Conflict(format!(
-                    "grid {id} is at version {}, not {version}",
-                    grid.version
-                )));
-            }
+        if let Some(grid) = loaded.iter().find(|g| g.value.id() == *id)
+            && grid.version != *version
+        {
+            return Err(ServiceError::Conflict(format!(
+                "grid {id} is at version {}, not {version}",
+                grid.version
+            )));
         }
     }
     Ok(())

@@ -674,7 +674,11 @@ fn resident_facts(
         ResidentId::from_u128(n as u128),
         OtherDocument::new(DocumentKind::Passport, &format!("P{n:07}")).unwrap(),
         birth,
-        if n % 2 == 0 { Sex::Female } else { Sex::Male },
+        if n.is_multiple_of(2) {
+            Sex::Female
+        } else {
+            Sex::Male
+        },
         None,
         since,
     )
