@@ -1,0 +1,314 @@
+//! `yigong.v1.ReferralService` over `ReferralService` (the use cases): translation only.
+
+use tonic::{Request, Response, Status};
+use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
+use yigong_domain::referral::{
+    Appointment, Direction, DischargeSummary, ReasonCode, Referral, ReferralState, SlotKind,
+    StateName, Urgency,
+};
+use yigong_ports::Versioned;
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::referral_service_server::ReferralService as Api;
+use yigong_service::{NewReferral, ReferralService, ServiceError};
+
+use crate::status::to_status;
+use crate::wire::{
+    etag, invalid, name, parse_etag, parse_name, parse_timestamp, principal, timestamp,
+};
+
+/// The referral RPCs.
+pub struct ReferralApi {
+    referrals: ReferralService,
+}
+
+impl ReferralApi {
+    /// Serves the use cases.
+    pub fn new(referrals: ReferralService) -> Self {
+        Self { referrals }
+    }
+}
+
+/// Use-case field names as the referral RPCs spell them.
+fn field(f: &'static str) -> String {
+    match f {
+        "to" => "to_institution".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn status(e: ServiceError) -> Status {
+    to_status(e, field)
+}
+
+fn referral_id(name: &str) -> Result<ReferralId, Status> {
+    parse_name("name", "referrals", name).map(ReferralId::from_uuid)
+}
+
+fn direction(d: i32) -> Result<Direction, Status> {
+    match pb::Direction::try_from(d) {
+        Ok(pb::Direction::Upward) => Ok(Direction::Upward),
+        Ok(pb::Direction::Downward) => Ok(Direction::Downward),
+        _ => Err(invalid("direction", "UPWARD or DOWNWARD")),
+    }
+}
+
+fn urgency(u: i32) -> Result<Urgency, Status> {
+    match pb::Urgency::try_from(u) {
+        Ok(pb::Urgency::Routine) => Ok(Urgency::Routine),
+        Ok(pb::Urgency::Emergency) => Ok(Urgency::Emergency),
+        _ => Err(invalid("urgency", "ROUTINE or EMERGENCY")),
+    }
+}
+
+fn slot(s: i32) -> Result<SlotKind, Status> {
+    match pb::SlotKind::try_from(s) {
+        Ok(pb::SlotKind::Reserved) => Ok(SlotKind::Reserved),
+        Ok(pb::SlotKind::General) => Ok(SlotKind::General),
+        Ok(pb::SlotKind::Bed) => Ok(SlotKind::Bed),
+        _ => Err(invalid("appointment.slot", "RESERVED, GENERAL or BED")),
+    }
+}
+
+fn state_name(s: i32) -> Result<StateName, Status> {
+    Ok(match pb::State::try_from(s) {
+        Ok(pb::State::AwaitingApproval) => StateName::AwaitingApproval,
+        Ok(pb::State::Requested) => StateName::Requested,
+        Ok(pb::State::Accepted) => StateName::Accepted,
+        Ok(pb::State::Rejected) => StateName::Rejected,
+        Ok(pb::State::Cancelled) => StateName::Cancelled,
+        Ok(pb::State::Arrived) => StateName::Arrived,
+        Ok(pb::State::Completed) => StateName::Completed,
+        Ok(pb::State::Closed) => StateName::Closed,
+        _ => return Err(invalid("states", "a named state")),
+    })
+}
+
+fn wire_state(s: StateName) -> pb::State {
+    match s {
+        StateName::AwaitingApproval => pb::State::AwaitingApproval,
+        StateName::Requested => pb::State::Requested,
+        StateName::Accepted => pb::State::Accepted,
+        StateName::Rejected => pb::State::Rejected,
+        StateName::Cancelled => pb::State::Cancelled,
+        StateName::Arrived => pb::State::Arrived,
+        StateName::Completed => pb::State::Completed,
+        StateName::Closed => pb::State::Closed,
+    }
+}
+
+/// The states an inbox lists when the client names none: those still awaiting the receiver.
+const OPEN: [StateName; 3] = [
+    StateName::AwaitingApproval,
+    StateName::Requested,
+    StateName::Accepted,
+];
+
+fn to_wire(v: Versioned<Referral>) -> pb::Referral {
+    let r = &v.value;
+    let (appointment, closing_reason) = match r.state() {
+        ReferralState::Accepted { appointment } => (
+            Some(pb::Appointment {
+                time: Some(timestamp(appointment.at)),
+                slot: match appointment.slot {
+                    SlotKind::Reserved => pb::SlotKind::Reserved,
+                    SlotKind::General => pb::SlotKind::General,
+                    SlotKind::Bed => pb::SlotKind::Bed,
+                } as i32,
+            }),
+            String::new(),
+        ),
+        ReferralState::Rejected { reason } | ReferralState::Cancelled { reason } => {
+            (None, reason.clone())
+        }
+        _ => (None, String::new()),
+    };
+    pb::Referral {
+        name: name("referrals", r.id()),
+        patient: name("residents", r.patient()),
+        from_institution: name("institutions", r.from()),
+        to_institution: name("institutions", r.to()),
+        direction: match r.direction() {
+            Direction::Upward => pb::Direction::Upward,
+            Direction::Downward => pb::Direction::Downward,
+        } as i32,
+        urgency: match r.urgency() {
+            Urgency::Routine => pb::Urgency::Routine,
+            Urgency::Emergency => pb::Urgency::Emergency,
+        } as i32,
+        reasons: r.reasons().iter().map(|c| c.code().to_owned()).collect(),
+        state: wire_state(r.state().name()) as i32,
+        request_time: Some(timestamp(r.requested_at())),
+        respond_by_time: r.respond_by().map(timestamp),
+        escalated: r.escalated(),
+        appointment,
+        closing_reason,
+        etag: etag(v.version),
+    }
+}
+
+fn reply(
+    result: Result<Versioned<Referral>, ServiceError>,
+) -> Result<Response<pb::Referral>, Status> {
+    result.map(|v| Response::new(to_wire(v))).map_err(status)
+}
+
+#[tonic::async_trait]
+impl Api for ReferralApi {
+    async fn create_referral(
+        &self,
+        request: Request<pb::CreateReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let reasons = r
+            .reasons
+            .iter()
+            .enumerate()
+            .map(|(i, code)| {
+                ReasonCode::from_code(code).ok_or_else(|| {
+                    invalid(&format!("reasons[{i}]"), format!("unknown reason {code:?}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let cmd = NewReferral {
+            request_id: r.request_id,
+            patient: ResidentId::from_uuid(parse_name("patient", "residents", &r.patient)?),
+            to: InstitutionId::from_uuid(parse_name(
+                "to_institution",
+                "institutions",
+                &r.to_institution,
+            )?),
+            direction: direction(r.direction)?,
+            urgency: urgency(r.urgency)?,
+            reasons,
+            attachments: vec![],
+        };
+        reply(self.referrals.create(&who, cmd).await)
+    }
+
+    async fn get_referral(
+        &self,
+        request: Request<pb::GetReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let id = referral_id(&request.get_ref().name)?;
+        reply(self.referrals.get(&who, id).await)
+    }
+
+    async fn list_referrals(
+        &self,
+        request: Request<pb::ListReferralsRequest>,
+    ) -> Result<Response<pb::ListReferralsResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let mut states = r
+            .states
+            .iter()
+            .map(|s| state_name(*s))
+            .collect::<Result<Vec<_>, _>>()?;
+        if states.is_empty() {
+            states = OPEN.to_vec();
+        }
+        let page_size =
+            u32::try_from(r.page_size).map_err(|_| invalid("page_size", "must not be negative"))?;
+        let token = (!r.page_token.is_empty()).then_some(r.page_token);
+        let page = self
+            .referrals
+            .inbox(&who, &states, page_size, token)
+            .await
+            .map_err(|e| match e {
+                // The store does not know the token it was handed: the client's mistake.
+                ServiceError::NotFound(_) => invalid("page_token", "not a token this list issued"),
+                other => status(other),
+            })?;
+        Ok(Response::new(pb::ListReferralsResponse {
+            referrals: page.items.into_iter().map(to_wire).collect(),
+            next_page_token: page.next.unwrap_or_default(),
+        }))
+    }
+
+    async fn approve_referral(
+        &self,
+        request: Request<pb::ApproveReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = referral_id(&r.name)?;
+        reply(self.referrals.approve(&who, id, parse_etag(&r.etag)?).await)
+    }
+
+    async fn accept_referral(
+        &self,
+        request: Request<pb::AcceptReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = referral_id(&r.name)?;
+        let a = r
+            .appointment
+            .ok_or_else(|| invalid("appointment", "required"))?;
+        let appointment = Appointment {
+            at: parse_timestamp("appointment.time", a.time)?,
+            slot: slot(a.slot)?,
+        };
+        reply(
+            self.referrals
+                .accept(&who, id, appointment, parse_etag(&r.etag)?)
+                .await,
+        )
+    }
+
+    async fn reject_referral(
+        &self,
+        request: Request<pb::RejectReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = referral_id(&r.name)?;
+        reply(
+            self.referrals
+                .reject(&who, id, &r.reason, parse_etag(&r.etag)?)
+                .await,
+        )
+    }
+
+    async fn cancel_referral(
+        &self,
+        request: Request<pb::CancelReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = referral_id(&r.name)?;
+        reply(
+            self.referrals
+                .cancel(&who, id, &r.reason, parse_etag(&r.etag)?)
+                .await,
+        )
+    }
+
+    async fn arrive_referral(
+        &self,
+        request: Request<pb::ArriveReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = referral_id(&r.name)?;
+        reply(self.referrals.arrive(&who, id, parse_etag(&r.etag)?).await)
+    }
+
+    async fn complete_referral(
+        &self,
+        request: Request<pb::CompleteReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = referral_id(&r.name)?;
+        let summary = DischargeSummary::new(&r.summary, &r.rehabilitation_guidance)
+            .map_err(|e| invalid("summary", e.to_string()))?;
+        reply(
+            self.referrals
+                .complete(&who, id, summary, parse_etag(&r.etag)?)
+                .await,
+        )
+    }
+}

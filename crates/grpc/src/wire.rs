@@ -1,0 +1,147 @@
+//! Wire ↔ use-case values shared by every RPC: resource names, etags, timestamps, and the
+//! caller's principal. A malformed value is `INVALID_ARGUMENT` naming the request field.
+
+use prost_types::Timestamp;
+use time::OffsetDateTime;
+use tonic::{Request, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use uuid::Uuid;
+use yigong_service::Principal;
+
+/// `INVALID_ARGUMENT` with one `BadRequest` field violation.
+pub fn invalid(field: &str, reason: impl Into<String>) -> Status {
+    let reason = reason.into();
+    Status::with_error_details(
+        tonic::Code::InvalidArgument,
+        format!("invalid {field}: {reason}"),
+        ErrorDetails::with_bad_request_violation(field, reason),
+    )
+}
+
+/// The id in a resource name `{collection}/{uuid}` (AIP-122).
+pub fn parse_name(field: &str, collection: &str, name: &str) -> Result<Uuid, Status> {
+    name.strip_prefix(collection)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|id| Uuid::try_parse(id).ok())
+        .ok_or_else(|| {
+            invalid(
+                field,
+                format!("expected `{collection}/{{uuid}}`, got {name:?}"),
+            )
+        })
+}
+
+/// The resource name of an id in `collection`.
+pub fn name(collection: &str, id: impl std::fmt::Display) -> String {
+    format!("{collection}/{id}")
+}
+
+/// A resource version as its etag (AIP-154): opaque to clients, the stored version to us.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version an etag names; an empty etag asks for no check.
+pub fn parse_etag(etag: &str) -> Result<Option<i64>, Status> {
+    if etag.is_empty() {
+        return Ok(None);
+    }
+    etag.strip_prefix('"')
+        .and_then(|e| e.strip_suffix('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| invalid("etag", "not an etag this API issued"))
+}
+
+/// A time as a protobuf timestamp.
+pub fn timestamp(at: OffsetDateTime) -> Timestamp {
+    Timestamp {
+        seconds: at.unix_timestamp(),
+        nanos: i32::try_from(at.nanosecond()).unwrap_or(0),
+    }
+}
+
+/// A protobuf timestamp as a time; missing or out of range is `INVALID_ARGUMENT field`.
+pub fn parse_timestamp(field: &str, t: Option<Timestamp>) -> Result<OffsetDateTime, Status> {
+    let t = t.ok_or_else(|| invalid(field, "required"))?;
+    let nanos = i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos);
+    if !(0..1_000_000_000).contains(&t.nanos) {
+        return Err(invalid(field, "nanos out of range"));
+    }
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| invalid(field, "out of range"))
+}
+
+/// The authenticated caller, put on the request by the authentication layer. Its absence is
+/// `UNAUTHENTICATED`: no RPC but health runs without a verified principal.
+pub fn principal<T>(request: &Request<T>) -> Result<Principal, Status> {
+    request
+        .extensions()
+        .get::<Principal>()
+        .cloned()
+        .ok_or_else(|| Status::unauthenticated("a bearer token is required"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_only_in_their_collection() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(
+            parse_name("name", "referrals", &name("referrals", id)).unwrap(),
+            id
+        );
+        for bad in [
+            "",
+            "referrals/",
+            "referrals/x",
+            "residents/00000000-0000-0000-0000-000000000007",
+            "referrals00000000-0000-0000-0000-000000000007",
+        ] {
+            let status = parse_name("name", "referrals", bad).unwrap_err();
+            assert_eq!(status.code(), tonic::Code::InvalidArgument, "{bad}");
+            let bad_request = status.get_details_bad_request().unwrap();
+            assert_eq!(bad_request.field_violations[0].field, "name");
+        }
+    }
+
+    #[test]
+    fn etags_round_trip_and_a_foreign_etag_is_refused() {
+        assert_eq!(parse_etag(&etag(3)).unwrap(), Some(3));
+        assert_eq!(parse_etag("").unwrap(), None);
+        for bad in ["3", "\"x\"", "W/\"3\"", "\""] {
+            assert_eq!(
+                parse_etag(bad).unwrap_err().code(),
+                tonic::Code::InvalidArgument,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_round_trip_and_bad_ones_name_their_field() {
+        let at = time::macros::datetime!(2026-03-02 9:00:00.123456789 UTC);
+        assert_eq!(parse_timestamp("t", Some(timestamp(at))).unwrap(), at);
+        assert_eq!(
+            parse_timestamp("t", None).unwrap_err().code(),
+            tonic::Code::InvalidArgument
+        );
+        let bad = Timestamp {
+            seconds: i64::MAX,
+            nanos: 0,
+        };
+        assert_eq!(
+            parse_timestamp("t", Some(bad)).unwrap_err().code(),
+            tonic::Code::InvalidArgument
+        );
+        let bad = Timestamp {
+            seconds: 0,
+            nanos: -1,
+        };
+        assert_eq!(
+            parse_timestamp("t", Some(bad)).unwrap_err().code(),
+            tonic::Code::InvalidArgument
+        );
+    }
+}
