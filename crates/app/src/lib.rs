@@ -1,0 +1,90 @@
+//! # yigong-app
+//!
+//! The `yigong` service: connects the store (SQLite by default, PostgreSQL by URL), applies
+//! migrations, loads the county network, and serves the gRPC API with bearer-token
+//! authentication, the standard health service and server reflection (v1 and v1alpha, so
+//! grpcurl and Python's grpcio-reflection both work without the protos).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use yigong_domain::profile::RuleProfile;
+use yigong_grpc::{Authenticator, ReferralApi, TokenKey};
+use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
+use yigong_proto::v1::referral_service_server::ReferralServiceServer;
+use yigong_service::{Deps, ReferralService};
+use yigong_store::Store;
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The database could not be reached or migrated.
+    #[error("database: {0}")]
+    Store(#[from] yigong_ports::StoreError),
+    /// The token key is unusable.
+    #[error("token key: {0}")]
+    Key(#[from] yigong_grpc::auth::AuthError),
+    /// The server failed.
+    #[error("server: {0}")]
+    Serve(String),
+}
+
+/// What `serve` needs.
+pub struct ServeConfig {
+    /// `sqlite://yigong.db?mode=rwc`, `sqlite::memory:` or `postgres://…`.
+    pub database_url: String,
+    /// The token key's secret.
+    pub token_secret: Vec<u8>,
+}
+
+/// Connects and migrates the store, then serves on `listener` until `shutdown` completes;
+/// requests in flight finish first (graceful shutdown).
+pub async fn serve(
+    config: ServeConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let key = Arc::new(TokenKey::from_secret(&config.token_secret)?);
+    let store = Arc::new(Store::connect(&config.database_url).await?);
+    store.migrate().await?;
+    let network = store.network().await?;
+    let deps = Deps::on_store(
+        store,
+        network,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+        Arc::new(RuleProfile::bphs3()),
+    );
+    let auth = Authenticator::new(key, deps.network.clone());
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<ReferralServiceServer<ReferralApi>>()
+        .await;
+    fn reflection() -> tonic_reflection::server::Builder<'static> {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(yigong_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    }
+    let reflection_v1 = reflection()
+        .build_v1()
+        .map_err(|e| AppError::Serve(e.to_string()))?;
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .map_err(|e| AppError::Serve(e.to_string()))?;
+
+    let referrals = ReferralServiceServer::new(ReferralApi::new(ReferralService::new(deps)));
+    tracing::info!(address = ?listener.local_addr().ok(), "serving");
+    Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(InterceptedService::new(referrals, auth))
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+        .await
+        .map_err(|e| AppError::Serve(e.to_string()))
+}

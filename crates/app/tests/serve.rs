@@ -1,0 +1,132 @@
+//! The service over a real socket: health reports SERVING, reflection answers in v1 and
+//! v1alpha (generic clients need no protos), the API refuses calls without a valid token, and
+//! shutdown is graceful.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use yigong_proto::v1::ListReferralsRequest;
+use yigong_proto::v1::referral_service_client::ReferralServiceClient;
+
+const SECRET: &str = "a-test-secret-of-at-least-32-bytes!!";
+
+async fn start() -> (Channel, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        yigong_app::serve(
+            yigong_app::ServeConfig {
+                database_url: "sqlite::memory:".into(),
+                token_secret: SECRET.as_bytes().to_vec(),
+            },
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    let channel = loop {
+        match Channel::from_shared(format!("http://{address}"))
+            .unwrap()
+            .connect()
+            .await
+        {
+            Ok(c) => break c,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    };
+    (channel, stop, server)
+}
+
+async fn services_v1(channel: Channel) -> Vec<String> {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut replies = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    match replies.message().await.unwrap().unwrap().message_response {
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
+        other => panic!("unexpected reflection reply {other:?}"),
+    }
+}
+
+async fn services_v1alpha(channel: Channel) -> Vec<String> {
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut replies = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    match replies.message().await.unwrap().unwrap().message_response {
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
+        other => panic!("unexpected reflection reply {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn health_reflection_and_authentication_over_a_socket() {
+    let (channel, stop, server) = start().await;
+
+    let health = HealthClient::new(channel.clone())
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(health.status, ServingStatus::Serving as i32);
+
+    for services in [
+        services_v1(channel.clone()).await,
+        services_v1alpha(channel.clone()).await,
+    ] {
+        assert!(
+            services.iter().any(|s| s == "yigong.v1.ReferralService"),
+            "{services:?}"
+        );
+        assert!(services.iter().any(|s| s == "grpc.health.v1.Health"));
+    }
+
+    let mut referrals = ReferralServiceClient::new(channel.clone());
+    let status = referrals
+        .list_referrals(ListReferralsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    let mut request = tonic::Request::new(ListReferralsRequest::default());
+    request
+        .metadata_mut()
+        .insert("authorization", "Bearer forged.token.here".parse().unwrap());
+    let status = referrals.list_referrals(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+
+    stop.send(()).unwrap();
+    server.await.unwrap();
+}
