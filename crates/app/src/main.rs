@@ -85,9 +85,7 @@ struct Key {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    [Role::Clinician, Role::ReferralDesk, Role::Operator]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+    Role::from_name(s)
         .ok_or_else(|| format!("unknown role {s:?}: clinician, referral_desk or operator"))
 }
 

@@ -65,16 +65,6 @@ impl std::fmt::Debug for TokenKey {
     }
 }
 
-fn role_name(role: Role) -> &'static str {
-    role.as_str()
-}
-
-fn parse_role(name: &str) -> Option<Role> {
-    [Role::Clinician, Role::ReferralDesk, Role::Operator]
-        .into_iter()
-        .find(|r| r.as_str() == name)
-}
-
 impl TokenKey {
     /// A key from a shared secret of at least [`MIN_KEY_BYTES`] bytes.
     pub fn from_secret(secret: &[u8]) -> Result<TokenKey, AuthError> {
@@ -101,7 +91,7 @@ impl TokenKey {
     ) -> Result<String, AuthError> {
         let claims = Claims {
             sub: who.user.clone(),
-            role: role_name(who.role).to_owned(),
+            role: who.role.as_str().to_owned(),
             institution: who.institution.as_uuid(),
             team: who.team.map(|t| t.as_uuid()),
             iat: now.unix_timestamp(),
@@ -145,7 +135,7 @@ impl Authenticator {
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| Status::unauthenticated("expected `authorization: Bearer <token>`"))?;
         let claims = self.key.verify(token.trim())?;
-        let role = parse_role(&claims.role)
+        let role = Role::from_name(&claims.role)
             .ok_or_else(|| Status::unauthenticated("the token names an unknown role"))?;
         let institution = InstitutionId::from_uuid(claims.institution);
         let network = self.network.current();

@@ -17,6 +17,14 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::Clinician, Role::ReferralDesk, Role::Operator];
+
+    /// The role of a stored or token name ([`Role::as_str`]).
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     /// Stored name.
     pub const fn as_str(self) -> &'static str {
         match self {
