@@ -312,18 +312,7 @@ impl Bench {
     async fn create_accept(&self, task: usize, i: u64) -> Result<(), String> {
         let svc = self.referrals();
         let created = svc
-            .create(
-                &clinician(TOWNSHIP, None),
-                NewReferral {
-                    request_id: format!("{}-{task}-{i}", Uuid::new_v4().simple()),
-                    patient: ResidentId::from_uuid(Uuid::new_v4()),
-                    to: COUNTY,
-                    direction: Direction::Upward,
-                    urgency: Urgency::Routine,
-                    reasons: vec![ReasonCode::HtnTargetNotReached],
-                    attachments: vec![],
-                },
-            )
+            .create(&clinician(TOWNSHIP, None), referral_request(task, i))
             .await
             .map_err(err)?;
         svc.accept(
@@ -665,6 +654,19 @@ impl Bench {
         tx.commit().await.map_err(err)?;
         Self::advance(chain, next.id());
         Ok(())
+    }
+}
+
+/// What our side asks for: a routine upward referral of a new patient, a fresh request id.
+fn referral_request(task: usize, i: u64) -> NewReferral {
+    NewReferral {
+        request_id: format!("{}-{task}-{i}", Uuid::new_v4().simple()),
+        patient: ResidentId::from_uuid(Uuid::new_v4()),
+        to: COUNTY,
+        direction: Direction::Upward,
+        urgency: Urgency::Routine,
+        reasons: vec![ReasonCode::HtnTargetNotReached],
+        attachments: vec![],
     }
 }
 

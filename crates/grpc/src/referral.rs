@@ -9,7 +9,7 @@ use yigong_domain::referral::{
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_server::ReferralService as Api;
-use yigong_service::{NewReferral, ReferralService, ServiceError};
+use yigong_service::{NewReferral, Principal, ReferralService, ServiceError};
 
 use crate::status::to_status;
 use crate::wire::{
@@ -146,6 +146,45 @@ fn to_wire(v: Versioned<Referral>) -> pb::Referral {
     }
 }
 
+/// A transition request: which referral, at which version.
+trait Targeted {
+    fn name(&self) -> &str;
+    fn etag(&self) -> &str;
+}
+
+macro_rules! targeted {
+    ($($request:ty),+) => {$(
+        impl Targeted for $request {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn etag(&self) -> &str {
+                &self.etag
+            }
+        }
+    )+};
+}
+
+targeted!(
+    pb::ApproveReferralRequest,
+    pb::AcceptReferralRequest,
+    pb::RejectReferralRequest,
+    pb::CancelReferralRequest,
+    pb::ArriveReferralRequest,
+    pb::CompleteReferralRequest
+);
+
+/// The caller, the referral, the version it expects, and the rest of the request.
+fn target<T: Targeted>(
+    request: Request<T>,
+) -> Result<(Principal, ReferralId, Option<i64>, T), Status> {
+    let who = principal(&request)?;
+    let r = request.into_inner();
+    let id = referral_id(r.name())?;
+    let expected = parse_etag(r.etag())?;
+    Ok((who, id, expected, r))
+}
+
 fn reply(
     result: Result<Versioned<Referral>, ServiceError>,
 ) -> Result<Response<pb::Referral>, Status> {
@@ -231,19 +270,15 @@ impl Api for ReferralApi {
         &self,
         request: Request<pb::ApproveReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
-        let who = principal(&request)?;
-        let r = request.into_inner();
-        let id = referral_id(&r.name)?;
-        reply(self.referrals.approve(&who, id, parse_etag(&r.etag)?).await)
+        let (who, id, expected, _) = target(request)?;
+        reply(self.referrals.approve(&who, id, expected).await)
     }
 
     async fn accept_referral(
         &self,
         request: Request<pb::AcceptReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
-        let who = principal(&request)?;
-        let r = request.into_inner();
-        let id = referral_id(&r.name)?;
+        let (who, id, expected, r) = target(request)?;
         let a = r
             .appointment
             .ok_or_else(|| invalid("appointment", "required"))?;
@@ -251,64 +286,40 @@ impl Api for ReferralApi {
             at: parse_timestamp("appointment.time", a.time)?,
             slot: slot(a.slot)?,
         };
-        reply(
-            self.referrals
-                .accept(&who, id, appointment, parse_etag(&r.etag)?)
-                .await,
-        )
+        reply(self.referrals.accept(&who, id, appointment, expected).await)
     }
 
     async fn reject_referral(
         &self,
         request: Request<pb::RejectReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
-        let who = principal(&request)?;
-        let r = request.into_inner();
-        let id = referral_id(&r.name)?;
-        reply(
-            self.referrals
-                .reject(&who, id, &r.reason, parse_etag(&r.etag)?)
-                .await,
-        )
+        let (who, id, expected, r) = target(request)?;
+        reply(self.referrals.reject(&who, id, &r.reason, expected).await)
     }
 
     async fn cancel_referral(
         &self,
         request: Request<pb::CancelReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
-        let who = principal(&request)?;
-        let r = request.into_inner();
-        let id = referral_id(&r.name)?;
-        reply(
-            self.referrals
-                .cancel(&who, id, &r.reason, parse_etag(&r.etag)?)
-                .await,
-        )
+        let (who, id, expected, r) = target(request)?;
+        reply(self.referrals.cancel(&who, id, &r.reason, expected).await)
     }
 
     async fn arrive_referral(
         &self,
         request: Request<pb::ArriveReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
-        let who = principal(&request)?;
-        let r = request.into_inner();
-        let id = referral_id(&r.name)?;
-        reply(self.referrals.arrive(&who, id, parse_etag(&r.etag)?).await)
+        let (who, id, expected, _) = target(request)?;
+        reply(self.referrals.arrive(&who, id, expected).await)
     }
 
     async fn complete_referral(
         &self,
         request: Request<pb::CompleteReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
-        let who = principal(&request)?;
-        let r = request.into_inner();
-        let id = referral_id(&r.name)?;
+        let (who, id, expected, r) = target(request)?;
         let summary = DischargeSummary::new(&r.summary, &r.rehabilitation_guidance)
             .map_err(|e| invalid("summary", e.to_string()))?;
-        reply(
-            self.referrals
-                .complete(&who, id, summary, parse_etag(&r.etag)?)
-                .await,
-        )
+        reply(self.referrals.complete(&who, id, summary, expected).await)
     }
 }

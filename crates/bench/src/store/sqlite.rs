@@ -16,14 +16,13 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
-use yigong_domain::ids::ResidentId;
 use yigong_domain::profile::RuleProfile;
-use yigong_domain::referral::{Direction, ReasonCode, Route, Urgency};
+use yigong_domain::referral::Route;
 use yigong_ports::{NewEvent, RandomIds, SystemClock};
-use yigong_service::{Deps, NewReferral, ReferralService};
+use yigong_service::{Deps, ReferralService};
 use yigong_store::Store;
 
-use super::{COMMUNITY, COUNTY, TOWNSHIP, clinician, err, network, new_referral};
+use super::{COMMUNITY, COUNTY, TOWNSHIP, clinician, err, network, new_referral, referral_request};
 use crate::report::{Report, compare};
 
 /// A directory of the two database files, removed at the end.
@@ -96,21 +95,10 @@ pub(super) async fn run(report: &mut Report, seconds: Duration) -> Result<(), St
             move |task, i| {
                 let s = s.clone();
                 async move {
-                    s.create(
-                        &clinician(TOWNSHIP, None),
-                        NewReferral {
-                            request_id: format!("{}-{task}-{i}", Uuid::new_v4().simple()),
-                            patient: ResidentId::from_uuid(Uuid::new_v4()),
-                            to: COUNTY,
-                            direction: Direction::Upward,
-                            urgency: Urgency::Routine,
-                            reasons: vec![ReasonCode::HtnTargetNotReached],
-                            attachments: vec![],
-                        },
-                    )
-                    .await
-                    .map(drop)
-                    .map_err(err)
+                    s.create(&clinician(TOWNSHIP, None), referral_request(task, i))
+                        .await
+                        .map(drop)
+                        .map_err(err)
                 }
             },
         )
