@@ -552,6 +552,16 @@ async fn grids_within_an_area_come_from_its_subtree_and_teams_find_their_grids()
         // Team assignment: the current team's grids come from its index; history is kept.
         let first = c.team("Team 1").await;
         let second = c.team("Team 2").await;
+        let at_township: Vec<TeamId> = c
+            .teams()
+            .teams_of(c.township)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.value.id())
+            .collect();
+        assert_eq!(at_township, [first, second], "{}", c.name);
+        assert!(c.teams().teams_of(c.county).await.unwrap().is_empty());
         let v = c.version(c.grid_a).await;
         grids
             .assign_team(&c.op, c.grid_a, first, date!(2025 - 01 - 01), Some(v))

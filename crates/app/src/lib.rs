@@ -5,9 +5,12 @@
 //! authentication, the standard health service and server reflection (v1 and v1alpha, so
 //! grpcurl and Python's grpcio-reflection both work without the protos).
 
+pub mod demo;
+
 use std::future::Future;
 use std::sync::Arc;
 
+use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
@@ -28,6 +31,9 @@ pub enum AppError {
     /// The token key is unusable.
     #[error("token key: {0}")]
     Key(#[from] yigong_grpc::auth::AuthError),
+    /// The demo county could not be seeded.
+    #[error("demo county: {0}")]
+    Demo(String),
     /// The server failed.
     #[error("server: {0}")]
     Serve(String),
@@ -41,6 +47,35 @@ pub struct ServeConfig {
     pub token_secret: Vec<u8>,
 }
 
+/// Connects to the database and applies pending migrations.
+pub async fn open(database_url: &str) -> Result<Arc<Store>, AppError> {
+    let store = Arc::new(Store::connect(database_url).await?);
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Seeds the demo county at `scale` unless the database already holds it; says which.
+pub async fn ensure_demo(store: &Arc<Store>, scale: demo::DemoScale) -> Result<bool, AppError> {
+    if demo::is_seeded(&store.network().await?) {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    let built = demo::seed(
+        store.clone(),
+        scale,
+        OffsetDateTime::now_utc().date(),
+        &|step| tracing::info!(step, "seeding the demo county"),
+    )
+    .await
+    .map_err(|e| AppError::Demo(e.to_string()))?;
+    tracing::info!(
+        ?built,
+        seconds = started.elapsed().as_secs_f32(),
+        "demo county seeded"
+    );
+    Ok(true)
+}
+
 /// Connects and migrates the store, then serves on `listener` until `shutdown` completes;
 /// requests in flight finish first (graceful shutdown).
 pub async fn serve(
@@ -48,9 +83,18 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let key = Arc::new(TokenKey::from_secret(&config.token_secret)?);
-    let store = Arc::new(Store::connect(&config.database_url).await?);
-    store.migrate().await?;
+    let store = open(&config.database_url).await?;
+    serve_store(store, &config.token_secret, listener, shutdown).await
+}
+
+/// Serves the gRPC API over an opened store (see [`serve`]).
+pub async fn serve_store(
+    store: Arc<Store>,
+    token_secret: &[u8],
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let key = Arc::new(TokenKey::from_secret(token_secret)?);
     let network = store.network().await?;
     let deps = Deps::on_store(
         store,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+use yigong_app::demo::DemoScale;
 use yigong_domain::ids::{InstitutionId, TeamId};
 use yigong_grpc::TokenKey;
 use yigong_service::{Principal, Role};
@@ -25,10 +26,24 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:50051", env = "YIGONG_LISTEN")]
         listen: SocketAddr,
+        /// Seeds the demo county first (unless the database holds it) and prints tokens for
+        /// its sample users; without a token key, a random one is made for this run.
+        #[arg(long)]
+        demo: bool,
         #[command(flatten)]
         database: Database,
+        /// The token signing secret (at least 32 bytes); prefer the environment to the
+        /// command line. Required unless `--demo`.
+        #[arg(long, env = "YIGONG_TOKEN_KEY", hide_env_values = true)]
+        token_key: Option<String>,
+    },
+    /// Builds the demo county in the database (migrating it first) and exits.
+    Seed {
+        /// The demo county (the only seed there is; required so the intent is explicit).
+        #[arg(long, required = true)]
+        demo: bool,
         #[command(flatten)]
-        key: Key,
+        database: Database,
     },
     /// Applies pending migrations and exits.
     Migrate {
@@ -84,6 +99,28 @@ struct Key {
     token_key: String,
 }
 
+/// Prints a ready-to-use token and a sample call for each demo user.
+async fn print_demo_tokens(
+    store: &yigong_store::Store,
+    key: &TokenKey,
+    listen: SocketAddr,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let demo = yigong_app::demo::principals(store).await?;
+    println!("Demo county ready. Tokens (valid 8 hours) for its sample users:");
+    for (var, what, who) in &demo.callers {
+        let token = key.issue(who, OffsetDateTime::now_utc(), Duration::hours(8))?;
+        println!(
+            "\n# {what}: {} at institutions/{}",
+            who.user, who.institution
+        );
+        println!("export {var}={token}");
+    }
+    println!(
+        "\nThen, for example:\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_COUNTY\" \\\n    -d '{{\"page_size\": 5}}' {listen} yigong.v1.ReferralService/ListReferrals"
+    );
+    Ok(())
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::from_name(s)
         .ok_or_else(|| format!("unknown role {s:?}: clinician, referral_desk or operator"))
@@ -110,24 +147,41 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Serve {
             listen,
+            demo,
             database,
-            key,
+            token_key,
         } => {
+            let secret = match (token_key, demo) {
+                (Some(key), _) => key,
+                (None, true) => {
+                    tracing::warn!("no YIGONG_TOKEN_KEY: a random key for this run (demo only)");
+                    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+                }
+                (None, false) => {
+                    return Err("serve needs a token key: --token-key or YIGONG_TOKEN_KEY".into());
+                }
+            };
             let listener = tokio::net::TcpListener::bind(listen).await?;
+            let store = yigong_app::open(&database.database_url).await?;
+            if demo {
+                yigong_app::ensure_demo(&store, DemoScale::COUNTY).await?;
+                print_demo_tokens(&store, &TokenKey::from_secret(secret.as_bytes())?, listen)
+                    .await?;
+            }
             let shutdown = async {
                 // Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
                 let _ = tokio::signal::ctrl_c().await;
                 tracing::info!("shutting down");
             };
-            yigong_app::serve(
-                yigong_app::ServeConfig {
-                    database_url: database.database_url,
-                    token_secret: key.token_key.into_bytes(),
-                },
-                listener,
-                shutdown,
-            )
-            .await?;
+            yigong_app::serve_store(store, secret.as_bytes(), listener, shutdown).await?;
+        }
+        Command::Seed { demo: _, database } => {
+            let store = yigong_app::open(&database.database_url).await?;
+            if yigong_app::ensure_demo(&store, DemoScale::COUNTY).await? {
+                println!("demo county seeded");
+            } else {
+                println!("the database already holds the demo county");
+            }
         }
         Command::Migrate { database } => {
             let store = yigong_store::Store::connect(&database.database_url).await?;

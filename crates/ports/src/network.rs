@@ -147,6 +147,12 @@ pub trait NetworkQueries: Send + Sync {
     /// A team.
     async fn get_team(&self, id: TeamId) -> Result<Option<Versioned<Team>>, StoreError>;
 
+    /// The teams based at an institution, by name (from the team-institution index).
+    async fn teams_of(
+        &self,
+        institution: InstitutionId,
+    ) -> Result<Vec<Versioned<Team>>, StoreError>;
+
     /// A resident's contracts, latest start first.
     async fn contracts_of(
         &self,

@@ -160,6 +160,14 @@ impl TeamService {
             .ok_or_else(|| ServiceError::NotFound(format!("team {id}")))
     }
 
+    /// The teams based at an institution, by name.
+    pub async fn teams_of(
+        &self,
+        institution: InstitutionId,
+    ) -> Result<Vec<Versioned<Team>>, ServiceError> {
+        Ok(self.deps.directory.teams_of(institution).await?)
+    }
+
     /// Loads the resident for a contract command and takes the per-resident lock; callers
     /// who may not see the record get `NotFound` (as for every unseen record).
     async fn resident(

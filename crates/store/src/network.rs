@@ -508,6 +508,21 @@ impl NetworkQueries for Store {
         find_team(&self.db, id).await
     }
 
+    async fn teams_of(
+        &self,
+        institution: InstitutionId,
+    ) -> Result<Vec<Versioned<Team>>, StoreError> {
+        team::Entity::find()
+            .filter(team::Column::InstitutionId.eq(institution.as_uuid()))
+            .order_by_asc(team::Column::Name)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(team_from)
+            .collect()
+    }
+
     async fn contracts_of(
         &self,
         resident: ResidentId,

@@ -162,6 +162,7 @@ mock! {
         async fn grids_of_team(&self, team: TeamId) -> Result<Vec<Versioned<Grid>>, StoreError>;
         async fn get_grid(&self, id: GridId) -> Result<Option<Versioned<Grid>>, StoreError>;
         async fn get_team(&self, id: TeamId) -> Result<Option<Versioned<Team>>, StoreError>;
+        async fn teams_of(&self, institution: InstitutionId) -> Result<Vec<Versioned<Team>>, StoreError>;
         async fn contracts_of(&self, resident: ResidentId) -> Result<Vec<Versioned<Contract>>, StoreError>;
     }
 }
