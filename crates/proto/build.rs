@@ -10,7 +10,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = tonic_prost_build::Config::new();
     config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
     let well_known = protoc_bin_vendored::include_path()?;
-    let protos = ["yigong/v1/referral.proto"].map(|p| root.join(p));
+    let protos = [
+        "yigong/v1/followup.proto",
+        "yigong/v1/referral.proto",
+        "yigong/v1/resident.proto",
+        "yigong/v1/screening.proto",
+    ]
+    .map(|p| root.join(p));
     tonic_prost_build::configure()
         .file_descriptor_set_path(out.join("yigong_descriptor.bin"))
         .compile_with_config(config, &protos, &[root.clone(), well_known])?;

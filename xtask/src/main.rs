@@ -3,7 +3,7 @@
 //! Plain `std` on purpose: the tool that runs the build must itself build in a second.
 //!
 //! - `test`: the one test command of README and CI: fmt check, clippy `-D warnings`,
-//!   the dependency rule, then every test of the workspace.
+//!   the dependency rule, `buf lint` of `proto/`, then every test of the workspace.
 //! - `bench [domain|store]`: the benchmarks of `../shared/benchmarks.md` that exist so far;
 //!   `store` runs `yigong-bench store` in release mode against PostgreSQL.
 
@@ -68,6 +68,7 @@ fn test() -> Result<(), String> {
         ])
     })?;
     step("dependency rule", check_domain_dependencies)?;
+    step("proto lint (buf)", lint_protos)?;
     if has_nextest() {
         step("tests (nextest)", || {
             cargo(&[
@@ -158,6 +159,46 @@ fn check_domain_dependencies() -> Result<(), String> {
             offending.join(", ")
         ))
     }
+}
+
+/// `buf lint` over `proto/` with the buf CLI pinned in `tools/buf` (npm's `@bufbuild/buf`, whose
+/// package ships the binary), installed from the lock file on first use. Without npm the step
+/// is skipped with the reason printed, except under `CI=true`, where it is required.
+fn lint_protos() -> Result<(), String> {
+    let root = env::var("CARGO_MANIFEST_DIR")
+        .map(|d| std::path::PathBuf::from(d).join(".."))
+        .map_err(|e| format!("CARGO_MANIFEST_DIR: {e}"))?;
+    let tools = root.join("tools/buf");
+    let buf = tools.join("node_modules/.bin/buf");
+    if !buf.exists() {
+        let npm = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .status();
+        match npm {
+            Ok(status) if status.success() => {}
+            Ok(status) => return Err(format!("`npm ci` in tools/buf failed ({status})")),
+            Err(e) if ci() => return Err(format!("npm is required with CI=true: {e}")),
+            Err(e) => {
+                println!("xtask: skipping buf lint: npm is not available ({e})");
+                return Ok(());
+            }
+        }
+    }
+    let status = Command::new(&buf)
+        .arg("lint")
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", buf.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`buf lint` found problems ({status})"))
+    }
+}
+
+fn ci() -> bool {
+    env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 fn has_nextest() -> bool {

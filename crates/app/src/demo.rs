@@ -77,6 +77,15 @@ impl DemoScale {
         villages_per_township: 2,
         households_per_village: 25,
     };
+
+    /// The scale a name (`county` or `small`) stands for.
+    pub fn from_name(name: &str) -> Option<DemoScale> {
+        match name {
+            "county" => Some(DemoScale::COUNTY),
+            "small" => Some(DemoScale::SMALL),
+            _ => None,
+        }
+    }
 }
 
 /// What was built, and whom to try it as.
@@ -128,18 +137,21 @@ pub async fn principals(store: &Store) -> Result<DemoPrincipals, ServiceError> {
     };
     let county = by_name(COUNTY_HOSPITAL)?;
     let township = by_name(&township_center(TOWNSHIPS[0]))?;
-    let team = store
-        .teams_of(township)
-        .await?
-        .first()
-        .map(|t| t.value.id())
-        .ok_or_else(|| ServiceError::NotFound("a team at the first township".to_owned()))?;
-    let community = network.community_of(county).map(|c| c.id());
+    let other = by_name(&township_center(TOWNSHIPS[1]))?;
+    let first_team = |institution| async move {
+        store
+            .teams_of(institution)
+            .await?
+            .first()
+            .map(|t| t.value.id())
+            .ok_or_else(|| ServiceError::NotFound(format!("a team at {institution}")))
+    };
+    let (team, other_team) = (first_team(township).await?, first_team(other).await?);
     let at = |user: &str, role, institution, team| Principal {
         user: user.to_owned(),
         role,
         institution,
-        community,
+        community: network.community_of(institution).map(|c| c.id()),
         team,
     };
     Ok(DemoPrincipals {
@@ -167,6 +179,16 @@ pub async fn principals(store: &Store) -> Result<DemoPrincipals, ServiceError> {
                     Role::Clinician,
                     township,
                     Some(team),
+                ),
+            ),
+            (
+                "TOKEN_OTHER_TOWNSHIP",
+                "clinician of another township's family doctor team",
+                at(
+                    "demo-other-doctor",
+                    Role::Clinician,
+                    other,
+                    Some(other_team),
                 ),
             ),
         ],

@@ -16,10 +16,13 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use yigong_domain::profile::RuleProfile;
-use yigong_grpc::{Authenticator, ReferralApi, TokenKey};
+use yigong_grpc::{Authenticator, FollowUpApi, ReferralApi, ResidentApi, ScreeningApi, TokenKey};
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
+use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
-use yigong_service::{Deps, ReferralService};
+use yigong_proto::v1::resident_service_server::ResidentServiceServer;
+use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
+use yigong_service::{Deps, FollowUpService, ReferralService, ResidentService, ScreeningService};
 use yigong_store::Store;
 
 /// Why the service could not start or stopped with an error.
@@ -109,6 +112,15 @@ pub async fn serve_store(
     health
         .set_serving::<ReferralServiceServer<ReferralApi>>()
         .await;
+    health
+        .set_serving::<FollowUpServiceServer<FollowUpApi>>()
+        .await;
+    health
+        .set_serving::<ResidentServiceServer<ResidentApi>>()
+        .await;
+    health
+        .set_serving::<ScreeningServiceServer<ScreeningApi>>()
+        .await;
     fn reflection() -> tonic_reflection::server::Builder<'static> {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(yigong_proto::FILE_DESCRIPTOR_SET)
@@ -121,13 +133,22 @@ pub async fn serve_store(
         .build_v1alpha()
         .map_err(|e| AppError::Serve(e.to_string()))?;
 
-    let referrals = ReferralServiceServer::new(ReferralApi::new(ReferralService::new(deps)));
+    let referrals =
+        ReferralServiceServer::new(ReferralApi::new(ReferralService::new(deps.clone())));
+    let follow_ups =
+        FollowUpServiceServer::new(FollowUpApi::new(FollowUpService::new(deps.clone())));
+    let residents =
+        ResidentServiceServer::new(ResidentApi::new(ResidentService::new(deps.clone())));
+    let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     Server::builder()
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(InterceptedService::new(referrals, auth))
+        .add_service(InterceptedService::new(referrals, auth.clone()))
+        .add_service(InterceptedService::new(follow_ups, auth.clone()))
+        .add_service(InterceptedService::new(residents, auth.clone()))
+        .add_service(InterceptedService::new(screenings, auth))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
         .await
         .map_err(|e| AppError::Serve(e.to_string()))

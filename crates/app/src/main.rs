@@ -30,6 +30,9 @@ enum Command {
         /// its sample users; without a token key, a random one is made for this run.
         #[arg(long)]
         demo: bool,
+        /// `county` (about 50,000 residents) or `small` (a few hundred, for tests).
+        #[arg(long, default_value = "county", value_parser = parse_scale)]
+        demo_scale: DemoScale,
         #[command(flatten)]
         database: Database,
         /// The token signing secret (at least 32 bytes); prefer the environment to the
@@ -42,6 +45,9 @@ enum Command {
         /// The demo county (the only seed there is; required so the intent is explicit).
         #[arg(long, required = true)]
         demo: bool,
+        /// `county` (about 50,000 residents) or `small` (a few hundred, for tests).
+        #[arg(long, default_value = "county", value_parser = parse_scale)]
+        demo_scale: DemoScale,
         #[command(flatten)]
         database: Database,
     },
@@ -116,9 +122,13 @@ async fn print_demo_tokens(
         println!("export {var}={token}");
     }
     println!(
-        "\nThen, for example:\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_COUNTY\" \\\n    -d '{{\"page_size\": 5}}' {listen} yigong.v1.ReferralService/ListReferrals"
+        "\nThen, for example:\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_TOWNSHIP\" \\\n    -d '{{\"page_size\": 5}}' {listen} yigong.v1.FollowUpService/ListOverdueWorklist\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_COUNTY\" \\\n    -d '{{\"page_size\": 5}}' {listen} yigong.v1.ReferralService/ListReferrals"
     );
     Ok(())
+}
+
+fn parse_scale(s: &str) -> Result<DemoScale, String> {
+    DemoScale::from_name(s).ok_or_else(|| format!("unknown demo scale {s:?}: county or small"))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -148,6 +158,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve {
             listen,
             demo,
+            demo_scale,
             database,
             token_key,
         } => {
@@ -162,9 +173,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
             let listener = tokio::net::TcpListener::bind(listen).await?;
+            // The bound address (`--listen 127.0.0.1:0` picks a free port).
+            let listen = listener.local_addr()?;
             let store = yigong_app::open(&database.database_url).await?;
             if demo {
-                yigong_app::ensure_demo(&store, DemoScale::COUNTY).await?;
+                yigong_app::ensure_demo(&store, demo_scale).await?;
                 print_demo_tokens(&store, &TokenKey::from_secret(secret.as_bytes())?, listen)
                     .await?;
             }
@@ -173,11 +186,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = tokio::signal::ctrl_c().await;
                 tracing::info!("shutting down");
             };
+            println!("yigong listening on {listen}");
             yigong_app::serve_store(store, secret.as_bytes(), listener, shutdown).await?;
         }
-        Command::Seed { demo: _, database } => {
+        Command::Seed {
+            demo: _,
+            demo_scale,
+            database,
+        } => {
             let store = yigong_app::open(&database.database_url).await?;
-            if yigong_app::ensure_demo(&store, DemoScale::COUNTY).await? {
+            if yigong_app::ensure_demo(&store, demo_scale).await? {
                 println!("demo county seeded");
             } else {
                 println!("the database already holds the demo county");

@@ -63,7 +63,7 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
     // The sample users see content: the county clinician's inbox holds referrals in every
     // state a routine profile reaches, the township team has patients on its worklist.
     let callers = demo::principals(&store).await.unwrap().callers;
-    assert_eq!(callers.len(), 4);
+    assert_eq!(callers.len(), 5);
     let deps = Deps::on_store(
         store.clone(),
         network,
@@ -92,7 +92,11 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
     for state in every {
         assert!(states.contains(&state), "{state:?} missing from {states:?}");
     }
-    let township = &callers.iter().find(|(_, _, p)| p.team.is_some()).unwrap().2;
+    let township = &callers
+        .iter()
+        .find(|(v, _, _)| *v == "TOKEN_TOWNSHIP")
+        .unwrap()
+        .2;
     let far_ahead = OffsetDateTime::now_utc().date() + time::Duration::days(400);
     let worklist = FollowUpService::new(deps)
         .overdue_worklist(township, far_ahead, 50, None)

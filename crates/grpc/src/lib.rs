@@ -8,12 +8,21 @@
 //! - [`status`] — `ServiceError` → `tonic::Status` with `google.rpc` details.
 //! - [`wire`] — resource names, etags, timestamps and the caller's principal.
 //! - [`referral`] — `yigong.v1.ReferralService`.
+//! - [`followup`] — `yigong.v1.FollowUpService` (with the streamed worklist).
+//! - [`resident`] — `yigong.v1.ResidentService`.
+//! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
 
 pub mod auth;
+pub mod followup;
 pub mod referral;
+pub mod resident;
+pub mod screening;
 pub mod status;
 pub mod wire;
 
 pub use auth::{Authenticator, TokenKey};
+pub use followup::FollowUpApi;
 pub use referral::ReferralApi;
+pub use resident::ResidentApi;
+pub use screening::ScreeningApi;
 pub use status::to_status;

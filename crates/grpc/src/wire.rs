@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use tonic::{Request, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use uuid::Uuid;
+use yigong_proto::google::r#type as pb_date;
 use yigong_service::Principal;
 
 /// `INVALID_ARGUMENT` with one `BadRequest` field violation.
@@ -69,6 +70,55 @@ pub fn parse_timestamp(field: &str, t: Option<Timestamp>) -> Result<OffsetDateTi
         return Err(invalid(field, "nanos out of range"));
     }
     OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| invalid(field, "out of range"))
+}
+
+/// A calendar date as a `google.type.Date`.
+pub fn date(d: time::Date) -> pb_date::Date {
+    pb_date::Date {
+        year: d.year(),
+        month: i32::from(u8::from(d.month())),
+        day: i32::from(d.day()),
+    }
+}
+
+/// A `google.type.Date` as a calendar date: all three parts are required (a year or month
+/// alone is no day), and the day must exist; otherwise `INVALID_ARGUMENT field`.
+pub fn parse_date(field: &str, d: Option<pb_date::Date>) -> Result<time::Date, Status> {
+    let d = d.ok_or_else(|| invalid(field, "required"))?;
+    let month = u8::try_from(d.month)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(|| invalid(field, format!("month {} is not 1-12", d.month)))?;
+    let day = u8::try_from(d.day).map_err(|_| invalid(field, format!("day {}", d.day)))?;
+    time::Date::from_calendar_date(d.year, month, day).map_err(|_| {
+        invalid(
+            field,
+            format!("{}-{:02}-{:02} is not a date", d.year, d.month, d.day),
+        )
+    })
+}
+
+/// An optional date: unset is `None`, set must be valid.
+pub fn parse_optional_date(
+    field: &str,
+    d: Option<pb_date::Date>,
+) -> Result<Option<time::Date>, Status> {
+    d.map(|d| parse_date(field, Some(d))).transpose()
+}
+
+/// A domain enumeration from its wire code (the domain's own snake_case name, e.g.
+/// `chest_pain_or_tightness`); an unknown code is `INVALID_ARGUMENT field`.
+pub fn parse_code<T: serde::de::DeserializeOwned>(field: &str, code: &str) -> Result<T, Status> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned()))
+        .map_err(|_| invalid(field, format!("unknown code {code:?}")))
+}
+
+/// The wire code of a domain enumeration (its snake_case name).
+pub fn code<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(code)) => code,
+        _ => String::new(),
+    }
 }
 
 /// The authenticated caller, put on the request by the authentication layer. Its absence is

@@ -5,16 +5,30 @@
 //! implements. Resource names follow the AIPs (`referrals/{uuid}`, `residents/{uuid}`), dates
 //! are `google.type.Date`, times `google.protobuf.Timestamp`.
 
-/// Package `yigong.v1`.
-pub mod v1 {
-    #![allow(
-        missing_docs,
-        clippy::all,
-        clippy::pedantic,
-        clippy::nursery,
-        reason = "generated code"
-    )]
-    tonic::include_proto!("yigong.v1");
+/// Package `yigong` (nested as protobuf packages are, so generated paths resolve).
+pub mod yigong {
+    /// Package `yigong.v1`.
+    pub mod v1 {
+        #![allow(
+            missing_docs,
+            clippy::all,
+            clippy::pedantic,
+            clippy::nursery,
+            reason = "generated code"
+        )]
+        tonic::include_proto!("yigong.v1");
+    }
+}
+
+pub use yigong::v1;
+
+/// Googleapis packages the API imports.
+pub mod google {
+    /// Package `google.type`: `Date` (a calendar date without time zone).
+    pub mod r#type {
+        #![allow(missing_docs, clippy::all, reason = "generated code")]
+        tonic::include_proto!("google.r#type");
+    }
 }
 
 /// The encoded file descriptor set of the whole API, for server reflection.

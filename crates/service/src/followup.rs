@@ -440,6 +440,11 @@ impl FollowUpService {
         Self { deps }
     }
 
+    /// Today by the service's clock: the worklist's day when a client names none.
+    pub fn today(&self) -> Date {
+        self.deps.clock.now().date()
+    }
+
     /// Loads the patient for a command, refusing callers who may not see the record as not
     /// found.
     async fn patient(

@@ -8,6 +8,12 @@ use yigong_store::Store;
 pub struct Backend {
     pub name: &'static str,
     pub store: Store,
+    /// The URL the store was connected with (another process can open the same database).
+    #[allow(
+        dead_code,
+        reason = "read by the end-to-end tests, which share this module"
+    )]
+    pub url: String,
     cleanup: Option<Cleanup>,
 }
 
@@ -78,19 +84,20 @@ async fn sqlite_memory() -> Backend {
     Backend {
         name: "sqlite-memory",
         store,
+        url,
         cleanup: None,
     }
 }
 
-async fn sqlite_file() -> Backend {
+pub async fn sqlite_file() -> Backend {
     let path = std::env::temp_dir().join(format!("yigong-contract-{}.db", Uuid::new_v4().simple()));
-    let store = Store::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let store = Store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
     Backend {
         name: "sqlite-file",
         store,
+        url,
         cleanup: Some(Cleanup::File(path)),
     }
 }
@@ -157,6 +164,7 @@ pub async fn postgres() -> Result<Backend, String> {
     Ok(Backend {
         name: "postgres",
         store,
+        url,
         cleanup: Some(Cleanup::Schema { admin_url, schema }),
     })
 }

@@ -1,0 +1,445 @@
+//! `yigong.v1.FollowUpService` over `FollowUpService` (the use cases): translation only.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::Stream;
+use tonic::{Request, Response, Status};
+use yigong_domain::followup::{
+    AdverseReaction, Complication, Condition, DangerSign, DiabetesVisit, FollowUpPlan,
+    HypertensionVisit, MentalDisorderVisit, PlanOrigin, PlanState, Visit, WorklistEntry,
+};
+use yigong_domain::ids::{InstitutionId, PlanId, ResidentId};
+use yigong_domain::measure::{BloodPressure, Glucose, HeartRate, MeasureError, Temperature};
+use yigong_ports::Versioned;
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::follow_up_service_server::FollowUpService as Api;
+use yigong_service::{FollowUpService, NewEnrolment, Principal, ServiceError};
+
+use crate::status::to_status;
+use crate::wire::{
+    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name,
+    parse_optional_date, principal,
+};
+
+/// The follow-up RPCs.
+pub struct FollowUpApi {
+    follow_ups: Arc<FollowUpService>,
+}
+
+impl FollowUpApi {
+    /// Serves the use cases.
+    pub fn new(follow_ups: FollowUpService) -> Self {
+        Self {
+            follow_ups: Arc::new(follow_ups),
+        }
+    }
+}
+
+/// Use-case field names as the follow-up RPCs spell them.
+fn field(f: &'static str) -> String {
+    match f {
+        "on" => "enrol_date".to_owned(),
+        "visit.date" => "visit.visit_date".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn status(e: ServiceError) -> Status {
+    to_status(e, field)
+}
+
+fn condition(c: i32, mental_diagnosis: &str) -> Result<Condition, Status> {
+    match pb::Condition::try_from(c) {
+        Ok(pb::Condition::Hypertension) => Ok(Condition::Hypertension),
+        Ok(pb::Condition::Type2Diabetes) => Ok(Condition::Type2Diabetes),
+        Ok(pb::Condition::SevereMentalDisorder) => Ok(Condition::SevereMentalDisorder(parse_code(
+            "mental_diagnosis",
+            mental_diagnosis,
+        )?)),
+        _ => Err(invalid(
+            "condition",
+            "HYPERTENSION, TYPE2_DIABETES or SEVERE_MENTAL_DISORDER",
+        )),
+    }
+}
+
+fn wire_condition(c: Condition) -> pb::Condition {
+    match c {
+        Condition::Hypertension => pb::Condition::Hypertension,
+        Condition::Type2Diabetes => pb::Condition::Type2Diabetes,
+        Condition::SevereMentalDisorder(_) => pb::Condition::SevereMentalDisorder,
+    }
+}
+
+fn origin(o: PlanOrigin) -> &'static str {
+    match o {
+        PlanOrigin::Enrolment => "enrolment",
+        PlanOrigin::Visit(_) => "visit",
+        PlanOrigin::UpwardReferral(_) => "upward_referral",
+        PlanOrigin::DownwardReferral(_) => "downward_referral",
+        PlanOrigin::CatchUp(_) => "catch_up",
+    }
+}
+
+fn plan_state(s: PlanState) -> &'static str {
+    match s {
+        PlanState::Due => "due",
+        PlanState::Done { .. } => "done",
+        PlanState::Missed { .. } => "missed",
+        PlanState::LostToFollowUp { .. } => "lost_to_follow_up",
+        PlanState::Closed { .. } => "closed",
+    }
+}
+
+fn plan(v: &Versioned<FollowUpPlan>) -> pb::FollowUpPlan {
+    let p = &v.value;
+    pb::FollowUpPlan {
+        name: name("plans", p.id()),
+        patient: name("residents", p.patient()),
+        team: name("teams", p.team()),
+        condition: wire_condition(p.condition()) as i32,
+        due_date: Some(date(p.due())),
+        state: plan_state(p.state()).to_owned(),
+        origin: origin(p.origin()).to_owned(),
+        etag: etag(v.version),
+    }
+}
+
+fn entry(e: &WorklistEntry) -> pb::WorklistEntry {
+    pb::WorklistEntry {
+        plan: name("plans", e.plan),
+        patient: name("residents", e.patient),
+        condition: wire_condition(e.condition) as i32,
+        due_date: Some(date(e.due)),
+        days_overdue: e.days_overdue,
+        risk: u32::from(e.risk),
+        origin: origin(e.origin).to_owned(),
+    }
+}
+
+/// A small wire number as the domain's `u16`; larger is out of every plausible range.
+fn small(field: &str, v: u32) -> Result<u16, Status> {
+    u16::try_from(v).map_err(|_| invalid(field, format!("{v} is out of range")))
+}
+
+/// mmol/L or °C with at most one decimal, as tenths (so 7.0 stays exactly 70).
+pub(crate) fn tenths(field: &str, v: f64) -> Result<u16, Status> {
+    let scaled = v * 10.0;
+    let rounded = scaled.round();
+    if !v.is_finite()
+        || (scaled - rounded).abs() > 1e-6
+        || !(0.0..=f64::from(u16::MAX)).contains(&rounded)
+    {
+        return Err(invalid(
+            field,
+            format!("{v} is not a value with at most one decimal"),
+        ));
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "range checked above"
+    )]
+    Ok(rounded as u16)
+}
+
+fn measure(field: &str) -> impl Fn(MeasureError) -> Status + '_ {
+    move |e| invalid(field, e.to_string())
+}
+
+fn bp(prefix: &str, systolic: u32, diastolic: u32) -> Result<BloodPressure, Status> {
+    let sbp = small(&format!("{prefix}.systolic"), systolic)?;
+    let dbp = small(&format!("{prefix}.diastolic"), diastolic)?;
+    BloodPressure::new(sbp, dbp).map_err(|e| {
+        let which = match e {
+            MeasureError::SystolicOutOfRange(_) => "systolic",
+            _ => "diastolic",
+        };
+        invalid(&format!("{prefix}.{which}"), e.to_string())
+    })
+}
+
+fn heart_rate(field: &str, v: u32) -> Result<Option<HeartRate>, Status> {
+    if v == 0 {
+        return Ok(None);
+    }
+    HeartRate::new(small(field, v)?)
+        .map(Some)
+        .map_err(measure(field))
+}
+
+fn signs(prefix: &str, codes: &[String]) -> Result<yigong_domain::followup::DangerSigns, Status> {
+    codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| parse_code::<DangerSign>(&format!("{prefix}.danger_signs[{i}]"), c))
+        .collect()
+}
+
+fn or_default<T: serde::de::DeserializeOwned + Default>(field: &str, c: &str) -> Result<T, Status> {
+    if c.is_empty() {
+        Ok(T::default())
+    } else {
+        parse_code(field, c)
+    }
+}
+
+fn visit(v: Option<pb::FollowUpVisit>) -> Result<Visit, Status> {
+    let v = v.ok_or_else(|| invalid("visit", "required"))?;
+    let on = parse_date("visit.visit_date", v.visit_date)?;
+    let mode = match pb::ContactMode::try_from(v.mode) {
+        Ok(pb::ContactMode::Clinic) => yigong_domain::followup::ContactMode::Clinic,
+        Ok(pb::ContactMode::Home) => yigong_domain::followup::ContactMode::Home,
+        Ok(pb::ContactMode::Phone) => yigong_domain::followup::ContactMode::Phone,
+        _ => return Err(invalid("visit.mode", "CLINIC, HOME or PHONE")),
+    };
+    match v.kind {
+        Some(pb::follow_up_visit::Kind::Hypertension(h)) => {
+            let p = "visit.hypertension";
+            Ok(Visit::Hypertension(HypertensionVisit {
+                date: on,
+                mode,
+                bp: bp(p, h.systolic, h.diastolic)?,
+                heart_rate: heart_rate(&format!("{p}.heart_rate"), h.heart_rate)?,
+                signs: signs(p, &h.danger_signs)?,
+                adverse_reaction: or_default::<AdverseReaction>(
+                    &format!("{p}.adverse_reaction"),
+                    &h.adverse_reaction,
+                )?,
+                complication: or_default::<Complication>(
+                    &format!("{p}.complication"),
+                    &h.complication,
+                )?,
+            }))
+        }
+        Some(pb::follow_up_visit::Kind::Diabetes(d)) => {
+            let p = "visit.diabetes";
+            let glucose = |f: &str, v: f64| {
+                let field = format!("{p}.{f}");
+                Glucose::from_tenths(tenths(&field, v)?).map_err(|e| invalid(&field, e.to_string()))
+            };
+            let measured_bp = match (d.systolic, d.diastolic) {
+                (0, 0) => None,
+                (s, dia) => Some(bp(p, s, dia)?),
+            };
+            let temperature = if d.temperature == 0.0 {
+                None
+            } else {
+                let field = format!("{p}.temperature");
+                Some(
+                    Temperature::from_tenths(tenths(&field, d.temperature)?)
+                        .map_err(|e| invalid(&field, e.to_string()))?,
+                )
+            };
+            Ok(Visit::Diabetes(DiabetesVisit {
+                date: on,
+                mode,
+                fasting_glucose: glucose("fasting_glucose", d.fasting_glucose)?,
+                random_glucose: if d.random_glucose == 0.0 {
+                    None
+                } else {
+                    Some(glucose("random_glucose", d.random_glucose)?)
+                },
+                bp: measured_bp,
+                heart_rate: heart_rate(&format!("{p}.heart_rate"), d.heart_rate)?,
+                temperature,
+                signs: signs(p, &d.danger_signs)?,
+                adverse_reaction: or_default::<AdverseReaction>(
+                    &format!("{p}.adverse_reaction"),
+                    &d.adverse_reaction,
+                )?,
+                complication: or_default::<Complication>(
+                    &format!("{p}.complication"),
+                    &d.complication,
+                )?,
+            }))
+        }
+        Some(pb::follow_up_visit::Kind::MentalDisorder(m)) => {
+            let p = "visit.mental_disorder";
+            let level = u8::try_from(m.dangerousness).unwrap_or(u8::MAX);
+            Ok(Visit::MentalDisorder(MentalDisorderVisit {
+                date: on,
+                mode,
+                dangerousness: level.try_into().map_err(
+                    |e: yigong_domain::followup::DangerousnessError| {
+                        invalid(&format!("{p}.dangerousness"), e.to_string())
+                    },
+                )?,
+                symptoms: parse_code(&format!("{p}.symptoms"), &m.symptoms)?,
+                insight: parse_code(&format!("{p}.insight"), &m.insight)?,
+                social_function: parse_code(&format!("{p}.social_function"), &m.social_function)?,
+                serious_adverse_reaction: m.serious_adverse_reaction,
+                serious_physical_illness: m.serious_physical_illness,
+            }))
+        }
+        None => Err(invalid(
+            "visit.kind",
+            "one of hypertension, diabetes or mental_disorder",
+        )),
+    }
+}
+
+fn page_size(v: i32) -> Result<u32, Status> {
+    u32::try_from(v).map_err(|_| invalid("page_size", "must not be negative"))
+}
+
+/// The streamed worklist: pages read on demand, so a slow client holds one page, not the list.
+type WorklistStream = Pin<Box<dyn Stream<Item = Result<pb::WorklistEntry, Status>> + Send>>;
+
+struct Cursor {
+    service: Arc<FollowUpService>,
+    who: Principal,
+    on: time::Date,
+    buffered: VecDeque<WorklistEntry>,
+    next: Option<String>,
+    done: bool,
+}
+
+/// Page size of the streamed worklist's server-side reads.
+const STREAM_PAGE: u32 = 200;
+
+#[tonic::async_trait]
+impl Api for FollowUpApi {
+    async fn enrol_patient(
+        &self,
+        request: Request<pb::EnrolPatientRequest>,
+    ) -> Result<Response<pb::EnrolPatientResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let cmd = NewEnrolment {
+            patient: ResidentId::from_uuid(parse_name("patient", "residents", &r.patient)?),
+            condition: condition(r.condition, &r.mental_diagnosis)?,
+            confirmed_by: InstitutionId::from_uuid(parse_name(
+                "confirmed_by",
+                "institutions",
+                &r.confirmed_by,
+            )?),
+            confirmed_on: parse_date("confirm_date", r.confirm_date)?,
+            on: parse_date("enrol_date", r.enrol_date)?,
+        };
+        let (enrolment, first) = self.follow_ups.enrol(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(pb::EnrolPatientResponse {
+            enrolment: name("enrolments", enrolment.value.id()),
+            plan: Some(plan(&first)),
+        }))
+    }
+
+    async fn record_follow_up_visit(
+        &self,
+        request: Request<pb::RecordFollowUpVisitRequest>,
+    ) -> Result<Response<pb::RecordFollowUpVisitResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let plan_id = PlanId::from_uuid(parse_name("plan", "plans", &r.plan)?);
+        let visit = visit(r.visit)?;
+        let expected = parse_etag(&r.etag)?;
+        let recorded = self
+            .follow_ups
+            .record_visit(&who, plan_id, visit, expected)
+            .await
+            .map_err(status)?;
+        let a = &recorded.assessment;
+        Ok(Response::new(pb::RecordFollowUpVisitResponse {
+            visit: name("visits", recorded.visit),
+            classification: code(&a.class),
+            done: Some(plan(&recorded.done)),
+            next: Some(plan(&recorded.next)),
+            referral_urgency: a.referral.map(|n| code(&n.urgency)).unwrap_or_default(),
+            referral_reason: a
+                .referral
+                .map(|n| n.reason.code().to_owned())
+                .unwrap_or_default(),
+            explanation: a.explanation.to_string(),
+        }))
+    }
+
+    async fn list_overdue_worklist(
+        &self,
+        request: Request<pb::ListOverdueWorklistRequest>,
+    ) -> Result<Response<pb::ListOverdueWorklistResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let on = parse_optional_date("date", r.date)?.unwrap_or_else(|| self.follow_ups.today());
+        let size = page_size(r.page_size)?;
+        let token = (!r.page_token.is_empty()).then_some(r.page_token.as_str());
+        let page = self
+            .follow_ups
+            .overdue_worklist(&who, on, size, token)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListOverdueWorklistResponse {
+            entries: page.items.iter().map(entry).collect(),
+            next_page_token: page.next.unwrap_or_default(),
+        }))
+    }
+
+    type StreamOverdueWorklistStream = WorklistStream;
+
+    async fn stream_overdue_worklist(
+        &self,
+        request: Request<pb::StreamOverdueWorklistRequest>,
+    ) -> Result<Response<Self::StreamOverdueWorklistStream>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let on = parse_optional_date("date", r.date)?.unwrap_or_else(|| self.follow_ups.today());
+        // The first page is read before answering, so a caller without a team gets its error
+        // as the call's status rather than mid-stream.
+        let first = self
+            .follow_ups
+            .overdue_worklist(&who, on, STREAM_PAGE, None)
+            .await
+            .map_err(status)?;
+        let cursor = Cursor {
+            service: self.follow_ups.clone(),
+            who,
+            on,
+            done: first.next.is_none(),
+            next: first.next,
+            buffered: first.items.into(),
+        };
+        let stream = futures_util::stream::unfold(cursor, |mut c| async move {
+            loop {
+                if let Some(e) = c.buffered.pop_front() {
+                    return Some((Ok(entry(&e)), c));
+                }
+                if c.done {
+                    return None;
+                }
+                match c
+                    .service
+                    .overdue_worklist(&c.who, c.on, STREAM_PAGE, c.next.as_deref())
+                    .await
+                {
+                    Ok(page) => {
+                        c.done = page.next.is_none();
+                        c.next = page.next;
+                        c.buffered = page.items.into();
+                    }
+                    Err(e) => {
+                        c.done = true;
+                        return Some((Err(status(e)), c));
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_become_exact_tenths_and_anything_else_is_refused() {
+        assert_eq!(tenths("g", 7.0).unwrap(), 70);
+        assert_eq!(tenths("g", 6.1).unwrap(), 61);
+        assert_eq!(tenths("g", 16.7).unwrap(), 167);
+        for bad in [6.95, -1.0, f64::NAN, f64::INFINITY, 1e9] {
+            let status = tenths("g", bad).unwrap_err();
+            assert_eq!(status.code(), tonic::Code::InvalidArgument, "{bad}");
+        }
+    }
+}

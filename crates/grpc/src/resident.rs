@@ -1,0 +1,138 @@
+//! `yigong.v1.ResidentService` over `ResidentService` (the use cases): translation only.
+//! Identity numbers go in, never out: records carry the masked number.
+
+use tonic::{Request, Response, Status};
+use yigong_domain::identity::{DocumentKind, Sex};
+use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
+use yigong_ports::{PatientRecord, Versioned};
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::resident_service_server::ResidentService as Api;
+use yigong_service::{DocumentInput, NewResident, ResidentService, ServiceError};
+
+use crate::status::to_status;
+use crate::wire::{code, date, etag, invalid, name, parse_code, parse_date, parse_name, principal};
+
+/// The resident RPCs.
+pub struct ResidentApi {
+    residents: ResidentService,
+}
+
+impl ResidentApi {
+    /// Serves the use cases.
+    pub fn new(residents: ResidentService) -> Self {
+        Self { residents }
+    }
+}
+
+/// Use-case field names as the resident RPCs spell them.
+fn field(f: &'static str) -> String {
+    match f {
+        "birth_date" => "other_document.birth_date".to_owned(),
+        "document_number" => "other_document.number".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn status(e: ServiceError) -> Status {
+    to_status(e, field)
+}
+
+fn sex(s: i32) -> Result<Sex, Status> {
+    match pb::Sex::try_from(s) {
+        Ok(pb::Sex::Male) => Ok(Sex::Male),
+        Ok(pb::Sex::Female) => Ok(Sex::Female),
+        _ => Err(invalid("other_document.sex", "MALE or FEMALE")),
+    }
+}
+
+fn optional_name(field: &str, collection: &str, value: &str) -> Result<Option<uuid::Uuid>, Status> {
+    if value.is_empty() {
+        Ok(None)
+    } else {
+        parse_name(field, collection, value).map(Some)
+    }
+}
+
+fn to_wire(v: Versioned<PatientRecord>) -> pb::Resident {
+    let r = &v.value.resident;
+    pb::Resident {
+        name: name("residents", r.id()),
+        document_kind: code(&r.document().kind()),
+        masked_document: r.document().masked(),
+        birth_date: Some(date(r.birth_date())),
+        sex: match r.sex() {
+            Sex::Male => pb::Sex::Male,
+            Sex::Female => pb::Sex::Female,
+        } as i32,
+        household: r
+            .household()
+            .map(|h| name("households", h))
+            .unwrap_or_default(),
+        grid: v
+            .value
+            .scope
+            .grid
+            .map(|g| name("grids", g))
+            .unwrap_or_default(),
+        institution: name("institutions", v.value.scope.institution),
+        resident_since: Some(date(r.resident_since())),
+        etag: etag(v.version),
+    }
+}
+
+#[tonic::async_trait]
+impl Api for ResidentApi {
+    async fn create_resident(
+        &self,
+        request: Request<pb::CreateResidentRequest>,
+    ) -> Result<Response<pb::Resident>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let document = match r.document {
+            Some(pb::create_resident_request::Document::CitizenId(id)) => {
+                DocumentInput::CitizenId(id)
+            }
+            Some(pb::create_resident_request::Document::OtherDocument(d)) => {
+                let kind: DocumentKind = parse_code("other_document.kind", &d.kind)?;
+                if kind == DocumentKind::CitizenId {
+                    return Err(invalid(
+                        "other_document.kind",
+                        "a citizen identity number goes in citizen_id",
+                    ));
+                }
+                DocumentInput::Other {
+                    kind,
+                    number: d.number,
+                    birth_date: parse_date("other_document.birth_date", d.birth_date)?,
+                    sex: sex(d.sex)?,
+                }
+            }
+            None => {
+                return Err(invalid(
+                    "document",
+                    "citizen_id or other_document is required",
+                ));
+            }
+        };
+        let cmd = NewResident {
+            request_id: r.request_id,
+            document,
+            household: optional_name("household", "households", &r.household)?
+                .map(HouseholdId::from_uuid),
+            grid: optional_name("grid", "grids", &r.grid)?.map(GridId::from_uuid),
+            resident_since: parse_date("resident_since", r.resident_since)?,
+        };
+        let record = self.residents.register(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(to_wire(record)))
+    }
+
+    async fn get_resident(
+        &self,
+        request: Request<pb::GetResidentRequest>,
+    ) -> Result<Response<pb::Resident>, Status> {
+        let who = principal(&request)?;
+        let id = ResidentId::from_uuid(parse_name("name", "residents", &request.get_ref().name)?);
+        let record = self.residents.get(&who, id).await.map_err(status)?;
+        Ok(Response::new(to_wire(record)))
+    }
+}

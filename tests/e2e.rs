@@ -1,0 +1,666 @@
+//! End to end: the real `yigong` binary started on a free port over a fresh database (SQLite
+//! file and PostgreSQL), seeded with the small demo county, driven over gRPC with the tokens it
+//! prints. One patient's whole story, plus the refusals a hospital system must be able to
+//! rely on: another township cannot read the patient, malformed requests are INVALID_ARGUMENT
+//! naming the field, a retried create creates nothing, two concurrent accepts have one winner,
+//! and health reports SERVING.
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+#[path = "../crates/store/tests/contract/backends.rs"]
+mod backends;
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::time::Duration as StdDuration;
+
+use time::{Date, Duration, OffsetDateTime};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_types::StatusExt;
+use yigong_proto::google::r#type::Date as PbDate;
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
+use yigong_proto::v1::referral_service_client::ReferralServiceClient;
+use yigong_proto::v1::resident_service_client::ResidentServiceClient;
+use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
+
+const KEY: &str = "an-end-to-end-test-key-of-32-bytes-or-more";
+
+/// The running binary, killed when dropped.
+struct Service {
+    child: Child,
+    channel: Channel,
+    /// `TOKEN_*` → token.
+    tokens: HashMap<String, String>,
+    /// `TOKEN_*` → the caller's institution name (`institutions/{uuid}`).
+    institutions: HashMap<String, String>,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+async fn start(database_url: &str) -> Service {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yigong"))
+        .args([
+            "serve",
+            "--demo",
+            "--demo-scale",
+            "small",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .env("YIGONG_TOKEN_KEY", KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the yigong binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut tokens, mut institutions) = (HashMap::new(), HashMap::new());
+    let mut institution = String::new();
+    let address = tokio::time::timeout(StdDuration::from_secs(300), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(at) = line.strip_prefix("yigong listening on ") {
+                return at.to_owned();
+            }
+            if line.starts_with("# ") {
+                institution = line.rsplit(' ').next().unwrap().to_owned();
+            }
+            if let Some((var, token)) = line.strip_prefix("export ").and_then(|l| l.split_once('='))
+            {
+                tokens.insert(var.to_owned(), token.to_owned());
+                institutions.insert(var.to_owned(), institution.clone());
+            }
+        }
+        panic!("yigong exited before listening")
+    })
+    .await
+    .expect("yigong listens within 5 minutes");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let channel = Channel::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    Service {
+        child,
+        channel,
+        tokens,
+        institutions,
+    }
+}
+
+impl Service {
+    fn as_<T>(&self, who: &str, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        let token = &self.tokens[who];
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+    }
+
+    fn institution(&self, who: &str) -> String {
+        self.institutions[who].clone()
+    }
+}
+
+fn day(d: Date) -> Option<PbDate> {
+    Some(PbDate {
+        year: d.year(),
+        month: i32::from(u8::from(d.month())),
+        day: i32::from(d.day()),
+    })
+}
+
+fn date_of(d: Option<PbDate>) -> Date {
+    let d = d.unwrap();
+    Date::from_calendar_date(
+        d.year,
+        time::Month::try_from(u8::try_from(d.month).unwrap()).unwrap(),
+        u8::try_from(d.day).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A valid citizen identity number outside the demo's region (so it never collides).
+fn citizen_id(birth: Date) -> String {
+    let seq = uuid::Uuid::new_v4().as_u128() % 900 + 100;
+    let first17 = format!(
+        "110101{:04}{:02}{:02}{seq:03}",
+        birth.year(),
+        u8::from(birth.month()),
+        birth.day()
+    );
+    let mut digits = [0u8; 17];
+    digits.copy_from_slice(first17.as_bytes());
+    format!(
+        "{first17}{}",
+        yigong_domain::identity::check_character(&digits)
+    )
+}
+
+fn field_of(status: &Status) -> String {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .and_then(|b| b.field_violations.into_iter().next())
+        .map(|v| v.field)
+        .unwrap_or_default()
+}
+
+fn bp_row(resident: &str, on: Date, systolic: u32, diastolic: u32) -> pb::ScreeningRow {
+    pb::ScreeningRow {
+        resident: resident.to_owned(),
+        screen_date: day(on),
+        reading: Some(pb::ScreeningReading {
+            reading: Some(pb::screening_reading::Reading::BloodPressure(
+                pb::BloodPressureReading {
+                    systolic,
+                    diastolic,
+                    ..Default::default()
+                },
+            )),
+        }),
+    }
+}
+
+fn htn_visit(on: Date, systolic: u32, diastolic: u32, signs: &[&str]) -> pb::FollowUpVisit {
+    pb::FollowUpVisit {
+        visit_date: day(on),
+        mode: pb::ContactMode::Clinic as i32,
+        kind: Some(pb::follow_up_visit::Kind::Hypertension(
+            pb::HypertensionVisit {
+                systolic,
+                diastolic,
+                danger_signs: signs.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            },
+        )),
+    }
+}
+
+fn appointment() -> Option<pb::Appointment> {
+    let at = OffsetDateTime::now_utc() + Duration::hours(2);
+    Some(pb::Appointment {
+        time: Some(prost_types::Timestamp {
+            seconds: at.unix_timestamp(),
+            nanos: 0,
+        }),
+        slot: pb::SlotKind::General as i32,
+    })
+}
+
+/// Accept, arrive and complete as the receiver.
+async fn receive(s: &Service, who: &str, name: &str) {
+    let mut referrals = ReferralServiceClient::new(s.channel.clone());
+    referrals
+        .accept_referral(s.as_(
+            who,
+            pb::AcceptReferralRequest {
+                name: name.to_owned(),
+                appointment: appointment(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    referrals
+        .arrive_referral(s.as_(
+            who,
+            pb::ArriveReferralRequest {
+                name: name.to_owned(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    let done = referrals
+        .complete_referral(s.as_(
+            who,
+            pb::CompleteReferralRequest {
+                name: name.to_owned(),
+                summary: "Stabilised; medication adjusted.".into(),
+                rehabilitation_guidance: "Home BP twice daily; low-salt diet.".into(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(done.state, pb::State::Completed as i32);
+}
+
+async fn story(s: &Service) -> String {
+    let today = OffsetDateTime::now_utc().date();
+    let township = "TOKEN_TOWNSHIP";
+    let county = "TOKEN_COUNTY";
+    let mut residents = ResidentServiceClient::new(s.channel.clone());
+    let mut screening = ScreeningServiceClient::new(s.channel.clone());
+    let mut follow_up = FollowUpServiceClient::new(s.channel.clone());
+    let mut referrals = ReferralServiceClient::new(s.channel.clone());
+
+    // Health, and no call without a token.
+    let health = HealthClient::new(s.channel.clone())
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(health.into_inner().status, ServingStatus::Serving as i32);
+    let anonymous = residents
+        .get_resident(pb::GetResidentRequest {
+            name: "residents/00000000-0000-0000-0000-000000000001".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(anonymous.code(), Code::Unauthenticated);
+
+    // A resident registered at the township; the number never comes back in full.
+    let document = citizen_id(Date::from_calendar_date(1961, time::Month::May, 12).unwrap());
+    let resident = residents
+        .create_resident(s.as_(
+            township,
+            pb::CreateResidentRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                document: Some(pb::create_resident_request::Document::CitizenId(
+                    document.clone(),
+                )),
+                resident_since: day(today - Duration::days(3650)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!resident.masked_document.contains(&document[6..14]));
+    let patient = resident.name.clone();
+
+    // Screening: elevated on three days → recheck, recheck, preliminary diagnosis.
+    let mut outcomes = Vec::new();
+    for (n, ago) in [20, 15, 10].into_iter().enumerate() {
+        let result = screening
+            .record_screening_result(s.as_(
+                township,
+                pb::RecordScreeningResultRequest {
+                    request_id: format!("{patient}/screening/{n}"),
+                    row: Some(bp_row(&patient, today - Duration::days(ago), 152, 96)),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        outcomes.push(result.outcome);
+    }
+    assert_eq!(
+        outcomes,
+        [
+            "recheck_required",
+            "recheck_required",
+            "preliminary_diagnosis"
+        ]
+    );
+
+    // Enrolment after confirmation at the county hospital, then a controlled visit.
+    let enrolled = follow_up
+        .enrol_patient(s.as_(
+            township,
+            pb::EnrolPatientRequest {
+                patient: patient.clone(),
+                condition: pb::Condition::Hypertension as i32,
+                confirmed_by: s.institution(county),
+                confirm_date: day(today - Duration::days(8)),
+                enrol_date: day(today - Duration::days(7)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = enrolled.plan.unwrap();
+    let controlled = follow_up
+        .record_follow_up_visit(s.as_(
+            township,
+            pb::RecordFollowUpVisitRequest {
+                plan: first.name.clone(),
+                visit: Some(htn_visit(today - Duration::days(6), 128, 80, &[])),
+                etag: first.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(controlled.classification, "controlled");
+    // The same plan again: it is done now, so the stale etag is refused.
+    let again = follow_up
+        .record_follow_up_visit(s.as_(
+            township,
+            pb::RecordFollowUpVisitRequest {
+                plan: first.name.clone(),
+                visit: Some(htn_visit(today - Duration::days(6), 128, 80, &[])),
+                etag: first.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again.code(), Code::Aborted | Code::FailedPrecondition),
+        "{again:?}"
+    );
+
+    // A danger sign at the next visit: emergency referral upward.
+    let next = controlled.next.unwrap();
+    let danger = follow_up
+        .record_follow_up_visit(s.as_(
+            township,
+            pb::RecordFollowUpVisitRequest {
+                plan: next.name.clone(),
+                visit: Some(htn_visit(today, 186, 114, &["chest_pain_or_tightness"])),
+                etag: next.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(danger.referral_urgency, "emergency", "{danger:?}");
+    let up = pb::CreateReferralRequest {
+        request_id: format!("{patient}/up"),
+        patient: patient.clone(),
+        to_institution: s.institution(county),
+        direction: pb::Direction::Upward as i32,
+        urgency: pb::Urgency::Emergency as i32,
+        reasons: vec![danger.referral_reason.clone()],
+    };
+    let created = referrals
+        .create_referral(s.as_(township, up.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    // A retry with the same request_id returns the same referral and creates nothing.
+    let retried = referrals
+        .create_referral(s.as_(township, up))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried.name, created.name);
+    let inbox = referrals
+        .list_referrals(s.as_(
+            county,
+            pb::ListReferralsRequest {
+                states: vec![pb::State::Requested as i32],
+                page_size: 500,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        inbox
+            .referrals
+            .iter()
+            .filter(|r| r.patient == patient)
+            .count(),
+        1
+    );
+
+    // Another township's clinician cannot read the patient or the referral.
+    let other = "TOKEN_OTHER_TOWNSHIP";
+    let hidden = residents
+        .get_resident(s.as_(
+            other,
+            pb::GetResidentRequest {
+                name: patient.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    let hidden = referrals
+        .get_referral(s.as_(
+            other,
+            pb::GetReferralRequest {
+                name: created.name.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+
+    // Two concurrent accepts with the same etag: exactly one wins.
+    let accept = |etag: String| {
+        let mut client = ReferralServiceClient::new(s.channel.clone());
+        let request = s.as_(
+            county,
+            pb::AcceptReferralRequest {
+                name: created.name.clone(),
+                appointment: appointment(),
+                etag,
+            },
+        );
+        async move { client.accept_referral(request).await }
+    };
+    let (a, b) = tokio::join!(accept(created.etag.clone()), accept(created.etag.clone()));
+    let losers: Vec<Status> = [a, b].into_iter().filter_map(Result::err).collect();
+    assert_eq!(losers.len(), 1, "{losers:?}");
+    assert!(
+        matches!(losers[0].code(), Code::Aborted | Code::FailedPrecondition),
+        "{:?}",
+        losers[0]
+    );
+    referrals
+        .arrive_referral(s.as_(
+            county,
+            pb::ArriveReferralRequest {
+                name: created.name.clone(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    referrals
+        .complete_referral(s.as_(
+            county,
+            pb::CompleteReferralRequest {
+                name: created.name.clone(),
+                summary: "Hypertensive urgency treated.".into(),
+                rehabilitation_guidance: "Continue amlodipine; BP diary.".into(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // Downward referral back to the township, received and completed there.
+    let down = referrals
+        .create_referral(s.as_(
+            county,
+            pb::CreateReferralRequest {
+                request_id: format!("{patient}/down"),
+                patient: patient.clone(),
+                to_institution: s.institution(township),
+                direction: pb::Direction::Downward as i32,
+                urgency: pb::Urgency::Routine as i32,
+                reasons: vec!["down.condition_stable".into()],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    receive(s, township, &down.name).await;
+
+    // The township's follow-up falls due within 14 days: not overdue today, overdue after.
+    let plans_for = |on: Date| {
+        let mut client = FollowUpServiceClient::new(s.channel.clone());
+        let request = s.as_(township, pb::StreamOverdueWorklistRequest { date: day(on) });
+        let patient = patient.clone();
+        async move {
+            let mut stream = client
+                .stream_overdue_worklist(request)
+                .await
+                .unwrap()
+                .into_inner();
+            let mut mine = Vec::new();
+            while let Some(entry) = stream.message().await.unwrap() {
+                if entry.patient == patient && entry.origin == "downward_referral" {
+                    mine.push(entry);
+                }
+            }
+            mine
+        }
+    };
+    assert!(plans_for(today).await.is_empty());
+    let later = plans_for(today + Duration::days(60)).await;
+    assert_eq!(later.len(), 1, "{later:?}");
+    let due = date_of(later[0].due_date);
+    assert!(due > today && due <= today + Duration::days(14), "{due}");
+    let grace = i64::from(
+        yigong_domain::profile::RuleProfile::bphs3()
+            .follow_up
+            .grace_days,
+    );
+    assert!(plans_for(due + Duration::days(grace)).await.is_empty());
+    assert_eq!(plans_for(due + Duration::days(grace + 1)).await.len(), 1);
+    // The unary list pages the same worklist.
+    let page = follow_up
+        .list_overdue_worklist(s.as_(
+            township,
+            pb::ListOverdueWorklistRequest {
+                date: day(today + Duration::days(60)),
+                page_size: 5,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.entries.len(), 5);
+    assert!(!page.next_page_token.is_empty());
+    patient
+}
+
+async fn malformed(s: &Service, patient: &str) {
+    let township = "TOKEN_TOWNSHIP";
+    let today = OffsetDateTime::now_utc().date();
+    let mut residents = ResidentServiceClient::new(s.channel.clone());
+    let mut screening = ScreeningServiceClient::new(s.channel.clone());
+    let mut follow_up = FollowUpServiceClient::new(s.channel.clone());
+    let mut referrals = ReferralServiceClient::new(s.channel.clone());
+
+    let bad_number = residents
+        .create_resident(s.as_(
+            township,
+            pb::CreateResidentRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                document: Some(pb::create_resident_request::Document::CitizenId(
+                    "11010119610512123X".into(),
+                )),
+                resident_since: day(today),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad_number), "citizen_id");
+
+    let bad_patient = referrals
+        .create_referral(s.as_(
+            township,
+            pb::CreateReferralRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                patient: "residents/not-a-uuid".into(),
+                to_institution: s.institution("TOKEN_COUNTY"),
+                direction: pb::Direction::Upward as i32,
+                urgency: pb::Urgency::Routine as i32,
+                reasons: vec!["htn.target_not_reached".into()],
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad_patient), "patient");
+
+    let bad_reading = screening
+        .record_screening_result(s.as_(
+            township,
+            pb::RecordScreeningResultRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                row: Some(bp_row(patient, today, 400, 90)),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_of(&bad_reading),
+        "row.reading.blood_pressure.systolic"
+    );
+
+    let bad_date = follow_up
+        .list_overdue_worklist(s.as_(
+            township,
+            pb::ListOverdueWorklistRequest {
+                date: Some(PbDate {
+                    year: 2026,
+                    month: 2,
+                    day: 30,
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad_date), "date");
+
+    let bad_sign = follow_up
+        .record_follow_up_visit(s.as_(
+            township,
+            pb::RecordFollowUpVisitRequest {
+                plan: "plans/00000000-0000-0000-0000-000000000001".into(),
+                visit: Some(htn_visit(today, 130, 80, &["headache", "palpitations"])),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad_sign), "visit.hypertension.danger_signs[0]");
+}
+
+async fn run(database_url: &str) {
+    let service = start(database_url).await;
+    let patient = story(&service).await;
+    malformed(&service, &patient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_on_sqlite_walks_the_whole_story() {
+    let backend = backends::sqlite_file().await;
+    run(&backend.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_on_postgres_walks_the_whole_story() {
+    match backends::postgres().await {
+        Ok(backend) => run(&backend.url).await,
+        Err(reason) if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") => {
+            panic!("PostgreSQL is required with CI=true but is unavailable: {reason}")
+        }
+        Err(reason) => eprintln!("skipping the PostgreSQL end-to-end test: {reason}"),
+    }
+}
