@@ -4,8 +4,8 @@
 //!
 //! - `test`: the one test command of README and CI: fmt check, clippy `-D warnings`,
 //!   the dependency rule, `buf lint` of `proto/`, then every test of the workspace.
-//! - `bench [domain|store]`: the benchmarks of `../shared/benchmarks.md` that exist so far;
-//!   `store` runs `yigong-bench store` in release mode against PostgreSQL.
+//! - `bench [domain|store|grpc]`: the benchmarks of `../shared/benchmarks.md` that exist so
+//!   far; `store` and `grpc` run `yigong-bench` in release mode against PostgreSQL.
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  test           fmt check, clippy -D warnings, dependency rule, all tests\n  \
                  deps           check that yigong-domain depends on no I/O crate\n  \
-                 bench [domain|store] [--seconds N]\n                 \
+                 bench [domain|store|grpc] [--seconds N]\n                 \
                  run the benchmarks (see ../shared/benchmarks.md); store needs PostgreSQL\n                 \
                  (YIGONG_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432/test)"
             );
@@ -96,8 +96,8 @@ fn bench(which: Option<&str>, rest: &[String]) -> Result<(), String> {
             cargo(&["bench", "--package", "yigong-domain", "--locked"])
         })
     };
-    let store = || {
-        step("bench store", || {
+    let bench_bin = |name: &str| {
+        step(&format!("bench {name}"), || {
             let mut args = vec![
                 "run",
                 "--release",
@@ -105,18 +105,20 @@ fn bench(which: Option<&str>, rest: &[String]) -> Result<(), String> {
                 "--package",
                 "yigong-bench",
                 "--",
-                "store",
+                name,
             ];
             args.extend(rest.iter().map(String::as_str));
             cargo(&args)
         })
     };
     match which {
-        None => domain().and_then(|()| store()),
+        None => domain()
+            .and_then(|()| bench_bin("store"))
+            .and_then(|()| bench_bin("grpc")),
         Some("domain") => domain(),
-        Some("store") => store(),
+        Some(name @ ("store" | "grpc")) => bench_bin(name),
         Some(other) => Err(format!(
-            "unknown benchmark `{other}`; available: domain, store"
+            "unknown benchmark `{other}`; available: domain, store, grpc"
         )),
     }
 }
@@ -162,7 +164,7 @@ fn check_domain_dependencies() -> Result<(), String> {
 }
 
 /// `buf lint` over `proto/` with the buf CLI pinned in `tools/buf` (npm's `@bufbuild/buf`, whose
-/// package ships the binary), installed from the lock file on first use. Without npm the step
+/// package ships the binary), installed on first use. Without npm the step
 /// is skipped with the reason printed, except under `CI=true`, where it is required.
 fn lint_protos() -> Result<(), String> {
     let root = env::var("CARGO_MANIFEST_DIR")
@@ -171,13 +173,21 @@ fn lint_protos() -> Result<(), String> {
     let tools = root.join("tools/buf");
     let buf = tools.join("node_modules/.bin/buf");
     if !buf.exists() {
+        // `install --no-save` rather than `ci`: the lock pins buf, but npm writes only this
+        // platform's optional binary package into it, which `ci` then calls out of sync.
         let npm = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--prefix",
+            ])
             .arg(&tools)
             .status();
         match npm {
             Ok(status) if status.success() => {}
-            Ok(status) => return Err(format!("`npm ci` in tools/buf failed ({status})")),
+            Ok(status) => return Err(format!("`npm install` in tools/buf failed ({status})")),
             Err(e) if ci() => return Err(format!("npm is required with CI=true: {e}")),
             Err(e) => {
                 println!("xtask: skipping buf lint: npm is not available ({e})");

@@ -5,6 +5,7 @@
 //! authentication, the standard health service and server reflection (v1 and v1alpha, so
 //! grpcurl and Python's grpcio-reflection both work without the protos).
 
+pub mod config;
 pub mod demo;
 
 use std::future::Future;
@@ -13,8 +14,8 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::{Authenticator, FollowUpApi, ReferralApi, ResidentApi, ScreeningApi, TokenKey};
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
@@ -34,6 +35,9 @@ pub enum AppError {
     /// The token key is unusable.
     #[error("token key: {0}")]
     Key(#[from] yigong_grpc::auth::AuthError),
+    /// The configuration is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The demo county could not be seeded.
     #[error("demo county: {0}")]
     Demo(String),
@@ -48,6 +52,8 @@ pub struct ServeConfig {
     pub database_url: String,
     /// The token key's secret.
     pub token_secret: Vec<u8>,
+    /// Serve over TLS with this identity; plaintext when `None`.
+    pub tls: Option<config::TlsIdentity>,
 }
 
 /// Connects to the database and applies pending migrations.
@@ -87,13 +93,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = open(&config.database_url).await?;
-    serve_store(store, &config.token_secret, listener, shutdown).await
+    serve_store(store, &config.token_secret, config.tls, listener, shutdown).await
 }
 
 /// Serves the gRPC API over an opened store (see [`serve`]).
 pub async fn serve_store(
     store: Arc<Store>,
     token_secret: &[u8],
+    tls: Option<config::TlsIdentity>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
@@ -141,7 +148,15 @@ pub async fn serve_store(
         ResidentServiceServer::new(ResidentApi::new(ResidentService::new(deps.clone())));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
-    Server::builder()
+    let mut server = Server::builder();
+    if let Some(tls) = tls {
+        server = server
+            .tls_config(
+                ServerTlsConfig::new().identity(Identity::from_pem(tls.cert_pem, tls.key_pem)),
+            )
+            .map_err(|e| AppError::Config(format!("tls: {e}")))?;
+    }
+    server
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -1,11 +1,13 @@
 //! `yigong`: serve the API, apply migrations, mint tokens.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+use yigong_app::config::{self, FileConfig};
 use yigong_app::demo::DemoScale;
 use yigong_domain::ids::{InstitutionId, TeamId};
 use yigong_grpc::TokenKey;
@@ -15,6 +17,9 @@ use yigong_service::{Principal, Role};
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
+    /// A TOML settings file (see `yigong_app::config`); the environment and flags override it.
+    #[arg(long, global = true, env = "YIGONG_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -23,9 +28,9 @@ struct Cli {
 enum Command {
     /// Serves the gRPC API.
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:50051", env = "YIGONG_LISTEN")]
-        listen: SocketAddr,
+        /// Address to listen on [default: 127.0.0.1:50051].
+        #[arg(long, env = "YIGONG_LISTEN")]
+        listen: Option<SocketAddr>,
         /// Seeds the demo county first (unless the database holds it) and prints tokens for
         /// its sample users; without a token key, a random one is made for this run.
         #[arg(long)]
@@ -39,6 +44,12 @@ enum Command {
         /// command line. Required unless `--demo`.
         #[arg(long, env = "YIGONG_TOKEN_KEY", hide_env_values = true)]
         token_key: Option<String>,
+        /// Serve over TLS with this PEM certificate chain (with `--tls-key`).
+        #[arg(long, env = "YIGONG_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of `--tls-cert`.
+        #[arg(long, env = "YIGONG_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Builds the demo county in the database (migrating it first) and exits.
     Seed {
@@ -90,19 +101,24 @@ enum TokenCommand {
 #[derive(clap::Args)]
 struct Database {
     /// `sqlite://yigong.db?mode=rwc` (the default, in the working directory) or `postgres://…`.
-    #[arg(
-        long,
-        default_value = "sqlite://yigong.db?mode=rwc",
-        env = "YIGONG_DATABASE_URL"
-    )]
-    database_url: String,
+    #[arg(long, env = "YIGONG_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl Database {
+    /// The flag or environment, else the file's, else the default.
+    fn url(self, file: &FileConfig) -> String {
+        self.database_url
+            .or_else(|| file.database_url.clone())
+            .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_owned())
+    }
 }
 
 #[derive(clap::Args)]
 struct Key {
     /// The token signing secret (at least 32 bytes); prefer the environment to the command line.
     #[arg(long, env = "YIGONG_TOKEN_KEY", hide_env_values = true)]
-    token_key: String,
+    token_key: Option<String>,
 }
 
 /// Prints a ready-to-use token and a sample call for each demo user.
@@ -154,6 +170,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
     match cli.command {
         Command::Serve {
             listen,
@@ -161,8 +181,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             demo_scale,
             database,
             token_key,
+            tls_cert,
+            tls_key,
         } => {
-            let secret = match (token_key, demo) {
+            let listen = match listen.or(file.listen) {
+                Some(listen) => listen,
+                None => config::DEFAULT_LISTEN.parse()?,
+            };
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(config::TlsFiles { cert, key }),
+                _ => file.tls.clone(),
+            }
+            .map(|files| files.read())
+            .transpose()?;
+            let secret = match (token_key.or_else(|| file.token_key.clone()), demo) {
                 (Some(key), _) => key,
                 (None, true) => {
                     tracing::warn!("no YIGONG_TOKEN_KEY: a random key for this run (demo only)");
@@ -175,7 +207,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             // The bound address (`--listen 127.0.0.1:0` picks a free port).
             let listen = listener.local_addr()?;
-            let store = yigong_app::open(&database.database_url).await?;
+            let store = yigong_app::open(&database.url(&file)).await?;
             if demo {
                 yigong_app::ensure_demo(&store, demo_scale).await?;
                 print_demo_tokens(&store, &TokenKey::from_secret(secret.as_bytes())?, listen)
@@ -186,15 +218,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = tokio::signal::ctrl_c().await;
                 tracing::info!("shutting down");
             };
-            println!("yigong listening on {listen}");
-            yigong_app::serve_store(store, secret.as_bytes(), listener, shutdown).await?;
+            println!(
+                "yigong listening on {listen}{}",
+                if tls.is_some() { " (TLS)" } else { "" }
+            );
+            yigong_app::serve_store(store, secret.as_bytes(), tls, listener, shutdown).await?;
         }
         Command::Seed {
             demo: _,
             demo_scale,
             database,
         } => {
-            let store = yigong_app::open(&database.database_url).await?;
+            let store = yigong_app::open(&database.url(&file)).await?;
             if yigong_app::ensure_demo(&store, demo_scale).await? {
                 println!("demo county seeded");
             } else {
@@ -202,7 +237,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Migrate { database } => {
-            let store = yigong_store::Store::connect(&database.database_url).await?;
+            let store = yigong_store::Store::connect(&database.url(&file)).await?;
             store.migrate().await?;
             println!(
                 "migrations: {}",
@@ -220,7 +255,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     key,
                 },
         } => {
-            let key = TokenKey::from_secret(key.token_key.as_bytes())?;
+            let secret = key
+                .token_key
+                .or_else(|| file.token_key.clone())
+                .ok_or("token issue needs a token key: --token-key or YIGONG_TOKEN_KEY")?;
+            let key = TokenKey::from_secret(secret.as_bytes())?;
             let who = Principal {
                 user,
                 role,

@@ -24,6 +24,7 @@ async fn start() -> (Channel, oneshot::Sender<()>, tokio::task::JoinHandle<()>) 
             yigong_app::ServeConfig {
                 database_url: "sqlite::memory:".into(),
                 token_secret: SECRET.as_bytes().to_vec(),
+                tls: None,
             },
             listener,
             async {
@@ -113,4 +114,65 @@ async fn health_reflection_and_authentication_over_a_socket() {
 
     stop.send(()).unwrap();
     server.await.unwrap();
+}
+
+#[tokio::test]
+async fn with_a_certificate_the_service_speaks_tls_only() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_pem = cert.cert.pem();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(yigong_app::serve(
+        yigong_app::ServeConfig {
+            database_url: "sqlite::memory:".into(),
+            token_secret: SECRET.as_bytes().to_vec(),
+            tls: Some(yigong_app::config::TlsIdentity {
+                cert_pem: cert_pem.clone().into_bytes(),
+                key_pem: cert.signing_key.serialize_pem().into_bytes(),
+            }),
+        },
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let tls = tonic::transport::ClientTlsConfig::new()
+        .ca_certificate(tonic::transport::Certificate::from_pem(&cert_pem))
+        .domain_name("localhost");
+    let channel = loop {
+        let endpoint = Channel::from_shared(format!("https://{address}"))
+            .unwrap()
+            .tls_config(tls.clone())
+            .unwrap();
+        match endpoint.connect().await {
+            Ok(c) => break c,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    };
+    let health = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(health.status, ServingStatus::Serving as i32);
+
+    // A plaintext client gets no answer from a TLS listener.
+    let plaintext = Channel::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await;
+    if let Ok(channel) = plaintext {
+        let refused = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await;
+        assert!(refused.is_err());
+    }
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }

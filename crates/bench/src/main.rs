@@ -8,6 +8,9 @@
 //! - `store`: store.write (create + accept a referral, record a follow-up; 1, 8 and 32 tasks on
 //!   PostgreSQL) and store.read (get a referral), each next to the minimal raw-SQL transaction
 //!   (sqlx) a hand-written service would run.
+//! - `grpc`: grpc.write and grpc.read — the real server on loopback, CreateReferral,
+//!   RecordFollowUpVisit (1, 8, 64 streams), GetReferral and a worklist page (64 streams), each
+//!   next to the raw-SQL baseline, CreateReferral also next to an empty RPC.
 
 mod report;
 mod store;
@@ -17,7 +20,8 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("store") => store::run(&args[1..]).await,
-        _ => Err("usage: yigong-bench store [--seconds N]".to_owned()),
+        Some("grpc") => store::grpc::run(&args[1..]).await,
+        _ => Err("usage: yigong-bench store|grpc [--seconds N]".to_owned()),
     };
     if let Err(e) = result {
         eprintln!("yigong-bench: {e}");

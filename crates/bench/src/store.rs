@@ -45,6 +45,7 @@ use yigong_store::Store;
 
 use crate::report::{Report, compare};
 
+pub(crate) mod grpc;
 mod sqlite;
 mod worklist;
 
@@ -171,29 +172,7 @@ pub(crate) async fn run(args: &[String]) -> Result<(), String> {
 
 async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Result<Report, String> {
     let wanted = |part: &str| only.is_none_or(|o| o == part);
-    let store = Store::connect(&schema.url).await.map_err(err)?;
-    store.migrate().await.map_err(err)?;
-    let store = Arc::new(store);
-    let raw = PgPoolOptions::new()
-        .max_connections(32)
-        .connect(&schema.url)
-        .await
-        .map_err(err)?;
-    let network = Arc::new(network()?);
-    let profile = Arc::new(RuleProfile::bphs3());
-    let route = Route::in_network(&network, TOWNSHIP, COUNTY).map_err(err)?;
-    let bench = Arc::new(Bench {
-        deps: Deps::on_store(
-            store.clone(),
-            (*network).clone(),
-            Arc::new(SystemClock),
-            Arc::new(RandomIds),
-            profile.clone(),
-        ),
-        raw,
-        profile,
-        route,
-    });
+    let bench = Bench::open(schema).await?.0;
     let rounds = 3;
     let mut report = Report::new("store");
 
@@ -298,6 +277,34 @@ fn pick(ids: &[ReferralId], task: usize, i: u64) -> ReferralId {
 type Chain = Mutex<PlanId>;
 
 impl Bench {
+    /// The store (migrated) and a raw pool on `schema`, with the bench network in memory.
+    async fn open(schema: &Schema) -> Result<(Arc<Bench>, Arc<Store>), String> {
+        let store = Store::connect(&schema.url).await.map_err(err)?;
+        store.migrate().await.map_err(err)?;
+        let store = Arc::new(store);
+        let raw = PgPoolOptions::new()
+            .max_connections(32)
+            .connect(&schema.url)
+            .await
+            .map_err(err)?;
+        let network = Arc::new(network()?);
+        let profile = Arc::new(RuleProfile::bphs3());
+        let route = Route::in_network(&network, TOWNSHIP, COUNTY).map_err(err)?;
+        let bench = Arc::new(Bench {
+            deps: Deps::on_store(
+                store.clone(),
+                (*network).clone(),
+                Arc::new(SystemClock),
+                Arc::new(RandomIds),
+                profile.clone(),
+            ),
+            raw,
+            profile,
+            route,
+        });
+        Ok((bench, store))
+    }
+
     fn tomorrow() -> Appointment {
         Appointment {
             at: OffsetDateTime::now_utc() + time::Duration::days(1),
@@ -396,6 +403,12 @@ impl Bench {
     }
 
     async fn raw_create_accept(&self) -> Result<(), String> {
+        let id = self.raw_create().await?;
+        self.raw_accept(id).await
+    }
+
+    /// The raw create transaction; returns the new referral's id.
+    async fn raw_create(&self) -> Result<ReferralId, String> {
         let now = OffsetDateTime::now_utc();
         let (referral, events) = new_referral(&self.route, &self.profile, now)?;
         let events = self.outbox(events, now)?;
@@ -439,10 +452,14 @@ impl Bench {
         )
         .await?;
         tx.commit().await.map_err(err)?;
+        Ok(referral.id())
+    }
 
+    /// The raw accept transaction.
+    async fn raw_accept(&self, id: ReferralId) -> Result<(), String> {
         let mut tx = self.raw.begin().await.map_err(err)?;
         let row = sqlx::query("SELECT body, version FROM referral WHERE id = $1")
-            .bind(referral.id().as_uuid())
+            .bind(id.as_uuid())
             .fetch_one(&mut *tx)
             .await
             .map_err(err)?;

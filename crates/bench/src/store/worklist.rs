@@ -34,12 +34,12 @@ const HISTORY: usize = 4;
 const CHUNK: usize = 100_000;
 const PAGE: u32 = 50;
 
-fn team(n: usize) -> TeamId {
+pub(super) fn team(n: usize) -> TeamId {
     TeamId::from_u128(10_000 + (n % TEAMS) as u128)
 }
 
 /// The measured team.
-const MEASURED: usize = 0;
+pub(super) const MEASURED: usize = 0;
 
 /// The raw baseline: the statement our store runs, decoded the same way, then the audit row.
 const RAW_PAGE: &str = "SELECT body FROM follow_up_plan WHERE team_id = $1 AND state = 'due' \
@@ -160,7 +160,7 @@ impl Bench {
         Ok(())
     }
 
-    async fn raw_worklist_page(&self, today: Date) -> Result<(), String> {
+    pub(super) async fn raw_worklist_page(&self, today: Date) -> Result<(), String> {
         let rows = page_query(RAW_PAGE, today)
             .fetch_all(&self.raw)
             .await
@@ -184,7 +184,12 @@ impl Bench {
     }
 
     /// Seeds the managed patients among residents `from..to`: enrolments and plans, by `COPY`.
-    async fn seed_county(&self, from: usize, to: usize, today: Date) -> Result<(), String> {
+    pub(super) async fn seed_county(
+        &self,
+        from: usize,
+        to: usize,
+        today: Date,
+    ) -> Result<(), String> {
         let now = OffsetDateTime::now_utc();
         let profile = &*self.profile;
         let (mut enrolments, mut plans) = (String::new(), String::new());

@@ -1,0 +1,359 @@
+//! grpc.write and grpc.read (`../shared/benchmarks.md`): the real `yigong` server
+//! (`yigong_app::serve_store`, token authentication included) on loopback over a fresh
+//! PostgreSQL schema, driven by tonic clients on four connections, next to the raw-SQL
+//! transaction of the same operation (store.write's baselines) and to an empty RPC (the health
+//! check, which authenticates nothing and touches no database) in the same run.
+//!
+//! - CreateReferral at 1, 8 and 64 streams vs the raw create transaction, and vs the empty RPC.
+//! - RecordFollowUpVisit at 1, 8 and 64 streams vs the raw record-visit transaction.
+//! - GetReferral and the first worklist page (50, a 100k-resident county) at 64 streams vs the
+//!   raw select (plus its audit row).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tonic::Request;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+use uuid::Uuid;
+use yigong_domain::ids::{PlanId, ReferralId};
+use yigong_grpc::TokenKey;
+use yigong_ports::UnitOfWork;
+use yigong_proto::google::r#type::Date as PbDate;
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
+use yigong_proto::v1::referral_service_client::ReferralServiceClient;
+use yigong_service::Principal;
+
+use super::worklist::{MEASURED, team};
+use super::{Bench, COMMUNITY, COUNTY, Chain, Schema, TEAM, TOWNSHIP, clinician, err, network};
+use crate::report::{Report, compare};
+
+const SECRET: &[u8] = b"a-benchmark-token-key-of-at-least-32-bytes";
+const STREAMS: [usize; 3] = [1, 8, 64];
+const CONNECTIONS: usize = 4;
+
+/// Clients of the running server: a channel per connection and a token per caller.
+struct Clients {
+    channels: Vec<Channel>,
+    township: String,
+    county: String,
+    team: String,
+    measured_team: String,
+}
+
+impl Clients {
+    fn channel(&self, task: usize) -> Channel {
+        self.channels[task % self.channels.len()].clone()
+    }
+
+    fn request<T>(token: &str, message: T) -> Result<Request<T>, String> {
+        let mut request = Request::new(message);
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().map_err(err)?,
+        );
+        Ok(request)
+    }
+}
+
+pub(crate) async fn run(args: &[String]) -> Result<(), String> {
+    let usage = || "usage: yigong-bench grpc [--seconds N]".to_owned();
+    let mut seconds = 3u64;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        match (flag.as_str(), it.next()) {
+            ("--seconds", Some(n)) => seconds = n.parse().map_err(|_| usage())?,
+            _ => return Err(usage()),
+        }
+    }
+    let schema = Schema::create().await?;
+    let result = run_in(&schema, Duration::from_secs(seconds)).await;
+    schema.drop().await;
+    let report = result?;
+    let path = report.write().map_err(err)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
+    let (bench, store) = Bench::open(schema).await?;
+    // The server loads the network from the store: store the bench's.
+    let mut tx = store.begin().await.map_err(err)?;
+    let n = network()?;
+    for institution in n.institutions() {
+        tx.insert_institution(institution).await.map_err(err)?;
+    }
+    tx.insert_community(n.community(COMMUNITY).map_err(err)?)
+        .await
+        .map_err(err)?;
+    tx.join_community(TOWNSHIP, COMMUNITY).await.map_err(err)?;
+    tx.commit().await.map_err(err)?;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+    let address = listener.local_addr().map_err(err)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(yigong_app::serve_store(
+        store,
+        SECRET,
+        None,
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut channels = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let channel = loop {
+            match Channel::from_shared(format!("http://{address}"))
+                .map_err(err)?
+                .connect()
+                .await
+            {
+                Ok(c) => break c,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        channels.push(channel);
+    }
+    let key = TokenKey::from_secret(SECRET).map_err(err)?;
+    let token = |who: Principal| {
+        key.issue(&who, OffsetDateTime::now_utc(), time::Duration::hours(2))
+            .map_err(err)
+    };
+    let clients = Arc::new(Clients {
+        channels,
+        township: token(clinician(TOWNSHIP, None))?,
+        county: token(clinician(COUNTY, None))?,
+        team: token(clinician(TOWNSHIP, Some(TEAM)))?,
+        measured_team: token(clinician(TOWNSHIP, Some(team(MEASURED))))?,
+    });
+    let mut report = Report::new("grpc");
+    let rounds = 3;
+
+    for streams in STREAMS {
+        let (b, c) = (bench.clone(), clients.clone());
+        let (ours, baseline) = compare(
+            streams,
+            rounds,
+            seconds,
+            move |_, _| {
+                let b = b.clone();
+                async move { b.raw_create().await.map(drop) }
+            },
+            move |task, _| create(c.clone(), task),
+        )
+        .await;
+        report.case(
+            &format!("write.create_referral streams={streams} vs=raw_sql"),
+            "/s",
+            ours,
+            baseline,
+        );
+        let (e, c) = (clients.clone(), clients.clone());
+        let (ours, baseline) = compare(
+            streams,
+            rounds,
+            seconds,
+            move |task, _| empty(e.clone(), task),
+            move |task, _| create(c.clone(), task),
+        )
+        .await;
+        report.case(
+            &format!("write.create_referral streams={streams} vs=empty_rpc"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    let max = STREAMS.iter().copied().max().unwrap_or(1);
+    let ours_chains = Arc::new(bench.enrol_chains(max, 10_000).await?);
+    let raw_chains = Arc::new(bench.enrol_chains(max, 20_000).await?);
+    for streams in STREAMS {
+        let (b, raw) = (bench.clone(), raw_chains.clone());
+        let (c, chains) = (clients.clone(), ours_chains.clone());
+        let (ours, baseline) = compare(
+            streams,
+            rounds,
+            seconds,
+            move |task, _| {
+                let (b, raw) = (b.clone(), raw.clone());
+                async move { b.raw_record_visit(&raw[task]).await }
+            },
+            move |task, _| {
+                let (c, chains) = (c.clone(), chains.clone());
+                async move { record_visit(&c, task, &chains[task]).await }
+            },
+        )
+        .await;
+        report.case(
+            &format!("write.record_follow_up streams={streams} vs=raw_sql"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    let ids = Arc::new(bench.some_referrals(1000).await?);
+    {
+        let (b, raw_ids) = (bench.clone(), ids.clone());
+        let (c, our_ids) = (clients.clone(), ids.clone());
+        let (ours, baseline) = compare(
+            max,
+            rounds,
+            seconds,
+            move |task, i| {
+                let (b, ids) = (b.clone(), raw_ids.clone());
+                async move { b.raw_get(super::pick(&ids, task, i)).await }
+            },
+            move |task, i| {
+                let (c, ids) = (c.clone(), our_ids.clone());
+                async move { get(&c, task, super::pick(&ids, task, i)).await }
+            },
+        )
+        .await;
+        report.case(
+            &format!("read.get_referral streams={max} vs=raw_sql"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    let today = OffsetDateTime::now_utc().date();
+    bench.seed_county(0, 100_000, today).await?;
+    {
+        let b = bench.clone();
+        let c = clients.clone();
+        let (ours, baseline) = compare(
+            max,
+            rounds,
+            seconds,
+            move |_, _| {
+                let b = b.clone();
+                async move { b.raw_worklist_page(today).await }
+            },
+            move |task, _| worklist_page(c.clone(), task, today),
+        )
+        .await;
+        report.case(
+            &format!("read.worklist_page residents=100k streams={max} vs=raw_sql"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    let _ = stop.send(());
+    server.await.map_err(err)?.map_err(err)?;
+    Ok(report)
+}
+
+async fn empty(c: Arc<Clients>, task: usize) -> Result<(), String> {
+    HealthClient::new(c.channel(task))
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+async fn create(c: Arc<Clients>, task: usize) -> Result<(), String> {
+    let request = Clients::request(
+        &c.township,
+        pb::CreateReferralRequest {
+            request_id: Uuid::new_v4().simple().to_string(),
+            patient: format!("residents/{}", Uuid::new_v4()),
+            to_institution: format!("institutions/{}", COUNTY.as_uuid()),
+            direction: pb::Direction::Upward as i32,
+            urgency: pb::Urgency::Routine as i32,
+            reasons: vec!["htn.target_not_reached".to_owned()],
+        },
+    )?;
+    ReferralServiceClient::new(c.channel(task))
+        .create_referral(request)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+async fn get(c: &Clients, task: usize, id: ReferralId) -> Result<(), String> {
+    let request = Clients::request(
+        &c.county,
+        pb::GetReferralRequest {
+            name: format!("referrals/{id}"),
+        },
+    )?;
+    ReferralServiceClient::new(c.channel(task))
+        .get_referral(request)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+async fn record_visit(c: &Clients, task: usize, chain: &Chain) -> Result<(), String> {
+    let today = OffsetDateTime::now_utc().date();
+    let request = Clients::request(
+        &c.team,
+        pb::RecordFollowUpVisitRequest {
+            plan: format!("plans/{}", Bench::current(chain)),
+            visit: Some(pb::FollowUpVisit {
+                visit_date: Some(date(today)),
+                mode: pb::ContactMode::Clinic as i32,
+                kind: Some(pb::follow_up_visit::Kind::Hypertension(
+                    pb::HypertensionVisit {
+                        systolic: 128,
+                        diastolic: 78,
+                        ..Default::default()
+                    },
+                )),
+            }),
+            etag: String::new(),
+        },
+    )?;
+    let recorded = FollowUpServiceClient::new(c.channel(task))
+        .record_follow_up_visit(request)
+        .await
+        .map_err(err)?
+        .into_inner();
+    let next = recorded
+        .next
+        .and_then(|p| p.name.strip_prefix("plans/").map(str::to_owned))
+        .and_then(|id| Uuid::try_parse(&id).ok())
+        .ok_or_else(|| "the response names no next plan".to_owned())?;
+    Bench::advance(chain, PlanId::from_uuid(next));
+    Ok(())
+}
+
+async fn worklist_page(c: Arc<Clients>, task: usize, today: time::Date) -> Result<(), String> {
+    let request = Clients::request(
+        &c.measured_team,
+        pb::ListOverdueWorklistRequest {
+            date: Some(date(today)),
+            page_size: 50,
+            page_token: String::new(),
+        },
+    )?;
+    let page = FollowUpServiceClient::new(c.channel(task))
+        .list_overdue_worklist(request)
+        .await
+        .map_err(err)?
+        .into_inner();
+    if page.entries.is_empty() {
+        return Err("the measured team's worklist is empty".to_owned());
+    }
+    Ok(())
+}
+
+fn date(d: time::Date) -> PbDate {
+    PbDate {
+        year: d.year(),
+        month: i32::from(u8::from(d.month())),
+        day: i32::from(d.day()),
+    }
+}
