@@ -1390,5 +1390,35 @@ async fn indicators_count_each_grid_from_what_is_stored() {
             report.total.contract_coverage().map(|p| p.to_string()),
             yigong_domain::measure::Percentage::of(1, 3).map(|p| p.to_string())
         );
+
+        // An institution's report covers the grids its teams serve, and only those.
+        let v = c.version(c.grid_a).await;
+        GridService::new(c.deps.clone())
+            .assign_team(&c.op, c.grid_a, team, date!(2025 - 01 - 01), Some(v))
+            .await
+            .unwrap();
+        let indicators = IndicatorService::new(c.deps.clone());
+        let township = indicators
+            .institution_report(&doctor, c.township, NOW.date())
+            .await
+            .unwrap();
+        assert_eq!(township.scope, format!("institutions/{}", c.township));
+        let grids: Vec<GridId> = township.grids.iter().map(|g| g.grid).collect();
+        assert_eq!(grids, [c.grid_a], "{}", c.name);
+        assert_eq!(township.total, east, "{}", c.name);
+        let unknown = indicators
+            .institution_report(&doctor, InstitutionId::from_u128(404), NOW.date())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                unknown,
+                ServiceError::InvalidArgument {
+                    field: "institution",
+                    ..
+                }
+            ),
+            "{unknown}"
+        );
     }
 }

@@ -31,6 +31,7 @@ use tonic_types::StatusExt;
 use yigong_proto::google::r#type::Date as PbDate;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
+use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
@@ -554,6 +555,23 @@ async fn story(s: &Service) -> String {
         .into_inner();
     assert_eq!(page.entries.len(), 5);
     assert!(!page.next_page_token.is_empty());
+
+    // The township's indicators count the new patient among the managed.
+    let report = IndicatorServiceClient::new(s.channel.clone())
+        .get_institution_indicators(s.as_(
+            township,
+            pb::GetInstitutionIndicatorsRequest {
+                institution: s.institution(township),
+                date: None,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let total = report.total.unwrap();
+    assert!(!report.grids.is_empty());
+    assert!(total.households > 0 && total.managed > 0, "{total:?}");
+    assert!(total.contract_coverage_percent.is_some());
     patient
 }
 

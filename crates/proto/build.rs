@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let well_known = protoc_bin_vendored::include_path()?;
     let protos = [
         "yigong/v1/followup.proto",
+        "yigong/v1/indicator.proto",
         "yigong/v1/referral.proto",
         "yigong/v1/resident.proto",
         "yigong/v1/screening.proto",

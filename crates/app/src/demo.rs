@@ -570,8 +570,9 @@ pub async fn seed(
             let dm = person.age >= 35 && rng.chance(6);
             let key = person.age >= 65 || htn || dm;
             if key && rng.chance(85) || rng.chance(25) {
+                // Signed within the past year (a contract runs a year), so most are in force.
                 clock.set(at(
-                    start.date() + Duration::days(i64::from(rng.range(0, 40))),
+                    today - Duration::days(i64::from(rng.range(20, 330))),
                     10,
                 ));
                 teams_service

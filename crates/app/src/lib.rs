@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod report;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,13 +18,18 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use yigong_domain::profile::RuleProfile;
-use yigong_grpc::{Authenticator, FollowUpApi, ReferralApi, ResidentApi, ScreeningApi, TokenKey};
+use yigong_grpc::{
+    Authenticator, FollowUpApi, IndicatorApi, ReferralApi, ResidentApi, ScreeningApi, TokenKey,
+};
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
+use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
 use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
-use yigong_service::{Deps, FollowUpService, ReferralService, ResidentService, ScreeningService};
+use yigong_service::{
+    Deps, FollowUpService, IndicatorService, ReferralService, ResidentService, ScreeningService,
+};
 use yigong_store::Store;
 
 /// Why the service could not start or stopped with an error.
@@ -126,6 +132,9 @@ pub async fn serve_store(
         .set_serving::<ResidentServiceServer<ResidentApi>>()
         .await;
     health
+        .set_serving::<IndicatorServiceServer<IndicatorApi>>()
+        .await;
+    health
         .set_serving::<ScreeningServiceServer<ScreeningApi>>()
         .await;
     fn reflection() -> tonic_reflection::server::Builder<'static> {
@@ -146,6 +155,8 @@ pub async fn serve_store(
         FollowUpServiceServer::new(FollowUpApi::new(FollowUpService::new(deps.clone())));
     let residents =
         ResidentServiceServer::new(ResidentApi::new(ResidentService::new(deps.clone())));
+    let indicators =
+        IndicatorServiceServer::new(IndicatorApi::new(IndicatorService::new(deps.clone())));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     let mut server = Server::builder();
@@ -163,6 +174,7 @@ pub async fn serve_store(
         .add_service(InterceptedService::new(referrals, auth.clone()))
         .add_service(InterceptedService::new(follow_ups, auth.clone()))
         .add_service(InterceptedService::new(residents, auth.clone()))
+        .add_service(InterceptedService::new(indicators, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
         .await

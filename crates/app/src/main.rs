@@ -62,6 +62,23 @@ enum Command {
         #[command(flatten)]
         database: Database,
     },
+    /// Prints indicators per grid, with their total, as a table or CSV.
+    Report {
+        /// The institution whose teams' grids to report (UUID).
+        #[arg(long, conflicts_with = "area", required_unless_present = "area")]
+        institution: Option<Uuid>,
+        /// The area whose subtree's grids to report (UUID).
+        #[arg(long)]
+        area: Option<Uuid>,
+        /// The day the figures are for (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<time::Date>,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+        #[command(flatten)]
+        database: Database,
+    },
     /// Applies pending migrations and exits.
     Migrate {
         #[command(flatten)]
@@ -141,6 +158,11 @@ async fn print_demo_tokens(
         "\nThen, for example:\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_TOWNSHIP\" \\\n    -d '{{\"page_size\": 5}}' {listen} yigong.v1.FollowUpService/ListOverdueWorklist\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN_COUNTY\" \\\n    -d '{{\"page_size\": 5}}' {listen} yigong.v1.ReferralService/ListReferrals"
     );
     Ok(())
+}
+
+fn parse_date(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
 }
 
 fn parse_scale(s: &str) -> Result<DemoScale, String> {
@@ -234,6 +256,53 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 println!("demo county seeded");
             } else {
                 println!("the database already holds the demo county");
+            }
+        }
+        Command::Report {
+            institution,
+            area,
+            date,
+            csv,
+            database,
+        } => {
+            let store =
+                std::sync::Arc::new(yigong_store::Store::connect(&database.url(&file)).await?);
+            let network = yigong_ports::NetworkQueries::network(store.as_ref()).await?;
+            let on = date.unwrap_or_else(|| OffsetDateTime::now_utc().date());
+            // The operator's console acts as an operator of the institution reported on (or of
+            // the first lead hospital for an area); the read is audited under that name.
+            let institution = institution.map(InstitutionId::from_uuid);
+            let acting = institution
+                .or_else(|| network.communities().next().map(|c| c.lead()))
+                .ok_or("the database holds no network")?;
+            let who = Principal {
+                user: "cli-report".to_owned(),
+                role: Role::Operator,
+                institution: acting,
+                community: network.community_of(acting).map(|c| c.id()),
+                team: None,
+            };
+            let deps = yigong_service::Deps::on_store(
+                store,
+                network,
+                std::sync::Arc::new(yigong_ports::SystemClock),
+                std::sync::Arc::new(yigong_ports::RandomIds),
+                std::sync::Arc::new(yigong_domain::profile::RuleProfile::bphs3()),
+            );
+            let service = yigong_service::IndicatorService::new(deps);
+            let report = match (institution, area) {
+                (Some(i), _) => service.institution_report(&who, i, on).await?,
+                (None, Some(a)) => {
+                    service
+                        .area_report(&who, yigong_domain::ids::AreaNodeId::from_uuid(a), on)
+                        .await?
+                }
+                (None, None) => return Err("--institution or --area is required".into()),
+            };
+            if csv {
+                print!("{}", yigong_app::report::csv(&report));
+            } else {
+                print!("{}", yigong_app::report::table(&report));
             }
         }
         Command::Migrate { database } => {

@@ -11,7 +11,7 @@ use time::macros::date;
 use yigong_app::demo::{self, DemoScale};
 use yigong_domain::referral::StateName;
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
-use yigong_service::{Deps, FollowUpService, ReferralService, Role};
+use yigong_service::{Deps, FollowUpService, IndicatorService, ReferralService, Role};
 use yigong_store::Store;
 
 async fn seeded() -> (Arc<Store>, demo::DemoCounty) {
@@ -98,6 +98,23 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         .unwrap()
         .2;
     let far_ahead = OffsetDateTime::now_utc().date() + time::Duration::days(400);
+    // The township's report: every grid counted, contracts in force, patients managed.
+    let report = IndicatorService::new(deps.clone())
+        .institution_report(township, township.institution, date!(2026 - 11 - 23))
+        .await
+        .unwrap();
+    assert_eq!(report.grids.len(), 2);
+    let total = report.total;
+    assert_eq!(
+        total.households,
+        u64::try_from(
+            DemoScale::SMALL.villages_per_township * DemoScale::SMALL.households_per_village
+        )
+        .unwrap()
+    );
+    assert!(total.managed > 0, "{total:?}");
+    let coverage = total.contract_coverage().unwrap().basis_points();
+    assert!(coverage >= 2_000, "contracts in force cover {coverage} bp");
     let worklist = FollowUpService::new(deps)
         .overdue_worklist(township, far_ahead, 50, None)
         .await

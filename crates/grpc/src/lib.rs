@@ -9,11 +9,13 @@
 //! - [`wire`] — resource names, etags, timestamps and the caller's principal.
 //! - [`referral`] — `yigong.v1.ReferralService`.
 //! - [`followup`] — `yigong.v1.FollowUpService` (with the streamed worklist).
+//! - [`indicator`] — `yigong.v1.IndicatorService`.
 //! - [`resident`] — `yigong.v1.ResidentService`.
 //! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
 
 pub mod auth;
 pub mod followup;
+pub mod indicator;
 pub mod referral;
 pub mod resident;
 pub mod screening;
@@ -22,6 +24,7 @@ pub mod wire;
 
 pub use auth::{Authenticator, TokenKey};
 pub use followup::FollowUpApi;
+pub use indicator::IndicatorApi;
 pub use referral::ReferralApi;
 pub use resident::ResidentApi;
 pub use screening::ScreeningApi;

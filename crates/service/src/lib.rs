@@ -39,7 +39,7 @@ pub use grid::{
     CreateGrid, GridService, HouseholdImport, HouseholdRow, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids,
     NewArea, NewHousehold, SplitGrid, SplitPart,
 };
-pub use indicator::{AreaReport, GridLine, IndicatorService};
+pub use indicator::{GridLine, IndicatorReport, IndicatorService};
 pub use network::{NetworkService, NetworkView, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use referral::{NewReferral, ReferralService};
