@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod import;
 pub mod report;
 
 use std::future::Future;
@@ -176,7 +177,11 @@ pub async fn serve_store(
         .add_service(InterceptedService::new(residents, auth.clone()))
         .add_service(InterceptedService::new(indicators, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+        .serve_with_incoming_shutdown(
+            // Small RPCs must not wait on Nagle and delayed ACKs (40 ms a round trip otherwise).
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown,
+        )
         .await
         .map_err(|e| AppError::Serve(e.to_string()))
 }

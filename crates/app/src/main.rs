@@ -9,6 +9,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use yigong_app::config::{self, FileConfig};
 use yigong_app::demo::DemoScale;
+use yigong_app::import::{ImportKind, import};
 use yigong_domain::ids::{InstitutionId, TeamId};
 use yigong_grpc::TokenKey;
 use yigong_service::{Principal, Role};
@@ -59,6 +60,27 @@ enum Command {
         /// `county` (about 50,000 residents) or `small` (a few hundred, for tests).
         #[arg(long, default_value = "county", value_parser = parse_scale)]
         demo_scale: DemoScale,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Imports a CSV file of households, residents or screening results (see
+    /// `yigong_app::import` for the columns), batch by batch, reporting every refused line.
+    Import {
+        /// `households`, `residents` or `screening`.
+        #[arg(value_parser = parse_import_kind)]
+        kind: ImportKind,
+        /// The CSV file (with a header row).
+        file: PathBuf,
+        /// The institution the records belong to (UUID): its clinicians keep residents and
+        /// screening results; its operators (or its lead hospital's) keep households.
+        #[arg(long)]
+        institution: Uuid,
+        /// Rows per batch (each batch is all or nothing).
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u16).range(1..=10000))]
+        batch: u16,
+        /// Also write the refused lines to this CSV file (line,field,reason).
+        #[arg(long)]
+        errors: Option<PathBuf>,
         #[command(flatten)]
         database: Database,
     },
@@ -160,6 +182,15 @@ async fn print_demo_tokens(
     Ok(())
 }
 
+fn parse_import_kind(s: &str) -> Result<ImportKind, String> {
+    match s {
+        "households" => Ok(ImportKind::Households),
+        "residents" => Ok(ImportKind::Residents),
+        "screening" => Ok(ImportKind::Screening),
+        _ => Err(format!("{s:?}: households, residents or screening")),
+    }
+}
+
 fn parse_date(s: &str) -> Result<time::Date, String> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
@@ -256,6 +287,87 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 println!("demo county seeded");
             } else {
                 println!("the database already holds the demo county");
+            }
+        }
+        Command::Import {
+            kind,
+            file: path,
+            institution,
+            batch,
+            errors,
+            database,
+        } => {
+            let store =
+                std::sync::Arc::new(yigong_store::Store::connect(&database.url(&file)).await?);
+            store.migrate().await?;
+            let network = yigong_ports::NetworkQueries::network(store.as_ref()).await?;
+            let institution = InstitutionId::from_uuid(institution);
+            network.institution(institution)?;
+            let who = Principal {
+                user: "cli-import".to_owned(),
+                role: if kind == ImportKind::Households {
+                    Role::Operator
+                } else {
+                    Role::Clinician
+                },
+                institution,
+                community: network.community_of(institution).map(|c| c.id()),
+                team: None,
+            };
+            let deps = yigong_service::Deps::on_store(
+                store,
+                network,
+                std::sync::Arc::new(yigong_ports::SystemClock),
+                std::sync::Arc::new(yigong_ports::RandomIds),
+                std::sync::Arc::new(yigong_domain::profile::RuleProfile::bphs3()),
+            );
+            // Lines to read, for the progress bar (one quick pass; memory stays flat).
+            let total = {
+                use std::io::BufRead;
+                let lines = std::io::BufReader::new(std::fs::File::open(&path)?)
+                    .lines()
+                    .count();
+                u64::try_from(lines.saturating_sub(1)).unwrap_or(0)
+            };
+            let bar = indicatif::ProgressBar::new(total).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} lines  {per_sec}  eta {eta}",
+                )?,
+            );
+            let summary = import(
+                &deps,
+                &who,
+                kind,
+                std::io::BufReader::new(std::fs::File::open(&path)?),
+                usize::from(batch),
+                &|lines| bar.set_position(lines),
+            )
+            .await?;
+            bar.finish_and_clear();
+            for e in &summary.errors {
+                eprintln!("line {}: {}: {}", e.line, e.field, e.reason);
+            }
+            if let Some(errors) = errors {
+                let mut out = csv::Writer::from_path(&errors)?;
+                out.write_record(["line", "field", "reason"])?;
+                for e in &summary.errors {
+                    out.write_record([e.line.to_string(), e.field.clone(), e.reason.clone()])?;
+                }
+                out.flush()?;
+            }
+            println!(
+                "{} lines read, {} written, {} refused ({} batches held back)",
+                summary.lines,
+                summary.written,
+                summary.errors.len(),
+                summary.batches_refused
+            );
+            if !summary.errors.is_empty() {
+                return Err(
+                    "some lines were refused; fix them and run the same command again \
+                            (batches already written are not written twice)"
+                        .into(),
+                );
             }
         }
         Command::Report {

@@ -1,0 +1,396 @@
+//! `yigong import`: CSV files of households, residents or screening results, read as a stream
+//! and written through the batch use cases (every row checked by the rules), with a report of
+//! every refused line.
+//!
+//! Batches are all or nothing (the use cases' rule): a batch with a bad line writes nothing and
+//! its bad lines are reported; the other batches go in. Each batch's request id is derived from
+//! the batch's own lines and number, so running the file again after a crash or after fixing
+//! the reported lines creates nothing twice: batches that went in are recognised as retries,
+//! and only the fixed ones are written.
+//!
+//! Columns (a header row is required; column order is free; extra columns are refused):
+//! - households: `grid,address`
+//! - residents: `citizen_id,household,grid,resident_since`, or for another document
+//!   `document_kind,document_number,birth_date,sex` in place of `citizen_id`
+//! - screening: `resident,screen_date,systolic,diastolic,family_history,high_salt_diet,`
+//!   `heavy_drinking` for blood pressure, or `resident,screen_date,glucose_mmol_l,glucose_kind,`
+//!   `symptoms` for glucose (a file may mix both: empty cells are absent)
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+use time::Date;
+use uuid::Uuid;
+use yigong_domain::identity::{DocumentKind, Sex};
+use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
+use yigong_domain::measure::Glucose;
+use yigong_domain::screening::GlucoseKind;
+use yigong_service::{
+    DocumentInput, GridService, HouseholdRow, Principal, ResidentRow, ResidentService, RowError,
+    RowReading, ScreeningRow, ScreeningService, ServiceError,
+};
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// Households of grids.
+    Households,
+    /// Residents' health records.
+    Residents,
+    /// Screening results.
+    Screening,
+}
+
+impl ImportKind {
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Households => &["grid", "address"],
+            ImportKind::Residents => &[
+                "citizen_id",
+                "document_kind",
+                "document_number",
+                "birth_date",
+                "sex",
+                "household",
+                "grid",
+                "resident_since",
+            ],
+            ImportKind::Screening => &[
+                "resident",
+                "screen_date",
+                "systolic",
+                "diastolic",
+                "family_history",
+                "high_salt_diet",
+                "heavy_drinking",
+                "glucose_mmol_l",
+                "glucose_kind",
+                "symptoms",
+            ],
+        }
+    }
+}
+
+/// A refused line: its number in the file (the header is line 1), the column, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line number (records spanning lines count from their first).
+    pub line: u64,
+    /// The column at fault.
+    pub field: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Data lines read.
+    pub lines: u64,
+    /// Rows written (lines of batches that went in).
+    pub written: u64,
+    /// Batches held back because one of their lines was refused.
+    pub batches_refused: u64,
+    /// Every refused line, in file order.
+    pub errors: Vec<LineError>,
+}
+
+/// Why an import could not run at all (a bad line is a [`LineError`], not this).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not CSV with the expected header.
+    #[error("{0}")]
+    Format(String),
+    /// A use case refused a whole batch (permissions, storage).
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// One parsed line, ready for its batch.
+enum Row {
+    Household(HouseholdRow),
+    Resident(ResidentRow),
+    Screening(ScreeningRow),
+}
+
+/// Reads `input` and imports it in batches of `batch` rows as `who`; `progress` is told the
+/// number of lines read after each batch.
+pub async fn import(
+    deps: &yigong_service::Deps,
+    who: &Principal,
+    kind: ImportKind,
+    input: impl Read,
+    batch: usize,
+    progress: &dyn Fn(u64),
+) -> Result<ImportSummary, ImportError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Format(format!("header: {e}")))?
+        .clone();
+    let known = kind.columns();
+    let mut index = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim();
+        if !known.contains(&h) {
+            return Err(ImportError::Format(format!(
+                "unknown column {h:?}; this import takes {}",
+                known.join(", ")
+            )));
+        }
+        index.insert(h.to_owned(), i);
+    }
+    let mut summary = ImportSummary::default();
+    let mut hasher = Sha256::new();
+    let mut pending: Vec<(u64, Row)> = Vec::new();
+    let mut batch_errors: Vec<LineError> = Vec::new();
+    let mut batch_no = 0u64;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| ImportError::Format(e.to_string()))?;
+        if more {
+            summary.lines += 1;
+            let line = record.position().map_or(summary.lines + 1, |p| p.line());
+            if pending.is_empty() && batch_errors.is_empty() {
+                hasher = Sha256::new();
+            }
+            for field in record.iter() {
+                hasher.update(field.as_bytes());
+                hasher.update([0x1f]);
+            }
+            hasher.update([0x1e]);
+            let cells = Cells {
+                record: &record,
+                index: &index,
+            };
+            match parse(kind, &cells) {
+                Ok(row) => pending.push((line, row)),
+                Err((field, reason)) => batch_errors.push(LineError {
+                    line,
+                    field: field.to_owned(),
+                    reason,
+                }),
+            }
+        }
+        let filled = pending.len() + batch_errors.len();
+        if filled == batch || (!more && filled > 0) {
+            if !batch_errors.is_empty() {
+                // All or nothing: a batch with a bad line waits for the fix.
+                summary.errors.append(&mut batch_errors);
+                summary.batches_refused += 1;
+                pending.clear();
+                batch_no += 1;
+                progress(summary.lines);
+                if more {
+                    continue;
+                }
+                break;
+            }
+            // The batch's id: its own lines and its number, so a re-run gives the same id to an
+            // unchanged batch (a retry: nothing written twice) and a new one to a fixed batch.
+            let digest = hasher.clone().finalize();
+            let request_id = format!(
+                "import/{kind:?}/{batch_no}/{}",
+                Uuid::from_slice(&digest[..16]).unwrap_or_default().simple()
+            );
+            batch_no += 1;
+            let lines: Vec<u64> = pending.iter().map(|(l, _)| *l).collect();
+            let rows: Vec<Row> = pending.drain(..).map(|(_, r)| r).collect();
+            let refused = write(deps, who, &request_id, rows).await?;
+            if refused.is_empty() {
+                summary.written += u64::try_from(lines.len()).unwrap_or(u64::MAX);
+            } else {
+                summary.batches_refused += 1;
+            }
+            summary
+                .errors
+                .extend(refused.into_iter().map(|e| LineError {
+                    line: lines.get(e.row).copied().unwrap_or(0),
+                    field: column(e.field).to_owned(),
+                    reason: e.reason,
+                }));
+            progress(summary.lines);
+        }
+        if !more {
+            break;
+        }
+    }
+    summary.errors.sort_by_key(|e| e.line);
+    Ok(summary)
+}
+
+/// Writes one batch; returns the use case's row errors (empty when the batch went in).
+async fn write(
+    deps: &yigong_service::Deps,
+    who: &Principal,
+    request_id: &str,
+    rows: Vec<Row>,
+) -> Result<Vec<RowError>, ServiceError> {
+    let mut households = Vec::new();
+    let mut residents = Vec::new();
+    let mut screenings = Vec::new();
+    for row in rows {
+        match row {
+            Row::Household(h) => households.push(h),
+            Row::Resident(r) => residents.push(r),
+            Row::Screening(s) => screenings.push(s),
+        }
+    }
+    if !households.is_empty() {
+        return Ok(GridService::new(deps.clone())
+            .import_households(who, request_id, &households)
+            .await?
+            .errors);
+    }
+    if !residents.is_empty() {
+        return Ok(ResidentService::new(deps.clone())
+            .import_residents(who, request_id, residents)
+            .await?
+            .errors);
+    }
+    Ok(ScreeningService::new(deps.clone())
+        .import_batch(who, request_id, &screenings)
+        .await?
+        .errors)
+}
+
+type Refusal = (&'static str, String);
+
+/// The file's column for a use case's field name.
+fn column(field: &str) -> &str {
+    match field {
+        "sbp" => "systolic",
+        "dbp" => "diastolic",
+        "glucose" => "glucose_mmol_l",
+        "on" => "screen_date",
+        other => other,
+    }
+}
+
+/// A line's cells by column name; a missing column reads as empty.
+struct Cells<'a> {
+    record: &'a csv::StringRecord,
+    index: &'a HashMap<String, usize>,
+}
+
+impl<'a> Cells<'a> {
+    fn get(&self, name: &str) -> &'a str {
+        self.index
+            .get(name)
+            .and_then(|i| self.record.get(*i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+}
+
+fn uuid_in(field: &'static str, text: &str) -> Result<Uuid, Refusal> {
+    Uuid::try_parse(text).map_err(|_| (field, format!("{text:?} is not a UUID")))
+}
+
+fn optional_uuid(field: &'static str, text: &str) -> Result<Option<Uuid>, Refusal> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        uuid_in(field, text).map(Some)
+    }
+}
+
+fn date_in(field: &'static str, text: &str) -> Result<Date, Refusal> {
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| (field, format!("{text:?} is not a YYYY-MM-DD date")))
+}
+
+fn number_in(field: &'static str, text: &str) -> Result<u16, Refusal> {
+    text.parse()
+        .map_err(|_| (field, format!("{text:?} is not a whole number")))
+}
+
+fn flag_in(field: &'static str, text: &str) -> Result<bool, Refusal> {
+    match text.to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "n" => Ok(false),
+        "1" | "true" | "yes" | "y" => Ok(true),
+        _ => Err((field, format!("{text:?} is not yes/no"))),
+    }
+}
+
+fn code_in<T: serde::de::DeserializeOwned>(field: &'static str, text: &str) -> Result<T, Refusal> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| (field, format!("unknown code {text:?}")))
+}
+
+fn parse(kind: ImportKind, cells: &Cells<'_>) -> Result<Row, Refusal> {
+    let cell = |name: &str| cells.get(name);
+    match kind {
+        ImportKind::Households => Ok(Row::Household(HouseholdRow {
+            grid: GridId::from_uuid(uuid_in("grid", cell("grid"))?),
+            address: cell("address").to_owned(),
+        })),
+        ImportKind::Residents => {
+            let document = if cell("citizen_id").is_empty() {
+                let kind: DocumentKind = code_in("document_kind", cell("document_kind"))?;
+                let sex = match cell("sex").to_ascii_lowercase().as_str() {
+                    "male" | "m" => Sex::Male,
+                    "female" | "f" => Sex::Female,
+                    other => return Err(("sex", format!("{other:?} is not male or female"))),
+                };
+                DocumentInput::Other {
+                    kind,
+                    number: cell("document_number").to_owned(),
+                    birth_date: date_in("birth_date", cell("birth_date"))?,
+                    sex,
+                }
+            } else {
+                DocumentInput::CitizenId(cell("citizen_id").to_owned())
+            };
+            Ok(Row::Resident(ResidentRow {
+                document,
+                household: optional_uuid("household", cell("household"))?
+                    .map(HouseholdId::from_uuid),
+                grid: optional_uuid("grid", cell("grid"))?.map(GridId::from_uuid),
+                resident_since: date_in("resident_since", cell("resident_since"))?,
+            }))
+        }
+        ImportKind::Screening => {
+            let reading = if !cell("systolic").is_empty() {
+                RowReading::BloodPressure {
+                    sbp: number_in("systolic", cell("systolic"))?,
+                    dbp: number_in("diastolic", cell("diastolic"))?,
+                    family_history: flag_in("family_history", cell("family_history"))?,
+                    high_salt_diet: flag_in("high_salt_diet", cell("high_salt_diet"))?,
+                    heavy_drinking: flag_in("heavy_drinking", cell("heavy_drinking"))?,
+                }
+            } else if !cell("glucose_mmol_l").is_empty() {
+                let glucose: Glucose = cell("glucose_mmol_l").parse().map_err(
+                    |e: yigong_domain::measure::MeasureError| ("glucose_mmol_l", e.to_string()),
+                )?;
+                let kind = if cell("glucose_kind").is_empty() {
+                    GlucoseKind::Fasting
+                } else {
+                    code_in("glucose_kind", cell("glucose_kind"))?
+                };
+                RowReading::Glucose {
+                    tenths: glucose.tenths(),
+                    kind,
+                    symptoms: flag_in("symptoms", cell("symptoms"))?,
+                }
+            } else {
+                return Err((
+                    "systolic",
+                    "a blood pressure (systolic, diastolic) or a glucose_mmol_l is required"
+                        .to_owned(),
+                ));
+            };
+            Ok(Row::Screening(ScreeningRow {
+                resident: ResidentId::from_uuid(uuid_in("resident", cell("resident"))?),
+                on: date_in("screen_date", cell("screen_date"))?,
+                reading,
+            }))
+        }
+    }
+}
