@@ -31,10 +31,13 @@ use tonic_types::StatusExt;
 use yigong_proto::google::r#type::Date as PbDate;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
+use yigong_proto::v1::grid_service_client::GridServiceClient;
 use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
+use yigong_proto::v1::network_service_client::NetworkServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
+use yigong_proto::v1::team_service_client::TeamServiceClient;
 
 const KEY: &str = "an-end-to-end-test-key-of-32-bytes-or-more";
 
@@ -660,9 +663,148 @@ async fn malformed(s: &Service, patient: &str) {
     assert_eq!(field_of(&bad_sign), "visit.hypertension.danger_signs[0]");
 }
 
+/// The directory: communities, institutions, teams, grids, a household and a contract.
+async fn directory(s: &Service, patient: &str) {
+    let township = "TOKEN_TOWNSHIP";
+    let mut network = NetworkServiceClient::new(s.channel.clone());
+    let mut teams = TeamServiceClient::new(s.channel.clone());
+    let mut grids = GridServiceClient::new(s.channel.clone());
+
+    let communities = network
+        .list_communities(s.as_(township, pb::ListCommunitiesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .communities;
+    assert_eq!(communities.len(), 2);
+    let ours = communities
+        .iter()
+        .find(|c| c.members.contains(&s.institution(township)))
+        .unwrap();
+    let members = network
+        .list_institutions(s.as_(
+            township,
+            pb::ListInstitutionsRequest {
+                community: ours.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .institutions;
+    assert_eq!(members.len(), ours.members.len());
+    assert!(ours.members.contains(&ours.lead));
+    let county = network
+        .get_institution(s.as_(
+            township,
+            pb::GetInstitutionRequest {
+                name: ours.lead.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(county.kind, "county_general_hospital");
+
+    let team = teams
+        .list_teams(s.as_(
+            township,
+            pb::ListTeamsRequest {
+                institution: s.institution(township),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .teams
+        .remove(0);
+    let served = grids
+        .list_grids(s.as_(
+            township,
+            pb::ListGridsRequest {
+                team: team.name.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .grids;
+    assert!(!served.is_empty());
+    assert!(served.iter().all(|g| g.team == team.name));
+    let both = grids
+        .list_grids(s.as_(
+            township,
+            pb::ListGridsRequest {
+                team: team.name.clone(),
+                area: served[0].area.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&both), "area");
+    let household = grids
+        .create_household(s.as_(
+            "TOKEN_OPERATOR",
+            pb::CreateHouseholdRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                grid: served[0].name.clone(),
+                address: "No. 77, East Lane".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(household.grid, served[0].name);
+
+    // A contract with the township's team; another township cannot list it.
+    let today = OffsetDateTime::now_utc().date();
+    let signed = teams
+        .create_contract(s.as_(
+            township,
+            pb::CreateContractRequest {
+                request_id: format!("{patient}/contract"),
+                resident: patient.to_owned(),
+                team: team.name.clone(),
+                start_date: day(today),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (signed.status.as_str(), signed.package.as_str()),
+        ("current", "basic")
+    );
+    let listed = teams
+        .list_contracts(s.as_(
+            township,
+            pb::ListContractsRequest {
+                resident: patient.to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .contracts;
+    assert_eq!(listed.len(), 1);
+    let hidden = teams
+        .list_contracts(s.as_(
+            "TOKEN_OTHER_TOWNSHIP",
+            pb::ListContractsRequest {
+                resident: patient.to_owned(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+}
+
 async fn run(database_url: &str) {
     let service = start(database_url).await;
     let patient = story(&service).await;
+    directory(&service, &patient).await;
     malformed(&service, &patient).await;
 }
 

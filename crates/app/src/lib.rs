@@ -20,16 +20,21 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::{
-    Authenticator, FollowUpApi, IndicatorApi, ReferralApi, ResidentApi, ScreeningApi, TokenKey,
+    Authenticator, FollowUpApi, GridApi, IndicatorApi, NetworkApi, ReferralApi, ResidentApi,
+    ScreeningApi, TeamApi, TokenKey,
 };
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
+use yigong_proto::v1::grid_service_server::GridServiceServer;
 use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
+use yigong_proto::v1::network_service_server::NetworkServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
 use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
+use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    Deps, FollowUpService, IndicatorService, ReferralService, ResidentService, ScreeningService,
+    Deps, FollowUpService, GridService, IndicatorService, ReferralService, ResidentService,
+    ScreeningService, TeamService,
 };
 use yigong_store::Store;
 
@@ -136,6 +141,11 @@ pub async fn serve_store(
         .set_serving::<IndicatorServiceServer<IndicatorApi>>()
         .await;
     health
+        .set_serving::<NetworkServiceServer<NetworkApi>>()
+        .await;
+    health.set_serving::<TeamServiceServer<TeamApi>>().await;
+    health.set_serving::<GridServiceServer<GridApi>>().await;
+    health
         .set_serving::<ScreeningServiceServer<ScreeningApi>>()
         .await;
     fn reflection() -> tonic_reflection::server::Builder<'static> {
@@ -158,6 +168,9 @@ pub async fn serve_store(
         ResidentServiceServer::new(ResidentApi::new(ResidentService::new(deps.clone())));
     let indicators =
         IndicatorServiceServer::new(IndicatorApi::new(IndicatorService::new(deps.clone())));
+    let network = NetworkServiceServer::new(NetworkApi::new(deps.network.clone()));
+    let teams = TeamServiceServer::new(TeamApi::new(TeamService::new(deps.clone())));
+    let grids = GridServiceServer::new(GridApi::new(GridService::new(deps.clone())));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     let mut server = Server::builder();
@@ -176,6 +189,9 @@ pub async fn serve_store(
         .add_service(InterceptedService::new(follow_ups, auth.clone()))
         .add_service(InterceptedService::new(residents, auth.clone()))
         .add_service(InterceptedService::new(indicators, auth.clone()))
+        .add_service(InterceptedService::new(network, auth.clone()))
+        .add_service(InterceptedService::new(teams, auth.clone()))
+        .add_service(InterceptedService::new(grids, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))
         .serve_with_incoming_shutdown(
             // Small RPCs must not wait on Nagle and delayed ACKs (40 ms a round trip otherwise).

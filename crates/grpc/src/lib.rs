@@ -8,12 +8,14 @@
 //! - [`status`] — `ServiceError` → `tonic::Status` with `google.rpc` details.
 //! - [`wire`] — resource names, etags, timestamps and the caller's principal.
 //! - [`referral`] — `yigong.v1.ReferralService`.
+//! - [`directory`] — `yigong.v1.NetworkService`, `TeamService` and `GridService`.
 //! - [`followup`] — `yigong.v1.FollowUpService` (with the streamed worklist).
 //! - [`indicator`] — `yigong.v1.IndicatorService`.
 //! - [`resident`] — `yigong.v1.ResidentService`.
 //! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
 
 pub mod auth;
+pub mod directory;
 pub mod followup;
 pub mod indicator;
 pub mod referral;
@@ -23,6 +25,7 @@ pub mod status;
 pub mod wire;
 
 pub use auth::{Authenticator, TokenKey};
+pub use directory::{GridApi, NetworkApi, TeamApi};
 pub use followup::FollowUpApi;
 pub use indicator::IndicatorApi;
 pub use referral::ReferralApi;

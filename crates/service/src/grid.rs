@@ -781,6 +781,11 @@ impl GridService {
             .ok_or_else(|| ServiceError::NotFound(format!("grid {grid}")))
     }
 
+    /// Today by the service's clock (which team serves a grid depends on the day).
+    pub fn today(&self) -> Date {
+        self.deps.clock.now().date()
+    }
+
     /// A grid, retired or not.
     pub async fn get_grid(&self, id: GridId) -> Result<Versioned<Grid>, ServiceError> {
         self.deps

@@ -1,0 +1,341 @@
+//! `yigong.v1.NetworkService`, `TeamService` and `GridService` over the network, team and grid
+//! use cases: translation only.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+use yigong_domain::contract::{Contract, ContractStatus, Package, Team};
+use yigong_domain::grid::Grid;
+use yigong_domain::ids::{
+    AreaNodeId, CommunityId, GridId, InstitutionId, ResidentId, TeamId, WorkerId,
+};
+use yigong_domain::network::{Institution, MedicalCommunity, Network};
+use yigong_ports::Versioned;
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::grid_service_server::GridService as GridApiTrait;
+use yigong_proto::v1::network_service_server::NetworkService as NetworkApiTrait;
+use yigong_proto::v1::team_service_server::TeamService as TeamApiTrait;
+use yigong_service::{
+    GridService, NetworkView, NewContract, NewHousehold, ServiceError, TeamService,
+};
+
+use crate::status::to_status;
+use crate::wire::{code, date, etag, invalid, name, parse_date, parse_name, principal};
+
+fn status(e: ServiceError) -> Status {
+    to_status(e, |f| match f {
+        "start" => "start_date".to_owned(),
+        "package.code" => "package".to_owned(),
+        other => other.to_owned(),
+    })
+}
+
+fn optional_name(field: &str, collection: &str, value: &str) -> Result<Option<uuid::Uuid>, Status> {
+    if value.is_empty() {
+        Ok(None)
+    } else {
+        parse_name(field, collection, value).map(Some)
+    }
+}
+
+/// The network RPCs: read from the service's cached network (no patient data).
+pub struct NetworkApi {
+    network: Arc<NetworkView>,
+}
+
+impl NetworkApi {
+    /// Serves the cached network.
+    pub fn new(network: Arc<NetworkView>) -> Self {
+        Self { network }
+    }
+}
+
+fn institution(n: &Network, i: &Institution) -> pb::Institution {
+    pb::Institution {
+        name: name("institutions", i.id),
+        display_name: i.name.clone(),
+        kind: code(&i.kind),
+        community: n
+            .community_of(i.id)
+            .map(|c| name("communities", c.id()))
+            .unwrap_or_default(),
+    }
+}
+
+fn community(c: &MedicalCommunity) -> pb::Community {
+    pb::Community {
+        name: name("communities", c.id()),
+        display_name: c.name().to_owned(),
+        lead: name("institutions", c.lead()),
+        members: c
+            .members()
+            .iter()
+            .map(|m| name("institutions", m))
+            .collect(),
+    }
+}
+
+#[tonic::async_trait]
+impl NetworkApiTrait for NetworkApi {
+    async fn list_institutions(
+        &self,
+        request: Request<pb::ListInstitutionsRequest>,
+    ) -> Result<Response<pb::ListInstitutionsResponse>, Status> {
+        principal(&request)?;
+        let r = request.into_inner();
+        let n = self.network.current();
+        let only =
+            optional_name("community", "communities", &r.community)?.map(CommunityId::from_uuid);
+        if let Some(c) = only {
+            n.community(c)
+                .map_err(|e| status(ServiceError::NotFound(e.to_string())))?;
+        }
+        let mut institutions: Vec<pb::Institution> = n
+            .institutions()
+            .filter(|i| only.is_none_or(|c| n.community_of(i.id).is_some_and(|m| m.id() == c)))
+            .map(|i| institution(&n, i))
+            .collect();
+        institutions.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+        Ok(Response::new(pb::ListInstitutionsResponse { institutions }))
+    }
+
+    async fn get_institution(
+        &self,
+        request: Request<pb::GetInstitutionRequest>,
+    ) -> Result<Response<pb::Institution>, Status> {
+        principal(&request)?;
+        let id =
+            InstitutionId::from_uuid(parse_name("name", "institutions", &request.get_ref().name)?);
+        let n = self.network.current();
+        let found = n
+            .institution(id)
+            .map_err(|e| status(ServiceError::NotFound(e.to_string())))?;
+        Ok(Response::new(institution(&n, found)))
+    }
+
+    async fn list_communities(
+        &self,
+        request: Request<pb::ListCommunitiesRequest>,
+    ) -> Result<Response<pb::ListCommunitiesResponse>, Status> {
+        principal(&request)?;
+        let n = self.network.current();
+        Ok(Response::new(pb::ListCommunitiesResponse {
+            communities: n.communities().map(community).collect(),
+        }))
+    }
+}
+
+/// The team and contract RPCs.
+pub struct TeamApi {
+    teams: TeamService,
+}
+
+impl TeamApi {
+    /// Serves the use cases.
+    pub fn new(teams: TeamService) -> Self {
+        Self { teams }
+    }
+}
+
+fn team(v: Versioned<Team>) -> pb::Team {
+    let t = &v.value;
+    pb::Team {
+        name: name("teams", t.id()),
+        display_name: t.name().to_owned(),
+        institution: name("institutions", t.institution()),
+        lead: name("workers", t.lead()),
+        members: t
+            .members()
+            .iter()
+            .map(|m| pb::TeamMember {
+                worker: name("workers", m.worker),
+                role: code(&m.role),
+            })
+            .collect(),
+        etag: etag(v.version),
+    }
+}
+
+fn contract(v: Versioned<Contract>) -> pb::Contract {
+    let c = &v.value;
+    pb::Contract {
+        name: name("contracts", c.id()),
+        resident: name("residents", c.resident()),
+        team: name("teams", c.team()),
+        doctor: c.doctor().map(|d| name("workers", d)).unwrap_or_default(),
+        package: match c.package() {
+            Package::Basic => "basic".to_owned(),
+            Package::Personalized { code } => code.clone(),
+        },
+        start_date: Some(date(c.start())),
+        end_date: Some(date(c.end())),
+        status: match c.status() {
+            ContractStatus::Current => "current",
+            ContractStatus::Renewed { .. } => "renewed",
+            ContractStatus::Switched { .. } => "switched",
+            ContractStatus::Terminated { .. } => "terminated",
+        }
+        .to_owned(),
+        etag: etag(v.version),
+    }
+}
+
+#[tonic::async_trait]
+impl TeamApiTrait for TeamApi {
+    async fn list_teams(
+        &self,
+        request: Request<pb::ListTeamsRequest>,
+    ) -> Result<Response<pb::ListTeamsResponse>, Status> {
+        principal(&request)?;
+        let id = InstitutionId::from_uuid(parse_name(
+            "institution",
+            "institutions",
+            &request.get_ref().institution,
+        )?);
+        let teams = self.teams.teams_of(id).await.map_err(status)?;
+        Ok(Response::new(pb::ListTeamsResponse {
+            teams: teams.into_iter().map(team).collect(),
+        }))
+    }
+
+    async fn get_team(
+        &self,
+        request: Request<pb::GetTeamRequest>,
+    ) -> Result<Response<pb::Team>, Status> {
+        principal(&request)?;
+        let id = TeamId::from_uuid(parse_name("name", "teams", &request.get_ref().name)?);
+        let found = self.teams.get_team(id).await.map_err(status)?;
+        Ok(Response::new(team(found)))
+    }
+
+    async fn create_contract(
+        &self,
+        request: Request<pb::CreateContractRequest>,
+    ) -> Result<Response<pb::Contract>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let months = match r.months {
+            0 => None,
+            m => Some(u8::try_from(m).map_err(|_| invalid("months", "at most 255"))?),
+        };
+        let cmd = NewContract {
+            request_id: r.request_id,
+            resident: ResidentId::from_uuid(parse_name("resident", "residents", &r.resident)?),
+            team: TeamId::from_uuid(parse_name("team", "teams", &r.team)?),
+            doctor: optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
+            package: match r.package.as_str() {
+                "" | "basic" => Package::Basic,
+                other => Package::Personalized {
+                    code: other.to_owned(),
+                },
+            },
+            start: parse_date("start_date", r.start_date)?,
+            months,
+        };
+        let signed = self.teams.sign(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(contract(signed)))
+    }
+
+    async fn list_contracts(
+        &self,
+        request: Request<pb::ListContractsRequest>,
+    ) -> Result<Response<pb::ListContractsResponse>, Status> {
+        let who = principal(&request)?;
+        let resident = ResidentId::from_uuid(parse_name(
+            "resident",
+            "residents",
+            &request.get_ref().resident,
+        )?);
+        let contracts = self
+            .teams
+            .contracts_of(&who, resident)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListContractsResponse {
+            contracts: contracts.into_iter().map(contract).collect(),
+        }))
+    }
+}
+
+/// The grid and household RPCs.
+pub struct GridApi {
+    grids: GridService,
+}
+
+impl GridApi {
+    /// Serves the use cases.
+    pub fn new(grids: GridService) -> Self {
+        Self { grids }
+    }
+}
+
+fn grid(v: Versioned<Grid>, today: time::Date) -> pb::Grid {
+    let g = &v.value;
+    pb::Grid {
+        name: name("grids", g.id()),
+        display_name: g.name().to_owned(),
+        area: name("areas", g.area()),
+        team: g
+            .team_on(today)
+            .map(|t| name("teams", t))
+            .unwrap_or_default(),
+        retire_date: g.retired_on().map(date),
+        etag: etag(v.version),
+    }
+}
+
+#[tonic::async_trait]
+impl GridApiTrait for GridApi {
+    async fn list_grids(
+        &self,
+        request: Request<pb::ListGridsRequest>,
+    ) -> Result<Response<pb::ListGridsResponse>, Status> {
+        principal(&request)?;
+        let r = request.into_inner();
+        let today = self.grids.today();
+        let found = match (r.area.is_empty(), r.team.is_empty()) {
+            (false, true) => {
+                let area = AreaNodeId::from_uuid(parse_name("area", "areas", &r.area)?);
+                self.grids.grids_within(area).await
+            }
+            (true, false) => {
+                let team = TeamId::from_uuid(parse_name("team", "teams", &r.team)?);
+                self.grids.grids_of_team(team).await
+            }
+            _ => return Err(invalid("area", "name exactly one of area or team")),
+        }
+        .map_err(status)?;
+        Ok(Response::new(pb::ListGridsResponse {
+            grids: found.into_iter().map(|g| grid(g, today)).collect(),
+        }))
+    }
+
+    async fn get_grid(
+        &self,
+        request: Request<pb::GetGridRequest>,
+    ) -> Result<Response<pb::Grid>, Status> {
+        principal(&request)?;
+        let id = GridId::from_uuid(parse_name("name", "grids", &request.get_ref().name)?);
+        let found = self.grids.get_grid(id).await.map_err(status)?;
+        Ok(Response::new(grid(found, self.grids.today())))
+    }
+
+    async fn create_household(
+        &self,
+        request: Request<pb::CreateHouseholdRequest>,
+    ) -> Result<Response<pb::Household>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let cmd = NewHousehold {
+            request_id: r.request_id,
+            grid: GridId::from_uuid(parse_name("grid", "grids", &r.grid)?),
+            address: r.address,
+        };
+        let h = self.grids.add_household(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(pb::Household {
+            name: name("households", h.id),
+            grid: name("grids", h.grid),
+            address: h.address,
+        }))
+    }
+}
