@@ -273,6 +273,7 @@ async fn story(s: &Service) -> String {
     let anonymous = residents
         .get_resident(pb::GetResidentRequest {
             name: "residents/00000000-0000-0000-0000-000000000001".into(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -433,6 +434,7 @@ async fn story(s: &Service) -> String {
             other,
             pb::GetResidentRequest {
                 name: patient.clone(),
+                ..Default::default()
             },
         ))
         .await
@@ -801,10 +803,95 @@ async fn directory(s: &Service, patient: &str) {
     assert_eq!(hidden.code(), Code::NotFound);
 }
 
+/// Break-glass: a village clinician of the patient's community reads the record in an
+/// emergency with a stated reason (flagged in the audit log); without a reason, or from another
+/// community, the record stays hidden.
+async fn break_glass(s: &Service, patient: &str, database_url: &str) {
+    let mut network = NetworkServiceClient::new(s.channel.clone());
+    let community = network
+        .get_institution(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::GetInstitutionRequest {
+                name: s.institution("TOKEN_TOWNSHIP"),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .community;
+    let village = network
+        .list_institutions(s.as_("TOKEN_TOWNSHIP", pb::ListInstitutionsRequest { community }))
+        .await
+        .unwrap()
+        .into_inner()
+        .institutions
+        .into_iter()
+        .find(|i| i.kind == "village_clinic")
+        .unwrap();
+    let key = yigong_grpc::TokenKey::from_secret(KEY.as_bytes()).unwrap();
+    let token = key
+        .issue(
+            &yigong_service::Principal {
+                user: "village-doctor".into(),
+                role: yigong_service::Role::Clinician,
+                institution: yigong_domain::ids::InstitutionId::from_uuid(
+                    uuid::Uuid::parse_str(village.name.trim_start_matches("institutions/"))
+                        .unwrap(),
+                ),
+                community: None,
+                team: None,
+            },
+            OffsetDateTime::now_utc(),
+            Duration::hours(1),
+        )
+        .unwrap();
+    let read = |reason: &str, bearer: &str| {
+        let mut request = Request::new(pb::GetResidentRequest {
+            name: patient.to_owned(),
+            break_glass_reason: reason.to_owned(),
+        });
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {bearer}").parse().unwrap());
+        let mut client = ResidentServiceClient::new(s.channel.clone());
+        async move { client.get_resident(request).await }
+    };
+    assert_eq!(read("", &token).await.unwrap_err().code(), Code::NotFound);
+    assert_eq!(
+        field_of(&read("urgent", &token).await.unwrap_err()),
+        "break_glass_reason"
+    );
+    let reason = "unconscious at the village clinic, needs history";
+    let record = read(reason, &token).await.unwrap().into_inner();
+    assert_eq!(record.name, patient);
+    let other = s.tokens["TOKEN_OTHER_TOWNSHIP"].clone();
+    assert_eq!(
+        read(reason, &other).await.unwrap_err().code(),
+        Code::NotFound
+    );
+
+    // Both attempts are in the audit log with the reason; only the first succeeded.
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(database_url).await.unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT outcome FROM audit_entry WHERE break_glass IS NOT NULL ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let outcomes: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "outcome").unwrap())
+        .collect();
+    assert_eq!(outcomes, ["success", "denied"]);
+}
+
 async fn run(database_url: &str) {
     let service = start(database_url).await;
     let patient = story(&service).await;
     directory(&service, &patient).await;
+    break_glass(&service, &patient, database_url).await;
     malformed(&service, &patient).await;
 }
 

@@ -131,8 +131,16 @@ impl Api for ResidentApi {
         request: Request<pb::GetResidentRequest>,
     ) -> Result<Response<pb::Resident>, Status> {
         let who = principal(&request)?;
-        let id = ResidentId::from_uuid(parse_name("name", "residents", &request.get_ref().name)?);
-        let record = self.residents.get(&who, id).await.map_err(status)?;
+        let r = request.into_inner();
+        let id = ResidentId::from_uuid(parse_name("name", "residents", &r.name)?);
+        let record = if r.break_glass_reason.is_empty() {
+            self.residents.get(&who, id).await
+        } else {
+            self.residents
+                .get_break_glass(&who, id, &r.break_glass_reason)
+                .await
+        }
+        .map_err(status)?;
         Ok(Response::new(to_wire(record)))
     }
 }

@@ -427,6 +427,54 @@ impl ResidentService {
             .await?;
         Ok(record)
     }
+
+    /// An emergency ("break-glass") read of a record the caller may not normally see: allowed to
+    /// clinicians of the patient's own community only (never across communities), with a stated
+    /// reason of 10 to 500 characters. The grant is this one read — nothing standing is created,
+    /// so nothing outlives the emergency — and the audit entry carries the reason, so reviewers
+    /// find every such read. A refused attempt is audited too.
+    #[tracing::instrument(skip_all, fields(user = %who.user, resident = %id))]
+    pub async fn get_break_glass(
+        &self,
+        who: &Principal,
+        id: ResidentId,
+        reason: &str,
+    ) -> Result<Versioned<PatientRecord>, ServiceError> {
+        let reason = reason.trim();
+        let length = reason.chars().count();
+        if !(10..=500).contains(&length) {
+            return Err(ServiceError::InvalidArgument {
+                field: "break_glass_reason",
+                reason: "state the emergency in 10 to 500 characters".to_owned(),
+            });
+        }
+        let found = self.deps.follow_ups.get_resident(id).await?;
+        let network = self.deps.network.current();
+        let allowed = found.as_ref().is_some_and(|r| {
+            who.role == Role::Clinician
+                && (who.can_see_patient(&r.value.scope, &network)
+                    || (who.community.is_some() && r.value.scope.community == who.community))
+        });
+        let mut audit = entry(
+            who,
+            "resident.get_break_glass",
+            format!("residents/{id}"),
+            id,
+            self.deps.clock.now(),
+        );
+        audit.break_glass = Some(reason.to_owned());
+        match found {
+            Some(record) if allowed => {
+                self.deps.audit.record(&audit).await?;
+                Ok(record)
+            }
+            _ => {
+                audit.outcome = AuditOutcome::Denied;
+                self.deps.audit.record(&audit).await?;
+                Err(ServiceError::NotFound(format!("resident {id}")))
+            }
+        }
+    }
 }
 
 /// The chronic-disease follow-up use cases.
