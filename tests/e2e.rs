@@ -30,6 +30,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_types::StatusExt;
 use yigong_proto::google::r#type::Date as PbDate;
 use yigong_proto::v1 as pb;
+use yigong_proto::v1::change_feed_service_client::ChangeFeedServiceClient;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::grid_service_client::GridServiceClient;
 use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
@@ -887,11 +888,72 @@ async fn break_glass(s: &Service, patient: &str, database_url: &str) {
     assert_eq!(outcomes, ["success", "denied"]);
 }
 
+/// The change feed: the referral desk pages through its community's events to the end and
+/// finds the story's referral; clinicians may not read it; a foreign cursor is refused.
+async fn change_feed(s: &Service, patient: &str) {
+    let mut feed = ChangeFeedServiceClient::new(s.channel.clone());
+    let patient_id = patient.trim_start_matches("residents/").to_owned();
+    let (mut token, mut seen, mut last) = (String::new(), Vec::new(), 0i64);
+    loop {
+        let page = feed
+            .list_changes(s.as_(
+                "TOKEN_DESK",
+                pb::ListChangesRequest {
+                    page_size: 500,
+                    page_token: token.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        for c in &page.changes {
+            assert!(c.sequence > last, "commit order");
+            last = c.sequence;
+            seen.push(c.clone());
+        }
+        if page.next_page_token == token {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert!(
+        seen.iter()
+            .any(|c| c.event_type == "referral.referral_requested"
+                && c.payload_json.contains(&patient_id)),
+        "the story's referral is in the feed"
+    );
+    // Nothing of the other community's patients: its township's referrals name it.
+    let other = s.institution("TOKEN_OTHER_TOWNSHIP");
+    let other = other.trim_start_matches("institutions/");
+    assert!(
+        seen.iter()
+            .filter(|c| c.aggregate_kind == "referral")
+            .all(|c| !c.payload_json.contains(other))
+    );
+    let refused = feed
+        .list_changes(s.as_("TOKEN_TOWNSHIP", pb::ListChangesRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let bad = feed
+        .list_changes(s.as_(
+            "TOKEN_DESK",
+            pb::ListChangesRequest {
+                page_token: "yesterday".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad), "page_token");
+}
+
 async fn run(database_url: &str) {
     let service = start(database_url).await;
     let patient = story(&service).await;
     directory(&service, &patient).await;
     break_glass(&service, &patient, database_url).await;
+    change_feed(&service, &patient).await;
     malformed(&service, &patient).await;
 }
 

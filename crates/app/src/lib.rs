@@ -20,10 +20,11 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::{
-    Authenticator, FollowUpApi, GridApi, IndicatorApi, NetworkApi, ReferralApi, ResidentApi,
-    ScreeningApi, TeamApi, TokenKey,
+    Authenticator, ChangeFeedApi, FollowUpApi, GridApi, IndicatorApi, NetworkApi, ReferralApi,
+    ResidentApi, ScreeningApi, TeamApi, TokenKey,
 };
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
+use yigong_proto::v1::change_feed_service_server::ChangeFeedServiceServer;
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use yigong_proto::v1::grid_service_server::GridServiceServer;
 use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
@@ -33,8 +34,8 @@ use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    Deps, FollowUpService, GridService, IndicatorService, ReferralService, ResidentService,
-    ScreeningService, TeamService,
+    ChangeService, Deps, FollowUpService, GridService, IndicatorService, ReferralService,
+    ResidentService, ScreeningService, TeamService,
 };
 use yigong_store::Store;
 
@@ -119,7 +120,7 @@ pub async fn serve_store(
     let key = Arc::new(TokenKey::from_secret(token_secret)?);
     let network = store.network().await?;
     let deps = Deps::on_store(
-        store,
+        store.clone(),
         network,
         Arc::new(SystemClock),
         Arc::new(RandomIds),
@@ -146,6 +147,9 @@ pub async fn serve_store(
     health.set_serving::<TeamServiceServer<TeamApi>>().await;
     health.set_serving::<GridServiceServer<GridApi>>().await;
     health
+        .set_serving::<ChangeFeedServiceServer<ChangeFeedApi>>()
+        .await;
+    health
         .set_serving::<ScreeningServiceServer<ScreeningApi>>()
         .await;
     fn reflection() -> tonic_reflection::server::Builder<'static> {
@@ -171,6 +175,8 @@ pub async fn serve_store(
     let network = NetworkServiceServer::new(NetworkApi::new(deps.network.clone()));
     let teams = TeamServiceServer::new(TeamApi::new(TeamService::new(deps.clone())));
     let grids = GridServiceServer::new(GridApi::new(GridService::new(deps.clone())));
+    let changes =
+        ChangeFeedServiceServer::new(ChangeFeedApi::new(ChangeService::new(deps.clone(), store)));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     let mut server = Server::builder();
@@ -192,6 +198,7 @@ pub async fn serve_store(
         .add_service(InterceptedService::new(network, auth.clone()))
         .add_service(InterceptedService::new(teams, auth.clone()))
         .add_service(InterceptedService::new(grids, auth.clone()))
+        .add_service(InterceptedService::new(changes, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))
         .serve_with_incoming_shutdown(
             // Small RPCs must not wait on Nagle and delayed ACKs (40 ms a round trip otherwise).

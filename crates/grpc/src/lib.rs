@@ -8,6 +8,7 @@
 //! - [`status`] — `ServiceError` → `tonic::Status` with `google.rpc` details.
 //! - [`wire`] — resource names, etags, timestamps and the caller's principal.
 //! - [`referral`] — `yigong.v1.ReferralService`.
+//! - [`changes`] — `yigong.v1.ChangeFeedService`.
 //! - [`directory`] — `yigong.v1.NetworkService`, `TeamService` and `GridService`.
 //! - [`followup`] — `yigong.v1.FollowUpService` (with the streamed worklist).
 //! - [`indicator`] — `yigong.v1.IndicatorService`.
@@ -15,6 +16,7 @@
 //! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
 
 pub mod auth;
+pub mod changes;
 pub mod directory;
 pub mod followup;
 pub mod indicator;
@@ -25,6 +27,7 @@ pub mod status;
 pub mod wire;
 
 pub use auth::{Authenticator, TokenKey};
+pub use changes::ChangeFeedApi;
 pub use directory::{GridApi, NetworkApi, TeamApi};
 pub use followup::FollowUpApi;
 pub use indicator::IndicatorApi;

@@ -16,8 +16,10 @@
 //!   reads.
 //! - [`grid`]: the area tree, grids, households and team assignments.
 //! - [`team`]: family doctor teams and contracts.
+//! - [`changes`]: the change feed (the outbox by cursor) for integrating systems.
 //! - [`screening`]: the batch import of screening results, validated row by row.
 
+pub mod changes;
 mod deps;
 pub mod error;
 pub mod followup;
@@ -29,6 +31,7 @@ pub mod referral;
 pub mod screening;
 pub mod team;
 
+pub use changes::{ChangePage, ChangeService};
 pub use deps::Deps;
 pub use error::ServiceError;
 pub use followup::{
