@@ -175,8 +175,10 @@ pub async fn serve_store(
     let network = NetworkServiceServer::new(NetworkApi::new(deps.network.clone()));
     let teams = TeamServiceServer::new(TeamApi::new(TeamService::new(deps.clone())));
     let grids = GridServiceServer::new(GridApi::new(GridService::new(deps.clone())));
-    let changes =
-        ChangeFeedServiceServer::new(ChangeFeedApi::new(ChangeService::new(deps.clone(), store)));
+    let changes = ChangeFeedServiceServer::new(ChangeFeedApi::new(
+        ChangeService::new(deps.clone(), store),
+        ReferralService::new(deps.clone()),
+    ));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     let mut server = Server::builder();

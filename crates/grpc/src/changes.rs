@@ -1,23 +1,52 @@
-//! `yigong.v1.ChangeFeedService` over `ChangeService`: translation only.
+//! `yigong.v1.ChangeFeedService` over `ChangeService` (and `ReferralService` for the inbox
+//! watch's first snapshot): translation and the watch's polling loop only.
 
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::Stream;
 use tonic::{Request, Response, Status};
+use yigong_domain::referral::{Referral, StateName};
+use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedService as Api;
-use yigong_service::{ChangeService, ServiceError};
+use yigong_service::{ChangeService, Principal, ReferralService, ServiceError};
 
+use crate::referral::to_wire;
 use crate::status::to_status;
 use crate::wire::{invalid, principal, timestamp};
 
-/// The change feed RPC.
+/// How often an idle inbox watch looks for new changes.
+const WATCH_POLL: Duration = Duration::from_millis(500);
+/// Changes read per look.
+const WATCH_BATCH: u32 = 500;
+
+/// The change feed RPCs.
 pub struct ChangeFeedApi {
-    changes: ChangeService,
+    changes: Arc<ChangeService>,
+    referrals: Arc<ReferralService>,
 }
 
 impl ChangeFeedApi {
-    /// Serves the use case.
-    pub fn new(changes: ChangeService) -> Self {
-        Self { changes }
+    /// Serves the use cases.
+    pub fn new(changes: ChangeService, referrals: ReferralService) -> Self {
+        Self {
+            changes: Arc::new(changes),
+            referrals: Arc::new(referrals),
+        }
     }
+}
+
+type InboxStream = Pin<Box<dyn Stream<Item = Result<pb::Referral, Status>> + Send>>;
+
+struct Watch {
+    changes: Arc<ChangeService>,
+    who: Principal,
+    cursor: i64,
+    buffered: VecDeque<Versioned<Referral>>,
+    failed: bool,
 }
 
 fn status(e: ServiceError) -> Status {
@@ -64,5 +93,68 @@ impl Api for ChangeFeedApi {
                 .collect(),
             next_page_token: page.next.to_string(),
         }))
+    }
+
+    type WatchReferralInboxStream = InboxStream;
+
+    async fn watch_referral_inbox(
+        &self,
+        request: Request<pb::WatchReferralInboxRequest>,
+    ) -> Result<Response<Self::WatchReferralInboxStream>, Status> {
+        let who = principal(&request)?;
+        // The cursor is taken before the snapshot, so nothing that changes while the snapshot
+        // is read is missed (it may come twice: delivery is at least once).
+        let cursor = self.changes.latest().await.map_err(status)?;
+        let open = [
+            StateName::AwaitingApproval,
+            StateName::Requested,
+            StateName::Accepted,
+        ];
+        let mut buffered = VecDeque::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .referrals
+                .inbox(&who, &open, 500, token)
+                .await
+                .map_err(status)?;
+            buffered.extend(page.items);
+            match page.next {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        let watch = Watch {
+            changes: self.changes.clone(),
+            who,
+            cursor,
+            buffered,
+            failed: false,
+        };
+        let stream = futures_util::stream::unfold(watch, |mut w| async move {
+            loop {
+                if let Some(r) = w.buffered.pop_front() {
+                    return Some((Ok(to_wire(r)), w));
+                }
+                if w.failed {
+                    return None;
+                }
+                match w.changes.inbox_changes(&w.who, w.cursor, WATCH_BATCH).await {
+                    Ok(batch) => {
+                        let idle = batch.next == w.cursor;
+                        w.cursor = batch.next;
+                        w.buffered.extend(batch.referrals);
+                        if idle {
+                            tokio::time::sleep(WATCH_POLL).await;
+                        }
+                    }
+                    Err(e) => {
+                        w.failed = true;
+                        return Some((Err(status(e)), w));
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 }

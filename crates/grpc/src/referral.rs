@@ -103,7 +103,7 @@ const OPEN: [StateName; 3] = [
     StateName::Accepted,
 ];
 
-fn to_wire(v: Versioned<Referral>) -> pb::Referral {
+pub(crate) fn to_wire(v: Versioned<Referral>) -> pb::Referral {
     let r = &v.value;
     let (appointment, closing_reason) = match r.state() {
         ReferralState::Accepted { appointment } => (

@@ -73,4 +73,8 @@ pub struct StoredEvent {
 pub trait ChangeFeed: Send + Sync {
     /// Events with `sequence > cursor`, in sequence order, at most `limit`.
     async fn changes_since(&self, cursor: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The sequence of the latest committed event (0 when there is none): where a watcher that
+    /// wants only what happens from now on starts.
+    async fn latest_sequence(&self) -> Result<i64, StoreError>;
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use yigong_ports::{AuditEntry, AuditOutcome, ChangeFeed, StoredEvent};
+use yigong_domain::ids::ReferralId;
+use yigong_domain::referral::Referral;
+use yigong_ports::{AuditEntry, AuditOutcome, ChangeFeed, StoredEvent, Versioned};
 
 use crate::deps::page_limit;
 use crate::{Deps, Principal, Role, ServiceError};
@@ -15,6 +17,15 @@ pub struct ChangePage {
     pub events: Vec<StoredEvent>,
     /// The last sequence read: the next call's `after` (it moves even when every event read
     /// belonged to another community, so a client never re-reads them).
+    pub next: i64,
+}
+
+/// Referrals addressed to the caller that changed, and the cursor to continue from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxChanges {
+    /// Each changed referral as it stands now (once per batch, in order of its last change).
+    pub referrals: Vec<Versioned<Referral>>,
+    /// The last sequence read.
     pub next: i64,
 }
 
@@ -78,5 +89,55 @@ impl ChangeService {
             })
             .await?;
         Ok(ChangePage { events, next })
+    }
+
+    /// Where a watch that wants only future changes starts.
+    pub async fn latest(&self) -> Result<i64, ServiceError> {
+        Ok(self.feed.latest_sequence().await?)
+    }
+
+    /// The referrals addressed to the caller's institution that changed after `after`: what a
+    /// receiving desk's inbox watch shows. Referral events are read from the feed, each changed
+    /// referral loaded as it stands now and kept if the caller receives it; a non-empty batch is
+    /// audited as one read.
+    #[tracing::instrument(skip_all, fields(user = %who.user, after))]
+    pub async fn inbox_changes(
+        &self,
+        who: &Principal,
+        after: i64,
+        limit: u32,
+    ) -> Result<InboxChanges, ServiceError> {
+        let read = self.feed.changes_since(after, page_limit(limit)).await?;
+        let next = read.last().map_or(after, |e| e.sequence);
+        let mut changed: Vec<ReferralId> = Vec::new();
+        for e in read.iter().filter(|e| e.event.aggregate_kind == "referral") {
+            let id = ReferralId::from_uuid(e.event.aggregate_id);
+            changed.retain(|c| *c != id);
+            changed.push(id);
+        }
+        let mut referrals = Vec::new();
+        for id in changed {
+            if let Some(r) = self.deps.referrals.get_referral(id).await?
+                && r.value.to() == who.institution
+                && who.can_see_referral(&r.value)
+            {
+                referrals.push(r);
+            }
+        }
+        if !referrals.is_empty() {
+            self.deps
+                .audit
+                .record(&AuditEntry {
+                    actor: who.actor(),
+                    action: "referral.inbox_watch".to_owned(),
+                    resource: format!("institutions/{}/referrals", who.institution),
+                    patient: None,
+                    at: self.deps.clock.now(),
+                    outcome: AuditOutcome::Success,
+                    break_glass: None,
+                })
+                .await?;
+        }
+        Ok(InboxChanges { referrals, next })
     }
 }

@@ -31,7 +31,7 @@ pub mod referral;
 pub mod screening;
 pub mod team;
 
-pub use changes::{ChangePage, ChangeService};
+pub use changes::{ChangePage, ChangeService, InboxChanges};
 pub use deps::Deps;
 pub use error::ServiceError;
 pub use followup::{

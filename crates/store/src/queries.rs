@@ -184,6 +184,20 @@ impl Store {
 
 #[async_trait]
 impl ChangeFeed for Store {
+    async fn latest_sequence(&self) -> Result<i64, StoreError> {
+        self.assign_sequence().await?;
+        let backend = self.connection().get_database_backend();
+        let row = self
+            .connection()
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT COALESCE(MAX(sequence), 0) AS latest FROM outbox_event",
+            ))
+            .await
+            .map_err(db_err)?;
+        row.map_or(Ok(0), |r| r.try_get::<i64>("", "latest").map_err(db_err))
+    }
+
     async fn changes_since(&self, cursor: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
         self.assign_sequence().await?;
         let rows = outbox_event::Entity::find()

@@ -224,6 +224,7 @@ async fn events_get_global_and_per_aggregate_sequences_and_the_feed_resumes_from
             vec![Uuid::from_u128(3), Uuid::from_u128(4)]
         );
         assert_eq!(b.store.changes_since(0, 1).await.unwrap().len(), 1);
+        assert_eq!(b.store.latest_sequence().await.unwrap(), 4, "{}", b.name);
     }
 }
 
