@@ -709,7 +709,7 @@ async fn directory(s: &Service, patient: &str) {
         .into_inner();
     assert_eq!(county.kind, "county_general_hospital");
 
-    let team = teams
+    let mut both_teams = teams
         .list_teams(s.as_(
             township,
             pb::ListTeamsRequest {
@@ -719,8 +719,9 @@ async fn directory(s: &Service, patient: &str) {
         .await
         .unwrap()
         .into_inner()
-        .teams
-        .remove(0);
+        .teams;
+    let other_team = both_teams.remove(1);
+    let team = both_teams.remove(0);
     let served = grids
         .list_grids(s.as_(
             township,
@@ -759,6 +760,45 @@ async fn directory(s: &Service, patient: &str) {
         .unwrap()
         .into_inner();
     assert_eq!(household.grid, served[0].name);
+
+    // A resident of that household: the village doctor on the team serving the grid sees the
+    // record; on the township's other team, not.
+    let today = OffsetDateTime::now_utc().date();
+    let neighbour = ResidentServiceClient::new(s.channel.clone())
+        .create_resident(s.as_(
+            township,
+            pb::CreateResidentRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                document: Some(pb::create_resident_request::Document::CitizenId(
+                    citizen_id(Date::from_calendar_date(1949, time::Month::October, 1).unwrap()),
+                )),
+                household: household.name.clone(),
+                resident_since: day(today - Duration::days(9000)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(neighbour.grid, served[0].name);
+    let village = village_clinic(s).await;
+    for (team, visible) in [(&team, true), (&other_team, false)] {
+        let token = token_for(&village, Some(&team.name));
+        let mut request = Request::new(pb::GetResidentRequest {
+            name: neighbour.name.clone(),
+            ..Default::default()
+        });
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let read = ResidentServiceClient::new(s.channel.clone())
+            .get_resident(request)
+            .await;
+        match visible {
+            true => assert_eq!(read.unwrap().into_inner().name, neighbour.name),
+            false => assert_eq!(read.unwrap_err().code(), Code::NotFound),
+        }
+    }
 
     // A contract with the township's team; another township cannot list it.
     let today = OffsetDateTime::now_utc().date();
@@ -804,10 +844,8 @@ async fn directory(s: &Service, patient: &str) {
     assert_eq!(hidden.code(), Code::NotFound);
 }
 
-/// Break-glass: a village clinician of the patient's community reads the record in an
-/// emergency with a stated reason (flagged in the audit log); without a reason, or from another
-/// community, the record stays hidden.
-async fn break_glass(s: &Service, patient: &str, database_url: &str) {
+/// A village clinic of the township's community.
+async fn village_clinic(s: &Service) -> pb::Institution {
     let mut network = NetworkServiceClient::new(s.channel.clone());
     let community = network
         .get_institution(s.as_(
@@ -820,7 +858,7 @@ async fn break_glass(s: &Service, patient: &str, database_url: &str) {
         .unwrap()
         .into_inner()
         .community;
-    let village = network
+    network
         .list_institutions(s.as_("TOKEN_TOWNSHIP", pb::ListInstitutionsRequest { community }))
         .await
         .unwrap()
@@ -828,24 +866,39 @@ async fn break_glass(s: &Service, patient: &str, database_url: &str) {
         .institutions
         .into_iter()
         .find(|i| i.kind == "village_clinic")
-        .unwrap();
-    let key = yigong_grpc::TokenKey::from_secret(KEY.as_bytes()).unwrap();
-    let token = key
+        .unwrap()
+}
+
+/// A village doctor's token (minted with the service's key, as an operator would).
+fn token_for(village: &pb::Institution, team: Option<&str>) -> String {
+    let id = |name: &str, collection: &str| {
+        uuid::Uuid::parse_str(name.trim_start_matches(collection)).unwrap()
+    };
+    yigong_grpc::TokenKey::from_secret(KEY.as_bytes())
+        .unwrap()
         .issue(
             &yigong_service::Principal {
                 user: "village-doctor".into(),
                 role: yigong_service::Role::Clinician,
-                institution: yigong_domain::ids::InstitutionId::from_uuid(
-                    uuid::Uuid::parse_str(village.name.trim_start_matches("institutions/"))
-                        .unwrap(),
-                ),
+                institution: yigong_domain::ids::InstitutionId::from_uuid(id(
+                    &village.name,
+                    "institutions/",
+                )),
                 community: None,
-                team: None,
+                team: team.map(|t| yigong_domain::ids::TeamId::from_uuid(id(t, "teams/"))),
             },
             OffsetDateTime::now_utc(),
             Duration::hours(1),
         )
-        .unwrap();
+        .unwrap()
+}
+
+/// Break-glass: a village clinician of the patient's community reads the record in an
+/// emergency with a stated reason (flagged in the audit log); without a reason, or from another
+/// community, the record stays hidden.
+async fn break_glass(s: &Service, patient: &str, database_url: &str) {
+    let village = village_clinic(s).await;
+    let token = token_for(&village, None);
     let read = |reason: &str, bearer: &str| {
         let mut request = Request::new(pb::GetResidentRequest {
             name: patient.to_owned(),

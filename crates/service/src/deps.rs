@@ -11,8 +11,8 @@ use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, FollowUpQueries, IdSource, IndicatorQueries,
-    NetworkQueries, NewEvent, ReferralQueries, RequestKey, RequestLog, ScreeningStore, StoreError,
-    Transaction, UnitOfWork,
+    NetworkQueries, NewEvent, PatientScope, ReferralQueries, RequestKey, RequestLog,
+    ScreeningStore, StoreError, Transaction, UnitOfWork,
 };
 
 use crate::network::NetworkView;
@@ -48,6 +48,33 @@ pub struct Deps {
 }
 
 impl Deps {
+    /// Whether `who` may see a record held under `scope`: by institution or as the community's
+    /// lead ([`Principal::can_see_patient`]), or as a clinician of the team serving the record's
+    /// grid today ([`Principal::serves_grid_of`]; one indexed read, only when the first test
+    /// fails and the caller has a team).
+    pub(crate) async fn sees_patient(
+        &self,
+        who: &Principal,
+        scope: &PatientScope,
+    ) -> Result<bool, ServiceError> {
+        if who.can_see_patient(scope, &self.network.current()) {
+            return Ok(true);
+        }
+        let (Some(_), Some(grid)) = (who.team, scope.grid) else {
+            return Ok(false);
+        };
+        if scope.community.is_none() || scope.community != who.community {
+            return Ok(false);
+        }
+        let today = self.clock.now().date();
+        let team = self
+            .directory
+            .get_grid(grid)
+            .await?
+            .and_then(|g| g.value.team_on(today));
+        Ok(who.serves_grid_of(scope, team))
+    }
+
     /// Every port served by one store (the sea-orm adapter implements them all), with the
     /// network it holds, the clock, the id source and the rule profile.
     pub fn on_store<S>(

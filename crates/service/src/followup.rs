@@ -410,10 +410,9 @@ impl ResidentService {
         id: ResidentId,
     ) -> Result<Versioned<PatientRecord>, ServiceError> {
         let found = self.deps.follow_ups.get_resident(id).await?;
-        let Some(record) =
-            found.filter(|r| who.can_see_patient(&r.value.scope, &self.deps.network.current()))
-        else {
-            return Err(ServiceError::NotFound(format!("resident {id}")));
+        let record = match found {
+            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => r,
+            _ => return Err(ServiceError::NotFound(format!("resident {id}"))),
         };
         self.deps
             .audit
@@ -502,9 +501,7 @@ impl FollowUpService {
         id: ResidentId,
     ) -> Result<PatientRecord, ServiceError> {
         match tx.load_resident(id).await? {
-            Some(r) if who.can_see_patient(&r.value.scope, &self.deps.network.current()) => {
-                Ok(r.value)
-            }
+            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => Ok(r.value),
             _ => Err(ServiceError::NotFound(format!("resident {id}"))),
         }
     }
@@ -595,11 +592,10 @@ impl FollowUpService {
     ) -> Result<(Box<dyn Transaction>, PlanInContext), ServiceError> {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
-        let context = tx
-            .load_plan(plan_id)
-            .await?
-            .filter(|c| who.can_see_patient(&c.patient.value.scope, &self.deps.network.current()))
-            .ok_or_else(|| ServiceError::NotFound(format!("follow-up plan {plan_id}")))?;
+        let context = match tx.load_plan(plan_id).await? {
+            Some(c) if self.deps.sees_patient(who, &c.patient.value.scope).await? => c,
+            _ => return Err(ServiceError::NotFound(format!("follow-up plan {plan_id}"))),
+        };
         let may_act = who.team == Some(context.plan.value.team())
             || who.institution == context.enrolment.value.institution();
         if !may_act {
@@ -700,12 +696,10 @@ impl FollowUpService {
         let mut tx = self.deps.uow.begin().await?;
         let enrolment = tx.load_enrolment(id).await?.ok_or_else(not_found)?;
         let patient = enrolment.value.patient();
-        let scope = tx
-            .load_resident(patient)
-            .await?
-            .map(|r| r.value.scope)
-            .filter(|s| who.can_see_patient(s, &self.deps.network.current()))
-            .ok_or_else(not_found)?;
+        let scope = match tx.load_resident(patient).await?.map(|r| r.value.scope) {
+            Some(s) if self.deps.sees_patient(who, &s).await? => s,
+            _ => return Err(not_found()),
+        };
         let may_act = who.team == Some(enrolment.value.team())
             || who.institution == enrolment.value.institution();
         if !may_act {

@@ -78,6 +78,17 @@ impl Principal {
         }
     }
 
+    /// The family doctor team path: a clinician whose team serves the patient's grid (a village
+    /// doctor on the township's team, say) sees the records of that grid's residents, within
+    /// the same community. `grid_team` is the team serving the record's grid today.
+    pub fn serves_grid_of(&self, scope: &PatientScope, grid_team: Option<TeamId>) -> bool {
+        self.role == Role::Clinician
+            && self.team.is_some()
+            && grid_team == self.team
+            && scope.community.is_some()
+            && scope.community == self.community
+    }
+
     /// Operators administer their own institution and, at a community's lead hospital, every
     /// member of that community.
     pub fn administers(&self, institution: InstitutionId, network: &Network) -> bool {

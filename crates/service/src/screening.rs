@@ -169,11 +169,27 @@ impl ScreeningService {
             self.deps.screenings.residents(&ids),
             self.deps.screenings.bp_history(&ids),
         )?;
-        let residents: HashMap<ResidentId, PatientRecord> = records
-            .into_iter()
-            .filter(|r| who.can_see_patient(&r.scope, &self.deps.network.current()))
-            .map(|r| (r.resident.id(), r))
-            .collect();
+        // Visible by institution or community lead, or through the caller's team serving the
+        // record's grid (each grid looked up once per batch).
+        let mut residents: HashMap<ResidentId, PatientRecord> = HashMap::new();
+        let mut grid_seen: HashMap<yigong_domain::ids::GridId, bool> = HashMap::new();
+        for r in records {
+            let visible = match r.scope.grid {
+                _ if who.can_see_patient(&r.scope, &self.deps.network.current()) => true,
+                Some(grid) if who.team.is_some() => match grid_seen.get(&grid) {
+                    Some(v) => *v,
+                    None => {
+                        let v = self.deps.sees_patient(who, &r.scope).await?;
+                        grid_seen.insert(grid, v);
+                        v
+                    }
+                },
+                _ => false,
+            };
+            if visible {
+                residents.insert(r.resident.id(), r);
+            }
+        }
         let mut history: HashMap<ResidentId, Vec<BpReading>> = HashMap::new();
         for (resident, reading) in stored {
             if residents.contains_key(&resident) {

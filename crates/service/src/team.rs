@@ -176,9 +176,8 @@ impl TeamService {
         who: &Principal,
         id: ResidentId,
     ) -> Result<PatientRecord, ServiceError> {
-        let network = self.deps.network.current();
         match tx.load_resident(id).await? {
-            Some(r) if who.can_see_patient(&r.value.scope, &network) => {
+            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => {
                 tx.lock_resident(id, r.version).await?;
                 Ok(r.value)
             }
@@ -415,13 +414,10 @@ impl TeamService {
         who: &Principal,
         resident: ResidentId,
     ) -> Result<Vec<Versioned<Contract>>, ServiceError> {
-        let network = self.deps.network.current();
-        let visible = self
-            .deps
-            .follow_ups
-            .get_resident(resident)
-            .await?
-            .is_some_and(|r| who.can_see_patient(&r.value.scope, &network));
+        let visible = match self.deps.follow_ups.get_resident(resident).await? {
+            Some(r) => self.deps.sees_patient(who, &r.value.scope).await?,
+            None => false,
+        };
         if !visible {
             return Err(ServiceError::NotFound(format!("resident {resident}")));
         }
