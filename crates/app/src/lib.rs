@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
+use yigong_domain::ids::InstitutionId;
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::{
     Authenticator, ChangeFeedApi, FollowUpApi, GridApi, IndicatorApi, NetworkApi, ReferralApi,
@@ -34,8 +35,8 @@ use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    ChangeService, Deps, FollowUpService, GridService, IndicatorService, ReferralService,
-    ResidentService, ScreeningService, TeamService,
+    ChangeService, Deps, FollowUpService, GridService, IndicatorService, Principal,
+    ReferralService, ResidentService, Role, ScreeningService, TeamService,
 };
 use yigong_store::Store;
 
@@ -98,6 +99,46 @@ pub async fn ensure_demo(store: &Arc<Store>, scale: demo::DemoScale) -> Result<b
     Ok(true)
 }
 
+/// The use cases' ports over `store`, with the system clock, random ids and the national
+/// profile: what the service and the operator's console commands run on.
+pub fn deps_on(store: Arc<Store>, network: yigong_domain::network::Network) -> Deps {
+    Deps::on_store(
+        store,
+        network,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+        Arc::new(RuleProfile::bphs3()),
+    )
+}
+
+/// An operator's console command (`import`, `report`): the migrated store's use cases, and the
+/// principal the command acts as — `user` with `role` at `institution` (by default the first
+/// community's lead hospital), its community read from the network. Its writes and reads are
+/// audited under that name.
+pub async fn console(
+    database_url: &str,
+    user: &str,
+    role: Role,
+    institution: Option<InstitutionId>,
+) -> Result<(Deps, Principal), AppError> {
+    let store = open(database_url).await?;
+    let network = store.network().await?;
+    let acting = institution
+        .or_else(|| network.communities().next().map(|c| c.lead()))
+        .ok_or_else(|| AppError::Config("the database holds no network".to_owned()))?;
+    network
+        .institution(acting)
+        .map_err(|e| AppError::Config(e.to_string()))?;
+    let who = Principal {
+        user: user.to_owned(),
+        role,
+        institution: acting,
+        community: network.community_of(acting).map(|c| c.id()),
+        team: None,
+    };
+    Ok((deps_on(store, network), who))
+}
+
 /// Connects and migrates the store, then serves on `listener` until `shutdown` completes;
 /// requests in flight finish first (graceful shutdown).
 pub async fn serve(
@@ -119,13 +160,7 @@ pub async fn serve_store(
 ) -> Result<(), AppError> {
     let key = Arc::new(TokenKey::from_secret(token_secret)?);
     let network = store.network().await?;
-    let deps = Deps::on_store(
-        store.clone(),
-        network,
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        Arc::new(RuleProfile::bphs3()),
-    );
+    let deps = deps_on(store.clone(), network);
     let auth = Authenticator::new(key, deps.network.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();

@@ -297,30 +297,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             errors,
             database,
         } => {
-            let store =
-                std::sync::Arc::new(yigong_store::Store::connect(&database.url(&file)).await?);
-            store.migrate().await?;
-            let network = yigong_ports::NetworkQueries::network(store.as_ref()).await?;
-            let institution = InstitutionId::from_uuid(institution);
-            network.institution(institution)?;
-            let who = Principal {
-                user: "cli-import".to_owned(),
-                role: if kind == ImportKind::Households {
-                    Role::Operator
-                } else {
-                    Role::Clinician
-                },
-                institution,
-                community: network.community_of(institution).map(|c| c.id()),
-                team: None,
+            let role = if kind == ImportKind::Households {
+                Role::Operator
+            } else {
+                Role::Clinician
             };
-            let deps = yigong_service::Deps::on_store(
-                store,
-                network,
-                std::sync::Arc::new(yigong_ports::SystemClock),
-                std::sync::Arc::new(yigong_ports::RandomIds),
-                std::sync::Arc::new(yigong_domain::profile::RuleProfile::bphs3()),
-            );
+            let (deps, who) = yigong_app::console(
+                &database.url(&file),
+                "cli-import",
+                role,
+                Some(InstitutionId::from_uuid(institution)),
+            )
+            .await?;
             // Lines to read, for the progress bar (one quick pass; memory stays flat).
             let total = {
                 use std::io::BufRead;
@@ -377,30 +365,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             csv,
             database,
         } => {
-            let store =
-                std::sync::Arc::new(yigong_store::Store::connect(&database.url(&file)).await?);
-            let network = yigong_ports::NetworkQueries::network(store.as_ref()).await?;
             let on = date.unwrap_or_else(|| OffsetDateTime::now_utc().date());
-            // The operator's console acts as an operator of the institution reported on (or of
-            // the first lead hospital for an area); the read is audited under that name.
+            // The console acts as an operator of the institution reported on (or of the first
+            // lead hospital for an area); the read is audited under that name.
             let institution = institution.map(InstitutionId::from_uuid);
-            let acting = institution
-                .or_else(|| network.communities().next().map(|c| c.lead()))
-                .ok_or("the database holds no network")?;
-            let who = Principal {
-                user: "cli-report".to_owned(),
-                role: Role::Operator,
-                institution: acting,
-                community: network.community_of(acting).map(|c| c.id()),
-                team: None,
-            };
-            let deps = yigong_service::Deps::on_store(
-                store,
-                network,
-                std::sync::Arc::new(yigong_ports::SystemClock),
-                std::sync::Arc::new(yigong_ports::RandomIds),
-                std::sync::Arc::new(yigong_domain::profile::RuleProfile::bphs3()),
-            );
+            let (deps, who) = yigong_app::console(
+                &database.url(&file),
+                "cli-report",
+                Role::Operator,
+                institution,
+            )
+            .await?;
             let service = yigong_service::IndicatorService::new(deps);
             let report = match (institution, area) {
                 (Some(i), _) => service.institution_report(&who, i, on).await?,
