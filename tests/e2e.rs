@@ -800,6 +800,99 @@ async fn directory(s: &Service, patient: &str) {
         }
     }
 
+    // The family moves to a household of the other team's grid (AIP-134 update with a mask):
+    // the record follows; a stale etag, an unknown path and a future date are refused.
+    let elsewhere = grids
+        .list_grids(s.as_(
+            township,
+            pb::ListGridsRequest {
+                team: other_team.name.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .grids
+        .remove(0);
+    let new_home = grids
+        .create_household(s.as_(
+            "TOKEN_OPERATOR",
+            pb::CreateHouseholdRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                grid: elsewhere.name.clone(),
+                address: "No. 3, West Lane".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut residents = ResidentServiceClient::new(s.channel.clone());
+    let update = |resident: pb::Resident, paths: &[&str]| pb::UpdateResidentRequest {
+        resident: Some(resident),
+        update_mask: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        }),
+    };
+    let moved = residents
+        .update_resident(s.as_(
+            township,
+            update(
+                pb::Resident {
+                    household: new_home.name.clone(),
+                    ..neighbour.clone()
+                },
+                &["household"],
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (moved.household.as_str(), moved.grid.as_str()),
+        (new_home.name.as_str(), elsewhere.name.as_str())
+    );
+    assert_ne!(moved.etag, neighbour.etag);
+    let stale = residents
+        .update_resident(s.as_(township, update(neighbour.clone(), &["household"])))
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Code::Aborted, "{stale:?}");
+    let unknown = residents
+        .update_resident(s.as_(township, update(moved.clone(), &["citizen_id"])))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&unknown), "update_mask");
+    let future = residents
+        .update_resident(s.as_(
+            township,
+            update(
+                pb::Resident {
+                    death_date: day(today + Duration::days(3)),
+                    ..moved.clone()
+                },
+                &["death_date"],
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&future), "resident.death_date");
+    let gone = residents
+        .update_resident(s.as_(
+            township,
+            update(
+                pb::Resident {
+                    moved_out_date: day(today),
+                    ..moved.clone()
+                },
+                &["moved_out_date"],
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(gone.moved_out_date, day(today));
+
     // A contract with the township's team; another township cannot list it.
     let today = OffsetDateTime::now_utc().date();
     let signed = teams

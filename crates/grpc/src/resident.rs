@@ -7,10 +7,12 @@ use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
 use yigong_ports::{PatientRecord, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::resident_service_server::ResidentService as Api;
-use yigong_service::{DocumentInput, NewResident, ResidentService, ServiceError};
+use yigong_service::{DocumentInput, NewResident, ResidentService, ResidentUpdate, ServiceError};
 
 use crate::status::to_status;
-use crate::wire::{code, date, etag, invalid, name, parse_code, parse_date, parse_name, principal};
+use crate::wire::{
+    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name, principal,
+};
 
 /// The resident RPCs.
 pub struct ResidentApi {
@@ -77,11 +79,70 @@ fn to_wire(v: Versioned<PatientRecord>) -> pb::Resident {
         institution: name("institutions", v.value.scope.institution),
         resident_since: Some(date(r.resident_since())),
         etag: etag(v.version),
+        moved_out_date: r.moved_out_on().map(date),
+        death_date: r.died_on().map(date),
     }
 }
 
 #[tonic::async_trait]
 impl Api for ResidentApi {
+    async fn update_resident(
+        &self,
+        request: Request<pb::UpdateResidentRequest>,
+    ) -> Result<Response<pb::Resident>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let resident = r.resident.ok_or_else(|| invalid("resident", "required"))?;
+        let id = ResidentId::from_uuid(parse_name("resident.name", "residents", &resident.name)?);
+        let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
+        if paths.is_empty() {
+            return Err(invalid("update_mask", "name the fields to change"));
+        }
+        let mut change = ResidentUpdate::default();
+        for path in &paths {
+            match path.as_str() {
+                "household" => {
+                    change.household = Some(HouseholdId::from_uuid(parse_name(
+                        "resident.household",
+                        "households",
+                        &resident.household,
+                    )?));
+                }
+                "moved_out_date" => {
+                    change.moved_out_on = Some(parse_date(
+                        "resident.moved_out_date",
+                        resident.moved_out_date,
+                    )?);
+                }
+                "death_date" => {
+                    change.died_on = Some(parse_date("resident.death_date", resident.death_date)?);
+                }
+                other => {
+                    return Err(invalid(
+                        "update_mask",
+                        format!(
+                            "{other:?} cannot be updated: household, moved_out_date or death_date"
+                        ),
+                    ));
+                }
+            }
+        }
+        let expected = parse_etag(&resident.etag)?;
+        let record = self
+            .residents
+            .update(&who, id, change, expected)
+            .await
+            .map_err(|e| {
+                to_status(e, |f| match f {
+                    "household" => "resident.household".to_owned(),
+                    "moved_out_on" => "resident.moved_out_date".to_owned(),
+                    "died_on" => "resident.death_date".to_owned(),
+                    other => other.to_owned(),
+                })
+            })?;
+        Ok(Response::new(to_wire(record)))
+    }
+
     async fn create_resident(
         &self,
         request: Request<pb::CreateResidentRequest>,

@@ -73,6 +73,14 @@ pub trait ResidentRepository: Send {
     /// when a resident with the same identity document exists (a unique index).
     async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
 
+    /// Replaces a resident's record loaded at `expected` (household, grid and body; the
+    /// identity document never changes) and returns the new version; `Conflict` when it moved.
+    async fn update_resident(
+        &mut self,
+        record: &PatientRecord,
+        expected: Version,
+    ) -> Result<Version, StoreError>;
+
     /// Inserts many residents at version 1 (multi-row statements). MUST return
     /// `Duplicate { constraint: "resident_document" }` when a document is registered.
     async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError>;

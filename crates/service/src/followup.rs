@@ -186,6 +186,17 @@ pub struct ResidentImport {
     pub errors: Vec<RowError>,
 }
 
+/// Changes to a resident's record (AIP-134 partial update: `None` leaves a field alone).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResidentUpdate {
+    /// Moves the resident to this household; the record follows its grid.
+    pub household: Option<HouseholdId>,
+    /// The day the resident moved out of the jurisdiction.
+    pub moved_out_on: Option<Date>,
+    /// The day the resident died.
+    pub died_on: Option<Date>,
+}
+
 /// The resident registry use cases.
 pub struct ResidentService {
     deps: Deps,
@@ -425,6 +436,99 @@ impl ResidentService {
             ))
             .await?;
         Ok(record)
+    }
+
+    /// Updates a record the caller may see: a new household (the record follows its grid), a
+    /// move out of the jurisdiction, a death — each through the domain, with its event, in one
+    /// transaction; `expected_version` is the client's etag (a stale one is `Conflict`).
+    #[tracing::instrument(skip_all, fields(user = %who.user, resident = %id))]
+    pub async fn update(
+        &self,
+        who: &Principal,
+        id: ResidentId,
+        change: ResidentUpdate,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<PatientRecord>, ServiceError> {
+        if who.role != Role::Clinician {
+            return Err(ServiceError::PermissionDenied(
+                "only clinicians keep health records".to_owned(),
+            ));
+        }
+        if change == ResidentUpdate::default() {
+            return Err(ServiceError::InvalidArgument {
+                field: "update_mask",
+                reason: "names no field to change".to_owned(),
+            });
+        }
+        let now = self.deps.clock.now();
+        for (field, date) in [
+            ("moved_out_on", change.moved_out_on),
+            ("died_on", change.died_on),
+        ] {
+            if date.is_some_and(|d| d > now.date()) {
+                return Err(ServiceError::InvalidArgument {
+                    field,
+                    reason: "lies in the future".to_owned(),
+                });
+            }
+        }
+        let mut tx = self.deps.uow.begin().await?;
+        let loaded = match tx.load_resident(id).await? {
+            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => r,
+            _ => return Err(ServiceError::NotFound(format!("resident {id}"))),
+        };
+        if let Some(expected) = expected_version
+            && expected != loaded.version
+        {
+            return Err(ServiceError::Conflict(format!(
+                "resident {id} is at version {}, not {expected}",
+                loaded.version
+            )));
+        }
+        let PatientRecord {
+            mut resident,
+            mut scope,
+        } = loaded.value;
+        let mut events = Vec::new();
+        if let Some(household) = change.household {
+            scope.grid = Some(household_grid(&mut tx, household, None).await?);
+            let (moved, e) = resident.move_household(household);
+            resident = moved;
+            events.extend(e);
+        }
+        let invalid = |field: &'static str| {
+            move |e: yigong_domain::identity::IdentityError| ServiceError::InvalidArgument {
+                field,
+                reason: e.to_string(),
+            }
+        };
+        if let Some(on) = change.moved_out_on {
+            let (moved, e) = resident.move_out(on).map_err(invalid("moved_out_on"))?;
+            resident = moved;
+            events.extend(e);
+        }
+        if let Some(on) = change.died_on {
+            let (dead, e) = resident.record_death(on).map_err(invalid("died_on"))?;
+            resident = dead;
+            events.extend(e);
+        }
+        let record = PatientRecord { resident, scope };
+        let version = tx.update_resident(&record, loaded.version).await?;
+        tx.append_events(&self.deps.outbox(record.scope.community, events, now)?)
+            .await?;
+        tx.append_audit(&entry(
+            who,
+            "resident.update",
+            format!("residents/{id}"),
+            id,
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: record,
+            version,
+        })
     }
 
     /// An emergency ("break-glass") read of a record the caller may not normally see: allowed to

@@ -36,7 +36,7 @@ pub use deps::Deps;
 pub use error::ServiceError;
 pub use followup::{
     DocumentInput, FollowUpService, NewEnrolment, NewResident, RecordedVisit, ResidentImport,
-    ResidentRow, ResidentService,
+    ResidentRow, ResidentService, ResidentUpdate,
 };
 pub use grid::{
     CreateGrid, GridService, HouseholdImport, HouseholdRow, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids,

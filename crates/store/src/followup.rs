@@ -163,6 +163,43 @@ impl ResidentRepository for SeaTransaction {
         Ok(1)
     }
 
+    async fn update_resident(
+        &mut self,
+        record: &PatientRecord,
+        expected: Version,
+    ) -> Result<Version, StoreError> {
+        let r = &record.resident;
+        let result = resident::Entity::update_many()
+            .col_expr(
+                resident::Column::HouseholdId,
+                Expr::value(r.household().map(|h| h.as_uuid())),
+            )
+            .col_expr(
+                resident::Column::GridId,
+                Expr::value(record.scope.grid.map(|g| g.as_uuid())),
+            )
+            .col_expr(resident::Column::Body, Expr::value(to_json("resident", r)?))
+            .col_expr(resident::Column::Version, Expr::value(expected + 1))
+            .col_expr(
+                resident::Column::UpdatedAt,
+                Expr::value(OffsetDateTime::now_utc()),
+            )
+            .filter(resident::Column::Id.eq(r.id().as_uuid()))
+            .filter(resident::Column::Version.eq(expected))
+            .exec(&self.tx)
+            .await
+            .map_err(db_err)?;
+        if result.rows_affected == 1 {
+            Ok(expected + 1)
+        } else {
+            Err(StoreError::Conflict {
+                entity: "resident",
+                id: r.id().to_string(),
+                expected,
+            })
+        }
+    }
+
     async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError> {
         // Nine columns a row: 1,000 rows a statement stay under every driver's limit.
         for chunk in records.chunks(1000) {

@@ -42,6 +42,7 @@ mock! {
     impl ResidentRepository for Tx {
         async fn load_resident(&mut self, id: ResidentId) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
         async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
+        async fn update_resident(&mut self, record: &PatientRecord, expected: Version) -> Result<Version, StoreError>;
         async fn lock_resident(&mut self, id: ResidentId, expected: Version) -> Result<Version, StoreError>;
         async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError>;
         async fn registered_documents(&mut self, residents: &[Resident]) -> Result<Vec<usize>, StoreError>;
