@@ -168,36 +168,22 @@ impl ResidentRepository for SeaTransaction {
         record: &PatientRecord,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        let r = &record.resident;
-        let result = resident::Entity::update_many()
-            .col_expr(
-                resident::Column::HouseholdId,
-                Expr::value(r.household().map(|h| h.as_uuid())),
-            )
-            .col_expr(
-                resident::Column::GridId,
-                Expr::value(record.scope.grid.map(|g| g.as_uuid())),
-            )
-            .col_expr(resident::Column::Body, Expr::value(to_json("resident", r)?))
-            .col_expr(resident::Column::Version, Expr::value(expected + 1))
-            .col_expr(
-                resident::Column::UpdatedAt,
-                Expr::value(OffsetDateTime::now_utc()),
-            )
-            .filter(resident::Column::Id.eq(r.id().as_uuid()))
-            .filter(resident::Column::Version.eq(expected))
-            .exec(&self.tx)
-            .await
-            .map_err(db_err)?;
-        if result.rows_affected == 1 {
-            Ok(expected + 1)
-        } else {
-            Err(StoreError::Conflict {
-                entity: "resident",
-                id: r.id().to_string(),
-                expected,
-            })
-        }
+        // Where the record is held and its document never change: only household, grid, body.
+        let mut row = resident_row(record)?;
+        row.id = sea_orm::NotSet;
+        row.community_id = sea_orm::NotSet;
+        row.institution_id = sea_orm::NotSet;
+        row.document_key = sea_orm::NotSet;
+        row.version = Set(expected + 1);
+        update_versioned::<resident::Entity>(
+            &self.tx,
+            row,
+            (resident::Column::Id, record.resident.id().as_uuid()),
+            resident::Column::Version,
+            expected,
+            "resident",
+        )
+        .await
     }
 
     async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError> {
