@@ -7,7 +7,7 @@ use tonic::{Request, Response, Status};
 use yigong_domain::contract::{Contract, ContractStatus, Package, Team};
 use yigong_domain::grid::Grid;
 use yigong_domain::ids::{
-    AreaNodeId, CommunityId, GridId, InstitutionId, ResidentId, TeamId, WorkerId,
+    AreaNodeId, CommunityId, GridId, HouseholdId, InstitutionId, ResidentId, TeamId, WorkerId,
 };
 use yigong_domain::network::{Institution, MedicalCommunity, Network};
 use yigong_ports::Versioned;
@@ -16,11 +16,14 @@ use yigong_proto::v1::grid_service_server::GridService as GridApiTrait;
 use yigong_proto::v1::network_service_server::NetworkService as NetworkApiTrait;
 use yigong_proto::v1::team_service_server::TeamService as TeamApiTrait;
 use yigong_service::{
-    GridService, NetworkView, NewContract, NewHousehold, ServiceError, TeamService,
+    CreateGrid, GridService, MergeGrids, NetworkView, NewArea, NewContract, NewHousehold,
+    ServiceError, SplitGrid, SplitPart, TeamService,
 };
 
 use crate::status::to_status;
-use crate::wire::{code, date, etag, invalid, name, parse_date, parse_name, principal};
+use crate::wire::{
+    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name, principal,
+};
 
 fn status(e: ServiceError) -> Status {
     to_status(e, |f| match f {
@@ -338,4 +341,165 @@ impl GridApiTrait for GridApi {
             address: h.address,
         }))
     }
+
+    async fn create_area(
+        &self,
+        request: Request<pb::CreateAreaRequest>,
+    ) -> Result<Response<pb::Area>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let cmd = NewArea {
+            request_id: r.request_id,
+            name: r.display_name,
+            kind: parse_code("kind", &r.kind)?,
+            parent: optional_name("parent", "areas", &r.parent)?.map(AreaNodeId::from_uuid),
+        };
+        let node = self.grids.add_area_node(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(pb::Area {
+            name: name("areas", node.id),
+            display_name: node.name,
+            kind: code(&node.kind),
+            parent: node.parent.map(|p| name("areas", p)).unwrap_or_default(),
+        }))
+    }
+
+    async fn create_grid(
+        &self,
+        request: Request<pb::CreateGridRequest>,
+    ) -> Result<Response<pb::Grid>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let cmd = CreateGrid {
+            request_id: r.request_id,
+            name: r.display_name,
+            area: AreaNodeId::from_uuid(parse_name("area", "areas", &r.area)?),
+        };
+        let created = self.grids.create_grid(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(grid(created, self.grids.today())))
+    }
+
+    async fn assign_grid_team(
+        &self,
+        request: Request<pb::AssignGridTeamRequest>,
+    ) -> Result<Response<pb::Grid>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = GridId::from_uuid(parse_name("name", "grids", &r.name)?);
+        let from = parse_date("effective_date", r.effective_date)?;
+        let etag = parse_etag(&r.etag)?;
+        let updated = match optional_name("team", "teams", &r.team)? {
+            Some(team) => {
+                self.grids
+                    .assign_team(&who, id, TeamId::from_uuid(team), from, etag)
+                    .await
+            }
+            None => self.grids.unassign_team(&who, id, from, etag).await,
+        }
+        .map_err(status)?;
+        Ok(Response::new(grid(updated, self.grids.today())))
+    }
+
+    async fn reassign_households(
+        &self,
+        request: Request<pb::ReassignHouseholdsRequest>,
+    ) -> Result<Response<pb::Grid>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let households = names(&r.households, "households", "households")?
+            .into_iter()
+            .map(HouseholdId::from_uuid)
+            .collect::<Vec<_>>();
+        let to = GridId::from_uuid(parse_name("grid", "grids", &r.grid)?);
+        let expected = grid_etags(&r.etags)?;
+        let moved = self
+            .grids
+            .reassign_households(&who, &households, to, &expected)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(grid(moved, self.grids.today())))
+    }
+
+    async fn split_grid(
+        &self,
+        request: Request<pb::SplitGridRequest>,
+    ) -> Result<Response<pb::SplitGridResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let mut parts = Vec::with_capacity(r.parts.len());
+        for (i, p) in r.parts.into_iter().enumerate() {
+            parts.push(SplitPart {
+                name: p.display_name,
+                area: AreaNodeId::from_uuid(parse_name(
+                    &format!("parts[{i}].area"),
+                    "areas",
+                    &p.area,
+                )?),
+                households: names(
+                    &p.households,
+                    &format!("parts[{i}].households"),
+                    "households",
+                )?
+                .into_iter()
+                .map(HouseholdId::from_uuid)
+                .collect(),
+            });
+        }
+        let cmd = SplitGrid {
+            request_id: r.request_id,
+            grid: GridId::from_uuid(parse_name("name", "grids", &r.name)?),
+            etag: parse_etag(&r.etag)?,
+            parts,
+            on: parse_date("effective_date", r.effective_date)?,
+        };
+        let today = self.grids.today();
+        let created = self.grids.split(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(pb::SplitGridResponse {
+            grids: created.into_iter().map(|g| grid(g, today)).collect(),
+        }))
+    }
+
+    async fn merge_grids(
+        &self,
+        request: Request<pb::MergeGridsRequest>,
+    ) -> Result<Response<pb::Grid>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let cmd = MergeGrids {
+            request_id: r.request_id,
+            grids: names(&r.grids, "grids", "grids")?
+                .into_iter()
+                .map(GridId::from_uuid)
+                .collect(),
+            expected: grid_etags(&r.etags)?,
+            name: r.display_name,
+            area: AreaNodeId::from_uuid(parse_name("area", "areas", &r.area)?),
+            on: parse_date("effective_date", r.effective_date)?,
+        };
+        let merged = self.grids.merge(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(grid(merged, self.grids.today())))
+    }
+}
+
+/// Resource names of one collection, each error naming its element (`households[3]`).
+fn names(values: &[String], field: &str, collection: &str) -> Result<Vec<uuid::Uuid>, Status> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| parse_name(&format!("{field}[{i}]"), collection, v))
+        .collect()
+}
+
+/// The `(grid, version)` pins of a multi-grid change.
+fn grid_etags(etags: &[pb::GridEtag]) -> Result<Vec<(GridId, i64)>, Status> {
+    etags
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let grid =
+                GridId::from_uuid(parse_name(&format!("etags[{i}].grid"), "grids", &e.grid)?);
+            let version = parse_etag(&e.etag)?
+                .ok_or_else(|| invalid(&format!("etags[{i}].etag"), "required"))?;
+            Ok((grid, version))
+        })
+        .collect()
 }
