@@ -254,7 +254,7 @@ async fn receive(s: &Service, who: &str, name: &str) {
     assert_eq!(done.state, pb::State::Completed as i32);
 }
 
-async fn story(s: &Service) -> String {
+async fn story(s: &Service) -> (String, String) {
     let today = OffsetDateTime::now_utc().date();
     let township = "TOKEN_TOWNSHIP";
     let county = "TOKEN_COUNTY";
@@ -578,7 +578,7 @@ async fn story(s: &Service) -> String {
     assert!(!report.grids.is_empty());
     assert!(total.households > 0 && total.managed > 0, "{total:?}");
     assert!(total.contract_coverage_percent.is_some());
-    patient
+    (patient, enrolled.enrolment)
 }
 
 async fn malformed(s: &Service, patient: &str) {
@@ -1400,14 +1400,170 @@ async fn grid_administration(s: &Service) {
     );
 }
 
+/// Teams formed over the API (the "3+1+N" rule enforced), a contract renewed too early and
+/// then terminated, an outreach taking a plan off the worklist, an enrolment closed.
+async fn team_and_follow_up_administration(s: &Service, patient: &str, enrolment: &str) {
+    let today = OffsetDateTime::now_utc().date();
+    let mut teams = TeamServiceClient::new(s.channel.clone());
+    let worker = |n: u128| format!("workers/{}", uuid::Uuid::from_u128(0xE2E0_0000 + n));
+    let member = |n, role: &str| pb::TeamMember {
+        worker: worker(n),
+        role: role.to_owned(),
+    };
+    let form = |members: Vec<pb::TeamMember>| pb::CreateTeamRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        display_name: "Night Clinic Team".into(),
+        institution: s.institution("TOKEN_TOWNSHIP"),
+        lead: worker(1),
+        members,
+    };
+    let thin = teams
+        .create_team(s.as_(
+            "TOKEN_OPERATOR",
+            form(vec![member(1, "general_practitioner")]),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(thin.code(), Code::FailedPrecondition, "{thin:?}");
+    let formed = teams
+        .create_team(s.as_(
+            "TOKEN_OPERATOR",
+            form(vec![
+                member(1, "general_practitioner"),
+                member(2, "nurse"),
+                member(3, "public_health_physician"),
+                member(4, "county_specialist"),
+            ]),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(formed.members.len(), 4);
+
+    // The story patient's contract: renewing it today is outside the window; terminating works.
+    let contract = teams
+        .list_contracts(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::ListContractsRequest {
+                resident: patient.to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .contracts
+        .remove(0);
+    let early = teams
+        .renew_contract(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::RenewContractRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                name: contract.name.clone(),
+                renew_date: day(today),
+                months: 0,
+                etag: contract.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+    let ended = teams
+        .terminate_contract(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::TerminateContractRequest {
+                name: contract.name.clone(),
+                end_date: day(today),
+                reason: "resident_request".into(),
+                etag: contract.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ended.status, "terminated");
+
+    // An overdue demo patient reached by phone leaves today's worklist until the reminder.
+    let mut follow_up = FollowUpServiceClient::new(s.channel.clone());
+    let worklist = |client: &mut FollowUpServiceClient<Channel>| {
+        let request = s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::ListOverdueWorklistRequest {
+                date: day(today),
+                page_size: 500,
+                page_token: String::new(),
+            },
+        );
+        let mut client = client.clone();
+        async move {
+            client
+                .list_overdue_worklist(request)
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let before = worklist(&mut follow_up).await;
+    let entry = before.entries[0].clone();
+    let reached = follow_up
+        .record_outreach(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::RecordOutreachRequest {
+                plan: entry.plan.clone(),
+                outreach_date: day(today),
+                outcome: "reached".into(),
+                remind_date: day(today + Duration::days(7)),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reached.name, entry.plan);
+    let after = worklist(&mut follow_up).await;
+    assert!(after.entries.iter().all(|e| e.plan != entry.plan));
+    let bad = follow_up
+        .record_outreach(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::RecordOutreachRequest {
+                plan: entry.plan.clone(),
+                outreach_date: day(today),
+                outcome: "emailed".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad), "outcome");
+
+    // The story patient's management ends.
+    let closed = follow_up
+        .close_enrolment(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::CloseEnrolmentRequest {
+                enrolment: enrolment.to_owned(),
+                close_date: day(today),
+                reason: "moved_out".into(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (closed.close_reason.as_str(), closed.close_date),
+        ("moved_out", day(today))
+    );
+}
+
 async fn run(database_url: &str) {
     let service = start(database_url).await;
-    let patient = story(&service).await;
+    let (patient, enrolment) = story(&service).await;
     directory(&service, &patient).await;
     break_glass(&service, &patient, database_url).await;
     change_feed(&service, &patient).await;
     inbox_watch(&service).await;
     grid_administration(&service).await;
+    team_and_follow_up_administration(&service, &patient, &enrolment).await;
     malformed(&service, &patient).await;
 }
 

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
-use yigong_domain::contract::{Contract, ContractStatus, Package, Team};
+use yigong_domain::contract::{Contract, ContractStatus, Package, Team, TeamMember};
 use yigong_domain::grid::Grid;
 use yigong_domain::ids::{
-    AreaNodeId, CommunityId, GridId, HouseholdId, InstitutionId, ResidentId, TeamId, WorkerId,
+    AreaNodeId, CommunityId, ContractId, GridId, HouseholdId, InstitutionId, ResidentId, TeamId,
+    WorkerId,
 };
 use yigong_domain::network::{Institution, MedicalCommunity, Network};
 use yigong_ports::Versioned;
@@ -16,7 +17,7 @@ use yigong_proto::v1::grid_service_server::GridService as GridApiTrait;
 use yigong_proto::v1::network_service_server::NetworkService as NetworkApiTrait;
 use yigong_proto::v1::team_service_server::TeamService as TeamApiTrait;
 use yigong_service::{
-    CreateGrid, GridService, MergeGrids, NetworkView, NewArea, NewContract, NewHousehold,
+    CreateGrid, GridService, MergeGrids, NetworkView, NewArea, NewContract, NewHousehold, NewTeam,
     ServiceError, SplitGrid, SplitPart, TeamService,
 };
 
@@ -217,21 +218,13 @@ impl TeamApiTrait for TeamApi {
     ) -> Result<Response<pb::Contract>, Status> {
         let who = principal(&request)?;
         let r = request.into_inner();
-        let months = match r.months {
-            0 => None,
-            m => Some(u8::try_from(m).map_err(|_| invalid("months", "at most 255"))?),
-        };
+        let months = months(r.months)?;
         let cmd = NewContract {
             request_id: r.request_id,
             resident: ResidentId::from_uuid(parse_name("resident", "residents", &r.resident)?),
             team: TeamId::from_uuid(parse_name("team", "teams", &r.team)?),
             doctor: optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
-            package: match r.package.as_str() {
-                "" | "basic" => Package::Basic,
-                other => Package::Personalized {
-                    code: other.to_owned(),
-                },
-            },
+            package: package(&r.package),
             start: parse_date("start_date", r.start_date)?,
             months,
         };
@@ -257,6 +250,134 @@ impl TeamApiTrait for TeamApi {
         Ok(Response::new(pb::ListContractsResponse {
             contracts: contracts.into_iter().map(contract).collect(),
         }))
+    }
+
+    async fn create_team(
+        &self,
+        request: Request<pb::CreateTeamRequest>,
+    ) -> Result<Response<pb::Team>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let mut members = Vec::with_capacity(r.members.len());
+        for (i, m) in r.members.iter().enumerate() {
+            members.push(TeamMember {
+                worker: WorkerId::from_uuid(parse_name(
+                    &format!("members[{i}].worker"),
+                    "workers",
+                    &m.worker,
+                )?),
+                role: parse_code(&format!("members[{i}].role"), &m.role)?,
+            });
+        }
+        let cmd = NewTeam {
+            request_id: r.request_id,
+            name: r.display_name,
+            institution: InstitutionId::from_uuid(parse_name(
+                "institution",
+                "institutions",
+                &r.institution,
+            )?),
+            lead: WorkerId::from_uuid(parse_name("lead", "workers", &r.lead)?),
+            members,
+        };
+        let formed = self.teams.form_team(&who, cmd).await.map_err(status)?;
+        Ok(Response::new(team(formed)))
+    }
+
+    async fn renew_contract(
+        &self,
+        request: Request<pb::RenewContractRequest>,
+    ) -> Result<Response<pb::ContractSuccession>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = ContractId::from_uuid(parse_name("name", "contracts", &r.name)?);
+        let on = parse_date("renew_date", r.renew_date)?;
+        let succession = self
+            .teams
+            .renew(
+                &who,
+                &r.request_id,
+                id,
+                on,
+                months(r.months)?,
+                parse_etag(&r.etag)?,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ContractSuccession {
+            old: Some(contract(succession.old)),
+            new: Some(contract(succession.new)),
+        }))
+    }
+
+    async fn switch_contract_team(
+        &self,
+        request: Request<pb::SwitchContractTeamRequest>,
+    ) -> Result<Response<pb::ContractSuccession>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = ContractId::from_uuid(parse_name("name", "contracts", &r.name)?);
+        let etag = parse_etag(&r.etag)?;
+        let current = self.teams.contract_by_id(&who, id).await.map_err(status)?;
+        let cmd = NewContract {
+            request_id: r.request_id,
+            resident: current.value.resident(),
+            team: TeamId::from_uuid(parse_name("team", "teams", &r.team)?),
+            doctor: optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
+            package: package(&r.package),
+            start: parse_date("start_date", r.start_date)?,
+            months: months(r.months)?,
+        };
+        let succession = self
+            .teams
+            .switch_team(&who, id, cmd, etag)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ContractSuccession {
+            old: Some(contract(succession.old)),
+            new: Some(contract(succession.new)),
+        }))
+    }
+
+    async fn terminate_contract(
+        &self,
+        request: Request<pb::TerminateContractRequest>,
+    ) -> Result<Response<pb::Contract>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = ContractId::from_uuid(parse_name("name", "contracts", &r.name)?);
+        let ended = self
+            .teams
+            .terminate(
+                &who,
+                id,
+                parse_date("end_date", r.end_date)?,
+                parse_code("reason", &r.reason)?,
+                parse_etag(&r.etag)?,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(contract(ended)))
+    }
+}
+
+/// A contract period in months; 0 means the profile's default.
+fn months(m: u32) -> Result<Option<u8>, Status> {
+    match m {
+        0 => Ok(None),
+        m => u8::try_from(m)
+            .map(Some)
+            .map_err(|_| invalid("months", "at most 255")),
+    }
+}
+
+/// `basic` (or empty) is the basic package; anything else a personalized package's code.
+fn package(p: &str) -> Package {
+    match p {
+        "" | "basic" => Package::Basic,
+        other => Package::Personalized {
+            code: other.to_owned(),
+        },
     }
 }
 

@@ -8,9 +8,10 @@ use futures_util::Stream;
 use tonic::{Request, Response, Status};
 use yigong_domain::followup::{
     AdverseReaction, Complication, Condition, DangerSign, DiabetesVisit, FollowUpPlan,
-    HypertensionVisit, MentalDisorderVisit, PlanOrigin, PlanState, Visit, WorklistEntry,
+    HypertensionVisit, MentalDisorderVisit, OutreachOutcome, PlanOrigin, PlanState, Visit,
+    WorklistEntry,
 };
-use yigong_domain::ids::{InstitutionId, PlanId, ResidentId};
+use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId};
 use yigong_domain::measure::{BloodPressure, Glucose, HeartRate, MeasureError, Temperature};
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
@@ -352,6 +353,80 @@ impl Api for FollowUpApi {
                 .map(|n| n.reason.code().to_owned())
                 .unwrap_or_default(),
             explanation: a.explanation.to_string(),
+        }))
+    }
+
+    async fn record_outreach(
+        &self,
+        request: Request<pb::RecordOutreachRequest>,
+    ) -> Result<Response<pb::FollowUpPlan>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let plan_id = PlanId::from_uuid(parse_name("plan", "plans", &r.plan)?);
+        let on = parse_date("outreach_date", r.outreach_date)?;
+        let outcome = match r.outcome.as_str() {
+            "reached" => OutreachOutcome::Reached {
+                remind_on: parse_date("remind_date", r.remind_date)?,
+            },
+            "unreachable" => OutreachOutcome::Unreachable,
+            "refused" => OutreachOutcome::Refused,
+            "moved_away" => OutreachOutcome::MovedAway,
+            "died" => OutreachOutcome::Died,
+            other => {
+                return Err(invalid(
+                    "outcome",
+                    format!(
+                        "unknown code {other:?}: reached, unreachable, refused, moved_away or died"
+                    ),
+                ));
+            }
+        };
+        let updated = self
+            .follow_ups
+            .record_outreach(&who, plan_id, on, outcome, parse_etag(&r.etag)?)
+            .await
+            .map_err(|e| {
+                to_status(e, |f| match f {
+                    "on" => "outreach_date".to_owned(),
+                    other => other.to_owned(),
+                })
+            })?;
+        Ok(Response::new(plan(&updated)))
+    }
+
+    async fn close_enrolment(
+        &self,
+        request: Request<pb::CloseEnrolmentRequest>,
+    ) -> Result<Response<pb::Enrolment>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let id = EnrolmentId::from_uuid(parse_name("enrolment", "enrolments", &r.enrolment)?);
+        let closed = self
+            .follow_ups
+            .close_enrolment(
+                &who,
+                id,
+                parse_date("close_date", r.close_date)?,
+                parse_code("reason", &r.reason)?,
+                parse_etag(&r.etag)?,
+            )
+            .await
+            .map_err(|e| {
+                to_status(e, |f| match f {
+                    "on" => "close_date".to_owned(),
+                    other => other.to_owned(),
+                })
+            })?;
+        let e = &closed.value;
+        Ok(Response::new(pb::Enrolment {
+            name: name("enrolments", e.id()),
+            patient: name("residents", e.patient()),
+            team: name("teams", e.team()),
+            condition: wire_condition(e.condition()) as i32,
+            enrol_date: Some(date(e.enrolled_on())),
+            close_date: e.closed().map(|(on, _)| date(on)),
+            close_reason: e.closed().map(|(_, why)| code(&why)).unwrap_or_default(),
+            etag: etag(closed.version),
         }))
     }
 

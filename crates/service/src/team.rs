@@ -221,6 +221,29 @@ impl TeamService {
         Ok(contract)
     }
 
+    /// A contract the caller may see (through its resident), read in a transaction that is
+    /// rolled back; the command that follows is what is audited.
+    pub async fn contract_by_id(
+        &self,
+        who: &Principal,
+        id: ContractId,
+    ) -> Result<Versioned<Contract>, ServiceError> {
+        let mut tx = self.deps.uow.begin().await?;
+        let found = tx.load_contract(id).await?;
+        let visible = match &found {
+            Some(c) => match tx.load_resident(c.value.resident()).await? {
+                Some(r) => self.deps.sees_patient(who, &r.value.scope).await?,
+                None => false,
+            },
+            None => false,
+        };
+        drop(tx);
+        match found {
+            Some(c) if visible => Ok(c),
+            _ => Err(ServiceError::NotFound(format!("contract {id}"))),
+        }
+    }
+
     /// Commits a contract command with its events and its audit entry (patient data).
     async fn finish(
         &self,

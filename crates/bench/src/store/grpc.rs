@@ -250,7 +250,30 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
 
     let _ = stop.send(());
     server.await.map_err(err)?.map_err(err)?;
+    // service.memory: the server ran in this process beside its clients, so this is an upper
+    // bound of the service's resident memory after the run (goal < 200 MB).
+    if let Some((rss, peak)) = memory_mb() {
+        println!(
+            "grpc service.memory rss={rss}MB peak={peak}MB (server and clients in one process: an upper bound)"
+        );
+    }
     Ok(report)
+}
+
+/// Resident and peak resident memory of this process in MB (Linux `/proc/self/status`).
+fn memory_mb() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kb| kb / 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 async fn empty(c: Arc<Clients>, task: usize) -> Result<(), String> {
