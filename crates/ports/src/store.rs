@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use yigong_domain::ids::{InstitutionId, ReferralId};
+use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{Referral, StateName};
 
 use crate::{
@@ -139,6 +139,14 @@ pub trait ReferralQueries: Send + Sync {
         limit: u32,
         after: Option<String>,
     ) -> Result<Page<Versioned<Referral>>, StoreError>;
+
+    /// Whether `patient` has a referral addressed to `institution` that is requested, accepted
+    /// or arrived: the receiver caring for a referred patient may read the record.
+    async fn referred_to(
+        &self,
+        patient: ResidentId,
+        institution: InstitutionId,
+    ) -> Result<bool, StoreError>;
 }
 
 /// The read side of idempotency keys: what the first request with an id created, for a retry

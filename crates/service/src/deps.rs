@@ -48,18 +48,35 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// Whether `who` may see a record held under `scope`: by institution or as the community's
-    /// lead ([`Principal::can_see_patient`]), or as a clinician of the team serving the record's
-    /// grid today ([`Principal::serves_grid_of`]; one indexed read, only when the first test
-    /// fails and the caller has a team).
+    /// Whether `who` may see `patient`'s record held under `scope`: by institution or as the
+    /// community's lead ([`Principal::can_see_patient`]), as a clinician of the team serving
+    /// the record's grid today ([`Deps::team_serves`]), or as a clinician of an institution the
+    /// patient is referred to and in the care of ([`Principal::may_receive_referred`], [`ReferralQueries::referred_to`]). The reads
+    /// happen only when the cheaper tests fail.
     pub(crate) async fn sees_patient(
+        &self,
+        who: &Principal,
+        patient: ResidentId,
+        scope: &PatientScope,
+    ) -> Result<bool, ServiceError> {
+        if who.can_see_patient(scope, &self.network.current())
+            || self.team_serves(who, scope).await?
+        {
+            return Ok(true);
+        }
+        if !who.may_receive_referred() {
+            return Ok(false);
+        }
+        Ok(self.referrals.referred_to(patient, who.institution).await?)
+    }
+
+    /// The family doctor team path of [`Deps::sees_patient`] ([`Principal::serves_grid_of`]):
+    /// one indexed grid read, only for a caller with a team in the record's community.
+    pub(crate) async fn team_serves(
         &self,
         who: &Principal,
         scope: &PatientScope,
     ) -> Result<bool, ServiceError> {
-        if who.can_see_patient(scope, &self.network.current()) {
-            return Ok(true);
-        }
         let (Some(_), Some(grid)) = (who.team, scope.grid) else {
             return Ok(false);
         };

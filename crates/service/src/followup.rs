@@ -422,7 +422,14 @@ impl ResidentService {
     ) -> Result<Versioned<PatientRecord>, ServiceError> {
         let found = self.deps.follow_ups.get_resident(id).await?;
         let record = match found {
-            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => r,
+            Some(r)
+                if self
+                    .deps
+                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
+                    .await? =>
+            {
+                r
+            }
             _ => return Err(ServiceError::NotFound(format!("resident {id}"))),
         };
         self.deps
@@ -474,7 +481,14 @@ impl ResidentService {
         }
         let mut tx = self.deps.uow.begin().await?;
         let loaded = match tx.load_resident(id).await? {
-            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => r,
+            Some(r)
+                if self
+                    .deps
+                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
+                    .await? =>
+            {
+                r
+            }
             _ => return Err(ServiceError::NotFound(format!("resident {id}"))),
         };
         if let Some(expected) = expected_version
@@ -605,7 +619,14 @@ impl FollowUpService {
         id: ResidentId,
     ) -> Result<PatientRecord, ServiceError> {
         match tx.load_resident(id).await? {
-            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => Ok(r.value),
+            Some(r)
+                if self
+                    .deps
+                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
+                    .await? =>
+            {
+                Ok(r.value)
+            }
             _ => Err(ServiceError::NotFound(format!("resident {id}"))),
         }
     }
@@ -697,7 +718,14 @@ impl FollowUpService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let context = match tx.load_plan(plan_id).await? {
-            Some(c) if self.deps.sees_patient(who, &c.patient.value.scope).await? => c,
+            Some(c)
+                if self
+                    .deps
+                    .sees_patient(who, c.patient.value.resident.id(), &c.patient.value.scope)
+                    .await? =>
+            {
+                c
+            }
             _ => return Err(ServiceError::NotFound(format!("follow-up plan {plan_id}"))),
         };
         let may_act = who.team == Some(context.plan.value.team())
@@ -801,7 +829,7 @@ impl FollowUpService {
         let enrolment = tx.load_enrolment(id).await?.ok_or_else(not_found)?;
         let patient = enrolment.value.patient();
         let scope = match tx.load_resident(patient).await?.map(|r| r.value.scope) {
-            Some(s) if self.deps.sees_patient(who, &s).await? => s,
+            Some(s) if self.deps.sees_patient(who, patient, &s).await? => s,
             _ => return Err(not_found()),
         };
         let may_act = who.team == Some(enrolment.value.team())

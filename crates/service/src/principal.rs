@@ -89,6 +89,13 @@ impl Principal {
             && scope.community == self.community
     }
 
+    /// The referral path: clinicians of an institution a patient is referred to (requested,
+    /// accepted or arrived) may read the record while the patient is in their care; the store
+    /// answers whether such a referral exists.
+    pub fn may_receive_referred(&self) -> bool {
+        self.role == Role::Clinician
+    }
+
     /// Operators administer their own institution and, at a community's lead hospital, every
     /// member of that community.
     pub fn administers(&self, institution: InstitutionId, network: &Network) -> bool {

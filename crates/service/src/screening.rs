@@ -179,7 +179,7 @@ impl ScreeningService {
                 Some(grid) if who.team.is_some() => match grid_seen.get(&grid) {
                     Some(v) => *v,
                     None => {
-                        let v = self.deps.sees_patient(who, &r.scope).await?;
+                        let v = self.deps.team_serves(who, &r.scope).await?;
                         grid_seen.insert(grid, v);
                         v
                     }

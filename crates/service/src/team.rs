@@ -177,7 +177,12 @@ impl TeamService {
         id: ResidentId,
     ) -> Result<PatientRecord, ServiceError> {
         match tx.load_resident(id).await? {
-            Some(r) if self.deps.sees_patient(who, &r.value.scope).await? => {
+            Some(r)
+                if self
+                    .deps
+                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
+                    .await? =>
+            {
                 tx.lock_resident(id, r.version).await?;
                 Ok(r.value)
             }
@@ -232,7 +237,11 @@ impl TeamService {
         let found = tx.load_contract(id).await?;
         let visible = match &found {
             Some(c) => match tx.load_resident(c.value.resident()).await? {
-                Some(r) => self.deps.sees_patient(who, &r.value.scope).await?,
+                Some(r) => {
+                    self.deps
+                        .sees_patient(who, r.value.resident.id(), &r.value.scope)
+                        .await?
+                }
                 None => false,
             },
             None => false,
@@ -438,7 +447,11 @@ impl TeamService {
         resident: ResidentId,
     ) -> Result<Vec<Versioned<Contract>>, ServiceError> {
         let visible = match self.deps.follow_ups.get_resident(resident).await? {
-            Some(r) => self.deps.sees_patient(who, &r.value.scope).await?,
+            Some(r) => {
+                self.deps
+                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
+                    .await?
+            }
             None => false,
         };
         if !visible {

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId};
+use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{
     AuditEntry, AuditLog, ChangeFeed, NewEvent, Page, ReferralQueries, RequestLog, StoreError,
@@ -83,6 +83,29 @@ fn versioned(m: referral::Model) -> Result<Versioned<Referral>, StoreError> {
 
 #[async_trait]
 impl ReferralQueries for Store {
+    async fn referred_to(
+        &self,
+        patient: ResidentId,
+        institution: InstitutionId,
+    ) -> Result<bool, StoreError> {
+        let in_care = [
+            StateName::Requested,
+            StateName::Accepted,
+            StateName::Arrived,
+        ];
+        let found = referral::Entity::find()
+            .select_only()
+            .column(referral::Column::Id)
+            .filter(referral::Column::PatientId.eq(patient.as_uuid()))
+            .filter(referral::Column::ToInstitution.eq(institution.as_uuid()))
+            .filter(referral::Column::State.is_in(in_care.iter().map(|s| state_str(*s))))
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(found.is_some())
+    }
+
     async fn get_referral(
         &self,
         id: ReferralId,

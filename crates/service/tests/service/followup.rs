@@ -186,10 +186,39 @@ async fn another_institution_cannot_read_the_record_but_the_lead_hospital_can() 
         .withf(|a| a.action == "resident.get" && a.actor.institution == COUNTY)
         .times(1)
         .returning(|_| Ok(()));
-    let svc = residents(MockUow::new(), follow_ups, audit);
+    // The village clinic has no referral of the patient in its care.
+    let mut queries = MockQueries::new();
+    queries
+        .expect_referred_to()
+        .with(eq(PATIENT), eq(VILLAGE))
+        .times(1)
+        .returning(|_, _| Ok(false));
+    let svc = ResidentService::new(deps(MockUow::new(), queries, follow_ups, audit));
     let err = svc.get(&clinician(VILLAGE), PATIENT).await.unwrap_err();
     assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
     assert!(svc.get(&clinician(COUNTY), PATIENT).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_institution_the_patient_is_referred_to_reads_the_record() {
+    let mut follow_ups = MockFollowUps::new();
+    follow_ups
+        .expect_get_resident()
+        .returning(|_| Ok(Some(record())));
+    let mut queries = MockQueries::new();
+    queries
+        .expect_referred_to()
+        .with(eq(PATIENT), eq(VILLAGE))
+        .times(1)
+        .returning(|_, _| Ok(true));
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(|a| a.action == "resident.get" && a.actor.institution == VILLAGE)
+        .times(1)
+        .returning(|_| Ok(()));
+    let svc = ResidentService::new(deps(MockUow::new(), queries, follow_ups, audit));
+    assert!(svc.get(&clinician(VILLAGE), PATIENT).await.is_ok());
 }
 
 #[tokio::test]

@@ -222,9 +222,11 @@ async fn a_contract_for_an_unseen_resident_is_not_found_and_takes_no_lock() {
     tx.expect_lock_resident().never();
     tx.expect_insert_contract().never();
     tx.expect_commit().never();
+    let mut queries = MockQueries::new();
+    queries.expect_referred_to().returning(|_, _| Ok(false));
     let teams = TeamService::new(deps(
         uow_with(tx),
-        MockQueries::new(),
+        queries,
         MockFollowUps::new(),
         MockAudit::new(),
     ));

@@ -121,6 +121,7 @@ mock! {
         async fn get_referral(&self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
         async fn referral_inbox(&self, institution: InstitutionId, states: &[StateName], limit: u32, after: Option<String>)
             -> Result<Page<Versioned<Referral>>, StoreError>;
+        async fn referred_to(&self, patient: ResidentId, institution: InstitutionId) -> Result<bool, StoreError>;
     }
 }
 

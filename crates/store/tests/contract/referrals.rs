@@ -345,5 +345,19 @@ async fn the_inbox_pages_through_an_institutions_referrals_in_request_order() {
                 .items
                 .is_empty()
         );
+        // The receiver of a requested referral has the patient in its care; others do not.
+        let patient = upward(100, 200, 10).patient();
+        assert!(
+            b.store.referred_to(patient, COUNTY).await.unwrap(),
+            "{}",
+            b.name
+        );
+        assert!(!b.store.referred_to(patient, TOWNSHIP).await.unwrap());
+        assert!(
+            !b.store
+                .referred_to(ResidentId::from_u128(999), COUNTY)
+                .await
+                .unwrap()
+        );
     }
 }
