@@ -722,18 +722,7 @@ async fn directory(s: &Service, patient: &str) {
         .teams;
     let other_team = both_teams.remove(1);
     let team = both_teams.remove(0);
-    let served = grids
-        .list_grids(s.as_(
-            township,
-            pb::ListGridsRequest {
-                team: team.name.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .grids;
+    let served = grids_of_team(s, &team.name).await;
     assert!(!served.is_empty());
     assert!(served.iter().all(|g| g.team == team.name));
     let both = grids
@@ -747,18 +736,7 @@ async fn directory(s: &Service, patient: &str) {
         .await
         .unwrap_err();
     assert_eq!(field_of(&both), "area");
-    let household = grids
-        .create_household(s.as_(
-            "TOKEN_OPERATOR",
-            pb::CreateHouseholdRequest {
-                request_id: uuid::Uuid::new_v4().to_string(),
-                grid: served[0].name.clone(),
-                address: "No. 77, East Lane".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let household = household_in(s, &served[0].name, "No. 77, East Lane").await;
     assert_eq!(household.grid, served[0].name);
 
     // A resident of that household: the village doctor on the team serving the grid sees the
@@ -802,31 +780,8 @@ async fn directory(s: &Service, patient: &str) {
 
     // The family moves to a household of the other team's grid (AIP-134 update with a mask):
     // the record follows; a stale etag, an unknown path and a future date are refused.
-    let elsewhere = grids
-        .list_grids(s.as_(
-            township,
-            pb::ListGridsRequest {
-                team: other_team.name.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .grids
-        .remove(0);
-    let new_home = grids
-        .create_household(s.as_(
-            "TOKEN_OPERATOR",
-            pb::CreateHouseholdRequest {
-                request_id: uuid::Uuid::new_v4().to_string(),
-                grid: elsewhere.name.clone(),
-                address: "No. 3, West Lane".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let elsewhere = grids_of_team(s, &other_team.name).await.remove(0);
+    let new_home = household_in(s, &elsewhere.name, "No. 3, West Lane").await;
     let mut residents = ResidentServiceClient::new(s.channel.clone());
     let update = |resident: pb::Resident, paths: &[&str]| pb::UpdateResidentRequest {
         resident: Some(resident),
@@ -935,6 +890,38 @@ async fn directory(s: &Service, patient: &str) {
         .await
         .unwrap_err();
     assert_eq!(hidden.code(), Code::NotFound);
+}
+
+/// Registers a household in `grid` as the county operator.
+async fn household_in(s: &Service, grid: &str, address: &str) -> pb::Household {
+    GridServiceClient::new(s.channel.clone())
+        .create_household(s.as_(
+            "TOKEN_OPERATOR",
+            pb::CreateHouseholdRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                grid: grid.to_owned(),
+                address: address.to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// The grids `team` serves, as the township clinician lists them.
+async fn grids_of_team(s: &Service, team: &str) -> Vec<pb::Grid> {
+    GridServiceClient::new(s.channel.clone())
+        .list_grids(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::ListGridsRequest {
+                team: team.to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .grids
 }
 
 /// A village clinic of the township's community.
@@ -1217,18 +1204,8 @@ async fn grid_administration(s: &Service) {
     let mut households = Vec::new();
     for n in 1..=3 {
         households.push(
-            GridServiceClient::new(s.channel.clone())
-                .create_household(s.as_(
-                    op,
-                    pb::CreateHouseholdRequest {
-                        request_id: uuid::Uuid::new_v4().to_string(),
-                        grid: grid_e.name.clone(),
-                        address: format!("No. {n}, East Village"),
-                    },
-                ))
+            household_in(s, &grid_e.name, &format!("No. {n}, East Village"))
                 .await
-                .unwrap()
-                .into_inner()
                 .name,
         );
     }
