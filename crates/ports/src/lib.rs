@@ -27,6 +27,7 @@ pub mod followup;
 pub mod indicator;
 pub mod network;
 pub mod outbox;
+pub mod publish;
 pub mod screening;
 pub mod store;
 pub mod system;
@@ -42,6 +43,7 @@ pub use network::{
     GridRepository, HouseholdRecord, NetworkQueries, NetworkRepository, TeamRepository,
 };
 pub use outbox::{ChangeFeed, NewEvent, StoredEvent};
+pub use publish::{EventPublisher, PublishError, subject};
 pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,

@@ -1,0 +1,183 @@
+//! # yigong-bus
+//!
+//! Publishers of Yigong's domain events behind the [`EventPublisher`] port:
+//!
+//! - [`InProcess`]: the embedded default — a broadcast channel other parts of the service
+//!   subscribe to; every event is "acknowledged" once handed over.
+//! - [`JetStream`]: NATS JetStream. The stream (`yigong.>`) is created or updated on connect
+//!   (the subjects' first token is configurable, for tests);
+//!   each event is published with `Nats-Msg-Id` = its event id, so a redelivery inside the
+//!   duplicate window is dropped by the server; all of a batch's acks are in flight together
+//!   and counted in order.
+//!
+//! Payloads are the outbox's JSON with the envelope in headers for now; protobuf event
+//! messages are part of issue #5.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage, stream};
+use async_trait::async_trait;
+use tokio::sync::broadcast;
+use yigong_ports::{EventPublisher, PublishError, StoredEvent, subject};
+
+/// The in-process bus: subscribers get every published event (a slow subscriber that falls
+/// behind the channel's capacity skips ahead, as `broadcast` does).
+#[derive(Clone)]
+pub struct InProcess {
+    sender: broadcast::Sender<StoredEvent>,
+}
+
+impl InProcess {
+    /// A bus keeping up to `capacity` events for slow subscribers.
+    pub fn new(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity.max(1));
+        Self { sender }
+    }
+
+    /// A new subscriber, seeing events published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
+        self.sender.subscribe()
+    }
+}
+
+#[async_trait]
+impl EventPublisher for InProcess {
+    async fn publish(&self, events: &[StoredEvent]) -> (usize, Option<PublishError>) {
+        for e in events {
+            // No subscriber is not a failure: in-process delivery is best effort by design.
+            let _ = self.sender.send(e.clone());
+        }
+        (events.len(), None)
+    }
+}
+
+/// Settings of the JetStream stream.
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// The stream's name.
+    pub name: String,
+    /// The subjects' first token, `yigong` in production (tests use their own, since two
+    /// streams may not share subjects).
+    pub prefix: String,
+    /// How long the server remembers event ids to drop redeliveries.
+    pub duplicate_window: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            name: "YIGONG".to_owned(),
+            prefix: "yigong".to_owned(),
+            duplicate_window: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Publishes to NATS JetStream.
+#[derive(Clone)]
+pub struct JetStream {
+    context: jetstream::Context,
+    prefix: String,
+}
+
+/// Why the JetStream publisher could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The server is unreachable.
+    #[error("NATS at {url}: {source}")]
+    Connect {
+        /// The URL tried.
+        url: String,
+        /// Why.
+        source: async_nats::ConnectError,
+    },
+    /// The stream could not be created or updated.
+    #[error("JetStream stream {name}: {reason}")]
+    Stream {
+        /// The stream.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl JetStream {
+    /// Connects and creates or updates the stream holding `yigong.>`.
+    pub async fn connect(url: &str, settings: &StreamSettings) -> Result<Self, ConnectError> {
+        let client = async_nats::connect(url)
+            .await
+            .map_err(|source| ConnectError::Connect {
+                url: url.to_owned(),
+                source,
+            })?;
+        let context = jetstream::new(client);
+        context
+            .create_or_update_stream(stream::Config {
+                name: settings.name.clone(),
+                subjects: vec![format!("{}.>", settings.prefix)],
+                duplicate_window: settings.duplicate_window,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| ConnectError::Stream {
+                name: settings.name.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            context,
+            prefix: settings.prefix.clone(),
+        })
+    }
+}
+
+fn classify(e: &jetstream::context::PublishError) -> PublishError {
+    match e.kind() {
+        PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe => {
+            PublishError::Unavailable(e.to_string())
+        }
+        _ => PublishError::Rejected(e.to_string()),
+    }
+}
+
+#[async_trait]
+impl EventPublisher for JetStream {
+    async fn publish(&self, events: &[StoredEvent]) -> (usize, Option<PublishError>) {
+        let mut pending = Vec::with_capacity(events.len());
+        for e in events {
+            let payload = e.event.payload.to_string().into_bytes();
+            let message = PublishMessage::build()
+                .payload(payload.into())
+                .message_id(e.event.event_id.to_string());
+            let subject = subject(e);
+            let subject = match subject.strip_prefix("yigong.") {
+                Some(rest) => format!("{}.{rest}", self.prefix),
+                None => subject,
+            };
+            match self.context.send_publish(subject, message).await {
+                Ok(ack) => pending.push(ack),
+                Err(err) => {
+                    // Earlier sends are in flight: count their acks before reporting.
+                    let acked = count_acks(pending).await;
+                    let error = acked.1.unwrap_or_else(|| classify(&err));
+                    return (acked.0, Some(error));
+                }
+            }
+        }
+        count_acks(pending).await
+    }
+}
+
+/// Awaits acks in order; the count stops at the first failure.
+async fn count_acks(
+    pending: Vec<jetstream::context::PublishAckFuture>,
+) -> (usize, Option<PublishError>) {
+    let mut acked = 0;
+    for ack in pending {
+        match ack.await {
+            Ok(_) => acked += 1,
+            Err(e) => return (acked, Some(classify(&e))),
+        }
+    }
+    (acked, None)
+}
