@@ -16,7 +16,7 @@ use yigong_service::{ChangeService, Principal, ReferralService, ServiceError};
 
 use crate::referral::to_wire;
 use crate::status::to_status;
-use crate::wire::{invalid, principal, timestamp};
+use crate::wire::{invalid, page_size, principal, timestamp};
 
 /// How often an idle inbox watch looks for new changes.
 const WATCH_POLL: Duration = Duration::from_millis(500);
@@ -61,8 +61,7 @@ impl Api for ChangeFeedApi {
     ) -> Result<Response<pb::ListChangesResponse>, Status> {
         let who = principal(&request)?;
         let r = request.into_inner();
-        let size =
-            u32::try_from(r.page_size).map_err(|_| invalid("page_size", "must not be negative"))?;
+        let size = page_size(r.page_size)?;
         let after = if r.page_token.is_empty() {
             0
         } else {

@@ -23,7 +23,8 @@ use yigong_service::{
 
 use crate::status::to_status;
 use crate::wire::{
-    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name, principal,
+    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name,
+    parse_optional_name, principal,
 };
 
 fn status(e: ServiceError) -> Status {
@@ -32,14 +33,6 @@ fn status(e: ServiceError) -> Status {
         "package.code" => "package".to_owned(),
         other => other.to_owned(),
     })
-}
-
-fn optional_name(field: &str, collection: &str, value: &str) -> Result<Option<uuid::Uuid>, Status> {
-    if value.is_empty() {
-        Ok(None)
-    } else {
-        parse_name(field, collection, value).map(Some)
-    }
 }
 
 /// The network RPCs: read from the service's cached network (no patient data).
@@ -88,8 +81,8 @@ impl NetworkApiTrait for NetworkApi {
         principal(&request)?;
         let r = request.into_inner();
         let n = self.network.current();
-        let only =
-            optional_name("community", "communities", &r.community)?.map(CommunityId::from_uuid);
+        let only = parse_optional_name("community", "communities", &r.community)?
+            .map(CommunityId::from_uuid);
         if let Some(c) = only {
             n.community(c)
                 .map_err(|e| status(ServiceError::NotFound(e.to_string())))?;
@@ -223,7 +216,7 @@ impl TeamApiTrait for TeamApi {
             request_id: r.request_id,
             resident: ResidentId::from_uuid(parse_name("resident", "residents", &r.resident)?),
             team: TeamId::from_uuid(parse_name("team", "teams", &r.team)?),
-            doctor: optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
+            doctor: parse_optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
             package: package(&r.package),
             start: parse_date("start_date", r.start_date)?,
             months,
@@ -323,7 +316,7 @@ impl TeamApiTrait for TeamApi {
             request_id: r.request_id,
             resident: current.value.resident(),
             team: TeamId::from_uuid(parse_name("team", "teams", &r.team)?),
-            doctor: optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
+            doctor: parse_optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
             package: package(&r.package),
             start: parse_date("start_date", r.start_date)?,
             months: months(r.months)?,
@@ -473,7 +466,7 @@ impl GridApiTrait for GridApi {
             request_id: r.request_id,
             name: r.display_name,
             kind: parse_code("kind", &r.kind)?,
-            parent: optional_name("parent", "areas", &r.parent)?.map(AreaNodeId::from_uuid),
+            parent: parse_optional_name("parent", "areas", &r.parent)?.map(AreaNodeId::from_uuid),
         };
         let node = self.grids.add_area_node(&who, cmd).await.map_err(status)?;
         Ok(Response::new(pb::Area {
@@ -508,7 +501,7 @@ impl GridApiTrait for GridApi {
         let id = GridId::from_uuid(parse_name("name", "grids", &r.name)?);
         let from = parse_date("effective_date", r.effective_date)?;
         let etag = parse_etag(&r.etag)?;
-        let updated = match optional_name("team", "teams", &r.team)? {
+        let updated = match parse_optional_name("team", "teams", &r.team)? {
             Some(team) => {
                 self.grids
                     .assign_team(&who, id, TeamId::from_uuid(team), from, etag)

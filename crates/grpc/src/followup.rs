@@ -20,7 +20,7 @@ use yigong_service::{FollowUpService, NewEnrolment, Principal, ServiceError};
 
 use crate::status::to_status;
 use crate::wire::{
-    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name,
+    code, date, etag, invalid, name, page_size, parse_code, parse_date, parse_etag, parse_name,
     parse_optional_date, principal,
 };
 
@@ -280,10 +280,6 @@ fn visit(v: Option<pb::FollowUpVisit>) -> Result<Visit, Status> {
             "one of hypertension, diabetes or mental_disorder",
         )),
     }
-}
-
-fn page_size(v: i32) -> Result<u32, Status> {
-    u32::try_from(v).map_err(|_| invalid("page_size", "must not be negative"))
 }
 
 /// The streamed worklist: pages read on demand, so a slow client holds one page, not the list.

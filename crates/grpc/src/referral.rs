@@ -13,7 +13,7 @@ use yigong_service::{NewReferral, Principal, ReferralService, ServiceError};
 
 use crate::status::to_status;
 use crate::wire::{
-    etag, invalid, name, parse_etag, parse_name, parse_timestamp, principal, timestamp,
+    etag, invalid, name, page_size, parse_etag, parse_name, parse_timestamp, principal, timestamp,
 };
 
 /// The referral RPCs.
@@ -248,8 +248,7 @@ impl Api for ReferralApi {
         if states.is_empty() {
             states = OPEN.to_vec();
         }
-        let page_size =
-            u32::try_from(r.page_size).map_err(|_| invalid("page_size", "must not be negative"))?;
+        let page_size = page_size(r.page_size)?;
         let token = (!r.page_token.is_empty()).then_some(r.page_token);
         let page = self
             .referrals

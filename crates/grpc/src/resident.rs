@@ -11,7 +11,8 @@ use yigong_service::{DocumentInput, NewResident, ResidentService, ResidentUpdate
 
 use crate::status::to_status;
 use crate::wire::{
-    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name, principal,
+    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name,
+    parse_optional_name, principal,
 };
 
 /// The resident RPCs.
@@ -44,14 +45,6 @@ fn sex(s: i32) -> Result<Sex, Status> {
         Ok(pb::Sex::Male) => Ok(Sex::Male),
         Ok(pb::Sex::Female) => Ok(Sex::Female),
         _ => Err(invalid("other_document.sex", "MALE or FEMALE")),
-    }
-}
-
-fn optional_name(field: &str, collection: &str, value: &str) -> Result<Option<uuid::Uuid>, Status> {
-    if value.is_empty() {
-        Ok(None)
-    } else {
-        parse_name(field, collection, value).map(Some)
     }
 }
 
@@ -178,9 +171,9 @@ impl Api for ResidentApi {
         let cmd = NewResident {
             request_id: r.request_id,
             document,
-            household: optional_name("household", "households", &r.household)?
+            household: parse_optional_name("household", "households", &r.household)?
                 .map(HouseholdId::from_uuid),
-            grid: optional_name("grid", "grids", &r.grid)?.map(GridId::from_uuid),
+            grid: parse_optional_name("grid", "grids", &r.grid)?.map(GridId::from_uuid),
             resident_since: parse_date("resident_since", r.resident_since)?,
         };
         let record = self.residents.register(&who, cmd).await.map_err(status)?;

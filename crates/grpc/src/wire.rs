@@ -32,6 +32,24 @@ pub fn parse_name(field: &str, collection: &str, name: &str) -> Result<Uuid, Sta
         })
 }
 
+/// An optional resource name: empty is `None`, anything else must be `{collection}/{uuid}`.
+pub fn parse_optional_name(
+    field: &str,
+    collection: &str,
+    name: &str,
+) -> Result<Option<Uuid>, Status> {
+    if name.is_empty() {
+        Ok(None)
+    } else {
+        parse_name(field, collection, name).map(Some)
+    }
+}
+
+/// A list's `page_size` (AIP-158): 0 asks for the default, negative is `INVALID_ARGUMENT`.
+pub fn page_size(value: i32) -> Result<u32, Status> {
+    u32::try_from(value).map_err(|_| invalid("page_size", "must not be negative"))
+}
+
 /// The resource name of an id in `collection`.
 pub fn name(collection: &str, id: impl std::fmt::Display) -> String {
     format!("{collection}/{id}")

@@ -21,8 +21,8 @@ use tonic_health::pb::health_client::HealthClient;
 use uuid::Uuid;
 use yigong_domain::ids::{PlanId, ReferralId};
 use yigong_grpc::TokenKey;
+use yigong_grpc::wire::date;
 use yigong_ports::UnitOfWork;
-use yigong_proto::google::r#type::Date as PbDate;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
@@ -371,12 +371,4 @@ async fn worklist_page(c: Arc<Clients>, task: usize, today: time::Date) -> Resul
         return Err("the measured team's worklist is empty".to_owned());
     }
     Ok(())
-}
-
-fn date(d: time::Date) -> PbDate {
-    PbDate {
-        year: d.year(),
-        month: i32::from(u8::from(d.month())),
-        day: i32::from(d.day()),
-    }
 }
