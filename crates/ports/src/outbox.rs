@@ -78,3 +78,70 @@ pub trait ChangeFeed: Send + Sync {
     /// wants only what happens from now on starts.
     async fn latest_sequence(&self) -> Result<i64, StoreError>;
 }
+
+/// An unpublished event with its delivery history, as the relay sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEvent {
+    /// The event.
+    pub stored: StoredEvent,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Not to be retried before this instant (after a refusal).
+    pub next_attempt_at: Option<OffsetDateTime>,
+}
+
+/// An event the relay gave up on: it stays in the outbox until an operator replays it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    /// The event.
+    pub stored: StoredEvent,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The broker's last refusal.
+    pub last_error: String,
+    /// When it was dead-lettered.
+    pub dead_at: OffsetDateTime,
+}
+
+/// The outbox as the relay drives it: a lease so that one instance relays at a time (which keeps
+/// the global, hence per-aggregate, order), unpublished events in sequence order, and the
+/// bookkeeping of publication, refusals and dead letters.
+#[async_trait]
+pub trait RelayOutbox: Send + Sync {
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`. `false` when another
+    /// holder's lease is still running. A holder that crashes simply stops renewing: the lease
+    /// passes on after `ttl`, and nothing else has to be cleaned up.
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: Uuid,
+        now: OffsetDateTime,
+        ttl: time::Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives the lease up at once (clean shutdown), if `holder` has it.
+    async fn release_lease(&self, name: &str, holder: Uuid) -> Result<(), StoreError>;
+
+    /// Up to `limit` unpublished, live (not dead-lettered) events, in sequence order.
+    async fn pending(&self, limit: u32) -> Result<Vec<PendingEvent>, StoreError>;
+
+    /// Marks events published (after the broker acknowledged them), in one statement.
+    async fn mark_published(&self, sequences: &[i64], at: OffsetDateTime)
+    -> Result<(), StoreError>;
+
+    /// Records a refused attempt: retry at `retry_at`, or dead-letter it when `dead_at` is set.
+    async fn record_failure(
+        &self,
+        sequence: i64,
+        error: &str,
+        retry_at: OffsetDateTime,
+        dead_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError>;
+
+    /// Dead letters with `sequence > after`, in sequence order, at most `limit`.
+    async fn dead_letters(&self, after: i64, limit: u32) -> Result<Vec<DeadLetter>, StoreError>;
+
+    /// Returns dead letters to the relay with a fresh count of attempts: those listed, or every
+    /// one when `sequences` is empty. Returns how many were returned.
+    async fn replay(&self, sequences: &[i64]) -> Result<u64, StoreError>;
+}

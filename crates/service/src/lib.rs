@@ -17,6 +17,7 @@
 //! - [`grid`]: the area tree, grids, households and team assignments.
 //! - [`team`]: family doctor teams and contracts.
 //! - [`changes`]: the change feed (the outbox by cursor) for integrating systems.
+//! - [`relay`]: the outbox relay to the broker (lease, batches, retries, dead letters).
 //! - [`screening`]: the batch import of screening results, validated row by row.
 
 pub mod changes;
@@ -28,6 +29,7 @@ pub mod indicator;
 pub mod network;
 pub mod principal;
 pub mod referral;
+pub mod relay;
 pub mod screening;
 pub mod team;
 
@@ -46,6 +48,7 @@ pub use indicator::{GridLine, IndicatorReport, IndicatorService};
 pub use network::{NetworkService, NetworkView, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use referral::{NewReferral, ReferralService};
+pub use relay::{RELAY_LEASE, Relay, RelaySettings, Step};
 pub use screening::{
     BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
 };

@@ -20,6 +20,7 @@ mod indicator;
 pub mod migration;
 mod network;
 mod queries;
+mod relay;
 mod screening;
 mod tx;
 

@@ -181,7 +181,7 @@ impl Store {
     /// that commits later always gets a later position: a reader at cursor N never misses an
     /// event that committed after it read (a plain auto-increment would, as ids are taken at
     /// insert time, not commit time).
-    async fn assign_sequence(&self) -> Result<(), StoreError> {
+    pub(crate) async fn assign_sequence(&self) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
         let backend = tx.get_database_backend();
         if backend == DbBackend::Postgres {
@@ -230,29 +230,30 @@ impl ChangeFeed for Store {
             .all(self.connection())
             .await
             .map_err(db_err)?;
-        rows.into_iter()
-            .map(|m| {
-                let sequence = m
-                    .sequence
-                    .ok_or_else(|| corrupt("outbox_event", "unpositioned row".to_owned()))?;
-                Ok(StoredEvent {
-                    sequence,
-                    aggregate_sequence: m.aggregate_sequence,
-                    published_at: m.published_at,
-                    event: NewEvent {
-                        event_id: m.event_id,
-                        community: m.community_id.map(CommunityId::from_uuid),
-                        aggregate_kind: m.aggregate_kind,
-                        aggregate_id: m.aggregate_id,
-                        event_type: m.event_type,
-                        schema_version: u32::try_from(m.schema_version).unwrap_or(0),
-                        payload: m.payload,
-                        occurred_at: m.occurred_at,
-                    },
-                })
-            })
-            .collect()
+        rows.into_iter().map(stored_event).collect()
     }
+}
+
+/// An outbox row as the ports see it.
+pub(crate) fn stored_event(m: outbox_event::Model) -> Result<StoredEvent, StoreError> {
+    let sequence = m
+        .sequence
+        .ok_or_else(|| corrupt("outbox_event", "unpositioned row".to_owned()))?;
+    Ok(StoredEvent {
+        sequence,
+        aggregate_sequence: m.aggregate_sequence,
+        published_at: m.published_at,
+        event: NewEvent {
+            event_id: m.event_id,
+            community: m.community_id.map(CommunityId::from_uuid),
+            aggregate_kind: m.aggregate_kind,
+            aggregate_id: m.aggregate_id,
+            event_type: m.event_type,
+            schema_version: u32::try_from(m.schema_version).unwrap_or(0),
+            payload: m.payload,
+            occurred_at: m.occurred_at,
+        },
+    })
 }
 
 #[async_trait]

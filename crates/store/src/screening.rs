@@ -334,6 +334,10 @@ impl Store {
                     payload: Set(e.payload.clone()),
                     occurred_at: Set(e.occurred_at),
                     published_at: Set(None),
+                    attempts: sea_orm::NotSet,
+                    next_attempt_at: sea_orm::NotSet,
+                    last_error: sea_orm::NotSet,
+                    dead_at: sea_orm::NotSet,
                 });
             outbox_event::Entity::insert_many(rows)
                 .exec_without_returning(&tx)

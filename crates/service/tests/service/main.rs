@@ -6,5 +6,6 @@ mod followup;
 mod grid;
 mod indicator;
 mod referral;
+mod relay;
 mod screening;
 mod support;

@@ -18,6 +18,10 @@ pub struct Model {
     pub payload: Json,
     pub occurred_at: TimeDateTimeWithTimeZone,
     pub published_at: Option<TimeDateTimeWithTimeZone>,
+    pub attempts: i32,
+    pub next_attempt_at: Option<TimeDateTimeWithTimeZone>,
+    pub last_error: Option<String>,
+    pub dead_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261123_000002_residents_follow_up;
 mod m20261123_000003_screening_result;
 mod m20261123_000004_network_grids_teams;
 mod m20261123_000005_worklist_position;
+mod m20261123_000006_relay;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_screening_result::Migration),
             Box::new(m20261123_000004_network_grids_teams::Migration),
             Box::new(m20261123_000005_worklist_position::Migration),
+            Box::new(m20261123_000006_relay::Migration),
         ]
     }
 }

@@ -15,5 +15,6 @@ mod backends;
 mod concurrency;
 mod followup;
 mod referrals;
+mod relay;
 mod screening;
 mod support;

@@ -184,7 +184,7 @@ async fn a_request_id_is_claimed_once_per_command() {
     }
 }
 
-fn event(r: &yigong_domain::referral::Referral, n: u128) -> NewEvent {
+pub(crate) fn event(r: &yigong_domain::referral::Referral, n: u128) -> NewEvent {
     let e = DomainEvent::from(ReferralEvent::ReferralCancelled {
         referral: r.id(),
         reason: format!("r{n}"),
