@@ -6,6 +6,7 @@
 //! listen = "0.0.0.0:50051"
 //! database_url = "postgres://yigong@db.county.local/yigong"
 //! token_key = "…at least 32 bytes…"   # better in YIGONG_TOKEN_KEY
+//! nats_url = "nats://127.0.0.1:4222"   # relay events to JetStream (in-process without it)
 //!
 //! [tls]
 //! cert = "/etc/yigong/server.pem"
@@ -36,6 +37,8 @@ pub struct FileConfig {
     pub token_key: Option<String>,
     /// Serve over TLS with this certificate chain and key (PEM files).
     pub tls: Option<TlsFiles>,
+    /// Relay domain events to NATS JetStream at this URL.
+    pub nats_url: Option<String>,
 }
 
 /// The server's certificate chain and private key, as PEM files.

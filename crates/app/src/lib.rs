@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod import;
 pub mod report;
 
@@ -68,6 +69,8 @@ pub struct ServeConfig {
     pub token_secret: Vec<u8>,
     /// Serve over TLS with this identity; plaintext when `None`.
     pub tls: Option<config::TlsIdentity>,
+    /// Where the relay sends events.
+    pub events: events::EventsConfig,
 }
 
 /// Connects to the database and applies pending migrations.
@@ -147,11 +150,39 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = open(&config.database_url).await?;
-    serve_store(store, &config.token_secret, config.tls, listener, shutdown).await
+    serve_store(
+        store,
+        &config.token_secret,
+        config.tls,
+        config.events,
+        listener,
+        shutdown,
+    )
+    .await
 }
 
-/// Serves the gRPC API over an opened store (see [`serve`]).
+/// Serves the gRPC API over an opened store (see [`serve`]), with the outbox relay running
+/// beside it; on shutdown the server drains, then the relay stops and gives up its lease.
 pub async fn serve_store(
+    store: Arc<Store>,
+    token_secret: &[u8],
+    tls: Option<config::TlsIdentity>,
+    events: events::EventsConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let bus = yigong_bus::InProcess::new(1024);
+    let relay = tokio::spawn(events::run_relay(store.clone(), events, bus, stopped));
+    let served = serve_api(store, token_secret, tls, listener, shutdown).await;
+    let _ = stop.send(true);
+    if let Err(error) = relay.await {
+        tracing::error!(%error, "the outbox relay failed");
+    }
+    served
+}
+
+async fn serve_api(
     store: Arc<Store>,
     token_secret: &[u8],
     tls: Option<config::TlsIdentity>,

@@ -51,6 +51,10 @@ enum Command {
         /// The PEM private key of `--tls-cert`.
         #[arg(long, env = "YIGONG_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Relay domain events to NATS JetStream at this URL (`nats://host:4222`); without it
+        /// they go to the in-process bus.
+        #[arg(long, env = "YIGONG_NATS_URL")]
+        nats_url: Option<String>,
     },
     /// Builds the demo county in the database (migrating it first) and exits.
     Seed {
@@ -110,6 +114,38 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Domain events the relay gave up on: list and replay them.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Lists dead-lettered events, oldest first, tab-separated with a header.
+    Dead {
+        /// Only those after this outbox sequence (to page on).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10000))]
+        limit: u32,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Returns dead-lettered events to the relay (fresh attempts, original order): the
+    /// sequences given, or every one with `--all`.
+    Replay {
+        /// Outbox sequences, as `events dead` lists them.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        sequences: Vec<i64>,
+        /// Every dead letter.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        database: Database,
     },
 }
 
@@ -238,6 +274,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             token_key,
             tls_cert,
             tls_key,
+            nats_url,
         } => {
             let listen = match listen.or(file.listen) {
                 Some(listen) => listen,
@@ -277,7 +314,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 "yigong listening on {listen}{}",
                 if tls.is_some() { " (TLS)" } else { "" }
             );
-            yigong_app::serve_store(store, secret.as_bytes(), tls, listener, shutdown).await?;
+            let events = yigong_app::events::EventsConfig {
+                nats_url: nats_url.or_else(|| file.nats_url.clone()),
+                ..Default::default()
+            };
+            yigong_app::serve_store(store, secret.as_bytes(), tls, events, listener, shutdown)
+                .await?;
         }
         Command::Seed {
             demo: _,
@@ -393,6 +435,33 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 print!("{}", yigong_app::report::table(&report));
             }
+        }
+        Command::Events {
+            command:
+                EventsCommand::Dead {
+                    after,
+                    limit,
+                    database,
+                },
+        } => {
+            let store = yigong_app::open(&database.url(&file)).await?;
+            print!(
+                "{}",
+                yigong_app::events::list_dead(store.as_ref(), after, limit).await?
+            );
+        }
+        Command::Events {
+            command:
+                EventsCommand::Replay {
+                    sequences,
+                    all: _,
+                    database,
+                },
+        } => {
+            let store = yigong_app::open(&database.url(&file)).await?;
+            // No sequences means `--all` (clap requires one or the other).
+            let replayed = yigong_ports::RelayOutbox::replay(store.as_ref(), &sequences).await?;
+            println!("{replayed} event(s) returned to the relay");
         }
         Command::Migrate { database } => {
             let store = yigong_store::Store::connect(&database.url(&file)).await?;

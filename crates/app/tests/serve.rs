@@ -25,6 +25,7 @@ async fn start() -> (Channel, oneshot::Sender<()>, tokio::task::JoinHandle<()>) 
                 database_url: "sqlite::memory:".into(),
                 token_secret: SECRET.as_bytes().to_vec(),
                 tls: None,
+                events: yigong_app::events::EventsConfig::default(),
             },
             listener,
             async {
@@ -131,6 +132,7 @@ async fn with_a_certificate_the_service_speaks_tls_only() {
                 cert_pem: cert_pem.clone().into_bytes(),
                 key_pem: cert.signing_key.serialize_pem().into_bytes(),
             }),
+            events: yigong_app::events::EventsConfig::default(),
         },
         listener,
         async {

@@ -61,6 +61,9 @@ pub struct StreamSettings {
     pub prefix: String,
     /// How long the server remembers event ids to drop redeliveries.
     pub duplicate_window: Duration,
+    /// The largest message the stream takes, in bytes (`None`: the server's limit). A larger
+    /// event is refused, retried, then dead-lettered, without holding up the others.
+    pub max_message_size: Option<i32>,
 }
 
 impl Default for StreamSettings {
@@ -69,6 +72,7 @@ impl Default for StreamSettings {
             name: "YIGONG".to_owned(),
             prefix: "yigong".to_owned(),
             duplicate_window: Duration::from_secs(120),
+            max_message_size: None,
         }
     }
 }
@@ -76,6 +80,7 @@ impl Default for StreamSettings {
 /// Publishes to NATS JetStream.
 #[derive(Clone)]
 pub struct JetStream {
+    client: async_nats::Client,
     context: jetstream::Context,
     prefix: String,
 }
@@ -110,13 +115,14 @@ impl JetStream {
                 url: url.to_owned(),
                 source,
             })?;
-        let context = jetstream::new(client);
+        let context = jetstream::new(client.clone());
         context
             .create_or_update_stream(stream::Config {
                 name: settings.name.clone(),
                 subjects: vec![format!("{}.>", settings.prefix)],
                 duplicate_window: settings.duplicate_window,
                 storage: stream::StorageType::File,
+                max_message_size: settings.max_message_size.unwrap_or(-1),
                 ..Default::default()
             })
             .await
@@ -125,6 +131,7 @@ impl JetStream {
                 reason: e.to_string(),
             })?;
         Ok(Self {
+            client,
             context,
             prefix: settings.prefix.clone(),
         })
@@ -143,11 +150,22 @@ fn classify(e: &jetstream::context::PublishError) -> PublishError {
 #[async_trait]
 impl EventPublisher for JetStream {
     async fn publish(&self, events: &[StoredEvent]) -> (usize, Option<PublishError>) {
+        // While the client reconnects, publishing would only queue messages in its buffer
+        // (and block once it is full): report the outage and let the relay back off.
+        if self.client.connection_state() != async_nats::connection::State::Connected {
+            return (
+                0,
+                Some(PublishError::Unavailable(
+                    "not connected to NATS".to_owned(),
+                )),
+            );
+        }
         let mut pending = Vec::with_capacity(events.len());
         for e in events {
             let payload = e.event.payload.to_string().into_bytes();
             let message = PublishMessage::build()
                 .payload(payload.into())
+                .headers(envelope(e))
                 .message_id(e.event.event_id.to_string());
             let subject = subject(e);
             let subject = match subject.strip_prefix("yigong.") {
@@ -166,6 +184,29 @@ impl EventPublisher for JetStream {
         }
         count_acks(pending).await
     }
+}
+
+/// The envelope as headers, so consumers route and order events without decoding them:
+/// `Yigong-Event-Type`, `Yigong-Schema-Version`, `Yigong-Aggregate-Id`,
+/// `Yigong-Aggregate-Sequence` (per-aggregate order from 1) and `Yigong-Sequence` (the
+/// outbox's global position, the change-feed cursor).
+fn envelope(e: &StoredEvent) -> async_nats::HeaderMap {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Yigong-Event-Type", e.event.event_type.as_str());
+    headers.insert(
+        "Yigong-Schema-Version",
+        e.event.schema_version.to_string().as_str(),
+    );
+    headers.insert(
+        "Yigong-Aggregate-Id",
+        e.event.aggregate_id.to_string().as_str(),
+    );
+    headers.insert(
+        "Yigong-Aggregate-Sequence",
+        e.aggregate_sequence.to_string().as_str(),
+    );
+    headers.insert("Yigong-Sequence", e.sequence.to_string().as_str());
+    headers
 }
 
 /// Awaits acks in order; the count stops at the first failure.

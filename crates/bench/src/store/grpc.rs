@@ -100,6 +100,7 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         store,
         SECRET,
         None,
+        yigong_app::events::EventsConfig::default(),
         listener,
         async move {
             let _ = stopped.await;
