@@ -4,7 +4,7 @@
 //!
 //! - `test`: the one test command of README and CI: fmt check, clippy `-D warnings`,
 //!   the dependency rule, `buf lint` of `proto/`, then every test of the workspace.
-//! - `bench [domain|store|grpc]`: the benchmarks of `../shared/benchmarks.md` that exist so
+//! - `bench [domain|store|grpc|events]`: the benchmarks of `../shared/benchmarks.md` that exist so
 //!   far; `store` and `grpc` run `yigong-bench` in release mode against PostgreSQL.
 
 use std::env;
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  test           fmt check, clippy -D warnings, dependency rule, all tests\n  \
                  deps           check that yigong-domain depends on no I/O crate\n  \
-                 bench [domain|store|grpc] [--seconds N]\n                 \
+                 bench [domain|store|grpc|events] [--seconds N]\n                 \
                  run the benchmarks (see ../shared/benchmarks.md); store needs PostgreSQL\n                 \
                  (YIGONG_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432/test)"
             );
@@ -114,11 +114,12 @@ fn bench(which: Option<&str>, rest: &[String]) -> Result<(), String> {
     match which {
         None => domain()
             .and_then(|()| bench_bin("store"))
-            .and_then(|()| bench_bin("grpc")),
+            .and_then(|()| bench_bin("grpc"))
+            .and_then(|()| bench_bin("events")),
         Some("domain") => domain(),
-        Some(name @ ("store" | "grpc")) => bench_bin(name),
+        Some(name @ ("store" | "grpc" | "events")) => bench_bin(name),
         Some(other) => Err(format!(
-            "unknown benchmark `{other}`; available: domain, store, grpc"
+            "unknown benchmark `{other}`; available: domain, store, grpc, events"
         )),
     }
 }

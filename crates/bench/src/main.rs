@@ -11,7 +11,10 @@
 //! - `grpc`: grpc.write and grpc.read — the real server on loopback, CreateReferral,
 //!   RecordFollowUpVisit (1, 8, 64 streams), GetReferral and a worklist page (64 streams), each
 //!   next to the raw-SQL baseline, CreateReferral also next to an empty RPC.
+//! - `events`: events.relay — the outbox relay to NATS JetStream next to raw JetStream
+//!   publishing of the same payloads, and the commit-to-publish lag under 1,000 writes/s.
 
+mod events;
 mod report;
 mod store;
 
@@ -21,7 +24,8 @@ async fn main() {
     let result = match args.first().map(String::as_str) {
         Some("store") => store::run(&args[1..]).await,
         Some("grpc") => store::grpc::run(&args[1..]).await,
-        _ => Err("usage: yigong-bench store|grpc [--seconds N]".to_owned()),
+        Some("events") => events::run(&args[1..]).await,
+        _ => Err("usage: yigong-bench store|grpc|events [--seconds N]".to_owned()),
     };
     if let Err(e) = result {
         eprintln!("yigong-bench: {e}");

@@ -84,19 +84,19 @@ fn clinician(institution: InstitutionId, team: Option<TeamId>) -> Principal {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> String {
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
 /// A fresh schema on the benchmark's PostgreSQL, dropped at the end.
-struct Schema {
+pub(crate) struct Schema {
     admin: PgPool,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Schema {
-    async fn create() -> Result<Schema, String> {
+    pub(crate) async fn create() -> Result<Schema, String> {
         let admin_url = std::env::var("YIGONG_BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         let admin = PgPoolOptions::new()
@@ -115,7 +115,7 @@ impl Schema {
         Ok(Schema { admin, name, url })
     }
 
-    async fn drop(self) {
+    pub(crate) async fn drop(self) {
         if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP SCHEMA {} CASCADE",
             self.name

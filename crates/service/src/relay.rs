@@ -223,9 +223,14 @@ impl Relay {
                 }
             }
         }
-        if let Err(error) = self.outbox.release_lease(RELAY_LEASE, self.holder).await {
+        if let Err(error) = self.release().await {
             tracing::warn!(%error, "relay lease not released; it lapses on its own");
         }
+    }
+
+    /// Gives the lease up, so another instance takes over at once instead of after its ttl.
+    pub async fn release(&self) -> Result<(), StoreError> {
+        self.outbox.release_lease(RELAY_LEASE, self.holder).await
     }
 }
 

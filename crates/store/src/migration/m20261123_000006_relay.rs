@@ -1,5 +1,5 @@
 //! The relay's bookkeeping: delivery attempts and dead letters on each outbox row, a partial
-//! index over what is still to publish (the relay's one query stays an index range however
+//! index over what is still to publish (and one over what is not yet positioned) (the relay's one query stays an index range however
 //! long the outbox grows), and the `relay_lease` table that lets one instance relay at a time.
 
 // async-trait expands the trait signature with elided lifetimes; the impl must match it.
@@ -13,6 +13,7 @@ pub(crate) struct Migration;
 #[derive(DeriveIden)]
 enum OutboxEvent {
     Table,
+    Id,
     Sequence,
     PublishedAt,
     Attempts,
@@ -62,6 +63,19 @@ impl MigrationTrait for Migration {
                     .col(O::Sequence)
                     .and_where(Expr::col(O::PublishedAt).is_null())
                     .and_where(Expr::col(O::DeadAt).is_null())
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        // Rows committed but not yet positioned (`Store::assign_sequence` runs before every
+        // read of the feed and every relay step): without it each call scans the outbox.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_outbox_unpositioned")
+                    .table(O::Table)
+                    .col(O::Id)
+                    .and_where(Expr::col(O::Sequence).is_null())
                     .if_not_exists()
                     .to_owned(),
             )
