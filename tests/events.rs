@@ -13,6 +13,9 @@
 #[path = "../crates/store/tests/contract/backends.rs"]
 #[allow(dead_code)]
 mod backends;
+#[path = "../crates/store/tests/contract/support.rs"]
+#[allow(dead_code)]
+mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -29,11 +32,14 @@ use uuid::Uuid;
 use yigong_bus::{JetStream, StreamSettings};
 use yigong_domain::event::DomainEvent;
 use yigong_domain::ids::{CommunityId, ReferralId};
+use yigong_domain::network::Network;
+use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::ReferralEvent;
+use yigong_ports::{ChangeFeed, Clock, RandomIds, ReferralQueries};
 use yigong_ports::{
     EventPublisher, NewEvent, PublishError, RelayOutbox, StoredEvent, SystemClock, UnitOfWork,
 };
-use yigong_service::{Relay, RelaySettings};
+use yigong_service::{DeadlineJobs, Deps, Relay, RelaySettings};
 use yigong_store::Store;
 
 fn ci() -> bool {
@@ -481,4 +487,77 @@ async fn a_poison_event_is_dead_lettered_the_rest_flows_and_replay_delivers_it()
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].0, dead[0].stored.event.event_id.to_string());
     delete_stream(&url, &settings.name).await;
+}
+
+struct FixedClock(OffsetDateTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0
+    }
+}
+
+/// One instance's deadline jobs, its clock at `now`.
+fn deadline_jobs(store: &Arc<Store>, now: OffsetDateTime) -> DeadlineJobs {
+    let deps = Deps::on_store(
+        store.clone(),
+        Network::new(),
+        Arc::new(FixedClock(now)),
+        Arc::new(RandomIds),
+        Arc::new(RuleProfile::bphs3()),
+    );
+    DeadlineJobs::new(deps, store.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_jobs_on_two_instances_escalate_each_referral_once_and_catch_up() {
+    let Some((_backend, store)) = store().await else {
+        return;
+    };
+    // 40 routine requests, sent a minute apart; each must be answered within 24 hours.
+    let referrals: Vec<_> = (0..40i64)
+        .map(|i| support::upward(1000 + i as u128, 5000 + i as u128, i))
+        .collect();
+    for r in &referrals {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_referral(r).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let deadline = referrals[0].respond_by().unwrap();
+
+    // Before the first deadline nothing fires.
+    let early = deadline_jobs(&store, deadline - time::Duration::minutes(1));
+    assert_eq!(early.run_once().await.unwrap().escalated, 0);
+
+    // The jobs were down for two days; two instances come back at once and race.
+    let later = deadline + time::Duration::days(2);
+    let (a, b) = (deadline_jobs(&store, later), deadline_jobs(&store, later));
+    let (fa, fb) = tokio::join!(a.run_once(), b.run_once());
+    let (fa, fb) = (fa.unwrap(), fb.unwrap());
+    assert_eq!(
+        fa.escalated + fb.escalated,
+        40,
+        "every missed deadline fired: {fa:?} {fb:?}"
+    );
+    // Passes after that find nothing left.
+    let (fa, fb) = tokio::join!(a.run_once(), b.run_once());
+    assert_eq!(fa.unwrap().escalated + fb.unwrap().escalated, 0);
+
+    let events = store.changes_since(0, 10_000).await.unwrap();
+    let mut escalations: HashMap<Uuid, usize> = HashMap::new();
+    for e in events
+        .iter()
+        .filter(|e| e.event.event_type == "referral.referral_escalated")
+    {
+        *escalations.entry(e.event.aggregate_id).or_default() += 1;
+    }
+    assert_eq!(escalations.len(), 40);
+    assert!(
+        escalations.values().all(|n| *n == 1),
+        "an escalation fired twice"
+    );
+    for r in &referrals {
+        let stored = store.get_referral(r.id()).await.unwrap().unwrap();
+        assert!(stored.value.escalated());
+    }
 }

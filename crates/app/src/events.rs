@@ -1,4 +1,5 @@
-//! Domain events leaving the service: the outbox relay, to NATS JetStream when a URL is
+//! Domain events leaving the service (the deadline jobs run beside them, see
+//! `yigong_service::DeadlineJobs`): the outbox relay, to NATS JetStream when a URL is
 //! configured and to the in-process bus otherwise, and the operator's dead-letter commands.
 //!
 //! The API never waits for the broker. With JetStream configured the relay connects in the
@@ -16,8 +17,8 @@ use yigong_ports::{DeadLetter, EventPublisher, RelayOutbox, SystemClock};
 use yigong_service::{Relay, RelaySettings};
 use yigong_store::Store;
 
-/// Where events go and how the relay paces itself.
-#[derive(Debug, Clone, Default)]
+/// Where events go, how the relay paces itself, how often deadlines are checked.
+#[derive(Debug, Clone)]
 pub struct EventsConfig {
     /// `nats://host:4222`: relay to JetStream; `None`: the in-process bus.
     pub nats_url: Option<String>,
@@ -25,6 +26,19 @@ pub struct EventsConfig {
     pub stream: StreamSettings,
     /// Batch size, retries, dead-lettering.
     pub relay: RelaySettings,
+    /// Time between two passes of the deadline jobs (the first runs at start: catch-up).
+    pub deadline_interval: Duration,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            nats_url: None,
+            stream: StreamSettings::default(),
+            relay: RelaySettings::default(),
+            deadline_interval: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Runs the relay until `shutdown` turns true; returns when it has stopped and given up its

@@ -36,7 +36,7 @@ use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    ChangeService, Deps, FollowUpService, GridService, IndicatorService, Principal,
+    ChangeService, DeadlineJobs, Deps, FollowUpService, GridService, IndicatorService, Principal,
     ReferralService, ResidentService, Role, ScreeningService, TeamService,
 };
 use yigong_store::Store;
@@ -173,11 +173,26 @@ pub async fn serve_store(
 ) -> Result<(), AppError> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let bus = yigong_bus::InProcess::new(1024);
+    let jobs = DeadlineJobs::new(
+        deps_on(store.clone(), store.network().await?),
+        store.clone(),
+    );
+    let deadlines = tokio::spawn(jobs.run(events.deadline_interval, {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    }));
     let relay = tokio::spawn(events::run_relay(store.clone(), events, bus, stopped));
     let served = serve_api(store, token_secret, tls, listener, shutdown).await;
     let _ = stop.send(true);
-    if let Err(error) = relay.await {
-        tracing::error!(%error, "the outbox relay failed");
+    for (task, handle) in [
+        ("the outbox relay", relay),
+        ("the deadline jobs", deadlines),
+    ] {
+        if let Err(error) = handle.await {
+            tracing::error!(%error, "{task} failed");
+        }
     }
     served
 }

@@ -307,6 +307,17 @@ pub enum ContractEvent {
         /// The new team.
         team: TeamId,
     },
+    /// A current contract's renewal window opened (announced once).
+    ContractExpiring {
+        /// The contract.
+        contract: ContractId,
+        /// The resident.
+        resident: ResidentId,
+        /// The team.
+        team: TeamId,
+        /// First day without it.
+        end: Date,
+    },
     /// A contract ended early.
     ContractTerminated {
         /// The contract.
@@ -515,6 +526,21 @@ impl Contract {
         Ok((contract, vec![event]))
     }
 
+    /// The deadline job's renewal reminder: once the renewal window of a current contract has
+    /// opened and before it ends, so the team can renew it or the resident choose another team
+    /// before coverage lapses; `None` otherwise.
+    pub fn expiry_notice(&self, today: Date, profile: &RuleProfile) -> Option<ContractEvent> {
+        let (opens, _) = self.renewal_window(profile);
+        (self.status == ContractStatus::Current && opens <= today && today < self.end).then_some(
+            ContractEvent::ContractExpiring {
+                contract: self.id,
+                resident: self.resident,
+                team: self.team,
+                end: self.end,
+            },
+        )
+    }
+
     /// Whether the contract is in force on `date`.
     pub fn is_active_on(&self, date: Date) -> bool {
         self.start <= date && date < self.in_force_until()
@@ -712,6 +738,41 @@ mod tests {
             package: Package::Basic,
             start,
             months: None,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_expiry_notice_runs_from_the_renewal_window_to_the_end(
+            offset in -400i64..60,
+            window in 1u16..90,
+        ) {
+            let p = RuleProfile::from_toml(&format!(
+                "base = \"bphs3\"\n[contract]\nrenewal_window_days = {window}\n"
+            ))
+            .unwrap();
+            let (contract, _) =
+                Contract::sign(sign(1, date!(2026 - 01 - 01)), &team(1), None, &p).unwrap();
+            let today = contract.end() + time::Duration::days(offset);
+            let notice = contract.expiry_notice(today, &p);
+            if (-i64::from(window)..0).contains(&offset) {
+                proptest::prop_assert_eq!(
+                    notice,
+                    Some(ContractEvent::ContractExpiring {
+                        contract: contract.id(),
+                        resident: contract.resident(),
+                        team: contract.team(),
+                        end: contract.end(),
+                    })
+                );
+            } else {
+                proptest::prop_assert_eq!(notice, None);
+            }
+            // A contract already renewed, switched or terminated is never announced.
+            let (ended, _) = contract
+                .terminate(date!(2026 - 02 - 01), TerminationReason::Died)
+                .unwrap();
+            proptest::prop_assert_eq!(ended.expiry_notice(today, &p), None);
         }
     }
 

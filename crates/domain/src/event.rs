@@ -122,6 +122,7 @@ impl DomainEvent {
                 ContractEvent::ContractSigned { contract, .. }
                 | ContractEvent::ContractRenewed { contract, .. }
                 | ContractEvent::ContractSwitched { contract, .. }
+                | ContractEvent::ContractExpiring { contract, .. }
                 | ContractEvent::ContractTerminated { contract, .. } => contract.as_uuid(),
             },
             DomainEvent::Screening(e) => match e {
@@ -142,7 +143,9 @@ impl DomainEvent {
                 | FollowUpEvent::OutreachRecorded { plan, .. }
                 | FollowUpEvent::PlanMissed { plan, .. }
                 | FollowUpEvent::PatientLost { plan, .. }
-                | FollowUpEvent::PlanClosed { plan, .. } => plan.as_uuid(),
+                | FollowUpEvent::PlanClosed { plan, .. }
+                | FollowUpEvent::PlanFellDue { plan, .. }
+                | FollowUpEvent::PlanOverdue { plan, .. } => plan.as_uuid(),
             },
             DomainEvent::Referral(e) => match e {
                 ReferralEvent::ReferralRequested { referral, .. }
@@ -195,6 +198,7 @@ impl DomainEvent {
                 ContractSigned => "contract_signed",
                 ContractRenewed => "contract_renewed",
                 ContractSwitched => "contract_switched",
+                ContractExpiring => "contract_expiring",
                 ContractTerminated => "contract_terminated",
             }),
             DomainEvent::Screening(e) => names!(e, "screening", ScreeningEvent {
@@ -216,6 +220,8 @@ impl DomainEvent {
                 PlanMissed => "plan_missed",
                 PatientLost => "patient_lost",
                 PlanClosed => "plan_closed",
+                PlanFellDue => "plan_fell_due",
+                PlanOverdue => "plan_overdue",
             }),
             DomainEvent::Referral(e) => names!(e, "referral", ReferralEvent {
                 ReferralRequested => "referral_requested",

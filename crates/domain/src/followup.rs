@@ -1310,6 +1310,37 @@ pub enum FollowUpEvent {
         /// Why.
         reason: CloseReason,
     },
+    /// A waiting plan reached its due date (the deadline job announces it once): the team's
+    /// day-list, including the 14-day follow-ups after a referral (`origin`).
+    PlanFellDue {
+        /// The plan.
+        plan: PlanId,
+        /// Its enrolment.
+        enrolment: EnrolmentId,
+        /// The patient.
+        patient: ResidentId,
+        /// The responsible team.
+        team: TeamId,
+        /// Due date.
+        due: Date,
+        /// Why the plan exists.
+        origin: PlanOrigin,
+    },
+    /// A waiting plan became overdue (past due + grace; announced once).
+    PlanOverdue {
+        /// The plan.
+        plan: PlanId,
+        /// Its enrolment.
+        enrolment: EnrolmentId,
+        /// The patient.
+        patient: ResidentId,
+        /// The responsible team.
+        team: TeamId,
+        /// Due date.
+        due: Date,
+        /// The first overdue day.
+        since: Date,
+    },
 }
 
 /// The result of recording a visit: the completed plan, the next plan, the assessment, events.
@@ -1384,6 +1415,33 @@ impl FollowUpPlan {
     /// The first day the plan is overdue if not done: due + grace + 1.
     pub fn overdue_from(&self, profile: &RuleProfile) -> Date {
         calendar::add_days(self.due, profile.follow_up.grace_days.saturating_add(1))
+    }
+
+    /// The deadline job's "falls due" announcement: on or after the due date of a plan still
+    /// waiting for its visit; `None` otherwise.
+    pub fn due_notice(&self, today: Date) -> Option<FollowUpEvent> {
+        (self.state == PlanState::Due && today >= self.due).then_some(FollowUpEvent::PlanFellDue {
+            plan: self.id,
+            enrolment: self.enrolment,
+            patient: self.patient,
+            team: self.team,
+            due: self.due,
+            origin: self.origin,
+        })
+    }
+
+    /// The deadline job's "overdue" announcement: from the first overdue day of a plan still
+    /// waiting for its visit; `None` otherwise.
+    pub fn overdue_notice(&self, today: Date, profile: &RuleProfile) -> Option<FollowUpEvent> {
+        let since = self.overdue_from(profile);
+        (self.state == PlanState::Due && today >= since).then_some(FollowUpEvent::PlanOverdue {
+            plan: self.id,
+            enrolment: self.enrolment,
+            patient: self.patient,
+            team: self.team,
+            due: self.due,
+            since,
+        })
     }
 
     /// Why the plan is (or is not) overdue on `date`, for "why is this patient overdue?".

@@ -18,10 +18,12 @@
 //!   and team assignments, family doctor teams and contracts.
 //! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, and the change feed.
+//! - [`deadline`]: what the deadline jobs look for, and their once-only claims.
 //! - [`audit`]: audit entries for every read and write of patient data.
 //! - [`system`]: [`Clock`] and [`IdSource`], with their real implementations.
 
 pub mod audit;
+pub mod deadline;
 pub mod error;
 pub mod followup;
 pub mod indicator;
@@ -33,6 +35,7 @@ pub mod store;
 pub mod system;
 
 pub use audit::{Actor, AuditEntry, AuditLog, AuditOutcome};
+pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
 pub use error::StoreError;
 pub use followup::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,

@@ -108,6 +108,7 @@ pub trait Transaction:
     + OutboxWriter
     + AuditWriter
     + IdempotencyKeys
+    + crate::DeadlineClaims
     + Send
 {
     /// Commits everything written.

@@ -17,10 +17,13 @@
 //! - [`grid`]: the area tree, grids, households and team assignments.
 //! - [`team`]: family doctor teams and contracts.
 //! - [`changes`]: the change feed (the outbox by cursor) for integrating systems.
+//! - [`deadline`]: the deadline jobs (escalation, plans due and overdue, contracts expiring),
+//!   each deadline announced once across instances.
 //! - [`relay`]: the outbox relay to the broker (lease, batches, retries, dead letters).
 //! - [`screening`]: the batch import of screening results, validated row by row.
 
 pub mod changes;
+pub mod deadline;
 mod deps;
 pub mod error;
 pub mod followup;
@@ -34,6 +37,7 @@ pub mod screening;
 pub mod team;
 
 pub use changes::{ChangePage, ChangeService, InboxChanges};
+pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
 pub use error::ServiceError;
 pub use followup::{

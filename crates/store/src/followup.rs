@@ -130,7 +130,7 @@ fn plan_row(
     })
 }
 
-fn plan_from(m: follow_up_plan::Model) -> Result<Versioned<FollowUpPlan>, StoreError> {
+pub(crate) fn plan_from(m: follow_up_plan::Model) -> Result<Versioned<FollowUpPlan>, StoreError> {
     Ok(Versioned {
         value: FollowUpPlan::restore(from_json("follow_up_plan", m.body)?),
         version: m.version,

@@ -14,6 +14,7 @@
 //!   decide).
 
 mod convert;
+mod deadline;
 mod entity;
 mod followup;
 mod indicator;

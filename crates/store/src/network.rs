@@ -339,7 +339,7 @@ impl GridRepository for SeaTransaction {
     }
 }
 
-const fn status_str(s: ContractStatus) -> &'static str {
+pub(crate) const fn status_str(s: ContractStatus) -> &'static str {
     match s {
         ContractStatus::Current => "current",
         ContractStatus::Renewed { .. } => "renewed",
@@ -362,7 +362,7 @@ fn contract_row(c: &Contract, version: Version) -> Result<contract::ActiveModel,
     })
 }
 
-fn contract_from(m: contract::Model) -> Result<Versioned<Contract>, StoreError> {
+pub(crate) fn contract_from(m: contract::Model) -> Result<Versioned<Contract>, StoreError> {
     Ok(Versioned {
         value: from_json("contract", m.body)?,
         version: m.version,

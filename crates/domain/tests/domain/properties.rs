@@ -8,10 +8,10 @@ use time::{Date, Duration};
 use yigong_domain::event::DomainEvent;
 use yigong_domain::followup::{
     AdverseReaction, Complication, Condition, Confirmation, ContactMode, DangerSign, DangerSigns,
-    Dangerousness, DiabetesVisit, EnrolPatient, Enrolment, FollowUpPlan, HypertensionVisit,
-    Insight, MentalDisorderVisit, OutreachOutcome, PlanOrigin, PlanStatus, SocialFunction,
-    Symptoms, Visit, VisitClass, VisitContext, VisitSummary, WorklistPosition, YearOfCare,
-    classify, overdue_worklist,
+    Dangerousness, DiabetesVisit, EnrolPatient, Enrolment, FollowUpEvent, FollowUpPlan,
+    HypertensionVisit, Insight, MentalDisorderVisit, OutreachOutcome, PlanOrigin, PlanStatus,
+    SocialFunction, Symptoms, Visit, VisitClass, VisitContext, VisitSummary, WorklistPosition,
+    YearOfCare, classify, overdue_worklist,
 };
 use yigong_domain::identity::Sex;
 use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId};
@@ -281,6 +281,31 @@ proptest! {
             prop_assert_eq!(status, PlanStatus::Overdue { days: u32::try_from(offset).unwrap() });
         } else {
             prop_assert_eq!(status, PlanStatus::Due);
+        }
+    }
+
+    #[test]
+    fn a_waiting_plan_is_announced_due_from_its_due_date_and_overdue_after_the_grace(
+        offset in -30i64..60,
+        grace in 0u16..10,
+    ) {
+        let p = RuleProfile::from_toml(&format!("base = \"bphs3\"\n[follow_up]\ngrace_days = {grace}\n")).unwrap();
+        let plan = enrolled_plan(1, TeamId::from_u128(1), &p);
+        let today = plan.due() + Duration::days(offset);
+        let due = plan.due_notice(today);
+        prop_assert_eq!(due.is_some(), offset >= 0);
+        if let Some(FollowUpEvent::PlanFellDue { plan: id, due, origin, .. }) = due {
+            prop_assert_eq!((id, due, origin), (plan.id(), plan.due(), plan.origin()));
+        }
+        let overdue = plan.overdue_notice(today, &p);
+        // Announced exactly when the status turns overdue.
+        prop_assert_eq!(
+            overdue.is_some(),
+            matches!(plan.status_on(today, &p), PlanStatus::Overdue { .. })
+        );
+        if let Some(FollowUpEvent::PlanOverdue { since, .. }) = overdue {
+            prop_assert_eq!(since, plan.overdue_from(&p));
+            prop_assert_eq!(since, plan.due() + Duration::days(i64::from(grace) + 1));
         }
     }
 

@@ -21,12 +21,12 @@ use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{Referral, StateName};
 use yigong_domain::screening::BpReading;
 use yigong_ports::{
-    AuditEntry, AuditLog, AuditWriter, Clock, FollowUpQueries, FollowUpRepository, GridFacts,
-    GridRepository, HouseholdRecord, IdSource, IdempotencyKeys, IndicatorQueries, NetworkQueries,
-    NetworkRepository, NewEvent, OutboxWriter, Page, PatientRecord, PlanInContext, ReferralQueries,
-    ReferralRepository, RequestKey, RequestLog, ResidentRepository, ScreeningBatch,
-    ScreeningRecord, ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version,
-    Versioned, VisitRecord,
+    AuditEntry, AuditLog, AuditWriter, Clock, DeadlineClaims, DeadlineKind, FollowUpQueries,
+    FollowUpRepository, GridFacts, GridRepository, HouseholdRecord, IdSource, IdempotencyKeys,
+    IndicatorQueries, NetworkQueries, NetworkRepository, NewEvent, OutboxWriter, Page,
+    PatientRecord, PlanInContext, ReferralQueries, ReferralRepository, RequestKey, RequestLog,
+    ResidentRepository, ScreeningBatch, ScreeningRecord, ScreeningStore, StoreError,
+    TeamRepository, Transaction, UnitOfWork, Version, Versioned, VisitRecord,
 };
 use yigong_service::{Deps, NetworkView, Principal, Role};
 
@@ -99,6 +99,10 @@ mock! {
     #[async_trait]
     impl IdempotencyKeys for Tx {
         async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError>;
+    }
+    #[async_trait]
+    impl DeadlineClaims for Tx {
+        async fn claim_deadline(&mut self, kind: DeadlineKind, subject: Uuid, at: OffsetDateTime) -> Result<bool, StoreError>;
     }
     #[async_trait]
     impl Transaction for Tx {

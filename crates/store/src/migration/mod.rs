@@ -12,6 +12,7 @@ mod m20261123_000003_screening_result;
 mod m20261123_000004_network_grids_teams;
 mod m20261123_000005_worklist_position;
 mod m20261123_000006_relay;
+mod m20261123_000007_deadlines;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_network_grids_teams::Migration),
             Box::new(m20261123_000005_worklist_position::Migration),
             Box::new(m20261123_000006_relay::Migration),
+            Box::new(m20261123_000007_deadlines::Migration),
         ]
     }
 }

@@ -38,7 +38,7 @@ fn record(id: u128, citizen_id: &str) -> PatientRecord {
 }
 
 /// An enrolment of `patient` on `on`, with its first plan.
-fn enrolment(id: u128, patient: u128, on: time::Date) -> (Enrolment, FollowUpPlan) {
+pub(crate) fn enrolment(id: u128, patient: u128, on: time::Date) -> (Enrolment, FollowUpPlan) {
     let (e, p, _) = Enrolment::enrol(
         EnrolPatient {
             id: EnrolmentId::from_u128(id),

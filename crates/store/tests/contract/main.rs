@@ -13,6 +13,7 @@
 
 mod backends;
 mod concurrency;
+mod deadline;
 mod followup;
 mod referrals;
 mod relay;

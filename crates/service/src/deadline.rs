@@ -1,0 +1,280 @@
+//! The deadline jobs: announce each deadline once, whichever instance gets there first, and
+//! catch up after downtime.
+//!
+//! - **Referral escalation**: a routine request unanswered past its deadline is escalated to the
+//!   community's referral desk (`referral.referral_escalated`): the referral is updated at its
+//!   loaded version, so of two instances racing, one wins and the other's conflict changes
+//!   nothing.
+//! - **Plans falling due** (`follow_up.plan_fell_due`, the 14-day post-referral follow-ups
+//!   included, told apart by their origin) and **becoming overdue** (`follow_up.plan_overdue`).
+//! - **Contracts expiring**: a current contract's renewal window opened
+//!   (`contract.contract_expiring`).
+//!
+//! Each announcement claims its deadline ([`DeadlineClaims`]) in the transaction that appends
+//! the event: a second claim inserts nothing and appends nothing. The jobs look for every
+//! deadline that has passed and is unclaimed, oldest first, so a job that was down announces
+//! what it missed when it comes back.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use yigong_domain::event::DomainEvent;
+use yigong_domain::ids::{CommunityId, ReferralId, TeamId};
+use yigong_ports::{Actor, AuditEntry, AuditOutcome, DeadlineKind, DeadlineQueries};
+
+use crate::{Deps, ServiceError};
+
+/// Deadlines looked at per query; the jobs page until none is left.
+const BATCH: u32 = 200;
+
+/// Who the jobs act as in the audit log.
+const SYSTEM_USER: &str = "system:deadlines";
+
+/// How many announcements one pass made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fired {
+    /// Referrals escalated.
+    pub escalated: usize,
+    /// Plans announced due.
+    pub due: usize,
+    /// Plans announced overdue.
+    pub overdue: usize,
+    /// Contracts announced expiring.
+    pub expiring: usize,
+}
+
+/// The deadline jobs of one instance.
+pub struct DeadlineJobs {
+    deps: Deps,
+    queries: Arc<dyn DeadlineQueries>,
+}
+
+impl DeadlineJobs {
+    /// Jobs over `deps` (clock, profile, network, unit of work) and the candidates' queries.
+    pub fn new(deps: Deps, queries: Arc<dyn DeadlineQueries>) -> Self {
+        Self { deps, queries }
+    }
+
+    /// One pass over every kind of deadline, up to now.
+    pub async fn run_once(&self) -> Result<Fired, ServiceError> {
+        let now = self.deps.clock.now();
+        Ok(Fired {
+            escalated: self.escalate(now).await?,
+            due: self.plans(DeadlineKind::PlanDue, now).await?,
+            overdue: self.plans(DeadlineKind::PlanOverdue, now).await?,
+            expiring: self.contracts(now).await?,
+        })
+    }
+
+    /// Runs a pass every `every` until `shutdown` resolves; the first pass at once (catch-up).
+    pub async fn run(self, every: Duration, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            match self.run_once().await {
+                Ok(fired) if fired != Fired::default() => {
+                    tracing::info!(?fired, "deadlines announced");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "deadline pass failed; retrying next time"),
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+
+    async fn escalate(&self, now: OffsetDateTime) -> Result<usize, ServiceError> {
+        let mut escalated = 0;
+        // A candidate that escalates, or that another instance escalated first (a conflict),
+        // leaves the candidates; the pass pages on while that happens and stops at a page that
+        // changed nothing, so it always ends.
+        loop {
+            let ids = self.queries.referrals_past_deadline(now, BATCH).await?;
+            let mut progressed = false;
+            for id in &ids {
+                match self.escalate_one(*id, now).await {
+                    Ok(true) => {
+                        escalated += 1;
+                        progressed = true;
+                    }
+                    Ok(false) => {}
+                    Err(ServiceError::Conflict(_)) => progressed = true,
+                    Err(error) => return Err(error),
+                }
+            }
+            if ids.len() < BATCH as usize || !progressed {
+                return Ok(escalated);
+            }
+        }
+    }
+
+    async fn escalate_one(
+        &self,
+        id: ReferralId,
+        now: OffsetDateTime,
+    ) -> Result<bool, ServiceError> {
+        let mut tx = self.deps.uow.begin().await?;
+        let Some(loaded) = tx.load_referral(id).await? else {
+            return Ok(false);
+        };
+        if !loaded.value.is_due_for_escalation(now) {
+            return Ok(false);
+        }
+        if !tx
+            .claim_deadline(DeadlineKind::ReferralEscalation, id.as_uuid(), now)
+            .await?
+        {
+            return Ok(false);
+        }
+        let (referral, events) = loaded.value.escalate(now)?;
+        tx.update_referral(&referral, loaded.version).await?;
+        let entry = AuditEntry {
+            actor: self.system_actor(&referral),
+            action: "referral.escalate".to_owned(),
+            resource: format!("referrals/{}", referral.id()),
+            patient: Some(referral.patient()),
+            at: now,
+            outcome: AuditOutcome::Success,
+            break_glass: None,
+        };
+        self.deps
+            .commit(tx, referral.community(), events, entry)
+            .await?;
+        Ok(true)
+    }
+
+    fn system_actor(&self, referral: &yigong_domain::referral::Referral) -> Actor {
+        Actor {
+            user: SYSTEM_USER.to_owned(),
+            role: "system".to_owned(),
+            institution: referral.to(),
+        }
+    }
+
+    async fn plans(&self, kind: DeadlineKind, now: OffsetDateTime) -> Result<usize, ServiceError> {
+        let today = now.date();
+        let profile = self.deps.profile.clone();
+        // Plans due on or before this day qualify: today, or (overdue) today − grace − 1.
+        let due_by = match kind {
+            DeadlineKind::PlanOverdue => today
+                .checked_sub(time::Duration::days(
+                    i64::from(profile.follow_up.grace_days) + 1,
+                ))
+                .unwrap_or(time::Date::MIN),
+            _ => today,
+        };
+        let mut communities = Communities::default();
+        let mut fired = 0;
+        loop {
+            let plans = self
+                .queries
+                .waiting_plans_unannounced(kind, due_by, BATCH)
+                .await?;
+            for plan in &plans {
+                let notice = match kind {
+                    DeadlineKind::PlanOverdue => plan.overdue_notice(today, &profile),
+                    _ => plan.due_notice(today),
+                };
+                let community = communities.of_team(&self.deps, plan.team()).await?;
+                // A candidate the domain does not announce is claimed all the same, so it is not
+                // looked at again.
+                if self
+                    .announce(kind, plan.id().as_uuid(), community, notice, now)
+                    .await?
+                {
+                    fired += 1;
+                }
+            }
+            if plans.len() < BATCH as usize {
+                return Ok(fired);
+            }
+        }
+    }
+
+    async fn contracts(&self, now: OffsetDateTime) -> Result<usize, ServiceError> {
+        let today = now.date();
+        let profile = self.deps.profile.clone();
+        let ends_by = today
+            .checked_add(time::Duration::days(i64::from(
+                profile.contract.renewal_window_days,
+            )))
+            .unwrap_or(time::Date::MAX);
+        let mut communities = Communities::default();
+        let mut fired = 0;
+        loop {
+            let contracts = self
+                .queries
+                .current_contracts_unannounced(today, ends_by, BATCH)
+                .await?;
+            for contract in &contracts {
+                let notice = contract.expiry_notice(today, &profile);
+                let community = communities.of_team(&self.deps, contract.team()).await?;
+                if self
+                    .announce(
+                        DeadlineKind::ContractExpiring,
+                        contract.id().as_uuid(),
+                        community,
+                        notice,
+                        now,
+                    )
+                    .await?
+                {
+                    fired += 1;
+                }
+            }
+            if contracts.len() < BATCH as usize {
+                return Ok(fired);
+            }
+        }
+    }
+
+    /// Claims the deadline and appends its event in one transaction; `true` if this call
+    /// announced it.
+    async fn announce(
+        &self,
+        kind: DeadlineKind,
+        subject: uuid::Uuid,
+        community: Option<CommunityId>,
+        notice: Option<impl Into<DomainEvent>>,
+        now: OffsetDateTime,
+    ) -> Result<bool, ServiceError> {
+        let mut tx = self.deps.uow.begin().await?;
+        if !tx.claim_deadline(kind, subject, now).await? {
+            return Ok(false);
+        }
+        let announced = notice.is_some();
+        tx.append_events(&self.deps.outbox(community, notice, now)?)
+            .await?;
+        tx.commit().await?;
+        Ok(announced)
+    }
+}
+
+/// Teams' communities, looked up once a pass.
+#[derive(Default)]
+struct Communities(HashMap<TeamId, Option<CommunityId>>);
+
+impl Communities {
+    async fn of_team(
+        &mut self,
+        deps: &Deps,
+        team: TeamId,
+    ) -> Result<Option<CommunityId>, ServiceError> {
+        if let Some(known) = self.0.get(&team) {
+            return Ok(*known);
+        }
+        let institution = deps
+            .directory
+            .get_team(team)
+            .await?
+            .map(|t| t.value.institution());
+        let community =
+            institution.and_then(|i| deps.network.current().community_of(i).map(|c| c.id()));
+        self.0.insert(team, community);
+        Ok(community)
+    }
+}
