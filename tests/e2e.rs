@@ -1079,6 +1079,46 @@ async fn change_feed(s: &Service, patient: &str) {
         .await
         .unwrap_err();
     assert_eq!(field_of(&bad), "page_token");
+
+    // The same events as a stream of `yigong.v1.Event` messages, what NATS consumers get.
+    let story = seen
+        .iter()
+        .find(|c| {
+            c.event_type == "referral.referral_requested" && c.payload_json.contains(&patient_id)
+        })
+        .unwrap()
+        .clone();
+    let mut events = feed
+        .watch_events(s.as_(
+            "TOKEN_DESK",
+            pb::WatchEventsRequest {
+                after_sequence: story.sequence - 1,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = events.message().await.unwrap().unwrap();
+    assert_eq!(first.sequence, story.sequence);
+    assert_eq!(first.event_id, story.event_id);
+    assert_eq!(first.event_type, "referral.referral_requested");
+    let Some(pb::event::Payload::ReferralRequested(requested)) = first.payload else {
+        panic!("a typed payload: {:?}", first.payload);
+    };
+    assert_eq!(requested.patient, patient_id);
+    let second = events.message().await.unwrap().unwrap();
+    assert!(second.sequence > first.sequence, "commit order");
+    drop(events);
+    let bad = feed
+        .watch_events(s.as_("TOKEN_DESK", pb::WatchEventsRequest { after_sequence: -1 }))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad), "after_sequence");
+    let refused = feed
+        .watch_events(s.as_("TOKEN_TOWNSHIP", pb::WatchEventsRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
 }
 
 /// The county's inbox watch sees a new referral arrive and then its cancellation, live.

@@ -39,6 +39,7 @@ use yigong_ports::{ChangeFeed, Clock, RandomIds, ReferralQueries};
 use yigong_ports::{
     EventPublisher, NewEvent, PublishError, RelayOutbox, StoredEvent, SystemClock, UnitOfWork,
 };
+use yigong_proto::v1;
 use yigong_service::{DeadlineJobs, Deps, Relay, RelaySettings};
 use yigong_store::Store;
 
@@ -198,13 +199,14 @@ async fn consume(url: &str, stream: &str, expected: usize) -> Vec<(String, Strin
         let before = got.len();
         while let Some(message) = batch.next().await {
             let message = message.unwrap();
+            // The body is a `yigong.v1.Event`; the headers repeat its envelope.
+            let event: v1::Event = prost::Message::decode(message.payload.as_ref()).unwrap();
             let headers = message.headers.clone().unwrap();
             let header = |name: &str| headers.get(name).unwrap().as_str().to_owned();
-            got.push((
-                header("Nats-Msg-Id"),
-                header("Yigong-Aggregate-Id"),
-                header("Yigong-Aggregate-Sequence").parse().unwrap(),
-            ));
+            assert_eq!(header("Nats-Msg-Id"), event.event_id);
+            assert_eq!(header("Yigong-Aggregate-Id"), event.aggregate_id);
+            assert!(event.payload.is_some(), "a payload of a known kind");
+            got.push((event.event_id, event.aggregate_id, event.aggregate_sequence));
             message.ack().await.unwrap();
         }
         if got.len() == before {

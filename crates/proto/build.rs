@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protos = [
         "yigong/v1/changes.proto",
         "yigong/v1/directory.proto",
+        "yigong/v1/events.proto",
         "yigong/v1/followup.proto",
         "yigong/v1/indicator.proto",
         "yigong/v1/referral.proto",

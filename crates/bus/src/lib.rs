@@ -10,10 +10,16 @@
 //!   duplicate window is dropped by the server; all of a batch's acks are in flight together
 //!   and counted in order.
 //!
-//! Payloads are the outbox's JSON with the envelope in headers for now; protobuf event
-//! messages are part of issue #5.
+//! Payloads are `yigong.v1.Event` protobuf messages ([`event_message`], from
+//! `proto/yigong/v1/events.proto`), so consumers in any language decode them; the envelope is
+//! also in headers for routing without decoding. An event that cannot be encoded is refused
+//! like one the broker refuses.
 
 use std::time::Duration;
+
+mod wire;
+
+pub use wire::{EncodeError, event_message};
 
 use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage, stream};
 use async_trait::async_trait;
@@ -162,7 +168,18 @@ impl EventPublisher for JetStream {
         }
         let mut pending = Vec::with_capacity(events.len());
         for e in events {
-            let payload = e.event.payload.to_string().into_bytes();
+            let payload = match event_message(e) {
+                Ok(message) => prost::Message::encode_to_vec(&message),
+                Err(refused) => {
+                    // Not encodable is not retryable by waiting: a refusal, after the
+                    // earlier events' acks.
+                    let acked = count_acks(pending).await;
+                    let error = acked
+                        .1
+                        .unwrap_or_else(|| PublishError::Rejected(refused.to_string()));
+                    return (acked.0, Some(error));
+                }
+            };
             let message = PublishMessage::build()
                 .payload(payload.into())
                 .headers(envelope(e))
@@ -192,6 +209,10 @@ impl EventPublisher for JetStream {
 /// outbox's global position, the change-feed cursor).
 fn envelope(e: &StoredEvent) -> async_nats::HeaderMap {
     let mut headers = async_nats::HeaderMap::new();
+    headers.insert(
+        "Content-Type",
+        "application/x-protobuf; messageType=yigong.v1.Event",
+    );
     headers.insert("Yigong-Event-Type", e.event.event_type.as_str());
     headers.insert(
         "Yigong-Schema-Version",

@@ -6,25 +6,81 @@
 
 use time::macros::datetime;
 use uuid::Uuid;
-use yigong_bus::{InProcess, JetStream, StreamSettings};
+use yigong_bus::{InProcess, JetStream, StreamSettings, event_message};
+use yigong_domain::event::DomainEvent;
+use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
+use yigong_domain::referral::{Direction, ReferralEvent, Urgency};
 use yigong_ports::{EventPublisher, NewEvent, StoredEvent, subject};
+use yigong_proto::v1;
 
 fn event(sequence: i64) -> StoredEvent {
+    let domain = DomainEvent::from(ReferralEvent::ReferralRequested {
+        referral: ReferralId::from_u128(7),
+        patient: ResidentId::from_u128(42),
+        from: InstitutionId::from_u128(10),
+        to: InstitutionId::from_u128(1),
+        direction: Direction::Upward,
+        urgency: Urgency::Routine,
+        awaiting_approval: false,
+        respond_by: Some(datetime!(2026-11-24 9:00 UTC)),
+    });
     StoredEvent {
         sequence,
         aggregate_sequence: sequence,
         published_at: None,
-        event: NewEvent {
-            event_id: Uuid::new_v4(),
-            community: None,
-            aggregate_kind: "referral".to_owned(),
-            aggregate_id: Uuid::from_u128(7),
-            event_type: "referral.referral_requested".to_owned(),
-            schema_version: 1,
-            payload: serde_json::json!({ "n": sequence }),
-            occurred_at: datetime!(2026-11-23 9:00 UTC),
-        },
+        event: NewEvent::new(
+            Uuid::new_v4(),
+            None,
+            &domain,
+            datetime!(2026-11-23 9:00 UTC),
+        )
+        .unwrap(),
     }
+}
+
+#[test]
+fn an_event_encodes_as_its_protobuf_message_and_decodes_back() {
+    let stored = event(3);
+    let bytes = prost::Message::encode_to_vec(&event_message(&stored).unwrap());
+    let decoded: v1::Event = prost::Message::decode(bytes.as_slice()).unwrap();
+    assert_eq!(decoded.event_id, stored.event.event_id.to_string());
+    assert_eq!(decoded.schema_version, 1);
+    assert_eq!(decoded.event_type, "referral.referral_requested");
+    assert_eq!(decoded.community, "");
+    assert_eq!(decoded.aggregate_kind, "referral");
+    assert_eq!(
+        decoded.aggregate_id,
+        ReferralId::from_u128(7).as_uuid().to_string()
+    );
+    assert_eq!((decoded.aggregate_sequence, decoded.sequence), (3, 3));
+    assert_eq!(
+        decoded.occurred_at.unwrap().seconds,
+        datetime!(2026-11-23 9:00 UTC).unix_timestamp()
+    );
+    let Some(v1::event::Payload::ReferralRequested(r)) = decoded.payload else {
+        panic!("wrong payload: {:?}", decoded.payload);
+    };
+    assert_eq!(r.patient, ResidentId::from_u128(42).as_uuid().to_string());
+    assert_eq!(r.from, InstitutionId::from_u128(10).as_uuid().to_string());
+    assert_eq!(
+        (r.direction.as_str(), r.urgency.as_str()),
+        ("upward", "routine")
+    );
+    assert!(!r.awaiting_approval);
+    assert_eq!(
+        r.respond_by.unwrap().seconds,
+        datetime!(2026-11-24 9:00 UTC).unix_timestamp()
+    );
+}
+
+#[test]
+fn a_payload_this_version_does_not_know_is_refused_with_its_id() {
+    let mut stored = event(1);
+    stored.event.payload =
+        serde_json::json!({ "aggregate": "referral", "event": { "type": "teleported" } });
+    let err = event_message(&stored).unwrap_err();
+    assert_eq!(err.event_id, stored.event.event_id);
+    assert!(err.to_string().contains("teleported"), "{err}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `yigong.v1.ChangeFeedService` over `ChangeService` (and `ReferralService` for the inbox
-//! watch's first snapshot): translation and the watch's polling loop only.
+//! watch's first snapshot): translation and the watches' polling loops only. `WatchEvents`
+//! sends the same `yigong.v1.Event` messages as NATS (`yigong_bus::event_message`).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use futures_util::Stream;
 use tonic::{Request, Response, Status};
 use yigong_domain::referral::{Referral, StateName};
-use yigong_ports::Versioned;
+use yigong_ports::{StoredEvent, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedService as Api;
 use yigong_service::{ChangeService, Principal, ReferralService, ServiceError};
@@ -18,7 +19,7 @@ use crate::referral::to_wire;
 use crate::status::to_status;
 use crate::wire::{invalid, page_size, principal, timestamp};
 
-/// How often an idle inbox watch looks for new changes.
+/// How often an idle watch looks for new changes.
 const WATCH_POLL: Duration = Duration::from_millis(500);
 /// Changes read per look.
 const WATCH_BATCH: u32 = 500;
@@ -40,6 +41,15 @@ impl ChangeFeedApi {
 }
 
 type InboxStream = Pin<Box<dyn Stream<Item = Result<pb::Referral, Status>> + Send>>;
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Send>>;
+
+struct EventWatch {
+    changes: Arc<ChangeService>,
+    who: Principal,
+    cursor: i64,
+    buffered: VecDeque<StoredEvent>,
+    failed: bool,
+}
 
 struct Watch {
     changes: Arc<ChangeService>,
@@ -92,6 +102,60 @@ impl Api for ChangeFeedApi {
                 .collect(),
             next_page_token: page.next.to_string(),
         }))
+    }
+
+    type WatchEventsStream = EventStream;
+
+    async fn watch_events(
+        &self,
+        request: Request<pb::WatchEventsRequest>,
+    ) -> Result<Response<Self::WatchEventsStream>, Status> {
+        let who = principal(&request)?;
+        let after = request.into_inner().after_sequence;
+        // The first read happens here, so a bad cursor or a caller without access is refused
+        // before the stream opens.
+        let first = self
+            .changes
+            .watch(&who, after, WATCH_BATCH)
+            .await
+            .map_err(status)?;
+        let watch = EventWatch {
+            changes: self.changes.clone(),
+            who,
+            cursor: first.next,
+            buffered: first.events.into(),
+            failed: false,
+        };
+        let stream = futures_util::stream::unfold(watch, |mut w| async move {
+            loop {
+                if let Some(e) = w.buffered.pop_front() {
+                    let sent = yigong_bus::event_message(&e).map_err(|err| {
+                        // A row this version cannot encode: the client resumes after it.
+                        Status::data_loss(format!("event at sequence {}: {err}", e.sequence))
+                    });
+                    w.failed |= sent.is_err();
+                    return Some((sent, w));
+                }
+                if w.failed {
+                    return None;
+                }
+                match w.changes.watch(&w.who, w.cursor, WATCH_BATCH).await {
+                    Ok(page) => {
+                        let idle = page.next == w.cursor;
+                        w.cursor = page.next;
+                        w.buffered.extend(page.events);
+                        if idle {
+                            tokio::time::sleep(WATCH_POLL).await;
+                        }
+                    }
+                    Err(e) => {
+                        w.failed = true;
+                        return Some((Err(status(e)), w));
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 
     type WatchReferralInboxStream = InboxStream;

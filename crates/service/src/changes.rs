@@ -51,6 +51,36 @@ impl ChangeService {
         after: i64,
         page_size: u32,
     ) -> Result<ChangePage, ServiceError> {
+        let page = self.read(who, after, page_size, "page_token").await?;
+        self.audit_read(who, "change_feed.list").await?;
+        Ok(page)
+    }
+
+    /// The next events after `after` for a live watch (`WatchEvents`): the same rules as
+    /// [`ChangeService::changes`], but only a read that returned events is audited, so an
+    /// idle watch polling for news does not flood the audit log.
+    #[tracing::instrument(skip_all, fields(user = %who.user, after))]
+    pub async fn watch(
+        &self,
+        who: &Principal,
+        after: i64,
+        limit: u32,
+    ) -> Result<ChangePage, ServiceError> {
+        let page = self.read(who, after, limit, "after_sequence").await?;
+        if !page.events.is_empty() {
+            self.audit_read(who, "change_feed.watch").await?;
+        }
+        Ok(page)
+    }
+
+    /// Operators and referral desks read their community's events (and network-wide ones).
+    async fn read(
+        &self,
+        who: &Principal,
+        after: i64,
+        limit: u32,
+        cursor_field: &'static str,
+    ) -> Result<ChangePage, ServiceError> {
         if !matches!(who.role, Role::Operator | Role::ReferralDesk) {
             return Err(ServiceError::PermissionDenied(
                 "the change feed is for operators and referral desks".to_owned(),
@@ -63,24 +93,26 @@ impl ChangeService {
         };
         if after < 0 {
             return Err(ServiceError::InvalidArgument {
-                field: "page_token",
+                field: cursor_field,
                 reason: "a cursor is never negative".to_owned(),
             });
         }
-        let read = self
-            .feed
-            .changes_since(after, page_limit(page_size))
-            .await?;
+        let read = self.feed.changes_since(after, page_limit(limit)).await?;
         let next = read.last().map_or(after, |e| e.sequence);
         let events = read
             .into_iter()
             .filter(|e| e.event.community.is_none_or(|c| c == community))
             .collect();
+        Ok(ChangePage { events, next })
+    }
+
+    async fn audit_read(&self, who: &Principal, action: &str) -> Result<(), ServiceError> {
+        let community = who.community.map(|c| c.to_string()).unwrap_or_default();
         self.deps
             .audit
             .record(&AuditEntry {
                 actor: who.actor(),
-                action: "change_feed.list".to_owned(),
+                action: action.to_owned(),
                 resource: format!("communities/{community}/changes"),
                 patient: None,
                 at: self.deps.clock.now(),
@@ -88,7 +120,7 @@ impl ChangeService {
                 break_glass: None,
             })
             .await?;
-        Ok(ChangePage { events, next })
+        Ok(())
     }
 
     /// Where a watch that wants only future changes starts.
