@@ -1,8 +1,9 @@
 //! The outbox relay: delivers committed events to the broker, in order, at least once, and
 //! marks each published only after the broker acknowledged it.
 //!
-//! - **One relay at a time.** Every step first takes or renews a lease in the database
-//!   ([`RelayOutbox::acquire_lease`]); other instances stand by. One relay publishing in
+//! - **One relay at a time.** A step first makes sure it holds a lease in the database
+//!   ([`RelayOutbox::acquire_lease`], renewed once a third of its ttl has passed); other
+//!   instances stand by. One relay publishing in
 //!   sequence order keeps every aggregate's events in order. If a holder stalls past its lease
 //!   and a second takes over, both publish from the same place in the same order and the
 //!   broker drops the second copy of each event by its id, so order still holds.
@@ -91,6 +92,9 @@ pub struct Relay {
     clock: Arc<dyn Clock>,
     holder: Uuid,
     settings: RelaySettings,
+    /// Until when this relay's lease is known to run (renewed a third of a ttl before it ends,
+    /// so a backlog is not slowed by a lease write per batch).
+    leased_until: std::sync::Mutex<Option<time::OffsetDateTime>>,
 }
 
 impl Relay {
@@ -108,18 +112,35 @@ impl Relay {
             clock,
             holder,
             settings,
+            leased_until: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Takes or renews the lease unless it still runs for more than two thirds of its ttl.
+    async fn hold_lease(&self, now: time::OffsetDateTime) -> Result<bool, StoreError> {
+        let ttl = time::Duration::try_from(self.settings.lease_ttl).unwrap_or(time::Duration::MAX);
+        let fresh = self
+            .leased_until
+            .lock()
+            .map(|until| until.is_some_and(|until| until - now > ttl * 2 / 3))
+            .unwrap_or(false);
+        if fresh {
+            return Ok(true);
+        }
+        let held = self
+            .outbox
+            .acquire_lease(RELAY_LEASE, self.holder, now, ttl)
+            .await?;
+        if let Ok(mut until) = self.leased_until.lock() {
+            *until = held.then_some(now + ttl);
+        }
+        Ok(held)
     }
 
     /// One round: take the lease, publish what is ready, record the outcome.
     pub async fn step(&self) -> Result<Step, StoreError> {
         let now = self.clock.now();
-        let ttl = time::Duration::try_from(self.settings.lease_ttl).unwrap_or(time::Duration::MAX);
-        if !self
-            .outbox
-            .acquire_lease(RELAY_LEASE, self.holder, now, ttl)
-            .await?
-        {
+        if !self.hold_lease(now).await? {
             return Ok(Step::Standby);
         }
         let (ready, attempts) = ready(self.outbox.pending(self.settings.batch).await?, now);
@@ -230,6 +251,9 @@ impl Relay {
 
     /// Gives the lease up, so another instance takes over at once instead of after its ttl.
     pub async fn release(&self) -> Result<(), StoreError> {
+        if let Ok(mut until) = self.leased_until.lock() {
+            *until = None;
+        }
         self.outbox.release_lease(RELAY_LEASE, self.holder).await
     }
 }

@@ -77,16 +77,16 @@ impl RelayOutbox for Store {
     }
 
     async fn pending(&self, limit: u32) -> Result<Vec<PendingEvent>, StoreError> {
-        self.assign_sequence().await?;
-        let rows = outbox_event::Entity::find()
-            .filter(C::PublishedAt.is_null())
-            .filter(C::DeadAt.is_null())
-            .filter(C::Sequence.is_not_null())
-            .order_by_asc(C::Sequence)
-            .limit(u64::from(limit.clamp(1, 10_000)))
-            .all(self.connection())
-            .await
-            .map_err(db_err)?;
+        // Positioned rows first: while the relay works through a backlog that read fills the
+        // batch, and positioning (a locked write) is only needed once it runs short.
+        let limit = limit.clamp(1, 10_000);
+        let mut rows = self.unpublished(0, limit).await?;
+        if rows.len() < limit as usize {
+            self.assign_sequence().await?;
+            let after = rows.last().and_then(|m| m.sequence).unwrap_or(0);
+            let more = limit - u32::try_from(rows.len()).unwrap_or(limit);
+            rows.extend(self.unpublished(after, more).await?);
+        }
         rows.into_iter()
             .map(|m| {
                 let attempts = attempts(m.attempts)?;
@@ -191,6 +191,25 @@ impl RelayOutbox for Store {
                 .rows_affected;
         }
         Ok(replayed)
+    }
+}
+
+impl Store {
+    /// Live unpublished rows positioned after `after`, in sequence order.
+    async fn unpublished(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<outbox_event::Model>, StoreError> {
+        outbox_event::Entity::find()
+            .filter(C::PublishedAt.is_null())
+            .filter(C::DeadAt.is_null())
+            .filter(C::Sequence.gt(after))
+            .order_by_asc(C::Sequence)
+            .limit(u64::from(limit))
+            .all(self.connection())
+            .await
+            .map_err(db_err)
     }
 }
 
