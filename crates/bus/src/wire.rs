@@ -38,8 +38,9 @@ pub fn event_message(stored: &StoredEvent) -> Result<v1::Event, EncodeError> {
         event_type: e.event_type.clone(),
         reason,
     };
-    let domain: DomainEvent =
-        serde_json::from_value(e.payload.clone()).map_err(|err| fail(err.to_string()))?;
+    // Deserialized from the stored value by reference: no copy of the payload per event.
+    let domain = <DomainEvent as serde::Deserialize>::deserialize(&e.payload)
+        .map_err(|err| fail(err.to_string()))?;
     Ok(v1::Event {
         event_id: e.event_id.to_string(),
         schema_version: e.schema_version,
