@@ -173,10 +173,10 @@ pub async fn serve_store(
 ) -> Result<(), AppError> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let bus = yigong_bus::InProcess::new(1024);
-    let jobs = DeadlineJobs::new(
-        deps_on(store.clone(), store.network().await?),
-        store.clone(),
-    );
+    // One set of use-case dependencies for the API and the deadline jobs, so both see the
+    // network view the API keeps current (a team formed after start routes to its community).
+    let deps = deps_on(store.clone(), store.network().await?);
+    let jobs = DeadlineJobs::new(deps.clone(), store.clone());
     let deadlines = tokio::spawn(jobs.run(events.deadline_interval, {
         let mut stopped = stopped.clone();
         async move {
@@ -184,7 +184,7 @@ pub async fn serve_store(
         }
     }));
     let relay = tokio::spawn(events::run_relay(store.clone(), events, bus, stopped));
-    let served = serve_api(store, token_secret, tls, listener, shutdown).await;
+    let served = serve_api(store, deps, token_secret, tls, listener, shutdown).await;
     let _ = stop.send(true);
     for (task, handle) in [
         ("the outbox relay", relay),
@@ -199,14 +199,13 @@ pub async fn serve_store(
 
 async fn serve_api(
     store: Arc<Store>,
+    deps: Deps,
     token_secret: &[u8],
     tls: Option<config::TlsIdentity>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let key = Arc::new(TokenKey::from_secret(token_secret)?);
-    let network = store.network().await?;
-    let deps = deps_on(store.clone(), network);
     let auth = Authenticator::new(key, deps.network.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
