@@ -3,6 +3,7 @@
 //! sends the same `yigong.v1.Event` messages as NATS (`yigong_bus::event_message`).
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{StoredEvent, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedService as Api;
-use yigong_service::{ChangeService, Principal, ReferralService, ServiceError};
+use yigong_service::{ChangeService, ReferralService, ServiceError};
 
 use crate::referral::to_wire;
 use crate::status::to_status;
@@ -43,20 +44,76 @@ impl ChangeFeedApi {
 type InboxStream = Pin<Box<dyn Stream<Item = Result<pb::Referral, Status>> + Send>>;
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Send>>;
 
-struct EventWatch {
-    changes: Arc<ChangeService>,
-    who: Principal,
+/// Reads what changed after a cursor: the items and the next cursor.
+type Fetch<T> = Box<
+    dyn Fn(i64) -> Pin<Box<dyn Future<Output = Result<(Vec<T>, i64), ServiceError>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A watch's state: what is read but not yet sent, and where to read next.
+struct Watch<T> {
+    fetch: Fetch<T>,
     cursor: i64,
-    buffered: VecDeque<StoredEvent>,
+    buffered: VecDeque<T>,
     failed: bool,
 }
 
-struct Watch {
-    changes: Arc<ChangeService>,
-    who: Principal,
+/// The watches' one loop: send what is buffered (through `send`), then read after the cursor,
+/// sleeping `WATCH_POLL` when nothing changed; the first error (reading or sending) ends the
+/// stream after it is sent.
+fn watch_stream<T, U>(
+    fetch: Fetch<T>,
     cursor: i64,
-    buffered: VecDeque<Versioned<Referral>>,
-    failed: bool,
+    buffered: VecDeque<T>,
+    send: fn(T) -> Result<U, Status>,
+) -> Pin<Box<dyn Stream<Item = Result<U, Status>> + Send>>
+where
+    T: Send + 'static,
+    U: Send + 'static,
+{
+    let watch = Watch {
+        fetch,
+        cursor,
+        buffered,
+        failed: false,
+    };
+    Box::pin(futures_util::stream::unfold(
+        watch,
+        move |mut w| async move {
+            loop {
+                if let Some(item) = w.buffered.pop_front() {
+                    let sent = send(item);
+                    w.failed |= sent.is_err();
+                    return Some((sent, w));
+                }
+                if w.failed {
+                    return None;
+                }
+                match (w.fetch)(w.cursor).await {
+                    Ok((items, next)) => {
+                        let idle = next == w.cursor;
+                        w.cursor = next;
+                        w.buffered.extend(items);
+                        if idle {
+                            tokio::time::sleep(WATCH_POLL).await;
+                        }
+                    }
+                    Err(e) => {
+                        w.failed = true;
+                        return Some((Err(status(e)), w));
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// An event as the watch sends it; a row this version cannot encode ends the stream with
+/// `DATA_LOSS` naming its sequence, and the client resumes after it.
+fn event_to_wire(e: StoredEvent) -> Result<pb::Event, Status> {
+    yigong_bus::event_message(&e)
+        .map_err(|err| Status::data_loss(format!("event at sequence {}: {err}", e.sequence)))
 }
 
 fn status(e: ServiceError) -> Status {
@@ -119,43 +176,20 @@ impl Api for ChangeFeedApi {
             .watch(&who, after, WATCH_BATCH)
             .await
             .map_err(status)?;
-        let watch = EventWatch {
-            changes: self.changes.clone(),
-            who,
-            cursor: first.next,
-            buffered: first.events.into(),
-            failed: false,
-        };
-        let stream = futures_util::stream::unfold(watch, |mut w| async move {
-            loop {
-                if let Some(e) = w.buffered.pop_front() {
-                    let sent = yigong_bus::event_message(&e).map_err(|err| {
-                        // A row this version cannot encode: the client resumes after it.
-                        Status::data_loss(format!("event at sequence {}: {err}", e.sequence))
-                    });
-                    w.failed |= sent.is_err();
-                    return Some((sent, w));
-                }
-                if w.failed {
-                    return None;
-                }
-                match w.changes.watch(&w.who, w.cursor, WATCH_BATCH).await {
-                    Ok(page) => {
-                        let idle = page.next == w.cursor;
-                        w.cursor = page.next;
-                        w.buffered.extend(page.events);
-                        if idle {
-                            tokio::time::sleep(WATCH_POLL).await;
-                        }
-                    }
-                    Err(e) => {
-                        w.failed = true;
-                        return Some((Err(status(e)), w));
-                    }
-                }
-            }
+        let (changes, caller) = (self.changes.clone(), who);
+        let fetch: Fetch<StoredEvent> = Box::new(move |cursor| {
+            let (changes, caller) = (changes.clone(), caller.clone());
+            Box::pin(async move {
+                let page = changes.watch(&caller, cursor, WATCH_BATCH).await?;
+                Ok((page.events, page.next))
+            })
         });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(watch_stream(
+            fetch,
+            first.next,
+            first.events.into(),
+            event_to_wire,
+        )))
     }
 
     type WatchReferralInboxStream = InboxStream;
@@ -187,37 +221,16 @@ impl Api for ChangeFeedApi {
                 None => break,
             }
         }
-        let watch = Watch {
-            changes: self.changes.clone(),
-            who,
-            cursor,
-            buffered,
-            failed: false,
-        };
-        let stream = futures_util::stream::unfold(watch, |mut w| async move {
-            loop {
-                if let Some(r) = w.buffered.pop_front() {
-                    return Some((Ok(to_wire(r)), w));
-                }
-                if w.failed {
-                    return None;
-                }
-                match w.changes.inbox_changes(&w.who, w.cursor, WATCH_BATCH).await {
-                    Ok(batch) => {
-                        let idle = batch.next == w.cursor;
-                        w.cursor = batch.next;
-                        w.buffered.extend(batch.referrals);
-                        if idle {
-                            tokio::time::sleep(WATCH_POLL).await;
-                        }
-                    }
-                    Err(e) => {
-                        w.failed = true;
-                        return Some((Err(status(e)), w));
-                    }
-                }
-            }
+        let changes = self.changes.clone();
+        let fetch: Fetch<Versioned<Referral>> = Box::new(move |cursor| {
+            let (changes, caller) = (changes.clone(), who.clone());
+            Box::pin(async move {
+                let batch = changes.inbox_changes(&caller, cursor, WATCH_BATCH).await?;
+                Ok((batch.referrals, batch.next))
+            })
         });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(watch_stream(fetch, cursor, buffered, |r| {
+            Ok(to_wire(r))
+        })))
     }
 }
