@@ -40,7 +40,7 @@ use yigong_ports::{
     EventPublisher, NewEvent, PublishError, RelayOutbox, StoredEvent, SystemClock, UnitOfWork,
 };
 use yigong_proto::v1;
-use yigong_service::{DeadlineJobs, Deps, Relay, RelaySettings};
+use yigong_service::{DeadlineJobs, Deps, RELAY_LEASE, Relay, RelaySettings};
 use yigong_store::Store;
 
 fn ci() -> bool {
@@ -155,7 +155,7 @@ impl Running {
 async fn drained(store: &Store, within: Duration) {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        if store.pending(1).await.unwrap().is_empty() {
+        if store.pending(RELAY_LEASE, 0, 1).await.unwrap().is_empty() {
             return;
         }
         assert!(
@@ -352,7 +352,7 @@ async fn the_broker_stopped_while_writes_continue_loses_nothing() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        store.pending(1000).await.unwrap().len(),
+        store.pending(RELAY_LEASE, 0, 1000).await.unwrap().len(),
         60,
         "the outbox holds what the broker could not take"
     );
@@ -397,7 +397,7 @@ async fn a_relay_killed_between_publish_and_mark_causes_no_duplicate() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     doomed.task.abort();
     assert_eq!(
-        store.pending(1000).await.unwrap().len(),
+        store.pending(RELAY_LEASE, 0, 1000).await.unwrap().len(),
         20,
         "nothing was marked"
     );
@@ -480,7 +480,13 @@ async fn a_poison_event_is_dead_lettered_the_rest_flows_and_replay_delivers_it()
     // The operator raises the limit and replays: the event is delivered.
     settings.max_message_size = Some(1 << 20);
     let publisher = jetstream(&url, &settings).await.unwrap();
-    assert_eq!(store.replay(&[dead[0].stored.sequence]).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .replay(&[dead[0].stored.sequence], OffsetDateTime::now_utc())
+            .await
+            .unwrap(),
+        1
+    );
     let relay = start_relay(&store, Arc::new(publisher));
     drained(&store, Duration::from_secs(15)).await;
     relay.stop().await;

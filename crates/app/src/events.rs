@@ -139,7 +139,6 @@ mod tests {
             stored: StoredEvent {
                 sequence: 7,
                 aggregate_sequence: 1,
-                published_at: None,
                 event: NewEvent {
                     event_id: Uuid::from_u128(9),
                     community: None,

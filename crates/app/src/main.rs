@@ -460,7 +460,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let store = yigong_app::open(&database.url(&file)).await?;
             // No sequences means `--all` (clap requires one or the other).
-            let replayed = yigong_ports::RelayOutbox::replay(store.as_ref(), &sequences).await?;
+            let now = time::OffsetDateTime::now_utc();
+            let replayed =
+                yigong_ports::RelayOutbox::replay(store.as_ref(), &sequences, now).await?;
             println!("{replayed} event(s) returned to the relay");
         }
         Command::Migrate { database } => {

@@ -27,7 +27,6 @@ fn event(sequence: i64) -> StoredEvent {
     StoredEvent {
         sequence,
         aggregate_sequence: sequence,
-        published_at: None,
         event: NewEvent::new(
             Uuid::new_v4(),
             None,

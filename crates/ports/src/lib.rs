@@ -45,7 +45,9 @@ pub use indicator::{GridFacts, IndicatorQueries};
 pub use network::{
     GridRepository, HouseholdRecord, NetworkQueries, NetworkRepository, TeamRepository,
 };
-pub use outbox::{ChangeFeed, DeadLetter, NewEvent, PendingEvent, RelayOutbox, StoredEvent};
+pub use outbox::{
+    ChangeFeed, DeadLetter, NewEvent, PendingEvent, Progress, Refusal, RelayOutbox, StoredEvent,
+};
 pub use publish::{EventPublisher, PublishError, subject};
 pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
 pub use store::{

@@ -64,8 +64,6 @@ pub struct StoredEvent {
     pub aggregate_sequence: i64,
     /// The event.
     pub event: NewEvent,
-    /// When the relay published it.
-    pub published_at: Option<OffsetDateTime>,
 }
 
 /// Incremental sync without timestamps.
@@ -79,14 +77,16 @@ pub trait ChangeFeed: Send + Sync {
     async fn latest_sequence(&self) -> Result<i64, StoreError>;
 }
 
-/// An unpublished event with its delivery history, as the relay sees it.
+/// An event due for publication, with its delivery history, as the relay sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingEvent {
     /// The event.
     pub stored: StoredEvent,
-    /// Failed attempts so far.
+    /// Refused attempts so far.
     pub attempts: u32,
-    /// Not to be retried before this instant (after a refusal).
+    /// Set when the event has a delivery of its own to track (refused, held back behind a
+    /// refused event of its aggregate, or replayed): not to be tried before this instant.
+    /// `None` for an event simply not yet reached.
     pub next_attempt_at: Option<OffsetDateTime>,
 }
 
@@ -103,9 +103,43 @@ pub struct DeadLetter {
     pub dead_at: OffsetDateTime,
 }
 
+/// What one round of the relay achieved, recorded at once ([`RelayOutbox::record`]).
+///
+/// Publication is tracked by a watermark, not per event: every event at or below it is
+/// published unless it carries delivery state of its own (see [`PendingEvent::next_attempt_at`]).
+/// A round moves the watermark to `through`, so a batch costs one small write; only the rare
+/// events that need tracking of their own are written one by one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// The watermark after this round: every event up to this sequence was acknowledged by the
+    /// broker, or is listed in `held` or `refusal`, or already had state of its own. Never moves
+    /// back; 0 leaves it where it is.
+    pub through: i64,
+    /// Events with state of their own that the broker has now acknowledged: published.
+    pub retried: Vec<i64>,
+    /// Events not yet reached that were held back behind a refused event of their aggregate:
+    /// given state of their own (due at once) so the watermark can pass them.
+    pub held: Vec<i64>,
+    /// The event the broker refused, if any.
+    pub refusal: Option<Refusal>,
+}
+
+/// A refused delivery: counted against the event, retried at `retry_at`, or dead-lettered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// The refused event.
+    pub sequence: i64,
+    /// The broker's reason (kept short for an operator's listing).
+    pub error: String,
+    /// When to try again.
+    pub retry_at: OffsetDateTime,
+    /// Set when this was the last allowed attempt: the event becomes a dead letter.
+    pub dead_at: Option<OffsetDateTime>,
+}
+
 /// The outbox as the relay drives it: a lease so that one instance relays at a time (which keeps
-/// the global, hence per-aggregate, order), unpublished events in sequence order, and the
-/// bookkeeping of publication, refusals and dead letters.
+/// the global, hence per-aggregate, order), the events due for publication in sequence order,
+/// and the bookkeeping of publication, refusals and dead letters.
 #[async_trait]
 pub trait RelayOutbox: Send + Sync {
     /// Takes or renews the lease `name` for `holder` until `now + ttl`. `false` when another
@@ -119,29 +153,36 @@ pub trait RelayOutbox: Send + Sync {
         ttl: time::Duration,
     ) -> Result<bool, StoreError>;
 
-    /// Gives the lease up at once (clean shutdown), if `holder` has it.
+    /// Gives the lease up at once (clean shutdown), if `holder` has it. The progress recorded
+    /// under the lease stays.
     async fn release_lease(&self, name: &str, holder: Uuid) -> Result<(), StoreError>;
 
-    /// Up to `limit` unpublished, live (not dead-lettered) events, in sequence order.
-    async fn pending(&self, limit: u32) -> Result<Vec<PendingEvent>, StoreError>;
-
-    /// Marks events published (after the broker acknowledged them), in one statement.
-    async fn mark_published(&self, sequences: &[i64], at: OffsetDateTime)
-    -> Result<(), StoreError>;
-
-    /// Records a refused attempt: retry at `retry_at`, or dead-letter it when `dead_at` is set.
-    async fn record_failure(
+    /// The events due for publication under the lease `name`, in sequence order: first those
+    /// with delivery state of their own at or below the watermark (live, not dead-lettered),
+    /// then up to `limit` events after both the watermark and `after` (a relay that read up to
+    /// `after` already reads on from there).
+    async fn pending(
         &self,
-        sequence: i64,
-        error: &str,
-        retry_at: OffsetDateTime,
-        dead_at: Option<OffsetDateTime>,
-    ) -> Result<(), StoreError>;
+        name: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<PendingEvent>, StoreError>;
+
+    /// Records a round's [`Progress`] atomically, if `holder` still holds the lease `name` at
+    /// `now`: `false` (and nothing recorded) when it does not, so a relay that lost its lease
+    /// cannot move the watermark of the one that took over.
+    async fn record(
+        &self,
+        name: &str,
+        holder: Uuid,
+        progress: &Progress,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
 
     /// Dead letters with `sequence > after`, in sequence order, at most `limit`.
     async fn dead_letters(&self, after: i64, limit: u32) -> Result<Vec<DeadLetter>, StoreError>;
 
-    /// Returns dead letters to the relay with a fresh count of attempts: those listed, or every
-    /// one when `sequences` is empty. Returns how many were returned.
-    async fn replay(&self, sequences: &[i64]) -> Result<u64, StoreError>;
+    /// Returns dead letters to the relay with a fresh count of attempts, due at once (`now`):
+    /// those listed, or every one when `sequences` is empty. Returns how many were returned.
+    async fn replay(&self, sequences: &[i64], now: OffsetDateTime) -> Result<u64, StoreError>;
 }

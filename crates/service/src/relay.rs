@@ -1,15 +1,17 @@
 //! The outbox relay: delivers committed events to the broker, in order, at least once, and
-//! marks each published only after the broker acknowledged it.
+//! records them published only after the broker acknowledged them.
 //!
 //! - **One relay at a time.** A step first makes sure it holds a lease in the database
 //!   ([`RelayOutbox::acquire_lease`], renewed once a third of its ttl has passed); other
-//!   instances stand by. One relay publishing in
-//!   sequence order keeps every aggregate's events in order. If a holder stalls past its lease
-//!   and a second takes over, both publish from the same place in the same order and the
-//!   broker drops the second copy of each event by its id, so order still holds.
-//! - **Batches, acks in flight.** A step publishes up to `batch` events with all their acks in
-//!   flight and marks the acknowledged prefix published in one statement.
-//! - **Crashes.** An event published but not yet marked is published again by the next step
+//!   instances stand by. One relay publishing in sequence order keeps every aggregate's events
+//!   in order. Progress is recorded under the lease only, so a relay that stalled past its
+//!   lease cannot move the watermark of the one that took over; it can at worst publish again
+//!   what the broker then drops by event id.
+//! - **Batches, acks in flight, a watermark.** A step publishes up to `batch` events with all
+//!   their acks in flight and moves the publication watermark past the acknowledged prefix in
+//!   one small write ([`Progress`]). While the broker acknowledges a batch the next one is
+//!   read; it is used only if the batch went through whole, without an event of its own state.
+//! - **Crashes.** An event published but not yet recorded is published again by the next step
 //!   (or the next instance): the broker de-duplicates it by event id.
 //! - **Outages** ([`PublishError::Unavailable`]) count against no event: the relay retries
 //!   with backoff until the broker is back, and the outbox grows meanwhile.
@@ -25,7 +27,8 @@ use std::time::Duration;
 
 use uuid::Uuid;
 use yigong_ports::{
-    Clock, EventPublisher, PendingEvent, PublishError, RelayOutbox, StoreError, StoredEvent,
+    Clock, EventPublisher, PendingEvent, Progress, PublishError, Refusal, RelayOutbox, StoreError,
+    StoredEvent,
 };
 
 /// The lease every relay instance competes for.
@@ -95,6 +98,8 @@ pub struct Relay {
     /// Until when this relay's lease is known to run (renewed a third of a ttl before it ends,
     /// so a backlog is not slowed by a lease write per batch).
     leased_until: std::sync::Mutex<Option<time::OffsetDateTime>>,
+    /// The next batch, read while the broker acknowledged the previous one.
+    prefetched: std::sync::Mutex<Option<Vec<PendingEvent>>>,
 }
 
 impl Relay {
@@ -113,6 +118,7 @@ impl Relay {
             holder,
             settings,
             leased_until: std::sync::Mutex::new(None),
+            prefetched: std::sync::Mutex::new(None),
         }
     }
 
@@ -141,61 +147,137 @@ impl Relay {
     pub async fn step(&self) -> Result<Step, StoreError> {
         let now = self.clock.now();
         if !self.hold_lease(now).await? {
+            self.forget();
             return Ok(Step::Standby);
         }
-        let (ready, attempts) = ready(self.outbox.pending(self.settings.batch).await?, now);
-        if ready.is_empty() {
-            return Ok(Step::Idle);
+        let rows = match self.prefetched.lock().ok().and_then(|mut p| p.take()) {
+            Some(rows) => rows,
+            None => {
+                self.outbox
+                    .pending(RELAY_LEASE, 0, self.settings.batch)
+                    .await?
+            }
+        };
+        let round = Round::plan(rows, now);
+        if round.ready.is_empty() {
+            if round.held.is_empty() {
+                return Ok(Step::Idle);
+            }
+            // Only events held back: let the watermark pass them, so later ones are reached.
+            let progress = Progress {
+                through: round.last,
+                held: round.held,
+                ..Progress::default()
+            };
+            return self
+                .record(
+                    &progress,
+                    Step::Relayed {
+                        published: 0,
+                        refused: None,
+                    },
+                )
+                .await;
         }
-        let (acked, error) = self.publisher.publish(&ready).await;
-        let acked = acked.min(ready.len());
-        let published: Vec<i64> = ready[..acked].iter().map(|e| e.sequence).collect();
-        if !published.is_empty() {
+        let ((acked, error), next) = tokio::join!(
+            self.publisher.publish(&round.ready),
             self.outbox
-                .mark_published(&published, self.clock.now())
-                .await?;
-        }
-        match (error, ready.get(acked)) {
-            (Some(PublishError::Unavailable(reason)), _) => Ok(Step::Unavailable {
+                .pending(RELAY_LEASE, round.last, self.settings.batch)
+        );
+        let acked = acked.min(round.ready.len());
+        // The first event not acknowledged, if any: the watermark stops before it.
+        let failed = round.ready.get(acked);
+        let mut progress = round.progress(acked, failed.map(|e| e.sequence));
+        let step = match (error, failed) {
+            (Some(PublishError::Unavailable(reason)), _) => Step::Unavailable {
                 published: acked,
                 reason,
-            }),
+            },
             (Some(PublishError::Rejected(reason)), Some(refused)) => {
-                let attempt = attempts[acked].saturating_add(1);
-                let now = self.clock.now();
-                let dead = attempt >= self.settings.max_attempts;
-                let delay = backoff(&self.settings, attempt);
-                let retry_at = now + time::Duration::try_from(delay).unwrap_or(time::Duration::MAX);
-                self.outbox
-                    .record_failure(refused.sequence, &reason, retry_at, dead.then_some(now))
-                    .await?;
-                if dead {
-                    tracing::error!(
-                        sequence = refused.sequence,
-                        event_id = %refused.event.event_id,
-                        event_type = %refused.event.event_type,
-                        attempts = attempt,
-                        %reason,
-                        "event dead-lettered: list with `yigong events dead`, replay with `yigong events replay`"
-                    );
-                } else {
-                    tracing::warn!(
-                        sequence = refused.sequence,
-                        event_type = %refused.event.event_type,
-                        attempt,
-                        %reason,
-                        "broker refused an event; retrying later"
-                    );
-                }
-                Ok(Step::Relayed {
+                progress.through = refused.sequence;
+                progress.refusal = Some(self.refusal(refused, round.attempts[acked], reason));
+                Step::Relayed {
                     published: acked,
                     refused: Some(refused.sequence),
-                })
+                }
             }
-            _ => Ok(Step::Relayed {
+            _ => Step::Relayed {
                 published: acked,
                 refused: None,
-            }),
+            },
+        };
+        let whole = failed.is_none() && round.plain;
+        if progress == Progress::default() {
+            // Nothing acknowledged, nothing to note: the batch is simply read again.
+            return Ok(step);
+        }
+        let step = self.record(&progress, step).await?;
+        // A full batch read meanwhile is exact after a whole batch; a short one may miss
+        // events committed since it was read, so it is read again (lag over saved work).
+        if whole
+            && matches!(step, Step::Relayed { .. })
+            && let (Ok(next), Ok(mut prefetched)) = (next, self.prefetched.lock())
+            && next.len() >= self.settings.batch as usize
+        {
+            *prefetched = Some(next);
+        }
+        Ok(step)
+    }
+
+    /// Records a round's progress; a relay that finds its lease gone stands by.
+    async fn record(&self, progress: &Progress, step: Step) -> Result<Step, StoreError> {
+        let recorded = self
+            .outbox
+            .record(RELAY_LEASE, self.holder, progress, self.clock.now())
+            .await?;
+        if recorded {
+            Ok(step)
+        } else {
+            tracing::warn!("relay lease lost to another instance; standing by");
+            self.forget();
+            Ok(Step::Standby)
+        }
+    }
+
+    /// Counts a refusal against `refused`, dead-lettering it after the last allowed attempt.
+    fn refusal(&self, refused: &StoredEvent, attempts_before: u32, reason: String) -> Refusal {
+        let attempt = attempts_before.saturating_add(1);
+        let now = self.clock.now();
+        let dead = attempt >= self.settings.max_attempts;
+        let delay = backoff(&self.settings, attempt);
+        if dead {
+            tracing::error!(
+                sequence = refused.sequence,
+                event_id = %refused.event.event_id,
+                event_type = %refused.event.event_type,
+                attempts = attempt,
+                %reason,
+                "event dead-lettered: list with `yigong events dead`, replay with `yigong events replay`"
+            );
+        } else {
+            tracing::warn!(
+                sequence = refused.sequence,
+                event_type = %refused.event.event_type,
+                attempt,
+                %reason,
+                "broker refused an event; retrying later"
+            );
+        }
+        Refusal {
+            sequence: refused.sequence,
+            error: reason,
+            retry_at: now + time::Duration::try_from(delay).unwrap_or(time::Duration::MAX),
+            dead_at: dead.then_some(now),
+        }
+    }
+
+    /// Drops what this relay believed about its lease and the next batch.
+    fn forget(&self) {
+        if let Ok(mut until) = self.leased_until.lock() {
+            *until = None;
+        }
+        if let Ok(mut prefetched) = self.prefetched.lock() {
+            *prefetched = None;
         }
     }
 
@@ -251,32 +333,96 @@ impl Relay {
 
     /// Gives the lease up, so another instance takes over at once instead of after its ttl.
     pub async fn release(&self) -> Result<(), StoreError> {
-        if let Ok(mut until) = self.leased_until.lock() {
-            *until = None;
-        }
+        self.forget();
         self.outbox.release_lease(RELAY_LEASE, self.holder).await
     }
 }
 
-/// The events to publish now, in order: an event waiting out a refusal holds back the rest of
-/// its aggregate, nothing else.
-fn ready(pending: Vec<PendingEvent>, now: time::OffsetDateTime) -> (Vec<StoredEvent>, Vec<u32>) {
-    let mut held = HashSet::new();
-    let mut events = Vec::with_capacity(pending.len());
-    let mut attempts = Vec::with_capacity(pending.len());
-    for p in pending {
-        let aggregate = p.stored.event.aggregate_id;
-        if held.contains(&aggregate) {
-            continue;
+/// One round's events, sorted out: what to publish now, and what waits.
+struct Round {
+    /// The events to publish now, in order.
+    ready: Vec<StoredEvent>,
+    /// Refusals so far of each ready event.
+    attempts: Vec<u32>,
+    /// Whether each ready event had delivery state of its own (a retry).
+    retry: Vec<bool>,
+    /// Events not yet reached that wait behind a refused event of their aggregate.
+    held: Vec<i64>,
+    /// The sequences of every event read, ascending.
+    read: Vec<i64>,
+    /// The last sequence read.
+    last: i64,
+    /// Every event read is ready and none has state of its own: if all are acknowledged, the
+    /// next batch read meanwhile is exact.
+    plain: bool,
+}
+
+impl Round {
+    /// An event waiting out a refusal holds back the rest of its aggregate, nothing else.
+    fn plan(pending: Vec<PendingEvent>, now: time::OffsetDateTime) -> Round {
+        let mut waiting = HashSet::new();
+        let mut round = Round {
+            ready: Vec::with_capacity(pending.len()),
+            attempts: Vec::with_capacity(pending.len()),
+            retry: Vec::with_capacity(pending.len()),
+            held: Vec::new(),
+            read: Vec::with_capacity(pending.len()),
+            last: pending.last().map_or(0, |p| p.stored.sequence),
+            plain: true,
+        };
+        for p in pending {
+            let aggregate = p.stored.event.aggregate_id;
+            round.read.push(p.stored.sequence);
+            round.plain &= p.next_attempt_at.is_none();
+            if waiting.contains(&aggregate) {
+                if p.next_attempt_at.is_none() {
+                    round.held.push(p.stored.sequence);
+                }
+                round.plain = false;
+                continue;
+            }
+            if p.next_attempt_at.is_some_and(|at| at > now) {
+                waiting.insert(aggregate);
+                round.plain = false;
+                continue;
+            }
+            round.retry.push(p.next_attempt_at.is_some());
+            round.attempts.push(p.attempts);
+            round.ready.push(p.stored);
         }
-        if p.next_attempt_at.is_some_and(|at| at > now) {
-            held.insert(aggregate);
-            continue;
-        }
-        events.push(p.stored);
-        attempts.push(p.attempts);
+        round
     }
-    (events, attempts)
+
+    /// The progress after `acked` ready events were acknowledged and, if `failed`, the event
+    /// with that sequence was not: the watermark stops before it.
+    fn progress(&self, acked: usize, failed: Option<i64>) -> Progress {
+        let through = match failed {
+            None => self.last,
+            Some(failed) => self
+                .read
+                .iter()
+                .copied()
+                .take_while(|s| *s < failed)
+                .last()
+                .unwrap_or(0),
+        };
+        Progress {
+            through,
+            retried: self.ready[..acked]
+                .iter()
+                .zip(&self.retry)
+                .filter(|(_, retry)| **retry)
+                .map(|(e, _)| e.sequence)
+                .collect(),
+            held: self
+                .held
+                .iter()
+                .copied()
+                .filter(|s| *s <= through)
+                .collect(),
+            refusal: None,
+        }
+    }
 }
 
 /// `retry_base × 2^(attempt-1)`, at most `retry_max`.

@@ -242,7 +242,6 @@ pub(crate) fn stored_event(m: outbox_event::Model) -> Result<StoredEvent, StoreE
     Ok(StoredEvent {
         sequence,
         aggregate_sequence: m.aggregate_sequence,
-        published_at: m.published_at,
         event: NewEvent {
             event_id: m.event_id,
             community: m.community_id.map(CommunityId::from_uuid),

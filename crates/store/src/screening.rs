@@ -333,7 +333,6 @@ impl Store {
                     schema_version: Set(i32::try_from(e.schema_version).unwrap_or(i32::MAX)),
                     payload: Set(e.payload.clone()),
                     occurred_at: Set(e.occurred_at),
-                    published_at: Set(None),
                     attempts: sea_orm::NotSet,
                     next_attempt_at: sea_orm::NotSet,
                     last_error: sea_orm::NotSet,

@@ -17,7 +17,6 @@ pub struct Model {
     pub schema_version: i32,
     pub payload: Json,
     pub occurred_at: TimeDateTimeWithTimeZone,
-    pub published_at: Option<TimeDateTimeWithTimeZone>,
     pub attempts: i32,
     pub next_attempt_at: Option<TimeDateTimeWithTimeZone>,
     pub last_error: Option<String>,

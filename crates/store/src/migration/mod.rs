@@ -13,6 +13,7 @@ mod m20261123_000004_network_grids_teams;
 mod m20261123_000005_worklist_position;
 mod m20261123_000006_relay;
 mod m20261123_000007_deadlines;
+mod m20261123_000008_relay_watermark;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_worklist_position::Migration),
             Box::new(m20261123_000006_relay::Migration),
             Box::new(m20261123_000007_deadlines::Migration),
+            Box::new(m20261123_000008_relay_watermark::Migration),
         ]
     }
 }

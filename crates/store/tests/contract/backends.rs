@@ -62,8 +62,20 @@ fn ci() -> bool {
 
 /// Every backend available here, migrated and empty.
 pub async fn all() -> Vec<Backend> {
-    let mut backends = vec![sqlite_memory().await, sqlite_file().await];
-    match postgres().await {
+    with_schema(true).await
+}
+
+/// Every backend available here, empty and not migrated (to test upgrades step by step).
+pub async fn unmigrated() -> Vec<Backend> {
+    with_schema(false).await
+}
+
+async fn with_schema(migrated: bool) -> Vec<Backend> {
+    let mut backends = vec![
+        sqlite_memory(migrated).await,
+        sqlite_file_with(migrated).await,
+    ];
+    match postgres_with(migrated).await {
         Ok(pg) => backends.push(pg),
         Err(reason) if ci() => {
             panic!("PostgreSQL is required with CI=true but is unavailable: {reason}")
@@ -73,14 +85,16 @@ pub async fn all() -> Vec<Backend> {
     backends
 }
 
-async fn sqlite_memory() -> Backend {
+async fn sqlite_memory(migrated: bool) -> Backend {
     // A named shared-cache memory database, so the pool's connections see one database.
     let url = format!(
         "sqlite:file:mem{}?mode=memory&cache=shared",
         Uuid::new_v4().simple()
     );
     let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
+    if migrated {
+        store.migrate().await.unwrap();
+    }
     Backend {
         name: "sqlite-memory",
         store,
@@ -89,11 +103,21 @@ async fn sqlite_memory() -> Backend {
     }
 }
 
+#[allow(
+    dead_code,
+    reason = "used by the end-to-end tests, which share this module"
+)]
 pub async fn sqlite_file() -> Backend {
+    sqlite_file_with(true).await
+}
+
+async fn sqlite_file_with(migrated: bool) -> Backend {
     let path = std::env::temp_dir().join(format!("yigong-contract-{}.db", Uuid::new_v4().simple()));
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
+    if migrated {
+        store.migrate().await.unwrap();
+    }
     Backend {
         name: "sqlite-file",
         store,
@@ -139,7 +163,15 @@ async fn sweep_stale_schemas(db: &sea_orm::DatabaseConnection) {
     }
 }
 
+#[allow(
+    dead_code,
+    reason = "used by the end-to-end tests, which share this module"
+)]
 pub async fn postgres() -> Result<Backend, String> {
+    postgres_with(true).await
+}
+
+async fn postgres_with(migrated: bool) -> Result<Backend, String> {
     let admin_url = postgres_url();
     let admin = Database::connect(admin_url.as_str())
         .await
@@ -160,7 +192,9 @@ pub async fn postgres() -> Result<Backend, String> {
     let sep = if admin_url.contains('?') { '&' } else { '?' };
     let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
     let store = Store::connect(&url).await.map_err(|e| e.to_string())?;
-    store.migrate().await.map_err(|e| e.to_string())?;
+    if migrated {
+        store.migrate().await.map_err(|e| e.to_string())?;
+    }
     Ok(Backend {
         name: "postgres",
         store,
