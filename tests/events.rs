@@ -199,12 +199,24 @@ async fn consume(url: &str, stream: &str, expected: usize) -> Vec<(String, Strin
         let before = got.len();
         while let Some(message) = batch.next().await {
             let message = message.unwrap();
-            // The body is a `yigong.v1.Event`; the headers repeat its envelope.
+            // The body is a `yigong.v1.Event`; the headers say how to decode it, the subject
+            // where it belongs.
             let event: v1::Event = prost::Message::decode(message.payload.as_ref()).unwrap();
             let headers = message.headers.clone().unwrap();
             let header = |name: &str| headers.get(name).unwrap().as_str().to_owned();
             assert_eq!(header("Nats-Msg-Id"), event.event_id);
-            assert_eq!(header("Yigong-Aggregate-Id"), event.aggregate_id);
+            assert_eq!(header("Content-Type"), yigong_bus::CONTENT_TYPE);
+            assert_eq!(
+                header("Yigong-Schema-Version"),
+                event.schema_version.to_string()
+            );
+            let name = event.event_type.rsplit('.').next().unwrap_or_default();
+            let route = format!(".{}.{name}", event.aggregate_kind);
+            assert!(
+                message.subject.ends_with(&route),
+                "{} routes {route}",
+                message.subject
+            );
             assert!(event.payload.is_some(), "a payload of a known kind");
             got.push((event.event_id, event.aggregate_id, event.aggregate_sequence));
             message.ack().await.unwrap();

@@ -11,8 +11,8 @@
 //!   and counted in order.
 //!
 //! Payloads are `yigong.v1.Event` protobuf messages ([`event_message`], from
-//! `proto/yigong/v1/events.proto`), so consumers in any language decode them; the envelope is
-//! also in headers for routing without decoding. An event that cannot be encoded is refused
+//! `proto/yigong/v1/events.proto`), so consumers in any language decode them; subjects route
+//! them, and headers say only how to decode. An event that cannot be encoded is refused
 //! like one the broker refuses.
 
 use std::time::Duration;
@@ -203,32 +203,23 @@ impl EventPublisher for JetStream {
     }
 }
 
-/// The envelope as headers, so consumers route and order events without decoding them:
-/// `Yigong-Event-Type`, `Yigong-Schema-Version`, `Yigong-Aggregate-Id`,
-/// `Yigong-Aggregate-Sequence` (per-aggregate order from 1) and `Yigong-Sequence` (the
-/// outbox's global position, the change-feed cursor).
+/// What a consumer needs before decoding, and nothing it finds elsewhere: the body's type and
+/// schema version (`Nats-Msg-Id` is set apart). Routing is by subject (community, aggregate,
+/// event), the rest of the envelope is in the body; repeating it in headers would add some
+/// 250 bytes to every stored message and cost the relay a third of its throughput (decision
+/// 0009).
 fn envelope(e: &StoredEvent) -> async_nats::HeaderMap {
     let mut headers = async_nats::HeaderMap::new();
-    headers.insert(
-        "Content-Type",
-        "application/x-protobuf; messageType=yigong.v1.Event",
-    );
-    headers.insert("Yigong-Event-Type", e.event.event_type.as_str());
+    headers.insert("Content-Type", CONTENT_TYPE);
     headers.insert(
         "Yigong-Schema-Version",
         e.event.schema_version.to_string().as_str(),
     );
-    headers.insert(
-        "Yigong-Aggregate-Id",
-        e.event.aggregate_id.to_string().as_str(),
-    );
-    headers.insert(
-        "Yigong-Aggregate-Sequence",
-        e.aggregate_sequence.to_string().as_str(),
-    );
-    headers.insert("Yigong-Sequence", e.sequence.to_string().as_str());
     headers
 }
+
+/// The `Content-Type` of every message: a protobuf `yigong.v1.Event`.
+pub const CONTENT_TYPE: &str = "application/x-protobuf; messageType=yigong.v1.Event";
 
 /// Awaits acks in order; the count stops at the first failure.
 async fn count_acks(

@@ -107,13 +107,16 @@ impl RelayOutbox for Store {
         // Positioned rows first: while the relay works through a backlog that read fills the
         // batch, and positioning (a locked write) is only needed once it runs short.
         let from = Ord::max(through, after);
-        let mut fresh = self.unpublished(from, limit).await?;
+        let mut fresh = self.positioned_after(from, limit).await?;
         if fresh.len() < limit as usize {
             self.assign_sequence().await?;
             let after = fresh.last().and_then(|m| m.sequence).unwrap_or(from);
             let more = limit - u32::try_from(fresh.len()).unwrap_or(limit);
-            fresh.extend(self.unpublished(after, more).await?);
+            fresh.extend(self.positioned_after(after, more).await?);
         }
+        // Dead letters sit at or below the watermark (a refusal and the watermark passing it
+        // are recorded together); this only guards against one placed otherwise by hand.
+        fresh.retain(|m| m.dead_at.is_none());
         rows.extend(fresh);
         rows.into_iter()
             .map(|m| {
@@ -267,14 +270,16 @@ impl Store {
         }
     }
 
-    /// Live rows positioned after `after`, in sequence order.
-    async fn unpublished(
+    /// Rows positioned after `after`, in sequence order: a plain range of the sequence index
+    /// that stops after `limit` rows. (A filter on another column here lets PostgreSQL, before
+    /// the table has statistics, guess the range small and sort all of it instead: 80 ms
+    /// rather than 0.3 ms a batch over 100,000 rows.)
+    async fn positioned_after(
         &self,
         after: i64,
         limit: u32,
     ) -> Result<Vec<outbox_event::Model>, StoreError> {
         outbox_event::Entity::find()
-            .filter(C::DeadAt.is_null())
             .filter(C::Sequence.gt(after))
             .order_by_asc(C::Sequence)
             .limit(u64::from(limit))
