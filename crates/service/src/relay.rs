@@ -189,14 +189,14 @@ impl Relay {
         let acked = acked.min(round.ready.len());
         // The first event not acknowledged, if any: the watermark stops before it.
         let failed = round.ready.get(acked);
-        let mut progress = round.progress(acked, failed.map(|e| e.sequence));
+        let refused = matches!(error, Some(PublishError::Rejected(_)));
+        let mut progress = round.progress(acked, failed.map(|e| (e.sequence, refused)));
         let step = match (error, failed) {
             (Some(PublishError::Unavailable(reason)), _) => Step::Unavailable {
                 published: acked,
                 reason,
             },
             (Some(PublishError::Rejected(reason)), Some(refused)) => {
-                progress.through = refused.sequence;
                 progress.refusal = Some(self.refusal(refused, round.attempts[acked], reason));
                 Step::Relayed {
                     published: acked,
@@ -395,12 +395,14 @@ impl Round {
         round
     }
 
-    /// The progress after `acked` ready events were acknowledged and, if `failed`, the event
-    /// with that sequence was not: the watermark stops before it.
-    fn progress(&self, acked: usize, failed: Option<i64>) -> Progress {
+    /// The progress after `acked` ready events were acknowledged and, if `failed = (sequence,
+    /// refused)`, the next one was not: the watermark stops before it, or at it when it was
+    /// refused (its refusal is recorded with the progress, giving it state of its own).
+    fn progress(&self, acked: usize, failed: Option<(i64, bool)>) -> Progress {
         let through = match failed {
             None => self.last,
-            Some(failed) => self
+            Some((failed, true)) => failed,
+            Some((failed, false)) => self
                 .read
                 .iter()
                 .copied()
@@ -438,7 +440,114 @@ fn backoff(settings: &RelaySettings, attempt: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    const NOW: time::OffsetDateTime = time::macros::datetime!(2026-11-23 10:00 UTC);
+
+    /// An event read: its aggregate, and its own delivery state (none, due, or waiting).
+    fn read(sequence: i64, aggregate: u8, state: Option<bool>) -> PendingEvent {
+        PendingEvent {
+            stored: StoredEvent {
+                sequence,
+                aggregate_sequence: 1,
+                event: yigong_ports::NewEvent {
+                    event_id: Uuid::from_u128(sequence as u128),
+                    community: None,
+                    aggregate_kind: "referral".into(),
+                    aggregate_id: Uuid::from_u128(u128::from(aggregate)),
+                    event_type: "referral.referral_cancelled".into(),
+                    schema_version: 1,
+                    payload: serde_json::Value::Null,
+                    occurred_at: NOW,
+                },
+            },
+            attempts: u32::from(state.is_some()),
+            next_attempt_at: state
+                .map(|due| NOW + time::Duration::seconds(if due { -1 } else { 30 })),
+        }
+    }
+
+    proptest! {
+        /// Whatever was read and however publication ended: the watermark passes only events
+        /// acknowledged, refused, held back (given state) or already with state of their own;
+        /// an aggregate's events are published in order; a batch that went through moves the
+        /// watermark past everything read.
+        #[test]
+        fn the_watermark_never_passes_an_event_that_could_be_lost(
+            events in proptest::collection::vec((0u8..4, proptest::option::of(any::<bool>())), 0..40),
+            gaps in proptest::collection::vec(1i64..3, 40),
+            acked_fraction in 0.0f64..=1.0,
+            refused in any::<bool>(),
+        ) {
+            let mut sequence = 0;
+            let pending: Vec<PendingEvent> = events
+                .iter()
+                .zip(&gaps)
+                .map(|((aggregate, state), gap)| {
+                    sequence += gap;
+                    read(sequence, *aggregate, *state)
+                })
+                .collect();
+            let round = Round::plan(pending.clone(), NOW);
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            let acked = ((round.ready.len() as f64) * acked_fraction).floor() as usize;
+            let failed = round.ready.get(acked).map(|e| (e.sequence, refused));
+            let progress = round.progress(acked, failed);
+
+            let published: HashSet<i64> = round.ready[..acked].iter().map(|e| e.sequence).collect();
+            let ready: HashSet<i64> = round.ready.iter().map(|e| e.sequence).collect();
+            for p in &pending {
+                let s = p.stored.sequence;
+                if s <= progress.through {
+                    prop_assert!(
+                        published.contains(&s)
+                            || progress.held.contains(&s)
+                            || p.next_attempt_at.is_some()
+                            || failed == Some((s, true)),
+                        "event {s} passed without being published or tracked"
+                    );
+                }
+                if progress.held.contains(&s) {
+                    prop_assert!(p.next_attempt_at.is_none() && !ready.contains(&s));
+                }
+            }
+            // Per aggregate, the events published come before any that wait.
+            for (i, p) in pending.iter().enumerate() {
+                if ready.contains(&p.stored.sequence) {
+                    let aggregate = p.stored.event.aggregate_id;
+                    let in_order = pending[..i].iter().all(|q| {
+                        q.stored.event.aggregate_id != aggregate
+                            || ready.contains(&q.stored.sequence)
+                    });
+                    prop_assert!(in_order, "event {} published ahead of its aggregate", p.stored.sequence);
+                }
+            }
+            let retried: Vec<i64> = round.ready[..acked]
+                .iter()
+                .zip(&pending_state(&pending, &round.ready[..acked]))
+                .filter(|(_, state)| **state)
+                .map(|(e, _)| e.sequence)
+                .collect();
+            prop_assert_eq!(&progress.retried, &retried);
+            if failed.is_none() {
+                prop_assert_eq!(progress.through, pending.last().map_or(0, |p| p.stored.sequence));
+            }
+        }
+    }
+
+    /// Whether each of `events` had state of its own when read.
+    fn pending_state(pending: &[PendingEvent], events: &[StoredEvent]) -> Vec<bool> {
+        events
+            .iter()
+            .map(|e| {
+                pending
+                    .iter()
+                    .any(|p| p.stored.sequence == e.sequence && p.next_attempt_at.is_some())
+            })
+            .collect()
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_ceiling() {
