@@ -6,8 +6,9 @@
 //!   outbox is empty — lease renewal, reading a batch (1,024; the next one read while the acks
 //!   come in), encoding and publishing it with its acks in flight, moving the publication
 //!   watermark in one statement — to a fresh stream.
-//!   Baseline: `send_publish` of the same payloads with `Nats-Msg-Id` to a fresh stream, a
-//!   window of 16, 64 or 256 acks in flight, awaited together; the best window is the baseline.
+//!   Baseline: `send_publish` of the same messages (`yigong_bus::outgoing`: subject, headers
+//!   with `Nats-Msg-Id`, protobuf body; built before timing) to a fresh stream, a window of 16,
+//!   64 or 256 acks in flight, awaited together; the best window is the baseline.
 //! - **Lag.** Writers commit one event per transaction at 1,000/s (4 tasks) while the relay
 //!   runs as `yigong serve` runs it; a core NATS subscriber on the stream's subjects timestamps
 //!   each arrival. Lag = arrival − the writer's commit returning.
@@ -27,7 +28,7 @@ use yigong_bus::{JetStream, StreamSettings};
 use yigong_domain::event::DomainEvent;
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{Direction, ReferralEvent, Urgency};
-use yigong_ports::{NewEvent, SystemClock, UnitOfWork};
+use yigong_ports::{NewEvent, StoredEvent, SystemClock, UnitOfWork};
 use yigong_service::{Relay, RelaySettings, Step};
 use yigong_store::Store;
 
@@ -179,7 +180,7 @@ fn fresh_stream() -> StreamSettings {
     }
 }
 
-/// The baseline: the same payloads and message ids, `window` acks in flight at a time.
+/// The baseline: the same messages, `window` acks in flight at a time.
 async fn raw_publish(
     context: &jetstream::Context,
     events: &[NewEvent],
@@ -196,23 +197,29 @@ async fn raw_publish(
         })
         .await
         .map_err(err)?;
-    let subject = format!("{}.network.referral.referral_requested", settings.prefix);
-    let payloads: Vec<(Vec<u8>, String)> = events
+    // Exactly the messages the relay sends (subject, headers, protobuf body), built before
+    // the clock starts: the baseline is the broker's cost for these messages, nothing else.
+    let messages: Vec<(String, PublishMessage)> = events
         .iter()
-        .map(|e| (e.payload.to_string().into_bytes(), e.event_id.to_string()))
-        .collect();
+        .zip(1i64..)
+        .map(|(event, sequence)| {
+            let stored = StoredEvent {
+                sequence,
+                aggregate_sequence: 1,
+                event: event.clone(),
+            };
+            yigong_bus::outgoing(&stored, &settings.prefix).map_err(err)
+        })
+        .collect::<Result<_, _>>()?;
     let mut windows = Vec::new();
     let started = Instant::now();
-    for chunk in payloads.chunks(window) {
+    for chunk in messages.chunks(window) {
         let t0 = Instant::now();
         let mut acks: Vec<PublishAckFuture> = Vec::with_capacity(window);
-        for (payload, id) in chunk {
-            let message = PublishMessage::build()
-                .payload(payload.clone().into())
-                .message_id(id);
+        for (subject, message) in chunk {
             acks.push(
                 context
-                    .send_publish(subject.clone(), message)
+                    .send_publish(subject.clone(), message.clone())
                     .await
                     .map_err(err)?,
             );
