@@ -208,7 +208,8 @@ async fn raw_publish(
                 aggregate_sequence: 1,
                 event: event.clone(),
             };
-            yigong_bus::outgoing(&stored, &settings.prefix).map_err(err)
+            let out = yigong_bus::outgoing(&stored, &settings.prefix).map_err(err)?;
+            Ok::<_, String>((out.subject, out.message))
         })
         .collect::<Result<_, _>>()?;
     let mut windows = Vec::new();

@@ -89,6 +89,8 @@ pub struct JetStream {
     client: async_nats::Client,
     context: jetstream::Context,
     prefix: String,
+    /// The stream's message size limit, checked before sending (see [`EventPublisher::publish`]).
+    max_message_size: Option<usize>,
 }
 
 /// Why the JetStream publisher could not start.
@@ -140,6 +142,9 @@ impl JetStream {
             client,
             context,
             prefix: settings.prefix.clone(),
+            max_message_size: settings
+                .max_message_size
+                .and_then(|m| usize::try_from(m).ok()),
         })
     }
 }
@@ -168,15 +173,28 @@ impl EventPublisher for JetStream {
         }
         let mut pending = Vec::with_capacity(events.len());
         for e in events {
-            let (subject, message) = match outgoing(e, &self.prefix) {
-                Ok(outgoing) => outgoing,
-                Err(refused) => {
-                    // Not encodable is not retryable by waiting: a refusal, after the
-                    // earlier events' acks.
+            // Refusals found here stop the batch before the event: the stream cannot store
+            // later events of its aggregate ahead of it. (The stream's own refusals come back
+            // with the acks, after later messages were sent; its size limit, the one a single
+            // event trips, is therefore checked here.)
+            let refused = match outgoing(e, &self.prefix) {
+                Ok(out) => match self.max_message_size {
+                    Some(limit) if out.size > limit => Err(format!(
+                        "message of {} bytes exceeds the stream's maximum of {limit}",
+                        out.size
+                    )),
+                    _ => Ok(out),
+                },
+                Err(unencodable) => Err(unencodable.to_string()),
+            };
+            let Outgoing {
+                subject, message, ..
+            } = match refused {
+                Ok(out) => out,
+                Err(reason) => {
+                    // Not retryable by waiting: a refusal, after the earlier events' acks.
                     let acked = count_acks(pending).await;
-                    let error = acked
-                        .1
-                        .unwrap_or_else(|| PublishError::Rejected(refused.to_string()));
+                    let error = acked.1.unwrap_or(PublishError::Rejected(reason));
                     return (acked.0, Some(error));
                 }
             };
@@ -194,21 +212,46 @@ impl EventPublisher for JetStream {
     }
 }
 
-/// The message [`JetStream`] sends for `e`: its subject (under `prefix`, `yigong` in
-/// production) and the message with its `Nats-Msg-Id`, headers and protobuf body. Public so a
-/// benchmark can publish exactly the same messages without the relay.
-pub fn outgoing(e: &StoredEvent, prefix: &str) -> Result<(String, PublishMessage), EncodeError> {
+/// A message as [`JetStream`] sends it.
+pub struct Outgoing {
+    /// `<prefix>.<community>.<aggregate>.<event>`.
+    pub subject: String,
+    /// Body, headers and `Nats-Msg-Id`.
+    pub message: PublishMessage,
+    /// Bytes of body and headers, as a stream's maximum message size counts them.
+    pub size: usize,
+}
+
+/// The message [`JetStream`] sends for `e`, under `prefix` (`yigong` in production). Public so
+/// a benchmark can publish exactly the same messages without the relay.
+pub fn outgoing(e: &StoredEvent, prefix: &str) -> Result<Outgoing, EncodeError> {
     let body = prost::Message::encode_to_vec(&event_message(e)?);
+    let headers = envelope(e);
+    let message_id = e.event.event_id.to_string();
+    // The header block as sent: "NATS/1.0\r\n", "<name>: <value>\r\n" each, "\r\n".
+    let header_line = |name: &str, value: &str| name.len() + 2 + value.len() + 2;
+    let size = body.len()
+        + 12
+        + headers
+            .iter()
+            .flat_map(|(name, values)| values.iter().map(move |v| (name, v)))
+            .map(|(name, v)| header_line(name.as_ref(), v.as_str()))
+            .sum::<usize>()
+        + header_line("Nats-Msg-Id", &message_id);
     let message = PublishMessage::build()
         .payload(body.into())
-        .headers(envelope(e))
-        .message_id(e.event.event_id.to_string());
+        .headers(headers)
+        .message_id(message_id);
     let subject = subject(e);
     let subject = match subject.strip_prefix("yigong.") {
         Some(rest) => format!("{prefix}.{rest}"),
         None => subject,
     };
-    Ok((subject, message))
+    Ok(Outgoing {
+        subject,
+        message,
+        size,
+    })
 }
 
 /// What a consumer needs before decoding, and nothing it finds elsewhere: the body's type and

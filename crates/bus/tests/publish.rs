@@ -132,3 +132,72 @@ async fn jetstream_acknowledges_and_drops_redeliveries() {
     assert_eq!(stream.info().await.unwrap().state.messages, 5);
     context.delete_stream(&settings.name).await.unwrap();
 }
+
+/// A JetStream publisher on a fresh stream (`max_message_size` as given), or `None` when NATS
+/// is missing outside CI.
+async fn fresh_stream(
+    max_message_size: Option<i32>,
+) -> Option<(String, StreamSettings, JetStream)> {
+    let url = std::env::var("YIGONG_TEST_NATS").unwrap_or_else(|_| "127.0.0.1:4222".to_owned());
+    let tag = Uuid::new_v4().simple().to_string();
+    let settings = StreamSettings {
+        name: format!("YIGONG_TEST_{tag}"),
+        prefix: format!("yigongtest{tag}"),
+        max_message_size,
+        ..StreamSettings::default()
+    };
+    match JetStream::connect(&url, &settings).await {
+        Ok(p) => Some((url, settings, p)),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") => {
+            panic!("NATS JetStream is required with CI=true but is unavailable: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping the JetStream test: {e}");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_message_over_the_streams_limit_is_refused_before_sending_and_the_batch_stops_there() {
+    // The largest of the three events below (a community adds to the body).
+    let mut stored = event(1);
+    stored.event.community = Some(yigong_domain::ids::CommunityId::from_u128(5));
+    let size = yigong_bus::outgoing(&stored, "yigong").unwrap().size;
+    let limit = i32::try_from(size).unwrap();
+
+    // The size counted here is the server's: a stream limited to it stores the message ...
+    let Some((url, at_limit, publisher)) = fresh_stream(Some(limit)).await else {
+        return;
+    };
+    assert_eq!(publisher.publish(&[stored.clone()]).await, (1, None));
+    // ... and the server itself refuses it one byte below.
+    let client = async_nats::connect(&url).await.unwrap();
+    let context = async_nats::jetstream::new(client);
+    let below = fresh_stream(Some(limit - 1)).await.unwrap();
+    let out = yigong_bus::outgoing(&stored, &below.1.prefix).unwrap();
+    let by_server = context.send_publish(out.subject, out.message).await;
+    let refused_by_server = match by_server {
+        Ok(ack) => ack.await.is_err(),
+        Err(_) => true,
+    };
+    assert!(
+        refused_by_server,
+        "the server stores {size} bytes above a {} limit",
+        limit - 1
+    );
+
+    // The publisher refuses it without sending, after the earlier events' acks, and sends
+    // nothing after it (a later event of its aggregate must not overtake it).
+    let (acked, error) = below.2.publish(&[event(1), stored.clone(), event(2)]).await;
+    assert_eq!(acked, 1);
+    let Some(yigong_ports::PublishError::Rejected(reason)) = error else {
+        panic!("a refusal, not {error:?}");
+    };
+    assert!(reason.contains("exceeds the stream's maximum"), "{reason}");
+    let mut stream = context.get_stream(&below.1.name).await.unwrap();
+    assert_eq!(stream.info().await.unwrap().state.messages, 1);
+    for name in [&at_limit.name, &below.1.name] {
+        context.delete_stream(name).await.unwrap();
+    }
+}
