@@ -152,9 +152,17 @@ impl Report {
     /// Prints `name case yigong=… baseline=… ratio=…% p50=… p99=…` and keeps it for the JSON.
     pub(crate) fn case(&mut self, case: &str, unit: &str, ours: Measured, baseline: Measured) {
         let ratio = 100.0 * ours.rate / baseline.rate;
-        let cpu = |m: Measured| m.cpu_per_op.map_or(f64::NAN, |c| c.as_secs_f64() * 1e6);
+        // Cases that run in other processes (the relay, the broker) measure no client CPU:
+        // those print without it, and their JSON carries `null`.
+        let cpu = |m: Measured| m.cpu_per_op.map(|c| c.as_secs_f64() * 1e6);
+        let cpu_fields = match (cpu(ours), cpu(baseline)) {
+            (Some(o), Some(b)) => {
+                format!(" client_cpu={o:.0}us/op baseline_client_cpu={b:.0}us/op")
+            }
+            _ => String::new(),
+        };
         println!(
-            "{} {case} yigong={:.0}{unit} baseline={:.0}{unit} ratio={ratio:.0}% p50={:.2}ms p99={:.2}ms baseline_p50={:.2}ms baseline_p99={:.2}ms client_cpu={:.0}us/op baseline_client_cpu={:.0}us/op",
+            "{} {case} yigong={:.0}{unit} baseline={:.0}{unit} ratio={ratio:.0}% p50={:.2}ms p99={:.2}ms baseline_p50={:.2}ms baseline_p99={:.2}ms{cpu_fields}",
             self.name,
             ours.rate,
             baseline.rate,
@@ -162,8 +170,6 @@ impl Report {
             ms(ours.p99),
             ms(baseline.p50),
             ms(baseline.p99),
-            cpu(ours),
-            cpu(baseline),
         );
         self.cases.push(serde_json::json!({
             "case": case,
