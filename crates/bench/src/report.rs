@@ -152,8 +152,8 @@ impl Report {
     /// Prints `name case yigong=… baseline=… ratio=…% p50=… p99=…` and keeps it for the JSON.
     pub(crate) fn case(&mut self, case: &str, unit: &str, ours: Measured, baseline: Measured) {
         let ratio = 100.0 * ours.rate / baseline.rate;
-        // Cases that run in other processes (the relay, the broker) measure no client CPU:
-        // those print without it, and their JSON carries `null`.
+        // Cases that measure no client CPU (the relay's work runs in other processes; bulk
+        // imports time whole rounds) print without it, and their JSON carries `null`.
         let cpu = |m: Measured| m.cpu_per_op.map(|c| c.as_secs_f64() * 1e6);
         let cpu_fields = match (cpu(ours), cpu(baseline)) {
             (Some(o), Some(b)) => {
