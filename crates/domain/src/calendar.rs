@@ -44,6 +44,24 @@ pub fn days_between(from: Date, to: Date) -> i64 {
     (to - from).whole_days()
 }
 
+/// A date after the day it is recorded, for something that has already happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("lies in the future (today is {today})")]
+pub struct FutureDate {
+    /// The day of recording.
+    pub today: Date,
+}
+
+/// `on`, if it is not after `today`: visits, readings, enrolments, closures, moves and deaths
+/// are recorded after the fact, never ahead of it.
+pub fn not_after(on: Date, today: Date) -> Result<Date, FutureDate> {
+    if on > today {
+        Err(FutureDate { today })
+    } else {
+        Ok(on)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +88,20 @@ mod tests {
         assert_eq!(
             years_between(date!(2020 - 01 - 02), date!(2020 - 01 - 01)),
             None
+        );
+    }
+
+    #[test]
+    fn a_past_date_is_today_at_the_latest() {
+        let today = date!(2026 - 03 - 05);
+        assert_eq!(not_after(today, today), Ok(today));
+        assert_eq!(
+            not_after(date!(1900 - 01 - 01), today),
+            Ok(date!(1900 - 01 - 01))
+        );
+        assert_eq!(
+            not_after(date!(2026 - 03 - 06), today),
+            Err(FutureDate { today })
         );
     }
 

@@ -1078,6 +1078,19 @@ impl Enrolment {
     pub fn closed(&self) -> Option<(Date, CloseReason)> {
         self.closed
     }
+
+    /// A visit of this enrolment is dated on or after the enrolment: care before it belongs
+    /// to no plan of it.
+    pub fn admits_visit_on(&self, visit: Date) -> Result<(), FollowUpError> {
+        if visit < self.enrolled_on {
+            Err(FollowUpError::VisitBeforeEnrolment {
+                visit,
+                enrolled: self.enrolled_on,
+            })
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Why a plan exists.
@@ -1415,6 +1428,15 @@ impl FollowUpPlan {
     /// The first day the plan is overdue if not done: due + grace + 1.
     pub fn overdue_from(&self, profile: &RuleProfile) -> Date {
         calendar::add_days(self.due, profile.follow_up.grace_days.saturating_add(1))
+    }
+
+    /// The cutoff a store filters waiting plans by: on `on`, a waiting plan is overdue exactly
+    /// when its due date is before the returned date (on ≥ due + grace + 1 ⇔ due < on − grace).
+    /// `None` when no date is that early: nothing can be overdue yet.
+    pub fn overdue_if_due_before(on: Date, profile: &RuleProfile) -> Option<Date> {
+        on.checked_sub(time::Duration::days(i64::from(
+            profile.follow_up.grace_days,
+        )))
     }
 
     /// The deadline job's "falls due" announcement: on or after the due date of a plan still

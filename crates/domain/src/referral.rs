@@ -452,6 +452,18 @@ impl ReferralState {
 }
 
 impl StateName {
+    /// Every state, in lifecycle order: the one list the named sets below are drawn from.
+    pub const ALL: [StateName; 8] = [
+        StateName::AwaitingApproval,
+        StateName::Requested,
+        StateName::Accepted,
+        StateName::Arrived,
+        StateName::Rejected,
+        StateName::Cancelled,
+        StateName::Completed,
+        StateName::Closed,
+    ];
+
     /// Whether a referral in this state is still open (counts toward one open per direction).
     pub const fn is_open(self) -> bool {
         matches!(
@@ -461,6 +473,31 @@ impl StateName {
                 | StateName::Accepted
                 | StateName::Arrived
         )
+    }
+
+    /// Whether the patient has yet to reach the receiver: waiting for the desk's approval, the
+    /// receiver's answer, or the patient's arrival. What an inbox lists when no state is named.
+    pub const fn awaits_receiver(self) -> bool {
+        matches!(
+            self,
+            StateName::AwaitingApproval | StateName::Requested | StateName::Accepted
+        )
+    }
+
+    /// Whether the receiver may read the patient's record: from the moment the referral is
+    /// sent to it (after any approval) until the care it asked for ends: completion,
+    /// rejection, cancellation or closure ends it.
+    pub const fn grants_receiver_access(self) -> bool {
+        matches!(
+            self,
+            StateName::Requested | StateName::Accepted | StateName::Arrived
+        )
+    }
+
+    /// The states where `set` holds, in [`StateName::ALL`]'s order (for a storage filter or a
+    /// wire default).
+    pub fn matching(set: fn(StateName) -> bool) -> Vec<StateName> {
+        Self::ALL.into_iter().filter(|s| set(*s)).collect()
     }
 }
 

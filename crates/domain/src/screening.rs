@@ -164,6 +164,36 @@ pub enum BpOutcome {
     },
 }
 
+impl BpOutcome {
+    /// The suspected case this outcome flags: an emergency, or a preliminary diagnosis to be
+    /// confirmed upward and followed up by its date. `None` for every other outcome.
+    pub const fn suspected_case(self) -> Option<SuspectedCase> {
+        match self {
+            BpOutcome::Emergency => Some(SuspectedCase {
+                emergency: true,
+                follow_up_by: None,
+            }),
+            BpOutcome::PreliminaryDiagnosis { follow_up_by } => Some(SuspectedCase {
+                emergency: false,
+                follow_up_by: Some(follow_up_by),
+            }),
+            BpOutcome::RecheckRequired { .. }
+            | BpOutcome::HighRisk { .. }
+            | BpOutcome::Normal { .. } => None,
+        }
+    }
+}
+
+/// What a flagged screening result asks of the screening institution: an emergency referral,
+/// or a confirmation and a follow-up by a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuspectedCase {
+    /// Whether it is an emergency.
+    pub emergency: bool,
+    /// When the screening institution must have followed up, if the rule sets a date.
+    pub follow_up_by: Option<Date>,
+}
+
 /// A screening decision with its explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision<T> {
@@ -247,6 +277,42 @@ pub fn assess_blood_pressure(
     }
 }
 
+/// Assesses the reading taken on `on` on what was known by that day: `history` may hold
+/// readings of later days (an import of older paper records), which do not decide it.
+pub fn assess_blood_pressure_as_of(
+    on: Date,
+    history: &[BpReading],
+    age: u16,
+    sex: Sex,
+    risk: &RiskFactors,
+    profile: &RuleProfile,
+) -> Option<Decision<BpOutcome>> {
+    let known: Vec<BpReading> = history.iter().filter(|r| r.date <= on).copied().collect();
+    assess_blood_pressure(&known, age, sex, risk, profile)
+}
+
+/// Why a screening reading's date cannot be right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReadingDateError {
+    /// Dated after the day it is recorded.
+    #[error("a reading cannot be dated in the future")]
+    InTheFuture,
+    /// Dated before the resident was born.
+    #[error("the reading predates the resident's birth")]
+    BeforeBirth,
+}
+
+/// A reading is a fact about a living person: taken on or after their birth, by today.
+pub fn check_reading_date(on: Date, birth: Date, today: Date) -> Result<(), ReadingDateError> {
+    if calendar::not_after(on, today).is_err() {
+        Err(ReadingDateError::InTheFuture)
+    } else if on < birth {
+        Err(ReadingDateError::BeforeBirth)
+    } else {
+        Ok(())
+    }
+}
+
 /// The hypertension high-risk factors present, as the rules that fire (empty: none).
 pub fn hypertension_risk_factors(
     bp: BloodPressure,
@@ -310,6 +376,24 @@ pub enum GlucoseOutcome {
     ImpairedFasting,
     /// Normal.
     Normal,
+}
+
+impl GlucoseOutcome {
+    /// The suspected case this outcome flags: an emergency, or suspected diabetes to be
+    /// confirmed on another day. `None` for impaired fasting glucose and normal readings.
+    pub const fn suspected_case(self) -> Option<SuspectedCase> {
+        match self {
+            GlucoseOutcome::Emergency => Some(SuspectedCase {
+                emergency: true,
+                follow_up_by: None,
+            }),
+            GlucoseOutcome::Suspected => Some(SuspectedCase {
+                emergency: false,
+                follow_up_by: None,
+            }),
+            GlucoseOutcome::ImpairedFasting | GlucoseOutcome::Normal => None,
+        }
+    }
 }
 
 /// Assesses a glucose reading (WHO 1999, compared in tenths of mmol/L).
@@ -380,79 +464,96 @@ pub enum ScreeningEvent {
     },
 }
 
+/// How a result reaches the record: one at a time by a clinician's command, or in an import
+/// batch. It decides the events (decision 0005).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// One result, recorded as it is taken: `ScreeningRecorded`, plus `SuspectedCaseFlagged`
+    /// when flagged.
+    Single,
+    /// A row of an import batch: only `SuspectedCaseFlagged`, what a hospital system acts on.
+    /// A `ScreeningRecorded` per row would double the rows a campaign writes and tell a
+    /// consumer nothing the batch's results do not.
+    Batch,
+}
+
 impl ScreeningEvent {
-    /// The events of recording a blood-pressure decision: always `ScreeningRecorded`, plus
-    /// `SuspectedCaseFlagged` for an emergency or a preliminary diagnosis.
+    /// The events of recording a blood-pressure decision as it arrived: see [`Arrival`];
+    /// flagged are an emergency and a preliminary diagnosis ([`BpOutcome::suspected_case`]).
     pub fn blood_pressure(
         screening: ScreeningId,
         resident: ResidentId,
         on: Date,
         decision: &Decision<BpOutcome>,
+        arrival: Arrival,
     ) -> Vec<ScreeningEvent> {
-        let flag = match decision.outcome {
-            BpOutcome::Emergency => Some((true, None)),
-            BpOutcome::PreliminaryDiagnosis { follow_up_by } => Some((false, Some(follow_up_by))),
-            _ => None,
-        };
         Self::recorded(
-            screening,
-            resident,
-            Programme::BloodPressure,
-            on,
-            decision.explanation,
-            flag,
+            Recorded {
+                screening,
+                resident,
+                programme: Programme::BloodPressure,
+                on,
+                explanation: decision.explanation,
+            },
+            decision.outcome.suspected_case(),
+            arrival,
         )
     }
 
-    /// The events of recording a glucose decision: `SuspectedCaseFlagged` for an emergency or a
-    /// suspected diabetes (to be confirmed on another day).
+    /// The events of recording a glucose decision as it arrived: see [`Arrival`]; flagged are
+    /// an emergency and suspected diabetes ([`GlucoseOutcome::suspected_case`]).
     pub fn glucose(
         screening: ScreeningId,
         resident: ResidentId,
         on: Date,
         decision: &Decision<GlucoseOutcome>,
+        arrival: Arrival,
     ) -> Vec<ScreeningEvent> {
-        let flag = match decision.outcome {
-            GlucoseOutcome::Emergency => Some((true, None)),
-            GlucoseOutcome::Suspected => Some((false, None)),
-            GlucoseOutcome::ImpairedFasting | GlucoseOutcome::Normal => None,
-        };
         Self::recorded(
-            screening,
-            resident,
-            Programme::FastingGlucose,
-            on,
-            decision.explanation,
-            flag,
+            Recorded {
+                screening,
+                resident,
+                programme: Programme::FastingGlucose,
+                on,
+                explanation: decision.explanation,
+            },
+            decision.outcome.suspected_case(),
+            arrival,
         )
     }
 
-    fn recorded(
-        screening: ScreeningId,
-        resident: ResidentId,
-        programme: Programme,
-        on: Date,
-        explanation: Explanation,
-        flag: Option<(bool, Option<Date>)>,
-    ) -> Vec<ScreeningEvent> {
-        let mut events = vec![ScreeningEvent::ScreeningRecorded {
-            screening,
-            resident,
-            programme,
-            on,
-            explanation,
-        }];
-        if let Some((emergency, follow_up_by)) = flag {
+    fn recorded(r: Recorded, flag: Option<SuspectedCase>, arrival: Arrival) -> Vec<ScreeningEvent> {
+        let mut events = Vec::with_capacity(2);
+        if arrival == Arrival::Single {
+            events.push(ScreeningEvent::ScreeningRecorded {
+                screening: r.screening,
+                resident: r.resident,
+                programme: r.programme,
+                on: r.on,
+                explanation: r.explanation,
+            });
+        }
+        if let Some(case) = flag {
             events.push(ScreeningEvent::SuspectedCaseFlagged {
-                screening,
-                resident,
-                programme,
-                emergency,
-                follow_up_by,
+                screening: r.screening,
+                resident: r.resident,
+                programme: r.programme,
+                emergency: case.emergency,
+                follow_up_by: case.follow_up_by,
             });
         }
         events
     }
+}
+
+/// What every event of one recorded result names.
+struct Recorded {
+    screening: ScreeningId,
+    resident: ResidentId,
+    programme: Programme,
+    on: Date,
+    explanation: Explanation,
 }
 
 /// A self-care item score that is not one of the item's allowed values.
@@ -1056,6 +1157,7 @@ mod tests {
             ResidentId::from_u128(2),
             date!(2026 - 03 - 05),
             &d,
+            Arrival::Single,
         );
         assert!(matches!(
             events[1],
@@ -1076,11 +1178,87 @@ mod tests {
                 ScreeningId::from_u128(1),
                 ResidentId::from_u128(2),
                 date!(2026 - 03 - 05),
-                &g
+                &g,
+                Arrival::Single,
             )
             .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_batch_row_emits_only_its_flag() {
+        let p = RuleProfile::bphs3();
+        let emergency = assess_glucose(
+            Glucose::from_tenths(170).unwrap(),
+            GlucoseKind::Random,
+            false,
+            &p,
+        );
+        let normal = assess_glucose(
+            Glucose::from_tenths(55).unwrap(),
+            GlucoseKind::Fasting,
+            false,
+            &p,
+        );
+        let events = |d: &Decision<GlucoseOutcome>| {
+            ScreeningEvent::glucose(
+                ScreeningId::from_u128(1),
+                ResidentId::from_u128(2),
+                date!(2026 - 03 - 05),
+                d,
+                Arrival::Batch,
+            )
+        };
+        assert!(matches!(
+            events(&emergency).as_slice(),
+            [ScreeningEvent::SuspectedCaseFlagged {
+                emergency: true,
+                ..
+            }]
+        ));
+        assert!(events(&normal).is_empty());
+    }
+
+    #[test]
+    fn a_reading_is_dated_between_birth_and_today() {
+        let birth = date!(1970 - 05 - 01);
+        let today = date!(2026 - 03 - 05);
+        assert_eq!(check_reading_date(today, birth, today), Ok(()));
+        assert_eq!(check_reading_date(birth, birth, today), Ok(()));
+        assert_eq!(
+            check_reading_date(date!(2026 - 03 - 06), birth, today),
+            Err(ReadingDateError::InTheFuture)
+        );
+        assert_eq!(
+            check_reading_date(date!(1970 - 04 - 30), birth, today),
+            Err(ReadingDateError::BeforeBirth)
+        );
+    }
+
+    #[test]
+    fn a_reading_is_judged_on_what_was_known_by_its_date() {
+        let p = RuleProfile::bphs3();
+        let r = |d: Date, sbp| BpReading {
+            date: d,
+            bp: BloodPressure::new(sbp, 80).unwrap(),
+        };
+        // Two later elevated readings are on file; the older one is judged alone.
+        let history = [
+            r(date!(2026 - 03 - 01), 150),
+            r(date!(2026 - 03 - 03), 150),
+            r(date!(2026 - 03 - 05), 150),
+        ];
+        let d = assess_blood_pressure_as_of(
+            date!(2026 - 03 - 01),
+            &history,
+            50,
+            Sex::Male,
+            &RiskFactors::default(),
+            &p,
+        )
+        .unwrap();
+        assert_eq!(d.outcome, BpOutcome::RecheckRequired { elevated_days: 1 });
     }
 
     #[test]

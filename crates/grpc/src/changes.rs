@@ -202,11 +202,7 @@ impl Api for ChangeFeedApi {
         // The cursor is taken before the snapshot, so nothing that changes while the snapshot
         // is read is missed (it may come twice: delivery is at least once).
         let cursor = self.changes.latest().await.map_err(status)?;
-        let open = [
-            StateName::AwaitingApproval,
-            StateName::Requested,
-            StateName::Accepted,
-        ];
+        let open = StateName::matching(StateName::awaits_receiver);
         let mut buffered = VecDeque::new();
         let mut token = None;
         loop {

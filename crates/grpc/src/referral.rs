@@ -96,13 +96,6 @@ fn wire_state(s: StateName) -> pb::State {
     }
 }
 
-/// The states an inbox lists when the client names none: those still awaiting the receiver.
-const OPEN: [StateName; 3] = [
-    StateName::AwaitingApproval,
-    StateName::Requested,
-    StateName::Accepted,
-];
-
 pub(crate) fn to_wire(v: Versioned<Referral>) -> pb::Referral {
     let r = &v.value;
     let (appointment, closing_reason) = match r.state() {
@@ -246,7 +239,7 @@ impl Api for ReferralApi {
             .map(|s| state_name(*s))
             .collect::<Result<Vec<_>, _>>()?;
         if states.is_empty() {
-            states = OPEN.to_vec();
+            states = StateName::matching(StateName::awaits_receiver);
         }
         let page_size = page_size(r.page_size)?;
         let token = (!r.page_token.is_empty()).then_some(r.page_token);

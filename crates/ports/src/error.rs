@@ -18,8 +18,8 @@ pub enum StoreError {
     /// A unique constraint refused the write.
     #[error("duplicate {constraint}")]
     Duplicate {
-        /// Which uniqueness rule: `request_id`, `open_referral`, `id`, ...
-        constraint: &'static str,
+        /// Which uniqueness rule.
+        constraint: Constraint,
     },
     /// The row does not exist.
     #[error("{entity} {id} not found")]
@@ -40,4 +40,31 @@ pub enum StoreError {
     /// The database could not be reached or failed; the operation may be retried.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+}
+
+/// The uniqueness rules storage enforces, named by what they protect, so a use case matches a
+/// variant instead of an index name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum Constraint {
+    /// A primary key: the id is taken.
+    #[error("id")]
+    Id,
+    /// A request id already claimed for the same command.
+    #[error("request_id")]
+    RequestId,
+    /// One open referral per patient and direction.
+    #[error("open_referral")]
+    OpenReferral,
+    /// One resident record per identity document.
+    #[error("resident_document")]
+    ResidentDocument,
+    /// One open enrolment per patient and condition.
+    #[error("open_enrolment")]
+    OpenEnrolment,
+    /// One outbox sequence number per aggregate event.
+    #[error("aggregate_sequence")]
+    AggregateSequence,
+    /// One outbox row per event id.
+    #[error("event_id")]
+    EventId,
 }

@@ -69,7 +69,7 @@ pub trait ResidentRepository: Send {
         id: ResidentId,
     ) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
 
-    /// Inserts a resident at version 1. MUST return `Duplicate { constraint: "resident_document" }`
+    /// Inserts a resident at version 1. MUST return `Duplicate { constraint: Constraint::ResidentDocument }`
     /// when a resident with the same identity document exists (a unique index).
     async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError>;
 
@@ -82,7 +82,7 @@ pub trait ResidentRepository: Send {
     ) -> Result<Version, StoreError>;
 
     /// Inserts many residents at version 1 (multi-row statements). MUST return
-    /// `Duplicate { constraint: "resident_document" }` when a document is registered.
+    /// `Duplicate { constraint: Constraint::ResidentDocument }` when a document is registered.
     async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError>;
 
     /// The positions in `residents` of those whose identity document is already registered:
@@ -117,7 +117,7 @@ pub trait FollowUpRepository: Send {
         patient: ResidentId,
     ) -> Result<Vec<Versioned<Enrolment>>, StoreError>;
 
-    /// Inserts an enrolment at version 1. MUST return `Duplicate { constraint: "open_enrolment" }`
+    /// Inserts an enrolment at version 1. MUST return `Duplicate { constraint: Constraint::OpenEnrolment }`
     /// when the patient already has an open enrolment for the condition (a unique index).
     async fn insert_enrolment(&mut self, enrolment: &Enrolment) -> Result<Version, StoreError>;
 
@@ -148,7 +148,7 @@ pub trait FollowUpRepository: Send {
         expected: Version,
     ) -> Result<Version, StoreError>;
 
-    /// Inserts a visit. MUST return `Duplicate { constraint: "id" }` on a taken id.
+    /// Inserts a visit. MUST return `Duplicate { constraint: Constraint::Id }` on a taken id.
     async fn insert_visit(&mut self, visit: &VisitRecord) -> Result<(), StoreError>;
 }
 

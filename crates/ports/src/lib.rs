@@ -36,7 +36,7 @@ pub mod system;
 
 pub use audit::{Actor, AuditEntry, AuditLog, AuditOutcome};
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
-pub use error::StoreError;
+pub use error::{Constraint, StoreError};
 pub use followup::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
     ResidentRepository, VisitRecord,

@@ -20,7 +20,7 @@ pub trait NetworkRepository: Send {
     /// The whole network as stored.
     async fn load_network(&mut self) -> Result<Network, StoreError>;
 
-    /// Inserts an institution. MUST return `Duplicate { constraint: "id" }` on a taken id.
+    /// Inserts an institution. MUST return `Duplicate { constraint: Constraint::Id }` on a taken id.
     async fn insert_institution(&mut self, institution: &Institution) -> Result<(), StoreError>;
 
     /// Inserts a community and makes its lead a member. MUST return `Conflict` when the lead
@@ -56,7 +56,7 @@ pub trait GridRepository: Send {
     async fn area_path(&mut self, node: AreaNodeId) -> Result<Vec<AreaNode>, StoreError>;
 
     /// Inserts an area node under its (already stored) ancestors, listed nearest first.
-    /// MUST return `Duplicate { constraint: "id" }` on a taken id.
+    /// MUST return `Duplicate { constraint: Constraint::Id }` on a taken id.
     async fn insert_area_node(
         &mut self,
         node: &AreaNode,
@@ -75,7 +75,7 @@ pub trait GridRepository: Send {
     /// Every household of a grid.
     async fn households_of(&mut self, grid: GridId) -> Result<Vec<HouseholdId>, StoreError>;
 
-    /// Inserts a grid at version 1. MUST return `Duplicate { constraint: "id" }` on a taken id.
+    /// Inserts a grid at version 1. MUST return `Duplicate { constraint: Constraint::Id }` on a taken id.
     async fn insert_grid(&mut self, grid: &Grid) -> Result<Version, StoreError>;
 
     /// Updates a grid loaded at `expected`; `Conflict` when the stored version differs. Every
@@ -83,7 +83,7 @@ pub trait GridRepository: Send {
     /// grid's households cannot miss one added or moved meanwhile.
     async fn update_grid(&mut self, grid: &Grid, expected: Version) -> Result<Version, StoreError>;
 
-    /// Inserts households. MUST return `Duplicate { constraint: "id" }` when one exists.
+    /// Inserts households. MUST return `Duplicate { constraint: Constraint::Id }` when one exists.
     async fn insert_households(&mut self, households: &[HouseholdRecord])
     -> Result<(), StoreError>;
 
@@ -101,7 +101,7 @@ pub trait TeamRepository: Send {
     /// Loads a team.
     async fn load_team(&mut self, id: TeamId) -> Result<Option<Versioned<Team>>, StoreError>;
 
-    /// Inserts a team at version 1. MUST return `Duplicate { constraint: "id" }` on a taken id.
+    /// Inserts a team at version 1. MUST return `Duplicate { constraint: Constraint::Id }` on a taken id.
     async fn insert_team(&mut self, team: &Team) -> Result<Version, StoreError>;
 
     /// Loads a contract.

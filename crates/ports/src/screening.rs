@@ -47,17 +47,15 @@ impl ScreeningFinding {
         }
     }
 
-    /// Whether the finding flags a suspected case (or an emergency).
+    /// Whether the finding flags a suspected case (or an emergency), by the domain's rule.
     pub const fn is_flagged(&self) -> bool {
         match self {
-            ScreeningFinding::BloodPressure { decision, .. } => matches!(
-                decision.outcome,
-                BpOutcome::Emergency | BpOutcome::PreliminaryDiagnosis { .. }
-            ),
-            ScreeningFinding::Glucose { decision, .. } => matches!(
-                decision.outcome,
-                GlucoseOutcome::Emergency | GlucoseOutcome::Suspected
-            ),
+            ScreeningFinding::BloodPressure { decision, .. } => {
+                decision.outcome.suspected_case().is_some()
+            }
+            ScreeningFinding::Glucose { decision, .. } => {
+                decision.outcome.suspected_case().is_some()
+            }
         }
     }
 }
@@ -89,7 +87,7 @@ pub struct ScreeningBatch {
     /// The batch's audit entry.
     pub audit: AuditEntry,
     /// The client's request id, claimed in the batch's transaction: a retried batch writes
-    /// nothing and the store answers `Duplicate { constraint: "request_id" }`.
+    /// nothing and the store answers `Duplicate { constraint: Constraint::RequestId }`.
     pub request: Option<RequestKey>,
 }
 

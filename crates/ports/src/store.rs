@@ -55,10 +55,10 @@ pub trait ReferralRepository: Send {
         id: ReferralId,
     ) -> Result<Option<Versioned<Referral>>, StoreError>;
 
-    /// Inserts a new referral at version 1. MUST return `Duplicate { constraint: "open_referral" }`
+    /// Inserts a new referral at version 1. MUST return `Duplicate { constraint: Constraint::OpenReferral }`
     /// when the patient already has an open referral in that direction (a unique index: the one
     /// place that rule is checked against storage, so two concurrent creates cannot both succeed
-    /// and no read precedes the insert), `Duplicate { constraint: "id" }` on a taken id.
+    /// and no read precedes the insert), `Duplicate { constraint: Constraint::Id }` on a taken id.
     async fn insert_referral(&mut self, referral: &Referral) -> Result<Version, StoreError>;
 
     /// Updates a referral loaded at `expected`. MUST return `Conflict` when the stored version is
@@ -91,7 +91,7 @@ pub trait AuditWriter: Send {
 /// Idempotency keys, inside a transaction.
 #[async_trait]
 pub trait IdempotencyKeys: Send {
-    /// Claims a request id. MUST return `Duplicate { constraint: "request_id" }` when the id was
+    /// Claims a request id. MUST return `Duplicate { constraint: Constraint::RequestId }` when the id was
     /// claimed before for the same command (a unique constraint, not a read-then-write).
     async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError>;
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use yigong_domain::event::DomainEvent;
+use yigong_domain::followup::FollowUpPlan;
 use yigong_domain::ids::{CommunityId, ReferralId, TeamId};
 use yigong_ports::{Actor, AuditEntry, AuditOutcome, DeadlineKind, DeadlineQueries};
 
@@ -158,12 +159,11 @@ impl DeadlineJobs {
     async fn plans(&self, kind: DeadlineKind, now: OffsetDateTime) -> Result<usize, ServiceError> {
         let today = now.date();
         let profile = self.deps.profile.clone();
-        // Plans due on or before this day qualify: today, or (overdue) today − grace − 1.
+        // Plans due on or before this day qualify: today, or (overdue) the day before the
+        // domain's overdue cutoff.
         let due_by = match kind {
-            DeadlineKind::PlanOverdue => today
-                .checked_sub(time::Duration::days(
-                    i64::from(profile.follow_up.grace_days) + 1,
-                ))
+            DeadlineKind::PlanOverdue => FollowUpPlan::overdue_if_due_before(today, &profile)
+                .and_then(time::Date::previous_day)
                 .unwrap_or(time::Date::MIN),
             _ => today,
         };

@@ -10,9 +10,9 @@ use yigong_domain::ids::{CommunityId, ResidentId};
 use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
-    AuditEntry, AuditLog, AuditOutcome, Clock, FollowUpQueries, IdSource, IndicatorQueries,
-    NetworkQueries, NewEvent, PatientScope, ReferralQueries, RequestKey, RequestLog,
-    ScreeningStore, StoreError, Transaction, UnitOfWork,
+    AuditEntry, AuditLog, AuditOutcome, Clock, Constraint, FollowUpQueries, IdSource,
+    IndicatorQueries, NetworkQueries, NewEvent, PatientScope, ReferralQueries, RequestKey,
+    RequestLog, ScreeningStore, StoreError, Transaction, UnitOfWork,
 };
 
 use crate::network::NetworkView;
@@ -220,7 +220,7 @@ pub(crate) async fn claim(
     {
         Ok(()) => Ok(Claim::Fresh),
         Err(StoreError::Duplicate {
-            constraint: "request_id",
+            constraint: Constraint::RequestId,
         }) => Ok(Claim::Retry),
         Err(e) => Err(e.into()),
     }

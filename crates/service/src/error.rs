@@ -1,12 +1,14 @@
 //! The use cases' error: what went wrong, in terms a client can act on.
 
+use time::Date;
+use yigong_domain::calendar;
 use yigong_domain::contract::ContractError;
 use yigong_domain::followup::FollowUpError;
 use yigong_domain::grid::GridError;
 use yigong_domain::network::NetworkError;
 use yigong_domain::referral::ReferralError;
 use yigong_domain::rule::{BrokenRule, RuleId};
-use yigong_ports::StoreError;
+use yigong_ports::{Constraint, StoreError};
 
 /// Why a use case failed. Nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +46,22 @@ pub enum ServiceError {
     Unavailable(String),
 }
 
+impl ServiceError {
+    /// Bad input in `field`, for the reason the domain gives.
+    pub fn invalid(field: &'static str, reason: impl std::fmt::Display) -> Self {
+        ServiceError::InvalidArgument {
+            field,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// `on` as the date of something that has happened (the domain's [`calendar::not_after`]),
+/// or bad input in `field`.
+pub(crate) fn happened(field: &'static str, on: Date, today: Date) -> Result<Date, ServiceError> {
+    calendar::not_after(on, today).map_err(|e| ServiceError::invalid(field, e))
+}
+
 /// A domain refusal: the rule it broke and the domain's message.
 macro_rules! rule_errors {
     ($($error:ty),+) => {$(
@@ -72,18 +90,12 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict { .. } => ServiceError::Conflict(e.to_string()),
             StoreError::NotFound { entity, id } => ServiceError::NotFound(format!("{entity} {id}")),
             StoreError::Duplicate {
-                constraint: "open_referral",
-            } => ServiceError::Rule {
-                rule: RuleId::ReferralOneOpenPerDirection,
-                message: "the patient already has an open referral in this direction".to_owned(),
-            },
-            StoreError::Duplicate {
-                constraint: "resident_document",
+                constraint: Constraint::ResidentDocument,
             } => ServiceError::AlreadyExists(
                 "a resident with this identity document is registered".to_owned(),
             ),
             StoreError::Duplicate {
-                constraint: "open_enrolment",
+                constraint: Constraint::OpenEnrolment,
             } => ServiceError::AlreadyExists(
                 "the patient is already enrolled for this condition".to_owned(),
             ),

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
+use yigong_domain::calendar;
 use yigong_domain::followup::{
     Assessment, CloseReason, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan,
     OutreachOutcome, Visit, WorklistEntry, WorklistPosition, overdue_worklist,
@@ -21,6 +22,7 @@ use yigong_ports::{
 };
 
 use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, page_limit, request_id};
+use crate::error::happened;
 use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, Role, ServiceError};
 
@@ -129,12 +131,7 @@ fn parse_document(
             birth_date,
             sex,
         } => {
-            if birth_date > today {
-                return Err(ServiceError::InvalidArgument {
-                    field: "birth_date",
-                    reason: "lies in the future".to_owned(),
-                });
-            }
+            happened("birth_date", birth_date, today)?;
             let document = OtherDocument::new(kind, &number).map_err(invalid("document_number"))?;
             Resident::with_document(id, document, birth_date, sex, household, since)
                 .map_err(invalid("resident_since"))
@@ -231,12 +228,7 @@ impl ResidentService {
             cmd.resident_since,
             now.date(),
         )?;
-        if cmd.resident_since > now.date() {
-            return Err(ServiceError::InvalidArgument {
-                field: "resident_since",
-                reason: "lies in the future".to_owned(),
-            });
-        }
+        happened("resident_since", cmd.resident_since, now.date())?;
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, request_id, REGISTER, id.as_uuid()).await? {
             drop(tx);
@@ -325,8 +317,8 @@ impl ResidentService {
             let mut fail = |field: &'static str, reason: String| {
                 errors.push(RowError { row, field, reason });
             };
-            if input.resident_since > today {
-                fail("resident_since", "lies in the future".to_owned());
+            if let Err(e) = calendar::not_after(input.resident_since, today) {
+                fail("resident_since", e.to_string());
                 continue;
             }
             let grid = match (input.household, input.grid) {
@@ -472,11 +464,8 @@ impl ResidentService {
             ("moved_out_on", change.moved_out_on),
             ("died_on", change.died_on),
         ] {
-            if date.is_some_and(|d| d > now.date()) {
-                return Err(ServiceError::InvalidArgument {
-                    field,
-                    reason: "lies in the future".to_owned(),
-                });
+            if let Some(d) = date {
+                happened(field, d, now.date())?;
             }
         }
         let mut tx = self.deps.uow.begin().await?;
@@ -647,12 +636,7 @@ impl FollowUpService {
     ) -> Result<(Versioned<Enrolment>, Versioned<FollowUpPlan>), ServiceError> {
         let team = Self::team_of(who)?;
         let now = self.deps.clock.now();
-        if cmd.on > now.date() {
-            return Err(ServiceError::InvalidArgument {
-                field: "on",
-                reason: "an enrolment cannot be dated in the future".to_owned(),
-            });
-        }
+        happened("on", cmd.on, now.date())?;
         self.deps
             .network
             .current()
@@ -770,12 +754,7 @@ impl FollowUpService {
         expected_version: Option<i64>,
     ) -> Result<Versioned<FollowUpPlan>, ServiceError> {
         let now = self.deps.clock.now();
-        if on > now.date() {
-            return Err(ServiceError::InvalidArgument {
-                field: "on",
-                reason: "an outreach cannot be dated in the future".to_owned(),
-            });
-        }
+        happened("on", on, now.date())?;
         let (mut tx, context) = self
             .plan_for(who, plan_id, RECORD_OUTREACH, expected_version)
             .await?;
@@ -818,12 +797,7 @@ impl FollowUpService {
         expected_version: Option<i64>,
     ) -> Result<Versioned<Enrolment>, ServiceError> {
         let now = self.deps.clock.now();
-        if on > now.date() {
-            return Err(ServiceError::InvalidArgument {
-                field: "on",
-                reason: "a closure cannot be dated in the future".to_owned(),
-            });
-        }
+        happened("on", on, now.date())?;
         let not_found = || ServiceError::NotFound(format!("enrolment {id}"));
         let mut tx = self.deps.uow.begin().await?;
         let enrolment = tx.load_enrolment(id).await?.ok_or_else(not_found)?;
@@ -881,12 +855,7 @@ impl FollowUpService {
         expected_version: Option<i64>,
     ) -> Result<RecordedVisit, ServiceError> {
         let now = self.deps.clock.now();
-        if visit.date() > now.date() {
-            return Err(ServiceError::InvalidArgument {
-                field: "visit.date",
-                reason: "a visit cannot be dated in the future".to_owned(),
-            });
-        }
+        happened("visit.date", visit.date(), now.date())?;
         let (mut tx, context) = self
             .plan_for(who, plan_id, RECORD_VISIT, expected_version)
             .await?;
@@ -896,15 +865,10 @@ impl FollowUpService {
             patient,
         } = context;
         let patient = patient.value;
-        if visit.date() < enrolment.value.enrolled_on() {
-            return Err(ServiceError::InvalidArgument {
-                field: "visit.date",
-                reason: format!(
-                    "lies before the enrolment on {}",
-                    enrolment.value.enrolled_on()
-                ),
-            });
-        }
+        enrolment
+            .value
+            .admits_visit_on(visit.date())
+            .map_err(|e| ServiceError::invalid("visit.date", e))?;
         let visit_id = VisitId::from_uuid(self.deps.ids.new_id());
         let age = patient.resident.age_on(visit.date());
         let recorded = plan.value.record_visit(
@@ -970,14 +934,8 @@ impl FollowUpService {
         let team = Self::team_of(who)?;
         let after = page_token.map(parse_worklist_token).transpose()?;
         let limit = page_limit(page_size);
-        let grace = i64::from(self.deps.profile.follow_up.grace_days);
-        // Overdue on `on` ⇔ on ≥ due + grace + 1 ⇔ due < on − grace.
-        let due_before =
-            on.checked_sub(Duration::days(grace))
-                .ok_or_else(|| ServiceError::InvalidArgument {
-                    field: "on",
-                    reason: "out of range".to_owned(),
-                })?;
+        let due_before = FollowUpPlan::overdue_if_due_before(on, &self.deps.profile)
+            .ok_or_else(|| ServiceError::invalid("on", "out of range"))?;
         let mut plans = self
             .deps
             .follow_ups

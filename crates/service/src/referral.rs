@@ -8,7 +8,9 @@ use yigong_domain::referral::{
     Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ReasonCode, Referral,
     ReferralError, ReferralEvent, Route, StateName, Urgency,
 };
-use yigong_ports::{AuditEntry, AuditOutcome, Page, Transaction, Versioned};
+use yigong_ports::{
+    AuditEntry, AuditOutcome, Constraint, Page, StoreError, Transaction, Versioned,
+};
 
 use crate::deps::{Claim, claim, page_limit, request_id};
 use crate::{Deps, Principal, Role, ServiceError};
@@ -122,7 +124,14 @@ impl ReferralService {
     ) -> Result<i64, ServiceError> {
         let (referral, expected, events) = change;
         let version = match expected {
-            None => tx.insert_referral(referral).await?,
+            // The store's unique index is the domain's one-open-per-direction rule, enforced
+            // race-free at insert; its refusal is the domain's error.
+            None => tx.insert_referral(referral).await.map_err(|e| match e {
+                StoreError::Duplicate {
+                    constraint: Constraint::OpenReferral,
+                } => ReferralError::OpenReferralExists(referral.direction()).into(),
+                e => ServiceError::from(e),
+            })?,
             Some(v) => tx.update_referral(referral, v).await?,
         };
         tx.append_events(&self.deps.outbox(referral.community(), events, now)?)

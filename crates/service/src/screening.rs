@@ -12,11 +12,12 @@ use uuid::Uuid;
 use yigong_domain::ids::{ResidentId, ScreeningId};
 use yigong_domain::measure::{BloodPressure, Glucose, MeasureError};
 use yigong_domain::screening::{
-    BpReading, GlucoseKind, RiskFactors, ScreeningEvent, assess_blood_pressure, assess_glucose,
+    Arrival, BpReading, GlucoseKind, RiskFactors, ScreeningEvent, assess_blood_pressure_as_of,
+    assess_glucose, check_reading_date,
 };
 use yigong_ports::{
-    AuditEntry, AuditOutcome, PatientRecord, RequestKey, ScreeningBatch, ScreeningFinding,
-    ScreeningRecord, StoreError,
+    AuditEntry, AuditOutcome, Constraint, PatientRecord, RequestKey, ScreeningBatch,
+    ScreeningFinding, ScreeningRecord, StoreError,
 };
 
 use crate::deps::request_id;
@@ -123,7 +124,7 @@ impl ScreeningService {
         row: ScreeningRow,
     ) -> Result<ScreeningRecord, ServiceError> {
         let mut outcome = self
-            .import_batch(who, request_id, std::slice::from_ref(&row))
+            .import(who, request_id, std::slice::from_ref(&row), Arrival::Single)
             .await?;
         if let Some(error) = outcome.errors.pop() {
             return Err(ServiceError::InvalidArgument {
@@ -143,8 +144,19 @@ impl ScreeningService {
     pub async fn import_batch(
         &self,
         who: &Principal,
+        request_id: &str,
+        rows: &[ScreeningRow],
+    ) -> Result<BatchOutcome, ServiceError> {
+        self.import(who, request_id, rows, Arrival::Batch).await
+    }
+
+    /// Validates and writes rows that arrived as `arrival` says (it decides their events).
+    async fn import(
+        &self,
+        who: &Principal,
         request_id_raw: &str,
         rows: &[ScreeningRow],
+        arrival: Arrival,
     ) -> Result<BatchOutcome, ServiceError> {
         if who.role != Role::Clinician {
             return Err(ServiceError::PermissionDenied(
@@ -220,18 +232,8 @@ impl ScreeningService {
                 continue;
             };
             let resident = &patient.resident;
-            if row.on > now.date() {
-                errors.push(fail(
-                    "on",
-                    "a reading cannot be dated in the future".to_owned(),
-                ));
-                continue;
-            }
-            if row.on < resident.birth_date() {
-                errors.push(fail(
-                    "on",
-                    "the reading predates the resident's birth".to_owned(),
-                ));
+            if let Err(e) = check_reading_date(row.on, resident.birth_date(), now.date()) {
+                errors.push(fail("on", e.to_string()));
                 continue;
             }
             let finding = match row.reading {
@@ -257,15 +259,9 @@ impl ScreeningService {
                     };
                     let episode = history.entry(row.resident).or_default();
                     episode.push(BpReading { date: row.on, bp });
-                    // The reading is judged on what was known by its date: stored readings of
-                    // later days (an import of older paper records) do not decide it.
-                    let known: Vec<BpReading> = episode
-                        .iter()
-                        .filter(|r| r.date <= row.on)
-                        .copied()
-                        .collect();
-                    let Some(decision) = assess_blood_pressure(
-                        &known,
+                    let Some(decision) = assess_blood_pressure_as_of(
+                        row.on,
+                        episode,
                         resident.age_on(row.on),
                         resident.sex(),
                         &risk,
@@ -316,20 +312,26 @@ impl ScreeningService {
             });
         }
         for record in findings.into_iter().flatten() {
-            let flagged = match &record.finding {
-                ScreeningFinding::BloodPressure { decision, .. } => {
-                    ScreeningEvent::blood_pressure(record.id, record.resident, record.on, decision)
-                }
-                ScreeningFinding::Glucose { decision, .. } => {
-                    ScreeningEvent::glucose(record.id, record.resident, record.on, decision)
-                }
-            }
-            .into_iter()
-            .filter(|e| matches!(e, ScreeningEvent::SuspectedCaseFlagged { .. }));
+            let emitted = match &record.finding {
+                ScreeningFinding::BloodPressure { decision, .. } => ScreeningEvent::blood_pressure(
+                    record.id,
+                    record.resident,
+                    record.on,
+                    decision,
+                    arrival,
+                ),
+                ScreeningFinding::Glucose { decision, .. } => ScreeningEvent::glucose(
+                    record.id,
+                    record.resident,
+                    record.on,
+                    decision,
+                    arrival,
+                ),
+            };
             let community = residents
                 .get(&record.resident)
                 .and_then(|p| p.scope.community);
-            events.extend(self.deps.outbox(community, flagged, now)?);
+            events.extend(self.deps.outbox(community, emitted, now)?);
             records.push(record);
         }
         let flagged = records.iter().filter(|r| r.finding.is_flagged()).count();
@@ -356,7 +358,7 @@ impl ScreeningService {
             })
             .await;
         if let Err(StoreError::Duplicate {
-            constraint: "request_id",
+            constraint: Constraint::RequestId,
         }) = written
         {
             let first = self.deps.first_result(request_id, IMPORT).await?;

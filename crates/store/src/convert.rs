@@ -6,8 +6,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 use yigong_domain::referral::{Direction, Referral, StateName, Urgency};
-use yigong_ports::StoreError;
 use yigong_ports::Version;
+use yigong_ports::{Constraint, StoreError};
 
 /// Maps a driver error: unique violations become `Duplicate` with the rule they enforce; every
 /// other failure is `Unavailable` with the driver's message (which never holds patient data:
@@ -23,27 +23,27 @@ pub(crate) fn db_err(e: DbErr) -> StoreError {
 
 /// Which uniqueness rule a violation message names. PostgreSQL names the index; SQLite lists
 /// the columns.
-fn constraint_of(message: &str) -> &'static str {
+fn constraint_of(message: &str) -> Constraint {
     if message.contains("ux_referral_open_direction") || message.contains("referral.open_direction")
     {
-        "open_referral"
+        Constraint::OpenReferral
     } else if message.contains("ux_resident_document") || message.contains("resident.document_key")
     {
-        "resident_document"
+        Constraint::ResidentDocument
     } else if message.contains("ux_enrolment_open_condition")
         || message.contains("enrolment.open_condition")
     {
-        "open_enrolment"
+        Constraint::OpenEnrolment
     } else if message.contains("idempotency_key") {
-        "request_id"
+        Constraint::RequestId
     } else if message.contains("ux_outbox_aggregate_sequence")
         || message.contains("outbox_event.aggregate_sequence")
     {
-        "aggregate_sequence"
+        Constraint::AggregateSequence
     } else if message.contains("event_id") {
-        "event_id"
+        Constraint::EventId
     } else {
-        "id"
+        Constraint::Id
     }
 }
 

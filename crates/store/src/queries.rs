@@ -88,11 +88,7 @@ impl ReferralQueries for Store {
         patient: ResidentId,
         institution: InstitutionId,
     ) -> Result<bool, StoreError> {
-        let in_care = [
-            StateName::Requested,
-            StateName::Accepted,
-            StateName::Arrived,
-        ];
+        let in_care = StateName::matching(StateName::grants_receiver_access);
         let found = referral::Entity::find()
             .select_only()
             .column(referral::Column::Id)

@@ -14,8 +14,8 @@ use yigong_domain::ids::{InstitutionId, ResidentId, ScreeningId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::screening::{BpReading, Programme};
 use yigong_ports::{
-    NewEvent, PatientRecord, ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore,
-    StoreError,
+    Constraint, NewEvent, PatientRecord, ScreeningBatch, ScreeningFinding, ScreeningRecord,
+    ScreeningStore, StoreError,
 };
 
 use crate::Store;
@@ -205,7 +205,7 @@ impl Store {
             .map_err(unavailable)?;
             if claimed.rows_affected() == 0 {
                 return Err(StoreError::Duplicate {
-                    constraint: "request_id",
+                    constraint: Constraint::RequestId,
                 });
             }
         }
@@ -223,7 +223,9 @@ impl Store {
         copy.finish()
             .await
             .map_err(|e| match e.as_database_error() {
-                Some(d) if d.is_unique_violation() => StoreError::Duplicate { constraint: "id" },
+                Some(d) if d.is_unique_violation() => StoreError::Duplicate {
+                    constraint: Constraint::Id,
+                },
                 _ => unavailable(e),
             })?;
         if !batch.events.is_empty() {

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use yigong_domain::ids::ReferralId;
 use yigong_domain::referral::Referral;
 use yigong_ports::{
-    AuditEntry, AuditWriter, IdempotencyKeys, NewEvent, OutboxWriter, ReferralRepository,
-    RequestKey, StoreError, Transaction, Version, Versioned,
+    AuditEntry, AuditWriter, Constraint, IdempotencyKeys, NewEvent, OutboxWriter,
+    ReferralRepository, RequestKey, StoreError, Transaction, Version, Versioned,
 };
 
 use crate::convert::{
@@ -211,7 +211,7 @@ pub(crate) async fn claim_key(
     match inserted {
         sea_orm::TryInsertResult::Inserted(n) if n > 0 => Ok(()),
         _ => Err(StoreError::Duplicate {
-            constraint: "request_id",
+            constraint: Constraint::RequestId,
         }),
     }
 }

@@ -307,6 +307,12 @@ proptest! {
             prop_assert_eq!(since, plan.overdue_from(&p));
             prop_assert_eq!(since, plan.due() + Duration::days(i64::from(grace) + 1));
         }
+        // The storage cutoff selects exactly the plans whose status is overdue.
+        let cutoff = FollowUpPlan::overdue_if_due_before(today, &p);
+        prop_assert_eq!(
+            cutoff.is_some_and(|c| plan.due() < c),
+            matches!(plan.status_on(today, &p), PlanStatus::Overdue { .. })
+        );
     }
 
     #[test]

@@ -467,3 +467,47 @@ fn requested(p: &RuleProfile) -> (Referral, Vec<ReferralEvent>) {
     )
     .unwrap()
 }
+
+/// The named state sets, drawn from one list: every state once, and each set inside "open".
+#[test]
+fn the_named_state_sets_are_open_states_and_all_lists_every_state_once() {
+    let all = StateName::ALL;
+    for s in all {
+        // An exhaustive match: a new state fails to compile here until it is listed in ALL.
+        let listed = match s {
+            StateName::AwaitingApproval
+            | StateName::Requested
+            | StateName::Accepted
+            | StateName::Rejected
+            | StateName::Cancelled
+            | StateName::Arrived
+            | StateName::Completed
+            | StateName::Closed => all.iter().filter(|t| **t == s).count(),
+        };
+        assert_eq!(listed, 1, "{s:?} is listed once");
+        if s.awaits_receiver() || s.grants_receiver_access() {
+            assert!(
+                s.is_open(),
+                "{s:?} is in a set of open states but is not open"
+            );
+        }
+    }
+    assert_eq!(
+        StateName::matching(StateName::awaits_receiver),
+        [
+            StateName::AwaitingApproval,
+            StateName::Requested,
+            StateName::Accepted
+        ]
+    );
+    assert_eq!(
+        StateName::matching(StateName::grants_receiver_access),
+        [
+            StateName::Requested,
+            StateName::Accepted,
+            StateName::Arrived
+        ]
+    );
+    // Access is not granted before the desk approves: the receiver has nothing to act on yet.
+    assert!(!StateName::AwaitingApproval.grants_receiver_access());
+}

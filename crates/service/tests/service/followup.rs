@@ -12,7 +12,7 @@ use yigong_domain::ids::{EnrolmentId, PlanId, TeamId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
-    AuditOutcome, PatientRecord, PatientScope, PlanInContext, StoreError, Versioned,
+    AuditOutcome, Constraint, PatientRecord, PatientScope, PlanInContext, StoreError, Versioned,
 };
 use yigong_service::{
     DocumentInput, FollowUpService, NewEnrolment, NewResident, Principal, ResidentService,
@@ -161,7 +161,7 @@ async fn a_second_record_for_one_document_already_exists_and_nothing_commits() {
     tx.expect_claim_request().returning(|_| Ok(()));
     tx.expect_insert_resident().returning(|_| {
         Err(StoreError::Duplicate {
-            constraint: "resident_document",
+            constraint: Constraint::ResidentDocument,
         })
     });
     tx.expect_commit().never();

@@ -12,7 +12,7 @@ use yigong_domain::referral::{
     SlotKind, StateName, Urgency,
 };
 use yigong_domain::rule::RuleId;
-use yigong_ports::{AuditOutcome, Page, StoreError, Versioned};
+use yigong_ports::{AuditOutcome, Constraint, Page, StoreError, Versioned};
 use yigong_service::{NewReferral, Principal, ReferralService, Role, ServiceError};
 
 use crate::support::*;
@@ -123,7 +123,7 @@ async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
     let mut tx = MockTx::new();
     tx.expect_claim_request().returning(|_| {
         Err(StoreError::Duplicate {
-            constraint: "request_id",
+            constraint: Constraint::RequestId,
         })
     });
     tx.expect_insert_referral().never();
@@ -161,7 +161,7 @@ async fn an_open_referral_in_storage_is_the_domain_rule() {
     tx.expect_claim_request().returning(|_| Ok(()));
     tx.expect_insert_referral().times(1).returning(|_| {
         Err(StoreError::Duplicate {
-            constraint: "open_referral",
+            constraint: Constraint::OpenReferral,
         })
     });
     tx.expect_append_events().never();

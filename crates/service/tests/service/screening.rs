@@ -8,7 +8,7 @@ use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
 use yigong_domain::ids::ResidentId;
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::screening::{BpOutcome, BpReading, GlucoseKind};
-use yigong_ports::{PatientRecord, PatientScope, ScreeningFinding};
+use yigong_ports::{Constraint, PatientRecord, PatientScope, ScreeningFinding};
 use yigong_service::{RowReading, ScreeningRow, ScreeningService, ServiceError};
 
 use crate::support::*;
@@ -246,7 +246,7 @@ async fn a_retried_batch_returns_the_first_batchs_results() {
     s.expect_bp_history().returning(|_| Ok(vec![]));
     s.expect_import_screenings().times(1).returning(|_| {
         Err(yigong_ports::StoreError::Duplicate {
-            constraint: "request_id",
+            constraint: Constraint::RequestId,
         })
     });
     s.expect_batch_records()

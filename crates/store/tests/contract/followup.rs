@@ -12,7 +12,7 @@ use yigong_domain::ids::{
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
-    FollowUpQueries, PatientRecord, PatientScope, StoreError, UnitOfWork, VisitRecord,
+    FollowUpQueries, PatientRecord, PatientScope, Constraint, StoreError, UnitOfWork, VisitRecord,
 };
 
 use crate::backends;
@@ -80,7 +80,7 @@ async fn a_resident_round_trips_and_one_document_is_one_record() {
         assert_eq!(
             err,
             StoreError::Duplicate {
-                constraint: "resident_document"
+                constraint: Constraint::ResidentDocument
             },
             "{}",
             b.name
@@ -101,7 +101,7 @@ async fn one_open_enrolment_per_condition() {
         assert_eq!(
             err,
             StoreError::Duplicate {
-                constraint: "open_enrolment"
+                constraint: Constraint::OpenEnrolment
             },
             "{}",
             b.name

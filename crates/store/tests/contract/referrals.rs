@@ -7,7 +7,7 @@ use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{ReferralEvent, StateName};
 use yigong_ports::{
     Actor, AuditEntry, AuditLog, AuditOutcome, ChangeFeed, NewEvent, ReferralQueries, RequestKey,
-    RequestLog, StoreError, UnitOfWork,
+    RequestLog, Constraint, StoreError, UnitOfWork,
 };
 
 use crate::backends;
@@ -94,7 +94,7 @@ async fn a_patient_has_one_open_referral_per_direction_in_storage_too() {
         assert_eq!(
             err,
             StoreError::Duplicate {
-                constraint: "open_referral"
+                constraint: Constraint::OpenReferral
             },
             "{}",
             b.name
@@ -151,7 +151,7 @@ async fn a_request_id_is_claimed_once_per_command() {
         assert_eq!(
             tx.claim_request(&retry).await.unwrap_err(),
             StoreError::Duplicate {
-                constraint: "request_id"
+                constraint: Constraint::RequestId
             },
             "{}",
             b.name

@@ -8,11 +8,13 @@ use yigong_domain::ids::{CommunityId, ResidentId, ScreeningId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::screening::{
-    BpOutcome, BpReading, Decision, Programme, RiskFactors, ScreeningEvent, assess_blood_pressure,
+    Arrival, BpOutcome, BpReading, Decision, Programme, RiskFactors, ScreeningEvent,
+    assess_blood_pressure,
 };
 use yigong_ports::{
-    Actor, AuditEntry, AuditOutcome, ChangeFeed, NewEvent, PatientRecord, PatientScope, RequestKey,
-    ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore, StoreError, UnitOfWork,
+    Actor, AuditEntry, AuditOutcome, ChangeFeed, Constraint, NewEvent, PatientRecord, PatientScope,
+    RequestKey, ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore, StoreError,
+    UnitOfWork,
 };
 
 use crate::backends;
@@ -59,9 +61,8 @@ fn batch(n: usize, first_id: u128, resident: ResidentId) -> ScreeningBatch {
             let ScreeningFinding::BloodPressure { decision, .. } = r.finding else {
                 unreachable!()
             };
-            ScreeningEvent::blood_pressure(r.id, r.resident, r.on, &decision)
+            ScreeningEvent::blood_pressure(r.id, r.resident, r.on, &decision, Arrival::Batch)
         })
-        .filter(|e| matches!(e, ScreeningEvent::SuspectedCaseFlagged { .. }))
         .map(|e| {
             NewEvent::new(
                 Uuid::new_v4(),
@@ -192,7 +193,7 @@ async fn a_retried_batch_writes_nothing_and_its_first_results_are_found_by_batch
             matches!(
                 err,
                 StoreError::Duplicate {
-                    constraint: "request_id"
+                    constraint: Constraint::RequestId
                 }
             ),
             "{}: {err}",
