@@ -5,6 +5,7 @@
 //! least the profile's minimum, and at expiry is renewed with the same team or replaced by a
 //! contract with another team. Key-population tags are derived from facts at a date, never typed.
 
+use crate::vocabulary::codes;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -228,6 +229,27 @@ pub enum Package {
     },
 }
 
+impl Package {
+    /// The package's code: `basic`, or the personalized package's own code.
+    pub fn code(&self) -> &str {
+        match self {
+            Package::Basic => "basic",
+            Package::Personalized { code } => code,
+        }
+    }
+
+    /// The package a code names: `basic` (or nothing) is the basic package, any other code a
+    /// personalized package's.
+    pub fn from_code(code: &str) -> Package {
+        match code {
+            "" | "basic" => Package::Basic,
+            other => Package::Personalized {
+                code: other.to_owned(),
+            },
+        }
+    }
+}
+
 /// Why a contract stopped being current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -264,6 +286,13 @@ pub enum ContractStatus {
         reason: TerminationReason,
     },
 }
+
+codes!(ContractStatus by kind {
+    ContractStatus::Current => "current",
+    ContractStatus::Renewed { .. } => "renewed",
+    ContractStatus::Switched { .. } => "switched",
+    ContractStatus::Terminated { .. } => "terminated",
+});
 
 /// A change to a contract, for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@
 //! **overdue is derived** from the date asked about ([`FollowUpPlan::status_on`]), never stored,
 //! so it cannot go stale.
 
+use crate::vocabulary::codes;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -49,6 +50,12 @@ pub enum Condition {
     /// A severe mental disorder.
     SevereMentalDisorder(MentalDiagnosis),
 }
+
+codes!(Condition by kind {
+    Condition::Hypertension => "hypertension",
+    Condition::Type2Diabetes => "type2_diabetes",
+    Condition::SevereMentalDisorder(_) => "severe_mental_disorder",
+});
 
 impl Condition {
     /// The chronic condition it makes a key population of.
@@ -1109,6 +1116,14 @@ pub enum PlanOrigin {
     CatchUp(PlanId),
 }
 
+codes!(PlanOrigin by kind {
+    PlanOrigin::Enrolment => "enrolment",
+    PlanOrigin::Visit(_) => "visit",
+    PlanOrigin::UpwardReferral(_) => "upward_referral",
+    PlanOrigin::DownwardReferral(_) => "downward_referral",
+    PlanOrigin::CatchUp(_) => "catch_up",
+});
+
 /// What happened to a plan (overdue is not here: it is derived).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -1140,6 +1155,14 @@ pub enum PlanState {
         reason: CloseReason,
     },
 }
+
+codes!(PlanState by kind {
+    PlanState::Due => "due",
+    PlanState::Done { .. } => "done",
+    PlanState::Missed { .. } => "missed",
+    PlanState::LostToFollowUp { .. } => "lost_to_follow_up",
+    PlanState::Closed { .. } => "closed",
+});
 
 /// A plan's status on a date, with overdue derived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1179,6 +1202,42 @@ pub enum OutreachOutcome {
     MovedAway,
     /// Died: the plan closes.
     Died,
+}
+
+codes!(OutreachOutcome by kind {
+    OutreachOutcome::Reached { .. } => "reached",
+    OutreachOutcome::Unreachable => "unreachable",
+    OutreachOutcome::Refused => "refused",
+    OutreachOutcome::MovedAway => "moved_away",
+    OutreachOutcome::Died => "died",
+});
+
+impl OutreachOutcome {
+    /// The outcome spelled `code`; `reached` needs the day to put the plan back on the
+    /// worklist, which the other outcomes do not use.
+    pub fn from_code(code: &str, remind_on: Option<Date>) -> Result<Self, OutreachCodeError> {
+        Ok(match code {
+            "reached" => OutreachOutcome::Reached {
+                remind_on: remind_on.ok_or(OutreachCodeError::RemindOnMissing)?,
+            },
+            "unreachable" => OutreachOutcome::Unreachable,
+            "refused" => OutreachOutcome::Refused,
+            "moved_away" => OutreachOutcome::MovedAway,
+            "died" => OutreachOutcome::Died,
+            _ => return Err(OutreachCodeError::Unknown),
+        })
+    }
+}
+
+/// Why an outreach outcome could not be read from its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OutreachCodeError {
+    /// Not one of [`OutreachOutcome::CODES`].
+    #[error("unknown code: reached, unreachable, refused, moved_away or died")]
+    Unknown,
+    /// `reached` without the remind-on date.
+    #[error("a reached patient needs the date to remind on")]
+    RemindOnMissing,
 }
 
 /// A follow-up plan: one scheduled contact with a managed patient.

@@ -18,6 +18,7 @@
 //! - [`referral`]: the referral slip and its state machine, deadlines, mutual recognition.
 //! - [`calendar`]: the date arithmetic the rules use.
 //! - [`ids`]: typed identifiers.
+//! - `vocabulary`: the `codes!` macro that gives each vocabulary its one spelling.
 //!
 //! Commands on aggregates return the new state together with its events, so a caller cannot
 //! apply a change and forget to publish it.
@@ -36,3 +37,4 @@ pub mod profile;
 pub mod referral;
 pub mod rule;
 pub mod screening;
+mod vocabulary;

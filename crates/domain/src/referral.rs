@@ -15,6 +15,7 @@
 //! changes. Deadlines (response, escalation) and follow-ups (14 days after an upward referral,
 //! 14 days after a completed downward one) are computed here from `now` and the profile.
 
+use crate::vocabulary::codes;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,11 @@ pub enum Direction {
     Downward,
 }
 
+codes!(Direction {
+    Upward => "upward",
+    Downward => "downward",
+});
+
 /// Emergency (green channel) or routine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,6 +94,11 @@ pub enum Urgency {
     /// Waits for acceptance within the response deadline.
     Routine,
 }
+
+codes!(Urgency {
+    Emergency => "emergency",
+    Routine => "routine",
+});
 
 macro_rules! reasons {
     ($($variant:ident = $code:literal, $dir:ident, $doc:literal;)+) => {
@@ -435,6 +446,17 @@ pub enum StateName {
     Closed,
 }
 
+codes!(StateName {
+    AwaitingApproval => "awaiting_approval",
+    Requested => "requested",
+    Accepted => "accepted",
+    Rejected => "rejected",
+    Cancelled => "cancelled",
+    Arrived => "arrived",
+    Completed => "completed",
+    Closed => "closed",
+});
+
 impl ReferralState {
     /// The state's name.
     pub fn name(&self) -> StateName {
@@ -452,18 +474,6 @@ impl ReferralState {
 }
 
 impl StateName {
-    /// Every state, in lifecycle order: the one list the named sets below are drawn from.
-    pub const ALL: [StateName; 8] = [
-        StateName::AwaitingApproval,
-        StateName::Requested,
-        StateName::Accepted,
-        StateName::Arrived,
-        StateName::Rejected,
-        StateName::Cancelled,
-        StateName::Completed,
-        StateName::Closed,
-    ];
-
     /// Whether a referral in this state is still open (counts toward one open per direction).
     pub const fn is_open(self) -> bool {
         matches!(
@@ -494,10 +504,10 @@ impl StateName {
         )
     }
 
-    /// The states where `set` holds, in [`StateName::ALL`]'s order (for a storage filter or a
+    /// The states where `set` holds, in declaration order (for a storage filter or a
     /// wire default).
     pub fn matching(set: fn(StateName) -> bool) -> Vec<StateName> {
-        Self::ALL.into_iter().filter(|s| set(*s)).collect()
+        Self::ALL.iter().copied().filter(|s| set(*s)).collect()
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! Outcomes are decisions: each carries an [`Explanation`] (profile stamp and rules fired).
 
+use crate::vocabulary::codes;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,13 @@ pub enum Programme {
     /// Cervical and breast cancer, women 35–64.
     TwoCancer,
 }
+
+codes!(Programme {
+    BloodPressure => "blood_pressure",
+    FastingGlucose => "fasting_glucose",
+    ElderlyCheck => "elderly_check",
+    TwoCancer => "two_cancer",
+});
 
 /// What eligibility is decided from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

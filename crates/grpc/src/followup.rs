@@ -8,7 +8,7 @@ use futures_util::Stream;
 use tonic::{Request, Response, Status};
 use yigong_domain::followup::{
     AdverseReaction, Complication, Condition, DangerSign, DiabetesVisit, FollowUpPlan,
-    HypertensionVisit, MentalDisorderVisit, OutreachOutcome, PlanOrigin, PlanState, Visit,
+    HypertensionVisit, MentalDisorderVisit, OutreachCodeError, OutreachOutcome, Visit,
     WorklistEntry,
 };
 use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId};
@@ -74,26 +74,6 @@ fn wire_condition(c: Condition) -> pb::Condition {
     }
 }
 
-fn origin(o: PlanOrigin) -> &'static str {
-    match o {
-        PlanOrigin::Enrolment => "enrolment",
-        PlanOrigin::Visit(_) => "visit",
-        PlanOrigin::UpwardReferral(_) => "upward_referral",
-        PlanOrigin::DownwardReferral(_) => "downward_referral",
-        PlanOrigin::CatchUp(_) => "catch_up",
-    }
-}
-
-fn plan_state(s: PlanState) -> &'static str {
-    match s {
-        PlanState::Due => "due",
-        PlanState::Done { .. } => "done",
-        PlanState::Missed { .. } => "missed",
-        PlanState::LostToFollowUp { .. } => "lost_to_follow_up",
-        PlanState::Closed { .. } => "closed",
-    }
-}
-
 fn plan(v: &Versioned<FollowUpPlan>) -> pb::FollowUpPlan {
     let p = &v.value;
     pb::FollowUpPlan {
@@ -102,8 +82,8 @@ fn plan(v: &Versioned<FollowUpPlan>) -> pb::FollowUpPlan {
         team: name("teams", p.team()),
         condition: wire_condition(p.condition()) as i32,
         due_date: Some(date(p.due())),
-        state: plan_state(p.state()).to_owned(),
-        origin: origin(p.origin()).to_owned(),
+        state: p.state().code().to_owned(),
+        origin: p.origin().code().to_owned(),
         etag: etag(v.version),
     }
 }
@@ -116,7 +96,7 @@ fn entry(e: &WorklistEntry) -> pb::WorklistEntry {
         due_date: Some(date(e.due)),
         days_overdue: e.days_overdue,
         risk: u32::from(e.risk),
-        origin: origin(e.origin).to_owned(),
+        origin: e.origin.code().to_owned(),
     }
 }
 
@@ -360,23 +340,14 @@ impl Api for FollowUpApi {
         let r = request.into_inner();
         let plan_id = PlanId::from_uuid(parse_name("plan", "plans", &r.plan)?);
         let on = parse_date("outreach_date", r.outreach_date)?;
-        let outcome = match r.outcome.as_str() {
-            "reached" => OutreachOutcome::Reached {
-                remind_on: parse_date("remind_date", r.remind_date)?,
-            },
-            "unreachable" => OutreachOutcome::Unreachable,
-            "refused" => OutreachOutcome::Refused,
-            "moved_away" => OutreachOutcome::MovedAway,
-            "died" => OutreachOutcome::Died,
-            other => {
-                return Err(invalid(
-                    "outcome",
-                    format!(
-                        "unknown code {other:?}: reached, unreachable, refused, moved_away or died"
-                    ),
-                ));
-            }
-        };
+        let remind_on = r
+            .remind_date
+            .map(|d| parse_date("remind_date", Some(d)))
+            .transpose()?;
+        let outcome = OutreachOutcome::from_code(&r.outcome, remind_on).map_err(|e| match e {
+            OutreachCodeError::Unknown => invalid("outcome", e.to_string()),
+            OutreachCodeError::RemindOnMissing => invalid("remind_date", e.to_string()),
+        })?;
         let updated = self
             .follow_ups
             .record_outreach(&who, plan_id, on, outcome, parse_etag(&r.etag)?)
@@ -502,6 +473,33 @@ impl Api for FollowUpApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One spelling per vocabulary: every condition comes back from its wire value, and every
+    /// outreach code the domain defines is accepted and names its own outcome.
+    #[test]
+    fn every_follow_up_code_round_trips_through_the_wire() {
+        for c in [
+            Condition::Hypertension,
+            Condition::Type2Diabetes,
+            Condition::SevereMentalDisorder(
+                yigong_domain::followup::MentalDiagnosis::Schizophrenia,
+            ),
+        ] {
+            assert_eq!(
+                condition(wire_condition(c) as i32, "schizophrenia").unwrap(),
+                c
+            );
+        }
+        let remind = Some(time::macros::date!(2026 - 03 - 01));
+        for code in OutreachOutcome::CODES {
+            let outcome = OutreachOutcome::from_code(code, remind).unwrap();
+            assert_eq!(outcome.code(), *code);
+        }
+        assert_eq!(
+            OutreachOutcome::from_code("reached", None),
+            Err(OutreachCodeError::RemindOnMissing)
+        );
+    }
 
     #[test]
     fn decimals_become_exact_tenths_and_anything_else_is_refused() {

@@ -315,3 +315,32 @@ impl Api for ReferralApi {
         reply(self.referrals.complete(&who, id, summary, expected).await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One spelling per vocabulary: every state, direction and urgency of the domain has its
+    /// wire value and comes back from it unchanged.
+    #[test]
+    fn every_referral_code_round_trips_through_the_wire() {
+        for &s in StateName::ALL {
+            assert_eq!(state_name(wire_state(s) as i32).unwrap(), s);
+        }
+        for &d in Direction::ALL {
+            let wire = match d {
+                Direction::Upward => pb::Direction::Upward,
+                Direction::Downward => pb::Direction::Downward,
+            };
+            assert_eq!(direction(wire as i32).unwrap(), d);
+        }
+        for &u in Urgency::ALL {
+            let wire = match u {
+                Urgency::Routine => pb::Urgency::Routine,
+                Urgency::Emergency => pb::Urgency::Emergency,
+            };
+            assert_eq!(urgency(wire as i32).unwrap(), u);
+        }
+        assert!(state_name(0).is_err(), "the unspecified state is no state");
+    }
+}

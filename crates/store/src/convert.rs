@@ -5,7 +5,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr,
 };
 use uuid::Uuid;
-use yigong_domain::referral::{Direction, Referral, StateName, Urgency};
+use yigong_domain::referral::Referral;
 use yigong_ports::Version;
 use yigong_ports::{Constraint, StoreError};
 
@@ -44,33 +44,6 @@ fn constraint_of(message: &str) -> Constraint {
         Constraint::EventId
     } else {
         Constraint::Id
-    }
-}
-
-pub(crate) fn direction_str(d: Direction) -> &'static str {
-    match d {
-        Direction::Upward => "upward",
-        Direction::Downward => "downward",
-    }
-}
-
-pub(crate) fn urgency_str(u: Urgency) -> &'static str {
-    match u {
-        Urgency::Emergency => "emergency",
-        Urgency::Routine => "routine",
-    }
-}
-
-pub(crate) fn state_str(s: StateName) -> &'static str {
-    match s {
-        StateName::AwaitingApproval => "awaiting_approval",
-        StateName::Requested => "requested",
-        StateName::Accepted => "accepted",
-        StateName::Rejected => "rejected",
-        StateName::Cancelled => "cancelled",
-        StateName::Arrived => "arrived",
-        StateName::Completed => "completed",
-        StateName::Closed => "closed",
     }
 }
 

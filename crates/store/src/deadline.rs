@@ -11,7 +11,7 @@ use yigong_domain::ids::ReferralId;
 use yigong_domain::referral::StateName;
 use yigong_ports::{DeadlineClaims, DeadlineKind, DeadlineQueries, StoreError};
 
-use crate::convert::{db_err, state_str};
+use crate::convert::db_err;
 use crate::entity::{contract, follow_up_plan, referral};
 use crate::{SeaTransaction, Store};
 
@@ -43,7 +43,7 @@ impl DeadlineQueries for Store {
         let ids: Vec<Uuid> = referral::Entity::find()
             .select_only()
             .column(referral::Column::Id)
-            .filter(referral::Column::State.eq(state_str(StateName::Requested)))
+            .filter(referral::Column::State.eq(StateName::Requested.code()))
             .filter(referral::Column::Escalated.eq(false))
             .filter(referral::Column::RespondBy.lte(now))
             .order_by_asc(referral::Column::RespondBy)
@@ -85,9 +85,7 @@ impl DeadlineQueries for Store {
     ) -> Result<Vec<Contract>, StoreError> {
         use contract::Column as C;
         contract::Entity::find()
-            .filter(C::Status.eq(crate::network::status_str(
-                yigong_domain::contract::ContractStatus::Current,
-            )))
+            .filter(C::Status.eq(yigong_domain::contract::ContractStatus::Current.code()))
             .filter(C::EndOn.gt(after))
             .filter(C::EndOn.lte(ends_by))
             .filter(

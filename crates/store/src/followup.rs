@@ -8,9 +8,7 @@ use sea_orm::{
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-use yigong_domain::followup::{
-    Condition as Managed, Enrolment, FollowUpPlan, PlanRecord, PlanState, WorklistPosition,
-};
+use yigong_domain::followup::{Enrolment, FollowUpPlan, PlanRecord, PlanState, WorklistPosition};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{
     CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId,
@@ -36,25 +34,8 @@ fn document_key(r: &Resident) -> Result<String, StoreError> {
     Ok(format!("{kind}:{}", r.document().expose()))
 }
 
-const fn condition_str(c: Managed) -> &'static str {
-    match c {
-        Managed::Hypertension => "hypertension",
-        Managed::Type2Diabetes => "type2_diabetes",
-        Managed::SevereMentalDisorder(_) => "severe_mental_disorder",
-    }
-}
-
-pub(crate) const WAITING: &str = "due";
-
-const fn plan_state_str(s: PlanState) -> &'static str {
-    match s {
-        PlanState::Due => WAITING,
-        PlanState::Done { .. } => "done",
-        PlanState::Missed { .. } => "missed",
-        PlanState::LostToFollowUp { .. } => "lost",
-        PlanState::Closed { .. } => "closed",
-    }
-}
+/// The stored state of a plan still waiting for its visit.
+pub(crate) const WAITING: &str = PlanState::Due.code();
 
 fn resident_scope(m: &resident::Model) -> PatientScope {
     PatientScope {
@@ -95,7 +76,7 @@ fn enrolment_row(
     version: Version,
     now: OffsetDateTime,
 ) -> Result<enrolment::ActiveModel, StoreError> {
-    let condition = condition_str(e.condition());
+    let condition = e.condition().code();
     Ok(enrolment::ActiveModel {
         id: Set(e.id().as_uuid()),
         patient_id: Set(e.patient().as_uuid()),
@@ -120,7 +101,7 @@ fn plan_row(
         enrolment_id: Set(p.enrolment().as_uuid()),
         patient_id: Set(p.patient().as_uuid()),
         team_id: Set(p.team().as_uuid()),
-        state: Set(plan_state_str(p.state()).to_owned()),
+        state: Set(p.state().code().to_owned()),
         due: Set(p.due()),
         remind_on: Set(p.remind_on()),
         worklist_rank: Set(i16::from(p.worklist_position().rank)),

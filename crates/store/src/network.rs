@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yigong_domain::contract::{Contract, ContractStatus, Team};
+use yigong_domain::contract::{Contract, Team};
 use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::ids::{
     AreaNodeId, CommunityId, ContractId, GridId, HouseholdId, InstitutionId, ResidentId, TeamId,
@@ -339,15 +339,6 @@ impl GridRepository for SeaTransaction {
     }
 }
 
-pub(crate) const fn status_str(s: ContractStatus) -> &'static str {
-    match s {
-        ContractStatus::Current => "current",
-        ContractStatus::Renewed { .. } => "renewed",
-        ContractStatus::Switched { .. } => "switched",
-        ContractStatus::Terminated { .. } => "terminated",
-    }
-}
-
 fn contract_row(c: &Contract, version: Version) -> Result<contract::ActiveModel, StoreError> {
     Ok(contract::ActiveModel {
         id: Set(c.id().as_uuid()),
@@ -355,7 +346,7 @@ fn contract_row(c: &Contract, version: Version) -> Result<contract::ActiveModel,
         team_id: Set(c.team().as_uuid()),
         start_on: Set(c.start()),
         end_on: Set(c.end()),
-        status: Set(status_str(c.status()).to_owned()),
+        status: Set(c.status().code().to_owned()),
         body: Set(to_json("contract", c)?),
         version: Set(version),
         updated_at: Set(OffsetDateTime::now_utc()),

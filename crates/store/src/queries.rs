@@ -16,7 +16,7 @@ use yigong_ports::{
 };
 
 use crate::Store;
-use crate::convert::{InsertRow, corrupt, db_err, referral_from_body, state_str};
+use crate::convert::{InsertRow, corrupt, db_err, referral_from_body};
 use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
 
 pub(crate) fn audit_row(e: &AuditEntry) -> audit_entry::ActiveModel {
@@ -94,7 +94,7 @@ impl ReferralQueries for Store {
             .column(referral::Column::Id)
             .filter(referral::Column::PatientId.eq(patient.as_uuid()))
             .filter(referral::Column::ToInstitution.eq(institution.as_uuid()))
-            .filter(referral::Column::State.is_in(in_care.iter().map(|s| state_str(*s))))
+            .filter(referral::Column::State.is_in(in_care.iter().map(|s| s.code())))
             .into_tuple::<Uuid>()
             .one(&self.db)
             .await
@@ -118,7 +118,7 @@ impl ReferralQueries for Store {
     ) -> Result<Page<Versioned<Referral>>, StoreError> {
         let mut query = referral::Entity::find()
             .filter(referral::Column::ToInstitution.eq(institution.as_uuid()))
-            .filter(referral::Column::State.is_in(states.iter().map(|s| state_str(*s))));
+            .filter(referral::Column::State.is_in(states.iter().map(|s| s.code())));
         if let Some(token) = after {
             let (at, id) = parse_token(&token)?;
             query = query.filter(

@@ -25,15 +25,6 @@ use crate::entity::{outbox_event, resident, screening_result};
 /// Rows per multi-row INSERT on SQLite: 12 columns × 1000 stays under its 32766 variables.
 const SQLITE_CHUNK: usize = 1000;
 
-const fn programme_str(p: Programme) -> &'static str {
-    match p {
-        Programme::BloodPressure => "blood_pressure",
-        Programme::FastingGlucose => "fasting_glucose",
-        Programme::ElderlyCheck => "elderly_check",
-        Programme::TwoCancer => "two_cancer",
-    }
-}
-
 /// The columns of a result row, shared by both write paths.
 struct Columns {
     programme: &'static str,
@@ -88,7 +79,7 @@ fn columns(r: &ScreeningRecord) -> Result<Columns, StoreError> {
         }
     };
     Ok(Columns {
-        programme: programme_str(r.finding.programme()),
+        programme: r.finding.programme().code(),
         sbp,
         dbp,
         glucose,
@@ -387,7 +378,7 @@ impl ScreeningStore for Store {
                     .select_only()
                     .columns([C::ResidentId, C::TakenOn, C::Sbp, C::Dbp])
                     .filter(C::ResidentId.is_in(chunk.iter().map(|r| r.as_uuid())))
-                    .filter(C::Programme.eq(programme_str(Programme::BloodPressure)))
+                    .filter(C::Programme.eq(Programme::BloodPressure.code()))
                     .order_by_asc(C::TakenOn)
                     .into_tuple()
                     .all(self.connection())

@@ -14,10 +14,7 @@ use yigong_ports::{
     ReferralRepository, RequestKey, StoreError, Transaction, Version, Versioned,
 };
 
-use crate::convert::{
-    InsertRow, corrupt, db_err, direction_str, referral_body, state_str, update_versioned,
-    urgency_str,
-};
+use crate::convert::{InsertRow, corrupt, db_err, referral_body, update_versioned};
 use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
 
 /// One database transaction with every repository. Dropped without [`Transaction::commit`], it
@@ -44,12 +41,10 @@ fn referral_row(
         from_institution: Set(r.from().as_uuid()),
         to_institution: Set(r.to().as_uuid()),
         community_id: Set(r.community().map(|c| c.as_uuid())),
-        direction: Set(direction_str(r.direction()).to_owned()),
-        urgency: Set(urgency_str(r.urgency()).to_owned()),
-        state: Set(state_str(state).to_owned()),
-        open_direction: Set(state
-            .is_open()
-            .then(|| direction_str(r.direction()).to_owned())),
+        direction: Set(r.direction().code().to_owned()),
+        urgency: Set(r.urgency().code().to_owned()),
+        state: Set(state.code().to_owned()),
+        open_direction: Set(state.is_open().then(|| r.direction().code().to_owned())),
         requested_at: Set(r.requested_at()),
         respond_by: Set(r.respond_by()),
         escalated: Set(r.escalated()),

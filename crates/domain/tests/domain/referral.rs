@@ -472,7 +472,7 @@ fn requested(p: &RuleProfile) -> (Referral, Vec<ReferralEvent>) {
 #[test]
 fn the_named_state_sets_are_open_states_and_all_lists_every_state_once() {
     let all = StateName::ALL;
-    for s in all {
+    for &s in all {
         // An exhaustive match: a new state fails to compile here until it is listed in ALL.
         let listed = match s {
             StateName::AwaitingApproval

@@ -14,6 +14,7 @@ mod m20261123_000005_worklist_position;
 mod m20261123_000006_relay;
 mod m20261123_000007_deadlines;
 mod m20261123_000008_relay_watermark;
+mod m20261203_000009_plan_state_codes;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_relay::Migration),
             Box::new(m20261123_000007_deadlines::Migration),
             Box::new(m20261123_000008_relay_watermark::Migration),
+            Box::new(m20261203_000009_plan_state_codes::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Resident, enrolment, plan and visit contracts, and the worklist candidates query.
 
+use sea_orm::{ConnectionTrait, Statement};
 use time::macros::date;
 use yigong_domain::followup::{
     Condition, Confirmation, ContactMode, EnrolPatient, Enrolment, FollowUpPlan, HypertensionVisit,
@@ -12,7 +13,7 @@ use yigong_domain::ids::{
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
-    FollowUpQueries, PatientRecord, PatientScope, Constraint, StoreError, UnitOfWork, VisitRecord,
+    Constraint, FollowUpQueries, PatientRecord, PatientScope, StoreError, UnitOfWork, VisitRecord,
 };
 
 use crate::backends;
@@ -310,5 +311,71 @@ async fn worklist_pages_follow_the_domains_order_without_gaps_or_repeats() {
             }
         }
         assert_eq!(got, expected, "{}", b.name);
+    }
+}
+
+/// One spelling per vocabulary: a plan in every state is stored under the domain's code
+/// (`PlanState::code`, which the wire sends too) and reads back whole.
+#[tokio::test]
+async fn every_plan_state_is_stored_under_the_domains_code() {
+    let on = date!(2026 - 02 - 01);
+    let states = [
+        PlanState::Due,
+        PlanState::Done {
+            visit: VisitId::from_u128(9),
+            on,
+        },
+        PlanState::Missed { on },
+        PlanState::LostToFollowUp { on },
+        PlanState::Closed {
+            on,
+            reason: yigong_domain::followup::CloseReason::Death,
+        },
+    ];
+    assert_eq!(
+        states.iter().map(PlanState::code).collect::<Vec<_>>(),
+        PlanState::CODES,
+        "one plan of every state"
+    );
+    for b in backends::all().await {
+        let (e, first) = enrolment(1, 42, date!(2026 - 01 - 05));
+        let mut tx = b.store.begin().await.unwrap();
+        tx.insert_resident(&record(42, "11010519491231002X"))
+            .await
+            .unwrap();
+        tx.insert_enrolment(&e).await.unwrap();
+        let mut plans = Vec::new();
+        for (i, state) in states.iter().enumerate() {
+            let plan = FollowUpPlan::restore(PlanRecord {
+                id: PlanId::from_u128(5000 + i as u128),
+                state: *state,
+                ..first.to_record()
+            });
+            tx.insert_plan(&plan).await.unwrap();
+            plans.push(plan);
+        }
+        tx.commit().await.unwrap();
+        let db = b.store.connection();
+        for plan in &plans {
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    db.get_database_backend(),
+                    match db.get_database_backend() {
+                        sea_orm::DbBackend::Postgres => {
+                            "SELECT state FROM follow_up_plan WHERE id = $1"
+                        }
+                        _ => "SELECT state FROM follow_up_plan WHERE id = ?",
+                    },
+                    [plan.id().as_uuid().into()],
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let stored: String = row.try_get("", "state").unwrap();
+            assert_eq!(stored, plan.state().code(), "{}", b.name);
+            let mut tx = b.store.begin().await.unwrap();
+            let loaded = tx.load_plan(plan.id()).await.unwrap().unwrap();
+            assert_eq!(&loaded.plan.value, plan, "{}", b.name);
+        }
     }
 }

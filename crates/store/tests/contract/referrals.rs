@@ -6,8 +6,8 @@ use yigong_domain::event::DomainEvent;
 use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{ReferralEvent, StateName};
 use yigong_ports::{
-    Actor, AuditEntry, AuditLog, AuditOutcome, ChangeFeed, NewEvent, ReferralQueries, RequestKey,
-    RequestLog, Constraint, StoreError, UnitOfWork,
+    Actor, AuditEntry, AuditLog, AuditOutcome, ChangeFeed, Constraint, NewEvent, ReferralQueries,
+    RequestKey, RequestLog, StoreError, UnitOfWork,
 };
 
 use crate::backends;
@@ -359,5 +359,44 @@ async fn the_inbox_pages_through_an_institutions_referrals_in_request_order() {
                 .await
                 .unwrap()
         );
+    }
+}
+
+/// One spelling per vocabulary: a referral's state, direction and urgency are stored under
+/// the domain's codes, and a query by any state finds it exactly when it is in that state.
+#[tokio::test]
+async fn referral_codes_are_the_domains_and_every_state_filters() {
+    for b in backends::all().await {
+        let r = upward(1, 42, 0);
+        let mut tx = b.store.begin().await.unwrap();
+        tx.insert_referral(&r).await.unwrap();
+        tx.commit().await.unwrap();
+        let db = b.store.connection();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT state, direction, urgency FROM referral",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let column = |c: &str| row.try_get::<String>("", c).unwrap();
+        assert_eq!(column("state"), r.state().name().code(), "{}", b.name);
+        assert_eq!(column("direction"), r.direction().code(), "{}", b.name);
+        assert_eq!(column("urgency"), r.urgency().code(), "{}", b.name);
+        for &state in StateName::ALL {
+            let found = b
+                .store
+                .referral_inbox(COUNTY, &[state], 10, None)
+                .await
+                .unwrap()
+                .items;
+            assert_eq!(
+                found.len(),
+                usize::from(state == r.state().name()),
+                "{state:?} on {}",
+                b.name
+            );
+        }
     }
 }
