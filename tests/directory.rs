@@ -5,13 +5,9 @@
 #![allow(
     missing_docs,
     unreachable_pub,
-    dead_code,
     clippy::unwrap_used,
     clippy::expect_used
 )]
-
-#[path = "../crates/store/tests/contract/backends.rs"]
-mod backends;
 
 use std::sync::Arc;
 
@@ -33,6 +29,7 @@ use yigong_service::{
     ResidentService, Role, ServiceError, SplitGrid, SplitPart, TeamService,
 };
 use yigong_store::Store;
+use yigong_test_support::backends;
 
 const NOW: OffsetDateTime = datetime!(2026 - 03 - 02 9:00 UTC);
 

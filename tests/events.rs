@@ -10,13 +10,6 @@
     clippy::expect_used
 )]
 
-#[path = "../crates/store/tests/contract/backends.rs"]
-#[allow(dead_code)]
-mod backends;
-#[path = "../crates/store/tests/contract/support.rs"]
-#[allow(dead_code)]
-mod support;
-
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -42,6 +35,7 @@ use yigong_ports::{
 use yigong_proto::v1;
 use yigong_service::{DeadlineJobs, Deps, RELAY_LEASE, Relay, RelaySettings};
 use yigong_store::Store;
+use yigong_test_support::{backends, fixtures};
 
 fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
@@ -542,7 +536,7 @@ async fn deadline_jobs_on_two_instances_escalate_each_referral_once_and_catch_up
     };
     // 40 routine requests, sent a minute apart; each must be answered within 24 hours.
     let referrals: Vec<_> = (0..40i64)
-        .map(|i| support::upward(1000 + i as u128, 5000 + i as u128, i))
+        .map(|i| fixtures::upward(1000 + i as u128, 5000 + i as u128, i))
         .collect();
     for r in &referrals {
         let mut tx = store.begin().await.unwrap();

@@ -11,11 +11,14 @@
     clippy::expect_used
 )]
 
-mod backends;
 mod concurrency;
 mod deadline;
 mod followup;
 mod referrals;
 mod relay;
 mod screening;
-mod support;
+
+// The backends and the domain values, shared with the workspace's tests (`yigong-test-support`);
+// the suite's modules name them `crate::backends` and `crate::support`.
+use yigong_test_support::backends;
+use yigong_test_support::fixtures as support;

@@ -1,4 +1,5 @@
-//! The backends every contract test runs on.
+//! The backends every contract test runs on, and the ones the end-to-end and fault tests start
+//! the service or the relay over.
 
 use sea_orm::{ConnectionTrait, Database, Statement};
 use uuid::Uuid;
@@ -6,13 +7,11 @@ use yigong_store::Store;
 
 /// A store on a fresh database, with a label for assertion messages.
 pub struct Backend {
+    /// `sqlite-memory`, `sqlite-file` or `postgres`.
     pub name: &'static str,
+    /// The store connected to the database.
     pub store: Store,
     /// The URL the store was connected with (another process can open the same database).
-    #[allow(
-        dead_code,
-        reason = "read by the end-to-end tests, which share this module"
-    )]
     pub url: String,
     cleanup: Option<Cleanup>,
 }
@@ -51,12 +50,15 @@ impl Drop for Backend {
     }
 }
 
+/// The PostgreSQL server's URL: `YIGONG_TEST_POSTGRES`, by default
+/// `postgres://postgres@127.0.0.1:5432/test`.
 pub fn postgres_url() -> String {
     std::env::var("YIGONG_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
-fn ci() -> bool {
+/// Whether this is a CI run (`CI=true` or `CI=1`), where PostgreSQL is mandatory.
+pub fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
@@ -103,10 +105,7 @@ async fn sqlite_memory(migrated: bool) -> Backend {
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "used by the end-to-end tests, which share this module"
-)]
+/// A migrated, empty SQLite database in a fresh file (removed when dropped).
 pub async fn sqlite_file() -> Backend {
     sqlite_file_with(true).await
 }
@@ -163,10 +162,8 @@ async fn sweep_stale_schemas(db: &sea_orm::DatabaseConnection) {
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "used by the end-to-end tests, which share this module"
-)]
+/// A migrated, empty fresh PostgreSQL schema (dropped when dropped), or why there is none. The
+/// caller decides what its absence means (see [`ci`]).
 pub async fn postgres() -> Result<Backend, String> {
     postgres_with(true).await
 }

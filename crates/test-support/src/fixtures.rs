@@ -1,4 +1,5 @@
-//! Domain values for the contract tests.
+//! Domain values for the contract tests and the event fault tests: a county hospital and a
+//! township health centre in one community, and routine upward referrals between them.
 
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -7,10 +8,14 @@ use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{CreateReferral, Direction, ReasonCode, Referral, Route, Urgency};
 
+/// The contract tests' "now".
 pub const NOW: OffsetDateTime = datetime!(2026 - 03 - 02 9:00 UTC);
+/// The county general hospital.
 pub const COUNTY: InstitutionId = InstitutionId::from_u128(1);
+/// The township health centre.
 pub const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
 
+/// The route from `from` to `to` in a network of [`COUNTY`] and [`TOWNSHIP`] (one community).
 pub fn route(from: InstitutionId, to: InstitutionId) -> Route {
     let mut n = Network::new();
     n.add_institution(Institution {

@@ -1,0 +1,61 @@
+//! End to end: the real `yigong` binary started on a free port over a fresh database (SQLite
+//! file and PostgreSQL), seeded with the small demo county, driven over gRPC with the tokens it
+//! prints. One patient's whole story, plus the refusals a hospital system must be able to
+//! rely on: another township cannot read the patient, malformed requests are INVALID_ARGUMENT
+//! naming the field, a retried create creates nothing, two concurrent accepts have one winner,
+//! and health reports SERVING.
+//!
+//! Seeding the demo county is the expensive part, so each backend starts one service
+//! ([`support::spawn_app`]) and walks every step over it, in order: the later steps use the
+//! patient, the enrolment and the contract the earlier ones made, and count what they left
+//! (the break-glass audit log, the worklist, the township's teams). Each step is one module,
+//! named after what it checks.
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+mod break_glass;
+mod change_feed;
+mod directory;
+mod grid_administration;
+mod inbox_watch;
+mod malformed;
+mod story;
+mod support;
+mod team_administration;
+
+use yigong_test_support::backends;
+
+use crate::support::{TestApp, spawn_app};
+
+/// Every step, in order, over one service.
+async fn walk(app: &TestApp) {
+    let (patient, enrolment) = story::story(app).await;
+    directory::directory(app, &patient).await;
+    break_glass::break_glass(app, &patient, &app.backend.url).await;
+    change_feed::change_feed(app, &patient).await;
+    inbox_watch::inbox_watch(app).await;
+    grid_administration::grid_administration(app).await;
+    team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
+    malformed::malformed(app, &patient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_on_sqlite_walks_the_whole_story() {
+    let app = spawn_app(backends::sqlite_file().await).await;
+    walk(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_on_postgres_walks_the_whole_story() {
+    match backends::postgres().await {
+        Ok(backend) => walk(&spawn_app(backend).await).await,
+        Err(reason) if backends::ci() => {
+            panic!("PostgreSQL is required with CI=true but is unavailable: {reason}")
+        }
+        Err(reason) => eprintln!("skipping the PostgreSQL end-to-end test: {reason}"),
+    }
+}

@@ -1,0 +1,387 @@
+//! One patient's story: health, no call without a token, registration, three elevated
+//! screenings to a preliminary diagnosis, enrolment, a controlled visit (a stale etag refused), a
+//! danger sign, an emergency referral (retried idempotently), another township refused, two
+//! concurrent accepts (one wins), arrival, completion, a downward referral completed at the
+//! township, the follow-up overdue only after its date plus the grace days, and the township's
+//! indicators.
+
+use time::{Date, Duration, OffsetDateTime};
+use tonic::{Code, Status};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
+use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
+use yigong_proto::v1::referral_service_client::ReferralServiceClient;
+use yigong_proto::v1::resident_service_client::ResidentServiceClient;
+use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
+
+use crate::support::{TestApp, appointment, bp_row, citizen_id, date_of, day, htn_visit};
+
+/// Accept, arrive and complete as the receiver.
+async fn receive(s: &TestApp, who: &str, name: &str) {
+    let mut referrals = ReferralServiceClient::new(s.channel.clone());
+    referrals
+        .accept_referral(s.as_(
+            who,
+            pb::AcceptReferralRequest {
+                name: name.to_owned(),
+                appointment: appointment(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    referrals
+        .arrive_referral(s.as_(
+            who,
+            pb::ArriveReferralRequest {
+                name: name.to_owned(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    let done = referrals
+        .complete_referral(s.as_(
+            who,
+            pb::CompleteReferralRequest {
+                name: name.to_owned(),
+                summary: "Stabilised; medication adjusted.".into(),
+                rehabilitation_guidance: "Home BP twice daily; low-salt diet.".into(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(done.state, pb::State::Completed as i32);
+}
+
+pub async fn story(s: &TestApp) -> (String, String) {
+    let today = OffsetDateTime::now_utc().date();
+    let township = "TOKEN_TOWNSHIP";
+    let county = "TOKEN_COUNTY";
+    let mut residents = ResidentServiceClient::new(s.channel.clone());
+    let mut screening = ScreeningServiceClient::new(s.channel.clone());
+    let mut follow_up = FollowUpServiceClient::new(s.channel.clone());
+    let mut referrals = ReferralServiceClient::new(s.channel.clone());
+
+    // Health, and no call without a token.
+    let health = HealthClient::new(s.channel.clone())
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(health.into_inner().status, ServingStatus::Serving as i32);
+    let anonymous = residents
+        .get_resident(pb::GetResidentRequest {
+            name: "residents/00000000-0000-0000-0000-000000000001".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(anonymous.code(), Code::Unauthenticated);
+
+    // A resident registered at the township; the number never comes back in full.
+    let document = citizen_id(Date::from_calendar_date(1961, time::Month::May, 12).unwrap());
+    let resident = residents
+        .create_resident(s.as_(
+            township,
+            pb::CreateResidentRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                document: Some(pb::create_resident_request::Document::CitizenId(
+                    document.clone(),
+                )),
+                resident_since: day(today - Duration::days(3650)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!resident.masked_document.contains(&document[6..14]));
+    let patient = resident.name.clone();
+
+    // Screening: elevated on three days → recheck, recheck, preliminary diagnosis.
+    let mut outcomes = Vec::new();
+    for (n, ago) in [20, 15, 10].into_iter().enumerate() {
+        let result = screening
+            .record_screening_result(s.as_(
+                township,
+                pb::RecordScreeningResultRequest {
+                    request_id: format!("{patient}/screening/{n}"),
+                    row: Some(bp_row(&patient, today - Duration::days(ago), 152, 96)),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        outcomes.push(result.outcome);
+    }
+    assert_eq!(
+        outcomes,
+        [
+            "recheck_required",
+            "recheck_required",
+            "preliminary_diagnosis"
+        ]
+    );
+
+    // Enrolment after confirmation at the county hospital, then a controlled visit.
+    let enrolled = follow_up
+        .enrol_patient(s.as_(
+            township,
+            pb::EnrolPatientRequest {
+                patient: patient.clone(),
+                condition: pb::Condition::Hypertension as i32,
+                confirmed_by: s.institution(county),
+                confirm_date: day(today - Duration::days(8)),
+                enrol_date: day(today - Duration::days(7)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = enrolled.plan.unwrap();
+    let controlled = follow_up
+        .record_follow_up_visit(s.as_(
+            township,
+            pb::RecordFollowUpVisitRequest {
+                plan: first.name.clone(),
+                visit: Some(htn_visit(today - Duration::days(6), 128, 80, &[])),
+                etag: first.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(controlled.classification, "controlled");
+    // The same plan again: it is done now, so the stale etag is refused.
+    let again = follow_up
+        .record_follow_up_visit(s.as_(
+            township,
+            pb::RecordFollowUpVisitRequest {
+                plan: first.name.clone(),
+                visit: Some(htn_visit(today - Duration::days(6), 128, 80, &[])),
+                etag: first.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again.code(), Code::Aborted | Code::FailedPrecondition),
+        "{again:?}"
+    );
+
+    // A danger sign at the next visit: emergency referral upward.
+    let next = controlled.next.unwrap();
+    let danger = follow_up
+        .record_follow_up_visit(s.as_(
+            township,
+            pb::RecordFollowUpVisitRequest {
+                plan: next.name.clone(),
+                visit: Some(htn_visit(today, 186, 114, &["chest_pain_or_tightness"])),
+                etag: next.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(danger.referral_urgency, "emergency", "{danger:?}");
+    let up = pb::CreateReferralRequest {
+        request_id: format!("{patient}/up"),
+        patient: patient.clone(),
+        to_institution: s.institution(county),
+        direction: pb::Direction::Upward as i32,
+        urgency: pb::Urgency::Emergency as i32,
+        reasons: vec![danger.referral_reason.clone()],
+    };
+    let created = referrals
+        .create_referral(s.as_(township, up.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    // A retry with the same request_id returns the same referral and creates nothing.
+    let retried = referrals
+        .create_referral(s.as_(township, up))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried.name, created.name);
+    let inbox = referrals
+        .list_referrals(s.as_(
+            county,
+            pb::ListReferralsRequest {
+                states: vec![pb::State::Requested as i32],
+                page_size: 500,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        inbox
+            .referrals
+            .iter()
+            .filter(|r| r.patient == patient)
+            .count(),
+        1
+    );
+
+    // Another township's clinician cannot read the patient or the referral.
+    let other = "TOKEN_OTHER_TOWNSHIP";
+    let hidden = residents
+        .get_resident(s.as_(
+            other,
+            pb::GetResidentRequest {
+                name: patient.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    let hidden = referrals
+        .get_referral(s.as_(
+            other,
+            pb::GetReferralRequest {
+                name: created.name.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+
+    // Two concurrent accepts with the same etag: exactly one wins.
+    let accept = |etag: String| {
+        let mut client = ReferralServiceClient::new(s.channel.clone());
+        let request = s.as_(
+            county,
+            pb::AcceptReferralRequest {
+                name: created.name.clone(),
+                appointment: appointment(),
+                etag,
+            },
+        );
+        async move { client.accept_referral(request).await }
+    };
+    let (a, b) = tokio::join!(accept(created.etag.clone()), accept(created.etag.clone()));
+    let losers: Vec<Status> = [a, b].into_iter().filter_map(Result::err).collect();
+    assert_eq!(losers.len(), 1, "{losers:?}");
+    assert!(
+        matches!(losers[0].code(), Code::Aborted | Code::FailedPrecondition),
+        "{:?}",
+        losers[0]
+    );
+    referrals
+        .arrive_referral(s.as_(
+            county,
+            pb::ArriveReferralRequest {
+                name: created.name.clone(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    referrals
+        .complete_referral(s.as_(
+            county,
+            pb::CompleteReferralRequest {
+                name: created.name.clone(),
+                summary: "Hypertensive urgency treated.".into(),
+                rehabilitation_guidance: "Continue amlodipine; BP diary.".into(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // Downward referral back to the township, received and completed there.
+    let down = referrals
+        .create_referral(s.as_(
+            county,
+            pb::CreateReferralRequest {
+                request_id: format!("{patient}/down"),
+                patient: patient.clone(),
+                to_institution: s.institution(township),
+                direction: pb::Direction::Downward as i32,
+                urgency: pb::Urgency::Routine as i32,
+                reasons: vec!["down.condition_stable".into()],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    receive(s, township, &down.name).await;
+
+    // The township's follow-up falls due within 14 days: not overdue today, overdue after.
+    let plans_for = |on: Date| {
+        let mut client = FollowUpServiceClient::new(s.channel.clone());
+        let request = s.as_(township, pb::StreamOverdueWorklistRequest { date: day(on) });
+        let patient = patient.clone();
+        async move {
+            let mut stream = client
+                .stream_overdue_worklist(request)
+                .await
+                .unwrap()
+                .into_inner();
+            let mut mine = Vec::new();
+            while let Some(entry) = stream.message().await.unwrap() {
+                if entry.patient == patient && entry.origin == "downward_referral" {
+                    mine.push(entry);
+                }
+            }
+            mine
+        }
+    };
+    assert!(plans_for(today).await.is_empty());
+    let later = plans_for(today + Duration::days(60)).await;
+    assert_eq!(later.len(), 1, "{later:?}");
+    let due = date_of(later[0].due_date);
+    assert!(due > today && due <= today + Duration::days(14), "{due}");
+    let grace = i64::from(
+        yigong_domain::profile::RuleProfile::bphs3()
+            .follow_up
+            .grace_days,
+    );
+    assert!(plans_for(due + Duration::days(grace)).await.is_empty());
+    assert_eq!(plans_for(due + Duration::days(grace + 1)).await.len(), 1);
+    // The unary list pages the same worklist.
+    let page = follow_up
+        .list_overdue_worklist(s.as_(
+            township,
+            pb::ListOverdueWorklistRequest {
+                date: day(today + Duration::days(60)),
+                page_size: 5,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.entries.len(), 5);
+    assert!(!page.next_page_token.is_empty());
+
+    // The township's indicators count the new patient among the managed.
+    let report = IndicatorServiceClient::new(s.channel.clone())
+        .get_institution_indicators(s.as_(
+            township,
+            pb::GetInstitutionIndicatorsRequest {
+                institution: s.institution(township),
+                date: None,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let total = report.total.unwrap();
+    assert!(!report.grids.is_empty());
+    assert!(total.households > 0 && total.managed > 0, "{total:?}");
+    assert!(total.contract_coverage_percent.is_some());
+    (patient, enrolled.enrolment)
+}

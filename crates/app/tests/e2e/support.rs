@@ -1,0 +1,273 @@
+//! `spawn_app`: the real `yigong` binary on a free port over a fresh database, seeded with the
+//! small demo county, with the tokens it prints; and the requests and values the steps share.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::time::Duration as StdDuration;
+
+use time::{Date, Duration, OffsetDateTime};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+use tonic_types::StatusExt;
+use yigong_proto::google::r#type::Date as PbDate;
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::grid_service_client::GridServiceClient;
+use yigong_proto::v1::network_service_client::NetworkServiceClient;
+use yigong_test_support::backends::Backend;
+
+/// The token key the service is started with (`YIGONG_TOKEN_KEY`).
+const KEY: &str = "an-end-to-end-test-key-of-32-bytes-or-more";
+
+/// The running binary, killed when dropped (before its database is removed).
+pub struct TestApp {
+    child: Child,
+    /// A connection to the service.
+    pub channel: Channel,
+    /// `TOKEN_*` → token.
+    pub tokens: HashMap<String, String>,
+    /// `TOKEN_*` → the caller's institution name (`institutions/{uuid}`).
+    institutions: HashMap<String, String>,
+    /// The fresh database the service runs on (its URL opens it from the test too).
+    pub backend: Backend,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Starts `yigong serve --demo --demo-scale small` on a free port over `backend`'s database and
+/// reads the address and the sample users' tokens it prints.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database_url = backend.url.as_str();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yigong"))
+        .args([
+            "serve",
+            "--demo",
+            "--demo-scale",
+            "small",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .env("YIGONG_TOKEN_KEY", KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the yigong binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut tokens, mut institutions) = (HashMap::new(), HashMap::new());
+    let mut institution = String::new();
+    let address = tokio::time::timeout(StdDuration::from_secs(300), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(at) = line.strip_prefix("yigong listening on ") {
+                return at.to_owned();
+            }
+            if line.starts_with("# ") {
+                institution = line.rsplit(' ').next().unwrap().to_owned();
+            }
+            if let Some((var, token)) = line.strip_prefix("export ").and_then(|l| l.split_once('='))
+            {
+                tokens.insert(var.to_owned(), token.to_owned());
+                institutions.insert(var.to_owned(), institution.clone());
+            }
+        }
+        panic!("yigong exited before listening")
+    })
+    .await
+    .expect("yigong listens within 5 minutes");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let channel = Channel::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    TestApp {
+        child,
+        channel,
+        tokens,
+        institutions,
+        backend,
+    }
+}
+
+impl TestApp {
+    /// `message` as a request of `who` (a `TOKEN_*` the service printed).
+    pub fn as_<T>(&self, who: &str, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        let token = &self.tokens[who];
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+    }
+
+    /// The institution `who` works at (`institutions/{uuid}`).
+    pub fn institution(&self, who: &str) -> String {
+        self.institutions[who].clone()
+    }
+}
+
+/// `d` on the wire.
+pub fn day(d: Date) -> Option<PbDate> {
+    Some(PbDate {
+        year: d.year(),
+        month: i32::from(u8::from(d.month())),
+        day: i32::from(d.day()),
+    })
+}
+
+/// A wire date back.
+pub fn date_of(d: Option<PbDate>) -> Date {
+    let d = d.unwrap();
+    Date::from_calendar_date(
+        d.year,
+        time::Month::try_from(u8::try_from(d.month).unwrap()).unwrap(),
+        u8::try_from(d.day).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A valid citizen identity number outside the demo's region (so it never collides).
+pub fn citizen_id(birth: Date) -> String {
+    let seq = uuid::Uuid::new_v4().as_u128() % 900 + 100;
+    let first17 = format!(
+        "110101{:04}{:02}{:02}{seq:03}",
+        birth.year(),
+        u8::from(birth.month()),
+        birth.day()
+    );
+    let mut digits = [0u8; 17];
+    digits.copy_from_slice(first17.as_bytes());
+    format!(
+        "{first17}{}",
+        yigong_domain::identity::check_character(&digits)
+    )
+}
+
+/// The field an `INVALID_ARGUMENT` names.
+pub fn field_of(status: &Status) -> String {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .and_then(|b| b.field_violations.into_iter().next())
+        .map(|v| v.field)
+        .unwrap_or_default()
+}
+
+/// A blood-pressure screening row.
+pub fn bp_row(resident: &str, on: Date, systolic: u32, diastolic: u32) -> pb::ScreeningRow {
+    pb::ScreeningRow {
+        resident: resident.to_owned(),
+        screen_date: day(on),
+        reading: Some(pb::ScreeningReading {
+            reading: Some(pb::screening_reading::Reading::BloodPressure(
+                pb::BloodPressureReading {
+                    systolic,
+                    diastolic,
+                    ..Default::default()
+                },
+            )),
+        }),
+    }
+}
+
+/// A hypertension follow-up visit at the clinic.
+pub fn htn_visit(on: Date, systolic: u32, diastolic: u32, signs: &[&str]) -> pb::FollowUpVisit {
+    pb::FollowUpVisit {
+        visit_date: day(on),
+        mode: pb::ContactMode::Clinic as i32,
+        kind: Some(pb::follow_up_visit::Kind::Hypertension(
+            pb::HypertensionVisit {
+                systolic,
+                diastolic,
+                danger_signs: signs.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            },
+        )),
+    }
+}
+
+/// An appointment two hours from now.
+pub fn appointment() -> Option<pb::Appointment> {
+    let at = OffsetDateTime::now_utc() + Duration::hours(2);
+    Some(pb::Appointment {
+        time: Some(prost_types::Timestamp {
+            seconds: at.unix_timestamp(),
+            nanos: 0,
+        }),
+        slot: pb::SlotKind::General as i32,
+    })
+}
+
+/// Registers a household in `grid` as the county operator.
+pub async fn household_in(s: &TestApp, grid: &str, address: &str) -> pb::Household {
+    GridServiceClient::new(s.channel.clone())
+        .create_household(s.as_(
+            "TOKEN_OPERATOR",
+            pb::CreateHouseholdRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                grid: grid.to_owned(),
+                address: address.to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// A village clinic of the township's community.
+pub async fn village_clinic(s: &TestApp) -> pb::Institution {
+    let mut network = NetworkServiceClient::new(s.channel.clone());
+    let community = network
+        .get_institution(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::GetInstitutionRequest {
+                name: s.institution("TOKEN_TOWNSHIP"),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .community;
+    network
+        .list_institutions(s.as_("TOKEN_TOWNSHIP", pb::ListInstitutionsRequest { community }))
+        .await
+        .unwrap()
+        .into_inner()
+        .institutions
+        .into_iter()
+        .find(|i| i.kind == "village_clinic")
+        .unwrap()
+}
+
+/// A village doctor's token (minted with the service's key, as an operator would).
+pub fn token_for(village: &pb::Institution, team: Option<&str>) -> String {
+    let id = |name: &str, collection: &str| {
+        uuid::Uuid::parse_str(name.trim_start_matches(collection)).unwrap()
+    };
+    yigong_grpc::TokenKey::from_secret(KEY.as_bytes())
+        .unwrap()
+        .issue(
+            &yigong_service::Principal {
+                user: "village-doctor".into(),
+                role: yigong_service::Role::Clinician,
+                institution: yigong_domain::ids::InstitutionId::from_uuid(id(
+                    &village.name,
+                    "institutions/",
+                )),
+                community: None,
+                team: team.map(|t| yigong_domain::ids::TeamId::from_uuid(id(t, "teams/"))),
+            },
+            OffsetDateTime::now_utc(),
+            Duration::hours(1),
+        )
+        .unwrap()
+}
