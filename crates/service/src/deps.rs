@@ -11,11 +11,11 @@ use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, Constraint, FollowUpQueries, IdSource,
-    IndicatorQueries, NetworkQueries, NewEvent, PatientScope, ReferralQueries, RequestKey,
-    RequestLog, ScreeningStore, StoreError, Transaction, UnitOfWork,
+    IndicatorQueries, NetworkQueries, NewEvent, ReferralQueries, RequestKey, RequestLog,
+    ScreeningStore, StoreError, Transaction, UnitOfWork,
 };
 
-use crate::network::NetworkView;
+use crate::access::{Access, NetworkView};
 use crate::{Principal, ServiceError};
 
 /// The ports and rules the use cases run on. Cheap to clone (every field is shared).
@@ -48,48 +48,14 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// Whether `who` may see `patient`'s record held under `scope`: by institution or as the
-    /// community's lead ([`Principal::can_see_patient`]), as a clinician of the team serving
-    /// the record's grid today ([`Deps::team_serves`]), or as a clinician of an institution the
-    /// patient is referred to and in the care of ([`Principal::may_receive_referred`], [`ReferralQueries::referred_to`]). The reads
-    /// happen only when the cheaper tests fail.
-    pub(crate) async fn sees_patient(
-        &self,
-        who: &Principal,
-        patient: ResidentId,
-        scope: &PatientScope,
-    ) -> Result<bool, ServiceError> {
-        if who.can_see_patient(scope, &self.network.current())
-            || self.team_serves(who, scope).await?
-        {
-            return Ok(true);
+    /// The access decisions' reads, as of now.
+    pub(crate) fn access(&self) -> Access<'_> {
+        Access {
+            network: &self.network,
+            grids: &*self.directory,
+            referrals: &*self.referrals,
+            today: self.clock.now().date(),
         }
-        if !who.may_receive_referred() {
-            return Ok(false);
-        }
-        Ok(self.referrals.referred_to(patient, who.institution).await?)
-    }
-
-    /// The family doctor team path of [`Deps::sees_patient`] ([`Principal::serves_grid_of`]):
-    /// one indexed grid read, only for a caller with a team in the record's community.
-    pub(crate) async fn team_serves(
-        &self,
-        who: &Principal,
-        scope: &PatientScope,
-    ) -> Result<bool, ServiceError> {
-        let (Some(_), Some(grid)) = (who.team, scope.grid) else {
-            return Ok(false);
-        };
-        if scope.community.is_none() || scope.community != who.community {
-            return Ok(false);
-        }
-        let today = self.clock.now().date();
-        let team = self
-            .directory
-            .get_grid(grid)
-            .await?
-            .and_then(|g| g.value.team_on(today));
-        Ok(who.serves_grid_of(scope, team))
     }
 
     /// Every port served by one store (the sea-orm adapter implements them all), with the
@@ -226,19 +192,20 @@ pub(crate) async fn claim(
     }
 }
 
-/// A successful audit entry for `who` doing `action` on `resource`.
+/// A successful audit entry for `who` doing `action` on `resource` (of `patient`, when the
+/// resource is patient data): the one builder every use case uses.
 pub(crate) fn audit_entry(
     who: &Principal,
     action: &str,
     resource: String,
-    patient: Option<ResidentId>,
+    patient: impl Into<Option<ResidentId>>,
     at: OffsetDateTime,
 ) -> AuditEntry {
     AuditEntry {
         actor: who.actor(),
         action: action.to_owned(),
         resource,
-        patient,
+        patient: patient.into(),
         at,
         outcome: AuditOutcome::Success,
         break_glass: None,
@@ -287,15 +254,4 @@ pub(crate) fn batch_size(rows: usize, max: usize) -> Result<(), ServiceError> {
         });
     }
     Ok(())
-}
-
-/// Refuses anyone but a county operator: administrative changes (`what`) are theirs.
-pub(crate) fn operator_only(who: &Principal, what: &str) -> Result<(), ServiceError> {
-    if who.role == crate::Role::Operator {
-        Ok(())
-    } else {
-        Err(ServiceError::PermissionDenied(format!(
-            "only county operators change {what}"
-        )))
-    }
 }

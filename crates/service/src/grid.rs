@@ -14,9 +14,8 @@ use yigong_domain::grid::{AreaKind, AreaNode, AreaTree, Grid, GridMap, NewGrid};
 use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
 use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
 
-use crate::deps::{
-    Claim, audit_entry, batch_size, claim, derived_ids, operator_only, request_id, text,
-};
+use crate::access::operator_only;
+use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id, text};
 use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, ServiceError};
 

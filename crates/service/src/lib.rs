@@ -6,14 +6,17 @@
 //! authorization is decided here, in one place.
 //!
 //! ## Layout
-//! - [`principal`]: who is calling, and what they may see and change.
+//! - [`principal`]: who is calling.
+//! - [`access`]: what the caller may see and do — the one place that decides — and the cached
+//!   [`NetworkView`] it reads.
 //! - [`error`]: [`ServiceError`], the use cases' one error type (adapters map it to gRPC codes).
 //! - [`Deps`]: the ports, network and profile every use case runs on.
 //! - [`referral`]: the referral use cases.
-//! - [`followup`]: residents (register, read) and chronic-disease follow-up (enrol, record a
-//!   visit, the overdue worklist).
-//! - [`network`]: institutions and communities, and the cached [`NetworkView`] authorization
-//!   reads.
+//! - [`resident`]: the resident registry (register one or a batch, read, break-glass read,
+//!   update).
+//! - [`followup`]: chronic-disease follow-up (enrol, record a visit or an outreach, close an
+//!   enrolment, the overdue worklist).
+//! - [`network`]: institutions and communities.
 //! - [`grid`]: the area tree, grids, households and team assignments.
 //! - [`team`]: family doctor teams and contracts.
 //! - [`changes`]: the change feed (the outbox by cursor) for integrating systems.
@@ -22,6 +25,7 @@
 //! - [`relay`]: the outbox relay to the broker (lease, batches, retries, dead letters).
 //! - [`screening`]: the batch import of screening results, validated row by row.
 
+pub mod access;
 pub mod changes;
 pub mod deadline;
 mod deps;
@@ -33,26 +37,28 @@ pub mod network;
 pub mod principal;
 pub mod referral;
 pub mod relay;
+pub mod resident;
 pub mod screening;
 pub mod team;
 
+pub use access::NetworkView;
 pub use changes::{ChangePage, ChangeService, InboxChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
 pub use error::ServiceError;
-pub use followup::{
-    DocumentInput, FollowUpService, NewEnrolment, NewResident, RecordedVisit, ResidentImport,
-    ResidentRow, ResidentService, ResidentUpdate,
-};
+pub use followup::{FollowUpService, NewEnrolment, RecordedVisit};
 pub use grid::{
     CreateGrid, GridService, HouseholdImport, HouseholdRow, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids,
     NewArea, NewHousehold, SplitGrid, SplitPart,
 };
 pub use indicator::{GridLine, IndicatorReport, IndicatorService};
-pub use network::{NetworkService, NetworkView, NewCommunity, NewInstitution};
+pub use network::{NetworkService, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use referral::{NewReferral, ReferralService};
 pub use relay::{RELAY_LEASE, Relay, RelaySettings, Step};
+pub use resident::{
+    DocumentInput, NewResident, ResidentImport, ResidentRow, ResidentService, ResidentUpdate,
+};
 pub use screening::{
     BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
 };

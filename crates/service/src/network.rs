@@ -1,47 +1,22 @@
 //! The county network: register institutions, found medical communities, join them.
 //!
 //! Authorization reads the network on every request, so the service keeps it in memory
-//! ([`NetworkView`]) and replaces it after each change it commits. Commands never trust the
+//! ([`crate::access::NetworkView`]) and replaces it after each change it commits. Commands never trust the
 //! cache: they load the network inside their transaction and validate against that, and the
 //! store's conditional updates refuse a change another instance made meanwhile.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use yigong_domain::ids::{CommunityId, InstitutionId};
 use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
 
-use crate::deps::{Claim, audit_entry, claim, operator_only, request_id, text};
+use crate::access::operator_only;
+use crate::deps::{Claim, audit_entry, claim, request_id, text};
 use crate::{Deps, Principal, ServiceError};
 
 const REGISTER_INSTITUTION: &str = "network.register_institution";
 const FOUND_COMMUNITY: &str = "network.found_community";
 const JOIN_COMMUNITY: &str = "network.join_community";
-
-/// The network as last loaded: cheap to read from every request, replaced whole on change.
-#[derive(Debug, Default)]
-pub struct NetworkView {
-    current: RwLock<Arc<Network>>,
-}
-
-impl NetworkView {
-    /// A view of `network` (loaded from storage at start-up).
-    pub fn new(network: Network) -> Self {
-        Self {
-            current: RwLock::new(Arc::new(network)),
-        }
-    }
-
-    /// The network now. Holds no lock after it returns.
-    pub fn current(&self) -> Arc<Network> {
-        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// Replaces the network (a plain swap: no invariant can break half-way, so a poisoned
-    /// lock is safe to reuse).
-    pub fn replace(&self, network: Network) {
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(network);
-    }
-}
 
 /// A new institution of the network.
 #[derive(Debug, Clone, PartialEq, Eq)]

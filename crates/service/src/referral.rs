@@ -12,56 +12,11 @@ use yigong_ports::{
     AuditEntry, AuditOutcome, Constraint, Page, StoreError, Transaction, Versioned,
 };
 
-use crate::deps::{Claim, claim, page_limit, request_id};
+use crate::access::{ACCEPT, APPROVE, ARRIVE, CANCEL, COMPLETE, Guard, REJECT};
+use crate::deps::{Claim, audit_entry, claim, page_limit, request_id};
 use crate::{Deps, Principal, Role, ServiceError};
 
 const CREATE: &str = "referral.create";
-
-/// Who may run a transition, and how the audit log names it.
-struct Guard {
-    action: &'static str,
-    allowed: fn(&Principal, &Referral) -> bool,
-    denied: &'static str,
-}
-
-const ACCEPT: Guard = Guard {
-    action: "referral.accept",
-    allowed: Principal::is_receiver_of,
-    denied: "only the receiving institution accepts",
-};
-
-const CANCEL: Guard = Guard {
-    action: "referral.cancel",
-    allowed: Principal::is_sender_of,
-    denied: "only the sending institution cancels",
-};
-
-const APPROVE: Guard = Guard {
-    action: "referral.approve",
-    allowed: Principal::is_desk_of,
-    denied: "only the community's referral desk approves",
-};
-
-const REJECT: Guard = Guard {
-    action: "referral.reject",
-    allowed: |who, r| {
-        who.is_receiver_of(r)
-            || (who.is_desk_of(r) && r.state().name() == StateName::AwaitingApproval)
-    },
-    denied: "only the receiver, or the referral desk before approval, rejects",
-};
-
-const ARRIVE: Guard = Guard {
-    action: "referral.arrive",
-    allowed: Principal::is_receiver_of,
-    denied: "only the receiving institution records the arrival",
-};
-
-const COMPLETE: Guard = Guard {
-    action: "referral.complete",
-    allowed: Principal::is_receiver_of,
-    denied: "only the receiving institution completes",
-};
 
 /// What a new referral asks for; the sender is the caller's institution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,13 +57,14 @@ impl ReferralService {
         outcome: AuditOutcome,
     ) -> AuditEntry {
         AuditEntry {
-            actor: who.actor(),
-            action: action.to_owned(),
-            resource: format!("referrals/{}", r.id()),
-            patient: Some(r.patient()),
-            at,
             outcome,
-            break_glass: None,
+            ..audit_entry(
+                who,
+                action,
+                format!("referrals/{}", r.id()),
+                r.patient(),
+                at,
+            )
         }
     }
 
@@ -134,11 +90,14 @@ impl ReferralService {
             })?,
             Some(v) => tx.update_referral(referral, v).await?,
         };
-        tx.append_events(&self.deps.outbox(referral.community(), events, now)?)
+        self.deps
+            .commit(
+                tx,
+                referral.community(),
+                events,
+                self.audit(who, action, referral, now, AuditOutcome::Success),
+            )
             .await?;
-        tx.append_audit(&self.audit(who, action, referral, now, AuditOutcome::Success))
-            .await?;
-        tx.commit().await?;
         Ok(version)
     }
 

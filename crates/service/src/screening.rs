@@ -16,8 +16,8 @@ use yigong_domain::screening::{
     assess_glucose, check_reading_date,
 };
 use yigong_ports::{
-    AuditEntry, AuditOutcome, Constraint, PatientRecord, RequestKey, ScreeningBatch,
-    ScreeningFinding, ScreeningRecord, StoreError,
+    AuditEntry, AuditOutcome, Constraint, RequestKey, ScreeningBatch, ScreeningFinding,
+    ScreeningRecord, StoreError,
 };
 
 use crate::deps::request_id;
@@ -181,27 +181,8 @@ impl ScreeningService {
             self.deps.screenings.residents(&ids),
             self.deps.screenings.bp_history(&ids),
         )?;
-        // Visible by institution or community lead, or through the caller's team serving the
-        // record's grid (each grid looked up once per batch).
-        let mut residents: HashMap<ResidentId, PatientRecord> = HashMap::new();
-        let mut grid_seen: HashMap<yigong_domain::ids::GridId, bool> = HashMap::new();
-        for r in records {
-            let visible = match r.scope.grid {
-                _ if who.can_see_patient(&r.scope, &self.deps.network.current()) => true,
-                Some(grid) if who.team.is_some() => match grid_seen.get(&grid) {
-                    Some(v) => *v,
-                    None => {
-                        let v = self.deps.team_serves(who, &r.scope).await?;
-                        grid_seen.insert(grid, v);
-                        v
-                    }
-                },
-                _ => false,
-            };
-            if visible {
-                residents.insert(r.resident.id(), r);
-            }
-        }
+        // Whom the caller may screen: the same decision as every read of a record.
+        let residents = self.deps.access().visible(who, records).await?;
         let mut history: HashMap<ResidentId, Vec<BpReading>> = HashMap::new();
         for (resident, reading) in stored {
             if residents.contains_key(&resident) {

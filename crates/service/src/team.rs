@@ -180,6 +180,7 @@ impl TeamService {
             Some(r)
                 if self
                     .deps
+                    .access()
                     .sees_patient(who, r.value.resident.id(), &r.value.scope)
                     .await? =>
             {
@@ -239,6 +240,7 @@ impl TeamService {
             Some(c) => match tx.load_resident(c.value.resident()).await? {
                 Some(r) => {
                     self.deps
+                        .access()
                         .sees_patient(who, r.value.resident.id(), &r.value.scope)
                         .await?
                 }
@@ -449,6 +451,7 @@ impl TeamService {
         let visible = match self.deps.follow_ups.get_resident(resident).await? {
             Some(r) => {
                 self.deps
+                    .access()
                     .sees_patient(who, r.value.resident.id(), &r.value.scope)
                     .await?
             }

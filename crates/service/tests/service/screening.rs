@@ -69,15 +69,62 @@ fn elevated_on(dates: &[time::Date]) -> Vec<(ResidentId, BpReading)> {
 }
 
 fn service(screenings: MockScreenings) -> ScreeningService {
+    // No patient is referred anywhere: only the holding institution sees its records.
+    let mut referrals = MockQueries::new();
+    referrals.expect_referred_to().returning(|_, _| Ok(false));
+    service_with(screenings, referrals)
+}
+
+fn service_with(screenings: MockScreenings, referrals: MockQueries) -> ScreeningService {
     ScreeningService::new(yigong_service::Deps {
         screenings: Arc::new(screenings),
         ..deps(
             MockUow::new(),
-            MockQueries::new(),
+            referrals,
             MockFollowUps::new(),
             MockAudit::new(),
         )
     })
+}
+
+/// Visibility is the one access decision: an institution a patient is referred to (and in
+/// the care of) screens that patient as it reads the record; others still cannot.
+#[tokio::test]
+async fn a_referral_receiver_screens_the_patient_in_its_care() {
+    let mut s = known();
+    s.expect_bp_history().returning(|_| Ok(vec![]));
+    s.expect_import_screenings()
+        .withf(|b| b.records.len() == 1 && b.records[0].resident == OTHER)
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut referrals = MockQueries::new();
+    referrals
+        .expect_referred_to()
+        .withf(|p, i| *p == OTHER && *i == TOWNSHIP)
+        .returning(|_, _| Ok(true));
+    let record = service_with(s, referrals)
+        .record(&clinician(TOWNSHIP), "referred-1", bp(OTHER, 128, 80))
+        .await
+        .unwrap();
+    assert_eq!(record.resident, OTHER);
+
+    let mut s = known();
+    s.expect_bp_history().returning(|_| Ok(vec![]));
+    s.expect_import_screenings().never();
+    let err = service(s)
+        .record(&clinician(TOWNSHIP), "referred-2", bp(OTHER, 128, 80))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::InvalidArgument {
+                field: "resident",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 /// Two residents: ours (held by the township) and one held by the village clinic.
@@ -258,12 +305,14 @@ async fn a_retried_batch_returns_the_first_batchs_results() {
         .expect_request_outcome()
         .withf(|id, command| id == "batch-1" && command == "screening.import")
         .returning(move |_, _| Ok(Some(first)));
+    let mut referrals = MockQueries::new();
+    referrals.expect_referred_to().returning(|_, _| Ok(false));
     let service = ScreeningService::new(yigong_service::Deps {
         screenings: Arc::new(s),
         requests: Arc::new(requests),
         ..deps(
             MockUow::new(),
-            MockQueries::new(),
+            referrals,
             MockFollowUps::new(),
             MockAudit::new(),
         )

@@ -1,0 +1,284 @@
+//! Who may see and do what: the one place that decides. Every use case asks here, for reads
+//! and commands alike; nothing else in the crate compares roles, institutions or communities.
+//!
+//! - A patient's record: [`Access::sees_patient`] (holding institution, the community's lead,
+//!   the family doctor team serving the record's grid, an institution the patient is referred
+//!   to while in its care), and [`Access::visible`] for a batch; the break-glass read
+//!   ([`Principal::may_break_glass`]).
+//! - A referral: its sender, receiver and community desk see it; [`Guard`]s say who runs each
+//!   transition.
+//! - Administration: [`operator_only`], [`Principal::administers`].
+//!
+//! The network the decisions read is held in memory ([`NetworkView`]) and replaced after each
+//! change the service commits.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use time::Date;
+use yigong_domain::ids::{GridId, InstitutionId, ResidentId, TeamId};
+use yigong_domain::network::Network;
+use yigong_domain::referral::{Referral, StateName};
+use yigong_ports::{NetworkQueries, PatientRecord, PatientScope, ReferralQueries};
+
+use crate::{Principal, Role, ServiceError};
+
+/// The network as last loaded: cheap to read from every request, replaced whole on change.
+#[derive(Debug, Default)]
+pub struct NetworkView {
+    current: RwLock<Arc<Network>>,
+}
+
+impl NetworkView {
+    /// A view of `network` (loaded from storage at start-up).
+    pub fn new(network: Network) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(network)),
+        }
+    }
+
+    /// The network now. Holds no lock after it returns.
+    pub fn current(&self) -> Arc<Network> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Replaces the network (a plain swap: no invariant can break half-way, so a poisoned
+    /// lock is safe to reuse).
+    pub fn replace(&self, network: Network) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(network);
+    }
+}
+
+impl Principal {
+    /// A patient is visible to clinicians of the institution holding the record, and to the
+    /// clinicians of the community's lead hospital; never across communities, never to
+    /// operators or the referral desk (they handle referrals, not records).
+    pub fn can_see_patient(&self, scope: &PatientScope, network: &Network) -> bool {
+        if self.role != Role::Clinician {
+            return false;
+        }
+        if self.institution == scope.institution {
+            return true;
+        }
+        match (scope.community, self.community) {
+            (Some(theirs), Some(ours)) if theirs == ours => network
+                .community(ours)
+                .is_ok_and(|c| c.lead() == self.institution),
+            _ => false,
+        }
+    }
+
+    /// The family doctor team path: a clinician whose team serves the patient's grid (a village
+    /// doctor on the township's team, say) sees the records of that grid's residents, within
+    /// the same community. `grid_team` is the team serving the record's grid today.
+    pub fn serves_grid_of(&self, scope: &PatientScope, grid_team: Option<TeamId>) -> bool {
+        self.role == Role::Clinician
+            && self.team.is_some()
+            && grid_team == self.team
+            && scope.community.is_some()
+            && scope.community == self.community
+    }
+
+    /// The referral path: clinicians of an institution a patient is referred to (requested,
+    /// accepted or arrived) may read the record while the patient is in their care; the store
+    /// answers whether such a referral exists.
+    pub fn may_receive_referred(&self) -> bool {
+        self.role == Role::Clinician
+    }
+
+    /// Operators administer their own institution and, at a community's lead hospital, every
+    /// member of that community.
+    pub fn administers(&self, institution: InstitutionId, network: &Network) -> bool {
+        if self.role != Role::Operator {
+            return false;
+        }
+        self.institution == institution
+            || network
+                .community_of(institution)
+                .is_some_and(|c| c.lead() == self.institution)
+    }
+
+    /// A referral is visible to its sender, its receiver and its community's referral desk.
+    pub fn can_see_referral(&self, r: &Referral) -> bool {
+        self.institution == r.from() || self.institution == r.to() || self.is_desk_of(r)
+    }
+
+    /// Only clinicians of the sending institution create and cancel.
+    pub fn is_sender_of(&self, r: &Referral) -> bool {
+        self.role == Role::Clinician && self.institution == r.from()
+    }
+
+    /// The referral desk of the referral's community approves and handles escalations.
+    pub fn is_desk_of(&self, r: &Referral) -> bool {
+        self.role == Role::ReferralDesk
+            && self.community.is_some()
+            && self.community == r.community()
+    }
+
+    /// Only clinicians of the receiving institution accept, record arrival and complete.
+    pub fn is_receiver_of(&self, r: &Referral) -> bool {
+        self.role == Role::Clinician && self.institution == r.to()
+    }
+
+    /// The break-glass read: a clinician of the record's own community may read a record
+    /// outside its usual scope, once, with a stated reason; another community never.
+    pub fn may_break_glass(&self, scope: &PatientScope, network: &Network) -> bool {
+        self.role == Role::Clinician
+            && (self.can_see_patient(scope, network)
+                || (self.community.is_some() && scope.community == self.community))
+    }
+}
+
+/// The reads access decisions need beyond the caller and the record, as of `today`.
+pub(crate) struct Access<'a> {
+    pub(crate) network: &'a NetworkView,
+    pub(crate) grids: &'a dyn NetworkQueries,
+    pub(crate) referrals: &'a dyn ReferralQueries,
+    pub(crate) today: Date,
+}
+
+impl Access<'_> {
+    /// Whether `who` may see `patient`'s record held under `scope`: by institution or as the
+    /// community's lead ([`Principal::can_see_patient`]), as a clinician of the team serving
+    /// the record's grid today ([`Access::team_serves`]), or as a clinician of an institution
+    /// the patient is referred to and in the care of ([`Principal::may_receive_referred`],
+    /// [`ReferralQueries::referred_to`]). The reads happen only when the cheaper tests fail.
+    pub(crate) async fn sees_patient(
+        &self,
+        who: &Principal,
+        patient: ResidentId,
+        scope: &PatientScope,
+    ) -> Result<bool, ServiceError> {
+        if who.can_see_patient(scope, &self.network.current())
+            || self.team_serves(who, scope).await?
+        {
+            return Ok(true);
+        }
+        self.referred_to(who, patient).await
+    }
+
+    /// The records of `records` that `who` sees, by the same rules as
+    /// [`Access::sees_patient`], with each grid looked up once for the whole batch.
+    pub(crate) async fn visible(
+        &self,
+        who: &Principal,
+        records: Vec<PatientRecord>,
+    ) -> Result<HashMap<ResidentId, PatientRecord>, ServiceError> {
+        let network = self.network.current();
+        let mut grid_served: HashMap<GridId, bool> = HashMap::new();
+        let mut visible = HashMap::with_capacity(records.len());
+        for r in records {
+            let seen = if who.can_see_patient(&r.scope, &network) {
+                true
+            } else {
+                let by_team = match r.scope.grid {
+                    Some(grid) if who.team.is_some() => match grid_served.get(&grid) {
+                        Some(v) => *v,
+                        None => {
+                            let v = self.team_serves(who, &r.scope).await?;
+                            grid_served.insert(grid, v);
+                            v
+                        }
+                    },
+                    _ => false,
+                };
+                by_team || self.referred_to(who, r.resident.id()).await?
+            };
+            if seen {
+                visible.insert(r.resident.id(), r);
+            }
+        }
+        Ok(visible)
+    }
+
+    /// The referral path of [`Access::sees_patient`]: the caller's institution has the patient
+    /// in its care through a referral ([`StateName::grants_receiver_access`]).
+    async fn referred_to(
+        &self,
+        who: &Principal,
+        patient: ResidentId,
+    ) -> Result<bool, ServiceError> {
+        if !who.may_receive_referred() {
+            return Ok(false);
+        }
+        Ok(self.referrals.referred_to(patient, who.institution).await?)
+    }
+
+    /// The family doctor team path of [`Access::sees_patient`] ([`Principal::serves_grid_of`]):
+    /// one indexed grid read, only for a caller with a team in the record's community.
+    pub(crate) async fn team_serves(
+        &self,
+        who: &Principal,
+        scope: &PatientScope,
+    ) -> Result<bool, ServiceError> {
+        let (Some(_), Some(grid)) = (who.team, scope.grid) else {
+            return Ok(false);
+        };
+        if scope.community.is_none() || scope.community != who.community {
+            return Ok(false);
+        }
+        let team = self
+            .grids
+            .get_grid(grid)
+            .await?
+            .and_then(|g| g.value.team_on(self.today));
+        Ok(who.serves_grid_of(scope, team))
+    }
+}
+
+/// Who may run a transition, and how the audit log names it.
+pub(crate) struct Guard {
+    pub(crate) action: &'static str,
+    pub(crate) allowed: fn(&Principal, &Referral) -> bool,
+    pub(crate) denied: &'static str,
+}
+
+pub(crate) const ACCEPT: Guard = Guard {
+    action: "referral.accept",
+    allowed: Principal::is_receiver_of,
+    denied: "only the receiving institution accepts",
+};
+
+pub(crate) const CANCEL: Guard = Guard {
+    action: "referral.cancel",
+    allowed: Principal::is_sender_of,
+    denied: "only the sending institution cancels",
+};
+
+pub(crate) const APPROVE: Guard = Guard {
+    action: "referral.approve",
+    allowed: Principal::is_desk_of,
+    denied: "only the community's referral desk approves",
+};
+
+pub(crate) const REJECT: Guard = Guard {
+    action: "referral.reject",
+    allowed: |who, r| {
+        who.is_receiver_of(r)
+            || (who.is_desk_of(r) && r.state().name() == StateName::AwaitingApproval)
+    },
+    denied: "only the receiver, or the referral desk before approval, rejects",
+};
+
+pub(crate) const ARRIVE: Guard = Guard {
+    action: "referral.arrive",
+    allowed: Principal::is_receiver_of,
+    denied: "only the receiving institution records the arrival",
+};
+
+pub(crate) const COMPLETE: Guard = Guard {
+    action: "referral.complete",
+    allowed: Principal::is_receiver_of,
+    denied: "only the receiving institution completes",
+};
+
+/// Refuses anyone but a county operator: administrative changes (`what`) are theirs.
+pub(crate) fn operator_only(who: &Principal, what: &str) -> Result<(), ServiceError> {
+    if who.role == Role::Operator {
+        Ok(())
+    } else {
+        Err(ServiceError::PermissionDenied(format!(
+            "only county operators change {what}"
+        )))
+    }
+}
