@@ -9,29 +9,35 @@
 //! - [`wire`] — resource names, etags, timestamps and the caller's principal.
 //! - [`referral`] — `yigong.v1.ReferralService`.
 //! - [`changes`] — `yigong.v1.ChangeFeedService`.
-//! - [`directory`] — `yigong.v1.NetworkService`, `TeamService` and `GridService`.
 //! - [`followup`] — `yigong.v1.FollowUpService` (with the streamed worklist).
+//! - [`grid`] — `yigong.v1.GridService` (areas, grids and households).
 //! - [`indicator`] — `yigong.v1.IndicatorService`.
+//! - [`network`] — `yigong.v1.NetworkService`.
 //! - [`resident`] — `yigong.v1.ResidentService`.
 //! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
+//! - [`team`] — `yigong.v1.TeamService` (teams and contracts).
 
 pub mod auth;
 pub mod changes;
-pub mod directory;
 pub mod followup;
+pub mod grid;
 pub mod indicator;
+pub mod network;
 pub mod referral;
 pub mod resident;
 pub mod screening;
 pub mod status;
+pub mod team;
 pub mod wire;
 
 pub use auth::{Authenticator, TokenKey};
 pub use changes::ChangeFeedApi;
-pub use directory::{GridApi, NetworkApi, TeamApi};
 pub use followup::FollowUpApi;
+pub use grid::GridApi;
 pub use indicator::IndicatorApi;
+pub use network::NetworkApi;
 pub use referral::ReferralApi;
 pub use resident::ResidentApi;
 pub use screening::ScreeningApi;
 pub use status::to_status;
+pub use team::TeamApi;

@@ -55,6 +55,18 @@ pub fn same_name(field: &'static str) -> String {
     field.to_owned()
 }
 
+/// Field names renamed by a `(use-case field, wire path)` table, so a module states its renames
+/// in one place; a field not in the table keeps its name.
+pub fn renamed(table: &'static [(&'static str, &'static str)]) -> impl Fn(&'static str) -> String {
+    move |field| {
+        table
+            .iter()
+            .find(|(from, _)| *from == field)
+            .map_or(field, |(_, to)| to)
+            .to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use yigong_domain::rule::RuleId;
@@ -81,6 +93,24 @@ mod tests {
         assert_eq!(bad.field_violations.len(), 1);
         assert_eq!(bad.field_violations[0].field, "to_institution");
         assert_eq!(bad.field_violations[0].description, "not in the network");
+    }
+
+    #[test]
+    fn a_rename_table_renames_its_fields_and_keeps_every_other() {
+        const TABLE: &[(&str, &str)] = &[("start", "start_date"), ("package.code", "package")];
+        let field = renamed(TABLE);
+        assert_eq!(field("start"), "start_date");
+        assert_eq!(field("package.code"), "package");
+        assert_eq!(field("resident"), "resident");
+        let status = to_status(
+            ServiceError::InvalidArgument {
+                field: "package.code",
+                reason: "must have 1 to 64 characters".into(),
+            },
+            renamed(TABLE),
+        );
+        let bad = status.get_details_bad_request().expect("a BadRequest");
+        assert_eq!(bad.field_violations[0].field, "package");
     }
 
     #[test]
