@@ -2,7 +2,7 @@
 //! cases): translation only.
 
 use tonic::{Request, Response, Status};
-use yigong_domain::contract::{Contract, ContractStatus, Package, Team, TeamMember};
+use yigong_domain::contract::{Contract, Package, Team, TeamMember};
 use yigong_domain::ids::{ContractId, InstitutionId, ResidentId, TeamId, WorkerId};
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
@@ -61,19 +61,10 @@ fn contract(v: Versioned<Contract>) -> pb::Contract {
         resident: name("residents", c.resident()),
         team: name("teams", c.team()),
         doctor: c.doctor().map(|d| name("workers", d)).unwrap_or_default(),
-        package: match c.package() {
-            Package::Basic => "basic".to_owned(),
-            Package::Personalized { code } => code.clone(),
-        },
+        package: c.package().code().to_owned(),
         start_date: Some(date(c.start())),
         end_date: Some(date(c.end())),
-        status: match c.status() {
-            ContractStatus::Current => "current",
-            ContractStatus::Renewed { .. } => "renewed",
-            ContractStatus::Switched { .. } => "switched",
-            ContractStatus::Terminated { .. } => "terminated",
-        }
-        .to_owned(),
+        status: c.status().code().to_owned(),
         etag: etag(v.version),
     }
 }
@@ -118,7 +109,7 @@ impl TeamApiTrait for TeamApi {
             resident: ResidentId::from_uuid(parse_name("resident", "residents", &r.resident)?),
             team: TeamId::from_uuid(parse_name("team", "teams", &r.team)?),
             doctor: parse_optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
-            package: package(&r.package),
+            package: Package::from_code(&r.package),
             start: parse_date("start_date", r.start_date)?,
             months,
         };
@@ -218,7 +209,7 @@ impl TeamApiTrait for TeamApi {
             resident: current.value.resident(),
             team: TeamId::from_uuid(parse_name("team", "teams", &r.team)?),
             doctor: parse_optional_name("doctor", "workers", &r.doctor)?.map(WorkerId::from_uuid),
-            package: package(&r.package),
+            package: Package::from_code(&r.package),
             start: parse_date("start_date", r.start_date)?,
             months: months(r.months)?,
         };
@@ -262,15 +253,5 @@ fn months(m: u32) -> Result<Option<u8>, Status> {
         m => u8::try_from(m)
             .map(Some)
             .map_err(|_| invalid("months", "at most 255")),
-    }
-}
-
-/// `basic` (or empty) is the basic package; anything else a personalized package's code.
-fn package(p: &str) -> Package {
-    match p {
-        "" | "basic" => Package::Basic,
-        other => Package::Personalized {
-            code: other.to_owned(),
-        },
     }
 }
