@@ -4,6 +4,17 @@
 //! migrations, loads the county network, and serves the gRPC API with bearer-token
 //! authentication, the standard health service and server reflection (v1 and v1alpha, so
 //! grpcurl and Python's grpcio-reflection both work without the protos).
+//!
+//! ## Layout
+//! - this file: `serve` and `serve_store` (the server, its health and reflection services, the
+//!   relay and deadline jobs beside it, graceful shutdown), and the console set-up shared by
+//!   the CLI commands.
+//! - `main.rs`: the `yigong` CLI (clap): serve, seed, migrate, import, report, token, events.
+//! - [`config`]: settings from flags, environment and a TOML file, validated once.
+//! - [`demo`]: the demo county, built through the use cases with a simulated clock.
+//! - [`events`]: the outbox relay and the deadline jobs as `serve` runs them; dead letters.
+//! - [`import`]: CSV imports (households, residents, screening) through the batch use cases.
+//! - [`report`]: indicator tables and CSV.
 
 pub mod config;
 pub mod demo;

@@ -13,6 +13,13 @@
 //!   next to the raw-SQL baseline, CreateReferral also next to an empty RPC.
 //! - `events`: events.relay — the outbox relay to NATS JetStream next to raw JetStream
 //!   publishing of the same payloads, and the commit-to-publish lag under 1,000 writes/s.
+//!
+//! ## Layout
+//! - `store` (with `store/`): the store cases; `store/sqlite.rs` store.sqlite (SQLite file vs
+//!   rusqlite), `store/worklist.rs` the worklist read at 100k and 1M residents seeded by COPY,
+//!   `store/grpc.rs` the gRPC cases over the real server.
+//! - `events`: the relay cases.
+//! - `report`: the ratio lines and the JSON written under `target/bench/`.
 
 mod events;
 mod report;

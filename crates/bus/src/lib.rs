@@ -14,6 +14,11 @@
 //! `proto/yigong/v1/events.proto`), so consumers in any language decode them; subjects route
 //! them, and headers say only how to decode. An event that cannot be encoded is refused
 //! like one the broker refuses.
+//!
+//! ## Layout
+//! - this file: [`InProcess`], [`JetStream`] and their settings.
+//! - `wire`: [`event_message`], outbox rows as `yigong.v1.Event` messages, and the headers
+//!   and bodies a JetStream message carries.
 
 use std::time::Duration;
 

@@ -3,12 +3,13 @@
 //! The driven ports of Yigong: what the use cases need from the outside world, as
 //! `async-trait` traits (object-safe, so the app can hold `Arc<dyn UnitOfWork>` and tests can
 //! mock them with mockall). Adapters implement them: `yigong-store` (sea-orm on SQLite and
-//! PostgreSQL), `yigong-bus` (publishers, later).
+//! PostgreSQL), `yigong-bus` (event publishers).
 //!
 //! **API boundary**: services and adapters depend on these types; change them deliberately.
 //!
 //! ## Layout
-//! - [`error`]: [`StoreError`], the one error every storage port returns.
+//! - [`error`]: [`StoreError`], the one error every storage port returns, and the typed
+//!   [`Constraint`] a refused unique write names.
 //! - [`store`]: [`UnitOfWork`] and [`Transaction`] (one transaction per command), the
 //!   per-aggregate repositories, [`Versioned`] state for optimistic concurrency, and the
 //!   read-side queries.
@@ -17,7 +18,9 @@
 //! - [`network`]: institutions and communities, the area tree, grids with their households
 //!   and team assignments, family doctor teams and contracts.
 //! - [`screening`]: screening results and the batch import path.
-//! - [`outbox`]: events as stored, and the change feed.
+//! - [`outbox`]: events as stored, the change feed, and the relay's view of the outbox.
+//! - [`publish`]: [`EventPublisher`], the messaging port, and the subjects events go to.
+//! - [`indicator`]: the stored facts of one grid that the domain tallies into indicators.
 //! - [`deadline`]: what the deadline jobs look for, and their once-only claims.
 //! - [`audit`]: audit entries for every read and write of patient data.
 //! - [`system`]: [`Clock`] and [`IdSource`], with their real implementations.
