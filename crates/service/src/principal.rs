@@ -1,4 +1,4 @@
-//! The authenticated caller: who it is, never what it may do (that is [`crate::access`]).
+//! The authenticated caller: who it is, never what it may do (the `access` module decides).
 
 use yigong_domain::ids::{CommunityId, InstitutionId, TeamId};
 use yigong_ports::Actor;
