@@ -323,7 +323,11 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                     Urgency::Routine
                 },
             );
-            let patient = ResidentId::from_u128(patient);
+            // One of the registered residents: a referral names a patient whose record the
+            // sender sees (the county lead sees the township's records too).
+            let patient = w.patients[usize::try_from(patient).unwrap_or(0) % w.patients.len()]
+                .0
+                .id();
             let served = w
                 .referrals
                 .create(

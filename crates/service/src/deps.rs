@@ -11,8 +11,8 @@ use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, Constraint, FollowUpQueries, IdSource,
-    IndicatorQueries, NetworkQueries, NewEvent, ReferralQueries, RequestKey, RequestLog,
-    ScreeningStore, StoreError, Transaction, UnitOfWork,
+    IndicatorQueries, NetworkQueries, NewEvent, PatientRecord, ReferralQueries, RequestKey,
+    RequestLog, ScreeningStore, StoreError, Transaction, UnitOfWork,
 };
 
 use crate::access::{Access, NetworkView};
@@ -131,6 +131,38 @@ impl Deps {
         tx.append_audit(&entry).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The record of `patient`, if `who` may see it ([`Access::sees_patient`]); otherwise
+    /// `NotFound` (unseen and missing look alike), with the refused `action` audited. Every
+    /// command that names a patient passes this check before anything else, as a read does:
+    /// no one acts on, or refers, a patient they cannot see.
+    pub(crate) async fn visible_patient(
+        &self,
+        who: &Principal,
+        patient: ResidentId,
+        action: &str,
+    ) -> Result<PatientRecord, ServiceError> {
+        if let Some(found) = self.follow_ups.get_resident(patient).await?
+            && self
+                .access()
+                .sees_patient(who, patient, &found.value.scope)
+                .await?
+        {
+            return Ok(found.value);
+        }
+        self.audit_refusal(&AuditEntry {
+            outcome: AuditOutcome::Denied,
+            ..audit_entry(
+                who,
+                action,
+                format!("residents/{patient}"),
+                patient,
+                self.clock.now(),
+            )
+        })
+        .await;
+        Err(ServiceError::NotFound(format!("resident {patient}")))
     }
 
     /// Records a refused attempt. A failure to audit a refusal must not turn it into success,

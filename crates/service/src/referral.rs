@@ -119,6 +119,9 @@ impl ReferralService {
                 field: "to",
                 reason: e.to_string(),
             })?;
+        // Only the patient's own carers (whoever may see the record) refer: a referral is how
+        // a receiver's access begins, so it must not be a way around the patient's scope.
+        self.deps.visible_patient(who, cmd.patient, CREATE).await?;
         let now = self.deps.clock.now();
         let id = ReferralId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;

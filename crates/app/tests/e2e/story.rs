@@ -256,6 +256,23 @@ pub async fn story(s: &TestApp) -> (String, String) {
         .await
         .unwrap_err();
     assert_eq!(hidden.code(), Code::NotFound);
+    // Nor act on them: referring a patient one cannot see (which would let the receiver read
+    // the record) is refused exactly as the read is, and nothing is created.
+    let hidden = referrals
+        .create_referral(s.as_(
+            other,
+            pb::CreateReferralRequest {
+                request_id: format!("{patient}/not-mine"),
+                patient: patient.clone(),
+                to_institution: s.institution(county),
+                direction: pb::Direction::Upward as i32,
+                urgency: pb::Urgency::Routine as i32,
+                reasons: vec!["htn.target_not_reached".to_owned()],
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
 
     // Two concurrent accepts with the same etag: exactly one wins.
     let accept = |etag: String| {

@@ -18,7 +18,7 @@ use yigong_service::{NewReferral, Principal, ReferralService, Role, ServiceError
 use crate::support::*;
 
 fn service(uow: MockUow, queries: MockQueries, audit: MockAudit) -> ReferralService {
-    ReferralService::new(deps(uow, queries, MockFollowUps::new(), audit))
+    ReferralService::new(deps(uow, queries, knowing_the_patient(), audit))
 }
 
 fn new_referral(request_id: &str) -> NewReferral {
@@ -144,7 +144,7 @@ async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
         ..deps(
             uow_with(tx),
             queries,
-            MockFollowUps::new(),
+            knowing_the_patient(),
             MockAudit::new(),
         )
     });
@@ -606,4 +606,49 @@ fn refused_and_audited(action: &'static str) -> (MockTx, MockAudit) {
         .times(1)
         .returning(|_| Ok(()));
     (tx, audit)
+}
+
+/// Acting on a patient is a read first: a clinician who cannot see the record cannot refer the
+/// patient (which would grant the receiver access), gets NOT_FOUND as for a read, nothing is
+/// written, and the refusal is audited.
+#[tokio::test]
+async fn a_patient_the_caller_cannot_see_cannot_be_referred_and_the_refusal_is_audited() {
+    let mut uow = MockUow::new();
+    uow.expect_begin().never();
+    let mut referrals = MockQueries::new();
+    referrals.expect_referred_to().returning(|_, _| Ok(false));
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(|e| {
+            e.action == "referral.create"
+                && e.outcome == AuditOutcome::Denied
+                && e.patient == Some(PATIENT)
+                && e.actor.institution == VILLAGE
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    // The patient is the township's; a clinician of the village clinic (not the community's
+    // lead, on no team) refers them downward from the township's level: refused as unseen.
+    let svc = service(uow, referrals, audit);
+    let err = svc
+        .create(&clinician(VILLAGE), new_referral("r-hidden"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
+
+    // A patient who does not exist is not found either, and nothing is written.
+    let mut uow = MockUow::new();
+    uow.expect_begin().never();
+    let mut audit = MockAudit::new();
+    audit.expect_record().times(1).returning(|_| Ok(()));
+    let unknown = NewReferral {
+        patient: yigong_domain::ids::ResidentId::from_u128(999),
+        ..new_referral("r-unknown")
+    };
+    let err = service(uow, MockQueries::new(), audit)
+        .create(&clinician(TOWNSHIP), unknown)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
 }

@@ -271,3 +271,40 @@ pub(crate) fn uow_with(tx: MockTx) -> MockUow {
     });
     uow
 }
+
+/// The record of `id`, held by `institution` in the test community, in no grid.
+pub(crate) fn patient_record(id: ResidentId, institution: InstitutionId) -> PatientRecord {
+    PatientRecord {
+        resident: Resident::with_document(
+            id,
+            yigong_domain::identity::OtherDocument::new(
+                yigong_domain::identity::DocumentKind::Passport,
+                &format!("P{:08}", id.as_uuid().as_u128()),
+            )
+            .unwrap(),
+            time::macros::date!(1960 - 05 - 01),
+            yigong_domain::identity::Sex::Female,
+            None,
+            time::macros::date!(2000 - 01 - 01),
+        )
+        .unwrap(),
+        scope: yigong_ports::PatientScope {
+            community: Some(CommunityId::from_u128(500)),
+            institution,
+            grid: None,
+        },
+    }
+}
+
+/// Resident reads that know [`PATIENT`], held by the township (what a command naming the
+/// patient checks first).
+pub(crate) fn knowing_the_patient() -> MockFollowUps {
+    let mut f = MockFollowUps::new();
+    f.expect_get_resident().returning(|id| {
+        Ok((id == PATIENT).then(|| Versioned {
+            value: patient_record(PATIENT, TOWNSHIP),
+            version: 1,
+        }))
+    });
+    f
+}
