@@ -4,13 +4,15 @@
 
 use std::sync::Arc;
 
+use time::macros::date;
 use tonic::{Code, Request};
 use tonic_types::StatusExt;
+use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
 use yigong_domain::ids::{CommunityId, InstitutionId, ResidentId};
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::ReferralApi;
-use yigong_ports::{RandomIds, SystemClock};
+use yigong_ports::{PatientRecord, PatientScope, RandomIds, SystemClock, UnitOfWork};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_server::ReferralService as _;
 use yigong_service::{Deps, Principal, ReferralService, Role};
@@ -38,6 +40,27 @@ async fn api() -> ReferralApi {
     }
     network.found_community(COMMUNITY, "north", COUNTY).unwrap();
     network.join(COMMUNITY, TOWNSHIP).unwrap();
+    // The patient's record, held by the township: a referral names a patient its sender sees.
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_resident(&PatientRecord {
+        resident: Resident::with_document(
+            ResidentId::from_u128(42),
+            OtherDocument::new(DocumentKind::Passport, "P0000042").unwrap(),
+            date!(1960 - 05 - 01),
+            Sex::Female,
+            None,
+            date!(2000 - 01 - 01),
+        )
+        .unwrap(),
+        scope: PatientScope {
+            community: Some(COMMUNITY),
+            institution: TOWNSHIP,
+            grid: None,
+        },
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     ReferralApi::new(ReferralService::new(Deps::on_store(
         Arc::new(store),
         network,
