@@ -47,8 +47,9 @@ use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    ChangeService, DeadlineJobs, Deps, FollowUpService, GridService, IndicatorService, Principal,
-    ReferralService, ResidentService, Role, ScreeningService, TeamService,
+    ChangeService, DeadlineJobs, Deps, FollowUpService, GridService, IndicatorService,
+    NetworkService, Principal, ReferralService, ResidentService, Role, ScreeningService,
+    TeamService,
 };
 use yigong_store::Store;
 
@@ -187,6 +188,11 @@ pub async fn serve_store(
     // One set of use-case dependencies for the API and the deadline jobs, so both see the
     // network view the API keeps current (a team formed after start routes to its community).
     let deps = deps_on(store.clone(), store.network().await?);
+    // The network's teams, which every token's team is checked against.
+    NetworkService::new(deps.clone())
+        .refresh()
+        .await
+        .map_err(|e| AppError::Serve(e.to_string()))?;
     let jobs = DeadlineJobs::new(deps.clone(), store.clone());
     let deadlines = tokio::spawn(jobs.run(events.deadline_interval, {
         let mut stopped = stopped.clone();
@@ -300,4 +306,34 @@ async fn serve_api(
         )
         .await
         .map_err(|e| AppError::Serve(e.to_string()))
+}
+
+/// Checks that a token for `who` claims nothing the network denies: its institution exists,
+/// and its team (if any) is one the institution serves on — what the server checks on every
+/// request, so the CLI refuses to mint what the server would refuse.
+pub async fn check_token_claims(store: Arc<Store>, who: &Principal) -> Result<(), AppError> {
+    let deps = deps_on(store.clone(), store.network().await?);
+    let network = NetworkService::new(deps.clone())
+        .refresh()
+        .await
+        .map_err(|e| AppError::Config(e.to_string()))?;
+    if network.institution(who.institution).is_err() {
+        return Err(AppError::Config(format!(
+            "institution {} is not in the network",
+            who.institution
+        )));
+    }
+    if let Some(team) = who.team {
+        let serves = deps
+            .network
+            .team_institution(team)
+            .is_some_and(|of| Principal::may_serve_on_team_of(who.institution, of, &network));
+        if !serves {
+            return Err(AppError::Config(format!(
+                "team {team} is not a team institution {} serves on",
+                who.institution
+            )));
+        }
+    }
+    Ok(())
 }

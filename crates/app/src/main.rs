@@ -170,6 +170,9 @@ enum TokenCommand {
         hours: i64,
         #[command(flatten)]
         key: Key,
+        /// The database whose network the institution and team are checked against.
+        #[command(flatten)]
+        database: Database,
     },
 }
 
@@ -482,6 +485,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     team,
                     hours,
                     key,
+                    database,
                 },
         } => {
             let secret = key
@@ -496,6 +500,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 community: None,
                 team: team.map(TeamId::from_uuid),
             };
+            let store = yigong_app::open(&database.url(&file)).await?;
+            yigong_app::check_token_claims(store, &who).await?;
             println!(
                 "{}",
                 key.issue(&who, OffsetDateTime::now_utc(), Duration::hours(hours))?

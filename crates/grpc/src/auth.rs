@@ -144,12 +144,26 @@ impl Authenticator {
                 "the token's institution is not in the network",
             ));
         }
+        // The team, like the community, is the network's word, not the token's: a team of
+        // an institution the user may not serve on is refused however well signed.
+        let team = claims.team.map(TeamId::from_uuid);
+        if let Some(team) = team {
+            let allowed = self
+                .network
+                .team_institution(team)
+                .is_some_and(|of| Principal::may_serve_on_team_of(institution, of, &network));
+            if !allowed {
+                return Err(Status::unauthenticated(
+                    "the token's team is not a team its institution serves on",
+                ));
+            }
+        }
         Ok(Principal {
             user: claims.sub,
             role,
             institution,
             community: network.community_of(institution).map(|c| c.id()),
-            team: claims.team.map(TeamId::from_uuid),
+            team,
         })
     }
 }
@@ -173,6 +187,10 @@ mod tests {
 
     const COUNTY: InstitutionId = InstitutionId::from_u128(1);
     const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
+    const OTHER_TOWNSHIP: InstitutionId = InstitutionId::from_u128(11);
+    const VILLAGE: InstitutionId = InstitutionId::from_u128(100);
+    /// The township's family doctor team.
+    const TEAM: TeamId = TeamId::from_u128(77);
     const COMMUNITY: CommunityId = CommunityId::from_u128(500);
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
@@ -181,6 +199,8 @@ mod tests {
         for (id, kind) in [
             (COUNTY, InstitutionKind::CountyGeneralHospital),
             (TOWNSHIP, InstitutionKind::TownshipHealthCenter),
+            (OTHER_TOWNSHIP, InstitutionKind::TownshipHealthCenter),
+            (VILLAGE, InstitutionKind::VillageClinic),
         ] {
             network
                 .add_institution(Institution {
@@ -192,9 +212,13 @@ mod tests {
         }
         network.found_community(COMMUNITY, "north", COUNTY).unwrap();
         network.join(COMMUNITY, TOWNSHIP).unwrap();
+        network.join(COMMUNITY, OTHER_TOWNSHIP).unwrap();
+        network.join(COMMUNITY, VILLAGE).unwrap();
+        let view = NetworkView::new(network);
+        view.add_team(TEAM, TOWNSHIP);
         Authenticator::new(
             Arc::new(TokenKey::from_secret(secret).unwrap()),
-            Arc::new(NetworkView::new(network)),
+            Arc::new(view),
         )
     }
 
@@ -205,7 +229,7 @@ mod tests {
             institution,
             // Whatever the caller believes, the network decides.
             community: None,
-            team: Some(TeamId::from_u128(77)),
+            team: Some(TEAM),
         }
     }
 
@@ -256,6 +280,38 @@ mod tests {
         for (i, request) in cases.into_iter().enumerate() {
             let status = auth.call(request).unwrap_err();
             assert_eq!(status.code(), Code::Unauthenticated, "case {i}: {status:?}");
+        }
+    }
+
+    /// The team is the network's word like the community: a token naming a team its
+    /// institution does not serve on is refused, however well signed; a village doctor on the
+    /// township's team is let through.
+    #[test]
+    fn a_token_naming_a_team_of_another_institution_is_unauthenticated() {
+        let mut auth = authenticator(SECRET);
+        let village_doctor = doctor(VILLAGE);
+        let token = issue(SECRET, &village_doctor, Duration::hours(1));
+        let request = auth.call(with_token(&token)).unwrap();
+        assert_eq!(
+            request.extensions().get::<Principal>().unwrap().team,
+            Some(TEAM)
+        );
+        for who in [
+            doctor(OTHER_TOWNSHIP),
+            doctor(COUNTY),
+            Principal {
+                team: Some(TeamId::from_u128(78)),
+                ..doctor(TOWNSHIP)
+            },
+        ] {
+            let token = issue(SECRET, &who, Duration::hours(1));
+            let status = auth.call(with_token(&token)).unwrap_err();
+            assert_eq!(
+                status.code(),
+                Code::Unauthenticated,
+                "{:?}: {status:?}",
+                who.institution
+            );
         }
     }
 

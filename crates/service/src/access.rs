@@ -17,7 +17,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use time::Date;
 use yigong_domain::ids::{GridId, InstitutionId, ResidentId, TeamId};
-use yigong_domain::network::Network;
+use yigong_domain::network::{Level, Network};
 use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{NetworkQueries, PatientRecord, PatientScope, ReferralQueries};
 
@@ -27,6 +27,8 @@ use crate::{Principal, Role, ServiceError};
 #[derive(Debug, Default)]
 pub struct NetworkView {
     current: RwLock<Arc<Network>>,
+    /// Each family doctor team's institution: what a token's team is checked against.
+    teams: RwLock<Arc<HashMap<TeamId, InstitutionId>>>,
 }
 
 impl NetworkView {
@@ -34,6 +36,7 @@ impl NetworkView {
     pub fn new(network: Network) -> Self {
         Self {
             current: RwLock::new(Arc::new(network)),
+            teams: RwLock::default(),
         }
     }
 
@@ -46,6 +49,26 @@ impl NetworkView {
     /// lock is safe to reuse).
     pub fn replace(&self, network: Network) {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(network);
+    }
+
+    /// The institution of `team`, if the network has such a team.
+    pub fn team_institution(&self, team: TeamId) -> Option<InstitutionId> {
+        self.teams
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&team)
+            .copied()
+    }
+
+    /// Replaces the team index (loaded from storage with the network).
+    pub fn replace_teams(&self, teams: HashMap<TeamId, InstitutionId>) {
+        *self.teams.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(teams);
+    }
+
+    /// Adds a team formed after the index was loaded.
+    pub fn add_team(&self, team: TeamId, institution: InstitutionId) {
+        let mut teams = self.teams.write().unwrap_or_else(PoisonError::into_inner);
+        Arc::make_mut(&mut teams).insert(team, institution);
     }
 }
 
@@ -118,6 +141,32 @@ impl Principal {
     /// Only clinicians of the receiving institution accept, record arrival and complete.
     pub fn is_receiver_of(&self, r: &Referral) -> bool {
         self.role == Role::Clinician && self.institution == r.to()
+    }
+
+    /// Whether a user of `institution` may act as a member of a team of `team_institution`:
+    /// the team's own institution, or a village clinic of the same community (a village doctor
+    /// serves on the township's family doctor team, "3+1+N"). Another township, another
+    /// community, a hospital naming a township's team: never — a token that claims it is
+    /// refused, however well signed.
+    pub fn may_serve_on_team_of(
+        institution: InstitutionId,
+        team_institution: InstitutionId,
+        network: &Network,
+    ) -> bool {
+        if institution == team_institution {
+            return true;
+        }
+        let village = network
+            .institution(institution)
+            .is_ok_and(|i| i.kind.level() == Level::Village);
+        let same_community = match (
+            network.community_of(institution),
+            network.community_of(team_institution),
+        ) {
+            (Some(a), Some(b)) => a.id() == b.id(),
+            _ => false,
+        };
+        village && same_community
     }
 
     /// The break-glass read: a clinician of the record's own community may read a record

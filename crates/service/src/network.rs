@@ -60,10 +60,18 @@ impl NetworkService {
         self.deps.network.current()
     }
 
-    /// Reloads the network from storage (at start-up, and when another instance changed it).
+    /// Reloads the network and its teams from storage (at start-up, and when another instance
+    /// changed them).
     pub async fn refresh(&self) -> Result<Arc<Network>, ServiceError> {
         let network = self.deps.directory.network().await?;
+        let mut teams = std::collections::HashMap::new();
+        for institution in network.institutions() {
+            for team in self.deps.directory.teams_of(institution.id).await? {
+                teams.insert(team.value.id(), institution.id);
+            }
+        }
         self.deps.network.replace(network);
+        self.deps.network.replace_teams(teams);
         Ok(self.deps.network.current())
     }
 

@@ -145,6 +145,7 @@ impl TeamService {
                 audit_entry(who, FORM_TEAM, format!("teams/{id}"), None, now),
             )
             .await?;
+        self.deps.network.add_team(id, cmd.institution);
         Ok(Versioned {
             value: team,
             version,

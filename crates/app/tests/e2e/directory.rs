@@ -10,7 +10,9 @@ use yigong_proto::v1::network_service_client::NetworkServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::team_service_client::TeamServiceClient;
 
-use crate::support::{TestApp, citizen_id, day, field_of, household_in, token_for, village_clinic};
+use crate::support::{
+    KEY, TestApp, citizen_id, day, field_of, household_in, token_for, village_clinic,
+};
 
 /// The directory: communities, institutions, teams, grids, a household and a contract.
 pub async fn directory(s: &TestApp, patient: &str) {
@@ -123,6 +125,56 @@ pub async fn directory(s: &TestApp, patient: &str) {
             false => assert_eq!(read.unwrap_err().code(), Code::NotFound),
         }
     }
+
+    // The team is the network's word: a token of another township naming this township's
+    // team is refused however well signed, and the CLI refuses to mint it (the same command
+    // mints the township's own).
+    let other = pb::Institution {
+        name: s.institution("TOKEN_OTHER_TOWNSHIP"),
+        ..Default::default()
+    };
+    let forged = token_for(&other, Some(&team.name));
+    let mut request = Request::new(pb::GetResidentRequest {
+        name: neighbour.name.clone(),
+        ..Default::default()
+    });
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {forged}").parse().unwrap());
+    let refused = ResidentServiceClient::new(s.channel.clone())
+        .get_resident(request)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    let mint = |institution: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_yigong"))
+            .args(["token", "issue", "--user", "dr-wang", "--role", "clinician"])
+            .args([
+                "--institution",
+                institution.trim_start_matches("institutions/"),
+            ])
+            .args(["--team", team.name.trim_start_matches("teams/")])
+            .args(["--database-url", &s.backend.url])
+            .env("YIGONG_TOKEN_KEY", KEY)
+            .output()
+            .unwrap()
+    };
+    let minted = mint(&other.name);
+    assert!(
+        !minted.status.success(),
+        "minted a token for another township's team"
+    );
+    assert!(
+        String::from_utf8_lossy(&minted.stderr).contains("team"),
+        "{}",
+        String::from_utf8_lossy(&minted.stderr)
+    );
+    let own = mint(&s.institution(township));
+    assert!(
+        own.status.success(),
+        "{}",
+        String::from_utf8_lossy(&own.stderr)
+    );
 
     // The family moves to a household of the other team's grid (AIP-134 update with a mask):
     // the record follows; a stale etag, an unknown path and a future date are refused.

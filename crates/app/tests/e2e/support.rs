@@ -18,7 +18,7 @@ use yigong_proto::v1::network_service_client::NetworkServiceClient;
 use yigong_test_support::backends::Backend;
 
 /// The token key the service is started with (`YIGONG_TOKEN_KEY`).
-const KEY: &str = "an-end-to-end-test-key-of-32-bytes-or-more";
+pub const KEY: &str = "an-end-to-end-test-key-of-32-bytes-or-more";
 
 /// The running binary, killed when dropped (before its database is removed).
 pub struct TestApp {
