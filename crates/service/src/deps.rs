@@ -12,7 +12,7 @@ use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, Constraint, FollowUpQueries, IdSource,
     IndicatorQueries, NetworkQueries, NewEvent, PatientRecord, ReferralQueries, RequestKey,
-    RequestLog, ScreeningStore, StoreError, Transaction, UnitOfWork,
+    RequestLog, ScreeningStore, StoreError, Transaction, UnitOfWork, Versioned,
 };
 
 use crate::access::{Access, NetworkView};
@@ -142,27 +142,43 @@ impl Deps {
         who: &Principal,
         patient: ResidentId,
         action: &str,
-    ) -> Result<PatientRecord, ServiceError> {
+    ) -> Result<Versioned<PatientRecord>, ServiceError> {
         if let Some(found) = self.follow_ups.get_resident(patient).await?
             && self
                 .access()
                 .sees_patient(who, patient, &found.value.scope)
                 .await?
         {
-            return Ok(found.value);
+            return Ok(found);
         }
-        self.audit_refusal(&AuditEntry {
-            outcome: AuditOutcome::Denied,
-            ..audit_entry(
+        Err(self
+            .unseen(
                 who,
                 action,
                 format!("residents/{patient}"),
                 patient,
-                self.clock.now(),
+                format!("resident {patient}"),
             )
+            .await)
+    }
+
+    /// The answer to a caller who asked for what it may not see (or what does not exist):
+    /// `NotFound` naming `what`, and the refused `action` on `resource` audited as denied
+    /// (outside any transaction, so the entry stays whatever the command did).
+    pub(crate) async fn unseen(
+        &self,
+        who: &Principal,
+        action: &str,
+        resource: String,
+        patient: impl Into<Option<ResidentId>>,
+        what: String,
+    ) -> ServiceError {
+        self.audit_refusal(&AuditEntry {
+            outcome: AuditOutcome::Denied,
+            ..audit_entry(who, action, resource, patient, self.clock.now())
         })
         .await;
-        Err(ServiceError::NotFound(format!("resident {patient}")))
+        ServiceError::NotFound(what)
     }
 
     /// Records a refused attempt. A failure to audit a refusal must not turn it into success,

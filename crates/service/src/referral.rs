@@ -398,8 +398,18 @@ impl ReferralService {
         id: ReferralId,
     ) -> Result<Versioned<Referral>, ServiceError> {
         let found = self.deps.referrals.get_referral(id).await?;
+        let patient = found.as_ref().map(|v| v.value.patient());
         let Some(v) = found.filter(|v| who.can_see_referral(&v.value)) else {
-            return Err(ServiceError::NotFound(format!("referral {id}")));
+            return Err(self
+                .deps
+                .unseen(
+                    who,
+                    "referral.get",
+                    format!("referrals/{id}"),
+                    patient,
+                    format!("referral {id}"),
+                )
+                .await);
         };
         let entry = self.audit(
             who,

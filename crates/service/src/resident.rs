@@ -356,26 +356,15 @@ impl ResidentService {
         })
     }
 
-    /// Reads a resident's record; the read is audited. Unseen records are `NotFound`.
+    /// Reads a resident's record; the read is audited. Unseen records are `NotFound`, and the
+    /// refusal is audited too.
     #[tracing::instrument(skip_all, fields(user = %who.user, resident = %id))]
     pub async fn get(
         &self,
         who: &Principal,
         id: ResidentId,
     ) -> Result<Versioned<PatientRecord>, ServiceError> {
-        let found = self.deps.follow_ups.get_resident(id).await?;
-        let record = match found {
-            Some(r)
-                if self
-                    .deps
-                    .access()
-                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
-                    .await? =>
-            {
-                r
-            }
-            _ => return Err(ServiceError::NotFound(format!("resident {id}"))),
-        };
+        let record = self.deps.visible_patient(who, id, "resident.get").await?;
         self.deps
             .audit
             .record(&audit_entry(

@@ -186,6 +186,16 @@ async fn another_institution_cannot_read_the_record_but_the_lead_hospital_can() 
         .withf(|a| a.action == "resident.get" && a.actor.institution == COUNTY)
         .times(1)
         .returning(|_| Ok(()));
+    // The refused read is audited too.
+    audit
+        .expect_record()
+        .withf(|a| {
+            a.action == "resident.get"
+                && a.actor.institution == VILLAGE
+                && a.outcome == AuditOutcome::Denied
+        })
+        .times(1)
+        .returning(|_| Ok(()));
     // The village clinic has no referral of the patient in its care.
     let mut queries = MockQueries::new();
     queries

@@ -243,8 +243,19 @@ async fn an_institution_outside_the_referral_sees_nothing() {
     queries
         .expect_get_referral()
         .returning(|_| Ok(Some(stored_referral(7))));
+    // The unseen read is NOT_FOUND, and the refusal is audited (MLPS level 3: every refused
+    // attempt on patient data leaves an entry).
     let mut audit = MockAudit::new();
-    audit.expect_record().never();
+    audit
+        .expect_record()
+        .withf(|e| {
+            e.action == "referral.get"
+                && e.outcome == AuditOutcome::Denied
+                && e.actor.institution == VILLAGE
+                && e.resource == format!("referrals/{}", ReferralId::from_u128(7))
+        })
+        .times(1)
+        .returning(|_| Ok(()));
     let svc = service(MockUow::new(), queries, audit);
     assert!(matches!(
         svc.get(&clinician(VILLAGE), ReferralId::from_u128(7)).await,
