@@ -279,7 +279,8 @@ pub async fn seed(
     let start = at(today - Duration::days(400), 9);
     let clock = Arc::new(DemoClock(Mutex::new(start)));
     let deps = Deps::on_store(
-        store,
+        // The store stamps its rows by the same clock, so stored timestamps follow the history.
+        Arc::new(Store::clone(&store).with_clock(clock.clone())),
         Network::new(),
         clock.clone(),
         Arc::new(DemoIds(Mutex::new(0))),

@@ -45,7 +45,10 @@ fn resident_scope(m: &resident::Model) -> PatientScope {
     }
 }
 
-fn resident_row(record: &PatientRecord) -> Result<resident::ActiveModel, StoreError> {
+fn resident_row(
+    record: &PatientRecord,
+    now: OffsetDateTime,
+) -> Result<resident::ActiveModel, StoreError> {
     let r = &record.resident;
     Ok(resident::ActiveModel {
         id: Set(r.id().as_uuid()),
@@ -56,7 +59,7 @@ fn resident_row(record: &PatientRecord) -> Result<resident::ActiveModel, StoreEr
         document_key: Set(document_key(r)?),
         body: Set(to_json("resident", r)?),
         version: Set(1),
-        updated_at: Set(OffsetDateTime::now_utc()),
+        updated_at: Set(now),
     })
 }
 
@@ -140,7 +143,9 @@ impl ResidentRepository for SeaTransaction {
     }
 
     async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError> {
-        resident_row(record)?.insert_into(&self.tx).await?;
+        resident_row(record, self.now())?
+            .insert_into(&self.tx)
+            .await?;
         Ok(1)
     }
 
@@ -150,7 +155,7 @@ impl ResidentRepository for SeaTransaction {
         expected: Version,
     ) -> Result<Version, StoreError> {
         // Where the record is held and its document never change: only household, grid, body.
-        let mut row = resident_row(record)?;
+        let mut row = resident_row(record, self.now())?;
         row.id = sea_orm::NotSet;
         row.community_id = sea_orm::NotSet;
         row.institution_id = sea_orm::NotSet;
@@ -169,10 +174,11 @@ impl ResidentRepository for SeaTransaction {
 
     async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError> {
         // Nine columns a row: 1,000 rows a statement stay under every driver's limit.
+        let now = self.now();
         for chunk in records.chunks(1000) {
             let rows = chunk
                 .iter()
-                .map(resident_row)
+                .map(|r| resident_row(r, now))
                 .collect::<Result<Vec<_>, _>>()?;
             resident::Entity::insert_many(rows)
                 .exec_without_returning(&self.tx)
@@ -214,10 +220,7 @@ impl ResidentRepository for SeaTransaction {
     ) -> Result<Version, StoreError> {
         let result = resident::Entity::update_many()
             .col_expr(resident::Column::Version, Expr::value(expected + 1))
-            .col_expr(
-                resident::Column::UpdatedAt,
-                Expr::value(OffsetDateTime::now_utc()),
-            )
+            .col_expr(resident::Column::UpdatedAt, Expr::value(self.now()))
             .filter(resident::Column::Id.eq(id.as_uuid()))
             .filter(resident::Column::Version.eq(expected))
             .exec(&self.tx)
@@ -266,7 +269,7 @@ impl FollowUpRepository for SeaTransaction {
     }
 
     async fn insert_enrolment(&mut self, e: &Enrolment) -> Result<Version, StoreError> {
-        enrolment_row(e, 1, OffsetDateTime::now_utc())?
+        enrolment_row(e, 1, self.now())?
             .insert_into(&self.tx)
             .await?;
         Ok(1)
@@ -277,7 +280,7 @@ impl FollowUpRepository for SeaTransaction {
         e: &Enrolment,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        let mut row = enrolment_row(e, expected + 1, OffsetDateTime::now_utc())?;
+        let mut row = enrolment_row(e, expected + 1, self.now())?;
         row.id = sea_orm::NotSet;
         update_versioned::<enrolment::Entity>(
             &self.tx,
@@ -363,9 +366,7 @@ impl FollowUpRepository for SeaTransaction {
     }
 
     async fn insert_plan(&mut self, p: &FollowUpPlan) -> Result<Version, StoreError> {
-        plan_row(p, 1, OffsetDateTime::now_utc())?
-            .insert_into(&self.tx)
-            .await?;
+        plan_row(p, 1, self.now())?.insert_into(&self.tx).await?;
         Ok(1)
     }
 
@@ -374,7 +375,7 @@ impl FollowUpRepository for SeaTransaction {
         p: &FollowUpPlan,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        let mut row = plan_row(p, expected + 1, OffsetDateTime::now_utc())?;
+        let mut row = plan_row(p, expected + 1, self.now())?;
         row.id = sea_orm::NotSet;
         update_versioned::<follow_up_plan::Entity>(
             &self.tx,

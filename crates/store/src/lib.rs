@@ -2,7 +2,8 @@
 //!
 //! The persistence adapter: sea-orm entities, forward-only migrations, and the repositories that
 //! implement `yigong-ports`. One code path serves SQLite (the embedded default, WAL, foreign keys
-//! on) and PostgreSQL (production).
+//! on) and PostgreSQL (production). The time it stamps rows with comes only from the `Clock`
+//! port: the system clock unless [`Store::with_clock`] gives another.
 //!
 //! ## Layout
 //! - [`migration`]: the versioned migrations and [`Migrator`].
@@ -25,6 +26,7 @@ mod relay;
 mod screening;
 mod tx;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,23 +35,34 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
-use yigong_ports::{StoreError, Transaction, UnitOfWork};
+use time::OffsetDateTime;
+use yigong_ports::{Clock, StoreError, SystemClock, Transaction, UnitOfWork};
 
 pub use migration::Migrator;
 pub use tx::SeaTransaction;
 
 use crate::convert::db_err;
 
-/// The database behind the ports.
-#[derive(Debug, Clone)]
+/// The database behind the ports, and the clock that stamps what it writes (`updated_at`,
+/// `created_at`, `recorded_at`).
+#[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
     /// Connects to `url`: `sqlite://path/to/yigong.db?mode=rwc`, `sqlite::memory:` or
     /// `postgres://user@host/db`. SQLite runs in WAL mode with foreign keys on and a busy timeout,
-    /// so concurrent writers wait instead of failing.
+    /// so concurrent writers wait instead of failing. Rows are stamped by the system clock.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -64,7 +77,23 @@ impl Store {
                     .create_if_missing(true)
             });
         let db = Database::connect(options).await.map_err(db_err)?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// This store, stamping what it writes with `clock`'s time instead of the system clock's
+    /// (a fixed clock in tests, the demo county's simulated one). Clones made from it, and the
+    /// transactions it begins, share the clock.
+    #[must_use]
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// Now, by this store's clock.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.clock.now()
     }
 
     /// Applies pending migrations; a no-op when the schema is current.
@@ -110,6 +139,9 @@ impl Store {
 #[async_trait]
 impl UnitOfWork for Store {
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
-        Ok(Box::new(SeaTransaction::new(self.begin_write().await?)))
+        Ok(Box::new(SeaTransaction::new(
+            self.begin_write().await?,
+            self.clock.clone(),
+        )))
     }
 }

@@ -74,11 +74,12 @@ async fn load_network(db: &impl ConnectionTrait) -> Result<Network, StoreError> 
 }
 
 /// Sets an institution's community if it has none (one conditional update: of two
-/// concurrent joins only one finds it free).
+/// concurrent joins only one finds it free), stamped `now`.
 async fn claim_membership(
     db: &impl ConnectionTrait,
     institution: InstitutionId,
     community: CommunityId,
+    now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let result = institution::Entity::update_many()
         .col_expr(
@@ -89,10 +90,7 @@ async fn claim_membership(
             institution::Column::Version,
             Expr::col(institution::Column::Version).add(1),
         )
-        .col_expr(
-            institution::Column::UpdatedAt,
-            Expr::value(OffsetDateTime::now_utc()),
-        )
+        .col_expr(institution::Column::UpdatedAt, Expr::value(now))
         .filter(institution::Column::Id.eq(institution.as_uuid()))
         .filter(institution::Column::CommunityId.is_null())
         .exec(db)
@@ -122,22 +120,23 @@ impl NetworkRepository for SeaTransaction {
             kind: Set(enum_name("institution", &i.kind)?),
             community_id: Set(None),
             version: Set(1),
-            updated_at: Set(OffsetDateTime::now_utc()),
+            updated_at: Set(self.now()),
         }
         .insert_into(&self.tx)
         .await
     }
 
     async fn insert_community(&mut self, c: &MedicalCommunity) -> Result<(), StoreError> {
+        let now = self.now();
         community::ActiveModel {
             id: Set(c.id().as_uuid()),
             name: Set(c.name().to_owned()),
             lead_id: Set(c.lead().as_uuid()),
-            updated_at: Set(OffsetDateTime::now_utc()),
+            updated_at: Set(now),
         }
         .insert_into(&self.tx)
         .await?;
-        claim_membership(&self.tx, c.lead(), c.id()).await
+        claim_membership(&self.tx, c.lead(), c.id(), now).await
     }
 
     async fn join_community(
@@ -145,7 +144,7 @@ impl NetworkRepository for SeaTransaction {
         institution: InstitutionId,
         community: CommunityId,
     ) -> Result<(), StoreError> {
-        claim_membership(&self.tx, institution, community).await
+        claim_membership(&self.tx, institution, community, self.now()).await
     }
 }
 
@@ -158,7 +157,11 @@ fn node_from(m: area_node::Model) -> Result<AreaNode, StoreError> {
     })
 }
 
-fn grid_row(g: &Grid, version: Version) -> Result<grid::ActiveModel, StoreError> {
+fn grid_row(
+    g: &Grid,
+    version: Version,
+    now: OffsetDateTime,
+) -> Result<grid::ActiveModel, StoreError> {
     let current = g
         .assignments()
         .last()
@@ -172,7 +175,7 @@ fn grid_row(g: &Grid, version: Version) -> Result<grid::ActiveModel, StoreError>
         retired_on: Set(g.retired_on()),
         body: Set(to_json("grid", g)?),
         version: Set(version),
-        updated_at: Set(OffsetDateTime::now_utc()),
+        updated_at: Set(now),
     })
 }
 
@@ -279,12 +282,12 @@ impl GridRepository for SeaTransaction {
     }
 
     async fn insert_grid(&mut self, g: &Grid) -> Result<Version, StoreError> {
-        grid_row(g, 1)?.insert_into(&self.tx).await?;
+        grid_row(g, 1, self.now())?.insert_into(&self.tx).await?;
         Ok(1)
     }
 
     async fn update_grid(&mut self, g: &Grid, expected: Version) -> Result<Version, StoreError> {
-        let mut row = grid_row(g, expected + 1)?;
+        let mut row = grid_row(g, expected + 1, self.now())?;
         row.id = sea_orm::NotSet;
         update_versioned::<grid::Entity>(
             &self.tx,
@@ -298,7 +301,7 @@ impl GridRepository for SeaTransaction {
     }
 
     async fn insert_households(&mut self, rows: &[HouseholdRecord]) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         for chunk in rows.chunks(CHUNK) {
             household::Entity::insert_many(chunk.iter().map(|h| household::ActiveModel {
                 id: Set(h.id.as_uuid()),
@@ -318,7 +321,7 @@ impl GridRepository for SeaTransaction {
         households: &[HouseholdId],
         to: GridId,
     ) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         for chunk in households.chunks(CHUNK) {
             let ids = uuids(chunk, HouseholdId::as_uuid);
             household::Entity::update_many()
@@ -339,7 +342,11 @@ impl GridRepository for SeaTransaction {
     }
 }
 
-fn contract_row(c: &Contract, version: Version) -> Result<contract::ActiveModel, StoreError> {
+fn contract_row(
+    c: &Contract,
+    version: Version,
+    now: OffsetDateTime,
+) -> Result<contract::ActiveModel, StoreError> {
     Ok(contract::ActiveModel {
         id: Set(c.id().as_uuid()),
         resident_id: Set(c.resident().as_uuid()),
@@ -349,7 +356,7 @@ fn contract_row(c: &Contract, version: Version) -> Result<contract::ActiveModel,
         status: Set(c.status().code().to_owned()),
         body: Set(to_json("contract", c)?),
         version: Set(version),
-        updated_at: Set(OffsetDateTime::now_utc()),
+        updated_at: Set(now),
     })
 }
 
@@ -392,7 +399,7 @@ impl TeamRepository for SeaTransaction {
             name: Set(t.name().to_owned()),
             body: Set(to_json("team", t)?),
             version: Set(1),
-            updated_at: Set(OffsetDateTime::now_utc()),
+            updated_at: Set(self.now()),
         }
         .insert_into(&self.tx)
         .await?;
@@ -426,7 +433,9 @@ impl TeamRepository for SeaTransaction {
     }
 
     async fn insert_contract(&mut self, c: &Contract) -> Result<Version, StoreError> {
-        contract_row(c, 1)?.insert_into(&self.tx).await?;
+        contract_row(c, 1, self.now())?
+            .insert_into(&self.tx)
+            .await?;
         Ok(1)
     }
 
@@ -435,7 +444,7 @@ impl TeamRepository for SeaTransaction {
         c: &Contract,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        let mut row = contract_row(c, expected + 1)?;
+        let mut row = contract_row(c, expected + 1, self.now())?;
         row.id = sea_orm::NotSet;
         update_versioned::<contract::Entity>(
             &self.tx,

@@ -179,7 +179,7 @@ impl Store {
     async fn import_postgres(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
         let pool = self.connection().get_postgres_connection_pool();
         let unavailable = |e: sqlx::Error| StoreError::Unavailable(e.to_string());
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let rows = copy_rows(&batch.records, now)?;
         let mut tx = pool.begin().await.map_err(unavailable)?;
         if let Some(key) = &batch.request {
@@ -273,10 +273,10 @@ impl Store {
     }
 
     async fn import_portable(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let tx = self.begin_write().await?;
         if let Some(key) = &batch.request {
-            crate::tx::claim_key(&tx, key).await?;
+            crate::tx::claim_key(&tx, key, now).await?;
         }
         for chunk in batch.records.chunks(SQLITE_CHUNK) {
             let rows = chunk

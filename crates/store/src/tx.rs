@@ -1,6 +1,7 @@
 //! The repositories inside one database transaction.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -10,7 +11,7 @@ use uuid::Uuid;
 use yigong_domain::ids::ReferralId;
 use yigong_domain::referral::Referral;
 use yigong_ports::{
-    AuditEntry, AuditWriter, Constraint, IdempotencyKeys, NewEvent, OutboxWriter,
+    AuditEntry, AuditWriter, Clock, Constraint, IdempotencyKeys, NewEvent, OutboxWriter,
     ReferralRepository, RequestKey, StoreError, Transaction, Version, Versioned,
 };
 
@@ -18,14 +19,21 @@ use crate::convert::{InsertRow, corrupt, db_err, referral_body, update_versioned
 use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
 
 /// One database transaction with every repository. Dropped without [`Transaction::commit`], it
-/// rolls back (sea-orm's `DatabaseTransaction` does so on drop).
+/// rolls back (sea-orm's `DatabaseTransaction` does so on drop). It stamps rows by its store's
+/// clock.
 pub struct SeaTransaction {
     pub(crate) tx: DatabaseTransaction,
+    clock: Arc<dyn Clock>,
 }
 
 impl SeaTransaction {
-    pub(crate) fn new(tx: DatabaseTransaction) -> Self {
-        Self { tx }
+    pub(crate) fn new(tx: DatabaseTransaction, clock: Arc<dyn Clock>) -> Self {
+        Self { tx, clock }
+    }
+
+    /// Now, by the store's clock: read once per operation, so the rows one call writes share it.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.clock.now()
     }
 }
 
@@ -64,7 +72,7 @@ impl ReferralRepository for SeaTransaction {
     }
 
     async fn insert_referral(&mut self, r: &Referral) -> Result<Version, StoreError> {
-        referral_row(r, 1, OffsetDateTime::now_utc())?
+        referral_row(r, 1, self.now())?
             .insert_into(&self.tx)
             .await?;
         Ok(1)
@@ -75,7 +83,7 @@ impl ReferralRepository for SeaTransaction {
         r: &Referral,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        let mut row = referral_row(r, expected + 1, OffsetDateTime::now_utc())?;
+        let mut row = referral_row(r, expected + 1, self.now())?;
         row.id = sea_orm::NotSet;
         update_versioned::<referral::Entity>(
             &self.tx,
@@ -183,21 +191,22 @@ impl AuditWriter for SeaTransaction {
 #[async_trait]
 impl IdempotencyKeys for SeaTransaction {
     async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError> {
-        claim_key(&self.tx, key).await
+        claim_key(&self.tx, key, self.now()).await
     }
 }
 
 /// Inserts a request key. On PostgreSQL a failed statement aborts the transaction: ON CONFLICT
-/// DO NOTHING keeps it usable, and "no row inserted" is the duplicate.
+/// DO NOTHING keeps it usable, and "no row inserted" is the duplicate. The key is stamped `now`.
 pub(crate) async fn claim_key(
     db: &impl ConnectionTrait,
     key: &RequestKey,
+    now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
         command: Set(key.command.clone()),
         request_id: Set(key.request_id.clone()),
         resource_id: Set(key.resource_id),
-        created_at: Set(OffsetDateTime::now_utc()),
+        created_at: Set(now),
     })
     .on_conflict_do_nothing()
     .exec_without_returning(db)
