@@ -9,16 +9,23 @@
 //!
 //! ## Layout
 //! - [`rule`]: rule ids with their sources, [`rule::RuleSet`], [`rule::Explanation`].
-//! - [`profile`]: rule profiles (`bphs3` and county overrides) as validated data.
+//! - [`profile`]: rule profiles (`bphs3` and county overrides) as validated data; a leaf.
 //! - [`measure`]: blood pressure, glucose and other readings that cannot be implausible.
 //! - [`identity`]: citizen identity numbers (GB 11643), other documents, residents.
 //! - [`network`]: institutions, levels, medical communities.
 //! - [`grid`]: the area tree, responsibility grids, team history, households, metrics.
 //! - [`contract`]: family doctor teams ("3+1+N"), contracts, key populations.
+//! - [`screening`]: programmes and eligibility, blood-pressure and glucose outcomes, self-care
+//!   scores, two-cancer cases.
+//! - [`followup`]: managed patients' enrolment, visit classification, plans, worklists, years.
 //! - [`referral`]: the referral slip and its state machine, deadlines, mutual recognition.
+//! - [`indicator`]: indicators (sections 4 and 6) as rates over in-memory data.
+//! - [`event`]: the catalogue of domain events, [`event::DomainEvent`], for the outbox.
 //! - [`calendar`]: the date arithmetic the rules use.
 //! - [`ids`]: typed identifiers.
 //! - `vocabulary`: the `codes!` macro that gives each vocabulary its one spelling.
+//!
+//! No module cycle: `tests/domain/tidy.rs` checks the graph of the modules' `crate::` paths.
 //!
 //! Commands on aggregates return the new state together with its events, so a caller cannot
 //! apply a change and forget to publish it.

@@ -1,220 +1,16 @@
-//! Family doctor teams and contracts (FD-2018), and the key populations they prioritise.
-//!
-//! A [`Team`] can only be formed in the "3+1+N" shape the profile requires. A [`Contract`] is
-//! signed only when the resident holds no other contract active on its start date, lasts at
-//! least the profile's minimum, and at expiry is renewed with the same team or replaced by a
-//! contract with another team. Key-population tags are derived from facts at a date, never typed.
-
-use crate::vocabulary::codes;
-use std::collections::BTreeSet;
+//! The contract itself: signed with a team for at least the profile's period, never two active
+//! at once; at expiry renewed with the same team or replaced by one with another team.
 
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use super::error::ContractError;
+use super::event::ContractEvent;
+use super::team::Team;
 use crate::calendar;
-use crate::identity::Sex;
-use crate::ids::{ContractId, InstitutionId, ResidentId, TeamId, WorkerId};
+use crate::ids::{ContractId, ResidentId, TeamId, WorkerId};
 use crate::profile::RuleProfile;
-use crate::rule::{BrokenRule, RuleId, RuleSet};
-
-/// Roles in a family doctor team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TeamRole {
-    /// 全科医生.
-    GeneralPractitioner,
-    /// 护士.
-    Nurse,
-    /// 公卫医生.
-    PublicHealthPhysician,
-    /// 乡村医生.
-    VillageDoctor,
-    /// 县级医院专科医生 (the "+1").
-    CountySpecialist,
-    /// 药师.
-    Pharmacist,
-    /// 康复治疗师.
-    Rehabilitation,
-    /// 健康管理师.
-    HealthManager,
-    /// Others (the "+N").
-    Other,
-}
-
-/// A member of a team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamMember {
-    /// The health worker.
-    pub worker: WorkerId,
-    /// Their role in this team.
-    pub role: TeamRole,
-}
-
-/// Why a team or contract command was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ContractError {
-    /// Too few members in core roles.
-    #[error("a team needs at least {required} members in core roles, found {found}")]
-    TooFewCoreMembers {
-        /// The profile's minimum.
-        required: u8,
-        /// Core members found.
-        found: usize,
-    },
-    /// A required role is missing.
-    #[error("a team needs a member in the role {0:?}")]
-    MissingRole(TeamRole),
-    /// The lead is not a member in a lead role.
-    #[error("the team lead must be a member in one of the lead roles")]
-    LeadNotEligible,
-    /// A worker listed twice.
-    #[error("worker {0} is listed twice")]
-    DuplicateMember(WorkerId),
-    /// The resident already has an active contract on the start date.
-    #[error("resident already holds contract {0}, active on the start date")]
-    AlreadyContracted(ContractId),
-    /// The period is shorter than the profile's minimum.
-    #[error("a contract lasts at least {min} months, not {months}")]
-    PeriodTooShort {
-        /// Months asked for.
-        months: u8,
-        /// The profile's minimum.
-        min: u8,
-    },
-    /// The named doctor is not in the team.
-    #[error("doctor {0} is not a member of the team")]
-    DoctorNotInTeam(WorkerId),
-    /// Renewal or switch outside the window around expiry.
-    #[error("renewal or switch is possible from {opens} to {closes}")]
-    OutsideRenewalWindow {
-        /// First allowed day.
-        opens: Date,
-        /// Last allowed day.
-        closes: Date,
-    },
-    /// The contract was already terminated, renewed or switched.
-    #[error("the contract is no longer current")]
-    NotCurrent,
-    /// Switch needs another team.
-    #[error("a switch needs another team; use renew for the same team")]
-    SameTeam,
-    /// Terminated before it started, or after it ended.
-    #[error("a contract ends between its start and its end")]
-    TerminationDate,
-}
-
-impl BrokenRule for ContractError {
-    fn rule(&self) -> RuleId {
-        match self {
-            ContractError::TooFewCoreMembers { .. }
-            | ContractError::MissingRole(_)
-            | ContractError::LeadNotEligible
-            | ContractError::DuplicateMember(_)
-            | ContractError::DoctorNotInTeam(_) => RuleId::ContractTeamRoles,
-            ContractError::AlreadyContracted(_) => RuleId::ContractOneActive,
-            ContractError::PeriodTooShort { .. } | ContractError::TerminationDate => {
-                RuleId::ContractPeriod
-            }
-            ContractError::OutsideRenewalWindow { .. }
-            | ContractError::NotCurrent
-            | ContractError::SameTeam => RuleId::ContractRenewal,
-        }
-    }
-}
-
-/// A family doctor team, formed only in the profile's "3+1+N" shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Team {
-    id: TeamId,
-    name: String,
-    institution: InstitutionId,
-    lead: WorkerId,
-    members: Vec<TeamMember>,
-}
-
-impl Team {
-    /// Forms a team, checking the profile's composition rules.
-    pub fn form(
-        id: TeamId,
-        name: &str,
-        institution: InstitutionId,
-        lead: WorkerId,
-        members: Vec<TeamMember>,
-        profile: &RuleProfile,
-    ) -> Result<(Team, Vec<ContractEvent>), ContractError> {
-        let rules = &profile.contract.team;
-        let mut seen = BTreeSet::new();
-        for m in &members {
-            if !seen.insert(m.worker) {
-                return Err(ContractError::DuplicateMember(m.worker));
-            }
-        }
-        let core = members
-            .iter()
-            .filter(|m| rules.core_roles.contains(&m.role))
-            .count();
-        if core < usize::from(rules.min_core_members) {
-            return Err(ContractError::TooFewCoreMembers {
-                required: rules.min_core_members,
-                found: core,
-            });
-        }
-        for role in &rules.required_roles {
-            if !members.iter().any(|m| m.role == *role) {
-                return Err(ContractError::MissingRole(*role));
-            }
-        }
-        if !members
-            .iter()
-            .any(|m| m.worker == lead && rules.lead_roles.contains(&m.role))
-        {
-            return Err(ContractError::LeadNotEligible);
-        }
-        let event = ContractEvent::TeamFormed {
-            team: id,
-            institution,
-            members: members.len(),
-        };
-        let team = Team {
-            id,
-            name: name.to_owned(),
-            institution,
-            lead,
-            members,
-        };
-        Ok((team, vec![event]))
-    }
-
-    /// Its id.
-    pub fn id(&self) -> TeamId {
-        self.id
-    }
-
-    /// Its name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The institution it works from.
-    pub fn institution(&self) -> InstitutionId {
-        self.institution
-    }
-
-    /// The lead family doctor.
-    pub fn lead(&self) -> WorkerId {
-        self.lead
-    }
-
-    /// Members, the lead included.
-    pub fn members(&self) -> &[TeamMember] {
-        &self.members
-    }
-
-    /// Whether `worker` is a member.
-    pub fn has_member(&self, worker: WorkerId) -> bool {
-        self.members.iter().any(|m| m.worker == worker)
-    }
-}
+use crate::vocabulary::codes;
 
 /// Service packages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,70 +89,6 @@ codes!(ContractStatus by kind {
     ContractStatus::Switched { .. } => "switched",
     ContractStatus::Terminated { .. } => "terminated",
 });
-
-/// A change to a contract, for the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ContractEvent {
-    /// A family doctor team was formed.
-    TeamFormed {
-        /// The team.
-        team: TeamId,
-        /// Its institution.
-        institution: InstitutionId,
-        /// Number of members.
-        members: usize,
-    },
-    /// A contract was signed.
-    ContractSigned {
-        /// The contract.
-        contract: ContractId,
-        /// The resident.
-        resident: ResidentId,
-        /// The team.
-        team: TeamId,
-        /// Start (inclusive).
-        start: Date,
-        /// End (exclusive).
-        end: Date,
-    },
-    /// A contract was renewed with the same team.
-    ContractRenewed {
-        /// The old contract.
-        contract: ContractId,
-        /// The renewal.
-        renewal: ContractId,
-    },
-    /// The resident moved to another team at expiry.
-    ContractSwitched {
-        /// The old contract.
-        contract: ContractId,
-        /// The new contract.
-        new_contract: ContractId,
-        /// The new team.
-        team: TeamId,
-    },
-    /// A current contract's renewal window opened (announced once).
-    ContractExpiring {
-        /// The contract.
-        contract: ContractId,
-        /// The resident.
-        resident: ResidentId,
-        /// The team.
-        team: TeamId,
-        /// First day without it.
-        end: Date,
-    },
-    /// A contract ended early.
-    ContractTerminated {
-        /// The contract.
-        contract: ContractId,
-        /// First day without it.
-        on: Date,
-        /// Why.
-        reason: TerminationReason,
-    },
-}
 
 /// What a signature asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -624,151 +356,14 @@ impl Contract {
     }
 }
 
-/// Chronic conditions under management that make a key population.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChronicCondition {
-    /// Hypertension.
-    Hypertension,
-    /// Type 2 diabetes.
-    Type2Diabetes,
-    /// Severe mental disorder.
-    SevereMentalDisorder,
-    /// Tuberculosis.
-    Tuberculosis,
-}
-
-/// Key populations (重点人群).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "code", rename_all = "snake_case")]
-pub enum KeyPopulation {
-    /// Aged 65+.
-    Elderly,
-    /// Children 0–6.
-    Child,
-    /// Pregnant or postpartum.
-    Maternal,
-    /// A managed chronic condition.
-    Chronic(ChronicCondition),
-    /// Disabled.
-    Disabled,
-    /// A locally listed group, by code.
-    Local(String),
-}
-
-/// The facts key-population tags are derived from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PopulationFacts {
-    /// Birth date.
-    pub birth_date: Option<Date>,
-    /// Sex.
-    pub sex: Option<Sex>,
-    /// Managed conditions.
-    pub conditions: BTreeSet<ChronicCondition>,
-    /// Start of a current pregnancy.
-    pub pregnant_since: Option<Date>,
-    /// Latest delivery.
-    pub delivered_on: Option<Date>,
-    /// Whether a disability is registered.
-    pub disabled: bool,
-    /// Local group codes the resident is listed in.
-    pub local_groups: BTreeSet<String>,
-}
-
-/// The key populations a resident belongs to on `date`, with the rules that placed them.
-pub fn key_populations_on(
-    facts: &PopulationFacts,
-    date: Date,
-    profile: &RuleProfile,
-) -> (BTreeSet<KeyPopulation>, RuleSet) {
-    let rules = &profile.contract.key_population;
-    let mut tags = BTreeSet::new();
-    let mut fired = RuleSet::EMPTY;
-    if let Some(age) = facts
-        .birth_date
-        .and_then(|b| calendar::years_between(b, date))
-    {
-        if age >= u16::from(rules.elderly_min_age) {
-            tags.insert(KeyPopulation::Elderly);
-            fired.insert(RuleId::KeyPopulationElderly);
-        }
-        if age <= u16::from(rules.child_max_age) {
-            tags.insert(KeyPopulation::Child);
-            fired.insert(RuleId::KeyPopulationChild);
-        }
-    }
-    if facts.sex != Some(Sex::Male) {
-        let delivered = facts.delivered_on.filter(|d| *d <= date);
-        let pregnant = facts
-            .pregnant_since
-            .is_some_and(|p| p <= date && delivered.is_none_or(|d| d < p));
-        let postpartum =
-            delivered.is_some_and(|d| date < calendar::add_days(d, rules.postpartum_days));
-        if pregnant || postpartum {
-            tags.insert(KeyPopulation::Maternal);
-            fired.insert(RuleId::KeyPopulationMaternal);
-        }
-    }
-    for c in &facts.conditions {
-        tags.insert(KeyPopulation::Chronic(*c));
-        fired.insert(RuleId::KeyPopulationChronic);
-    }
-    if facts.disabled {
-        tags.insert(KeyPopulation::Disabled);
-        fired.insert(RuleId::KeyPopulationDisabled);
-    }
-    for g in facts.local_groups.intersection(&rules.local_groups) {
-        tags.insert(KeyPopulation::Local(g.clone()));
-        fired.insert(RuleId::KeyPopulationLocal);
-    }
-    (tags, fired)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::fixtures::{sign, team};
+    use crate::rule::{BrokenRule, RuleId};
+    use crate::vocabulary::tests::check_kinds;
     use proptest::prelude::*;
     use time::macros::date;
-
-    fn member(n: u128, role: TeamRole) -> TeamMember {
-        TeamMember {
-            worker: WorkerId::from_u128(n),
-            role,
-        }
-    }
-
-    fn full_members() -> Vec<TeamMember> {
-        vec![
-            member(1, TeamRole::GeneralPractitioner),
-            member(2, TeamRole::Nurse),
-            member(3, TeamRole::PublicHealthPhysician),
-            member(4, TeamRole::CountySpecialist),
-        ]
-    }
-
-    pub(crate) fn team(id: u128) -> Team {
-        Team::form(
-            TeamId::from_u128(id),
-            "t",
-            InstitutionId::from_u128(1),
-            WorkerId::from_u128(1),
-            full_members(),
-            &RuleProfile::bphs3(),
-        )
-        .unwrap()
-        .0
-    }
-
-    fn sign(id: u128, start: Date) -> SignContract {
-        SignContract {
-            id: ContractId::from_u128(id),
-            resident: ResidentId::from_u128(7),
-            doctor: None,
-            package: Package::Basic,
-            start,
-            months: None,
-        }
-    }
 
     proptest::proptest! {
         #[test]
@@ -803,48 +398,6 @@ mod tests {
                 .unwrap();
             proptest::prop_assert_eq!(ended.expiry_notice(today, &p), None);
         }
-    }
-
-    #[test]
-    fn a_team_without_a_county_specialist_is_not_3_plus_1() {
-        let mut members = full_members();
-        members.pop();
-        let err = Team::form(
-            TeamId::from_u128(1),
-            "t",
-            InstitutionId::from_u128(1),
-            WorkerId::from_u128(1),
-            members,
-            &RuleProfile::bphs3(),
-        )
-        .unwrap_err();
-        assert_eq!(err, ContractError::MissingRole(TeamRole::CountySpecialist));
-    }
-
-    #[test]
-    fn a_team_with_two_core_members_is_refused() {
-        let members = vec![
-            member(1, TeamRole::GeneralPractitioner),
-            member(2, TeamRole::Nurse),
-            member(4, TeamRole::CountySpecialist),
-            member(5, TeamRole::Other),
-        ];
-        let err = Team::form(
-            TeamId::from_u128(1),
-            "t",
-            InstitutionId::from_u128(1),
-            WorkerId::from_u128(1),
-            members,
-            &RuleProfile::bphs3(),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err,
-            ContractError::TooFewCoreMembers {
-                required: 3,
-                found: 2
-            }
-        );
     }
 
     #[test]
@@ -915,50 +468,6 @@ mod tests {
         assert_eq!(new.start(), date!(2027 - 01 - 01));
     }
 
-    #[test]
-    fn key_populations_are_derived_at_a_date() {
-        let p = RuleProfile::bphs3();
-        let facts = PopulationFacts {
-            birth_date: Some(date!(1961 - 06 - 01)),
-            sex: Some(Sex::Female),
-            conditions: BTreeSet::from([ChronicCondition::Hypertension]),
-            ..PopulationFacts::default()
-        };
-        let (before, _) = key_populations_on(&facts, date!(2026 - 05 - 31), &p);
-        assert!(!before.contains(&KeyPopulation::Elderly));
-        let (after, rules) = key_populations_on(&facts, date!(2026 - 06 - 01), &p);
-        assert!(after.contains(&KeyPopulation::Elderly));
-        assert!(after.contains(&KeyPopulation::Chronic(ChronicCondition::Hypertension)));
-        assert!(rules.contains(RuleId::KeyPopulationElderly));
-    }
-
-    #[test]
-    fn postpartum_lasts_the_profile_days() {
-        let p = RuleProfile::bphs3();
-        let facts = PopulationFacts {
-            birth_date: Some(date!(1996 - 01 - 01)),
-            sex: Some(Sex::Female),
-            pregnant_since: Some(date!(2025 - 09 - 01)),
-            delivered_on: Some(date!(2026 - 05 - 01)),
-            ..PopulationFacts::default()
-        };
-        assert!(
-            key_populations_on(&facts, date!(2026 - 01 - 01), &p)
-                .0
-                .contains(&KeyPopulation::Maternal)
-        );
-        assert!(
-            key_populations_on(&facts, date!(2026 - 06 - 11), &p)
-                .0
-                .contains(&KeyPopulation::Maternal)
-        );
-        assert!(
-            !key_populations_on(&facts, date!(2026 - 06 - 12), &p)
-                .0
-                .contains(&KeyPopulation::Maternal)
-        );
-    }
-
     proptest! {
         #[test]
         fn a_resident_never_holds_two_active_contracts(starts in proptest::collection::vec(0i64..2000, 1..12)) {
@@ -981,5 +490,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn contract_status_codes_are_the_serde_tags() {
+        let on = date!(2026 - 03 - 01);
+        let c = ContractId::from_u128(1);
+        check_kinds(
+            &[
+                ContractStatus::Current,
+                ContractStatus::Renewed { by: c },
+                ContractStatus::Switched { to: c },
+                ContractStatus::Terminated {
+                    on,
+                    reason: TerminationReason::Died,
+                },
+            ],
+            ContractStatus::CODES,
+            ContractStatus::code,
+            "status",
+        );
     }
 }

@@ -1,0 +1,72 @@
+//! The vocabularies a profile keys its rules by, defined here so that the profile depends on no
+//! other module: team roles (published as `contract::TeamRole`) and test codes (published as
+//! `referral::TestCode`).
+
+use serde::{Deserialize, Serialize};
+
+/// Roles in a family doctor team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamRole {
+    /// 全科医生.
+    GeneralPractitioner,
+    /// 护士.
+    Nurse,
+    /// 公卫医生.
+    PublicHealthPhysician,
+    /// 乡村医生.
+    VillageDoctor,
+    /// 县级医院专科医生 (the "+1").
+    CountySpecialist,
+    /// 药师.
+    Pharmacist,
+    /// 康复治疗师.
+    Rehabilitation,
+    /// 健康管理师.
+    HealthManager,
+    /// Others (the "+N").
+    Other,
+}
+
+/// A test code for mutual recognition (`a-z`, `0-9`, `_`; 1–40 characters), e.g. `hba1c`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TestCode(String);
+
+/// A test code with characters outside `a-z`, `0-9`, `_`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a test code (1-40 characters of a-z, 0-9, '_')")]
+pub struct TestCodeError(pub String);
+
+impl TestCode {
+    /// Parses a test code.
+    pub fn parse(text: &str) -> Result<Self, TestCodeError> {
+        if (1..=40).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(TestCodeError(text.to_owned()))
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TestCode {
+    type Error = TestCodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<TestCode> for String {
+    fn from(c: TestCode) -> String {
+        c.0
+    }
+}

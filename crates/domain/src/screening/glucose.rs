@@ -1,0 +1,141 @@
+//! Glucose screening (WHO 1999): emergency, suspected diabetes, impaired fasting glucose or
+//! normal.
+
+use serde::{Deserialize, Serialize};
+
+use super::decision::{Decision, SuspectedCase};
+use crate::measure::Glucose;
+use crate::profile::RuleProfile;
+use crate::rule::{Explanation, RuleId, RuleSet};
+
+/// Which glucose was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlucoseKind {
+    /// Fasting.
+    Fasting,
+    /// Random.
+    Random,
+    /// 2 hours after a glucose load.
+    TwoHour,
+}
+
+/// Outcome of a glucose screening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlucoseOutcome {
+    /// ≥ 16.7 or ≤ 3.9: emergency.
+    Emergency,
+    /// Suspected diabetes: confirm on another day.
+    Suspected,
+    /// Impaired fasting glucose: high risk.
+    ImpairedFasting,
+    /// Normal.
+    Normal,
+}
+
+impl GlucoseOutcome {
+    /// The suspected case this outcome flags: an emergency, or suspected diabetes to be
+    /// confirmed on another day. `None` for impaired fasting glucose and normal readings.
+    pub const fn suspected_case(self) -> Option<SuspectedCase> {
+        match self {
+            GlucoseOutcome::Emergency => Some(SuspectedCase {
+                emergency: true,
+                follow_up_by: None,
+            }),
+            GlucoseOutcome::Suspected => Some(SuspectedCase {
+                emergency: false,
+                follow_up_by: None,
+            }),
+            GlucoseOutcome::ImpairedFasting | GlucoseOutcome::Normal => None,
+        }
+    }
+}
+
+/// Assesses a glucose reading (WHO 1999, compared in tenths of mmol/L).
+pub fn assess_glucose(
+    glucose: Glucose,
+    kind: GlucoseKind,
+    symptoms: bool,
+    profile: &RuleProfile,
+) -> Decision<GlucoseOutcome> {
+    let g = glucose.tenths();
+    let d = &profile.danger;
+    let s = &profile.screening.glucose;
+    let (outcome, rule) = if g >= d.glucose_high_tenths || g <= d.glucose_low_tenths {
+        (GlucoseOutcome::Emergency, RuleId::ScreenGlucoseEmergency)
+    } else {
+        match kind {
+            GlucoseKind::Fasting if g >= s.diabetic_fasting_tenths => {
+                (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
+            }
+            GlucoseKind::Fasting if g >= s.impaired_fasting_tenths => (
+                GlucoseOutcome::ImpairedFasting,
+                RuleId::ScreenGlucoseImpaired,
+            ),
+            GlucoseKind::Random | GlucoseKind::TwoHour
+                if symptoms && g >= s.diabetic_random_tenths =>
+            {
+                (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
+            }
+            _ => (GlucoseOutcome::Normal, RuleId::ScreenGlucoseNormal),
+        }
+    };
+    Decision {
+        outcome,
+        explanation: Explanation::new(profile.stamp(), RuleSet::of(rule)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glucose_thresholds_compare_in_tenths() {
+        let p = RuleProfile::bphs3();
+        let outcome = |tenths, kind, symptoms| {
+            assess_glucose(Glucose::from_tenths(tenths).unwrap(), kind, symptoms, &p).outcome
+        };
+        assert_eq!(
+            outcome(60, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Normal
+        );
+        assert_eq!(
+            outcome(61, GlucoseKind::Fasting, false),
+            GlucoseOutcome::ImpairedFasting
+        );
+        assert_eq!(
+            outcome(69, GlucoseKind::Fasting, false),
+            GlucoseOutcome::ImpairedFasting
+        );
+        assert_eq!(
+            outcome(70, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Suspected
+        );
+        assert_eq!(
+            outcome(111, GlucoseKind::Random, true),
+            GlucoseOutcome::Suspected
+        );
+        assert_eq!(
+            outcome(111, GlucoseKind::Random, false),
+            GlucoseOutcome::Normal
+        );
+        assert_eq!(
+            outcome(110, GlucoseKind::TwoHour, true),
+            GlucoseOutcome::Normal
+        );
+        assert_eq!(
+            outcome(167, GlucoseKind::Random, false),
+            GlucoseOutcome::Emergency
+        );
+        assert_eq!(
+            outcome(39, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Emergency
+        );
+        assert_eq!(
+            outcome(40, GlucoseKind::Fasting, false),
+            GlucoseOutcome::Normal
+        );
+    }
+}
