@@ -18,6 +18,15 @@ pub(crate) struct Measured {
     pub(crate) cpu_per_op: Option<Duration>,
 }
 
+/// The untimed start of each round of each side, while connections and caches warm up.
+const WARMUP: Duration = Duration::from_millis(500);
+
+/// How long one side of [`compare`] runs operations in `rounds` rounds of `measure`, warm-ups
+/// included: what a pool of one-use inputs (a patient for each create) is sized by.
+pub(crate) fn time_busy(rounds: u32, measure: Duration) -> Duration {
+    (measure + WARMUP) * rounds
+}
+
 /// User + system CPU time of this process so far (Linux `/proc/self/stat`, in clock ticks of
 /// 10 ms; runs of seconds make that resolution enough).
 fn cpu_time() -> Option<Duration> {
@@ -46,7 +55,7 @@ where
     OF: Future<Output = Result<(), String>> + Send,
 {
     let (baseline, ours) = (Arc::new(baseline), Arc::new(ours));
-    let warmup = Duration::from_millis(500);
+    let warmup = WARMUP;
     let (mut b_all, mut o_all) = (Vec::new(), Vec::new());
     let (mut b_cpu, mut o_cpu) = (Some(Duration::ZERO), Some(Duration::ZERO));
     let add = |sum: Option<Duration>, before: Option<Duration>| {

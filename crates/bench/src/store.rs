@@ -3,10 +3,12 @@
 //! would run for the same operation, in the same run, on a fresh schema.
 //!
 //! The raw baselines run the same domain code (bodies, events) and these statements:
-//! - create + accept: `BEGIN; INSERT idempotency_key … ON CONFLICT DO NOTHING; INSERT referral;
-//!   INSERT outbox_event (2 rows, sequences 1 and 2 of a new aggregate); INSERT audit_entry;
-//!   COMMIT` then `BEGIN; SELECT body, version FROM referral; UPDATE referral … WHERE version;
-//!   INSERT outbox_event (sequence by subquery); INSERT audit_entry; COMMIT`.
+//! - create + accept: `BEGIN; SELECT community_id, institution_id, grid_id FROM resident
+//!   (the patient's record: the sender must see it); INSERT idempotency_key … ON CONFLICT DO
+//!   NOTHING; INSERT referral; INSERT outbox_event (2 rows, sequences 1 and 2 of a new
+//!   aggregate); INSERT audit_entry; COMMIT` then `BEGIN; SELECT body, version FROM referral;
+//!   UPDATE referral … WHERE version; INSERT outbox_event (sequence by subquery);
+//!   INSERT audit_entry; COMMIT`.
 //! - record follow-up: `BEGIN; SELECT plan, enrolment institution and resident in one join;
 //!   UPDATE follow_up_plan … WHERE version; INSERT follow_up_plan; INSERT follow_up_visit;
 //!   INSERT outbox_event (2 rows, sequences by subquery); INSERT audit_entry; COMMIT`.
@@ -17,7 +19,14 @@
 //!   validated and assessed by the domain against the resident's stored history), next to
 //!   `COPY … FROM STDIN (FORMAT csv)` of the same rows into a twin of `screening_result` (same
 //!   columns and indexes, no foreign key), so neither side's rows swell the other's table.
+//!
+//! A referral names a patient its sender sees, so our create first reads the patient's record
+//! (`SELECT … FROM resident WHERE id = $1`, outside the transaction) and the raw create does the
+//! same read first in its transaction. Each create names a registered patient of its own
+//! ([`Patients`], seeded before anything is timed): one open referral per patient and direction
+//! is a unique index, and what the benches create stays open.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,14 +45,14 @@ use yigong_domain::referral::{
     Appointment, CreateReferral, Direction, ReasonCode, Referral, ReferralEvent, Route, SlotKind,
     Urgency,
 };
-use yigong_ports::{NewEvent, RandomIds, SystemClock};
+use yigong_ports::{NewEvent, PatientRecord, PatientScope, RandomIds, SystemClock, UnitOfWork};
 use yigong_service::{
     Deps, DocumentInput, FollowUpService, NewEnrolment, NewReferral, NewResident, Principal,
     ReferralService, ResidentService, Role,
 };
 use yigong_store::Store;
 
-use crate::report::{Report, compare};
+use crate::report::{Report, compare, time_busy};
 
 pub(crate) mod grpc;
 mod sqlite;
@@ -86,6 +95,143 @@ fn clinician(institution: InstitutionId, team: Option<TeamId>) -> Principal {
 
 pub(crate) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
+}
+
+/// Creates a second a PostgreSQL pool is sized for: well above what PostgreSQL commits on a
+/// 2-core machine (2.7k–3.3k tx/s at 64 clients; a create + accept is two commits). Seeding
+/// runs at about 70k patients a second, so the margin is cheap.
+pub(crate) const PG_CREATES_PER_S: u64 = 8_000;
+
+/// The first resident number of the patient pools, clear of the worklist's county
+/// (1,000,000,000 + n) and of the random ids of the other cases.
+const PATIENT_BASE: u128 = 7_000_000_000;
+
+/// Patients seeded per transaction.
+const SEED_CHUNK: usize = 10_000;
+
+/// A pool of registered patients, held by TOWNSHIP in COMMUNITY, each handed out once: a create
+/// names a patient its sender sees, and with no open referral yet (a unique index). Resident
+/// numbers `first..first + len` (ids and document numbers follow from them), so pools with
+/// disjoint numbers give our side and the raw baseline their own patients.
+pub(crate) struct Patients {
+    side: &'static str,
+    first: usize,
+    len: usize,
+    next: AtomicUsize,
+}
+
+impl Patients {
+    /// Registers residents `first..first + len` on `uow` (the store's multi-row insert, in
+    /// transactions of [`SEED_CHUNK`]), before anything is timed.
+    pub(crate) async fn seed(
+        uow: &dyn UnitOfWork,
+        side: &'static str,
+        first: usize,
+        len: usize,
+    ) -> Result<Arc<Patients>, String> {
+        let mut at = first;
+        while at < first + len {
+            let to = (at + SEED_CHUNK).min(first + len);
+            let records = (at..to)
+                .map(patient_record)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut tx = uow.begin().await.map_err(err)?;
+            tx.insert_residents(&records).await.map_err(err)?;
+            tx.commit().await.map_err(err)?;
+            at = to;
+        }
+        Ok(Arc::new(Patients {
+            side,
+            first,
+            len,
+            next: AtomicUsize::new(0),
+        }))
+    }
+
+    /// How many patients the pool holds.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The resident numbers after this pool's, for a pool of the other side.
+    pub(crate) fn end(&self) -> usize {
+        self.first + self.len
+    }
+
+    /// The next patient no create has named yet.
+    pub(crate) fn take(&self) -> Result<ResidentId, String> {
+        let k = self.next.fetch_add(1, Ordering::Relaxed);
+        if k < self.len {
+            Ok(patient_id(self.first + k))
+        } else {
+            Err(format!(
+                "the {} patient pool is exhausted ({} patients): this run created referrals \
+                 faster than its pool was sized for; raise the creates-per-second bound it was \
+                 sized with",
+                self.side, self.len
+            ))
+        }
+    }
+}
+
+/// How many patients a side needs to create for `busy` (warm-ups included) at `rate` a second,
+/// with a margin.
+pub(crate) fn pool_size(rate: u64, busy: Duration) -> usize {
+    usize::try_from(u128::from(rate) * busy.as_millis() / 1000)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1_000)
+}
+
+fn patient_id(n: usize) -> ResidentId {
+    ResidentId::from_u128(PATIENT_BASE + n as u128)
+}
+
+/// Resident number `n` of the patient pools: a passport holder of TOWNSHIP in COMMUNITY.
+fn patient_record(n: usize) -> Result<PatientRecord, String> {
+    let document =
+        yigong_domain::identity::OtherDocument::new(DocumentKind::Passport, &format!("B{n:08}"))
+            .map_err(err)?;
+    let resident = Resident::with_document(
+        patient_id(n),
+        document,
+        time::macros::date!(1950 - 01 - 01)
+            .replace_year(1950 + i32::try_from(n % 40).map_err(err)?)
+            .map_err(err)?,
+        if n.is_multiple_of(2) {
+            Sex::Female
+        } else {
+            Sex::Male
+        },
+        None,
+        time::macros::date!(2000 - 01 - 01),
+    )
+    .map_err(err)?;
+    Ok(PatientRecord {
+        resident,
+        scope: PatientScope {
+            community: Some(COMMUNITY),
+            institution: TOWNSHIP,
+            grid: None,
+        },
+    })
+}
+
+/// Seeds our side's and the raw baseline's pools (disjoint resident numbers) and says how
+/// long it took, before anything is timed.
+pub(crate) async fn seed_pools(
+    uow: &dyn UnitOfWork,
+    what: &str,
+    ours: usize,
+    raw: usize,
+) -> Result<(Arc<Patients>, Arc<Patients>), String> {
+    let started = std::time::Instant::now();
+    let our_pool = Patients::seed(uow, "our", 0, ours).await?;
+    let raw_pool = Patients::seed(uow, "raw", our_pool.end(), raw).await?;
+    println!(
+        "{what} patients seeded: {ours} ours + {raw} raw in {:.1}s (before timing)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok((our_pool, raw_pool))
 }
 
 /// A fresh schema on the benchmark's PostgreSQL, dropped at the end.
@@ -176,19 +322,31 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
     let rounds = 3;
     let mut report = Report::new("store");
 
+    // Each side creates for `rounds` rounds at each concurrency; the read case alone makes its
+    // own referrals on our side.
+    let writes = if wanted("write") { TASKS.len() } else { 0 };
+    let busy = time_busy(u32::try_from(writes).map_err(err)? * rounds, seconds);
+    let (our_patients, raw_patients) = seed_pools(
+        &*bench.deps.uow,
+        "store",
+        pool_size(PG_CREATES_PER_S, busy) + if wanted("read") { READ_SEED } else { 0 },
+        pool_size(PG_CREATES_PER_S, busy),
+    )
+    .await?;
     for tasks in TASKS.into_iter().filter(|_| wanted("write")) {
-        let (b, o) = (bench.clone(), bench.clone());
+        let (b, raw) = (bench.clone(), raw_patients.clone());
+        let (o, patients) = (bench.clone(), our_patients.clone());
         let (ours, baseline) = compare(
             tasks,
             rounds,
             seconds,
             move |_, _| {
-                let b = b.clone();
-                async move { b.raw_create_accept().await }
+                let (b, patient) = (b.clone(), raw.take());
+                async move { b.raw_create_accept(patient?).await }
             },
             move |task, i| {
-                let o = o.clone();
-                async move { o.create_accept(task, i).await }
+                let (o, patient) = (o.clone(), patients.take());
+                async move { o.create_accept(task, i, patient?).await }
             },
         )
         .await;
@@ -230,9 +388,9 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
     }
 
     if wanted("read") {
-        bench.seed_referrals(1000).await?;
+        bench.seed_referrals(READ_SEED, &our_patients).await?;
     }
-    let ids = Arc::new(bench.some_referrals(1000).await?);
+    let ids = Arc::new(bench.some_referrals(READ_SEED).await?);
     for tasks in [1, 32].into_iter().filter(|_| wanted("read")) {
         let (b, raw_ids) = (bench.clone(), ids.clone());
         let (o, our_ids) = (bench.clone(), ids.clone());
@@ -267,6 +425,9 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
     }
     Ok(report)
 }
+
+/// Referrals the read case reads from.
+const READ_SEED: usize = 1000;
 
 fn pick(ids: &[ReferralId], task: usize, i: u64) -> ReferralId {
     let n = ids.len().max(1);
@@ -316,10 +477,13 @@ impl Bench {
         ReferralService::new(self.deps.clone())
     }
 
-    async fn create_accept(&self, task: usize, i: u64) -> Result<(), String> {
+    async fn create_accept(&self, task: usize, i: u64, patient: ResidentId) -> Result<(), String> {
         let svc = self.referrals();
         let created = svc
-            .create(&clinician(TOWNSHIP, None), referral_request(task, i))
+            .create(
+                &clinician(TOWNSHIP, None),
+                referral_request(task, i, patient),
+            )
             .await
             .map_err(err)?;
         svc.accept(
@@ -367,10 +531,10 @@ impl Bench {
 
     /// Referrals for the read case (the write case leaves plenty; alone, the read case makes
     /// its own).
-    async fn seed_referrals(&self, n: usize) -> Result<(), String> {
+    async fn seed_referrals(&self, n: usize, patients: &Patients) -> Result<(), String> {
         let have = self.some_referrals(n).await?.len();
         for i in have..n {
-            self.create_accept(0, u64::try_from(i).map_err(err)?)
+            self.create_accept(0, u64::try_from(i).map_err(err)?, patients.take()?)
                 .await?;
         }
         Ok(())
@@ -402,17 +566,33 @@ impl Bench {
             .collect()
     }
 
-    async fn raw_create_accept(&self) -> Result<(), String> {
-        let id = self.raw_create().await?;
+    async fn raw_create_accept(&self, patient: ResidentId) -> Result<(), String> {
+        let id = self.raw_create(patient).await?;
         self.raw_accept(id).await
     }
 
     /// The raw create transaction; returns the new referral's id.
-    async fn raw_create(&self) -> Result<ReferralId, String> {
+    async fn raw_create(&self, patient: ResidentId) -> Result<ReferralId, String> {
         let now = OffsetDateTime::now_utc();
-        let (referral, events) = new_referral(&self.route, &self.profile, now)?;
+        let (referral, events) = new_referral(&self.route, &self.profile, patient, now)?;
         let events = self.outbox(events, now)?;
         let mut tx = self.raw.begin().await.map_err(err)?;
+        // Our create reads the patient's record first (the sender must see it): so does this.
+        let row =
+            sqlx::query("SELECT community_id, institution_id, grid_id FROM resident WHERE id = $1")
+                .bind(patient.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?
+                .ok_or_else(|| format!("raw create: no resident {patient}"))?;
+        let _community: Option<Uuid> = row.try_get(0).map_err(err)?;
+        let institution: Uuid = row.try_get(1).map_err(err)?;
+        let _grid: Option<Uuid> = row.try_get(2).map_err(err)?;
+        if institution != TOWNSHIP.as_uuid() {
+            return Err(format!(
+                "raw create: resident {patient} is not the sender's"
+            ));
+        }
         sqlx::query(
             "INSERT INTO idempotency_key (command, request_id, resource_id, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -674,11 +854,12 @@ impl Bench {
     }
 }
 
-/// What our side asks for: a routine upward referral of a new patient, a fresh request id.
-fn referral_request(task: usize, i: u64) -> NewReferral {
+/// What our side asks for: a routine upward referral of `patient` (registered, with no open
+/// referral yet), a fresh request id.
+fn referral_request(task: usize, i: u64, patient: ResidentId) -> NewReferral {
     NewReferral {
         request_id: format!("{}-{task}-{i}", Uuid::new_v4().simple()),
-        patient: ResidentId::from_uuid(Uuid::new_v4()),
+        patient,
         to: COUNTY,
         direction: Direction::Upward,
         urgency: Urgency::Routine,
@@ -687,17 +868,18 @@ fn referral_request(task: usize, i: u64) -> NewReferral {
     }
 }
 
-/// What a raw baseline runs of the domain for a create: a routine upward referral of a new
-/// patient, with its events.
+/// What a raw baseline runs of the domain for a create: a routine upward referral of
+/// `patient` (registered, with no open referral yet), with its events.
 fn new_referral(
     route: &Route,
     profile: &RuleProfile,
+    patient: ResidentId,
     now: OffsetDateTime,
 ) -> Result<(Referral, Vec<ReferralEvent>), String> {
     Referral::create(
         CreateReferral {
             id: ReferralId::from_uuid(Uuid::new_v4()),
-            patient: ResidentId::from_uuid(Uuid::new_v4()),
+            patient,
             direction: Direction::Upward,
             urgency: Urgency::Routine,
             reasons: vec![ReasonCode::HtnTargetNotReached],
@@ -790,7 +972,6 @@ const BULK_RESIDENTS: usize = 20_000;
 impl Bench {
     /// Registers the residents the bulk rows refer to, in one transaction.
     async fn bulk_residents(&self) -> Result<Vec<ResidentId>, String> {
-        use yigong_ports::{PatientRecord, PatientScope};
         let mut tx = self.deps.uow.begin().await.map_err(err)?;
         let mut ids = Vec::with_capacity(BULK_RESIDENTS);
         for k in 0..BULK_RESIDENTS {

@@ -8,6 +8,10 @@
 //! - RecordFollowUpVisit at 1, 8 and 64 streams vs the raw record-visit transaction.
 //! - GetReferral and the first worklist page (50, a 100k-resident county) at 64 streams vs the
 //!   raw select (plus its audit row).
+//!
+//! Before anything is timed: the network with the teams the tokens name (a token's team must
+//! be one of its institution's, as the server loads them at start), and the patients the
+//! creates refer (each create its own registered patient; see [`super::Patients`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +23,9 @@ use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use uuid::Uuid;
-use yigong_domain::ids::{PlanId, ReferralId};
+use yigong_domain::contract::{Team, TeamMember, TeamRole};
+use yigong_domain::ids::{PlanId, ReferralId, ResidentId, TeamId, WorkerId};
+use yigong_domain::profile::RuleProfile;
 use yigong_grpc::TokenKey;
 use yigong_grpc::wire::date;
 use yigong_ports::UnitOfWork;
@@ -29,8 +35,11 @@ use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_service::Principal;
 
 use super::worklist::{MEASURED, team};
-use super::{Bench, COMMUNITY, COUNTY, Chain, Schema, TEAM, TOWNSHIP, clinician, err, network};
-use crate::report::{Report, compare};
+use super::{
+    Bench, COMMUNITY, COUNTY, Chain, PG_CREATES_PER_S, Schema, TEAM, TOWNSHIP, clinician, err,
+    network, pool_size, seed_pools,
+};
+use crate::report::{Report, compare, time_busy};
 
 const SECRET: &[u8] = b"a-benchmark-token-key-of-at-least-32-bytes";
 const STREAMS: [usize; 3] = [1, 8, 64];
@@ -91,7 +100,24 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         .await
         .map_err(err)?;
     tx.join_community(TOWNSHIP, COMMUNITY).await.map_err(err)?;
+    // The teams the tokens name, at TOWNSHIP: the server checks a token's team against them.
+    for (id, name) in [(TEAM, "bench"), (team(MEASURED), "bench measured")] {
+        tx.insert_team(&bench_team(id, name, &bench.profile)?)
+            .await
+            .map_err(err)?;
+    }
     tx.commit().await.map_err(err)?;
+    let rounds = 3;
+    // Our side creates in two comparisons a stream count (vs raw, vs the empty RPC), the raw
+    // baseline in one.
+    let creates = u32::try_from(STREAMS.len()).map_err(err)? * rounds;
+    let (our_patients, raw_patients) = seed_pools(
+        &*bench.deps.uow,
+        "grpc",
+        pool_size(PG_CREATES_PER_S, time_busy(2 * creates, seconds)),
+        pool_size(PG_CREATES_PER_S, time_busy(creates, seconds)),
+    )
+    .await?;
 
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
     let address = listener.local_addr().map_err(err)?;
@@ -133,19 +159,19 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         measured_team: token(clinician(TOWNSHIP, Some(team(MEASURED))))?,
     });
     let mut report = Report::new("grpc");
-    let rounds = 3;
 
     for streams in STREAMS {
-        let (b, c) = (bench.clone(), clients.clone());
+        let (b, raw) = (bench.clone(), raw_patients.clone());
+        let (c, patients) = (clients.clone(), our_patients.clone());
         let (ours, baseline) = compare(
             streams,
             rounds,
             seconds,
             move |_, _| {
-                let b = b.clone();
-                async move { b.raw_create().await.map(drop) }
+                let (b, patient) = (b.clone(), raw.take());
+                async move { b.raw_create(patient?).await.map(drop) }
             },
-            move |task, _| create(c.clone(), task),
+            move |task, _| create(c.clone(), task, patients.take()),
         )
         .await;
         report.case(
@@ -155,12 +181,13 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
             baseline,
         );
         let (e, c) = (clients.clone(), clients.clone());
+        let patients = our_patients.clone();
         let (ours, baseline) = compare(
             streams,
             rounds,
             seconds,
             move |task, _| empty(e.clone(), task),
-            move |task, _| create(c.clone(), task),
+            move |task, _| create(c.clone(), task, patients.take()),
         )
         .await;
         report.case(
@@ -287,12 +314,39 @@ async fn empty(c: Arc<Clients>, task: usize) -> Result<(), String> {
     Ok(())
 }
 
-async fn create(c: Arc<Clients>, task: usize) -> Result<(), String> {
+/// A family doctor team of TOWNSHIP with the composition the profile requires.
+fn bench_team(id: TeamId, name: &str, profile: &RuleProfile) -> Result<Team, String> {
+    let member = |n: u128, role| TeamMember {
+        worker: WorkerId::from_u128(n),
+        role,
+    };
+    let (team, _) = Team::form(
+        id,
+        name,
+        TOWNSHIP,
+        WorkerId::from_u128(1),
+        vec![
+            member(1, TeamRole::GeneralPractitioner),
+            member(2, TeamRole::Nurse),
+            member(3, TeamRole::VillageDoctor),
+            member(4, TeamRole::CountySpecialist),
+        ],
+        profile,
+    )
+    .map_err(err)?;
+    Ok(team)
+}
+
+async fn create(
+    c: Arc<Clients>,
+    task: usize,
+    patient: Result<ResidentId, String>,
+) -> Result<(), String> {
     let request = Clients::request(
         &c.township,
         pb::CreateReferralRequest {
             request_id: Uuid::new_v4().simple().to_string(),
-            patient: format!("residents/{}", Uuid::new_v4()),
+            patient: format!("residents/{}", patient?),
             to_institution: format!("institutions/{}", COUNTY.as_uuid()),
             direction: pb::Direction::Upward as i32,
             urgency: pb::Urgency::Routine as i32,

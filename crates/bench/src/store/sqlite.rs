@@ -2,11 +2,14 @@
 //! NORMAL, foreign keys on), through the use case and the sea-orm store, next to the same
 //! statements through rusqlite with cached prepared statements, each on its own database file
 //! migrated by our migrations:
-//! `BEGIN IMMEDIATE; INSERT idempotency_key … ON CONFLICT DO NOTHING; INSERT referral;
-//! INSERT outbox_event (the create's events, sequences 1…n of a new aggregate);
-//! INSERT audit_entry; COMMIT`.
+//! `BEGIN IMMEDIATE; SELECT community_id, institution_id, grid_id FROM resident (the patient's
+//! record: the sender must see it); INSERT idempotency_key … ON CONFLICT DO NOTHING;
+//! INSERT referral; INSERT outbox_event (the create's events, sequences 1…n of a new
+//! aggregate); INSERT audit_entry; COMMIT`.
 //! Values are bound as sqlx stores them on SQLite (UUIDs as 16-byte blobs, JSON and times as
-//! text), and the raw side runs the same domain code for the body and the events.
+//! text), and the raw side runs the same domain code for the body and the events. Each create
+//! names a registered patient of its own, seeded in each file before timing
+//! ([`super::Patients`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -16,14 +19,26 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
+use yigong_domain::ids::ResidentId;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::Route;
 use yigong_ports::{NewEvent, RandomIds, SystemClock};
 use yigong_service::{Deps, ReferralService};
 use yigong_store::Store;
 
-use super::{COMMUNITY, COUNTY, TOWNSHIP, clinician, err, network, new_referral, referral_request};
-use crate::report::{Report, compare};
+use super::{
+    COMMUNITY, COUNTY, Patients, TOWNSHIP, clinician, err, network, new_referral, pool_size,
+    referral_request,
+};
+use crate::report::{Report, compare, time_busy};
+
+/// Task counts of the case.
+const TASKS: [usize; 2] = [1, 4];
+const ROUNDS: u32 = 3;
+/// Creates a second the pools are sized for, with a margin over what a 2-core machine runs:
+/// our use case on SQLite, and rusqlite (WAL with synchronous NORMAL does not sync each commit).
+const OURS_PER_S: u64 = 10_000;
+const RAW_PER_S: u64 = 30_000;
 
 /// A directory of the two database files, removed at the end.
 struct Files(PathBuf);
@@ -64,6 +79,9 @@ pub(super) async fn run(report: &mut Report, seconds: Duration) -> Result<(), St
     let profile = Arc::new(RuleProfile::bphs3());
     let ours = Store::connect(&files.url("ours.db")).await.map_err(err)?;
     ours.migrate().await.map_err(err)?;
+    let busy = time_busy(u32::try_from(TASKS.len()).map_err(err)? * ROUNDS, seconds);
+    let started = std::time::Instant::now();
+    let our_patients = Patients::seed(&ours, "our", 0, pool_size(OURS_PER_S, busy)).await?;
     let service = Arc::new(ReferralService::new(Deps::on_store(
         Arc::new(ours),
         net.clone(),
@@ -71,34 +89,53 @@ pub(super) async fn run(report: &mut Report, seconds: Duration) -> Result<(), St
         Arc::new(RandomIds),
         profile.clone(),
     )));
-    {
-        // The baseline's schema is ours too: migrate, close, reopen with rusqlite.
+    let raw_patients = {
+        // The baseline's schema and its patients are ours too: migrate, seed, close, reopen
+        // with rusqlite.
         let store = Store::connect(&files.url("raw.db")).await.map_err(err)?;
         store.migrate().await.map_err(err)?;
+        let raw_patients = Patients::seed(
+            &store,
+            "raw",
+            our_patients.end(),
+            pool_size(RAW_PER_S, busy),
+        )
+        .await?;
         store.connection().clone().close().await.map_err(err)?;
-    }
+        raw_patients
+    };
+    println!(
+        "sqlite patients seeded: {} ours + {} raw in {:.1}s (before timing)",
+        our_patients.len(),
+        raw_patients.len(),
+        started.elapsed().as_secs_f64()
+    );
     let raw = Arc::new(Raw {
         db: Mutex::new(open(&files.path("raw.db"))?),
         route: Route::in_network(&net, TOWNSHIP, COUNTY).map_err(err)?,
         profile: (*profile).clone(),
     });
-    for tasks in [1, 4] {
+    for tasks in TASKS {
         let (s, r) = (service.clone(), raw.clone());
+        let (mine, theirs) = (our_patients.clone(), raw_patients.clone());
         let (ours, baseline) = compare(
             tasks,
-            3,
+            ROUNDS,
             seconds,
             move |_, _| {
-                let r = r.clone();
-                async move { r.create() }
+                let (r, patient) = (r.clone(), theirs.take());
+                async move { r.create(patient?) }
             },
             move |task, i| {
-                let s = s.clone();
+                let (s, patient) = (s.clone(), mine.take());
                 async move {
-                    s.create(&clinician(TOWNSHIP, None), referral_request(task, i))
-                        .await
-                        .map(drop)
-                        .map_err(err)
+                    s.create(
+                        &clinician(TOWNSHIP, None),
+                        referral_request(task, i, patient?),
+                    )
+                    .await
+                    .map(drop)
+                    .map_err(err)
                 }
             },
         )
@@ -129,9 +166,9 @@ fn text(at: OffsetDateTime) -> Result<String, String> {
 }
 
 impl Raw {
-    fn create(&self) -> Result<(), String> {
+    fn create(&self, patient: ResidentId) -> Result<(), String> {
         let now = OffsetDateTime::now_utc();
-        let (referral, events) = new_referral(&self.route, &self.profile, now)?;
+        let (referral, events) = new_referral(&self.route, &self.profile, patient, now)?;
         let events: Vec<NewEvent> = events
             .into_iter()
             .map(|e| NewEvent::new(Uuid::new_v4(), Some(COMMUNITY), &e.into(), now).map_err(err))
@@ -141,6 +178,25 @@ impl Raw {
         let tx = db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
+        // Our create reads the patient's record first (the sender must see it): so does this.
+        let (_community, institution, _grid) = tx
+            .prepare_cached(
+                "SELECT community_id, institution_id, grid_id FROM resident WHERE id = ?1",
+            )
+            .map_err(err)?
+            .query_row(params![&patient.as_bytes()[..]], |row| {
+                Ok((
+                    row.get::<_, Option<Vec<u8>>>(0)?,
+                    row.get::<_, Vec<u8>>(1)?,
+                    row.get::<_, Option<Vec<u8>>>(2)?,
+                ))
+            })
+            .map_err(|e| format!("raw create: resident {patient}: {e}"))?;
+        if institution != TOWNSHIP.as_uuid().as_bytes() {
+            return Err(format!(
+                "raw create: resident {patient} is not the sender's"
+            ));
+        }
         tx.prepare_cached(
             "INSERT INTO idempotency_key (command, request_id, resource_id, created_at) \
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
