@@ -4,19 +4,18 @@
 
 use std::sync::Arc;
 
-use time::macros::date;
 use tonic::{Code, Request};
 use tonic_types::StatusExt;
-use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
 use yigong_domain::ids::{CommunityId, InstitutionId, ResidentId};
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::ReferralApi;
-use yigong_ports::{PatientRecord, PatientScope, RandomIds, SystemClock, UnitOfWork};
+use yigong_ports::{RandomIds, SystemClock, UnitOfWork};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_server::ReferralService as _;
 use yigong_service::{Deps, Principal, ReferralService, Role};
 use yigong_store::Store;
+use yigong_test_support::fixtures::patient;
 
 const COUNTY: InstitutionId = InstitutionId::from_u128(1);
 const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
@@ -42,24 +41,9 @@ async fn api() -> ReferralApi {
     network.join(COMMUNITY, TOWNSHIP).unwrap();
     // The patient's record, held by the township: a referral names a patient its sender sees.
     let mut tx = store.begin().await.unwrap();
-    tx.insert_resident(&PatientRecord {
-        resident: Resident::with_document(
-            ResidentId::from_u128(42),
-            OtherDocument::new(DocumentKind::Passport, "P0000042").unwrap(),
-            date!(1960 - 05 - 01),
-            Sex::Female,
-            None,
-            date!(2000 - 01 - 01),
-        )
-        .unwrap(),
-        scope: PatientScope {
-            community: Some(COMMUNITY),
-            institution: TOWNSHIP,
-            grid: None,
-        },
-    })
-    .await
-    .unwrap();
+    tx.insert_resident(&patient(ResidentId::from_u128(42), TOWNSHIP, COMMUNITY))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     ReferralApi::new(ReferralService::new(Deps::on_store(
         Arc::new(store),

@@ -16,7 +16,7 @@ use yigong_ports::{
 };
 
 use crate::access::{Access, NetworkView};
-use crate::{Principal, ServiceError};
+use crate::{Principal, Role, ServiceError};
 
 /// The ports and rules the use cases run on. Cheap to clone (every field is shared).
 #[derive(Clone)]
@@ -179,6 +179,94 @@ impl Deps {
         })
         .await;
         ServiceError::NotFound(what)
+    }
+
+    /// The record of `patient` for a command, loaded in the command's transaction (so that
+    /// what the command decides holds until it commits), if `who` may see it. Otherwise as
+    /// [`Deps::unseen_in`]: the transaction is given up and the refused `action` audited.
+    pub(crate) async fn patient_in(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        who: &Principal,
+        patient: ResidentId,
+        action: &str,
+    ) -> Result<(Box<dyn Transaction>, Versioned<PatientRecord>), ServiceError> {
+        match tx.load_resident(patient).await? {
+            Some(found)
+                if self
+                    .access()
+                    .sees_patient(who, patient, &found.value.scope)
+                    .await? =>
+            {
+                Ok((tx, found))
+            }
+            _ => Err(self
+                .unseen_in(
+                    tx,
+                    who,
+                    action,
+                    format!("residents/{patient}"),
+                    patient,
+                    format!("resident {patient}"),
+                )
+                .await),
+        }
+    }
+
+    /// [`Deps::unseen`] for a refusal found inside a command's transaction: the transaction
+    /// is dropped first (rolled back, its locks released: on SQLite the entry could not be
+    /// written while it holds the write lock), so the refusal is audited and nothing the
+    /// command began survives.
+    pub(crate) async fn unseen_in(
+        &self,
+        tx: Box<dyn Transaction>,
+        who: &Principal,
+        action: &str,
+        resource: String,
+        patient: impl Into<Option<ResidentId>>,
+        what: String,
+    ) -> ServiceError {
+        drop(tx);
+        self.unseen(who, action, resource, patient, what).await
+    }
+
+    /// `PermissionDenied` with `reason` for `action` on `resource`, audited as denied. A
+    /// command's transaction, if it has one, is dropped first, as in [`Deps::unseen_in`].
+    pub(crate) async fn forbidden(
+        &self,
+        tx: Option<Box<dyn Transaction>>,
+        who: &Principal,
+        action: &str,
+        resource: String,
+        patient: impl Into<Option<ResidentId>>,
+        reason: &str,
+    ) -> ServiceError {
+        drop(tx);
+        self.audit_refusal(&AuditEntry {
+            outcome: AuditOutcome::Denied,
+            ..audit_entry(who, action, resource, patient, self.clock.now())
+        })
+        .await;
+        ServiceError::PermissionDenied(reason.to_owned())
+    }
+
+    /// Refuses anyone but a clinician, audited: keeping health records, referring and
+    /// recording results are clinical acts (`what`, as in "only clinicians {what}").
+    pub(crate) async fn clinician_only(
+        &self,
+        who: &Principal,
+        action: &str,
+        resource: String,
+        patient: impl Into<Option<ResidentId>>,
+        what: &str,
+    ) -> Result<(), ServiceError> {
+        if who.role == Role::Clinician {
+            return Ok(());
+        }
+        let reason = format!("only clinicians {what}");
+        Err(self
+            .forbidden(None, who, action, resource, patient, &reason)
+            .await)
     }
 
     /// Records a refused attempt. A failure to audit a refusal must not turn it into success,

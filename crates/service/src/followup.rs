@@ -8,8 +8,7 @@ use yigong_domain::followup::{
 };
 use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId, VisitId};
 use yigong_ports::{
-    AuditEntry, AuditOutcome, Page, PatientRecord, PlanInContext, Transaction, Versioned,
-    VisitRecord,
+    AuditEntry, AuditOutcome, Page, PlanInContext, Transaction, Versioned, VisitRecord,
 };
 
 use crate::deps::{audit_entry, page_limit};
@@ -65,28 +64,6 @@ impl FollowUpService {
         self.deps.clock.now().date()
     }
 
-    /// Loads the patient for a command, refusing callers who may not see the record as not
-    /// found.
-    async fn patient(
-        &self,
-        tx: &mut Box<dyn Transaction>,
-        who: &Principal,
-        id: ResidentId,
-    ) -> Result<PatientRecord, ServiceError> {
-        match tx.load_resident(id).await? {
-            Some(r)
-                if self
-                    .deps
-                    .access()
-                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
-                    .await? =>
-            {
-                Ok(r.value)
-            }
-            _ => Err(ServiceError::NotFound(format!("resident {id}"))),
-        }
-    }
-
     fn team_of(who: &Principal) -> Result<TeamId, ServiceError> {
         who.team.ok_or_else(|| {
             ServiceError::PermissionDenied("only a family doctor team manages patients".to_owned())
@@ -112,8 +89,9 @@ impl FollowUpService {
                 field: "confirmed_by",
                 reason: e.to_string(),
             })?;
-        let mut tx = self.deps.uow.begin().await?;
-        let patient = self.patient(&mut tx, who, cmd.patient).await?;
+        let tx = self.deps.uow.begin().await?;
+        let (mut tx, patient) = self.deps.patient_in(tx, who, cmd.patient, ENROL).await?;
+        let patient = patient.value;
         let (enrolment, plan, events) = Enrolment::enrol(
             EnrolPatient {
                 id: EnrolmentId::from_uuid(self.deps.ids.new_id()),
@@ -169,8 +147,8 @@ impl FollowUpService {
         action: &str,
         expected_version: Option<i64>,
     ) -> Result<(Box<dyn Transaction>, PlanInContext), ServiceError> {
-        let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
+        let resource = format!("plans/{plan_id}");
         let context = match tx.load_plan(plan_id).await? {
             Some(c)
                 if self
@@ -181,27 +159,24 @@ impl FollowUpService {
             {
                 c
             }
-            _ => return Err(ServiceError::NotFound(format!("follow-up plan {plan_id}"))),
+            found => {
+                let patient = found.map(|c| c.plan.value.patient());
+                let what = format!("follow-up plan {plan_id}");
+                return Err(self
+                    .deps
+                    .unseen_in(tx, who, action, resource, patient, what)
+                    .await);
+            }
         };
         let may_act = who.team == Some(context.plan.value.team())
             || who.institution == context.enrolment.value.institution();
         if !may_act {
-            drop(tx);
-            self.deps
-                .audit_refusal(&AuditEntry {
-                    outcome: AuditOutcome::Denied,
-                    ..audit_entry(
-                        who,
-                        action,
-                        format!("plans/{plan_id}"),
-                        context.plan.value.patient(),
-                        now,
-                    )
-                })
-                .await;
-            return Err(ServiceError::PermissionDenied(
-                "only the responsible team or institution records follow-ups".to_owned(),
-            ));
+            let patient = context.plan.value.patient();
+            let reason = "only the responsible team or institution records follow-ups";
+            return Err(self
+                .deps
+                .forbidden(Some(tx), who, action, resource, patient, reason)
+                .await);
         }
         if expected_version.is_some_and(|v| v != context.plan.version) {
             return Err(ServiceError::Conflict(format!(
@@ -268,27 +243,33 @@ impl FollowUpService {
     ) -> Result<Versioned<Enrolment>, ServiceError> {
         let now = self.deps.clock.now();
         happened("on", on, now.date())?;
-        let not_found = || ServiceError::NotFound(format!("enrolment {id}"));
         let mut tx = self.deps.uow.begin().await?;
-        let enrolment = tx.load_enrolment(id).await?.ok_or_else(not_found)?;
+        let resource = format!("enrolments/{id}");
+        let what = format!("enrolment {id}");
+        let Some(enrolment) = tx.load_enrolment(id).await? else {
+            return Err(self
+                .deps
+                .unseen_in(tx, who, CLOSE, resource, None, what)
+                .await);
+        };
         let patient = enrolment.value.patient();
         let scope = match tx.load_resident(patient).await?.map(|r| r.value.scope) {
             Some(s) if self.deps.access().sees_patient(who, patient, &s).await? => s,
-            _ => return Err(not_found()),
+            _ => {
+                return Err(self
+                    .deps
+                    .unseen_in(tx, who, CLOSE, resource, patient, what)
+                    .await);
+            }
         };
         let may_act = who.team == Some(enrolment.value.team())
             || who.institution == enrolment.value.institution();
         if !may_act {
-            drop(tx);
-            self.deps
-                .audit_refusal(&AuditEntry {
-                    outcome: AuditOutcome::Denied,
-                    ..audit_entry(who, CLOSE, format!("enrolments/{id}"), patient, now)
-                })
-                .await;
-            return Err(ServiceError::PermissionDenied(
-                "only the responsible team or institution closes an enrolment".to_owned(),
-            ));
+            let reason = "only the responsible team or institution closes an enrolment";
+            return Err(self
+                .deps
+                .forbidden(Some(tx), who, CLOSE, resource, patient, reason)
+                .await);
         }
         if expected_version.is_some_and(|v| v != enrolment.version) {
             return Err(ServiceError::Conflict(format!(
@@ -308,7 +289,7 @@ impl FollowUpService {
                 tx,
                 scope.community,
                 events,
-                audit_entry(who, CLOSE, format!("enrolments/{id}"), patient, now),
+                audit_entry(who, CLOSE, resource, patient, now),
             )
             .await?;
         Ok(Versioned {

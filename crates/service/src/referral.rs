@@ -14,7 +14,7 @@ use yigong_ports::{
 
 use crate::access::{ACCEPT, APPROVE, ARRIVE, CANCEL, COMPLETE, Guard, REJECT};
 use crate::deps::{Claim, audit_entry, claim, page_limit, request_id};
-use crate::{Deps, Principal, Role, ServiceError};
+use crate::{Deps, Principal, ServiceError};
 
 const CREATE: &str = "referral.create";
 
@@ -108,11 +108,15 @@ impl ReferralService {
         who: &Principal,
         cmd: NewReferral,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        if who.role != Role::Clinician {
-            return Err(ServiceError::PermissionDenied(
-                "only clinicians refer patients".to_owned(),
-            ));
-        }
+        self.deps
+            .clinician_only(
+                who,
+                CREATE,
+                "referrals".to_owned(),
+                cmd.patient,
+                "refer patients",
+            )
+            .await?;
         let request_id = request_id(&cmd.request_id)?;
         let route = Route::in_network(&self.deps.network.current(), who.institution, cmd.to)
             .map_err(|e| ServiceError::InvalidArgument {

@@ -14,10 +14,11 @@ use yigong_ports::{AuditEntry, AuditOutcome, PatientRecord, PatientScope, Transa
 use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id};
 use crate::error::happened;
 use crate::screening::{MAX_BATCH_ROWS, RowError};
-use crate::{Deps, Principal, Role, ServiceError};
+use crate::{Deps, Principal, ServiceError};
 
 const REGISTER: &str = "resident.register";
 const IMPORT: &str = "resident.import";
+const UPDATE: &str = "resident.update";
 
 /// A resident's identity document as the client sends it; parsed here, so a bad number is an
 /// `INVALID_ARGUMENT` naming the field.
@@ -161,11 +162,15 @@ impl ResidentService {
         who: &Principal,
         cmd: NewResident,
     ) -> Result<Versioned<PatientRecord>, ServiceError> {
-        if who.role != Role::Clinician {
-            return Err(ServiceError::PermissionDenied(
-                "only clinicians keep health records".to_owned(),
-            ));
-        }
+        self.deps
+            .clinician_only(
+                who,
+                REGISTER,
+                "residents".to_owned(),
+                None,
+                "keep health records",
+            )
+            .await?;
         let request_id = request_id(&cmd.request_id)?;
         let now = self.deps.clock.now();
         let id = ResidentId::from_uuid(self.deps.ids.new_id());
@@ -223,11 +228,15 @@ impl ResidentService {
         request_id_raw: &str,
         rows: Vec<ResidentRow>,
     ) -> Result<ResidentImport, ServiceError> {
-        if who.role != Role::Clinician {
-            return Err(ServiceError::PermissionDenied(
-                "only clinicians keep health records".to_owned(),
-            ));
-        }
+        self.deps
+            .clinician_only(
+                who,
+                IMPORT,
+                "residents".to_owned(),
+                None,
+                "keep health records",
+            )
+            .await?;
         let request_id = request_id(request_id_raw)?;
         batch_size(rows.len(), MAX_BATCH_ROWS)?;
         let now = self.deps.clock.now();
@@ -389,11 +398,15 @@ impl ResidentService {
         change: ResidentUpdate,
         expected_version: Option<i64>,
     ) -> Result<Versioned<PatientRecord>, ServiceError> {
-        if who.role != Role::Clinician {
-            return Err(ServiceError::PermissionDenied(
-                "only clinicians keep health records".to_owned(),
-            ));
-        }
+        self.deps
+            .clinician_only(
+                who,
+                UPDATE,
+                format!("residents/{id}"),
+                id,
+                "keep health records",
+            )
+            .await?;
         if change == ResidentUpdate::default() {
             return Err(ServiceError::InvalidArgument {
                 field: "update_mask",
@@ -409,19 +422,8 @@ impl ResidentService {
                 happened(field, d, now.date())?;
             }
         }
-        let mut tx = self.deps.uow.begin().await?;
-        let loaded = match tx.load_resident(id).await? {
-            Some(r)
-                if self
-                    .deps
-                    .access()
-                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
-                    .await? =>
-            {
-                r
-            }
-            _ => return Err(ServiceError::NotFound(format!("resident {id}"))),
-        };
+        let tx = self.deps.uow.begin().await?;
+        let (mut tx, loaded) = self.deps.patient_in(tx, who, id, UPDATE).await?;
         if let Some(expected) = expected_version
             && expected != loaded.version
         {
@@ -464,7 +466,7 @@ impl ResidentService {
                 tx,
                 record.scope.community,
                 events,
-                audit_entry(who, "resident.update", format!("residents/{id}"), id, now),
+                audit_entry(who, UPDATE, format!("residents/{id}"), id, now),
             )
             .await?;
         Ok(Versioned {

@@ -5,7 +5,7 @@
 //! behind and a corrected file can simply be sent again. Valid batches are written atomically
 //! by the store's bulk path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use time::Date;
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use yigong_ports::{
 };
 
 use crate::deps::request_id;
-use crate::{Deps, Principal, Role, ServiceError};
+use crate::{Deps, Principal, ServiceError};
 
 /// The most rows one batch may carry.
 pub const MAX_BATCH_ROWS: usize = 10_000;
@@ -115,7 +115,7 @@ impl ScreeningService {
 
     /// Records one screening result: a batch of one, so a single reading is judged exactly as
     /// an imported one (against the resident's stored readings up to its date). A bad row is
-    /// `InvalidArgument` naming its field.
+    /// `InvalidArgument` naming its field; a resident the caller may not see is `NotFound`.
     #[tracing::instrument(skip_all, fields(user = %who.user, resident = %row.resident))]
     pub async fn record(
         &self,
@@ -158,11 +158,19 @@ impl ScreeningService {
         rows: &[ScreeningRow],
         arrival: Arrival,
     ) -> Result<BatchOutcome, ServiceError> {
-        if who.role != Role::Clinician {
-            return Err(ServiceError::PermissionDenied(
-                "only clinicians record screening results".to_owned(),
-            ));
-        }
+        let patient = match arrival {
+            Arrival::Single => rows.first().map(|r| r.resident),
+            Arrival::Batch => None,
+        };
+        self.deps
+            .clinician_only(
+                who,
+                IMPORT,
+                "screenings".to_owned(),
+                patient,
+                "record screening results",
+            )
+            .await?;
         let request_id = request_id(request_id_raw)?;
         if rows.is_empty() || rows.len() > MAX_BATCH_ROWS {
             return Err(ServiceError::InvalidArgument {
@@ -183,6 +191,24 @@ impl ScreeningService {
         )?;
         // Whom the caller may screen: the same decision as every read of a record.
         let residents = self.deps.access().visible(who, records).await?;
+        // Each resident the caller may not see (or that does not exist) is a refusal, audited
+        // once however many rows name it; its rows fail as not found.
+        let unseen: HashSet<ResidentId> = rows
+            .iter()
+            .map(|r| r.resident)
+            .filter(|id| !residents.contains_key(id))
+            .collect();
+        // A single result naming such a resident is refused as a read of the record would be.
+        for id in unseen {
+            let resource = format!("residents/{id}");
+            let refused = self
+                .deps
+                .unseen(who, IMPORT, resource, id, format!("resident {id}"))
+                .await;
+            if arrival == Arrival::Single {
+                return Err(refused);
+            }
+        }
         let mut history: HashMap<ResidentId, Vec<BpReading>> = HashMap::new();
         for (resident, reading) in stored {
             if residents.contains_key(&resident) {
@@ -294,14 +320,14 @@ impl ScreeningService {
         }
         for record in findings.into_iter().flatten() {
             let emitted = match &record.finding {
-                ScreeningFinding::BloodPressure { decision, .. } => ScreeningEvent::blood_pressure(
+                ScreeningFinding::BloodPressure { decision, .. } => ScreeningEvent::recorded(
                     record.id,
                     record.resident,
                     record.on,
                     decision,
                     arrival,
                 ),
-                ScreeningFinding::Glucose { decision, .. } => ScreeningEvent::glucose(
+                ScreeningFinding::Glucose { decision, .. } => ScreeningEvent::recorded(
                     record.id,
                     record.resident,
                     record.on,

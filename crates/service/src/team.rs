@@ -21,6 +21,7 @@ const RENEW: &str = "contract.renew";
 const SWITCH: &str = "contract.switch_team";
 const TERMINATE: &str = "contract.terminate";
 const LIST: &str = "contract.list";
+const GET: &str = "contract.get";
 
 /// A new family doctor team of an institution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,90 +171,92 @@ impl TeamService {
     }
 
     /// Loads the resident for a contract command and takes the per-resident lock; callers
-    /// who may not see the record get `NotFound` (as for every unseen record).
+    /// who may not see the record get `NotFound` (as for every unseen record), audited.
     async fn resident(
         &self,
-        tx: &mut Box<dyn Transaction>,
+        tx: Box<dyn Transaction>,
         who: &Principal,
         id: ResidentId,
-    ) -> Result<PatientRecord, ServiceError> {
-        match tx.load_resident(id).await? {
+        action: &str,
+    ) -> Result<(Box<dyn Transaction>, PatientRecord), ServiceError> {
+        let (mut tx, found) = self.deps.patient_in(tx, who, id, action).await?;
+        tx.lock_resident(id, found.version).await?;
+        Ok((tx, found.value))
+    }
+
+    /// The team, which must belong to the caller's institution (a refusal is audited).
+    async fn own_team(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        who: &Principal,
+        id: TeamId,
+        action: &str,
+        patient: ResidentId,
+    ) -> Result<(Box<dyn Transaction>, Team), ServiceError> {
+        let Some(team) = tx.load_team(id).await? else {
+            return Err(ServiceError::NotFound(format!("team {id}")));
+        };
+        if team.value.institution() != who.institution {
+            let reason = "contracts are signed with a team of the caller's institution";
+            let resource = format!("teams/{id}");
+            return Err(self
+                .deps
+                .forbidden(Some(tx), who, action, resource, patient, reason)
+                .await);
+        }
+        Ok((tx, team.value))
+    }
+
+    /// The contract with its resident locked; `NotFound` when unseen (audited, naming the
+    /// contract only: an unseen contract's resident is not told).
+    async fn contract(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        who: &Principal,
+        id: ContractId,
+        etag: Option<Version>,
+        action: &str,
+    ) -> Result<(Box<dyn Transaction>, Versioned<Contract>), ServiceError> {
+        let resource = format!("contracts/{id}");
+        let what = format!("contract {id}");
+        let Some(contract) = tx.load_contract(id).await? else {
+            return Err(self
+                .deps
+                .unseen_in(tx, who, action, resource, None, what)
+                .await);
+        };
+        let patient = contract.value.resident();
+        match tx.load_resident(patient).await? {
             Some(r)
                 if self
                     .deps
                     .access()
-                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
+                    .sees_patient(who, patient, &r.value.scope)
                     .await? =>
             {
-                tx.lock_resident(id, r.version).await?;
-                Ok(r.value)
+                tx.lock_resident(patient, r.version).await?;
             }
-            _ => Err(ServiceError::NotFound(format!("resident {id}"))),
+            _ => {
+                return Err(self
+                    .deps
+                    .unseen_in(tx, who, action, resource, patient, what)
+                    .await);
+            }
         }
-    }
-
-    /// The team, which must belong to the caller's institution.
-    async fn own_team(
-        tx: &mut Box<dyn Transaction>,
-        who: &Principal,
-        id: TeamId,
-    ) -> Result<Team, ServiceError> {
-        let team = tx
-            .load_team(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("team {id}")))?
-            .value;
-        if team.institution() != who.institution {
-            return Err(ServiceError::PermissionDenied(
-                "contracts are signed with a team of the caller's institution".to_owned(),
-            ));
-        }
-        Ok(team)
-    }
-
-    /// The contract with its resident locked; `NotFound` when unseen.
-    async fn contract(
-        &self,
-        tx: &mut Box<dyn Transaction>,
-        who: &Principal,
-        id: ContractId,
-        etag: Option<Version>,
-    ) -> Result<Versioned<Contract>, ServiceError> {
-        let contract = tx
-            .load_contract(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("contract {id}")))?;
-        self.resident(tx, who, contract.value.resident()).await?;
         check_etag(&contract, etag)?;
-        Ok(contract)
+        Ok((tx, contract))
     }
 
     /// A contract the caller may see (through its resident), read in a transaction that is
-    /// rolled back; the command that follows is what is audited.
+    /// rolled back; the command that follows is what is audited (a refusal is, here).
     pub async fn contract_by_id(
         &self,
         who: &Principal,
         id: ContractId,
     ) -> Result<Versioned<Contract>, ServiceError> {
-        let mut tx = self.deps.uow.begin().await?;
-        let found = tx.load_contract(id).await?;
-        let visible = match &found {
-            Some(c) => match tx.load_resident(c.value.resident()).await? {
-                Some(r) => {
-                    self.deps
-                        .access()
-                        .sees_patient(who, r.value.resident.id(), &r.value.scope)
-                        .await?
-                }
-                None => false,
-            },
-            None => false,
-        };
-        drop(tx);
-        match found {
-            Some(c) if visible => Ok(c),
-            _ => Err(ServiceError::NotFound(format!("contract {id}"))),
-        }
+        let tx = self.deps.uow.begin().await?;
+        let (_, contract) = self.contract(tx, who, id, None, GET).await?;
+        Ok(contract)
     }
 
     /// Commits a contract command with its events and its audit entry (patient data).
@@ -298,11 +301,11 @@ impl TeamService {
             drop(tx);
             let first = ContractId::from_uuid(self.deps.first_result(request_id, SIGN).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
-            let mut tx = self.deps.uow.begin().await?;
-            return self.contract(&mut tx, who, first, None).await;
+            let tx = self.deps.uow.begin().await?;
+            return Ok(self.contract(tx, who, first, None, SIGN).await?.1);
         }
-        self.resident(&mut tx, who, cmd.resident).await?;
-        let team = Self::own_team(&mut tx, who, cmd.team).await?;
+        let (tx, _) = self.resident(tx, who, cmd.resident, SIGN).await?;
+        let (mut tx, team) = self.own_team(tx, who, cmd.team, SIGN, cmd.resident).await?;
         let latest = tx.latest_contract(cmd.resident).await?;
         let (contract, events) = Contract::sign(
             sign,
@@ -337,13 +340,15 @@ impl TeamService {
             drop(tx);
             let first = ContractId::from_uuid(self.deps.first_result(request_id, RENEW).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
-            let mut tx = self.deps.uow.begin().await?;
-            let new = self.contract(&mut tx, who, first, None).await?;
-            let old = self.contract(&mut tx, who, contract, None).await?;
+            let tx = self.deps.uow.begin().await?;
+            let (tx, new) = self.contract(tx, who, first, None, RENEW).await?;
+            let (_, old) = self.contract(tx, who, contract, None, RENEW).await?;
             return Ok(Succession { old, new });
         }
-        let old = self.contract(&mut tx, who, contract, etag).await?;
-        let team = Self::own_team(&mut tx, who, old.value.team()).await?;
+        let (tx, old) = self.contract(tx, who, contract, etag, RENEW).await?;
+        let (mut tx, team) = self
+            .own_team(tx, who, old.value.team(), RENEW, old.value.resident())
+            .await?;
         let (renewed, renewal, events) =
             old.value
                 .clone()
@@ -381,19 +386,21 @@ impl TeamService {
             drop(tx);
             let first = ContractId::from_uuid(self.deps.first_result(request_id, SWITCH).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
-            let mut tx = self.deps.uow.begin().await?;
-            let new = self.contract(&mut tx, who, first, None).await?;
-            let old = self.contract(&mut tx, who, contract, None).await?;
+            let tx = self.deps.uow.begin().await?;
+            let (tx, new) = self.contract(tx, who, first, None, SWITCH).await?;
+            let (_, old) = self.contract(tx, who, contract, None, SWITCH).await?;
             return Ok(Succession { old, new });
         }
-        let old = self.contract(&mut tx, who, contract, etag).await?;
+        let (tx, old) = self.contract(tx, who, contract, etag, SWITCH).await?;
         if old.value.resident() != cmd.resident {
             return Err(ServiceError::InvalidArgument {
                 field: "resident",
                 reason: "is not the contract's resident".to_owned(),
             });
         }
-        let team = Self::own_team(&mut tx, who, cmd.team).await?;
+        let (mut tx, team) = self
+            .own_team(tx, who, cmd.team, SWITCH, cmd.resident)
+            .await?;
         let (switched, new, events) = old.value.clone().switch_team(
             SignContract {
                 id: new_id,
@@ -431,8 +438,8 @@ impl TeamService {
         reason: TerminationReason,
         etag: Option<Version>,
     ) -> Result<Versioned<Contract>, ServiceError> {
-        let mut tx = self.deps.uow.begin().await?;
-        let old = self.contract(&mut tx, who, contract, etag).await?;
+        let tx = self.deps.uow.begin().await?;
+        let (mut tx, old) = self.contract(tx, who, contract, etag, TERMINATE).await?;
         let (ended, events) = old.value.terminate(on, reason)?;
         let version = tx.update_contract(&ended, old.version).await?;
         self.finish(tx, who, TERMINATE, &ended, events).await?;
@@ -449,18 +456,7 @@ impl TeamService {
         who: &Principal,
         resident: ResidentId,
     ) -> Result<Vec<Versioned<Contract>>, ServiceError> {
-        let visible = match self.deps.follow_ups.get_resident(resident).await? {
-            Some(r) => {
-                self.deps
-                    .access()
-                    .sees_patient(who, r.value.resident.id(), &r.value.scope)
-                    .await?
-            }
-            None => false,
-        };
-        if !visible {
-            return Err(ServiceError::NotFound(format!("resident {resident}")));
-        }
+        self.deps.visible_patient(who, resident, LIST).await?;
         let contracts = self.deps.directory.contracts_of(resident).await?;
         self.deps
             .audit

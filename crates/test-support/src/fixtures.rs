@@ -1,12 +1,15 @@
-//! Domain values for the contract tests and the event fault tests: a county hospital and a
-//! township health centre in one community, and routine upward referrals between them.
+//! Domain values for the contract, service, gRPC and event fault tests: a county hospital and a
+//! township health centre in one community, routine upward referrals between them, and the
+//! record of a resident held by an institution.
 
 use time::OffsetDateTime;
-use time::macros::datetime;
+use time::macros::{date, datetime};
+use yigong_domain::identity::{CitizenId, DocumentKind, OtherDocument, Resident, Sex};
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{CreateReferral, Direction, ReasonCode, Referral, Route, Urgency};
+use yigong_ports::{PatientRecord, PatientScope};
 
 /// The contract tests' "now".
 pub const NOW: OffsetDateTime = datetime!(2026 - 03 - 02 9:00 UTC);
@@ -54,4 +57,47 @@ pub fn upward(id: u128, patient: u128, minutes: i64) -> Referral {
     )
     .unwrap()
     .0
+}
+
+/// The record of `id` held by `institution` in `community`, in no grid: a woman born
+/// 1960-05-01, identified by a passport numbered after `id`, registered on 2000-01-01.
+pub fn patient(
+    id: ResidentId,
+    institution: InstitutionId,
+    community: CommunityId,
+) -> PatientRecord {
+    let passport = format!("P{:08}", id.as_uuid().as_u128());
+    let resident = Resident::with_document(
+        id,
+        OtherDocument::new(DocumentKind::Passport, &passport).unwrap(),
+        date!(1960 - 05 - 01),
+        Sex::Female,
+        None,
+        date!(2000 - 01 - 01),
+    )
+    .unwrap();
+    held(resident, institution, community)
+}
+
+/// As [`patient`], identified by a citizen id instead (birth date and sex are the id's).
+pub fn citizen(
+    id: ResidentId,
+    citizen_id: &str,
+    institution: InstitutionId,
+    community: CommunityId,
+) -> PatientRecord {
+    let citizen_id = CitizenId::parse(citizen_id, NOW.date()).unwrap();
+    let resident = Resident::with_citizen_id(id, citizen_id, None, date!(2000 - 01 - 01)).unwrap();
+    held(resident, institution, community)
+}
+
+fn held(resident: Resident, institution: InstitutionId, community: CommunityId) -> PatientRecord {
+    PatientRecord {
+        resident,
+        scope: PatientScope {
+            community: Some(community),
+            institution,
+            grid: None,
+        },
+    }
 }

@@ -57,82 +57,61 @@ pub enum Arrival {
     Batch,
 }
 
+/// The outcome of one screening programme: the programme it belongs to and the suspected case
+/// it flags, so that one constructor of [`ScreeningEvent`]s serves every programme.
+pub trait ScreeningOutcome: Copy {
+    /// The programme whose rule decided the outcome.
+    const PROGRAMME: Programme;
+    /// The suspected case the outcome flags, by the programme's rule.
+    fn suspected_case(self) -> Option<SuspectedCase>;
+}
+
+impl ScreeningOutcome for BpOutcome {
+    const PROGRAMME: Programme = Programme::BloodPressure;
+    fn suspected_case(self) -> Option<SuspectedCase> {
+        BpOutcome::suspected_case(self)
+    }
+}
+
+impl ScreeningOutcome for GlucoseOutcome {
+    const PROGRAMME: Programme = Programme::FastingGlucose;
+    fn suspected_case(self) -> Option<SuspectedCase> {
+        GlucoseOutcome::suspected_case(self)
+    }
+}
+
 impl ScreeningEvent {
-    /// The events of recording a blood-pressure decision as it arrived: see [`Arrival`];
-    /// flagged are an emergency and a preliminary diagnosis ([`BpOutcome::suspected_case`]).
-    pub fn blood_pressure(
+    /// The events of recording a decision as it arrived (see [`Arrival`]); flagged is what
+    /// the outcome's [`ScreeningOutcome::suspected_case`] says.
+    pub fn recorded<O: ScreeningOutcome>(
         screening: ScreeningId,
         resident: ResidentId,
         on: Date,
-        decision: &Decision<BpOutcome>,
+        decision: &Decision<O>,
         arrival: Arrival,
     ) -> Vec<ScreeningEvent> {
-        Self::recorded(
-            Recorded {
-                screening,
-                resident,
-                programme: Programme::BloodPressure,
-                on,
-                explanation: decision.explanation,
-            },
-            decision.outcome.suspected_case(),
-            arrival,
-        )
-    }
-
-    /// The events of recording a glucose decision as it arrived: see [`Arrival`]; flagged are
-    /// an emergency and suspected diabetes ([`GlucoseOutcome::suspected_case`]).
-    pub fn glucose(
-        screening: ScreeningId,
-        resident: ResidentId,
-        on: Date,
-        decision: &Decision<GlucoseOutcome>,
-        arrival: Arrival,
-    ) -> Vec<ScreeningEvent> {
-        Self::recorded(
-            Recorded {
-                screening,
-                resident,
-                programme: Programme::FastingGlucose,
-                on,
-                explanation: decision.explanation,
-            },
-            decision.outcome.suspected_case(),
-            arrival,
-        )
-    }
-
-    fn recorded(r: Recorded, flag: Option<SuspectedCase>, arrival: Arrival) -> Vec<ScreeningEvent> {
+        let programme = O::PROGRAMME;
         let mut events = Vec::with_capacity(2);
         if arrival == Arrival::Single {
             events.push(ScreeningEvent::ScreeningRecorded {
-                screening: r.screening,
-                resident: r.resident,
-                programme: r.programme,
-                on: r.on,
-                explanation: r.explanation,
+                screening,
+                resident,
+                programme,
+                on,
+                explanation: decision.explanation,
             });
         }
-        if let Some(case) = flag {
+        if let Some(case) = decision.outcome.suspected_case() {
             events.push(ScreeningEvent::SuspectedCaseFlagged {
-                screening: r.screening,
-                resident: r.resident,
-                programme: r.programme,
+                screening,
+                resident,
+                programme,
                 emergency: case.emergency,
                 follow_up_by: case.follow_up_by,
             });
         }
         events
     }
-}
-
-/// What every event of one recorded result names.
-struct Recorded {
-    screening: ScreeningId,
-    resident: ResidentId,
-    programme: Programme,
-    on: Date,
-    explanation: Explanation,
 }
 
 #[cfg(test)]
@@ -160,7 +139,7 @@ mod tests {
         ];
         let d =
             assess_blood_pressure(&readings, 50, Sex::Male, &RiskFactors::default(), &p).unwrap();
-        let events = ScreeningEvent::blood_pressure(
+        let events = ScreeningEvent::recorded(
             ScreeningId::from_u128(1),
             ResidentId::from_u128(2),
             date!(2026 - 03 - 05),
@@ -182,7 +161,7 @@ mod tests {
             &p,
         );
         assert_eq!(
-            ScreeningEvent::glucose(
+            ScreeningEvent::recorded(
                 ScreeningId::from_u128(1),
                 ResidentId::from_u128(2),
                 date!(2026 - 03 - 05),
@@ -210,7 +189,7 @@ mod tests {
             &p,
         );
         let events = |d: &Decision<GlucoseOutcome>| {
-            ScreeningEvent::glucose(
+            ScreeningEvent::recorded(
                 ScreeningId::from_u128(1),
                 ResidentId::from_u128(2),
                 date!(2026 - 03 - 05),

@@ -31,7 +31,7 @@ pub use blood_pressure::{
 pub use cancer::{Cancer, CancerCase, CaseError, CaseEvent, CaseResult, PathwayStep};
 pub use decision::{Decision, SuspectedCase};
 pub use eligibility::{Eligibility, Programme, ScreeningSubject, eligibility};
-pub use event::{Arrival, ScreeningEvent};
+pub use event::{Arrival, ScreeningEvent, ScreeningOutcome};
 pub use glucose::{GlucoseKind, GlucoseOutcome, assess_glucose};
 pub use reading::{ReadingDateError, check_reading_date};
 pub use self_care::{Dependence, SelfCareError, SelfCareScore};

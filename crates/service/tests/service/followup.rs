@@ -7,13 +7,10 @@ use yigong_domain::followup::{
     Condition, Confirmation, ContactMode, DangerSign, EnrolPatient, Enrolment, FollowUpPlan,
     HypertensionVisit, Visit, VisitClass,
 };
-use yigong_domain::identity::{CitizenId, Resident};
 use yigong_domain::ids::{EnrolmentId, PlanId, TeamId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
-use yigong_ports::{
-    AuditOutcome, Constraint, PatientRecord, PatientScope, PlanInContext, StoreError, Versioned,
-};
+use yigong_ports::{AuditOutcome, Constraint, PatientRecord, PlanInContext, StoreError, Versioned};
 use yigong_service::{
     DocumentInput, FollowUpService, NewEnrolment, NewResident, Principal, ResidentService,
     ServiceError,
@@ -42,17 +39,8 @@ fn team_doctor() -> Principal {
 
 /// A township patient born 1949-12-31.
 fn record() -> Versioned<PatientRecord> {
-    let citizen = CitizenId::parse("11010519491231002X", NOW.date()).unwrap();
     Versioned {
-        value: PatientRecord {
-            resident: Resident::with_citizen_id(PATIENT, citizen, None, date!(2000 - 01 - 01))
-                .unwrap(),
-            scope: PatientScope {
-                community: clinician(TOWNSHIP).community,
-                institution: TOWNSHIP,
-                grid: None,
-            },
-        },
+        value: citizen_record(PATIENT, "11010519491231002X", TOWNSHIP),
         version: 1,
     }
 }

@@ -4,9 +4,8 @@
 use time::macros::date;
 use yigong_domain::contract::Package;
 use yigong_domain::grid::{AreaKind, AreaNode, AreaTree, Grid, GridMap, NewGrid};
-use yigong_domain::identity::{CitizenId, Resident};
 use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, ResidentId, TeamId};
-use yigong_ports::{PatientRecord, PatientScope, StoreError, Versioned};
+use yigong_ports::{PatientRecord, StoreError, Versioned};
 use yigong_service::{
     GridService, NewContract, Principal, Role, ServiceError, SplitGrid, SplitPart, TeamService,
 };
@@ -198,16 +197,8 @@ async fn a_split_that_misses_a_household_is_refused_before_any_write() {
 
 /// A patient whose record the village clinic holds.
 fn record_at_village(id: ResidentId) -> Versioned<PatientRecord> {
-    let citizen = CitizenId::parse("11010519491231002X", NOW.date()).unwrap();
     Versioned {
-        value: PatientRecord {
-            resident: Resident::with_citizen_id(id, citizen, None, date!(2000 - 01 - 01)).unwrap(),
-            scope: PatientScope {
-                community: clinician(VILLAGE).community,
-                institution: VILLAGE,
-                grid: None,
-            },
-        },
+        value: citizen_record(id, "11010519491231002X", VILLAGE),
         version: 1,
     }
 }
@@ -228,7 +219,7 @@ async fn a_contract_for_an_unseen_resident_is_not_found_and_takes_no_lock() {
         uow_with(tx),
         queries,
         MockFollowUps::new(),
-        MockAudit::new(),
+        denied_once("contract.sign"),
     ));
     let err = teams
         .sign(

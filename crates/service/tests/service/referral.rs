@@ -610,13 +610,7 @@ fn refused_and_audited(action: &'static str) -> (MockTx, MockAudit) {
         .returning(|_| Ok(Some(stored_referral(7))));
     tx.expect_update_referral().never();
     tx.expect_commit().never();
-    let mut audit = MockAudit::new();
-    audit
-        .expect_record()
-        .withf(move |a| a.action == action && a.outcome == AuditOutcome::Denied)
-        .times(1)
-        .returning(|_| Ok(()));
-    (tx, audit)
+    (tx, denied_once(action))
 }
 
 /// Acting on a patient is a read first: a clinician who cannot see the record cannot refer the

@@ -4,39 +4,15 @@
 use std::sync::Arc;
 
 use time::macros::date;
-use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
 use yigong_domain::ids::ResidentId;
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::screening::{BpOutcome, BpReading, GlucoseKind};
-use yigong_ports::{Constraint, PatientRecord, PatientScope, ScreeningFinding};
+use yigong_ports::{Constraint, ScreeningFinding};
 use yigong_service::{RowReading, ScreeningRow, ScreeningService, ServiceError};
 
 use crate::support::*;
 
 const OTHER: ResidentId = ResidentId::from_u128(43);
-
-fn record(id: ResidentId, institution: yigong_domain::ids::InstitutionId) -> PatientRecord {
-    PatientRecord {
-        resident: Resident::with_document(
-            id,
-            OtherDocument::new(
-                DocumentKind::Passport,
-                &format!("P{:08}", id.as_uuid().as_u128()),
-            )
-            .unwrap(),
-            date!(1960 - 05 - 01),
-            Sex::Female,
-            None,
-            date!(2000 - 01 - 01),
-        )
-        .unwrap(),
-        scope: PatientScope {
-            community: clinician(TOWNSHIP).community,
-            institution,
-            grid: None,
-        },
-    }
-}
 
 fn bp(resident: ResidentId, sbp: u16, dbp: u16) -> ScreeningRow {
     ScreeningRow {
@@ -72,19 +48,25 @@ fn service(screenings: MockScreenings) -> ScreeningService {
     // No patient is referred anywhere: only the holding institution sees its records.
     let mut referrals = MockQueries::new();
     referrals.expect_referred_to().returning(|_, _| Ok(false));
-    service_with(screenings, referrals)
+    service_with(screenings, referrals, MockAudit::new())
 }
 
-fn service_with(screenings: MockScreenings, referrals: MockQueries) -> ScreeningService {
+fn service_with(
+    screenings: MockScreenings,
+    referrals: MockQueries,
+    audit: MockAudit,
+) -> ScreeningService {
     ScreeningService::new(yigong_service::Deps {
         screenings: Arc::new(screenings),
-        ..deps(
-            MockUow::new(),
-            referrals,
-            MockFollowUps::new(),
-            MockAudit::new(),
-        )
+        ..deps(MockUow::new(), referrals, MockFollowUps::new(), audit)
     })
+}
+
+/// As [`service`], with one refusal to screen (an unseen resident) expected in the audit.
+fn refusing_once(screenings: MockScreenings) -> ScreeningService {
+    let mut referrals = MockQueries::new();
+    referrals.expect_referred_to().returning(|_, _| Ok(false));
+    service_with(screenings, referrals, denied_once("screening.import"))
 }
 
 /// Visibility is the one access decision: an institution a patient is referred to (and in
@@ -102,7 +84,7 @@ async fn a_referral_receiver_screens_the_patient_in_its_care() {
         .expect_referred_to()
         .withf(|p, i| *p == OTHER && *i == TOWNSHIP)
         .returning(|_, _| Ok(true));
-    let record = service_with(s, referrals)
+    let record = service_with(s, referrals, MockAudit::new())
         .record(&clinician(TOWNSHIP), "referred-1", bp(OTHER, 128, 80))
         .await
         .unwrap();
@@ -111,27 +93,22 @@ async fn a_referral_receiver_screens_the_patient_in_its_care() {
     let mut s = known();
     s.expect_bp_history().returning(|_| Ok(vec![]));
     s.expect_import_screenings().never();
-    let err = service(s)
+    let err = refusing_once(s)
         .record(&clinician(TOWNSHIP), "referred-2", bp(OTHER, 128, 80))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ServiceError::InvalidArgument {
-                field: "resident",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
 }
 
 /// Two residents: ours (held by the township) and one held by the village clinic.
 fn known() -> MockScreenings {
     let mut s = MockScreenings::new();
-    s.expect_residents()
-        .returning(|_| Ok(vec![record(PATIENT, TOWNSHIP), record(OTHER, VILLAGE)]));
+    s.expect_residents().returning(|_| {
+        Ok(vec![
+            patient_record(PATIENT, TOWNSHIP),
+            patient_record(OTHER, VILLAGE),
+        ])
+    });
     s
 }
 
@@ -163,7 +140,7 @@ async fn one_bad_row_rejects_the_batch_with_every_rows_error() {
             },
         },
     ];
-    let outcome = service(s)
+    let outcome = refusing_once(s)
         .import_batch(&clinician(TOWNSHIP), "batch-1", &rows)
         .await
         .unwrap();

@@ -274,26 +274,27 @@ pub(crate) fn uow_with(tx: MockTx) -> MockUow {
 
 /// The record of `id`, held by `institution` in the test community, in no grid.
 pub(crate) fn patient_record(id: ResidentId, institution: InstitutionId) -> PatientRecord {
-    PatientRecord {
-        resident: Resident::with_document(
-            id,
-            yigong_domain::identity::OtherDocument::new(
-                yigong_domain::identity::DocumentKind::Passport,
-                &format!("P{:08}", id.as_uuid().as_u128()),
-            )
-            .unwrap(),
-            time::macros::date!(1960 - 05 - 01),
-            yigong_domain::identity::Sex::Female,
-            None,
-            time::macros::date!(2000 - 01 - 01),
-        )
-        .unwrap(),
-        scope: yigong_ports::PatientScope {
-            community: Some(CommunityId::from_u128(500)),
-            institution,
-            grid: None,
-        },
-    }
+    yigong_test_support::fixtures::patient(id, institution, CommunityId::from_u128(500))
+}
+
+/// An audit log that expects exactly one entry: `action` refused.
+pub(crate) fn denied_once(action: &'static str) -> MockAudit {
+    let mut audit = MockAudit::new();
+    audit
+        .expect_record()
+        .withf(move |a| a.action == action && a.outcome == yigong_ports::AuditOutcome::Denied)
+        .times(1)
+        .returning(|_| Ok(()));
+    audit
+}
+
+/// As [`patient_record`], identified by the citizen id `number`.
+pub(crate) fn citizen_record(
+    id: ResidentId,
+    number: &str,
+    institution: InstitutionId,
+) -> PatientRecord {
+    yigong_test_support::fixtures::citizen(id, number, institution, CommunityId::from_u128(500))
 }
 
 /// Resident reads that know [`PATIENT`], held by the township (what a command naming the

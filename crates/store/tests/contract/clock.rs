@@ -7,14 +7,14 @@ use sea_orm::{ConnectionTrait, Statement};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 use uuid::Uuid;
-use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
+use yigong_domain::identity::Sex;
 use yigong_domain::ids::{CommunityId, ResidentId, ScreeningId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::screening::{BpReading, RiskFactors, assess_blood_pressure};
 use yigong_ports::{
-    Actor, AuditEntry, AuditOutcome, Clock, PatientRecord, PatientScope, RequestKey,
-    ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore, UnitOfWork,
+    Actor, AuditEntry, AuditOutcome, Clock, RequestKey, ScreeningBatch, ScreeningFinding,
+    ScreeningRecord, ScreeningStore, UnitOfWork,
 };
 use yigong_store::Store;
 
@@ -95,24 +95,9 @@ async fn a_screening_batch_is_stamped_with_the_stores_clock() {
         let (store, _clock) = clocked(&b);
         let who = ResidentId::from_u128(42);
         let mut tx = store.begin().await.unwrap();
-        tx.insert_resident(&PatientRecord {
-            resident: Resident::with_document(
-                who,
-                OtherDocument::new(DocumentKind::Passport, "P00000042").unwrap(),
-                date!(1960 - 01 - 01),
-                Sex::Male,
-                None,
-                date!(2000 - 01 - 01),
-            )
-            .unwrap(),
-            scope: PatientScope {
-                community: Some(CommunityId::from_u128(500)),
-                institution: TOWNSHIP,
-                grid: None,
-            },
-        })
-        .await
-        .unwrap();
+        tx.insert_resident(&patient(who, TOWNSHIP, CommunityId::from_u128(500)))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         assert_eq!(
             stamp(&store, "SELECT updated_at AS at FROM resident").await,

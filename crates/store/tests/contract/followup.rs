@@ -6,14 +6,13 @@ use yigong_domain::followup::{
     Condition, Confirmation, ContactMode, EnrolPatient, Enrolment, FollowUpPlan, HypertensionVisit,
     OutreachOutcome, PlanOrigin, PlanRecord, PlanState, Visit, VisitClass,
 };
-use yigong_domain::identity::{CitizenId, Resident};
 use yigong_domain::ids::{
     CommunityId, EnrolmentId, PlanId, ReferralId, ResidentId, TeamId, VisitId,
 };
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
-    Constraint, FollowUpQueries, PatientRecord, PatientScope, StoreError, UnitOfWork, VisitRecord,
+    Constraint, FollowUpQueries, PatientRecord, StoreError, UnitOfWork, VisitRecord,
 };
 
 use crate::backends;
@@ -22,20 +21,12 @@ use crate::support::*;
 const TEAM: TeamId = TeamId::from_u128(77);
 
 fn record(id: u128, citizen_id: &str) -> PatientRecord {
-    PatientRecord {
-        resident: Resident::with_citizen_id(
-            ResidentId::from_u128(id),
-            CitizenId::parse(citizen_id, NOW.date()).unwrap(),
-            None,
-            date!(2000 - 01 - 01),
-        )
-        .unwrap(),
-        scope: PatientScope {
-            community: Some(CommunityId::from_u128(500)),
-            institution: TOWNSHIP,
-            grid: None,
-        },
-    }
+    citizen(
+        ResidentId::from_u128(id),
+        citizen_id,
+        TOWNSHIP,
+        CommunityId::from_u128(500),
+    )
 }
 
 /// An enrolment of `patient` on `on`, with its first plan.

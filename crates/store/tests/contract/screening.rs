@@ -3,7 +3,7 @@
 use time::macros::date;
 use uuid::Uuid;
 use yigong_domain::event::DomainEvent;
-use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
+use yigong_domain::identity::Sex;
 use yigong_domain::ids::{CommunityId, ResidentId, ScreeningId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
@@ -12,9 +12,8 @@ use yigong_domain::screening::{
     assess_blood_pressure,
 };
 use yigong_ports::{
-    Actor, AuditEntry, AuditOutcome, ChangeFeed, Constraint, NewEvent, PatientRecord, PatientScope,
-    RequestKey, ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore, StoreError,
-    UnitOfWork,
+    Actor, AuditEntry, AuditOutcome, ChangeFeed, Constraint, NewEvent, RequestKey, ScreeningBatch,
+    ScreeningFinding, ScreeningRecord, ScreeningStore, StoreError, UnitOfWork,
 };
 
 use crate::backends;
@@ -61,7 +60,7 @@ fn batch(n: usize, first_id: u128, resident: ResidentId) -> ScreeningBatch {
             let ScreeningFinding::BloodPressure { decision, .. } = r.finding else {
                 unreachable!()
             };
-            ScreeningEvent::blood_pressure(r.id, r.resident, r.on, &decision, Arrival::Batch)
+            ScreeningEvent::recorded(r.id, r.resident, r.on, &decision, Arrival::Batch)
         })
         .map(|e| {
             NewEvent::new(
@@ -98,22 +97,11 @@ fn batch(n: usize, first_id: u128, resident: ResidentId) -> ScreeningBatch {
 }
 
 async fn resident(b: &backends::Backend, id: u128) -> ResidentId {
-    let r = PatientRecord {
-        resident: Resident::with_document(
-            ResidentId::from_u128(id),
-            OtherDocument::new(DocumentKind::Passport, &format!("P{id:08}")).unwrap(),
-            date!(1960 - 01 - 01),
-            Sex::Male,
-            None,
-            date!(2000 - 01 - 01),
-        )
-        .unwrap(),
-        scope: PatientScope {
-            community: Some(CommunityId::from_u128(500)),
-            institution: TOWNSHIP,
-            grid: None,
-        },
-    };
+    let r = patient(
+        ResidentId::from_u128(id),
+        TOWNSHIP,
+        CommunityId::from_u128(500),
+    );
     let mut tx = b.store.begin().await.unwrap();
     tx.insert_resident(&r).await.unwrap();
     tx.commit().await.unwrap();
