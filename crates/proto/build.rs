@@ -22,6 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ]
     .map(|p| root.join(p));
     tonic_prost_build::configure()
+        // An undecodable request is the client's error: INVALID_ARGUMENT, not INTERNAL.
+        .codec_path("crate::codec::WireCodec")
         .file_descriptor_set_path(out.join("yigong_descriptor.bin"))
         .compile_with_config(config, &protos, &[root.clone(), well_known])?;
     println!("cargo:rerun-if-changed={}", root.display());

@@ -7,6 +7,7 @@
 //! database_url = "postgres://yigong@db.county.local/yigong"
 //! token_key = "…at least 32 bytes…"   # better in YIGONG_TOKEN_KEY
 //! nats_url = "nats://127.0.0.1:4222"   # relay events to JetStream (in-process without it)
+//! database_acquire_timeout_ms = 1000   # a request waits this long for a database connection
 //!
 //! [tls]
 //! cert = "/etc/yigong/server.pem"
@@ -17,6 +18,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
 
 use crate::AppError;
 
@@ -39,6 +41,9 @@ pub struct FileConfig {
     pub tls: Option<TlsFiles>,
     /// Relay domain events to NATS JetStream at this URL.
     pub nats_url: Option<String>,
+    /// How long a request waits for a pooled database connection, in milliseconds (100 to
+    /// 60,000; default 1,000): with the database down, requests fail within it.
+    pub database_acquire_timeout_ms: Option<u64>,
 }
 
 /// The server's certificate chain and private key, as PEM files.
@@ -61,19 +66,62 @@ pub struct TlsIdentity {
 }
 
 impl TlsFiles {
-    /// Reads both files.
+    /// Reads both files and checks that they make a server identity, before anything is
+    /// served: an error names the file and what is wrong with it.
     pub fn read(&self) -> Result<TlsIdentity, AppError> {
-        let read = |p: &Path| {
-            std::fs::read(p).map_err(|e| AppError::Config(format!("{}: {e}", p.display())))
+        let read = |p: &Path, block: &str, what: &str| {
+            let pem =
+                std::fs::read(p).map_err(|e| AppError::Config(format!("{}: {e}", p.display())))?;
+            if pem.windows(block.len()).any(|w| w == block.as_bytes()) {
+                Ok(pem)
+            } else {
+                Err(AppError::Config(format!(
+                    "{}: not a PEM {what} (no `{block}` block)",
+                    p.display()
+                )))
+            }
         };
-        Ok(TlsIdentity {
-            cert_pem: read(&self.cert)?,
-            key_pem: read(&self.key)?,
-        })
+        let identity = TlsIdentity {
+            cert_pem: read(
+                &self.cert,
+                "-----BEGIN CERTIFICATE-----",
+                "certificate chain",
+            )?,
+            key_pem: read(&self.key, "PRIVATE KEY-----", "private key")?,
+        };
+        identity.server_config().map_err(|e| {
+            AppError::Config(format!(
+                "{} with {}: {e}",
+                self.cert.display(),
+                self.key.display()
+            ))
+        })?;
+        Ok(identity)
+    }
+}
+
+impl TlsIdentity {
+    /// The server's TLS configuration; fails if the key does not fit the chain or cannot be
+    /// parsed.
+    pub fn server_config(&self) -> Result<Server, tonic::transport::Error> {
+        Server::builder().tls_config(
+            ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem)),
+        )
     }
 }
 
 impl FileConfig {
+    /// The pool's acquire timeout: the configured one, checked, or the store's default.
+    pub fn acquire_timeout(&self) -> Result<std::time::Duration, AppError> {
+        match self.database_acquire_timeout_ms {
+            None => Ok(yigong_store::DEFAULT_ACQUIRE_TIMEOUT),
+            Some(ms @ 100..=60_000) => Ok(std::time::Duration::from_millis(ms)),
+            Some(ms) => Err(AppError::Config(format!(
+                "database_acquire_timeout_ms must be 100 to 60000, not {ms}"
+            ))),
+        }
+    }
+
     /// Reads and parses a configuration file; errors name the file and, for TOML, the line.
     pub fn load(path: &Path) -> Result<FileConfig, AppError> {
         let text = std::fs::read_to_string(path)

@@ -19,6 +19,7 @@
 pub mod config;
 pub mod demo;
 pub mod events;
+pub mod health;
 pub mod import;
 pub mod report;
 
@@ -85,9 +86,13 @@ pub struct ServeConfig {
     pub events: events::EventsConfig,
 }
 
-/// Connects to the database and applies pending migrations.
-pub async fn open(database_url: &str) -> Result<Arc<Store>, AppError> {
-    let store = Arc::new(Store::connect(database_url).await?);
+/// Connects to the database (waiting at most `acquire_timeout` for a pooled connection) and
+/// applies pending migrations.
+pub async fn open(
+    database_url: &str,
+    acquire_timeout: std::time::Duration,
+) -> Result<Arc<Store>, AppError> {
+    let store = Arc::new(Store::connect_with(database_url, acquire_timeout).await?);
     store.migrate().await?;
     Ok(store)
 }
@@ -136,7 +141,7 @@ pub async fn console(
     role: Role,
     institution: Option<InstitutionId>,
 ) -> Result<(Deps, Principal), AppError> {
-    let store = open(database_url).await?;
+    let store = open(database_url, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
     let network = store.network().await?;
     let acting = institution
         .or_else(|| network.communities().next().map(|c| c.lead()))
@@ -161,7 +166,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let store = open(&config.database_url).await?;
+    let store = open(&config.database_url, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
     serve_store(
         store,
         &config.token_secret,
@@ -226,29 +231,11 @@ async fn serve_api(
     let auth = Authenticator::new(key, deps.network.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<ReferralServiceServer<ReferralApi>>()
-        .await;
-    health
-        .set_serving::<FollowUpServiceServer<FollowUpApi>>()
-        .await;
-    health
-        .set_serving::<ResidentServiceServer<ResidentApi>>()
-        .await;
-    health
-        .set_serving::<IndicatorServiceServer<IndicatorApi>>()
-        .await;
-    health
-        .set_serving::<NetworkServiceServer<NetworkApi>>()
-        .await;
-    health.set_serving::<TeamServiceServer<TeamApi>>().await;
-    health.set_serving::<GridServiceServer<GridApi>>().await;
-    health
-        .set_serving::<ChangeFeedServiceServer<ChangeFeedApi>>()
-        .await;
-    health
-        .set_serving::<ScreeningServiceServer<ScreeningApi>>()
-        .await;
+    health::report(&health, tonic_health::ServingStatus::Serving).await;
+    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+    let storage_watch = tokio::spawn(health::watch_storage(store.clone(), health, async {
+        let _ = watch_stopped.await;
+    }));
     fn reflection() -> tonic_reflection::server::Builder<'static> {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(yigong_proto::FILE_DESCRIPTOR_SET)
@@ -278,7 +265,10 @@ async fn serve_api(
     ));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
-    let mut server = Server::builder();
+    // A message over the size limit is RESOURCE_EXHAUSTED, as gRPC's status table says.
+    let mut server = Server::builder().layer(tower::util::MapResponseLayer::new(
+        yigong_grpc::limits::oversize_is_resource_exhausted,
+    ));
     if let Some(tls) = tls {
         server = server
             .tls_config(
@@ -286,7 +276,7 @@ async fn serve_api(
             )
             .map_err(|e| AppError::Config(format!("tls: {e}")))?;
     }
-    server
+    let served = server
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -305,7 +295,12 @@ async fn serve_api(
             shutdown,
         )
         .await
-        .map_err(|e| AppError::Serve(e.to_string()))
+        .map_err(|e| AppError::Serve(e.to_string()));
+    let _ = stop_watch.send(());
+    if let Err(error) = storage_watch.await {
+        tracing::error!(%error, "the storage health check failed");
+    }
+    served
 }
 
 /// Checks that a token for `who` claims nothing the network denies: its institution exists,

@@ -299,10 +299,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     return Err("serve needs a token key: --token-key or YIGONG_TOKEN_KEY".into());
                 }
             };
+            // Every setting is checked before the database or the port is touched.
+            TokenKey::from_secret(secret.as_bytes())?;
+            let acquire_timeout = file.acquire_timeout()?;
             let listener = tokio::net::TcpListener::bind(listen).await?;
             // The bound address (`--listen 127.0.0.1:0` picks a free port).
             let listen = listener.local_addr()?;
-            let store = yigong_app::open(&database.url(&file)).await?;
+            let store = yigong_app::open(&database.url(&file), acquire_timeout).await?;
             if demo {
                 yigong_app::ensure_demo(&store, demo_scale).await?;
                 print_demo_tokens(&store, &TokenKey::from_secret(secret.as_bytes())?, listen)
@@ -329,7 +332,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             demo_scale,
             database,
         } => {
-            let store = yigong_app::open(&database.url(&file)).await?;
+            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
             if yigong_app::ensure_demo(&store, demo_scale).await? {
                 println!("demo county seeded");
             } else {
@@ -447,7 +450,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     database,
                 },
         } => {
-            let store = yigong_app::open(&database.url(&file)).await?;
+            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
             print!(
                 "{}",
                 yigong_app::events::list_dead(store.as_ref(), after, limit).await?
@@ -461,7 +464,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     database,
                 },
         } => {
-            let store = yigong_app::open(&database.url(&file)).await?;
+            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
             // No sequences means `--all` (clap requires one or the other).
             let now = time::OffsetDateTime::now_utc();
             let replayed =
@@ -469,7 +472,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("{replayed} event(s) returned to the relay");
         }
         Command::Migrate { database } => {
-            let store = yigong_store::Store::connect(&database.url(&file)).await?;
+            let store =
+                yigong_store::Store::connect_with(&database.url(&file), file.acquire_timeout()?)
+                    .await?;
             store.migrate().await?;
             println!(
                 "migrations: {}",
@@ -500,7 +505,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 community: None,
                 team: team.map(TeamId::from_uuid),
             };
-            let store = yigong_app::open(&database.url(&file)).await?;
+            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
             yigong_app::check_token_claims(store, &who).await?;
             println!(
                 "{}",

@@ -4,7 +4,7 @@
 //!
 //! The raw baselines run the same domain code (bodies, events) and these statements:
 //! - create + accept: `BEGIN; SELECT community_id, institution_id, grid_id FROM resident
-//!   (the patient's record: the sender must see it); INSERT idempotency_key … ON CONFLICT DO
+//!   (the patient's record: the sender must see it); INSERT request_key … ON CONFLICT DO
 //!   NOTHING; INSERT referral; INSERT outbox_event (2 rows, sequences 1 and 2 of a new
 //!   aggregate); INSERT audit_entry; COMMIT` then `BEGIN; SELECT body, version FROM referral;
 //!   UPDATE referral … WHERE version; INSERT outbox_event (sequence by subquery);
@@ -63,6 +63,10 @@ const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
 const COMMUNITY: CommunityId = CommunityId::from_u128(500);
 const TEAM: TeamId = TeamId::from_u128(77);
 const TASKS: [usize; 3] = [1, 8, 32];
+/// The raw baselines' idempotency key: scoped to a caller, with a request fingerprint (a
+/// SHA-256 in hex), as the service stores it.
+const RAW_CALLER: &str = "00000000-0000-0000-0000-00000000000a/bench";
+const RAW_FINGERPRINT: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 fn network() -> Result<Network, String> {
     let mut n = Network::new();
@@ -594,11 +598,14 @@ impl Bench {
             ));
         }
         sqlx::query(
-            "INSERT INTO idempotency_key (command, request_id, resource_id, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            "INSERT INTO request_key \
+             (caller, command, request_id, fingerprint, resource_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         )
+        .bind(RAW_CALLER)
         .bind("referral.create")
         .bind(Uuid::new_v4().simple().to_string())
+        .bind(RAW_FINGERPRINT)
         .bind(referral.id().as_uuid())
         .bind(now)
         .execute(&mut *tx)

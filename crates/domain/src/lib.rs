@@ -22,6 +22,7 @@
 //! - [`indicator`]: indicators (sections 4 and 6) as rates over in-memory data.
 //! - [`event`]: the catalogue of domain events, [`event::DomainEvent`], for the outbox.
 //! - [`calendar`]: the date arithmetic the rules use.
+//! - [`text`]: required free text counted in visible characters; values quoted in errors.
 //! - [`ids`]: typed identifiers.
 //! - `vocabulary`: the `codes!` macro that gives each vocabulary its one spelling.
 //!
@@ -44,4 +45,5 @@ pub mod profile;
 pub mod referral;
 pub mod rule;
 pub mod screening;
+pub mod text;
 mod vocabulary;

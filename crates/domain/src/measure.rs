@@ -42,8 +42,9 @@ pub enum MeasureError {
     /// Waist outside 30–250 cm.
     #[error("waist {0} cm is outside the plausible 30-250")]
     WaistOutOfRange(u16),
-    /// Text that is not a decimal with at most one fractional digit.
-    #[error("`{0}` is not a decimal with at most one digit after the point")]
+    /// Text that is not a decimal with at most one fractional digit (its
+    /// [`excerpt`](crate::text::excerpt)).
+    #[error("{0} is not a decimal with at most one digit after the point")]
     NotADecimal(String),
 }
 
@@ -121,7 +122,7 @@ impl fmt::Display for BloodPressure {
 
 /// Parses `"7.0"`, `"16.7"` or `"6"` into tenths, exactly.
 fn parse_tenths(text: &str) -> Result<u16, MeasureError> {
-    let bad = || MeasureError::NotADecimal(text.to_owned());
+    let bad = || MeasureError::NotADecimal(crate::text::excerpt(text));
     let (whole, frac) = match text.split_once('.') {
         Some((w, f)) => (w, f),
         None => (text, "0"),

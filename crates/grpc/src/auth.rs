@@ -14,6 +14,9 @@ use uuid::Uuid;
 use yigong_domain::ids::{InstitutionId, TeamId};
 use yigong_service::{NetworkView, Principal, Role};
 
+/// The longest user name (`sub`) a token may carry.
+const MAX_USER_BYTES: usize = 128;
+
 /// The issuer every Yigong token names.
 const ISSUER: &str = "yigong";
 
@@ -137,6 +140,12 @@ impl Authenticator {
         let claims = self.key.verify(token.trim())?;
         let role = Role::from_name(&claims.role)
             .ok_or_else(|| Status::unauthenticated("the token names an unknown role"))?;
+        // The user names audit entries and scopes request ids: a name, not a document.
+        if claims.sub.trim().is_empty() || claims.sub.len() > MAX_USER_BYTES {
+            return Err(Status::unauthenticated(format!(
+                "the token's subject must have 1 to {MAX_USER_BYTES} bytes"
+            )));
+        }
         let institution = InstitutionId::from_uuid(claims.institution);
         let network = self.network.current();
         if network.institution(institution).is_err() {

@@ -5,7 +5,8 @@
 //! decision is the service's or the domain's.
 //!
 //! - [`auth`] — bearer tokens (HS256 JWT) and the interceptor that puts the principal on requests.
-//! - [`status`] — `ServiceError` → `tonic::Status` with `google.rpc` details.
+//! - [`status`] — `ServiceError` → `tonic::Status` with `google.rpc` details, every text capped.
+//! - [`limits`] — a message over the size limit answered `RESOURCE_EXHAUSTED`.
 //! - [`wire`] — resource names, etags, timestamps and the caller's principal.
 //! - [`referral`] — `yigong.v1.ReferralService`.
 //! - [`changes`] — `yigong.v1.ChangeFeedService`.
@@ -22,6 +23,7 @@ pub mod changes;
 pub mod followup;
 pub mod grid;
 pub mod indicator;
+pub mod limits;
 pub mod network;
 pub mod referral;
 pub mod resident;

@@ -198,7 +198,10 @@ impl Api for ReferralApi {
             .enumerate()
             .map(|(i, code)| {
                 ReasonCode::from_code(code).ok_or_else(|| {
-                    invalid(&format!("reasons[{i}]"), format!("unknown reason {code:?}"))
+                    invalid(
+                        &format!("reasons[{i}]"),
+                        format!("unknown reason {}", yigong_domain::text::excerpt(code)),
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;

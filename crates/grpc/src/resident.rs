@@ -114,7 +114,8 @@ impl Api for ResidentApi {
                     return Err(invalid(
                         "update_mask",
                         format!(
-                            "{other:?} cannot be updated: household, moved_out_date or death_date"
+                            "{} cannot be updated: household, moved_out_date or death_date",
+                            yigong_domain::text::excerpt(other)
                         ),
                     ));
                 }

@@ -18,15 +18,34 @@ pub const RULE_REASON: &str = "RULE_VIOLATED";
 /// The `PreconditionFailure` violation type of a refused business rule.
 pub const RULE_VIOLATION: &str = "RULE";
 
+/// The most bytes of a status message or of one detail's text. gRPC clients refuse trailers
+/// over 16 KiB (grpcio, grpc-go and grpc-java by default), and a message and its details
+/// travel there; values are quoted as short excerpts before this, so this cap only ever
+/// cuts a message that a bug made too long.
+pub const MAX_TEXT_BYTES: usize = 1024;
+
+/// `text` cut to [`MAX_TEXT_BYTES`] at a character boundary, marked with `…` when cut.
+pub fn bounded(mut text: String) -> String {
+    if text.len() > MAX_TEXT_BYTES {
+        let mut end = MAX_TEXT_BYTES - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 /// Maps a use-case error to its status. `field` renames a use-case field to its wire path
 /// where the two differ (the use cases name their inputs, the RPC names its request fields).
 pub fn to_status(error: ServiceError, field: impl Fn(&'static str) -> String) -> Status {
-    let message = error.to_string();
+    let message = bounded(error.to_string());
     match error {
         ServiceError::InvalidArgument { field: f, reason } => Status::with_error_details(
             Code::InvalidArgument,
             message,
-            ErrorDetails::with_bad_request_violation(field(f), reason),
+            ErrorDetails::with_bad_request_violation(field(f), bounded(reason)),
         ),
         ServiceError::Rule { rule, message: why } => {
             let mut details = ErrorDetails::new();
@@ -39,7 +58,7 @@ pub fn to_status(error: ServiceError, field: impl Fn(&'static str) -> String) ->
                         ("source".to_owned(), rule.source().to_owned()),
                     ]),
                 )
-                .add_precondition_failure_violation(RULE_VIOLATION, rule.code(), why);
+                .add_precondition_failure_violation(RULE_VIOLATION, rule.code(), bounded(why));
             Status::with_error_details(Code::FailedPrecondition, message, details)
         }
         ServiceError::NotFound(_) => Status::not_found(message),
@@ -135,6 +154,22 @@ mod tests {
             .get_details_precondition_failure()
             .expect("a PreconditionFailure");
         assert_eq!(failure.violations[0].subject, rule.code());
+    }
+
+    #[test]
+    fn no_message_or_detail_passes_the_cap() {
+        let status = to_status(
+            ServiceError::InvalidArgument {
+                field: "name",
+                reason: "名".repeat(5000),
+            },
+            same_name,
+        );
+        assert!(status.message().len() <= MAX_TEXT_BYTES);
+        let bad = status.get_details_bad_request().expect("a BadRequest");
+        let description = &bad.field_violations[0].description;
+        assert!(description.len() <= MAX_TEXT_BYTES && description.ends_with('…'));
+        assert_eq!(bounded("short".into()), "short");
     }
 
     #[test]

@@ -6,15 +6,18 @@ use time::OffsetDateTime;
 use tonic::{Request, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use uuid::Uuid;
+use yigong_domain::text::excerpt;
 use yigong_proto::google::r#type as pb_date;
+
+use crate::status::bounded;
 use yigong_service::Principal;
 
 /// `INVALID_ARGUMENT` with one `BadRequest` field violation.
 pub fn invalid(field: &str, reason: impl Into<String>) -> Status {
-    let reason = reason.into();
+    let reason = bounded(reason.into());
     Status::with_error_details(
         tonic::Code::InvalidArgument,
-        format!("invalid {field}: {reason}"),
+        bounded(format!("invalid {field}: {reason}")),
         ErrorDetails::with_bad_request_violation(field, reason),
     )
 }
@@ -27,7 +30,7 @@ pub fn parse_name(field: &str, collection: &str, name: &str) -> Result<Uuid, Sta
         .ok_or_else(|| {
             invalid(
                 field,
-                format!("expected `{collection}/{{uuid}}`, got {name:?}"),
+                format!("expected `{collection}/{{uuid}}`, got {}", excerpt(name)),
             )
         })
 }
@@ -128,7 +131,7 @@ pub fn parse_optional_date(
 /// `chest_pain_or_tightness`); an unknown code is `INVALID_ARGUMENT field`.
 pub fn parse_code<T: serde::de::DeserializeOwned>(field: &str, code: &str) -> Result<T, Status> {
     serde_json::from_value(serde_json::Value::String(code.to_owned()))
-        .map_err(|_| invalid(field, format!("unknown code {code:?}")))
+        .map_err(|_| invalid(field, format!("unknown code {}", excerpt(code))))
 }
 
 /// The wire code of a domain enumeration (its snake_case name).

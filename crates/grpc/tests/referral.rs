@@ -41,9 +41,11 @@ async fn api() -> ReferralApi {
     network.join(COMMUNITY, TOWNSHIP).unwrap();
     // The patient's record, held by the township: a referral names a patient its sender sees.
     let mut tx = store.begin().await.unwrap();
-    tx.insert_resident(&patient(ResidentId::from_u128(42), TOWNSHIP, COMMUNITY))
-        .await
-        .unwrap();
+    for id in [42, 43] {
+        tx.insert_resident(&patient(ResidentId::from_u128(id), TOWNSHIP, COMMUNITY))
+            .await
+            .unwrap();
+    }
     tx.commit().await.unwrap();
     ReferralApi::new(ReferralService::new(Deps::on_store(
         Arc::new(store),
@@ -55,9 +57,13 @@ async fn api() -> ReferralApi {
 }
 
 fn as_clinician<T>(message: T, institution: InstitutionId) -> Request<T> {
+    as_user(message, institution, "dr-li")
+}
+
+fn as_user<T>(message: T, institution: InstitutionId, user: &str) -> Request<T> {
     let mut request = Request::new(message);
     request.extensions_mut().insert(Principal {
-        user: "dr-li".into(),
+        user: user.into(),
         role: Role::Clinician,
         institution,
         community: Some(COMMUNITY),
@@ -75,6 +81,39 @@ fn create(request_id: &str) -> pb::CreateReferralRequest {
         urgency: pb::Urgency::Routine as i32,
         reasons: vec!["htn.target_not_reached".into()],
     }
+}
+
+/// Request ids are the caller's own (AIP-155): another user's id does not collide, and the
+/// same caller reusing an id for another request is told so, naming the field.
+#[tokio::test]
+async fn a_request_id_is_the_callers_own_and_a_reused_one_must_ask_the_same() {
+    let api = api().await;
+    let first = api
+        .create_referral(as_clinician(create("r-1"), TOWNSHIP))
+        .await
+        .unwrap()
+        .into_inner();
+    let other_patient = pb::CreateReferralRequest {
+        patient: format!("residents/{}", ResidentId::from_u128(43)),
+        ..create("r-1")
+    };
+    let reused = api
+        .create_referral(as_clinician(other_patient.clone(), TOWNSHIP))
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
+    assert_eq!(field_of(&reused), "request_id");
+
+    let theirs = api
+        .create_referral(as_user(other_patient, TOWNSHIP, "dr-wang"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(theirs.name, first.name);
+    assert_eq!(
+        theirs.patient,
+        format!("residents/{}", ResidentId::from_u128(43))
+    );
 }
 
 fn field_of(status: &tonic::Status) -> String {

@@ -28,13 +28,18 @@ pub struct Versioned<T> {
     pub version: Version,
 }
 
-/// A client's request id for an idempotent create, scoped to the command.
+/// A client's request id for an idempotent create, scoped to the caller and the command:
+/// (`caller`, `command`, `request_id`) is unique.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestKey {
-    /// The client's request id.
-    pub request_id: String,
+    /// Who asked: institution and user, as the service spells them.
+    pub caller: String,
     /// The command, e.g. `referral.create`.
     pub command: String,
+    /// The client's request id.
+    pub request_id: String,
+    /// A digest of what the request asked, so a reused id with another body is told apart.
+    pub fingerprint: String,
     /// What the first request created.
     pub resource_id: Uuid,
 }
@@ -154,10 +159,12 @@ pub trait ReferralQueries: Send + Sync {
 /// of any create command (referrals, residents, grids, contracts, screening batches...).
 #[async_trait]
 pub trait RequestLog: Send + Sync {
-    /// The first result of an idempotent create, if the request id was used for `command`.
+    /// The key as first claimed (what it created, and its request's fingerprint), if
+    /// `caller` used `request_id` for `command`.
     async fn request_outcome(
         &self,
-        request_id: &str,
+        caller: &str,
         command: &str,
-    ) -> Result<Option<Uuid>, StoreError>;
+        request_id: &str,
+    ) -> Result<Option<RequestKey>, StoreError>;
 }

@@ -1,8 +1,10 @@
 //! What every use case needs: the ports, the network and the rule profile, and the steps they
 //! all share (idempotency claims, outbox rows, audited refusals).
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
+use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yigong_domain::event::DomainEvent;
@@ -277,23 +279,89 @@ impl Deps {
         }
     }
 
-    /// What the first request with this id created, for a retried create.
-    pub(crate) async fn first_result(
-        &self,
-        request_id: &str,
-        command: &str,
-    ) -> Result<Uuid, ServiceError> {
-        self.requests
-            .request_outcome(request_id, command)
+    /// What the first request with this key created, for a retried create; a key reused with
+    /// another body is `InvalidArgument` naming `request_id` (AIP-155, as Stripe's
+    /// idempotency keys): returning the first result would answer a request never made.
+    pub(crate) async fn first_result(&self, request: &Request) -> Result<Uuid, ServiceError> {
+        let first = self
+            .requests
+            .request_outcome(&request.caller, &request.command, &request.id)
             .await?
             .ok_or_else(|| {
                 ServiceError::Unavailable("request id claimed but its result is missing".to_owned())
-            })
+            })?;
+        if first.fingerprint != request.fingerprint {
+            return Err(ServiceError::InvalidArgument {
+                field: "request_id",
+                reason: "was already used by this caller for a different request".to_owned(),
+            });
+        }
+        Ok(first.resource_id)
+    }
+}
+
+/// A client's idempotent create as the service sees it: the request id, scoped to the caller
+/// (user and institution: one tenant's ids neither block nor reveal another's) and to the
+/// command, and a fingerprint of what was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Request {
+    caller: String,
+    command: String,
+    id: String,
+    fingerprint: String,
+}
+
+impl Request {
+    /// Checks the client's `raw` id (1 to 128 characters after trimming) and fingerprints
+    /// `body`, the command's input as received: the SHA-256 of its `Debug` form, which names
+    /// every field and value, so any difference in what was asked differs here.
+    pub(crate) fn new(
+        who: &Principal,
+        raw: &str,
+        command: &str,
+        body: &impl std::fmt::Debug,
+    ) -> Result<Self, ServiceError> {
+        let id = request_id(raw)?;
+        let mut digest = Digest(Sha256::new());
+        // Writing into a hasher cannot fail; a batch's Debug form is hashed as it is written.
+        let _ = write!(digest, "{body:?}");
+        Ok(Self {
+            caller: format!("{}/{}", who.institution, who.user),
+            command: command.to_owned(),
+            id: id.to_owned(),
+            fingerprint: digest
+                .0
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        })
+    }
+
+    /// The key the store claims: this request, and what it creates.
+    pub(crate) fn key(&self, resource: Uuid) -> RequestKey {
+        RequestKey {
+            caller: self.caller.clone(),
+            command: self.command.clone(),
+            request_id: self.id.clone(),
+            fingerprint: self.fingerprint.clone(),
+            resource_id: resource,
+        }
+    }
+}
+
+/// A hasher that `Debug` output is written into, so a large batch is never one string.
+struct Digest(Sha256);
+
+impl std::fmt::Write for Digest {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        sha2::Digest::update(&mut self.0, s.as_bytes());
+        Ok(())
     }
 }
 
 /// Checks a client's request id: 1 to 128 characters after trimming.
-pub(crate) fn request_id(raw: &str) -> Result<&str, ServiceError> {
+fn request_id(raw: &str) -> Result<&str, ServiceError> {
     let id = raw.trim();
     if id.is_empty() || id.len() > 128 {
         return Err(ServiceError::InvalidArgument {
@@ -304,22 +372,14 @@ pub(crate) fn request_id(raw: &str) -> Result<&str, ServiceError> {
     Ok(id)
 }
 
-/// Claims `request_id` for `command` in the command's transaction (a unique key, so two
-/// concurrent retries cannot both create).
+/// Claims the request's key, naming what it creates, in the command's transaction (a unique
+/// key, so two concurrent retries cannot both create).
 pub(crate) async fn claim(
     tx: &mut Box<dyn Transaction>,
-    request_id: &str,
-    command: &str,
+    request: &Request,
     resource: Uuid,
 ) -> Result<Claim, ServiceError> {
-    match tx
-        .claim_request(&RequestKey {
-            request_id: request_id.to_owned(),
-            command: command.to_owned(),
-            resource_id: resource,
-        })
-        .await
-    {
+    match tx.claim_request(&request.key(resource)).await {
         Ok(()) => Ok(Claim::Fresh),
         Err(StoreError::Duplicate {
             constraint: Constraint::RequestId,
@@ -348,17 +408,24 @@ pub(crate) fn audit_entry(
     }
 }
 
-/// A name or address as the client sends it: trimmed, 1 to `max` characters.
+/// A name or address as the client sends it: trimmed, at least one visible character and at
+/// most `max` characters ([`yigong_domain::text::required`]).
 pub(crate) fn text(field: &'static str, raw: &str, max: usize) -> Result<String, ServiceError> {
-    let value = raw.trim();
-    let chars = value.chars().count();
-    if chars == 0 || chars > max {
-        return Err(ServiceError::InvalidArgument {
-            field,
-            reason: format!("must have 1 to {max} characters"),
-        });
-    }
-    Ok(value.to_owned())
+    required_text(field, raw, 1, max)
+}
+
+/// Free text a rule requires, counted in visible characters (`min`) and stored characters
+/// (`max`): ten zero-width spaces are not a reason.
+pub(crate) fn required_text(
+    field: &'static str,
+    raw: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, ServiceError> {
+    yigong_domain::text::required(raw, min, max).map_err(|e| ServiceError::InvalidArgument {
+        field,
+        reason: e.to_string(),
+    })
 }
 
 /// `n` ids derived from `base` (UUID v5 of it and the index): the ids a batch or split creates,

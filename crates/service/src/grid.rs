@@ -15,7 +15,7 @@ use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
 use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
 
 use crate::access::operator_only;
-use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id, text};
+use crate::deps::{Claim, Request, audit_entry, batch_size, claim, derived_ids, text};
 use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, ServiceError};
 
@@ -283,7 +283,7 @@ impl GridService {
         cmd: NewArea,
     ) -> Result<AreaNode, ServiceError> {
         operator(who)?;
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, ADD_AREA, &cmd)?;
         let node = AreaNode {
             id: AreaNodeId::from_uuid(self.deps.ids.new_id()),
             name: text("name", &cmd.name, 200)?,
@@ -292,9 +292,9 @@ impl GridService {
         };
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, ADD_AREA, node.id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, node.id.as_uuid()).await? {
             drop(tx);
-            let first = AreaNodeId::from_uuid(self.deps.first_result(request_id, ADD_AREA).await?);
+            let first = AreaNodeId::from_uuid(self.deps.first_result(&request).await?);
             let path = self.deps.uow.begin().await?.area_path(first).await?;
             return path
                 .into_iter()
@@ -333,16 +333,16 @@ impl GridService {
         area: AreaNodeId,
     ) -> Result<NewGridStart, ServiceError> {
         operator(who)?;
-        let request_id = request_id(request_id_raw)?;
+        let request = Request::new(who, request_id_raw, command, &(name, area))?;
         let new = NewGrid {
             id: GridId::from_uuid(self.deps.ids.new_id()),
             name: text("name", name, 200)?,
             area,
         };
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, command, new.id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, new.id.as_uuid()).await? {
             drop(tx);
-            let first = GridId::from_uuid(self.deps.first_result(request_id, command).await?);
+            let first = GridId::from_uuid(self.deps.first_result(&request).await?);
             return Ok(NewGridStart::Retried(self.get_grid(first).await?));
         }
         Ok(NewGridStart::Fresh(tx, new))
@@ -391,7 +391,7 @@ impl GridService {
         cmd: NewHousehold,
     ) -> Result<HouseholdRecord, ServiceError> {
         operator(who)?;
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, ADD_HOUSEHOLD, &cmd)?;
         let household = HouseholdRecord {
             id: HouseholdId::from_uuid(self.deps.ids.new_id()),
             grid: cmd.grid,
@@ -399,12 +399,9 @@ impl GridService {
         };
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry =
-            claim(&mut tx, request_id, ADD_HOUSEHOLD, household.id.as_uuid()).await?
-        {
+        if let Claim::Retry = claim(&mut tx, &request, household.id.as_uuid()).await? {
             drop(tx);
-            let first =
-                HouseholdId::from_uuid(self.deps.first_result(request_id, ADD_HOUSEHOLD).await?);
+            let first = HouseholdId::from_uuid(self.deps.first_result(&request).await?);
             return self
                 .deps
                 .uow
@@ -450,17 +447,14 @@ impl GridService {
         rows: &[HouseholdRow],
     ) -> Result<HouseholdImport, ServiceError> {
         operator(who)?;
-        let request_id = request_id(request_id_raw)?;
+        let request = Request::new(who, request_id_raw, IMPORT_HOUSEHOLDS, &rows)?;
         batch_size(rows.len(), MAX_BATCH_ROWS)?;
         let base = self.deps.ids.new_id();
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, IMPORT_HOUSEHOLDS, base).await? {
+        if let Claim::Retry = claim(&mut tx, &request, base).await? {
             drop(tx);
-            let first = self
-                .deps
-                .first_result(request_id, IMPORT_HOUSEHOLDS)
-                .await?;
+            let first = self.deps.first_result(&request).await?;
             let ids: Vec<HouseholdId> = derived_ids(first, rows.len())
                 .into_iter()
                 .map(HouseholdId::from_uuid)
@@ -602,7 +596,7 @@ impl GridService {
         cmd: SplitGrid,
     ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
         operator(who)?;
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, SPLIT, &cmd)?;
         let names = cmd
             .parts
             .iter()
@@ -611,9 +605,9 @@ impl GridService {
         let now = self.deps.clock.now();
         let base = self.deps.ids.new_id();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, SPLIT, base).await? {
+        if let Claim::Retry = claim(&mut tx, &request, base).await? {
             drop(tx);
-            let first = self.deps.first_result(request_id, SPLIT).await?;
+            let first = self.deps.first_result(&request).await?;
             let mut grids = Vec::new();
             for id in part_ids(first, cmd.parts.len()) {
                 grids.push(self.get_grid(id).await?);

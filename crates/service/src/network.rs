@@ -11,7 +11,7 @@ use yigong_domain::ids::{CommunityId, InstitutionId};
 use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
 
 use crate::access::operator_only;
-use crate::deps::{Claim, audit_entry, claim, request_id, text};
+use crate::deps::{Claim, Request, audit_entry, claim, text};
 use crate::{Deps, Principal, ServiceError};
 
 const REGISTER_INSTITUTION: &str = "network.register_institution";
@@ -83,7 +83,7 @@ impl NetworkService {
         cmd: NewInstitution,
     ) -> Result<Institution, ServiceError> {
         operator(who)?;
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, REGISTER_INSTITUTION, &cmd)?;
         let institution = Institution {
             id: InstitutionId::from_uuid(self.deps.ids.new_id()),
             name: text("name", &cmd.name, 200)?,
@@ -92,14 +92,9 @@ impl NetworkService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let id = institution.id;
-        if let Claim::Retry = claim(&mut tx, request_id, REGISTER_INSTITUTION, id.as_uuid()).await?
-        {
+        if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             drop(tx);
-            let first = InstitutionId::from_uuid(
-                self.deps
-                    .first_result(request_id, REGISTER_INSTITUTION)
-                    .await?,
-            );
+            let first = InstitutionId::from_uuid(self.deps.first_result(&request).await?);
             return Ok(self.refresh().await?.institution(first)?.clone());
         }
         let mut network = tx.load_network().await?;
@@ -132,15 +127,14 @@ impl NetworkService {
         cmd: NewCommunity,
     ) -> Result<MedicalCommunity, ServiceError> {
         operator(who)?;
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, FOUND_COMMUNITY, &cmd)?;
         let name = text("name", &cmd.name, 200)?;
         let id = CommunityId::from_uuid(self.deps.ids.new_id());
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, FOUND_COMMUNITY, id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             drop(tx);
-            let first =
-                CommunityId::from_uuid(self.deps.first_result(request_id, FOUND_COMMUNITY).await?);
+            let first = CommunityId::from_uuid(self.deps.first_result(&request).await?);
             return Ok(self.refresh().await?.community(first)?.clone());
         }
         let mut network = tx.load_network().await?;

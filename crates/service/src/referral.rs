@@ -13,7 +13,7 @@ use yigong_ports::{
 };
 
 use crate::access::{ACCEPT, APPROVE, ARRIVE, CANCEL, COMPLETE, Guard, REJECT};
-use crate::deps::{Claim, audit_entry, claim, page_limit, request_id};
+use crate::deps::{Claim, Request, audit_entry, claim, page_limit};
 use crate::{Deps, Principal, ServiceError};
 
 const CREATE: &str = "referral.create";
@@ -117,21 +117,22 @@ impl ReferralService {
                 "refer patients",
             )
             .await?;
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, CREATE, &cmd)?;
         let route = Route::in_network(&self.deps.network.current(), who.institution, cmd.to)
             .map_err(|e| ServiceError::InvalidArgument {
                 field: "to",
                 reason: e.to_string(),
             })?;
-        // Only the patient's own carers (whoever may see the record) refer: a referral is how
-        // a receiver's access begins, so it must not be a way around the patient's scope.
-        self.deps.visible_patient(who, cmd.patient, CREATE).await?;
         let now = self.deps.clock.now();
         let id = ReferralId::from_uuid(self.deps.ids.new_id());
-        let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, CREATE, id.as_uuid()).await? {
+        // Only the patient's own carers (whoever may see the record) refer: a referral is how
+        // a receiver's access begins, so it must not be a way around the patient's scope. The
+        // record is read in the command's transaction, before anything is written.
+        let tx = self.deps.uow.begin().await?;
+        let (mut tx, _) = self.deps.patient_in(tx, who, cmd.patient, CREATE).await?;
+        if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             drop(tx);
-            return self.first_result(who, request_id).await;
+            return self.first_result(who, &request).await;
         }
         // The patient's other open referrals are checked by the store's unique index at insert
         // (mapped to the same rule), not read first: race-free, and one round trip less.
@@ -161,9 +162,9 @@ impl ReferralService {
     async fn first_result(
         &self,
         who: &Principal,
-        request_id: &str,
+        request: &Request,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        let first = self.deps.first_result(request_id, CREATE).await?;
+        let first = self.deps.first_result(request).await?;
         let found = self
             .deps
             .referrals
@@ -171,9 +172,9 @@ impl ReferralService {
             .await?;
         match found {
             Some(v) if who.can_see_referral(&v.value) => Ok(v),
-            _ => Err(ServiceError::NotFound(format!(
-                "referral for request {request_id}"
-            ))),
+            _ => Err(ServiceError::NotFound(
+                "the referral this request created".to_owned(),
+            )),
         }
     }
 

@@ -11,7 +11,7 @@ use yigong_domain::identity::{
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
 use yigong_ports::{AuditEntry, AuditOutcome, PatientRecord, PatientScope, Transaction, Versioned};
 
-use crate::deps::{Claim, audit_entry, batch_size, claim, derived_ids, request_id};
+use crate::deps::{Claim, Request, audit_entry, batch_size, claim, derived_ids, required_text};
 use crate::error::happened;
 use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, ServiceError};
@@ -171,7 +171,7 @@ impl ResidentService {
                 "keep health records",
             )
             .await?;
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, REGISTER, &cmd)?;
         let now = self.deps.clock.now();
         let id = ResidentId::from_uuid(self.deps.ids.new_id());
         let resident = parse_document(
@@ -183,9 +183,9 @@ impl ResidentService {
         )?;
         happened("resident_since", cmd.resident_since, now.date())?;
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, REGISTER, id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             drop(tx);
-            let first = ResidentId::from_uuid(self.deps.first_result(request_id, REGISTER).await?);
+            let first = ResidentId::from_uuid(self.deps.first_result(&request).await?);
             return self.get(who, first).await;
         }
         let grid = match cmd.household {
@@ -237,7 +237,7 @@ impl ResidentService {
                 "keep health records",
             )
             .await?;
-        let request_id = request_id(request_id_raw)?;
+        let request = Request::new(who, request_id_raw, IMPORT, &rows)?;
         batch_size(rows.len(), MAX_BATCH_ROWS)?;
         let now = self.deps.clock.now();
         let today = now.date();
@@ -247,9 +247,9 @@ impl ResidentService {
             .map(ResidentId::from_uuid)
             .collect();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, IMPORT, base).await? {
+        if let Claim::Retry = claim(&mut tx, &request, base).await? {
             drop(tx);
-            let first = self.deps.first_result(request_id, IMPORT).await?;
+            let first = self.deps.first_result(&request).await?;
             return Ok(ResidentImport {
                 residents: derived_ids(first, rows.len())
                     .into_iter()
@@ -487,14 +487,7 @@ impl ResidentService {
         id: ResidentId,
         reason: &str,
     ) -> Result<Versioned<PatientRecord>, ServiceError> {
-        let reason = reason.trim();
-        let length = reason.chars().count();
-        if !(10..=500).contains(&length) {
-            return Err(ServiceError::InvalidArgument {
-                field: "break_glass_reason",
-                reason: "state the emergency in 10 to 500 characters".to_owned(),
-            });
-        }
+        let reason = required_text("break_glass_reason", reason, 10, 500)?;
         let found = self.deps.follow_ups.get_resident(id).await?;
         let network = self.deps.network.current();
         let allowed = found
@@ -507,7 +500,7 @@ impl ResidentService {
             id,
             self.deps.clock.now(),
         );
-        audit.break_glass = Some(reason.to_owned());
+        audit.break_glass = Some(reason);
         match found {
             Some(record) if allowed => {
                 self.deps.audit.record(&audit).await?;

@@ -16,11 +16,11 @@ use yigong_domain::screening::{
     assess_glucose, check_reading_date,
 };
 use yigong_ports::{
-    AuditEntry, AuditOutcome, Constraint, RequestKey, ScreeningBatch, ScreeningFinding,
-    ScreeningRecord, StoreError,
+    AuditEntry, AuditOutcome, Constraint, ScreeningBatch, ScreeningFinding, ScreeningRecord,
+    StoreError,
 };
 
-use crate::deps::request_id;
+use crate::deps::Request;
 use crate::{Deps, Principal, ServiceError};
 
 /// The most rows one batch may carry.
@@ -171,7 +171,7 @@ impl ScreeningService {
                 "record screening results",
             )
             .await?;
-        let request_id = request_id(request_id_raw)?;
+        let request = Request::new(who, request_id_raw, IMPORT, &(rows, arrival))?;
         if rows.is_empty() || rows.len() > MAX_BATCH_ROWS {
             return Err(ServiceError::InvalidArgument {
                 field: "rows",
@@ -357,18 +357,14 @@ impl ScreeningService {
                     outcome: AuditOutcome::Success,
                     break_glass: None,
                 },
-                request: Some(RequestKey {
-                    request_id: request_id.to_owned(),
-                    command: IMPORT.to_owned(),
-                    resource_id: batch,
-                }),
+                request: Some(request.key(batch)),
             })
             .await;
         if let Err(StoreError::Duplicate {
             constraint: Constraint::RequestId,
         }) = written
         {
-            let first = self.deps.first_result(request_id, IMPORT).await?;
+            let first = self.deps.first_result(&request).await?;
             let records = self.deps.screenings.batch_records(first).await?;
             return Ok(BatchOutcome {
                 batch: first,

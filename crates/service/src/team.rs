@@ -12,7 +12,7 @@ use yigong_domain::contract::{
 use yigong_domain::ids::{ContractId, InstitutionId, ResidentId, TeamId, WorkerId};
 use yigong_ports::{PatientRecord, Transaction, Version, Versioned};
 
-use crate::deps::{Claim, audit_entry, claim, request_id, text};
+use crate::deps::{Claim, Request, audit_entry, claim, text};
 use crate::{Deps, Principal, ServiceError};
 
 const FORM_TEAM: &str = "team.form";
@@ -118,7 +118,7 @@ impl TeamService {
                     .to_owned(),
             ));
         }
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, FORM_TEAM, &cmd)?;
         let name = text("name", &cmd.name, 200)?;
         let id = TeamId::from_uuid(self.deps.ids.new_id());
         let (team, events) = Team::form(
@@ -131,9 +131,9 @@ impl TeamService {
         )?;
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, FORM_TEAM, id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             drop(tx);
-            let first = TeamId::from_uuid(self.deps.first_result(request_id, FORM_TEAM).await?);
+            let first = TeamId::from_uuid(self.deps.first_result(&request).await?);
             return self.get_team(first).await;
         }
         let version = tx.insert_team(&team).await?;
@@ -286,7 +286,7 @@ impl TeamService {
         who: &Principal,
         cmd: NewContract,
     ) -> Result<Versioned<Contract>, ServiceError> {
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, SIGN, &cmd)?;
         let id = ContractId::from_uuid(self.deps.ids.new_id());
         let sign = SignContract {
             id,
@@ -297,9 +297,9 @@ impl TeamService {
             months: cmd.months,
         };
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, SIGN, id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             drop(tx);
-            let first = ContractId::from_uuid(self.deps.first_result(request_id, SIGN).await?);
+            let first = ContractId::from_uuid(self.deps.first_result(&request).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
             let tx = self.deps.uow.begin().await?;
             return Ok(self.contract(tx, who, first, None, SIGN).await?.1);
@@ -333,12 +333,12 @@ impl TeamService {
         months: Option<u8>,
         etag: Option<Version>,
     ) -> Result<Succession, ServiceError> {
-        let request_id = request_id(request_id_raw)?;
+        let request = Request::new(who, request_id_raw, RENEW, &(contract, on, months))?;
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, RENEW, new_id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, new_id.as_uuid()).await? {
             drop(tx);
-            let first = ContractId::from_uuid(self.deps.first_result(request_id, RENEW).await?);
+            let first = ContractId::from_uuid(self.deps.first_result(&request).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
             let tx = self.deps.uow.begin().await?;
             let (tx, new) = self.contract(tx, who, first, None, RENEW).await?;
@@ -379,12 +379,12 @@ impl TeamService {
         cmd: NewContract,
         etag: Option<Version>,
     ) -> Result<Succession, ServiceError> {
-        let request_id = request_id(&cmd.request_id)?;
+        let request = Request::new(who, &cmd.request_id, SWITCH, &cmd)?;
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, request_id, SWITCH, new_id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, new_id.as_uuid()).await? {
             drop(tx);
-            let first = ContractId::from_uuid(self.deps.first_result(request_id, SWITCH).await?);
+            let first = ContractId::from_uuid(self.deps.first_result(&request).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
             let tx = self.deps.uow.begin().await?;
             let (tx, new) = self.contract(tx, who, first, None, SWITCH).await?;

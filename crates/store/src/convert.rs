@@ -34,7 +34,7 @@ fn constraint_of(message: &str) -> Constraint {
         || message.contains("enrolment.open_condition")
     {
         Constraint::OpenEnrolment
-    } else if message.contains("idempotency_key") {
+    } else if message.contains("request_key") {
         Constraint::RequestId
     } else if message.contains("ux_outbox_aggregate_sequence")
         || message.contains("outbox_event.aggregate_sequence")

@@ -59,16 +59,26 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// How long a request waits for a pooled connection by default: about a second, so an
+/// unreachable database fails requests fast rather than holding them.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+
 impl Store {
     /// Connects to `url`: `sqlite://path/to/yigong.db?mode=rwc`, `sqlite::memory:` or
     /// `postgres://user@host/db`. SQLite runs in WAL mode with foreign keys on and a busy timeout,
     /// so concurrent writers wait instead of failing. Rows are stamped by the system clock.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// As [`Store::connect`], waiting at most `acquire_timeout` for a pooled connection: with
+    /// the database down a request fails within it (`Unavailable`) instead of queueing.
+    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Store, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
             .max_connections(if url.starts_with("sqlite") { 8 } else { 32 })
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -94,6 +104,11 @@ impl Store {
     /// Now, by this store's clock.
     pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// Whether the database answers now (one round trip on a pooled connection).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(db_err)
     }
 
     /// Applies pending migrations; a no-op when the schema is current.

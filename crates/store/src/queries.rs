@@ -11,13 +11,13 @@ use uuid::Uuid;
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{
-    AuditEntry, AuditLog, ChangeFeed, NewEvent, Page, ReferralQueries, RequestLog, StoreError,
-    StoredEvent, Versioned,
+    AuditEntry, AuditLog, ChangeFeed, NewEvent, Page, ReferralQueries, RequestKey, RequestLog,
+    StoreError, StoredEvent, Versioned,
 };
 
 use crate::Store;
 use crate::convert::{InsertRow, corrupt, db_err, referral_from_body};
-use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
+use crate::entity::{audit_entry, outbox_event, referral, request_key};
 
 pub(crate) fn audit_row(e: &AuditEntry) -> audit_entry::ActiveModel {
     audit_entry::ActiveModel {
@@ -158,16 +158,22 @@ impl ReferralQueries for Store {
 impl RequestLog for Store {
     async fn request_outcome(
         &self,
-        request_id: &str,
+        caller: &str,
         command: &str,
-    ) -> Result<Option<Uuid>, StoreError> {
-        Ok(
-            idempotency_key::Entity::find_by_id((command.to_owned(), request_id.to_owned()))
-                .one(self.connection())
-                .await
-                .map_err(db_err)?
-                .map(|m| m.resource_id),
-        )
+        request_id: &str,
+    ) -> Result<Option<RequestKey>, StoreError> {
+        let id = (caller.to_owned(), command.to_owned(), request_id.to_owned());
+        Ok(request_key::Entity::find_by_id(id)
+            .one(self.connection())
+            .await
+            .map_err(db_err)?
+            .map(|m| RequestKey {
+                caller: m.caller,
+                command: m.command,
+                request_id: m.request_id,
+                fingerprint: m.fingerprint,
+                resource_id: m.resource_id,
+            }))
     }
 }
 

@@ -184,11 +184,14 @@ impl Store {
         let mut tx = pool.begin().await.map_err(unavailable)?;
         if let Some(key) = &batch.request {
             let claimed = sqlx::query(
-                "INSERT INTO idempotency_key (command, request_id, resource_id, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                "INSERT INTO request_key \
+                 (caller, command, request_id, fingerprint, resource_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
             )
+            .bind(&key.caller)
             .bind(&key.command)
             .bind(&key.request_id)
+            .bind(&key.fingerprint)
             .bind(key.resource_id)
             .bind(now)
             .execute(&mut *tx)

@@ -16,7 +16,7 @@ use yigong_ports::{
 };
 
 use crate::convert::{InsertRow, corrupt, db_err, referral_body, update_versioned};
-use crate::entity::{audit_entry, idempotency_key, outbox_event, referral};
+use crate::entity::{audit_entry, outbox_event, referral, request_key};
 
 /// One database transaction with every repository. Dropped without [`Transaction::commit`], it
 /// rolls back (sea-orm's `DatabaseTransaction` does so on drop). It stamps rows by its store's
@@ -202,9 +202,11 @@ pub(crate) async fn claim_key(
     key: &RequestKey,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+    let inserted = request_key::Entity::insert(request_key::ActiveModel {
+        caller: Set(key.caller.clone()),
         command: Set(key.command.clone()),
         request_id: Set(key.request_id.clone()),
+        fingerprint: Set(key.fingerprint.clone()),
         resource_id: Set(key.resource_id),
         created_at: Set(now),
     })

@@ -9,7 +9,7 @@ use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{CreateReferral, Direction, ReasonCode, Referral, Route, Urgency};
-use yigong_ports::{PatientRecord, PatientScope};
+use yigong_ports::{PatientRecord, PatientScope, RequestKey};
 
 /// The contract tests' "now".
 pub const NOW: OffsetDateTime = datetime!(2026 - 03 - 02 9:00 UTC);
@@ -99,5 +99,16 @@ fn held(resident: Resident, institution: InstitutionId, community: CommunityId) 
             institution,
             grid: None,
         },
+    }
+}
+
+/// The key of a township user's request `request_id` for `command`, creating `resource`.
+pub fn request_key(command: &str, request_id: &str, resource: uuid::Uuid) -> RequestKey {
+    RequestKey {
+        caller: format!("{TOWNSHIP}/importer"),
+        command: command.to_owned(),
+        request_id: request_id.to_owned(),
+        fingerprint: "0".repeat(64),
+        resource_id: resource,
     }
 }

@@ -3,7 +3,7 @@
 //! statements through rusqlite with cached prepared statements, each on its own database file
 //! migrated by our migrations:
 //! `BEGIN IMMEDIATE; SELECT community_id, institution_id, grid_id FROM resident (the patient's
-//! record: the sender must see it); INSERT idempotency_key … ON CONFLICT DO NOTHING;
+//! record: the sender must see it); INSERT request_key … ON CONFLICT DO NOTHING;
 //! INSERT referral; INSERT outbox_event (the create's events, sequences 1…n of a new
 //! aggregate); INSERT audit_entry; COMMIT`.
 //! Values are bound as sqlx stores them on SQLite (UUIDs as 16-byte blobs, JSON and times as
@@ -198,13 +198,16 @@ impl Raw {
             ));
         }
         tx.prepare_cached(
-            "INSERT INTO idempotency_key (command, request_id, resource_id, created_at) \
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            "INSERT INTO request_key \
+             (caller, command, request_id, fingerprint, resource_id, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
         )
         .map_err(err)?
         .execute(params![
+            super::RAW_CALLER,
             "referral.create",
             Uuid::new_v4().simple().to_string(),
+            super::RAW_FINGERPRINT,
             &id.as_bytes()[..],
             text(now)?
         ])

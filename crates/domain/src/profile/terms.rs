@@ -33,9 +33,10 @@ pub enum TeamRole {
 #[serde(try_from = "String", into = "String")]
 pub struct TestCode(String);
 
-/// A test code with characters outside `a-z`, `0-9`, `_`.
+/// A test code with characters outside `a-z`, `0-9`, `_`; it quotes the text's
+/// [`excerpt`](crate::text::excerpt).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a test code (1-40 characters of a-z, 0-9, '_')")]
+#[error("{0} is not a test code (1-40 characters of a-z, 0-9, '_')")]
 pub struct TestCodeError(pub String);
 
 impl TestCode {
@@ -48,7 +49,7 @@ impl TestCode {
         {
             Ok(Self(text.to_owned()))
         } else {
-            Err(TestCodeError(text.to_owned()))
+            Err(TestCodeError(crate::text::excerpt(text)))
         }
     }
 

@@ -97,6 +97,16 @@ pub enum ReferralError {
     Network(#[from] NetworkError),
 }
 
+impl ReferralError {
+    /// Text the referral requires (`what`): trimmed, with at least one visible character
+    /// ([`crate::text`]), or [`ReferralError::Missing`].
+    pub(crate) fn required(text: &str, what: &'static str) -> Result<String, Self> {
+        crate::text::nonblank(text)
+            .map(str::to_owned)
+            .ok_or(ReferralError::Missing(what))
+    }
+}
+
 impl BrokenRule for ReferralError {
     fn rule(&self) -> RuleId {
         match self {

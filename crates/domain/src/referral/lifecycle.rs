@@ -260,7 +260,7 @@ impl Referral {
         ) {
             return Err(self.illegal(Command::Reject));
         }
-        let reason = required(reason, "a rejection reason")?;
+        let reason = ReferralError::required(reason, "a rejection reason")?;
         let event = ReferralEvent::ReferralRejected {
             referral: self.id,
             reason: reason.clone(),
@@ -282,7 +282,7 @@ impl Referral {
         ) {
             return Err(self.illegal(Command::Cancel));
         }
-        let reason = required(reason, "a cancellation reason")?;
+        let reason = ReferralError::required(reason, "a cancellation reason")?;
         let event = ReferralEvent::ReferralCancelled {
             referral: self.id,
             reason: reason.clone(),
@@ -513,14 +513,5 @@ fn response_deadline(
         Urgency::Routine => {
             now.checked_add(Duration::hours(i64::from(profile.referral.response_hours)))
         }
-    }
-}
-
-fn required(text: &str, what: &'static str) -> Result<String, ReferralError> {
-    let text = text.trim();
-    if text.is_empty() {
-        Err(ReferralError::Missing(what))
-    } else {
-        Ok(text.to_owned())
     }
 }

@@ -18,15 +18,12 @@ pub struct DischargeSummary {
 impl DischargeSummary {
     /// Both parts are required (section 7: discharge summary and rehabilitation guidance).
     pub fn new(summary: &str, rehabilitation_guidance: &str) -> Result<Self, ReferralError> {
-        if summary.trim().is_empty() {
-            return Err(ReferralError::Missing("discharge summary"));
-        }
-        if rehabilitation_guidance.trim().is_empty() {
-            return Err(ReferralError::Missing("rehabilitation guidance"));
-        }
         Ok(Self {
-            summary: summary.trim().to_owned(),
-            rehabilitation_guidance: rehabilitation_guidance.trim().to_owned(),
+            summary: ReferralError::required(summary, "discharge summary")?,
+            rehabilitation_guidance: ReferralError::required(
+                rehabilitation_guidance,
+                "rehabilitation guidance",
+            )?,
         })
     }
 

@@ -58,7 +58,7 @@ fn stored_referral(id: u128) -> Versioned<Referral> {
 
 #[tokio::test]
 async fn create_saves_state_events_and_audit_in_one_transaction() {
-    let mut tx = MockTx::new();
+    let mut tx = tx_knowing_the_patient();
     let mut seq = mockall::Sequence::new();
     tx.expect_claim_request()
         .times(1)
@@ -103,7 +103,7 @@ async fn create_saves_state_events_and_audit_in_one_transaction() {
 
 #[tokio::test]
 async fn a_storage_error_half_way_returns_an_error_and_never_commits() {
-    let mut tx = MockTx::new();
+    let mut tx = tx_knowing_the_patient();
     tx.expect_claim_request().returning(|_| Ok(()));
     tx.expect_insert_referral().returning(|_| Ok(1));
     tx.expect_append_events()
@@ -118,10 +118,13 @@ async fn a_storage_error_half_way_returns_an_error_and_never_commits() {
     assert!(matches!(err, ServiceError::Unavailable(_)), "{err}");
 }
 
-#[tokio::test]
-async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
-    let mut tx = MockTx::new();
-    tx.expect_claim_request().returning(|_| {
+/// A retry: the key is taken and the first request under it asked the same.
+fn retried(same_body: bool) -> ReferralService {
+    let claimed = Claimed::default();
+    let mut tx = tx_knowing_the_patient();
+    let seen = claimed.clone();
+    tx.expect_claim_request().returning(move |key| {
+        seen.remember(key);
         Err(StoreError::Duplicate {
             constraint: Constraint::RequestId,
         })
@@ -129,35 +132,53 @@ async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
     tx.expect_insert_referral().never();
     tx.expect_commit().never();
     let first = stored_referral(7);
-    let mut requests = MockRequests::new();
-    requests
-        .expect_request_outcome()
-        .with(eq("r-1"), eq("referral.create"))
-        .returning(|_, _| Ok(Some(ReferralId::from_u128(7).as_uuid())));
     let mut queries = MockQueries::new();
-    let found = first.clone();
     queries
         .expect_get_referral()
-        .returning(move |_| Ok(Some(found.clone())));
-    let svc = ReferralService::new(yigong_service::Deps {
-        requests: Arc::new(requests),
+        .returning(move |_| Ok(Some(first.clone())));
+    ReferralService::new(yigong_service::Deps {
+        requests: Arc::new(claimed.log(ReferralId::from_u128(7).as_uuid(), same_body)),
         ..deps(
             uow_with(tx),
             queries,
             knowing_the_patient(),
             MockAudit::new(),
         )
-    });
-    let again = svc
+    })
+}
+
+#[tokio::test]
+async fn a_retried_create_returns_the_first_result_and_creates_nothing() {
+    let again = retried(true)
         .create(&clinician(TOWNSHIP), new_referral("r-1"))
         .await
         .unwrap();
-    assert_eq!(again, first);
+    assert_eq!(again, stored_referral(7));
+}
+
+/// AIP-155: a request id reused with another body is refused, naming the field; the first
+/// result is not returned for a request never made.
+#[tokio::test]
+async fn a_request_id_reused_for_another_request_is_invalid() {
+    let err = retried(false)
+        .create(&clinician(TOWNSHIP), new_referral("r-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::InvalidArgument {
+                field: "request_id",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn an_open_referral_in_storage_is_the_domain_rule() {
-    let mut tx = MockTx::new();
+    let mut tx = tx_knowing_the_patient();
     tx.expect_claim_request().returning(|_| Ok(()));
     tx.expect_insert_referral().times(1).returning(|_| {
         Err(StoreError::Duplicate {
@@ -613,13 +634,20 @@ fn refused_and_audited(action: &'static str) -> (MockTx, MockAudit) {
     (tx, denied_once(action))
 }
 
+/// A transaction that reads the patient's record and writes nothing.
+fn writing_nothing() -> MockUow {
+    let mut tx = tx_knowing_the_patient();
+    tx.expect_claim_request().never();
+    tx.expect_insert_referral().never();
+    tx.expect_commit().never();
+    uow_with(tx)
+}
+
 /// Acting on a patient is a read first: a clinician who cannot see the record cannot refer the
 /// patient (which would grant the receiver access), gets NOT_FOUND as for a read, nothing is
 /// written, and the refusal is audited.
 #[tokio::test]
 async fn a_patient_the_caller_cannot_see_cannot_be_referred_and_the_refusal_is_audited() {
-    let mut uow = MockUow::new();
-    uow.expect_begin().never();
     let mut referrals = MockQueries::new();
     referrals.expect_referred_to().returning(|_, _| Ok(false));
     let mut audit = MockAudit::new();
@@ -635,7 +663,7 @@ async fn a_patient_the_caller_cannot_see_cannot_be_referred_and_the_refusal_is_a
         .returning(|_| Ok(()));
     // The patient is the township's; a clinician of the village clinic (not the community's
     // lead, on no team) refers them downward from the township's level: refused as unseen.
-    let svc = service(uow, referrals, audit);
+    let svc = service(writing_nothing(), referrals, audit);
     let err = svc
         .create(&clinician(VILLAGE), new_referral("r-hidden"))
         .await
@@ -643,15 +671,13 @@ async fn a_patient_the_caller_cannot_see_cannot_be_referred_and_the_refusal_is_a
     assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
 
     // A patient who does not exist is not found either, and nothing is written.
-    let mut uow = MockUow::new();
-    uow.expect_begin().never();
     let mut audit = MockAudit::new();
     audit.expect_record().times(1).returning(|_| Ok(()));
     let unknown = NewReferral {
         patient: yigong_domain::ids::ResidentId::from_u128(999),
         ..new_referral("r-unknown")
     };
-    let err = service(uow, MockQueries::new(), audit)
+    let err = service(writing_nothing(), MockQueries::new(), audit)
         .create(&clinician(TOWNSHIP), unknown)
         .await
         .unwrap_err();

@@ -268,20 +268,21 @@ async fn a_retried_batch_returns_the_first_batchs_results() {
     let first = uuid::Uuid::from_u128(777);
     let mut s = known();
     s.expect_bp_history().returning(|_| Ok(vec![]));
-    s.expect_import_screenings().times(1).returning(|_| {
-        Err(yigong_ports::StoreError::Duplicate {
-            constraint: Constraint::RequestId,
-        })
-    });
+    let claimed = Claimed::default();
+    let seen = claimed.clone();
+    s.expect_import_screenings()
+        .times(1)
+        .returning(move |batch| {
+            seen.remember(batch.request.as_ref().expect("a batch names its request"));
+            Err(yigong_ports::StoreError::Duplicate {
+                constraint: Constraint::RequestId,
+            })
+        });
     s.expect_batch_records()
         .withf(move |b| *b == first)
         .times(1)
         .returning(|_| Ok(vec![]));
-    let mut requests = MockRequests::new();
-    requests
-        .expect_request_outcome()
-        .withf(|id, command| id == "batch-1" && command == "screening.import")
-        .returning(move |_, _| Ok(Some(first)));
+    let requests = claimed.log(first, true);
     let mut referrals = MockQueries::new();
     referrals.expect_referred_to().returning(|_, _| Ok(false));
     let service = ScreeningService::new(yigong_service::Deps {

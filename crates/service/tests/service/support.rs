@@ -133,7 +133,7 @@ mock! {
     pub Requests {}
     #[async_trait]
     impl RequestLog for Requests {
-        async fn request_outcome(&self, request_id: &str, command: &str) -> Result<Option<Uuid>, StoreError>;
+        async fn request_outcome(&self, caller: &str, command: &str, request_id: &str) -> Result<Option<RequestKey>, StoreError>;
     }
 }
 
@@ -277,6 +277,47 @@ pub(crate) fn patient_record(id: ResidentId, institution: InstitutionId) -> Pati
     yigong_test_support::fixtures::patient(id, institution, CommunityId::from_u128(500))
 }
 
+/// The key a command claimed, remembered so that a mock request log can answer with it: as
+/// the first request's own (a retry), or with its fingerprint changed (another body).
+#[derive(Clone, Default)]
+pub(crate) struct Claimed(Arc<std::sync::Mutex<Option<RequestKey>>>);
+
+impl Claimed {
+    pub(crate) fn remember(&self, key: &RequestKey) {
+        *self.0.lock().unwrap() = Some(key.clone());
+    }
+
+    /// A request log whose first request under the claimed key was `first` (and asked what
+    /// this one asks when `same_body`).
+    pub(crate) fn log(&self, first: Uuid, same_body: bool) -> MockRequests {
+        let claimed = self.clone();
+        let mut requests = MockRequests::new();
+        requests
+            .expect_request_outcome()
+            .returning(move |caller, command, id| {
+                let key = claimed.0.lock().unwrap().clone().expect("a claim first");
+                assert_eq!(
+                    (caller, command, id),
+                    (
+                        key.caller.as_str(),
+                        key.command.as_str(),
+                        key.request_id.as_str()
+                    )
+                );
+                Ok(Some(RequestKey {
+                    resource_id: first,
+                    fingerprint: if same_body {
+                        key.fingerprint
+                    } else {
+                        "another".into()
+                    },
+                    ..key
+                }))
+            });
+        requests
+    }
+}
+
 /// An audit log that expects exactly one entry: `action` refused.
 pub(crate) fn denied_once(action: &'static str) -> MockAudit {
     let mut audit = MockAudit::new();
@@ -295,6 +336,19 @@ pub(crate) fn citizen_record(
     institution: InstitutionId,
 ) -> PatientRecord {
     yigong_test_support::fixtures::citizen(id, number, institution, CommunityId::from_u128(500))
+}
+
+/// A transaction whose resident loads know [`PATIENT`], held by the township (what a command
+/// naming the patient reads first, in its transaction).
+pub(crate) fn tx_knowing_the_patient() -> MockTx {
+    let mut tx = MockTx::new();
+    tx.expect_load_resident().returning(|id| {
+        Ok((id == PATIENT).then(|| Versioned {
+            value: patient_record(PATIENT, TOWNSHIP),
+            version: 1,
+        }))
+    });
+    tx
 }
 
 /// Resident reads that know [`PATIENT`], held by the township (what a command naming the

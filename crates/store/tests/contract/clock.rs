@@ -13,8 +13,8 @@ use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::screening::{BpReading, RiskFactors, assess_blood_pressure};
 use yigong_ports::{
-    Actor, AuditEntry, AuditOutcome, Clock, RequestKey, ScreeningBatch, ScreeningFinding,
-    ScreeningRecord, ScreeningStore, UnitOfWork,
+    Actor, AuditEntry, AuditOutcome, Clock, ScreeningBatch, ScreeningFinding, ScreeningRecord,
+    ScreeningStore, UnitOfWork,
 };
 use yigong_store::Store;
 
@@ -63,18 +63,14 @@ async fn a_transaction_stamps_its_rows_with_the_stores_clock() {
         let r = upward(1, 42, 0);
         let mut tx = store.begin().await.unwrap();
         tx.insert_referral(&r).await.unwrap();
-        tx.claim_request(&RequestKey {
-            request_id: "req-1".into(),
-            command: "referral.create".into(),
-            resource_id: r.id().as_uuid(),
-        })
-        .await
-        .unwrap();
+        tx.claim_request(&request_key("referral.create", "req-1", r.id().as_uuid()))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let referral = "SELECT updated_at AS at FROM referral";
         assert_eq!(stamp(&store, referral).await, FIRST, "{}", b.name);
         assert_eq!(
-            stamp(&store, "SELECT created_at AS at FROM idempotency_key").await,
+            stamp(&store, "SELECT created_at AS at FROM request_key").await,
             FIRST,
             "{}",
             b.name
@@ -115,7 +111,7 @@ async fn a_screening_batch_is_stamped_with_the_stores_clock() {
             b.name
         );
         assert_eq!(
-            stamp(&store, "SELECT created_at AS at FROM idempotency_key").await,
+            stamp(&store, "SELECT created_at AS at FROM request_key").await,
             FIRST,
             "{}",
             b.name
@@ -164,10 +160,10 @@ fn one_reading(resident: ResidentId) -> ScreeningBatch {
             outcome: AuditOutcome::Success,
             break_glass: None,
         },
-        request: Some(RequestKey {
-            request_id: format!("req-{batch}"),
-            command: "screening.import".into(),
-            resource_id: batch,
-        }),
+        request: Some(request_key(
+            "screening.import",
+            &format!("req-{batch}"),
+            batch,
+        )),
     }
 }

@@ -6,7 +6,7 @@ use time::Duration;
 use uuid::Uuid;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{Appointment, SlotKind};
-use yigong_ports::{ReferralQueries, RequestKey, RequestLog, StoreError, UnitOfWork};
+use yigong_ports::{ReferralQueries, RequestLog, StoreError, UnitOfWork};
 
 use crate::backends;
 use crate::support::*;
@@ -66,12 +66,8 @@ async fn concurrent_creates_with_one_request_id_create_one_thing() {
             let store = Arc::clone(&store);
             tokio::spawn(async move {
                 let mut tx = store.begin().await?;
-                tx.claim_request(&RequestKey {
-                    request_id: "same".into(),
-                    command: "referral.create".into(),
-                    resource_id: Uuid::from_u128(i),
-                })
-                .await?;
+                tx.claim_request(&request_key("referral.create", "same", Uuid::from_u128(i)))
+                    .await?;
                 tx.insert_referral(&upward(2000 + i, 6000 + i, 0)).await?;
                 tx.commit().await?;
                 Ok::<_, StoreError>(i)
@@ -83,10 +79,12 @@ async fn concurrent_creates_with_one_request_id_create_one_thing() {
             .filter_map(|r| r.as_ref().ok().copied())
             .collect();
         assert_eq!(winners.len(), 1, "{}: {results:?}", b.name);
+        let caller = request_key("referral.create", "same", Uuid::nil()).caller;
         let outcome = store
-            .request_outcome("same", "referral.create")
+            .request_outcome(&caller, "referral.create", "same")
             .await
-            .unwrap();
+            .unwrap()
+            .map(|k| k.resource_id);
         assert_eq!(outcome, Some(Uuid::from_u128(winners[0])));
         for i in 0..4u128 {
             let exists = store

@@ -132,19 +132,16 @@ async fn a_transaction_dropped_without_commit_leaves_nothing() {
 }
 
 #[tokio::test]
-async fn a_request_id_is_claimed_once_per_command() {
+async fn a_request_id_is_claimed_once_per_caller_and_command() {
     for b in backends::all().await {
-        let key = RequestKey {
-            request_id: "req-1".into(),
-            command: "referral.create".into(),
-            resource_id: Uuid::from_u128(7),
-        };
+        let key = request_key("referral.create", "req-1", Uuid::from_u128(7));
         let mut tx = b.store.begin().await.unwrap();
         tx.claim_request(&key).await.unwrap();
         tx.commit().await.unwrap();
 
         let retry = RequestKey {
             resource_id: Uuid::from_u128(8),
+            fingerprint: "1".repeat(64),
             ..key.clone()
         };
         let mut tx = b.store.begin().await.unwrap();
@@ -160,27 +157,46 @@ async fn a_request_id_is_claimed_once_per_command() {
         tx.insert_referral(&upward(3, 43, 0)).await.unwrap();
         tx.commit().await.unwrap();
 
+        // The first claim stands, with its fingerprint.
         assert_eq!(
             b.store
-                .request_outcome("req-1", "referral.create")
+                .request_outcome(&key.caller, "referral.create", "req-1")
                 .await
                 .unwrap(),
-            Some(Uuid::from_u128(7))
+            Some(key.clone()),
+            "{}",
+            b.name
         );
         assert_eq!(
             b.store
-                .request_outcome("req-1", "follow_up.record")
+                .request_outcome(&key.caller, "follow_up.record", "req-1")
                 .await
                 .unwrap(),
             None
         );
-        let other_command = RequestKey {
-            command: "follow_up.record".into(),
-            ..key
-        };
-        let mut tx = b.store.begin().await.unwrap();
-        tx.claim_request(&other_command).await.unwrap();
-        tx.commit().await.unwrap();
+        // Another command, or another caller, has ids of its own.
+        for other in [
+            RequestKey {
+                command: "follow_up.record".into(),
+                ..key.clone()
+            },
+            RequestKey {
+                caller: format!("{COUNTY}/someone"),
+                ..key.clone()
+            },
+        ] {
+            let mut tx = b.store.begin().await.unwrap();
+            tx.claim_request(&other).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(
+            b.store
+                .request_outcome(&format!("{COUNTY}/someone"), "referral.create", "req-1")
+                .await
+                .unwrap()
+                .map(|k| k.resource_id),
+            Some(Uuid::from_u128(7))
+        );
     }
 }
 

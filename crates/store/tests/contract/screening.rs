@@ -12,7 +12,7 @@ use yigong_domain::screening::{
     assess_blood_pressure,
 };
 use yigong_ports::{
-    Actor, AuditEntry, AuditOutcome, ChangeFeed, Constraint, NewEvent, RequestKey, ScreeningBatch,
+    Actor, AuditEntry, AuditOutcome, ChangeFeed, Constraint, NewEvent, ScreeningBatch,
     ScreeningFinding, ScreeningRecord, ScreeningStore, StoreError, UnitOfWork,
 };
 
@@ -88,11 +88,11 @@ fn batch(n: usize, first_id: u128, resident: ResidentId) -> ScreeningBatch {
             outcome: AuditOutcome::Success,
             break_glass: None,
         },
-        request: Some(RequestKey {
-            request_id: format!("req-{batch}"),
-            command: "screening.import".into(),
-            resource_id: batch,
-        }),
+        request: Some(request_key(
+            "screening.import",
+            &format!("req-{batch}"),
+            batch,
+        )),
     }
 }
 
