@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, RuntimeErr,
+    SqlErr,
 };
 use uuid::Uuid;
 use yigong_domain::referral::Referral;
@@ -17,7 +18,26 @@ pub(crate) fn db_err(e: DbErr) -> StoreError {
         Some(SqlErr::UniqueConstraintViolation(message)) => StoreError::Duplicate {
             constraint: constraint_of(&message),
         },
-        _ => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Unavailable(describe(&e)),
+    }
+}
+
+/// A driver error as an operator reads it: for an error the database returned, its message
+/// and SQLSTATE, without the server's source location (PostgreSQL's `at line 948` is a line
+/// of its own C sources, of no use to whoever reads ours).
+fn describe(e: &DbErr) -> String {
+    let sqlx = match e {
+        DbErr::Conn(RuntimeErr::SqlxError(x))
+        | DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x)) => x,
+        other => return other.to_string(),
+    };
+    match sqlx.as_database_error() {
+        Some(db) => match db.code() {
+            Some(code) => format!("the database refused: {} (SQLSTATE {code})", db.message()),
+            None => format!("the database refused: {}", db.message()),
+        },
+        None => sqlx.to_string(),
     }
 }
 

@@ -2,7 +2,8 @@
 //! file and PostgreSQL), seeded with the small demo county, driven over gRPC with the tokens it
 //! prints. One patient's whole story, plus the refusals a hospital system must be able to
 //! rely on: another township cannot read the patient, malformed requests are INVALID_ARGUMENT
-//! naming the field, a retried create creates nothing, two concurrent accepts have one winner,
+//! naming the field, undecodable or oversize messages get their own status, a retried create
+//! creates nothing, two concurrent accepts have one winner,
 //! and health reports SERVING.
 //!
 //! Seeding the demo county is the expensive part, so each backend starts one service
@@ -23,9 +24,11 @@ mod directory;
 mod grid_administration;
 mod inbox_watch;
 mod malformed;
+mod storage_outage;
 mod story;
 mod support;
 mod team_administration;
+mod wire_limits;
 
 use yigong_test_support::backends;
 
@@ -41,6 +44,7 @@ async fn walk(app: &TestApp) {
     grid_administration::grid_administration(app).await;
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
     malformed::malformed(app, &patient).await;
+    wire_limits::wire_limits(app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,4 +62,27 @@ async fn the_binary_on_postgres_walks_the_whole_story() {
         }
         Err(reason) => eprintln!("skipping the PostgreSQL end-to-end test: {reason}"),
     }
+}
+
+/// PostgreSQL only: its connections pass through a proxy the test cuts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_unreachable_health_says_so_and_requests_fail_fast() {
+    let mut backend = match backends::postgres().await {
+        Ok(backend) => backend,
+        Err(reason) if backends::ci() => {
+            panic!("PostgreSQL is required with CI=true but is unavailable: {reason}")
+        }
+        Err(reason) => return eprintln!("skipping the storage outage test: {reason}"),
+    };
+    // `postgres://user@host:port/db…`: the service connects through the proxy instead.
+    let upstream = backend
+        .url
+        .split_once('@')
+        .and_then(|(_, rest)| rest.split('/').next())
+        .expect("a postgres://user@host:port/… URL")
+        .to_owned();
+    let proxy = storage_outage::Proxy::start(&upstream).await;
+    backend.url = backend.url.replacen(&upstream, &proxy.address, 1);
+    let app = spawn_app(backend).await;
+    storage_outage::storage_outage(&app, &proxy).await;
 }
