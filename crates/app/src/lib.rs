@@ -16,6 +16,7 @@
 //! - [`import`]: CSV imports (households, residents, screening) through the batch use cases.
 //! - [`report`]: indicator tables and CSV.
 
+pub mod audit_log;
 pub mod config;
 pub mod demo;
 pub mod events;
@@ -34,10 +35,11 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 use yigong_domain::ids::InstitutionId;
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::{
-    Authenticator, ChangeFeedApi, FollowUpApi, GridApi, IndicatorApi, NetworkApi, ReferralApi,
-    ResidentApi, ScreeningApi, TeamApi, TokenKey,
+    AuditApi, Authenticator, ChangeFeedApi, FollowUpApi, GridApi, IndicatorApi, NetworkApi,
+    ReferralApi, ResidentApi, ScreeningApi, TeamApi, TokenKey,
 };
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
+use yigong_proto::v1::audit_service_server::AuditServiceServer;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedServiceServer;
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use yigong_proto::v1::grid_service_server::GridServiceServer;
@@ -48,9 +50,9 @@ use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    ChangeService, DeadlineJobs, Deps, FollowUpService, GridService, IndicatorService,
-    NetworkService, Principal, ReferralService, ResidentService, Role, ScreeningService,
-    TeamService,
+    AuditService, ChangeService, DeadlineJobs, Deps, FollowUpService, GridService,
+    IndicatorService, NetworkService, Principal, ReferralService, ResidentService, Role,
+    ScreeningService, TeamService,
 };
 use yigong_store::Store;
 
@@ -263,6 +265,7 @@ async fn serve_api(
         ChangeService::new(deps.clone(), store),
         ReferralService::new(deps.clone()),
     ));
+    let audit = AuditServiceServer::new(AuditApi::new(AuditService::new(deps.clone())));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     // A message over the size limit is RESOURCE_EXHAUSTED, as gRPC's status table says.
@@ -288,6 +291,7 @@ async fn serve_api(
         .add_service(InterceptedService::new(teams, auth.clone()))
         .add_service(InterceptedService::new(grids, auth.clone()))
         .add_service(InterceptedService::new(changes, auth.clone()))
+        .add_service(InterceptedService::new(audit, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))
         .serve_with_incoming_shutdown(
             // Small RPCs must not wait on Nagle and delayed ACKs (40 ms a round trip otherwise).

@@ -105,6 +105,36 @@ enum Command {
         #[command(flatten)]
         database: Database,
     },
+    /// Reviews the audit log (who read or changed whose data, every refusal) as an operator
+    /// of `--institution`, within its medical community; the review is itself audited.
+    Audit {
+        /// The reviewing operator's institution (UUID).
+        #[arg(long)]
+        institution: Uuid,
+        /// Only this user's entries.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only entries about this patient (UUID).
+        #[arg(long)]
+        patient: Option<Uuid>,
+        /// Only this outcome: success, denied or failed.
+        #[arg(long, value_parser = parse_outcome)]
+        outcome: Option<yigong_ports::AuditOutcome>,
+        /// At or after this time (RFC 3339, e.g. 2026-12-01T00:00:00+08:00).
+        #[arg(long, value_parser = parse_time)]
+        since: Option<OffsetDateTime>,
+        /// Before this time (RFC 3339).
+        #[arg(long, value_parser = parse_time)]
+        until: Option<OffsetDateTime>,
+        /// At most this many entries, oldest first.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+        #[command(flatten)]
+        database: Database,
+    },
     /// Applies pending migrations and exits.
     Migrate {
         #[command(flatten)]
@@ -233,6 +263,16 @@ fn parse_import_kind(s: &str) -> Result<ImportKind, String> {
 fn parse_date(s: &str) -> Result<time::Date, String> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
+}
+
+fn parse_outcome(s: &str) -> Result<yigong_ports::AuditOutcome, String> {
+    yigong_ports::AuditOutcome::from_name(s)
+        .ok_or_else(|| format!("unknown outcome {s:?}: success, denied or failed"))
+}
+
+fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{s:?} is not an RFC 3339 time: {e}"))
 }
 
 fn parse_scale(s: &str) -> Result<DemoScale, String> {
@@ -440,6 +480,56 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 print!("{}", yigong_app::report::csv(&report));
             } else {
                 print!("{}", yigong_app::report::table(&report));
+            }
+        }
+        Command::Audit {
+            institution,
+            user,
+            patient,
+            outcome,
+            since,
+            until,
+            limit,
+            csv,
+            database,
+        } => {
+            let institution = InstitutionId::from_uuid(institution);
+            let (deps, who) = yigong_app::console(
+                &database.url(&file),
+                "cli-audit",
+                Role::Operator,
+                Some(institution),
+            )
+            .await?;
+            let service = yigong_service::AuditService::new(deps);
+            let mut entries = Vec::new();
+            let mut after = None;
+            while entries.len() < limit {
+                let page = service
+                    .list(
+                        &who,
+                        yigong_service::AuditQuery {
+                            user: user.clone(),
+                            patient: patient.map(yigong_domain::ids::ResidentId::from_uuid),
+                            outcome,
+                            since,
+                            until,
+                            page_size: u32::try_from(limit - entries.len()).unwrap_or(u32::MAX),
+                            after,
+                        },
+                    )
+                    .await?;
+                entries.extend(page.entries);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            entries.truncate(limit);
+            if csv {
+                print!("{}", yigong_app::audit_log::csv(&entries)?);
+            } else {
+                print!("{}", yigong_app::audit_log::table(&entries));
             }
         }
         Command::Events {

@@ -31,6 +31,13 @@ pub enum AuditOutcome {
 }
 
 impl AuditOutcome {
+    /// Every outcome.
+    pub const ALL: [AuditOutcome; 3] = [
+        AuditOutcome::Success,
+        AuditOutcome::Denied,
+        AuditOutcome::Failed,
+    ];
+
     /// Stored name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +45,11 @@ impl AuditOutcome {
             AuditOutcome::Denied => "denied",
             AuditOutcome::Failed => "failed",
         }
+    }
+
+    /// The outcome a stored name spells.
+    pub fn from_name(name: &str) -> Option<AuditOutcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == name)
     }
 }
 
@@ -60,9 +72,45 @@ pub struct AuditEntry {
     pub break_glass: Option<String>,
 }
 
-/// Audit entries written outside a command's transaction: reads, and refused attempts.
+/// Which audit entries to read: each filter set narrows, and `institutions` (when given) keeps
+/// only entries whose actor belongs to one of them (the reader's scope).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// The actor's user id.
+    pub user: Option<String>,
+    /// Whose data.
+    pub patient: Option<ResidentId>,
+    /// How it ended.
+    pub outcome: Option<AuditOutcome>,
+    /// At or after.
+    pub since: Option<OffsetDateTime>,
+    /// Before.
+    pub until: Option<OffsetDateTime>,
+    /// Only actors of these institutions.
+    pub institutions: Option<Vec<InstitutionId>>,
+}
+
+/// An audit entry with its position in the log (ascending, the order entries were written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEntry {
+    /// Position in the log.
+    pub sequence: i64,
+    /// The entry.
+    pub entry: AuditEntry,
+}
+
+/// Audit entries written outside a command's transaction (reads, and refused attempts), and
+/// the log read back for its reviewers.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     /// Appends one entry. MUST be durable when it returns `Ok`.
     async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// At most `limit` entries matching `filter` after position `after`, oldest first.
+    async fn entries(
+        &self,
+        filter: &AuditFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<LoggedEntry>, StoreError>;
 }

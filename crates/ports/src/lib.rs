@@ -37,7 +37,7 @@ pub mod screening;
 pub mod store;
 pub mod system;
 
-pub use audit::{Actor, AuditEntry, AuditLog, AuditOutcome};
+pub use audit::{Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEntry};
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
 pub use error::{Constraint, StoreError};
 pub use followup::{

@@ -73,6 +73,19 @@ impl NetworkView {
 }
 
 impl Principal {
+    /// Whose audit entries this caller may review: an operator reviews what the people of
+    /// their medical community did (every member, the lead included), or of their own
+    /// institution outside any community; no one else reads the log (`None`).
+    pub fn audit_scope(&self, network: &Network) -> Option<Vec<InstitutionId>> {
+        if self.role != Role::Operator {
+            return None;
+        }
+        Some(match network.community_of(self.institution) {
+            Some(community) => community.members().iter().copied().collect(),
+            None => vec![self.institution],
+        })
+    }
+
     /// A patient is visible to clinicians of the institution holding the record, and to the
     /// clinicians of the community's lead hospital; never across communities, never to
     /// operators or the referral desk (they handle referrals, not records).

@@ -9,6 +9,7 @@
 //! - [`principal`]: who is calling.
 //! - [`access`]: what the caller may see and do — the one place that decides — and the cached
 //!   [`NetworkView`] it reads.
+//! - [`audit`]: the audit log reviewed by operators, within their community.
 //! - [`error`]: [`ServiceError`], the use cases' one error type (adapters map it to gRPC codes).
 //! - [`Deps`]: the ports, network and profile every use case runs on.
 //! - [`referral`]: the referral use cases.
@@ -26,6 +27,7 @@
 //! - [`screening`]: the batch import of screening results, validated row by row.
 
 pub mod access;
+pub mod audit;
 pub mod changes;
 pub mod deadline;
 mod deps;
@@ -42,6 +44,7 @@ pub mod screening;
 pub mod team;
 
 pub use access::NetworkView;
+pub use audit::{AuditPage, AuditQuery, AuditService};
 pub use changes::{ChangePage, ChangeService, InboxChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;

@@ -4,35 +4,20 @@ use async_trait::async_trait;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement,
+    Statement,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{
-    AuditEntry, AuditLog, ChangeFeed, NewEvent, Page, ReferralQueries, RequestKey, RequestLog,
-    StoreError, StoredEvent, Versioned,
+    ChangeFeed, NewEvent, Page, ReferralQueries, RequestKey, RequestLog, StoreError, StoredEvent,
+    Versioned,
 };
 
 use crate::Store;
-use crate::convert::{InsertRow, corrupt, db_err, referral_from_body};
-use crate::entity::{audit_entry, outbox_event, referral, request_key};
-
-pub(crate) fn audit_row(e: &AuditEntry) -> audit_entry::ActiveModel {
-    audit_entry::ActiveModel {
-        id: sea_orm::NotSet,
-        actor_user: Set(e.actor.user.clone()),
-        actor_role: Set(e.actor.role.clone()),
-        actor_institution: Set(e.actor.institution.as_uuid()),
-        action: Set(e.action.clone()),
-        resource: Set(e.resource.clone()),
-        patient_id: Set(e.patient.map(|p| p.as_uuid())),
-        at: Set(e.at),
-        outcome: Set(e.outcome.as_str().to_owned()),
-        break_glass: Set(e.break_glass.clone()),
-    }
-}
+use crate::convert::{corrupt, db_err, referral_from_body};
+use crate::entity::{outbox_event, referral, request_key};
 
 /// Page tokens are `<unix nanos>:<uuid>` of the last item: keyset pagination on the inbox index.
 fn page_token(r: &Referral) -> String {
@@ -255,12 +240,4 @@ pub(crate) fn stored_event(m: outbox_event::Model) -> Result<StoredEvent, StoreE
             occurred_at: m.occurred_at,
         },
     })
-}
-
-#[async_trait]
-impl AuditLog for Store {
-    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        audit_row(entry).insert_into(self.connection()).await?;
-        Ok(())
-    }
 }

@@ -339,7 +339,7 @@ impl Store {
                 .await
                 .map_err(db_err)?;
         }
-        crate::queries::audit_row(&batch.audit)
+        crate::audit::audit_row(&batch.audit)
             .insert_into(&tx)
             .await?;
         tx.commit().await.map_err(db_err)

@@ -170,16 +170,14 @@ impl SeaTransaction {
 #[async_trait]
 impl AuditWriter for SeaTransaction {
     async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
-        crate::queries::audit_row(entry)
-            .insert_into(&self.tx)
-            .await?;
+        crate::audit::audit_row(entry).insert_into(&self.tx).await?;
         Ok(())
     }
 
     async fn append_audits(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
         // Ten columns a row: 1,000 rows stay under every driver's parameter limit.
         for chunk in entries.chunks(1000) {
-            audit_entry::Entity::insert_many(chunk.iter().map(crate::queries::audit_row))
+            audit_entry::Entity::insert_many(chunk.iter().map(crate::audit::audit_row))
                 .exec_without_returning(&self.tx)
                 .await
                 .map_err(db_err)?;

@@ -18,6 +18,7 @@
     clippy::expect_used
 )]
 
+mod audit_review;
 mod break_glass;
 mod change_feed;
 mod directory;
@@ -45,6 +46,7 @@ async fn walk(app: &TestApp) {
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
     malformed::malformed(app, &patient).await;
     wire_limits::wire_limits(app).await;
+    audit_review::audit_review(app, &patient).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -186,6 +186,7 @@ mock! {
     #[async_trait]
     impl AuditLog for Audit {
         async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+        async fn entries(&self, filter: &yigong_ports::AuditFilter, after: Option<i64>, limit: u32) -> Result<Vec<yigong_ports::LoggedEntry>, StoreError>;
     }
 }
 
