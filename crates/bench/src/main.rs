@@ -16,7 +16,8 @@
 //!
 //! ## Layout
 //! - `store` (with `store/`): the store cases; `store/sqlite.rs` store.sqlite (SQLite file vs
-//!   rusqlite), `store/worklist.rs` the worklist read at 100k and 1M residents seeded by COPY,
+//!   rusqlite), `store/bulk.rs` store.bulk (the screening import vs COPY),
+//!   `store/worklist.rs` the worklist read at 100k and 1M residents seeded by COPY,
 //!   `store/grpc.rs` the gRPC cases over the real server.
 //! - `events`: the relay cases.
 //! - `report`: the ratio lines and the JSON written under `target/bench/`.

@@ -1,0 +1,202 @@
+//! store.bulk: 100k screening results imported through the use case (each row validated by the
+//! domain) next to COPY of the same rows.
+
+use super::*;
+
+/// Rows of the bulk case, and the size of each import batch.
+const BULK_ROWS: usize = 100_000;
+const BULK_BATCH: usize = 5_000;
+/// Five readings a resident on average, as a campaign's rechecks give.
+const BULK_RESIDENTS: usize = 20_000;
+
+impl Bench {
+    /// Registers the residents the bulk rows refer to, in one transaction.
+    async fn bulk_residents(&self) -> Result<Vec<ResidentId>, String> {
+        let mut tx = self.deps.uow.begin().await.map_err(err)?;
+        let mut ids = Vec::with_capacity(BULK_RESIDENTS);
+        for k in 0..BULK_RESIDENTS {
+            let id = ResidentId::from_uuid(Uuid::new_v4());
+            let document = yigong_domain::identity::OtherDocument::new(
+                DocumentKind::Passport,
+                &format!("BK{k:08}"),
+            )
+            .map_err(err)?;
+            let resident = Resident::with_document(
+                id,
+                document,
+                time::macros::date!(1950 - 01 - 01)
+                    .replace_year(1950 + i32::try_from(k % 40).map_err(err)?)
+                    .map_err(err)?,
+                if k % 2 == 0 { Sex::Female } else { Sex::Male },
+                None,
+                time::macros::date!(2000 - 01 - 01),
+            )
+            .map_err(err)?;
+            tx.insert_resident(&PatientRecord {
+                resident,
+                scope: PatientScope {
+                    community: Some(COMMUNITY),
+                    institution: TOWNSHIP,
+                    grid: None,
+                },
+            })
+            .await
+            .map_err(err)?;
+            ids.push(id);
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(ids)
+    }
+
+    /// Deterministic rows: three in four blood pressure, the rest fasting glucose, over the
+    /// past year, some elevated.
+    fn bulk_rows(residents: &[ResidentId], round: usize) -> Vec<yigong_service::ScreeningRow> {
+        use yigong_domain::screening::GlucoseKind;
+        use yigong_service::{RowReading, ScreeningRow};
+        let today = OffsetDateTime::now_utc().date();
+        (0..BULK_ROWS)
+            .map(|k| {
+                let seed = k.wrapping_mul(2_654_435_761).wrapping_add(round);
+                let on = today - time::Duration::days(i64::try_from(seed % 365).unwrap_or(0));
+                let reading = if k % 4 == 3 {
+                    RowReading::Glucose {
+                        tenths: 45 + u16::try_from(seed % 60).unwrap_or(0),
+                        kind: GlucoseKind::Fasting,
+                        symptoms: false,
+                    }
+                } else {
+                    let sbp = 105 + u16::try_from(seed % 70).unwrap_or(0);
+                    RowReading::BloodPressure {
+                        sbp,
+                        dbp: 60 + u16::try_from(seed % 40).unwrap_or(0).min(sbp - 70),
+                        family_history: seed % 7 == 0,
+                        high_salt_diet: seed % 5 == 0,
+                        heavy_drinking: false,
+                    }
+                };
+                ScreeningRow {
+                    resident: residents[k % residents.len()],
+                    on,
+                    reading,
+                }
+            })
+            .collect()
+    }
+
+    /// The same rows as CSV for `COPY`, with fresh ids (the originals are stored already).
+    fn copy_csv(records: &[yigong_ports::ScreeningRecord]) -> Result<Vec<u8>, String> {
+        use std::fmt::Write as _;
+        use yigong_ports::ScreeningFinding;
+        let now = OffsetDateTime::now_utc();
+        let mut out = String::with_capacity(records.len() * 400);
+        for r in records {
+            let (programme, sbp, dbp, glucose) = match r.finding {
+                ScreeningFinding::BloodPressure { bp, .. } => (
+                    "blood_pressure",
+                    bp.sbp().to_string(),
+                    bp.dbp().to_string(),
+                    String::new(),
+                ),
+                ScreeningFinding::Glucose { glucose, .. } => (
+                    "fasting_glucose",
+                    String::new(),
+                    String::new(),
+                    glucose.tenths().to_string(),
+                ),
+            };
+            let body = serde_json::to_string(&r.finding).map_err(err)?;
+            writeln!(
+                out,
+                "{},{},{},{},{programme},{},{sbp},{dbp},{glucose},{},\"{}\",{now}",
+                Uuid::new_v4(),
+                r.batch,
+                r.resident,
+                r.institution,
+                r.on,
+                r.finding.is_flagged(),
+                body.replace('"', "\"\""),
+            )
+            .map_err(err)?;
+        }
+        Ok(out.into_bytes())
+    }
+
+    pub(super) async fn bulk(&self, report: &mut Report) -> Result<(), String> {
+        use sea_orm::sqlx::postgres::PgPoolCopyExt;
+        use std::time::Instant;
+        use yigong_service::ScreeningService;
+        let residents = self.bulk_residents().await?;
+        // COPY writes to a twin table: each side's rows land beside only its own, so neither
+        // side's table (nor its residents' reading history) grows with the other's rows.
+        sqlx::query("CREATE TABLE screening_copy (LIKE screening_result INCLUDING ALL)")
+            .execute(&self.raw)
+            .await
+            .map_err(err)?;
+        let service = ScreeningService::new(self.deps.clone());
+        let who = clinician(TOWNSHIP, Some(TEAM));
+        let (mut ours, mut copy) = (Duration::ZERO, Duration::ZERO);
+        let mut batch_latencies = Vec::new();
+        let rounds = 2;
+        for round in 0..rounds {
+            let rows = Self::bulk_rows(&residents, round);
+            let started = Instant::now();
+            let mut records = Vec::with_capacity(BULK_ROWS);
+            for batch in rows.chunks(BULK_BATCH) {
+                let t0 = Instant::now();
+                let request = Uuid::new_v4().to_string();
+                let outcome = service
+                    .import_batch(&who, &request, batch)
+                    .await
+                    .map_err(err)?;
+                if let Some(e) = outcome.errors.first() {
+                    return Err(format!("bulk row {} {}: {}", e.row, e.field, e.reason));
+                }
+                batch_latencies.push(t0.elapsed());
+                records.extend(outcome.records);
+            }
+            ours += started.elapsed();
+
+            let started = Instant::now();
+            let csv = Self::copy_csv(&records)?;
+            let mut sink = self
+                .raw
+                .copy_in_raw(
+                    "COPY screening_copy (id, batch_id, resident_id, institution_id, programme, \
+                     taken_on, sbp, dbp, glucose_tenths, flagged, body, recorded_at) \
+                     FROM STDIN (FORMAT csv)",
+                )
+                .await
+                .map_err(err)?;
+            sink.send(csv).await.map_err(err)?;
+            sink.finish().await.map_err(err)?;
+            copy += started.elapsed();
+        }
+        batch_latencies.sort_unstable();
+        let at = |per_mille: usize| {
+            batch_latencies
+                .get((batch_latencies.len() * per_mille / 1000).min(batch_latencies.len() - 1))
+                .copied()
+                .unwrap_or_default()
+        };
+        let rows = (BULK_ROWS * rounds) as f64;
+        report.case(
+            &format!(
+                "bulk.screening_import rows={BULK_ROWS} batch={BULK_BATCH} (p50/p99 per batch)"
+            ),
+            " rows/s",
+            crate::report::Measured {
+                rate: rows / ours.as_secs_f64(),
+                p50: at(500),
+                p99: at(990),
+                cpu_per_op: None,
+            },
+            crate::report::Measured {
+                rate: rows / copy.as_secs_f64(),
+                p50: copy / u32::try_from(rounds).unwrap_or(1),
+                p99: copy / u32::try_from(rounds).unwrap_or(1),
+                cpu_per_op: None,
+            },
+        );
+        Ok(())
+    }
+}
