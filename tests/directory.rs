@@ -124,16 +124,43 @@ impl County {
             .join_community(&bootstrap, community, township)
             .await
             .unwrap();
+        // The network is county-wide: a township's operator may not register an institution.
+        let township_op = Principal {
+            community: Some(community),
+            ..operator(township)
+        };
+        let refused = network
+            .register_institution(
+                &township_op,
+                NewInstitution {
+                    request_id: rid(),
+                    name: "Unofficial Clinic".into(),
+                    kind: InstitutionKind::VillageClinic,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, ServiceError::PermissionDenied(_)),
+            "{refused:?}"
+        );
+        assert!(
+            network
+                .network()
+                .institutions()
+                .all(|i| i.name != "Unofficial Clinic")
+        );
         let op = Principal {
             community: Some(community),
             ..operator(county)
         };
         let grids = GridService::new(deps.clone());
-        let area = |name: &str, kind, parent| NewArea {
+        let area = |name: &str, kind, parent: Option<AreaNodeId>| NewArea {
             request_id: rid(),
             name: name.into(),
             kind,
             parent,
+            institution: parent.is_none().then_some(township),
         };
         let township_area = grids
             .add_area_node(&op, area("Qiaotou", AreaKind::Township, None))
@@ -510,6 +537,7 @@ async fn grids_within_an_area_come_from_its_subtree_and_teams_find_their_grids()
                     name: "Group 1".into(),
                     kind: AreaKind::VillagerGroup,
                     parent: Some(c.village_a),
+                    institution: None,
                 },
             )
             .await
@@ -540,6 +568,7 @@ async fn grids_within_an_area_come_from_its_subtree_and_teams_find_their_grids()
                     name: "misplaced".into(),
                     kind: AreaKind::VillagerGroup,
                     parent: Some(c.township_area),
+                    institution: None,
                 },
             )
             .await

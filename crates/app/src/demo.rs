@@ -124,7 +124,7 @@ pub fn is_seeded(network: &Network) -> bool {
 }
 
 /// The demo's sample callers, found in a seeded database: the county hospital's operator,
-/// referral desk and a clinician, and a clinician of the first township's first team.
+/// the TCM hospital's (the other community's lead), the county's referral desk and a clinician, and a clinician of the first township's first team.
 pub async fn principals(store: &Store) -> Result<DemoPrincipals, ServiceError> {
     use yigong_ports::NetworkQueries;
     let network = store.network().await?;
@@ -136,6 +136,7 @@ pub async fn principals(store: &Store) -> Result<DemoPrincipals, ServiceError> {
             .ok_or_else(|| ServiceError::NotFound(format!("institution {name:?}")))
     };
     let county = by_name(COUNTY_HOSPITAL)?;
+    let tcm = by_name(TCM_HOSPITAL)?;
     let township = by_name(&township_center(TOWNSHIPS[0]))?;
     let other = by_name(&township_center(TOWNSHIPS[1]))?;
     let first_team = |institution| async move {
@@ -160,6 +161,11 @@ pub async fn principals(store: &Store) -> Result<DemoPrincipals, ServiceError> {
                 "TOKEN_OPERATOR",
                 "county operator",
                 at("demo-operator", Role::Operator, county, None),
+            ),
+            (
+                "TOKEN_TCM_OPERATOR",
+                "operator of the TCM hospital, lead of the other community",
+                at("demo-tcm-operator", Role::Operator, tcm, None),
             ),
             (
                 "TOKEN_DESK",
@@ -377,6 +383,7 @@ pub async fn seed(
                     name: (*name).to_owned(),
                     kind: AreaKind::Township,
                     parent: None,
+                    institution: Some(center),
                 },
             )
             .await?
@@ -398,6 +405,7 @@ pub async fn seed(
                         name: village.clone(),
                         kind: AreaKind::Village,
                         parent: Some(area),
+                        institution: None,
                     },
                 )
                 .await?

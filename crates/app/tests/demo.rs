@@ -63,7 +63,7 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
     // The sample users see content: the county clinician's inbox holds referrals in every
     // state a routine profile reaches, the township team has patients on its worklist.
     let callers = demo::principals(&store).await.unwrap().callers;
-    assert_eq!(callers.len(), 5);
+    assert_eq!(callers.len(), 6);
     let deps = Deps::on_store(
         store.clone(),
         network,

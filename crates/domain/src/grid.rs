@@ -12,8 +12,9 @@ use std::ops::AddAssign;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
+use crate::ids::{AreaNodeId, GridId, HouseholdId, InstitutionId, TeamId};
 use crate::measure::Percentage;
+use crate::network::{InstitutionKind, Level, Network};
 use crate::rule::{BrokenRule, RuleId};
 
 /// Levels of the area tree: rural (township → village → villager group) and urban
@@ -65,6 +66,46 @@ pub struct AreaNode {
     pub kind: AreaKind,
     /// The node above it; `None` for a township or subdistrict.
     pub parent: Option<AreaNodeId>,
+    /// The primary institution in charge of the area (BPHS is delivered by the township or
+    /// community health centre of its jurisdiction): named on a root, the same on every node
+    /// below. `None`: an area no institution is in charge of, administered county-wide.
+    #[serde(default)]
+    pub institution: Option<InstitutionId>,
+}
+
+/// Checks that a team based at `team_institution` may serve a grid of an area in the charge of
+/// `in_charge`: a team of that institution or of its medical community (a village clinic's, the
+/// lead hospital's). Any team may serve an area no institution is in charge of.
+pub fn team_may_serve(
+    team_institution: InstitutionId,
+    in_charge: Option<InstitutionId>,
+    network: &Network,
+) -> Result<(), GridError> {
+    let Some(in_charge) = in_charge else {
+        return Ok(());
+    };
+    let same_community = match (
+        network.community_of(team_institution),
+        network.community_of(in_charge),
+    ) {
+        (Some(a), Some(b)) => a.id() == b.id(),
+        _ => false,
+    };
+    if team_institution == in_charge || same_community {
+        Ok(())
+    } else {
+        Err(GridError::TeamOutsideCommunity)
+    }
+}
+
+/// Checks that an institution of `kind` may be in charge of an area: a township-level one
+/// (乡镇卫生院, 社区卫生服务中心). A hospital or a village clinic is not.
+pub fn may_be_in_charge(kind: InstitutionKind) -> Result<(), GridError> {
+    if kind.level() == Level::Township {
+        Ok(())
+    } else {
+        Err(GridError::NotInCharge(kind))
+    }
 }
 
 /// Why a grid operation was refused; nothing changed.
@@ -115,6 +156,20 @@ pub enum GridError {
     /// There is no current team to end.
     #[error("grid {0} has no team assigned")]
     NoTeam(GridId),
+    /// Only a township-level institution is in charge of an area.
+    #[error(
+        "a {0:?} cannot be in charge of an area; only a township or community health centre can"
+    )]
+    NotInCharge(InstitutionKind),
+    /// A grid is served by a team of the community of the institution in charge of its area.
+    #[error("the team belongs to another medical community than the grid's area")]
+    TeamOutsideCommunity,
+    /// A node below a root is in the charge of the root's institution.
+    #[error("area node {node} is in the charge of its parent's institution")]
+    InChargeDiffers {
+        /// The node refused.
+        node: AreaNodeId,
+    },
 }
 
 impl BrokenRule for GridError {
@@ -125,6 +180,9 @@ impl BrokenRule for GridError {
                 RuleId::GridOneGridPerHousehold
             }
             GridError::AssignmentOrder { .. } | GridError::NoTeam(_) => RuleId::GridOneTeam,
+            GridError::NotInCharge(_)
+            | GridError::InChargeDiffers { .. }
+            | GridError::TeamOutsideCommunity => RuleId::GridResponsible,
             GridError::UnknownGrid(_)
             | GridError::Duplicate(_)
             | GridError::NotAPartition(_)
@@ -145,20 +203,25 @@ impl AreaTree {
         Self::default()
     }
 
-    /// Adds a node; its kind must fit under its parent's kind (roots have no parent).
+    /// Adds a node; its kind must fit under its parent's kind (roots have no parent), and a
+    /// node below a root is in the charge of the root's institution.
     pub fn add(&mut self, node: AreaNode) -> Result<Vec<GridEvent>, GridError> {
         if self.nodes.contains_key(&node.id) {
             return Err(GridError::Duplicate(format!("area node {}", node.id)));
         }
-        let parent_kind = match node.parent {
-            Some(p) => Some(self.node(p)?.kind),
+        let parent = match node.parent {
+            Some(p) => Some(self.node(p)?),
             None => None,
         };
+        let parent_kind = parent.map(|p| p.kind);
         if node.kind.parent_kind() != parent_kind {
             return Err(GridError::AreaShape {
                 child: node.kind,
                 parent: parent_kind,
             });
+        }
+        if parent.is_some_and(|p| p.institution != node.institution) {
+            return Err(GridError::InChargeDiffers { node: node.id });
         }
         let event = GridEvent::AreaNodeAdded {
             node: node.id,
@@ -178,6 +241,11 @@ impl AreaTree {
     pub fn ancestors_and_self(&self, id: AreaNodeId) -> impl Iterator<Item = AreaNodeId> + '_ {
         std::iter::successors(Some(id), |n| self.nodes.get(n).and_then(|node| node.parent))
             .take_while(|n| self.nodes.contains_key(n))
+    }
+
+    /// The institution in charge of a node's area (`None`: administered county-wide).
+    pub fn in_charge(&self, id: AreaNodeId) -> Result<Option<InstitutionId>, GridError> {
+        Ok(self.node(id)?.institution)
     }
 
     /// Whether `node` lies in the subtree rooted at `root` (a node is in its own subtree).
@@ -736,6 +804,7 @@ mod tests {
             name: format!("n{id}"),
             kind,
             parent: parent.map(AreaNodeId::from_u128),
+            institution: None,
         };
         t.add(node(1, AreaKind::Township, None)).unwrap();
         t.add(node(2, AreaKind::Village, Some(1))).unwrap();
@@ -761,9 +830,103 @@ mod tests {
                 name: "x".into(),
                 kind: AreaKind::Estate,
                 parent: Some(AreaNodeId::from_u128(2)),
+                institution: None,
             })
             .unwrap_err();
         assert_eq!(err.rule(), RuleId::GridAreaShape);
+    }
+
+    const KINDS: [InstitutionKind; 9] = [
+        InstitutionKind::VillageClinic,
+        InstitutionKind::CommunityHealthStation,
+        InstitutionKind::TownshipHealthCenter,
+        InstitutionKind::CommunityHealthCenter,
+        InstitutionKind::CountyGeneralHospital,
+        InstitutionKind::CountyTcmHospital,
+        InstitutionKind::CountyMaternalChildHospital,
+        InstitutionKind::CityHospital,
+        InstitutionKind::ProvincialHospital,
+    ];
+
+    proptest! {
+        /// Only a township-level institution is put in charge of an area, and every node below
+        /// a root is in the charge of the root's institution: any other is refused.
+        #[test]
+        fn an_area_is_in_the_charge_of_its_roots_township_institution(
+            kind in proptest::sample::select(KINDS.to_vec()),
+            root_in_charge in proptest::option::of(0u128..4),
+            child_in_charge in proptest::option::of(0u128..4),
+            depth in 1usize..3,
+        ) {
+            prop_assert_eq!(may_be_in_charge(kind).is_ok(), kind.level() == Level::Township);
+            let in_charge = |i: Option<u128>| i.map(InstitutionId::from_u128);
+            let mut t = AreaTree::new();
+            let kinds = [AreaKind::Township, AreaKind::Village, AreaKind::VillagerGroup];
+            for (n, kind) in kinds.iter().take(depth).enumerate() {
+                let n = n as u128;
+                t.add(AreaNode {
+                    id: AreaNodeId::from_u128(n + 1),
+                    name: format!("n{n}"),
+                    kind: *kind,
+                    parent: (n > 0).then(|| AreaNodeId::from_u128(n)),
+                    institution: in_charge(root_in_charge),
+                })
+                .unwrap();
+            }
+            let leaf = AreaNodeId::from_u128(depth as u128);
+            prop_assert_eq!(t.in_charge(leaf).unwrap(), in_charge(root_in_charge));
+            let added = t.add(AreaNode {
+                id: AreaNodeId::from_u128(99),
+                name: "child".into(),
+                kind: kinds[depth],
+                parent: Some(leaf),
+                institution: in_charge(child_in_charge),
+            });
+            if child_in_charge == root_in_charge {
+                prop_assert!(added.is_ok());
+            } else {
+                prop_assert_eq!(added.unwrap_err().rule(), RuleId::GridResponsible);
+            }
+        }
+    }
+
+    #[test]
+    fn a_grid_is_served_by_a_team_of_its_areas_community() {
+        use crate::ids::CommunityId;
+        use crate::network::Institution;
+        let id = InstitutionId::from_u128;
+        let mut n = Network::new();
+        for (i, kind) in [
+            (1, InstitutionKind::CountyGeneralHospital),
+            (2, InstitutionKind::CountyTcmHospital),
+            (3, InstitutionKind::TownshipHealthCenter),
+            (4, InstitutionKind::VillageClinic),
+            (5, InstitutionKind::TownshipHealthCenter),
+        ] {
+            n.add_institution(Institution {
+                id: id(i),
+                name: format!("i{i}"),
+                kind,
+            })
+            .unwrap();
+        }
+        let (a, b) = (CommunityId::from_u128(10), CommunityId::from_u128(11));
+        n.found_community(a, "A", id(1)).unwrap();
+        n.found_community(b, "B", id(2)).unwrap();
+        n.join(a, id(3)).unwrap();
+        n.join(a, id(4)).unwrap();
+        n.join(b, id(5)).unwrap();
+        let in_charge = Some(id(3));
+        for ok in [3, 4, 1] {
+            assert_eq!(team_may_serve(id(ok), in_charge, &n), Ok(()), "{ok}");
+        }
+        for refused in [2, 5] {
+            assert_eq!(
+                team_may_serve(id(refused), in_charge, &n),
+                Err(GridError::TeamOutsideCommunity)
+            );
+        }
+        assert_eq!(team_may_serve(id(5), None, &n), Ok(()), "a county area");
     }
 
     #[test]

@@ -67,6 +67,7 @@ rules! {
     GridOneGridPerHousehold = "GRID-ONE-GRID", "BPHS-3", "a household belongs to exactly one grid";
     GridOneTeam = "GRID-ONE-TEAM", "FD-2018", "a grid has at most one responsible team at a time, with effective-dated history";
     GridNoOrphan = "GRID-NO-ORPHAN", "BPHS-3", "reassign, split and merge keep every household in exactly one grid";
+    GridResponsible = "GRID-RESPONSIBLE", "BPHS-3", "a township's or subdistrict's area is the charge of one primary institution (township or community health centre), inherited by every node below; its grids are served by teams of that institution's community";
     // Contracts (section 4)
     ContractTeamRoles = "FD-TEAM-ROLES", "FD-2018", "a team follows the 3+1+N pattern of the profile";
     ContractOneActive = "FD-ONE-ACTIVE", "FD-2018", "a resident holds at most one active contract";

@@ -3,7 +3,7 @@
 
 use tonic::{Request, Response, Status};
 use yigong_domain::grid::Grid;
-use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
+use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, InstitutionId, TeamId};
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::grid_service_server::GridService as GridApiTrait;
@@ -115,6 +115,8 @@ impl GridApiTrait for GridApi {
             name: r.display_name,
             kind: parse_code("kind", &r.kind)?,
             parent: parse_optional_name("parent", "areas", &r.parent)?.map(AreaNodeId::from_uuid),
+            institution: parse_optional_name("institution", "institutions", &r.institution)?
+                .map(InstitutionId::from_uuid),
         };
         let node = self.grids.add_area_node(&who, cmd).await.map_err(status)?;
         Ok(Response::new(pb::Area {
@@ -122,6 +124,10 @@ impl GridApiTrait for GridApi {
             display_name: node.name,
             kind: code(&node.kind),
             parent: node.parent.map(|p| name("areas", p)).unwrap_or_default(),
+            institution: node
+                .institution
+                .map(|i| name("institutions", i))
+                .unwrap_or_default(),
         }))
     }
 

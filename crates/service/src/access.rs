@@ -7,7 +7,9 @@
 //!   ([`Principal::may_break_glass`]).
 //! - A referral: its sender, receiver and community desk see it; [`Guard`]s say who runs each
 //!   transition.
-//! - Administration: [`operator_only`], [`Principal::administers`].
+//! - Administration: [`operator_only`], [`Principal::administers`] (an institution and, at a
+//!   community's lead, its members), [`Principal::administers_area`] (grids and households, by
+//!   the institution in charge of their area), [`Principal::may_shape_network`] (county-wide).
 //!
 //! The network the decisions read is held in memory ([`NetworkView`]) and replaced after each
 //! change the service commits.
@@ -132,6 +134,35 @@ impl Principal {
             || network
                 .community_of(institution)
                 .is_some_and(|c| c.lead() == self.institution)
+    }
+
+    /// A county operator: an operator of a county-level institution of the network (a county
+    /// hospital). County-wide acts are theirs: the network, and areas no institution is in
+    /// charge of.
+    pub fn is_county_operator(&self, network: &Network) -> bool {
+        self.role == Role::Operator
+            && network
+                .institution(self.institution)
+                .is_ok_and(|i| i.kind.level() == Level::County)
+    }
+
+    /// Registering institutions and founding and joining communities is county-wide: county
+    /// operators, and the county's in-process set-up (the seed, the CLI imports), whose
+    /// principal names no institution of the network. No token can: authentication refuses a
+    /// token whose institution is not in the network.
+    pub fn may_shape_network(&self, network: &Network) -> bool {
+        self.role == Role::Operator
+            && (network.institution(self.institution).is_err() || self.is_county_operator(network))
+    }
+
+    /// Grids, households and team assignments of an area are administered as the institution
+    /// in charge of the area is ([`Principal::administers`]: its own operators and its
+    /// community lead's); an area no institution is in charge of is the county's.
+    pub fn administers_area(&self, in_charge: Option<InstitutionId>, network: &Network) -> bool {
+        match in_charge {
+            Some(institution) => self.administers(institution, network),
+            None => self.is_county_operator(network),
+        }
     }
 
     /// A referral is visible to its sender, its receiver and its community's referral desk.

@@ -10,8 +10,10 @@ use std::collections::BTreeSet;
 
 use time::Date;
 use uuid::Uuid;
-use yigong_domain::grid::{AreaKind, AreaNode, AreaTree, Grid, GridMap, NewGrid};
-use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, TeamId};
+use yigong_domain::grid::{
+    AreaKind, AreaNode, AreaTree, Grid, GridMap, NewGrid, may_be_in_charge, team_may_serve,
+};
+use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, InstitutionId, TeamId};
 use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
 
 use crate::access::operator_only;
@@ -43,6 +45,9 @@ pub struct NewArea {
     pub kind: AreaKind,
     /// The node above it (none for a township or subdistrict).
     pub parent: Option<AreaNodeId>,
+    /// The township-level institution in charge, for a root; a node below inherits its
+    /// root's. `None` on a root: the county's area, administered by county operators.
+    pub institution: Option<InstitutionId>,
 }
 
 /// A new responsibility grid over an area node.
@@ -182,6 +187,11 @@ fn check_etag(
     }
 }
 
+/// Why an operator is refused an area's grids and households.
+const NOT_IN_CHARGE: &str = "only operators of the institution in charge of the area, or of its \
+     community's lead hospital, change it (county operators, for an area no institution is in \
+     charge of)";
+
 /// The new grids of a split: derived from the claimed id, so a retried split finds them.
 fn part_ids(base: Uuid, parts: usize) -> Vec<GridId> {
     derived_ids(base, parts)
@@ -217,6 +227,54 @@ impl GridService {
             return Err(ServiceError::NotFound(format!("area node {id}")));
         }
         extend_tree(tree, path)
+    }
+
+    /// Lets the command go on in `tx` when `who` administers an area in the charge of
+    /// `in_charge` ([`Principal::administers_area`]); refuses it, audited, otherwise.
+    async fn in_charge_of(
+        &self,
+        tx: Box<dyn Transaction>,
+        who: &Principal,
+        in_charge: Option<InstitutionId>,
+        action: &str,
+        resource: &str,
+    ) -> Result<Box<dyn Transaction>, ServiceError> {
+        if who.administers_area(in_charge, &self.deps.network.current()) {
+            return Ok(tx);
+        }
+        Err(self
+            .deps
+            .forbidden(
+                Some(tx),
+                who,
+                action,
+                resource.to_owned(),
+                None,
+                NOT_IN_CHARGE,
+            )
+            .await)
+    }
+
+    /// Loads `areas` into `tree` and lets the command go on in `tx` when `who` administers
+    /// every one of them; refuses it, audited, otherwise.
+    async fn administered(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        who: &Principal,
+        tree: &mut AreaTree,
+        areas: impl IntoIterator<Item = AreaNodeId>,
+        action: &str,
+        resource: &str,
+    ) -> Result<Box<dyn Transaction>, ServiceError> {
+        for area in areas.into_iter().collect::<BTreeSet<_>>() {
+            if tree.node(area).is_err() {
+                Self::area(&mut tx, tree, area).await?;
+            }
+            tx = self
+                .in_charge_of(tx, who, tree.in_charge(area)?, action, resource)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// The grids named, each of which must exist (retired ones are the domain's to refuse).
@@ -284,15 +342,19 @@ impl GridService {
     ) -> Result<AreaNode, ServiceError> {
         operator(who)?;
         let request = Request::new(who, &cmd.request_id, ADD_AREA, &cmd)?;
-        let node = AreaNode {
-            id: AreaNodeId::from_uuid(self.deps.ids.new_id()),
-            name: text("name", &cmd.name, 200)?,
-            kind: cmd.kind,
-            parent: cmd.parent,
-        };
+        let id = AreaNodeId::from_uuid(self.deps.ids.new_id());
+        let name = text("name", &cmd.name, 200)?;
+        if let (None, Some(institution)) = (cmd.parent, cmd.institution) {
+            let network = self.deps.network.current();
+            let kind = network
+                .institution(institution)
+                .map_err(|_| ServiceError::NotFound(format!("institution {institution}")))?
+                .kind;
+            may_be_in_charge(kind)?;
+        }
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, &request, node.id.as_uuid()).await? {
+        if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             drop(tx);
             let first = AreaNodeId::from_uuid(self.deps.first_result(&request).await?);
             let path = self.deps.uow.begin().await?.area_path(first).await?;
@@ -302,9 +364,25 @@ impl GridService {
                 .ok_or_else(|| ServiceError::NotFound(format!("area node {first}")));
         }
         let mut tree = AreaTree::new();
-        if let Some(parent) = cmd.parent {
-            Self::area(&mut tx, &mut tree, parent).await?;
-        }
+        // A node below a root is in the charge of the root's institution: inherited when not
+        // named, and refused by the domain when it names another.
+        let institution = match cmd.parent {
+            Some(parent) => {
+                Self::area(&mut tx, &mut tree, parent).await?;
+                cmd.institution.or(tree.in_charge(parent)?)
+            }
+            None => cmd.institution,
+        };
+        let node = AreaNode {
+            id,
+            name,
+            kind: cmd.kind,
+            parent: cmd.parent,
+            institution,
+        };
+        let mut tx = self
+            .in_charge_of(tx, who, institution, ADD_AREA, &format!("areas/{id}"))
+            .await?;
         let ancestors: Vec<AreaNodeId> = cmd
             .parent
             .map(|p| tree.ancestors_and_self(p).collect())
@@ -355,7 +433,7 @@ impl GridService {
         who: &Principal,
         cmd: CreateGrid,
     ) -> Result<Versioned<Grid>, ServiceError> {
-        let (mut tx, new) = match self
+        let (tx, new) = match self
             .start_new_grid(who, &cmd.request_id, CREATE, &cmd.name, cmd.area)
             .await?
         {
@@ -365,7 +443,16 @@ impl GridService {
         let id = new.id;
         let now = self.deps.clock.now();
         let mut tree = AreaTree::new();
-        Self::area(&mut tx, &mut tree, cmd.area).await?;
+        let mut tx = self
+            .administered(
+                tx,
+                who,
+                &mut tree,
+                [cmd.area],
+                CREATE,
+                &format!("grids/{id}"),
+            )
+            .await?;
         let mut map = GridMap::new();
         let events = map.create_grid(&tree, new)?;
         let created = Self::insert_new(&mut tx, &map, &[id]).await?;
@@ -414,6 +501,16 @@ impl GridService {
                 .ok_or_else(|| ServiceError::NotFound(format!("household {first}")));
         }
         let loaded = Self::grids(&mut tx, &[cmd.grid]).await?;
+        let mut tx = self
+            .administered(
+                tx,
+                who,
+                &mut AreaTree::new(),
+                loaded.iter().map(|g| g.value.area()),
+                ADD_HOUSEHOLD,
+                &format!("households/{}", household.id),
+            )
+            .await?;
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let events = map.add_household(household.id, cmd.grid)?;
         tx.insert_households(std::slice::from_ref(&household))
@@ -473,6 +570,16 @@ impl GridService {
             .into_iter()
             .collect();
         let loaded = tx.load_grids(&wanted).await?;
+        let mut tx = self
+            .administered(
+                tx,
+                who,
+                &mut AreaTree::new(),
+                loaded.iter().map(|g| g.value.area()),
+                IMPORT_HOUSEHOLDS,
+                &format!("household-imports/{base}"),
+            )
+            .await?;
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let mut errors = Vec::new();
         let mut households = Vec::with_capacity(rows.len());
@@ -566,6 +673,16 @@ impl GridService {
         let mut loaded = Self::grids(&mut tx, &wanted).await?;
         check_etags(&loaded, expected)?;
         loaded.retain(|g| involved.contains(&g.value.id()));
+        let mut tx = self
+            .administered(
+                tx,
+                who,
+                &mut AreaTree::new(),
+                loaded.iter().map(|g| g.value.area()),
+                REASSIGN,
+                &format!("grids/{to}"),
+            )
+            .await?;
         let mut map = GridMap::from_parts(
             loaded.iter().map(|g| g.value.clone()),
             found.iter().map(|h| (h.id, h.grid)),
@@ -619,9 +736,20 @@ impl GridService {
         check_etag(&loaded, cmd.grid, cmd.etag)?;
         let members = tx.households_of(cmd.grid).await?;
         let mut tree = AreaTree::new();
-        for part in &cmd.parts {
-            Self::area(&mut tx, &mut tree, part.area).await?;
-        }
+        let areas = loaded
+            .iter()
+            .map(|g| g.value.area())
+            .chain(cmd.parts.iter().map(|p| p.area));
+        let mut tx = self
+            .administered(
+                tx,
+                who,
+                &mut tree,
+                areas,
+                SPLIT,
+                &format!("grids/{}", cmd.grid),
+            )
+            .await?;
         let mut map = GridMap::from_parts(
             loaded.iter().map(|g| g.value.clone()),
             members.iter().map(|h| (*h, cmd.grid)),
@@ -684,7 +812,10 @@ impl GridService {
             members.extend(tx.households_of(gid).await?.into_iter().map(|h| (h, gid)));
         }
         let mut tree = AreaTree::new();
-        Self::area(&mut tx, &mut tree, cmd.area).await?;
+        let areas = loaded.iter().map(|g| g.value.area()).chain([cmd.area]);
+        let mut tx = self
+            .administered(tx, who, &mut tree, areas, MERGE, &format!("grids/{id}"))
+            .await?;
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), members)?;
         let events = map.merge(&tree, &cmd.grids, into, cmd.on)?;
         let created = Self::insert_new(&mut tx, &map, &[id]).await?;
@@ -723,8 +854,27 @@ impl GridService {
         let mut tx = self.deps.uow.begin().await?;
         let loaded = Self::grids(&mut tx, &[grid]).await?;
         check_etag(&loaded, grid, etag)?;
-        if tx.load_team(team).await?.is_none() {
+        let Some(found) = tx.load_team(team).await? else {
             return Err(ServiceError::NotFound(format!("team {team}")));
+        };
+        let mut tree = AreaTree::new();
+        let areas: Vec<AreaNodeId> = loaded.iter().map(|g| g.value.area()).collect();
+        let mut tx = self
+            .administered(
+                tx,
+                who,
+                &mut tree,
+                areas.iter().copied(),
+                ASSIGN_TEAM,
+                &format!("grids/{grid}"),
+            )
+            .await?;
+        for area in &areas {
+            team_may_serve(
+                found.value.institution(),
+                tree.in_charge(*area)?,
+                &self.deps.network.current(),
+            )?;
         }
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let events = map.assign_team(grid, team, from)?;
@@ -757,6 +907,16 @@ impl GridService {
         let mut tx = self.deps.uow.begin().await?;
         let loaded = Self::grids(&mut tx, &[grid]).await?;
         check_etag(&loaded, grid, etag)?;
+        let mut tx = self
+            .administered(
+                tx,
+                who,
+                &mut AreaTree::new(),
+                loaded.iter().map(|g| g.value.area()),
+                UNASSIGN_TEAM,
+                &format!("grids/{grid}"),
+            )
+            .await?;
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let events = map.unassign_team(grid, on)?;
         let saved = Self::save_grids(&mut tx, &map, &loaded).await?;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use yigong_domain::ids::{CommunityId, InstitutionId};
 use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
+use yigong_ports::Transaction;
 
 use crate::access::operator_only;
 use crate::deps::{Claim, Request, audit_entry, claim, text};
@@ -55,6 +56,33 @@ impl NetworkService {
         Self { deps }
     }
 
+    /// Lets the command go on in `tx` when `who` may shape the network
+    /// ([`Principal::may_shape_network`], against the network just loaded); refuses it,
+    /// audited, otherwise.
+    async fn county_wide(
+        &self,
+        tx: Box<dyn Transaction>,
+        who: &Principal,
+        network: &Network,
+        action: &str,
+        resource: String,
+    ) -> Result<Box<dyn Transaction>, ServiceError> {
+        if who.may_shape_network(network) {
+            return Ok(tx);
+        }
+        Err(self
+            .deps
+            .forbidden(
+                Some(tx),
+                who,
+                action,
+                resource,
+                None,
+                "only county operators change the network",
+            )
+            .await)
+    }
+
     /// The network as this instance knows it.
     pub fn network(&self) -> Arc<Network> {
         self.deps.network.current()
@@ -98,6 +126,15 @@ impl NetworkService {
             return Ok(self.refresh().await?.institution(first)?.clone());
         }
         let mut network = tx.load_network().await?;
+        let mut tx = self
+            .county_wide(
+                tx,
+                who,
+                &network,
+                REGISTER_INSTITUTION,
+                format!("institutions/{id}"),
+            )
+            .await?;
         let events = network.add_institution(institution.clone())?;
         tx.insert_institution(&institution).await?;
         self.deps
@@ -138,6 +175,15 @@ impl NetworkService {
             return Ok(self.refresh().await?.community(first)?.clone());
         }
         let mut network = tx.load_network().await?;
+        let mut tx = self
+            .county_wide(
+                tx,
+                who,
+                &network,
+                FOUND_COMMUNITY,
+                format!("communities/{id}"),
+            )
+            .await?;
         let events = network.found_community(id, &name, cmd.lead)?;
         let community = network.community(id)?.clone();
         tx.insert_community(&community).await?;
@@ -166,6 +212,15 @@ impl NetworkService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         let mut network = tx.load_network().await?;
+        let mut tx = self
+            .county_wide(
+                tx,
+                who,
+                &network,
+                JOIN_COMMUNITY,
+                format!("communities/{community}/members/{institution}"),
+            )
+            .await?;
         if network
             .community_of(institution)
             .is_some_and(|c| c.id() == community)

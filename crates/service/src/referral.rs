@@ -181,13 +181,26 @@ impl ReferralService {
     /// Loads a referral for a command, refusing callers who may not see it as not found.
     async fn load(
         &self,
-        tx: &mut Box<dyn Transaction>,
+        mut tx: Box<dyn Transaction>,
         who: &Principal,
         id: ReferralId,
-    ) -> Result<Versioned<Referral>, ServiceError> {
+        action: &str,
+    ) -> Result<(Box<dyn Transaction>, Versioned<Referral>), ServiceError> {
         match tx.load_referral(id).await? {
-            Some(v) if who.can_see_referral(&v.value) => Ok(v),
-            _ => Err(ServiceError::NotFound(format!("referral {id}"))),
+            Some(v) if who.can_see_referral(&v.value) => Ok((tx, v)),
+            // Unseen or absent alike (NOT_FOUND says nothing of which), and audited as the
+            // read is: a command on a referral is checked as its read.
+            found => Err(self
+                .deps
+                .unseen_in(
+                    tx,
+                    who,
+                    action,
+                    format!("referrals/{id}"),
+                    found.map(|v| v.value.patient()),
+                    format!("referral {id}"),
+                )
+                .await),
         }
     }
 
@@ -202,8 +215,8 @@ impl ReferralService {
         expected_version: Option<i64>,
     ) -> Result<(Box<dyn Transaction>, Versioned<Referral>, OffsetDateTime), ServiceError> {
         let now = self.deps.clock.now();
-        let mut tx = self.deps.uow.begin().await?;
-        let loaded = self.load(&mut tx, who, id).await?;
+        let tx = self.deps.uow.begin().await?;
+        let (tx, loaded) = self.load(tx, who, id, guard.action).await?;
         if !(guard.allowed)(who, &loaded.value) {
             drop(tx);
             self.deny(who, guard.action, &loaded.value, now).await;

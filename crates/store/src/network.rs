@@ -154,6 +154,7 @@ fn node_from(m: area_node::Model) -> Result<AreaNode, StoreError> {
         name: m.name,
         kind: enum_from("area_node", m.kind)?,
         parent: m.parent_id.map(AreaNodeId::from_uuid),
+        institution: m.institution_id.map(InstitutionId::from_uuid),
     })
 }
 
@@ -220,6 +221,7 @@ impl GridRepository for SeaTransaction {
             name: Set(node.name.clone()),
             kind: Set(enum_name("area_node", &node.kind)?),
             parent_id: Set(node.parent.map(|p| p.as_uuid())),
+            institution_id: Set(node.institution.map(|i| i.as_uuid())),
         }
         .insert_into(&self.tx)
         .await?;

@@ -17,6 +17,7 @@ pub async fn grid_administration(s: &TestApp) {
     let op = "TOKEN_OPERATOR";
     let today = OffsetDateTime::now_utc().date();
     let mut grids = GridServiceClient::new(s.channel.clone());
+    let township = s.institution("TOKEN_TOWNSHIP");
     let area = |name: &str, kind: &str, parent: &str| {
         let mut client = GridServiceClient::new(s.channel.clone());
         let request = s.as_(
@@ -26,6 +27,11 @@ pub async fn grid_administration(s: &TestApp) {
                 display_name: name.to_owned(),
                 kind: kind.to_owned(),
                 parent: parent.to_owned(),
+                institution: if parent.is_empty() {
+                    township.clone()
+                } else {
+                    String::new()
+                },
             },
         );
         async move {

@@ -18,10 +18,12 @@
     clippy::expect_used
 )]
 
+mod area_scope;
 mod audit_review;
 mod break_glass;
 mod change_feed;
 mod directory;
+mod every_method;
 mod grid_administration;
 mod inbox_watch;
 mod malformed;
@@ -43,9 +45,11 @@ async fn walk(app: &TestApp) {
     change_feed::change_feed(app, &patient).await;
     inbox_watch::inbox_watch(app).await;
     grid_administration::grid_administration(app).await;
+    area_scope::area_scope(app).await;
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
     malformed::malformed(app, &patient).await;
     wire_limits::wire_limits(app).await;
+    every_method::every_method(app).await;
     audit_review::audit_review(app, &patient).await;
 }
 

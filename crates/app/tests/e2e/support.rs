@@ -84,8 +84,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     .expect("yigong listens within 5 minutes");
     // Keep draining stdout so the child never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // gRPC's default limit of headers and trailers, as grpcio, grpc-go and the C core apply it:
+    // an error the server made larger would reach these tests as a transport failure.
     let channel = Channel::from_shared(format!("http://{address}"))
         .unwrap()
+        .http2_max_header_list_size(16 * 1024)
         .connect()
         .await
         .unwrap();

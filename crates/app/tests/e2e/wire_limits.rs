@@ -13,7 +13,7 @@ use crate::support::TestApp;
 
 /// Bytes as they are, both ways: what a broken client puts on the wire.
 #[derive(Default)]
-struct Raw;
+pub struct Raw;
 
 impl Codec for Raw {
     type Encode = Vec<u8>;

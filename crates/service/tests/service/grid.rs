@@ -28,6 +28,7 @@ fn area() -> AreaNode {
         name: "Qiaotou".into(),
         kind: AreaKind::Township,
         parent: None,
+        institution: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn grids() -> Vec<Versioned<Grid>> {
         name: "Qiaotou".into(),
         kind: AreaKind::Township,
         parent: None,
+        institution: None,
     })
     .unwrap();
     let mut map = GridMap::new();

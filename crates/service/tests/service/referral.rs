@@ -230,6 +230,39 @@ async fn bad_input_names_the_field_and_touches_nothing() {
     );
 }
 
+/// A command on a referral is checked as its read: a caller who is neither sender, receiver
+/// nor desk gets NOT_FOUND, nothing is written, and the refusal is audited with the patient.
+#[tokio::test]
+async fn a_command_on_a_referral_the_caller_cannot_see_is_not_found_and_audited() {
+    for action in ["referral.accept", "referral.cancel"] {
+        let mut tx = MockTx::new();
+        tx.expect_load_referral()
+            .returning(|_| Ok(Some(stored_referral(7))));
+        tx.expect_update_referral().never();
+        tx.expect_commit().never();
+        let mut audit = MockAudit::new();
+        audit
+            .expect_record()
+            .withf(move |e| {
+                e.action == action
+                    && e.outcome == AuditOutcome::Denied
+                    && e.patient == Some(PATIENT)
+                    && e.actor.institution == VILLAGE
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        let svc = service(uow_with(tx), MockQueries::new(), audit);
+        let outsider = clinician(VILLAGE);
+        let id = ReferralId::from_u128(7);
+        let err = match action {
+            "referral.accept" => svc.accept(&outsider, id, tomorrow(), None).await,
+            _ => svc.cancel(&outsider, id, "no longer needed", None).await,
+        }
+        .unwrap_err();
+        assert!(matches!(err, ServiceError::NotFound(_)), "{action}: {err}");
+    }
+}
+
 #[tokio::test]
 async fn only_the_receiver_accepts_and_a_refusal_is_audited() {
     let (tx, audit) = refused_and_audited("referral.accept");
@@ -250,16 +283,7 @@ async fn only_the_receiver_accepts_and_a_refusal_is_audited() {
 
 #[tokio::test]
 async fn an_institution_outside_the_referral_sees_nothing() {
-    let mut tx = MockTx::new();
-    tx.expect_load_referral()
-        .returning(|_| Ok(Some(stored_referral(7))));
-    let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
-    let err = svc
-        .cancel(&clinician(VILLAGE), ReferralId::from_u128(7), "x", None)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
-
+    // Commands: `a_command_on_a_referral_the_caller_cannot_see_is_not_found_and_audited`.
     let mut queries = MockQueries::new();
     queries
         .expect_get_referral()

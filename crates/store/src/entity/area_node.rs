@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub kind: String,
     pub parent_id: Option<Uuid>,
+    /// The institution in charge (the same on every node of a root's subtree).
+    pub institution_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

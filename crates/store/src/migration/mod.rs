@@ -16,6 +16,7 @@ mod m20261123_000007_deadlines;
 mod m20261123_000008_relay_watermark;
 mod m20261203_000009_plan_state_codes;
 mod m20261203_000010_request_keys_per_caller;
+mod m20261203_000011_area_in_charge;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_relay_watermark::Migration),
             Box::new(m20261203_000009_plan_state_codes::Migration),
             Box::new(m20261203_000010_request_keys_per_caller::Migration),
+            Box::new(m20261203_000011_area_in_charge::Migration),
         ]
     }
 }
