@@ -252,6 +252,25 @@ impl Deps {
         ServiceError::PermissionDenied(reason.to_owned())
     }
 
+    /// Lets a command go on in `tx` when `allowed`; otherwise refuses it as
+    /// [`Deps::forbidden`] does (`PermissionDenied` with `reason`, audited, `tx` dropped).
+    pub(crate) async fn permitted(
+        &self,
+        tx: Box<dyn Transaction>,
+        allowed: bool,
+        who: &Principal,
+        action: &str,
+        resource: String,
+        reason: &str,
+    ) -> Result<Box<dyn Transaction>, ServiceError> {
+        if allowed {
+            return Ok(tx);
+        }
+        Err(self
+            .forbidden(Some(tx), who, action, resource, None, reason)
+            .await)
+    }
+
     /// Refuses anyone but a clinician, audited: keeping health records, referring and
     /// recording results are clinical acts (`what`, as in "only clinicians {what}").
     pub(crate) async fn clinician_only(

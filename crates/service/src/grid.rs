@@ -239,20 +239,24 @@ impl GridService {
         action: &str,
         resource: &str,
     ) -> Result<Box<dyn Transaction>, ServiceError> {
-        if who.administers_area(in_charge, &self.deps.network.current()) {
-            return Ok(tx);
-        }
-        Err(self
-            .deps
-            .forbidden(
-                Some(tx),
-                who,
-                action,
-                resource.to_owned(),
-                None,
-                NOT_IN_CHARGE,
-            )
-            .await)
+        let allowed = who.administers_area(in_charge, &self.deps.network.current());
+        self.deps
+            .permitted(tx, allowed, who, action, resource.to_owned(), NOT_IN_CHARGE)
+            .await
+    }
+
+    /// As [`GridService::administered`], for the areas of the grids `loaded`.
+    async fn grids_administered(
+        &self,
+        tx: Box<dyn Transaction>,
+        who: &Principal,
+        loaded: &[Versioned<Grid>],
+        action: &str,
+        resource: &str,
+    ) -> Result<Box<dyn Transaction>, ServiceError> {
+        let areas = loaded.iter().map(|g| g.value.area());
+        self.administered(tx, who, &mut AreaTree::new(), areas, action, resource)
+            .await
     }
 
     /// Loads `areas` into `tree` and lets the command go on in `tx` when `who` administers
@@ -502,11 +506,10 @@ impl GridService {
         }
         let loaded = Self::grids(&mut tx, &[cmd.grid]).await?;
         let mut tx = self
-            .administered(
+            .grids_administered(
                 tx,
                 who,
-                &mut AreaTree::new(),
-                loaded.iter().map(|g| g.value.area()),
+                &loaded,
                 ADD_HOUSEHOLD,
                 &format!("households/{}", household.id),
             )
@@ -571,11 +574,10 @@ impl GridService {
             .collect();
         let loaded = tx.load_grids(&wanted).await?;
         let mut tx = self
-            .administered(
+            .grids_administered(
                 tx,
                 who,
-                &mut AreaTree::new(),
-                loaded.iter().map(|g| g.value.area()),
+                &loaded,
                 IMPORT_HOUSEHOLDS,
                 &format!("household-imports/{base}"),
             )
@@ -674,14 +676,7 @@ impl GridService {
         check_etags(&loaded, expected)?;
         loaded.retain(|g| involved.contains(&g.value.id()));
         let mut tx = self
-            .administered(
-                tx,
-                who,
-                &mut AreaTree::new(),
-                loaded.iter().map(|g| g.value.area()),
-                REASSIGN,
-                &format!("grids/{to}"),
-            )
+            .grids_administered(tx, who, &loaded, REASSIGN, &format!("grids/{to}"))
             .await?;
         let mut map = GridMap::from_parts(
             loaded.iter().map(|g| g.value.clone()),
@@ -908,14 +903,7 @@ impl GridService {
         let loaded = Self::grids(&mut tx, &[grid]).await?;
         check_etag(&loaded, grid, etag)?;
         let mut tx = self
-            .administered(
-                tx,
-                who,
-                &mut AreaTree::new(),
-                loaded.iter().map(|g| g.value.area()),
-                UNASSIGN_TEAM,
-                &format!("grids/{grid}"),
-            )
+            .grids_administered(tx, who, &loaded, UNASSIGN_TEAM, &format!("grids/{grid}"))
             .await?;
         let mut map = GridMap::from_parts(loaded.iter().map(|g| g.value.clone()), [])?;
         let events = map.unassign_team(grid, on)?;

@@ -67,20 +67,11 @@ impl NetworkService {
         action: &str,
         resource: String,
     ) -> Result<Box<dyn Transaction>, ServiceError> {
-        if who.may_shape_network(network) {
-            return Ok(tx);
-        }
-        Err(self
-            .deps
-            .forbidden(
-                Some(tx),
-                who,
-                action,
-                resource,
-                None,
-                "only county operators change the network",
-            )
-            .await)
+        let allowed = who.may_shape_network(network);
+        let reason = "only county operators change the network";
+        self.deps
+            .permitted(tx, allowed, who, action, resource, reason)
+            .await
     }
 
     /// The network as this instance knows it.
