@@ -450,6 +450,71 @@ async fn the_network_is_stored_whole_and_its_rules_hold() {
     }
 }
 
+/// Rename, leave, join again and close, each stored: a fresh load of the network (another
+/// instance's view) finds the name, the community and the closing day; concurrent closures of
+/// one institution leave it closed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_institution_renamed_moved_and_closed_is_stored_so() {
+    for c in County::all().await {
+        let network = Arc::new(c.network());
+        let second = c.tcm_community().await;
+        let clinic = network
+            .register_institution(
+                &c.op,
+                NewInstitution {
+                    request_id: rid(),
+                    name: "Old Name Clinic".into(),
+                    kind: InstitutionKind::PrivateClinic,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        network
+            .join_community(&c.op, c.community, clinic)
+            .await
+            .unwrap();
+        network
+            .rename_institution(&c.op, clinic, "New Name Clinic")
+            .await
+            .unwrap();
+        network
+            .leave_community(&c.op, c.community, clinic)
+            .await
+            .unwrap();
+        network.join_community(&c.op, second, clinic).await.unwrap();
+        let closes: Vec<_> = (0..2)
+            .map(|_| {
+                let network = Arc::clone(&network);
+                let op = c.op.clone();
+                tokio::spawn(async move { network.close_institution(&op, clinic).await })
+            })
+            .collect();
+        for t in closes {
+            match t.await.unwrap() {
+                Ok(_) | Err(ServiceError::Conflict(_)) => {}
+                Err(e) => panic!("{}: {e}", c.name),
+            }
+        }
+        let stored = network.refresh().await.unwrap();
+        let found = stored.institution(clinic).unwrap();
+        assert_eq!(found.name, "New Name Clinic", "{}", c.name);
+        assert_eq!(stored.community_of(clinic).map(|m| m.id()), Some(second));
+        assert!(stored.closed_on(clinic).is_some(), "{}", c.name);
+        assert!(!stored.community(c.community).unwrap().contains(clinic));
+        let err = network
+            .join_community(&c.op, c.community, clinic)
+            .await
+            .unwrap_err();
+        assert!(
+            rule(&err) == Some(RuleId::NetworkClosed)
+                || rule(&err) == Some(RuleId::NetworkOneCommunity),
+            "{}: {err}",
+            c.name
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_joins_of_one_institution_have_one_winner() {
     for c in County::all().await {

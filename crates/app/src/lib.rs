@@ -258,7 +258,8 @@ async fn serve_api(
         ResidentServiceServer::new(ResidentApi::new(ResidentService::new(deps.clone())));
     let indicators =
         IndicatorServiceServer::new(IndicatorApi::new(IndicatorService::new(deps.clone())));
-    let network = NetworkServiceServer::new(NetworkApi::new(deps.network.clone()));
+    let network =
+        NetworkServiceServer::new(NetworkApi::new(Arc::new(NetworkService::new(deps.clone()))));
     let teams = TeamServiceServer::new(TeamApi::new(TeamService::new(deps.clone())));
     let grids = GridServiceServer::new(GridApi::new(GridService::new(deps.clone())));
     let changes = ChangeFeedServiceServer::new(ChangeFeedApi::new(

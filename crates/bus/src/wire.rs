@@ -104,6 +104,24 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
             community: community.as_uuid().to_string(),
             institution: institution.as_uuid().to_string(),
         }),
+        DomainEvent::Network(NetworkEvent::InstitutionRenamed { institution }) => {
+            Payload::InstitutionRenamed(v1::InstitutionRenamed {
+                institution: institution.as_uuid().to_string(),
+            })
+        }
+        DomainEvent::Network(NetworkEvent::InstitutionClosed { institution, on }) => {
+            Payload::InstitutionClosed(v1::InstitutionClosed {
+                institution: institution.as_uuid().to_string(),
+                on: Some(date(on)),
+            })
+        }
+        DomainEvent::Network(NetworkEvent::InstitutionLeft {
+            community,
+            institution,
+        }) => Payload::InstitutionLeft(v1::InstitutionLeft {
+            community: community.as_uuid().to_string(),
+            institution: institution.as_uuid().to_string(),
+        }),
         DomainEvent::Resident(ResidentEvent::ResidentRegistered {
             resident,
             household,

@@ -97,9 +97,12 @@ impl DomainEvent {
     pub fn aggregate_id(&self) -> Uuid {
         match self {
             DomainEvent::Network(e) => match e {
-                NetworkEvent::InstitutionRegistered { institution, .. } => institution.as_uuid(),
+                NetworkEvent::InstitutionRegistered { institution, .. }
+                | NetworkEvent::InstitutionRenamed { institution }
+                | NetworkEvent::InstitutionClosed { institution, .. } => institution.as_uuid(),
                 NetworkEvent::CommunityFounded { community, .. }
-                | NetworkEvent::InstitutionJoined { community, .. } => community.as_uuid(),
+                | NetworkEvent::InstitutionJoined { community, .. }
+                | NetworkEvent::InstitutionLeft { community, .. } => community.as_uuid(),
             },
             DomainEvent::Resident(e) => match e {
                 ResidentEvent::ResidentRegistered { resident, .. }
@@ -176,6 +179,9 @@ impl DomainEvent {
                 InstitutionRegistered => "institution_registered",
                 CommunityFounded => "community_founded",
                 InstitutionJoined => "institution_joined",
+                InstitutionRenamed => "institution_renamed",
+                InstitutionClosed => "institution_closed",
+                InstitutionLeft => "institution_left",
             }),
             DomainEvent::Resident(e) => names!(e, "resident", ResidentEvent {
                 ResidentRegistered => "resident_registered",

@@ -14,7 +14,7 @@ use time::Date;
 
 use crate::ids::{AreaNodeId, GridId, HouseholdId, InstitutionId, TeamId};
 use crate::measure::Percentage;
-use crate::network::{InstitutionKind, Level, Network};
+use crate::network::{InstitutionKind, Network};
 use crate::rule::{BrokenRule, RuleId};
 
 /// Levels of the area tree: rural (township → village → villager group) and urban
@@ -98,10 +98,14 @@ pub fn team_may_serve(
     }
 }
 
-/// Checks that an institution of `kind` may be in charge of an area: a township-level one
-/// (乡镇卫生院, 社区卫生服务中心). A hospital or a village clinic is not.
+/// Checks that an institution of `kind` may be in charge of an area: a township or community
+/// health centre (乡镇卫生院, 社区卫生服务中心). A hospital, a clinic or an elderly-care
+/// institution is not.
 pub fn may_be_in_charge(kind: InstitutionKind) -> Result<(), GridError> {
-    if kind.level() == Level::Township {
+    if matches!(
+        kind,
+        InstitutionKind::TownshipHealthCenter | InstitutionKind::CommunityHealthCenter
+    ) {
         Ok(())
     } else {
         Err(GridError::NotInCharge(kind))
@@ -794,6 +798,7 @@ pub fn aggregate_up(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::Level;
     use proptest::prelude::*;
     use time::macros::date;
 
@@ -836,7 +841,9 @@ mod tests {
         assert_eq!(err.rule(), RuleId::GridAreaShape);
     }
 
-    const KINDS: [InstitutionKind; 9] = [
+    const KINDS: [InstitutionKind; 11] = [
+        InstitutionKind::PrivateClinic,
+        InstitutionKind::MedicalElderlyCare,
         InstitutionKind::VillageClinic,
         InstitutionKind::CommunityHealthStation,
         InstitutionKind::TownshipHealthCenter,
@@ -858,7 +865,10 @@ mod tests {
             child_in_charge in proptest::option::of(0u128..4),
             depth in 1usize..3,
         ) {
-            prop_assert_eq!(may_be_in_charge(kind).is_ok(), kind.level() == Level::Township);
+            prop_assert_eq!(
+                may_be_in_charge(kind).is_ok(),
+                kind.level() == Level::Township && kind != InstitutionKind::MedicalElderlyCare
+            );
             let in_charge = |i: Option<u128>| i.map(InstitutionId::from_u128);
             let mut t = AreaTree::new();
             let kinds = [AreaKind::Township, AreaKind::Village, AreaKind::VillagerGroup];

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use crate::ids::{CommunityId, InstitutionId};
 use crate::rule::{BrokenRule, RuleId};
@@ -49,18 +50,24 @@ pub enum InstitutionKind {
     CityHospital,
     /// A province-level hospital.
     ProvincialHospital,
+    /// 民营诊所: a private clinic, at the village level; it may join a community, refer and
+    /// receive referrals.
+    PrivateClinic,
+    /// 医养结合机构: an institution combining medical and elderly care, at the township level;
+    /// it may join a community, refer and receive referrals (rehabilitation, long-term care).
+    MedicalElderlyCare,
 }
 
 impl InstitutionKind {
     /// The level this kind of institution sits at.
     pub const fn level(self) -> Level {
         match self {
-            InstitutionKind::VillageClinic | InstitutionKind::CommunityHealthStation => {
-                Level::Village
-            }
-            InstitutionKind::TownshipHealthCenter | InstitutionKind::CommunityHealthCenter => {
-                Level::Township
-            }
+            InstitutionKind::VillageClinic
+            | InstitutionKind::CommunityHealthStation
+            | InstitutionKind::PrivateClinic => Level::Village,
+            InstitutionKind::TownshipHealthCenter
+            | InstitutionKind::CommunityHealthCenter
+            | InstitutionKind::MedicalElderlyCare => Level::Township,
             InstitutionKind::CountyGeneralHospital
             | InstitutionKind::CountyTcmHospital
             | InstitutionKind::CountyMaternalChildHospital => Level::County,
@@ -127,17 +134,40 @@ pub enum NetworkError {
     /// City and province hospitals are outside the county network.
     #[error("a {0:?} cannot be a member of a county medical community")]
     NotAMemberKind(InstitutionKind),
+    /// The institution is closed: it takes no new member, referral or sign-in.
+    #[error("institution {0} is closed")]
+    Closed(InstitutionId),
+    /// A lead hospital neither leaves nor closes while it leads its community.
+    #[error("institution {institution} leads community {community}")]
+    LeadsCommunity {
+        /// The institution.
+        institution: InstitutionId,
+        /// The community it leads.
+        community: CommunityId,
+    },
+    /// The institution is not a member of the community.
+    #[error("institution {institution} is not a member of community {community}")]
+    NotAMember {
+        /// The institution.
+        institution: InstitutionId,
+        /// The community.
+        community: CommunityId,
+    },
 }
 
 impl BrokenRule for NetworkError {
     fn rule(&self) -> RuleId {
         match self {
-            NetworkError::LeadNotCountyHospital(_) => RuleId::NetworkLeadHospital,
+            NetworkError::LeadNotCountyHospital(_) | NetworkError::LeadsCommunity { .. } => {
+                RuleId::NetworkLeadHospital
+            }
+            NetworkError::Closed(_) => RuleId::NetworkClosed,
             NetworkError::UnknownInstitution(_)
             | NetworkError::UnknownCommunity(_)
             | NetworkError::Duplicate(_)
             | NetworkError::AlreadyMember { .. }
-            | NetworkError::NotAMemberKind(_) => RuleId::NetworkOneCommunity,
+            | NetworkError::NotAMemberKind(_)
+            | NetworkError::NotAMember { .. } => RuleId::NetworkOneCommunity,
         }
     }
 }
@@ -162,6 +192,25 @@ pub enum NetworkEvent {
     },
     /// An institution joined a community.
     InstitutionJoined {
+        /// The community.
+        community: CommunityId,
+        /// The institution.
+        institution: InstitutionId,
+    },
+    /// An institution was renamed.
+    InstitutionRenamed {
+        /// The institution.
+        institution: InstitutionId,
+    },
+    /// An institution closed.
+    InstitutionClosed {
+        /// The institution.
+        institution: InstitutionId,
+        /// The day it closed.
+        on: Date,
+    },
+    /// An institution left a community.
+    InstitutionLeft {
         /// The community.
         community: CommunityId,
         /// The institution.
@@ -212,6 +261,10 @@ pub struct Network {
     institutions: BTreeMap<InstitutionId, Institution>,
     communities: BTreeMap<CommunityId, MedicalCommunity>,
     membership: BTreeMap<InstitutionId, CommunityId>,
+    /// Closed institutions and the day each closed: kept, with their members' history, but
+    /// taking no new member, referral or sign-in.
+    #[serde(default)]
+    closed: BTreeMap<InstitutionId, Date>,
 }
 
 impl Network {
@@ -249,7 +302,7 @@ impl Network {
         if self.communities.contains_key(&id) {
             return Err(NetworkError::Duplicate(format!("community {id}")));
         }
-        let kind = self.institution(lead)?.kind;
+        let kind = self.open_institution(lead)?.kind;
         if !kind.can_lead() {
             return Err(NetworkError::LeadNotCountyHospital(kind));
         }
@@ -276,7 +329,7 @@ impl Network {
         community: CommunityId,
         institution: InstitutionId,
     ) -> Result<Vec<NetworkEvent>, NetworkError> {
-        let kind = self.institution(institution)?.kind;
+        let kind = self.open_institution(institution)?.kind;
         if matches!(kind.level(), Level::City | Level::Province) {
             return Err(NetworkError::NotAMemberKind(kind));
         }
@@ -292,6 +345,83 @@ impl Network {
             community,
             institution,
         }])
+    }
+
+    /// Renames an institution (the name is checked by the caller: it is free text).
+    pub fn rename(
+        &mut self,
+        institution: InstitutionId,
+        name: &str,
+    ) -> Result<Vec<NetworkEvent>, NetworkError> {
+        let found = self
+            .institutions
+            .get_mut(&institution)
+            .ok_or(NetworkError::UnknownInstitution(institution))?;
+        found.name = name.to_owned();
+        Ok(vec![NetworkEvent::InstitutionRenamed { institution }])
+    }
+
+    /// Closes an institution on `on`. It stays in the network and in its community (its
+    /// records and history are still read through them) but takes no new member, referral or
+    /// sign-in. A lead hospital cannot close while it leads.
+    pub fn close(
+        &mut self,
+        institution: InstitutionId,
+        on: Date,
+    ) -> Result<Vec<NetworkEvent>, NetworkError> {
+        self.open_institution(institution)?;
+        self.ensure_not_lead(institution)?;
+        self.closed.insert(institution, on);
+        Ok(vec![NetworkEvent::InstitutionClosed { institution, on }])
+    }
+
+    /// Takes a member out of its community; the lead cannot leave.
+    pub fn leave(
+        &mut self,
+        community: CommunityId,
+        institution: InstitutionId,
+    ) -> Result<Vec<NetworkEvent>, NetworkError> {
+        self.institution(institution)?;
+        self.community(community)?;
+        if self.membership.get(&institution) != Some(&community) {
+            return Err(NetworkError::NotAMember {
+                institution,
+                community,
+            });
+        }
+        self.ensure_not_lead(institution)?;
+        if let Some(c) = self.communities.get_mut(&community) {
+            c.members.remove(&institution);
+        }
+        self.membership.remove(&institution);
+        Ok(vec![NetworkEvent::InstitutionLeft {
+            community,
+            institution,
+        }])
+    }
+
+    fn ensure_not_lead(&self, institution: InstitutionId) -> Result<(), NetworkError> {
+        match self.community_of(institution) {
+            Some(c) if c.lead() == institution => Err(NetworkError::LeadsCommunity {
+                institution,
+                community: c.id(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The day an institution closed, if it did.
+    pub fn closed_on(&self, institution: InstitutionId) -> Option<Date> {
+        self.closed.get(&institution).copied()
+    }
+
+    /// An institution by id that is not closed.
+    pub fn open_institution(&self, id: InstitutionId) -> Result<&Institution, NetworkError> {
+        let found = self.institution(id)?;
+        if self.closed.contains_key(&id) {
+            return Err(NetworkError::Closed(id));
+        }
+        Ok(found)
     }
 
     fn ensure_free(&self, institution: InstitutionId) -> Result<(), NetworkError> {
@@ -403,5 +533,73 @@ mod tests {
             err,
             NetworkError::LeadNotCountyHospital(InstitutionKind::TownshipHealthCenter)
         );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Join(u8, u8),
+        Leave(u8, u8),
+        Close(u8),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u8..2, 0u8..6).prop_map(|(c, i)| Op::Join(c, i)),
+            (0u8..2, 0u8..6).prop_map(|(c, i)| Op::Leave(c, i)),
+            (0u8..6).prop_map(Op::Close),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any history of joins, leaves and closures keeps the network's rules: each institution
+        /// in at most one community (membership and members agree), a lead in its own community
+        /// and never closed, and a closed institution never joining after it closed.
+        #[test]
+        fn joins_leaves_and_closures_keep_the_network_whole(ops in proptest::collection::vec(op(), 0..40)) {
+            let kinds = [
+                InstitutionKind::CountyGeneralHospital,
+                InstitutionKind::CountyTcmHospital,
+                InstitutionKind::TownshipHealthCenter,
+                InstitutionKind::VillageClinic,
+                InstitutionKind::PrivateClinic,
+                InstitutionKind::MedicalElderlyCare,
+            ];
+            let mut n = Network::new();
+            for (i, kind) in kinds.iter().enumerate() {
+                n.add_institution(inst(i as u128, *kind)).unwrap();
+            }
+            let community = |c: u8| CommunityId::from_u128(100 + u128::from(c));
+            let id = |i: u8| InstitutionId::from_u128(u128::from(i));
+            n.found_community(community(0), "A", id(0)).unwrap();
+            n.found_community(community(1), "B", id(1)).unwrap();
+            for op in ops {
+                let before = n.clone();
+                let result = match op.clone() {
+                    Op::Join(c, i) => n.join(community(c), id(i)),
+                    Op::Leave(c, i) => n.leave(community(c), id(i)),
+                    Op::Close(i) => n.close(id(i), time::macros::date!(2026 - 12 - 01)),
+                };
+                if let Err(e) = &result {
+                    proptest::prop_assert_eq!(&n, &before, "{} changed the network", e);
+                }
+                if let Op::Join(_, i) = op
+                    && before.closed_on(id(i)).is_some()
+                {
+                    proptest::prop_assert!(result.is_err(), "a closed institution joined");
+                }
+                for c in n.communities() {
+                    proptest::prop_assert!(c.contains(c.lead()));
+                    proptest::prop_assert!(n.closed_on(c.lead()).is_none());
+                    for m in c.members() {
+                        proptest::prop_assert_eq!(n.community_of(*m).map(|x| x.id()), Some(c.id()));
+                    }
+                }
+                for i in n.institutions() {
+                    let count = n.communities().filter(|c| c.contains(i.id)).count();
+                    proptest::prop_assert!(count <= 1);
+                }
+            }
+        }
     }
 }

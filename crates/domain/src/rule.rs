@@ -62,6 +62,7 @@ rules! {
     NetworkLevels = "NET-LEVEL", "BPHS-3", "an institution's level follows from its kind";
     NetworkOneCommunity = "NET-ONE-COMMUNITY", "County-2022", "every primary institution belongs to exactly one medical community";
     NetworkLeadHospital = "NET-LEAD", "County-2022", "a community is led by one county-level hospital";
+    NetworkClosed = "NET-CLOSED", "County-2022", "a closed institution keeps its history but takes no new member, referral or sign-in; a lead hospital neither closes nor leaves while it leads";
     // Grid management (section 3)
     GridAreaShape = "GRID-AREA-SHAPE", "BPHS-3", "the area tree follows the rural or urban levels";
     GridOneGridPerHousehold = "GRID-ONE-GRID", "BPHS-3", "a household belongs to exactly one grid";

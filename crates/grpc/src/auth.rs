@@ -153,6 +153,9 @@ impl Authenticator {
                 "the token's institution is not in the network",
             ));
         }
+        if network.closed_on(institution).is_some() {
+            return Err(Status::unauthenticated("the token's institution is closed"));
+        }
         // The team, like the community, is the network's word, not the token's: a team of
         // an institution the user may not serve on is refused however well signed.
         let team = claims.team.map(TeamId::from_uuid);

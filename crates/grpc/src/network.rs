@@ -1,4 +1,5 @@
-//! `yigong.v1.NetworkService` over the service's cached network view: translation only.
+//! `yigong.v1.NetworkService`: reads from the service's cached network, commands through the
+//! network use cases. Translation only.
 
 use std::sync::Arc;
 
@@ -7,26 +8,47 @@ use yigong_domain::ids::{CommunityId, InstitutionId};
 use yigong_domain::network::{Institution, MedicalCommunity, Network};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::network_service_server::NetworkService as NetworkApiTrait;
-use yigong_service::{NetworkView, ServiceError};
+use yigong_service::{NetworkService, NewCommunity, NewInstitution, ServiceError};
 
-use crate::status::{same_name, to_status};
-use crate::wire::{code, name, parse_name, parse_optional_name, principal};
+use crate::status::{renamed, to_status};
+use crate::wire::{
+    code, date, invalid, name, parse_code, parse_name, parse_optional_name, principal,
+};
 
-/// No renames: the network RPCs only report lookups that found nothing.
+/// The use cases name an institution's or community's name `name`; the wire, `display_name`.
 fn status(e: ServiceError) -> Status {
-    to_status(e, same_name)
+    to_status(e, renamed(&[("name", "display_name")]))
 }
 
-/// The network RPCs: read from the service's cached network (no patient data).
+/// The network RPCs (no patient data).
 pub struct NetworkApi {
-    network: Arc<NetworkView>,
+    network: Arc<NetworkService>,
 }
 
 impl NetworkApi {
-    /// Serves the cached network.
-    pub fn new(network: Arc<NetworkView>) -> Self {
+    /// Serves the network use cases.
+    pub fn new(network: Arc<NetworkService>) -> Self {
         Self { network }
     }
+
+    fn institution_of(&self, id: InstitutionId) -> Result<pb::Institution, Status> {
+        let n = self.network.network();
+        let found = n
+            .institution(id)
+            .map_err(|e| status(ServiceError::NotFound(e.to_string())))?;
+        Ok(institution(&n, found))
+    }
+}
+
+/// The `institution` and `community` names of a membership request.
+fn membership(
+    community_name: &str,
+    institution_name: &str,
+) -> Result<(CommunityId, InstitutionId), Status> {
+    Ok((
+        CommunityId::from_uuid(parse_name("community", "communities", community_name)?),
+        InstitutionId::from_uuid(parse_name("institution", "institutions", institution_name)?),
+    ))
 }
 
 fn institution(n: &Network, i: &Institution) -> pb::Institution {
@@ -38,6 +60,7 @@ fn institution(n: &Network, i: &Institution) -> pb::Institution {
             .community_of(i.id)
             .map(|c| name("communities", c.id()))
             .unwrap_or_default(),
+        close_date: n.closed_on(i.id).map(date),
     }
 }
 
@@ -62,7 +85,7 @@ impl NetworkApiTrait for NetworkApi {
     ) -> Result<Response<pb::ListInstitutionsResponse>, Status> {
         principal(&request)?;
         let r = request.into_inner();
-        let n = self.network.current();
+        let n = self.network.network();
         let only = parse_optional_name("community", "communities", &r.community)?
             .map(CommunityId::from_uuid);
         if let Some(c) = only {
@@ -85,11 +108,7 @@ impl NetworkApiTrait for NetworkApi {
         principal(&request)?;
         let id =
             InstitutionId::from_uuid(parse_name("name", "institutions", &request.get_ref().name)?);
-        let n = self.network.current();
-        let found = n
-            .institution(id)
-            .map_err(|e| status(ServiceError::NotFound(e.to_string())))?;
-        Ok(Response::new(institution(&n, found)))
+        Ok(Response::new(self.institution_of(id)?))
     }
 
     async fn list_communities(
@@ -97,9 +116,125 @@ impl NetworkApiTrait for NetworkApi {
         request: Request<pb::ListCommunitiesRequest>,
     ) -> Result<Response<pb::ListCommunitiesResponse>, Status> {
         principal(&request)?;
-        let n = self.network.current();
+        let n = self.network.network();
         Ok(Response::new(pb::ListCommunitiesResponse {
             communities: n.communities().map(community).collect(),
         }))
+    }
+
+    async fn create_institution(
+        &self,
+        request: Request<pb::CreateInstitutionRequest>,
+    ) -> Result<Response<pb::Institution>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let cmd = NewInstitution {
+            request_id: r.request_id,
+            name: r.display_name,
+            kind: parse_code("kind", &r.kind)?,
+        };
+        let created = self
+            .network
+            .register_institution(&who, cmd)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(self.institution_of(created.id)?))
+    }
+
+    async fn update_institution(
+        &self,
+        request: Request<pb::UpdateInstitutionRequest>,
+    ) -> Result<Response<pb::Institution>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let given = r
+            .institution
+            .ok_or_else(|| invalid("institution", "required"))?;
+        let id =
+            InstitutionId::from_uuid(parse_name("institution.name", "institutions", &given.name)?);
+        let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
+        if paths.is_empty() {
+            return Err(invalid(
+                "update_mask",
+                "name the fields to change: display_name",
+            ));
+        }
+        if let Some(other) = paths.iter().find(|p| p.as_str() != "display_name") {
+            return Err(invalid(
+                "update_mask",
+                format!(
+                    "{} cannot be updated: display_name",
+                    yigong_domain::text::excerpt(other)
+                ),
+            ));
+        }
+        self.network
+            .rename_institution(&who, id, &given.display_name)
+            .await
+            .map_err(|e| to_status(e, renamed(&[("name", "institution.display_name")])))?;
+        Ok(Response::new(self.institution_of(id)?))
+    }
+
+    async fn close_institution(
+        &self,
+        request: Request<pb::CloseInstitutionRequest>,
+    ) -> Result<Response<pb::Institution>, Status> {
+        let who = principal(&request)?;
+        let id =
+            InstitutionId::from_uuid(parse_name("name", "institutions", &request.get_ref().name)?);
+        self.network
+            .close_institution(&who, id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(self.institution_of(id)?))
+    }
+
+    async fn create_community(
+        &self,
+        request: Request<pb::CreateCommunityRequest>,
+    ) -> Result<Response<pb::Community>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let cmd = NewCommunity {
+            request_id: r.request_id,
+            name: r.display_name,
+            lead: InstitutionId::from_uuid(parse_name("lead", "institutions", &r.lead)?),
+        };
+        let founded = self
+            .network
+            .found_community(&who, cmd)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(community(&founded)))
+    }
+
+    async fn add_community_member(
+        &self,
+        request: Request<pb::AddCommunityMemberRequest>,
+    ) -> Result<Response<pb::Community>, Status> {
+        let who = principal(&request)?;
+        let r = request.get_ref();
+        let (c, i) = membership(&r.community, &r.institution)?;
+        let joined = self
+            .network
+            .join_community(&who, c, i)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(community(&joined)))
+    }
+
+    async fn remove_community_member(
+        &self,
+        request: Request<pb::RemoveCommunityMemberRequest>,
+    ) -> Result<Response<pb::Community>, Status> {
+        let who = principal(&request)?;
+        let r = request.get_ref();
+        let (c, i) = membership(&r.community, &r.institution)?;
+        let left = self
+            .network
+            .leave_community(&who, c, i)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(community(&left)))
     }
 }

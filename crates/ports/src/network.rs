@@ -5,6 +5,7 @@
 //! and validate against all of it. Grids are loaded only as far as a command touches them.
 
 use async_trait::async_trait;
+use time::Date;
 use yigong_domain::contract::{Contract, Team};
 use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::ids::{
@@ -31,6 +32,29 @@ pub trait NetworkRepository: Send {
     /// community since the network was loaded (a conditional update: two concurrent joins of
     /// one institution cannot both succeed).
     async fn join_community(
+        &mut self,
+        institution: InstitutionId,
+        community: CommunityId,
+    ) -> Result<(), StoreError>;
+
+    /// Renames an institution.
+    async fn rename_institution(
+        &mut self,
+        institution: InstitutionId,
+        name: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Closes an institution on `on`. MUST return `Conflict` when it closed since the network
+    /// was loaded (a conditional update: of two concurrent closures one wins).
+    async fn close_institution(
+        &mut self,
+        institution: InstitutionId,
+        on: Date,
+    ) -> Result<(), StoreError>;
+
+    /// Takes `institution` out of `community`. MUST return `Conflict` when it is no longer a
+    /// member of it (a concurrent leave won).
+    async fn leave_community(
         &mut self,
         institution: InstitutionId,
         community: CommunityId,

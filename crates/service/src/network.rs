@@ -18,6 +18,9 @@ use crate::{Deps, Principal, ServiceError};
 const REGISTER_INSTITUTION: &str = "network.register_institution";
 const FOUND_COMMUNITY: &str = "network.found_community";
 const JOIN_COMMUNITY: &str = "network.join_community";
+const RENAME_INSTITUTION: &str = "network.rename_institution";
+const CLOSE_INSTITUTION: &str = "network.close_institution";
+const LEAVE_COMMUNITY: &str = "network.leave_community";
 
 /// A new institution of the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,13 @@ pub struct NewCommunity {
     pub name: String,
     /// The county general or TCM hospital leading it.
     pub lead: InstitutionId,
+}
+
+/// The institution `id` of `network`; `NotFound` when it has none.
+fn known(network: &Network, id: InstitutionId) -> Result<&Institution, ServiceError> {
+    network
+        .institution(id)
+        .map_err(|_| ServiceError::NotFound(format!("institution {id}")))
 }
 
 /// The network use cases: county operators shape the network; everyone reads it.
@@ -175,6 +185,7 @@ impl NetworkService {
                 format!("communities/{id}"),
             )
             .await?;
+        known(&network, cmd.lead)?;
         let events = network.found_community(id, &name, cmd.lead)?;
         let community = network.community(id)?.clone();
         tx.insert_community(&community).await?;
@@ -212,6 +223,10 @@ impl NetworkService {
                 format!("communities/{community}/members/{institution}"),
             )
             .await?;
+        known(&network, institution)?;
+        network
+            .community(community)
+            .map_err(|_| ServiceError::NotFound(format!("community {community}")))?;
         if network
             .community_of(institution)
             .is_some_and(|c| c.id() == community)
@@ -239,5 +254,107 @@ impl NetworkService {
         let joined = network.community(community)?.clone();
         self.deps.network.replace(network);
         Ok(joined)
+    }
+
+    /// Renames an institution. Naming it what it is called already changes nothing.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %institution))]
+    pub async fn rename_institution(
+        &self,
+        who: &Principal,
+        institution: InstitutionId,
+        name: &str,
+    ) -> Result<Institution, ServiceError> {
+        operator(who)?;
+        let name = text("name", name, 200)?;
+        let resource = format!("institutions/{institution}");
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let mut network = tx.load_network().await?;
+        let mut tx = self
+            .county_wide(tx, who, &network, RENAME_INSTITUTION, resource.clone())
+            .await?;
+        if known(&network, institution)?.name == name {
+            drop(tx);
+            return self.settled(network, institution);
+        }
+        let events = network.rename(institution, &name)?;
+        tx.rename_institution(institution, &name).await?;
+        let entry = audit_entry(who, RENAME_INSTITUTION, resource, None, now);
+        self.deps.commit(tx, None, events, entry).await?;
+        self.settled(network, institution)
+    }
+
+    /// Closes an institution from today: it keeps its history and membership and takes no
+    /// new member, referral or sign-in. Closing a closed institution changes nothing.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %institution))]
+    pub async fn close_institution(
+        &self,
+        who: &Principal,
+        institution: InstitutionId,
+    ) -> Result<Institution, ServiceError> {
+        operator(who)?;
+        let resource = format!("institutions/{institution}");
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let mut network = tx.load_network().await?;
+        let mut tx = self
+            .county_wide(tx, who, &network, CLOSE_INSTITUTION, resource.clone())
+            .await?;
+        known(&network, institution)?;
+        if network.closed_on(institution).is_some() {
+            drop(tx);
+            return self.settled(network, institution);
+        }
+        let events = network.close(institution, now.date())?;
+        tx.close_institution(institution, now.date()).await?;
+        let entry = audit_entry(who, CLOSE_INSTITUTION, resource, None, now);
+        self.deps.commit(tx, None, events, entry).await?;
+        self.settled(network, institution)
+    }
+
+    /// Takes a member out of its community (the lead cannot leave). Leaving a community it is
+    /// not in, when it is in none, changes nothing, so a retry is safe.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %community, %institution))]
+    pub async fn leave_community(
+        &self,
+        who: &Principal,
+        community: CommunityId,
+        institution: InstitutionId,
+    ) -> Result<MedicalCommunity, ServiceError> {
+        operator(who)?;
+        let resource = format!("communities/{community}/members/{institution}");
+        let now = self.deps.clock.now();
+        let mut tx = self.deps.uow.begin().await?;
+        let mut network = tx.load_network().await?;
+        let mut tx = self
+            .county_wide(tx, who, &network, LEAVE_COMMUNITY, resource.clone())
+            .await?;
+        known(&network, institution)?;
+        network
+            .community(community)
+            .map_err(|_| ServiceError::NotFound(format!("community {community}")))?;
+        if network.community_of(institution).is_none() {
+            drop(tx);
+            self.deps.network.replace(network.clone());
+            return Ok(network.community(community)?.clone());
+        }
+        let events = network.leave(community, institution)?;
+        tx.leave_community(institution, community).await?;
+        let entry = audit_entry(who, LEAVE_COMMUNITY, resource, None, now);
+        self.deps.commit(tx, Some(community), events, entry).await?;
+        let left = network.community(community)?.clone();
+        self.deps.network.replace(network);
+        Ok(left)
+    }
+
+    /// Caches `network` (just committed or found current) and returns `institution` of it.
+    fn settled(
+        &self,
+        network: Network,
+        institution: InstitutionId,
+    ) -> Result<Institution, ServiceError> {
+        let found = network.institution(institution)?.clone();
+        self.deps.network.replace(network);
+        Ok(found)
     }
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::contract::{Contract, Team};
 use yigong_domain::grid::{AreaNode, Grid};
@@ -60,7 +60,7 @@ async fn load_network(db: &impl ConnectionTrait) -> Result<Network, StoreError> 
             )
             .map_err(broken)?;
     }
-    for m in institutions {
+    for m in &institutions {
         if let Some(c) = m.community_id {
             let id = InstitutionId::from_uuid(m.id);
             if network.community_of(id).is_none() {
@@ -68,6 +68,14 @@ async fn load_network(db: &impl ConnectionTrait) -> Result<Network, StoreError> 
                     .join(CommunityId::from_uuid(c), id)
                     .map_err(broken)?;
             }
+        }
+    }
+    // Closed last: a closed institution keeps the membership it had.
+    for m in institutions {
+        if let Some(on) = m.closed_on {
+            network
+                .close(InstitutionId::from_uuid(m.id), on)
+                .map_err(broken)?;
         }
     }
     Ok(network)
@@ -81,30 +89,13 @@ async fn claim_membership(
     community: CommunityId,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let result = institution::Entity::update_many()
+    let update = institution::Entity::update_many()
         .col_expr(
             institution::Column::CommunityId,
             Expr::value(community.as_uuid()),
         )
-        .col_expr(
-            institution::Column::Version,
-            Expr::col(institution::Column::Version).add(1),
-        )
-        .col_expr(institution::Column::UpdatedAt, Expr::value(now))
-        .filter(institution::Column::Id.eq(institution.as_uuid()))
-        .filter(institution::Column::CommunityId.is_null())
-        .exec(db)
-        .await
-        .map_err(db_err)?;
-    if result.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict {
-            entity: "institution",
-            id: institution.to_string(),
-            expected: 1,
-        })
-    }
+        .filter(institution::Column::CommunityId.is_null());
+    change_institution(db, institution, update, now).await
 }
 
 #[async_trait]
@@ -119,6 +110,7 @@ impl NetworkRepository for SeaTransaction {
             name: Set(i.name.clone()),
             kind: Set(enum_name("institution", &i.kind)?),
             community_id: Set(None),
+            closed_on: Set(None),
             version: Set(1),
             updated_at: Set(self.now()),
         }
@@ -145,6 +137,70 @@ impl NetworkRepository for SeaTransaction {
         community: CommunityId,
     ) -> Result<(), StoreError> {
         claim_membership(&self.tx, institution, community, self.now()).await
+    }
+
+    async fn rename_institution(
+        &mut self,
+        institution: InstitutionId,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let update = institution::Entity::update_many()
+            .col_expr(institution::Column::Name, Expr::value(name.to_owned()));
+        change_institution(&self.tx, institution, update, self.now()).await
+    }
+
+    async fn close_institution(
+        &mut self,
+        institution: InstitutionId,
+        on: Date,
+    ) -> Result<(), StoreError> {
+        let update = institution::Entity::update_many()
+            .col_expr(institution::Column::ClosedOn, Expr::value(on))
+            .filter(institution::Column::ClosedOn.is_null());
+        change_institution(&self.tx, institution, update, self.now()).await
+    }
+
+    async fn leave_community(
+        &mut self,
+        institution: InstitutionId,
+        community: CommunityId,
+    ) -> Result<(), StoreError> {
+        let update = institution::Entity::update_many()
+            .col_expr(
+                institution::Column::CommunityId,
+                Expr::value(Option::<Uuid>::None),
+            )
+            .filter(institution::Column::CommunityId.eq(community.as_uuid()));
+        change_institution(&self.tx, institution, update, self.now()).await
+    }
+}
+
+/// Runs a conditional update of one institution row, bumping its version and stamp: no row
+/// changed means the condition no longer held (a concurrent command won), a `Conflict`.
+async fn change_institution(
+    db: &impl ConnectionTrait,
+    institution: InstitutionId,
+    update: sea_orm::UpdateMany<institution::Entity>,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let result = update
+        .col_expr(
+            institution::Column::Version,
+            Expr::col(institution::Column::Version).add(1),
+        )
+        .col_expr(institution::Column::UpdatedAt, Expr::value(now))
+        .filter(institution::Column::Id.eq(institution.as_uuid()))
+        .exec(db)
+        .await
+        .map_err(db_err)?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            entity: "institution",
+            id: institution.to_string(),
+            expected: 1,
+        })
     }
 }
 

@@ -27,6 +27,7 @@ mod every_method;
 mod grid_administration;
 mod inbox_watch;
 mod malformed;
+mod network_administration;
 mod storage_outage;
 mod story;
 mod support;
@@ -44,6 +45,7 @@ async fn walk(app: &TestApp) {
     break_glass::break_glass(app, &patient, &app.backend.url).await;
     change_feed::change_feed(app, &patient).await;
     inbox_watch::inbox_watch(app).await;
+    network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;
     area_scope::area_scope(app).await;
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;

@@ -57,9 +57,9 @@ impl Route {
         to: InstitutionId,
     ) -> Result<Route, NetworkError> {
         Ok(Route {
-            from: network.institution(from)?.clone(),
+            from: network.open_institution(from)?.clone(),
             from_community: network.community_of(from).cloned(),
-            to: network.institution(to)?.clone(),
+            to: network.open_institution(to)?.clone(),
             to_community: network.community_of(to).cloned(),
         })
     }

@@ -65,6 +65,9 @@ mock! {
         async fn insert_institution(&mut self, institution: &Institution) -> Result<(), StoreError>;
         async fn insert_community(&mut self, community: &MedicalCommunity) -> Result<(), StoreError>;
         async fn join_community(&mut self, institution: InstitutionId, community: CommunityId) -> Result<(), StoreError>;
+        async fn rename_institution(&mut self, institution: InstitutionId, name: &str) -> Result<(), StoreError>;
+        async fn close_institution(&mut self, institution: InstitutionId, on: time::Date) -> Result<(), StoreError>;
+        async fn leave_community(&mut self, institution: InstitutionId, community: CommunityId) -> Result<(), StoreError>;
     }
     #[async_trait]
     impl GridRepository for Tx {

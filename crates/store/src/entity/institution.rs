@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub kind: String,
     pub community_id: Option<Uuid>,
+    /// The day it closed; `None` while open.
+    pub closed_on: Option<TimeDate>,
     pub version: i64,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

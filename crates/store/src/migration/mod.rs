@@ -17,6 +17,7 @@ mod m20261123_000008_relay_watermark;
 mod m20261203_000009_plan_state_codes;
 mod m20261203_000010_request_keys_per_caller;
 mod m20261203_000011_area_in_charge;
+mod m20261203_000012_institution_closed;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_plan_state_codes::Migration),
             Box::new(m20261203_000010_request_keys_per_caller::Migration),
             Box::new(m20261203_000011_area_in_charge::Migration),
+            Box::new(m20261203_000012_institution_closed::Migration),
         ]
     }
 }
