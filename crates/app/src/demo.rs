@@ -46,6 +46,8 @@ use yigong_store::Store;
 /// The lead hospital of the first community: how a seeded database is recognised.
 pub const COUNTY_HOSPITAL: &str = "Demo County People's Hospital";
 const TCM_HOSPITAL: &str = "Demo County TCM Hospital";
+/// The county's area node, above the townships.
+const DEMO_COUNTY: &str = "Demo County";
 /// The fictional county's administrative division code (first six digits of identity numbers).
 const REGION: &str = "431023";
 const TOWNSHIPS: [&str; 14] = [
@@ -356,6 +358,28 @@ pub async fn seed(
     }
     built.institutions += 2;
 
+    // The county's own area, above its townships: county-wide figures roll up from it.
+    let county_operator = Principal {
+        user: "demo-operator".to_owned(),
+        role: Role::Operator,
+        institution: hospitals[0],
+        community: Some(communities[0]),
+        team: None,
+    };
+    let county_area = GridService::new(deps.clone())
+        .add_area_node(
+            &county_operator,
+            NewArea {
+                request_id: "demo/area/county".to_owned(),
+                name: DEMO_COUNTY.to_owned(),
+                kind: AreaKind::County,
+                parent: None,
+                institution: None,
+            },
+        )
+        .await?
+        .id;
+
     let townships_total = scale.townships.min(TOWNSHIPS.len());
     let mut townships = Vec::new();
     for (t, name) in TOWNSHIPS.iter().take(townships_total).enumerate() {
@@ -382,7 +406,7 @@ pub async fn seed(
                     request_id: format!("demo/area/{name}"),
                     name: (*name).to_owned(),
                     kind: AreaKind::Township,
-                    parent: None,
+                    parent: Some(county_area),
                     institution: Some(center),
                 },
             )

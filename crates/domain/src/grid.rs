@@ -17,8 +17,8 @@ use crate::measure::Percentage;
 use crate::network::{InstitutionKind, Network};
 use crate::rule::{BrokenRule, RuleId};
 
-/// Levels of the area tree: rural (township → village → villager group) and urban
-/// (subdistrict → community → estate → building → unit).
+/// Levels of the area tree: the county over both, rural (township → village → villager group)
+/// and urban (subdistrict → community → estate → building → unit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaKind {
@@ -38,13 +38,34 @@ pub enum AreaKind {
     Building,
     /// 单元 (unit, stairwell).
     Unit,
+    /// 县 (the county): above its townships and subdistricts, so county-wide figures roll up
+    /// the tree; administered county-wide, in no institution's charge.
+    County,
 }
 
 impl AreaKind {
-    /// The kind a node of this kind must hang under; `None` for the roots.
+    /// Whether a node of this kind may hang under `parent` (`None`: as a root). A township or
+    /// subdistrict is a root or hangs under the county; the county is a root.
+    pub fn fits_under(self, parent: Option<AreaKind>) -> bool {
+        match self {
+            AreaKind::Township | AreaKind::Subdistrict => {
+                matches!(parent, None | Some(AreaKind::County))
+            }
+            other => other.parent_kind() == parent,
+        }
+    }
+
+    /// Whether the institution in charge is named on nodes of this kind (the jurisdictions a
+    /// township or community health centre serves); nodes below inherit it.
+    pub const fn names_its_charge(self) -> bool {
+        matches!(self, AreaKind::Township | AreaKind::Subdistrict)
+    }
+
+    /// The kind a node of this kind hangs under below the jurisdiction roots; `None` for the
+    /// county, townships and subdistricts (see [`AreaKind::fits_under`]).
     pub const fn parent_kind(self) -> Option<AreaKind> {
         match self {
-            AreaKind::Township | AreaKind::Subdistrict => None,
+            AreaKind::Township | AreaKind::Subdistrict | AreaKind::County => None,
             AreaKind::Village => Some(AreaKind::Township),
             AreaKind::VillagerGroup => Some(AreaKind::Village),
             AreaKind::Community => Some(AreaKind::Subdistrict),
@@ -168,8 +189,11 @@ pub enum GridError {
     /// A grid is served by a team of the community of the institution in charge of its area.
     #[error("the team belongs to another medical community than the grid's area")]
     TeamOutsideCommunity,
-    /// A node below a root is in the charge of the root's institution.
-    #[error("area node {node} is in the charge of its parent's institution")]
+    /// A node below a township or subdistrict is in its charge; the county is in none.
+    #[error(
+        "area node {node} is in the charge of its township's or subdistrict's institution \
+         (the county, of none)"
+    )]
     InChargeDiffers {
         /// The node refused.
         node: AreaNodeId,
@@ -207,8 +231,9 @@ impl AreaTree {
         Self::default()
     }
 
-    /// Adds a node; its kind must fit under its parent's kind (roots have no parent), and a
-    /// node below a root is in the charge of the root's institution.
+    /// Adds a node; its kind must fit under its parent's kind (roots have no parent). A
+    /// township or subdistrict names the institution in charge (or none: the county's); a
+    /// node below it is in the same charge; the county is in none.
     pub fn add(&mut self, node: AreaNode) -> Result<Vec<GridEvent>, GridError> {
         if self.nodes.contains_key(&node.id) {
             return Err(GridError::Duplicate(format!("area node {}", node.id)));
@@ -218,13 +243,18 @@ impl AreaTree {
             None => None,
         };
         let parent_kind = parent.map(|p| p.kind);
-        if node.kind.parent_kind() != parent_kind {
+        if !node.kind.fits_under(parent_kind) {
             return Err(GridError::AreaShape {
                 child: node.kind,
                 parent: parent_kind,
             });
         }
-        if parent.is_some_and(|p| p.institution != node.institution) {
+        let inherits = !node.kind.names_its_charge() && node.kind != AreaKind::County;
+        let differs = match parent {
+            Some(p) if inherits => p.institution != node.institution,
+            _ => node.kind == AreaKind::County && node.institution.is_some(),
+        };
+        if differs {
             return Err(GridError::InChargeDiffers { node: node.id });
         }
         let event = GridEvent::AreaNodeAdded {
@@ -898,6 +928,41 @@ mod tests {
                 prop_assert_eq!(added.unwrap_err().rule(), RuleId::GridResponsible);
             }
         }
+    }
+
+    #[test]
+    fn the_county_holds_townships_each_in_its_own_charge() {
+        let mut t = AreaTree::new();
+        let node = |id: u128, kind, parent: Option<u128>, institution: Option<u128>| AreaNode {
+            id: AreaNodeId::from_u128(id),
+            name: format!("n{id}"),
+            kind,
+            parent: parent.map(AreaNodeId::from_u128),
+            institution: institution.map(InstitutionId::from_u128),
+        };
+        let county_in_charge = t.add(node(1, AreaKind::County, None, Some(7))).unwrap_err();
+        assert_eq!(county_in_charge.rule(), RuleId::GridResponsible);
+        t.add(node(1, AreaKind::County, None, None)).unwrap();
+        t.add(node(2, AreaKind::Township, Some(1), Some(7)))
+            .unwrap();
+        t.add(node(3, AreaKind::Subdistrict, Some(1), Some(8)))
+            .unwrap();
+        t.add(node(4, AreaKind::Township, Some(1), None)).unwrap();
+        t.add(node(5, AreaKind::Village, Some(2), Some(7))).unwrap();
+        assert_eq!(
+            t.in_charge(AreaNodeId::from_u128(5)).unwrap(),
+            Some(InstitutionId::from_u128(7))
+        );
+        let other_charge = t
+            .add(node(6, AreaKind::Village, Some(2), Some(8)))
+            .unwrap_err();
+        assert_eq!(other_charge.rule(), RuleId::GridResponsible);
+        let county_under_township = t.add(node(6, AreaKind::County, Some(2), None)).unwrap_err();
+        assert_eq!(county_under_township.rule(), RuleId::GridAreaShape);
+        let village_under_county = t
+            .add(node(6, AreaKind::Village, Some(1), None))
+            .unwrap_err();
+        assert_eq!(village_under_county.rule(), RuleId::GridAreaShape);
     }
 
     #[test]

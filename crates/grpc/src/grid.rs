@@ -2,7 +2,7 @@
 //! translation only.
 
 use tonic::{Request, Response, Status};
-use yigong_domain::grid::Grid;
+use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, InstitutionId, TeamId};
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
@@ -119,16 +119,30 @@ impl GridApiTrait for GridApi {
                 .map(InstitutionId::from_uuid),
         };
         let node = self.grids.add_area_node(&who, cmd).await.map_err(status)?;
-        Ok(Response::new(pb::Area {
-            name: name("areas", node.id),
-            display_name: node.name,
-            kind: code(&node.kind),
-            parent: node.parent.map(|p| name("areas", p)).unwrap_or_default(),
-            institution: node
-                .institution
-                .map(|i| name("institutions", i))
-                .unwrap_or_default(),
+        Ok(Response::new(area(node)))
+    }
+
+    async fn list_areas(
+        &self,
+        request: Request<pb::ListAreasRequest>,
+    ) -> Result<Response<pb::ListAreasResponse>, Status> {
+        principal(&request)?;
+        let parent = parse_optional_name("parent", "areas", &request.get_ref().parent)?
+            .map(AreaNodeId::from_uuid);
+        let nodes = self.grids.areas_under(parent).await.map_err(status)?;
+        Ok(Response::new(pb::ListAreasResponse {
+            areas: nodes.into_iter().map(area).collect(),
         }))
+    }
+
+    async fn get_area(
+        &self,
+        request: Request<pb::GetAreaRequest>,
+    ) -> Result<Response<pb::Area>, Status> {
+        principal(&request)?;
+        let id = AreaNodeId::from_uuid(parse_name("name", "areas", &request.get_ref().name)?);
+        let node = self.grids.get_area(id).await.map_err(status)?;
+        Ok(Response::new(area(node)))
     }
 
     async fn create_grid(
@@ -270,4 +284,17 @@ fn grid_etags(etags: &[pb::GridEtag]) -> Result<Vec<(GridId, i64)>, Status> {
             Ok((grid, version))
         })
         .collect()
+}
+
+fn area(node: AreaNode) -> pb::Area {
+    pb::Area {
+        name: name("areas", node.id),
+        display_name: node.name,
+        kind: code(&node.kind),
+        parent: node.parent.map(|p| name("areas", p)).unwrap_or_default(),
+        institution: node
+            .institution
+            .map(|i| name("institutions", i))
+            .unwrap_or_default(),
+    }
 }

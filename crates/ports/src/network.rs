@@ -162,6 +162,12 @@ pub trait NetworkQueries: Send + Sync {
     /// included), from the area closure index.
     async fn grids_within(&self, area: AreaNodeId) -> Result<Vec<Versioned<Grid>>, StoreError>;
 
+    /// An area node.
+    async fn get_area(&self, id: AreaNodeId) -> Result<Option<AreaNode>, StoreError>;
+
+    /// The nodes directly under `parent` (the roots when `None`), by name.
+    async fn areas_under(&self, parent: Option<AreaNodeId>) -> Result<Vec<AreaNode>, StoreError>;
+
     /// The active grids a team currently serves, from the current-team index.
     async fn grids_of_team(&self, team: TeamId) -> Result<Vec<Versioned<Grid>>, StoreError>;
 

@@ -348,7 +348,9 @@ impl GridService {
         let request = Request::new(who, &cmd.request_id, ADD_AREA, &cmd)?;
         let id = AreaNodeId::from_uuid(self.deps.ids.new_id());
         let name = text("name", &cmd.name, 200)?;
-        if let (None, Some(institution)) = (cmd.parent, cmd.institution) {
+        if cmd.kind.names_its_charge()
+            && let Some(institution) = cmd.institution
+        {
             let network = self.deps.network.current();
             let kind = network
                 .institution(institution)
@@ -368,12 +370,17 @@ impl GridService {
                 .ok_or_else(|| ServiceError::NotFound(format!("area node {first}")));
         }
         let mut tree = AreaTree::new();
-        // A node below a root is in the charge of the root's institution: inherited when not
-        // named, and refused by the domain when it names another.
+        // A township or subdistrict names its charge; a node below it inherits it when it
+        // names none (another is the domain's to refuse); the county is in none.
+        let names_its_own = cmd.kind.names_its_charge() || cmd.kind == AreaKind::County;
         let institution = match cmd.parent {
             Some(parent) => {
                 Self::area(&mut tx, &mut tree, parent).await?;
-                cmd.institution.or(tree.in_charge(parent)?)
+                if names_its_own {
+                    cmd.institution
+                } else {
+                    cmd.institution.or(tree.in_charge(parent)?)
+                }
             }
             None => cmd.institution,
         };
@@ -942,6 +949,27 @@ impl GridService {
         area: AreaNodeId,
     ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
         Ok(self.deps.directory.grids_within(area).await?)
+    }
+
+    /// An area node.
+    pub async fn get_area(&self, id: AreaNodeId) -> Result<AreaNode, ServiceError> {
+        self.deps
+            .directory
+            .get_area(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("area {id}")))
+    }
+
+    /// The nodes directly under an area (the roots, the county first among them, when
+    /// `None`), by name; `NotFound` for an area that does not exist.
+    pub async fn areas_under(
+        &self,
+        parent: Option<AreaNodeId>,
+    ) -> Result<Vec<AreaNode>, ServiceError> {
+        if let Some(p) = parent {
+            self.get_area(p).await?;
+        }
+        Ok(self.deps.directory.areas_under(parent).await?)
     }
 
     /// The active grids a team serves now.

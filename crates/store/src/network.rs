@@ -540,6 +540,31 @@ impl NetworkQueries for Store {
             .collect()
     }
 
+    async fn get_area(&self, id: AreaNodeId) -> Result<Option<AreaNode>, StoreError> {
+        area_node::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .map(node_from)
+            .transpose()
+    }
+
+    async fn areas_under(&self, parent: Option<AreaNodeId>) -> Result<Vec<AreaNode>, StoreError> {
+        let under = match parent {
+            Some(p) => area_node::Column::ParentId.eq(p.as_uuid()),
+            None => area_node::Column::ParentId.is_null(),
+        };
+        area_node::Entity::find()
+            .filter(under)
+            .order_by_asc(area_node::Column::Name)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(node_from)
+            .collect()
+    }
+
     async fn grids_of_team(&self, t: TeamId) -> Result<Vec<Versioned<Grid>>, StoreError> {
         grid::Entity::find()
             .filter(grid::Column::TeamId.eq(t.as_uuid()))

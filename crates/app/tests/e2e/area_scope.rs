@@ -234,4 +234,97 @@ pub async fn area_scope(s: &TestApp) {
         .create_grid(s.as_(OTHER, new_grid("Reserve grid", &county_area.name)))
         .await
         .unwrap();
+
+    county_figures(s).await;
+}
+
+/// The county's area holds its townships, and its figures are theirs summed: county-wide
+/// figures exist. The county is in no institution's charge.
+async fn county_figures(s: &TestApp) {
+    let mut grids = GridServiceClient::new(s.channel.clone());
+    let list = |parent: &str| pb::ListAreasRequest {
+        parent: parent.to_owned(),
+    };
+    let roots = grids
+        .list_areas(s.as_("TOKEN_TOWNSHIP", list("")))
+        .await
+        .unwrap()
+        .into_inner()
+        .areas;
+    let county = roots.iter().find(|a| a.kind == "county").unwrap().clone();
+    assert!(county.institution.is_empty());
+    let townships = grids
+        .list_areas(s.as_(LEAD, list(&county.name)))
+        .await
+        .unwrap()
+        .into_inner()
+        .areas;
+    assert!(townships.len() >= 2, "{townships:?}");
+    assert!(
+        townships
+            .iter()
+            .all(|t| t.kind == "township" && !t.institution.is_empty())
+    );
+    let indicators = IndicatorServiceClient::new(s.channel.clone());
+    let households = |area: String| {
+        let request = s.as_(LEAD, pb::GetAreaIndicatorsRequest { area, date: None });
+        let mut client = indicators.clone();
+        async move {
+            client
+                .get_area_indicators(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .total
+                .unwrap()
+                .households
+        }
+    };
+    let mut summed = 0;
+    for t in &townships {
+        summed += households(t.name.clone()).await;
+    }
+    let whole = households(county.name.clone()).await;
+    assert!(whole > 0);
+    assert_eq!(whole, summed, "the county is its townships summed");
+
+    let got = grids
+        .get_area(s.as_(
+            LEAD,
+            pb::GetAreaRequest {
+                name: county.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got, county);
+    let bad = grids
+        .list_areas(s.as_(LEAD, list("grids/1")))
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::field_of(&bad), "parent");
+    let unknown = grids
+        .get_area(s.as_(
+            LEAD,
+            pb::GetAreaRequest {
+                name: format!("areas/{}", uuid::Uuid::new_v4()),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
+    let in_charge = grids
+        .create_area(s.as_(
+            LEAD,
+            new_area(
+                "Second County",
+                "county",
+                "",
+                &s.institution("TOKEN_TOWNSHIP"),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(in_charge.code(), Code::FailedPrecondition, "{in_charge:?}");
 }
