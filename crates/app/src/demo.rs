@@ -309,13 +309,7 @@ pub async fn seed(
 
     progress("network: hospitals, township health centers, village clinics");
     let network = NetworkService::new(deps.clone());
-    let bootstrap = Principal {
-        user: "demo-seed".to_owned(),
-        role: Role::Operator,
-        institution: InstitutionId::from_u128(0),
-        community: None,
-        team: None,
-    };
+    let bootstrap = Principal::county_setup("demo-seed");
     let register = |name: String, kind| {
         let network = &network;
         let bootstrap = &bootstrap;

@@ -161,6 +161,14 @@ pub async fn console(
     Ok((deps_on(store, network), who))
 }
 
+/// The use cases over `database_url` for the county's set-up (the network and area imports),
+/// acting as [`Principal::county_setup`]: an empty database is where a county starts.
+pub async fn setup_console(database_url: &str, user: &str) -> Result<(Deps, Principal), AppError> {
+    let store = open(database_url, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
+    let network = store.network().await?;
+    Ok((deps_on(store, network), Principal::county_setup(user)))
+}
+
 /// Connects and migrates the store, then serves on `listener` until `shutdown` completes;
 /// requests in flight finish first (graceful shutdown).
 pub async fn serve(

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use yigong_app::config::{self, FileConfig};
 use yigong_app::demo::DemoScale;
-use yigong_app::import::{ImportKind, import};
+use yigong_app::import::{ImportKind, ImportTarget, import, import_areas, import_institutions};
 use yigong_domain::ids::{InstitutionId, TeamId};
 use yigong_grpc::TokenKey;
 use yigong_service::{Principal, Role};
@@ -67,18 +67,20 @@ enum Command {
         #[command(flatten)]
         database: Database,
     },
-    /// Imports a CSV file of households, residents or screening results (see
-    /// `yigong_app::import` for the columns), batch by batch, reporting every refused line.
+    /// Imports a CSV file (see `yigong_app::import` for the columns), reporting every refused
+    /// line: the county's institutions and communities, its area tree and grids (line by
+    /// line, matched by name), or households, residents or screening results (batch by batch).
     Import {
-        /// `households`, `residents` or `screening`.
+        /// `institutions`, `areas`, `households`, `residents` or `screening`.
         #[arg(value_parser = parse_import_kind)]
-        kind: ImportKind,
+        kind: ImportTarget,
         /// The CSV file (with a header row).
         file: PathBuf,
-        /// The institution the records belong to (UUID): its clinicians keep residents and
-        /// screening results; its operators (or its lead hospital's) keep households.
+        /// For households, residents and screening: the institution the records belong to
+        /// (UUID): its clinicians keep residents and screening results; its operators (or its
+        /// lead hospital's) keep households. Institutions and areas are the county's set-up.
         #[arg(long)]
-        institution: Uuid,
+        institution: Option<Uuid>,
         /// Rows per batch (each batch is all or nothing).
         #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u16).range(1..=10000))]
         batch: u16,
@@ -251,12 +253,16 @@ async fn print_demo_tokens(
     Ok(())
 }
 
-fn parse_import_kind(s: &str) -> Result<ImportKind, String> {
+fn parse_import_kind(s: &str) -> Result<ImportTarget, String> {
     match s {
-        "households" => Ok(ImportKind::Households),
-        "residents" => Ok(ImportKind::Residents),
-        "screening" => Ok(ImportKind::Screening),
-        _ => Err(format!("{s:?}: households, residents or screening")),
+        "households" => Ok(ImportTarget::Records(ImportKind::Households)),
+        "residents" => Ok(ImportTarget::Records(ImportKind::Residents)),
+        "screening" => Ok(ImportTarget::Records(ImportKind::Screening)),
+        "institutions" => Ok(ImportTarget::Institutions),
+        "areas" => Ok(ImportTarget::Areas),
+        _ => Err(format!(
+            "{s:?}: institutions, areas, households, residents or screening"
+        )),
     }
 }
 
@@ -387,18 +393,28 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             errors,
             database,
         } => {
-            let role = if kind == ImportKind::Households {
-                Role::Operator
-            } else {
-                Role::Clinician
+            let (deps, who) = match kind {
+                ImportTarget::Records(records) => {
+                    let institution = institution.ok_or(
+                        "--institution is required to import households, residents or screening",
+                    )?;
+                    let role = if records == ImportKind::Households {
+                        Role::Operator
+                    } else {
+                        Role::Clinician
+                    };
+                    yigong_app::console(
+                        &database.url(&file),
+                        "cli-import",
+                        role,
+                        Some(InstitutionId::from_uuid(institution)),
+                    )
+                    .await?
+                }
+                ImportTarget::Institutions | ImportTarget::Areas => {
+                    yigong_app::setup_console(&database.url(&file), "cli-import").await?
+                }
             };
-            let (deps, who) = yigong_app::console(
-                &database.url(&file),
-                "cli-import",
-                role,
-                Some(InstitutionId::from_uuid(institution)),
-            )
-            .await?;
             // Lines to read, for the progress bar (one quick pass; memory stays flat).
             let total = {
                 use std::io::BufRead;
@@ -412,15 +428,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     "{bar:40} {pos}/{len} lines  {per_sec}  eta {eta}",
                 )?,
             );
-            let summary = import(
-                &deps,
-                &who,
-                kind,
-                std::io::BufReader::new(std::fs::File::open(&path)?),
-                usize::from(batch),
-                &|lines| bar.set_position(lines),
-            )
-            .await?;
+            let input = std::io::BufReader::new(std::fs::File::open(&path)?);
+            let progress = |lines| bar.set_position(lines);
+            let summary = match kind {
+                ImportTarget::Records(records) => {
+                    import(&deps, &who, records, input, usize::from(batch), &progress).await?
+                }
+                ImportTarget::Institutions => {
+                    import_institutions(&deps, &who, input, &progress).await?
+                }
+                ImportTarget::Areas => import_areas(&deps, &who, input, &progress).await?,
+            };
             bar.finish_and_clear();
             for e in &summary.errors {
                 eprintln!("line {}: {}: {}", e.line, e.field, e.reason);

@@ -146,23 +146,29 @@ impl Principal {
                 .is_ok_and(|i| i.kind.level() == Level::County)
     }
 
+    /// The county's in-process set-up (the demo seed, the CLI's network and area imports):
+    /// an operator whose principal names no institution of the network. No token can be it:
+    /// authentication refuses a token whose institution is not in the network.
+    pub fn is_county_setup(&self, network: &Network) -> bool {
+        self.role == Role::Operator && network.institution(self.institution).is_err()
+    }
+
     /// Registering institutions and founding and joining communities is county-wide: county
-    /// operators, and the county's in-process set-up (the seed, the CLI imports), whose
-    /// principal names no institution of the network. No token can: authentication refuses a
-    /// token whose institution is not in the network.
+    /// operators and the county's set-up ([`Principal::is_county_setup`]).
     pub fn may_shape_network(&self, network: &Network) -> bool {
-        self.role == Role::Operator
-            && (network.institution(self.institution).is_err() || self.is_county_operator(network))
+        self.is_county_operator(network) || self.is_county_setup(network)
     }
 
     /// Grids, households and team assignments of an area are administered as the institution
     /// in charge of the area is ([`Principal::administers`]: its own operators and its
-    /// community lead's); an area no institution is in charge of is the county's.
+    /// community lead's); an area no institution is in charge of is the county's. The
+    /// county's set-up administers every area.
     pub fn administers_area(&self, in_charge: Option<InstitutionId>, network: &Network) -> bool {
-        match in_charge {
-            Some(institution) => self.administers(institution, network),
-            None => self.is_county_operator(network),
-        }
+        self.is_county_setup(network)
+            || match in_charge {
+                Some(institution) => self.administers(institution, network),
+                None => self.is_county_operator(network),
+            }
     }
 
     /// A referral is visible to its sender, its receiver and its community's referral desk.

@@ -49,6 +49,18 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The county's in-process set-up, acting as `user` (the demo seed, the CLI's imports of
+    /// the network and the areas): see [`Principal::is_county_setup`].
+    pub fn county_setup(user: &str) -> Principal {
+        Principal {
+            user: user.to_owned(),
+            role: Role::Operator,
+            institution: InstitutionId::from_u128(0),
+            community: None,
+            team: None,
+        }
+    }
+
     /// The audit log's view of the caller.
     pub fn actor(&self) -> Actor {
         Actor {

@@ -8,6 +8,10 @@
 //! the reported lines creates nothing twice: batches that went in are recognised as retries,
 //! and only the fixed ones are written.
 //!
+//! The county's network and area tree are imported line by line instead
+//! ([`import_institutions`], [`import_areas`]): each line is matched to what is stored by name,
+//! so a re-run changes nothing that is already there.
+//!
 //! Columns (a header row is required; column order is free; extra columns are refused):
 //! - households: `grid,address`
 //! - residents: `citizen_id,household,grid,resident_since`, or for another document
@@ -15,6 +19,11 @@
 //! - screening: `resident,screen_date,systolic,diastolic,family_history,high_salt_diet,`
 //!   `heavy_drinking` for blood pressure, or `resident,screen_date,glucose_mmol_l,glucose_kind,`
 //!   `symptoms` for glucose (a file may mix both: empty cells are absent)
+//! - institutions: `name,kind,leads,member_of` (`leads`: the community it founds and leads;
+//!   `member_of`: the community it joins, by name)
+//! - areas: `path,kind,institution,grid` (`path`: names from the root joined by `/`, parents
+//!   before children; `institution`: the one in charge, by name, on a township or subdistrict;
+//!   `grid`: a grid over the node, by name)
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -31,7 +40,22 @@ use yigong_service::{
     RowReading, ScreeningRow, ScreeningService, ServiceError,
 };
 
-/// What a file holds.
+mod network;
+
+pub use network::{import_areas, import_institutions};
+
+/// What `yigong import` reads: records in batches, or the county's network or area tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportTarget {
+    /// Households, residents or screening results, batch by batch.
+    Records(ImportKind),
+    /// Institutions and their communities ([`import_institutions`]).
+    Institutions,
+    /// The area tree and its grids ([`import_areas`]).
+    Areas,
+}
+
+/// What a file of records holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
     /// Households of grids.
@@ -124,23 +148,7 @@ pub async fn import(
     batch: usize,
     progress: &dyn Fn(u64),
 ) -> Result<ImportSummary, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Format(format!("header: {e}")))?
-        .clone();
-    let known = kind.columns();
-    let mut index = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.trim();
-        if !known.contains(&h) {
-            return Err(ImportError::Format(format!(
-                "unknown column {h:?}; this import takes {}",
-                known.join(", ")
-            )));
-        }
-        index.insert(h.to_owned(), i);
-    }
+    let (mut reader, index) = open_csv(input, kind.columns())?;
     let mut summary = ImportSummary::default();
     let mut hasher = Sha256::new();
     let mut pending: Vec<(u64, Row)> = Vec::new();
@@ -222,6 +230,31 @@ pub async fn import(
     Ok(summary)
 }
 
+/// A CSV reader of `input` past its header, and each column's index; a column not in `known`
+/// refuses the file.
+fn open_csv<R: Read>(
+    input: R,
+    known: &[&str],
+) -> Result<(csv::Reader<R>, HashMap<String, usize>), ImportError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Format(format!("header: {e}")))?
+        .clone();
+    let mut index = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim();
+        if !known.contains(&h) {
+            return Err(ImportError::Format(format!(
+                "unknown column {h:?}; this import takes {}",
+                known.join(", ")
+            )));
+        }
+        index.insert(h.to_owned(), i);
+    }
+    Ok((reader, index))
+}
+
 /// Writes one batch; returns the use case's row errors (empty when the batch went in).
 async fn write(
     deps: &yigong_service::Deps,
@@ -257,7 +290,7 @@ async fn write(
         .errors)
 }
 
-type Refusal = (&'static str, String);
+pub(crate) type Refusal = (&'static str, String);
 
 /// The file's column for a use case's field name.
 fn column(field: &str) -> &str {
@@ -271,13 +304,13 @@ fn column(field: &str) -> &str {
 }
 
 /// A line's cells by column name; a missing column reads as empty.
-struct Cells<'a> {
+pub(crate) struct Cells<'a> {
     record: &'a csv::StringRecord,
     index: &'a HashMap<String, usize>,
 }
 
 impl<'a> Cells<'a> {
-    fn get(&self, name: &str) -> &'a str {
+    pub(crate) fn get(&self, name: &str) -> &'a str {
         self.index
             .get(name)
             .and_then(|i| self.record.get(*i))
@@ -319,7 +352,10 @@ fn flag_in(field: &'static str, text: &str) -> Result<bool, Refusal> {
     }
 }
 
-fn code_in<T: serde::de::DeserializeOwned>(field: &'static str, text: &str) -> Result<T, Refusal> {
+pub(crate) fn code_in<T: serde::de::DeserializeOwned>(
+    field: &'static str,
+    text: &str,
+) -> Result<T, Refusal> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|_| (field, format!("unknown code {text:?}")))
 }
