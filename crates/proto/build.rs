@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "yigong/v1/directory.proto",
         "yigong/v1/events.proto",
         "yigong/v1/followup.proto",
+        "yigong/v1/history.proto",
         "yigong/v1/indicator.proto",
         "yigong/v1/referral.proto",
         "yigong/v1/resident.proto",

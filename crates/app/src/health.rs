@@ -11,13 +11,14 @@ use tonic::server::NamedService;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use yigong_grpc::{
-    AuditApi, ChangeFeedApi, FollowUpApi, GridApi, IndicatorApi, NetworkApi, ReferralApi,
-    ResidentApi, ScreeningApi, TeamApi,
+    AuditApi, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi, IndicatorApi, NetworkApi,
+    ReferralApi, ResidentApi, ScreeningApi, TeamApi,
 };
 use yigong_proto::v1::audit_service_server::AuditServiceServer;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedServiceServer;
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use yigong_proto::v1::grid_service_server::GridServiceServer;
+use yigong_proto::v1::history_service_server::HistoryServiceServer;
 use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
 use yigong_proto::v1::network_service_server::NetworkServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
@@ -30,9 +31,10 @@ use yigong_store::Store;
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The services whose health follows storage's, and the server's own (`""`).
-const SERVICES: [&str; 11] = [
+const SERVICES: [&str; 12] = [
     "",
     <AuditServiceServer<AuditApi> as NamedService>::NAME,
+    <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
     <ReferralServiceServer<ReferralApi> as NamedService>::NAME,
     <FollowUpServiceServer<FollowUpApi> as NamedService>::NAME,
     <ResidentServiceServer<ResidentApi> as NamedService>::NAME,

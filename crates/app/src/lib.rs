@@ -35,14 +35,15 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 use yigong_domain::ids::InstitutionId;
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::{
-    AuditApi, Authenticator, ChangeFeedApi, FollowUpApi, GridApi, IndicatorApi, NetworkApi,
-    ReferralApi, ResidentApi, ScreeningApi, TeamApi, TokenKey,
+    AuditApi, Authenticator, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi, IndicatorApi,
+    NetworkApi, ReferralApi, ResidentApi, ScreeningApi, TeamApi, TokenKey,
 };
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
 use yigong_proto::v1::audit_service_server::AuditServiceServer;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedServiceServer;
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use yigong_proto::v1::grid_service_server::GridServiceServer;
+use yigong_proto::v1::history_service_server::HistoryServiceServer;
 use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
 use yigong_proto::v1::network_service_server::NetworkServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
@@ -50,7 +51,7 @@ use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    AuditService, ChangeService, DeadlineJobs, Deps, FollowUpService, GridService,
+    AuditService, ChangeService, DeadlineJobs, Deps, FollowUpService, GridService, HistoryService,
     IndicatorService, NetworkService, Principal, ReferralService, ResidentService, Role,
     ScreeningService, TeamService,
 };
@@ -275,6 +276,8 @@ async fn serve_api(
         ReferralService::new(deps.clone()),
     ));
     let audit = AuditServiceServer::new(AuditApi::new(AuditService::new(deps.clone())));
+    let history =
+        HistoryServiceServer::new(HistoryApi::new(Arc::new(HistoryService::new(deps.clone()))));
     let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     // A message over the size limit is RESOURCE_EXHAUSTED, as gRPC's status table says.
@@ -298,6 +301,7 @@ async fn serve_api(
         .add_service(InterceptedService::new(indicators, auth.clone()))
         .add_service(InterceptedService::new(network, auth.clone()))
         .add_service(InterceptedService::new(teams, auth.clone()))
+        .add_service(InterceptedService::new(history, auth.clone()))
         .add_service(InterceptedService::new(grids, auth.clone()))
         .add_service(InterceptedService::new(changes, auth.clone()))
         .add_service(InterceptedService::new(audit, auth.clone()))

@@ -74,7 +74,23 @@ fn wire_condition(c: Condition) -> pb::Condition {
     }
 }
 
-fn plan(v: &Versioned<FollowUpPlan>) -> pb::FollowUpPlan {
+/// An enrolment on the wire, with its etag.
+pub(crate) fn enrolment(v: &Versioned<yigong_domain::followup::Enrolment>) -> pb::Enrolment {
+    let e = &v.value;
+    pb::Enrolment {
+        name: name("enrolments", e.id()),
+        patient: name("residents", e.patient()),
+        team: name("teams", e.team()),
+        condition: wire_condition(e.condition()) as i32,
+        enrol_date: Some(date(e.enrolled_on())),
+        close_date: e.closed().map(|(on, _)| date(on)),
+        close_reason: e.closed().map(|(_, why)| code(&why)).unwrap_or_default(),
+        etag: etag(v.version),
+    }
+}
+
+/// A plan on the wire, with its etag.
+pub(crate) fn plan(v: &Versioned<FollowUpPlan>) -> pb::FollowUpPlan {
     let p = &v.value;
     pb::FollowUpPlan {
         name: name("plans", p.id()),
@@ -384,17 +400,7 @@ impl Api for FollowUpApi {
                     other => other.to_owned(),
                 })
             })?;
-        let e = &closed.value;
-        Ok(Response::new(pb::Enrolment {
-            name: name("enrolments", e.id()),
-            patient: name("residents", e.patient()),
-            team: name("teams", e.team()),
-            condition: wire_condition(e.condition()) as i32,
-            enrol_date: Some(date(e.enrolled_on())),
-            close_date: e.closed().map(|(on, _)| date(on)),
-            close_reason: e.closed().map(|(_, why)| code(&why)).unwrap_or_default(),
-            etag: etag(closed.version),
-        }))
+        Ok(Response::new(enrolment(&closed)))
     }
 
     async fn list_overdue_worklist(

@@ -78,7 +78,8 @@ fn row(r: Option<pb::ScreeningRow>) -> Result<ScreeningRow, Status> {
     })
 }
 
-fn to_wire(r: &ScreeningRecord) -> pb::ScreeningResult {
+/// A stored result on the wire.
+pub(crate) fn to_wire(r: &ScreeningRecord) -> pb::ScreeningResult {
     let (outcome, next, explanation) = match &r.finding {
         ScreeningFinding::BloodPressure { decision, .. } => {
             let (outcome, next) = match decision.outcome {

@@ -164,6 +164,28 @@ pub trait FollowUpQueries: Send + Sync {
     /// A plan with its version.
     async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
 
+    /// An enrolment with its version.
+    async fn get_enrolment(
+        &self,
+        id: EnrolmentId,
+    ) -> Result<Option<Versioned<Enrolment>>, StoreError>;
+
+    /// A patient's enrolments, open and closed, latest enrolment first (a patient has a few:
+    /// one per condition at a time).
+    async fn enrolments_of(
+        &self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<Enrolment>>, StoreError>;
+
+    /// A patient's follow-up plans, latest due first (four or so a year per condition).
+    async fn plans_of(
+        &self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<FollowUpPlan>>, StoreError>;
+
+    /// A patient's visits, latest first, from the `(patient, visited_on)` index.
+    async fn visits_of(&self, patient: ResidentId) -> Result<Vec<VisitRecord>, StoreError>;
+
     /// One page of the candidates of a team's overdue worklist: its plans still waiting for a
     /// visit, due before `due_before`, not snoozed past `on` (a reached patient's remind-on
     /// date), in [`WorklistPosition`] order, strictly after `after`, at most `limit`. Served by

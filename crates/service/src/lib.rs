@@ -34,6 +34,7 @@ mod deps;
 pub mod error;
 pub mod followup;
 pub mod grid;
+pub mod history;
 pub mod indicator;
 pub mod network;
 pub mod principal;
@@ -54,6 +55,7 @@ pub use grid::{
     CreateGrid, GridService, HouseholdImport, HouseholdRow, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids,
     NewArea, NewHousehold, SplitGrid, SplitPart,
 };
+pub use history::HistoryService;
 pub use indicator::{GridLine, IndicatorReport, IndicatorService};
 pub use network::{NetworkService, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};

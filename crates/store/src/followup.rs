@@ -11,7 +11,7 @@ use uuid::Uuid;
 use yigong_domain::followup::{Enrolment, FollowUpPlan, PlanRecord, PlanState, WorklistPosition};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{
-    CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId,
+    CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
 };
 use yigong_ports::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
@@ -125,6 +125,21 @@ fn enrolment_from(m: enrolment::Model) -> Result<Versioned<Enrolment>, StoreErro
     Ok(Versioned {
         value: from_json("enrolment", m.body)?,
         version: m.version,
+    })
+}
+
+fn visit_from(m: follow_up_visit::Model) -> Result<VisitRecord, StoreError> {
+    Ok(VisitRecord {
+        id: VisitId::from_uuid(m.id),
+        plan: PlanId::from_uuid(m.plan_id),
+        patient: ResidentId::from_uuid(m.patient_id),
+        team: TeamId::from_uuid(m.team_id),
+        visit: from_json("follow_up_visit", m.body)?,
+        // Stored as the class's code, or as JSON text for a class carrying data.
+        class: from_json(
+            "follow_up_visit",
+            serde_json::from_str(&m.class).unwrap_or(serde_json::Value::String(m.class)),
+        )?,
     })
 }
 
@@ -430,6 +445,63 @@ impl FollowUpQueries for Store {
             .map_err(db_err)?
             .map(plan_from)
             .transpose()
+    }
+
+    async fn get_enrolment(
+        &self,
+        id: EnrolmentId,
+    ) -> Result<Option<Versioned<Enrolment>>, StoreError> {
+        enrolment::Entity::find_by_id(id.as_uuid())
+            .one(self.connection())
+            .await
+            .map_err(db_err)?
+            .map(enrolment_from)
+            .transpose()
+    }
+
+    async fn enrolments_of(
+        &self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<Enrolment>>, StoreError> {
+        enrolment::Entity::find()
+            .filter(enrolment::Column::PatientId.eq(patient.as_uuid()))
+            .order_by_desc(enrolment::Column::EnrolledOn)
+            .order_by_asc(enrolment::Column::Id)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(enrolment_from)
+            .collect()
+    }
+
+    async fn plans_of(
+        &self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<FollowUpPlan>>, StoreError> {
+        follow_up_plan::Entity::find()
+            .filter(follow_up_plan::Column::PatientId.eq(patient.as_uuid()))
+            .order_by_desc(follow_up_plan::Column::Due)
+            .order_by_asc(follow_up_plan::Column::Id)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(plan_from)
+            .collect()
+    }
+
+    async fn visits_of(&self, patient: ResidentId) -> Result<Vec<VisitRecord>, StoreError> {
+        follow_up_visit::Entity::find()
+            .filter(follow_up_visit::Column::PatientId.eq(patient.as_uuid()))
+            .order_by_desc(follow_up_visit::Column::VisitedOn)
+            .order_by_asc(follow_up_visit::Column::Id)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(visit_from)
+            .collect()
     }
 
     async fn worklist_page(

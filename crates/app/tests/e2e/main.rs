@@ -25,6 +25,7 @@ mod change_feed;
 mod directory;
 mod every_method;
 mod grid_administration;
+mod history;
 mod inbox_watch;
 mod malformed;
 mod network_administration;
@@ -49,6 +50,7 @@ async fn walk(app: &TestApp) {
     grid_administration::grid_administration(app).await;
     area_scope::area_scope(app).await;
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
+    history::history(app, &patient, &enrolment).await;
     malformed::malformed(app, &patient).await;
     wire_limits::wire_limits(app).await;
     every_method::every_method(app).await;
