@@ -79,6 +79,44 @@ fn to_wire(v: Versioned<PatientRecord>) -> pb::Resident {
 
 #[tonic::async_trait]
 impl Api for ResidentApi {
+    async fn search_residents(
+        &self,
+        request: Request<pb::SearchResidentsRequest>,
+    ) -> Result<Response<pb::SearchResidentsResponse>, Status> {
+        use pb::search_residents_request::Document;
+        let who = principal(&request)?;
+        let (kind, number, field) = match request.into_inner().document {
+            Some(Document::CitizenId(number)) => (DocumentKind::CitizenId, number, "citizen_id"),
+            Some(Document::OtherDocument(d)) => {
+                let kind: DocumentKind = parse_code("other_document.kind", &d.kind)?;
+                if kind == DocumentKind::CitizenId {
+                    return Err(invalid(
+                        "other_document.kind",
+                        "a citizen identity number goes in citizen_id",
+                    ));
+                }
+                (kind, d.number, "other_document.number")
+            }
+            None => return Err(invalid("document", "a citizen_id or an other_document")),
+        };
+        let found = self
+            .residents
+            .search_by_document(&who, kind, &number)
+            .await
+            .map_err(|e| {
+                to_status(e, |f| {
+                    if f == "document_number" {
+                        field.to_owned()
+                    } else {
+                        f.to_owned()
+                    }
+                })
+            })?;
+        Ok(Response::new(pb::SearchResidentsResponse {
+            residents: found.into_iter().map(to_wire).collect(),
+        }))
+    }
+
     async fn update_resident(
         &self,
         request: Request<pb::UpdateResidentRequest>,

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use yigong_domain::followup::{Enrolment, FollowUpPlan, Visit, VisitClass, WorklistPosition};
-use yigong_domain::identity::Resident;
+use yigong_domain::identity::{IdentityDocument, Resident};
 use yigong_domain::ids::{
     CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
 };
@@ -159,6 +159,13 @@ pub trait FollowUpQueries: Send + Sync {
     async fn get_resident(
         &self,
         id: ResidentId,
+    ) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
+
+    /// The record of the person holding `document`, if registered (one record per document,
+    /// from the document's unique index).
+    async fn find_by_document(
+        &self,
+        document: &IdentityDocument,
     ) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
 
     /// A plan with its version.

@@ -42,6 +42,7 @@ pub mod referral;
 pub mod relay;
 pub mod resident;
 pub mod screening;
+mod search;
 pub mod team;
 
 pub use access::NetworkView;

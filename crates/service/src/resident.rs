@@ -145,7 +145,7 @@ pub struct ResidentUpdate {
 
 /// The resident registry use cases.
 pub struct ResidentService {
-    deps: Deps,
+    pub(crate) deps: Deps,
 }
 
 impl ResidentService {

@@ -9,7 +9,7 @@ use sea_orm::{
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::followup::{Enrolment, FollowUpPlan, PlanRecord, PlanState, WorklistPosition};
-use yigong_domain::identity::Resident;
+use yigong_domain::identity::{IdentityDocument, Resident};
 use yigong_domain::ids::{
     CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
 };
@@ -27,11 +27,15 @@ use crate::tx::SeaTransaction;
 
 /// The stored document key: one record per identity document.
 fn document_key(r: &Resident) -> Result<String, StoreError> {
-    let kind = match to_json("resident", &r.document().kind())? {
+    key_of(r.document())
+}
+
+fn key_of(document: &IdentityDocument) -> Result<String, StoreError> {
+    let kind = match to_json("resident", &document.kind())? {
         serde_json::Value::String(s) => s,
         other => other.to_string(),
     };
-    Ok(format!("{kind}:{}", r.document().expose()))
+    Ok(format!("{kind}:{}", document.expose()))
 }
 
 /// The stored state of a plan still waiting for its visit.
@@ -431,6 +435,19 @@ impl FollowUpQueries for Store {
         id: ResidentId,
     ) -> Result<Option<Versioned<PatientRecord>>, StoreError> {
         resident::Entity::find_by_id(id.as_uuid())
+            .one(self.connection())
+            .await
+            .map_err(db_err)?
+            .map(record_from)
+            .transpose()
+    }
+
+    async fn find_by_document(
+        &self,
+        document: &IdentityDocument,
+    ) -> Result<Option<Versioned<PatientRecord>>, StoreError> {
+        resident::Entity::find()
+            .filter(resident::Column::DocumentKey.eq(key_of(document)?))
             .one(self.connection())
             .await
             .map_err(db_err)?

@@ -29,6 +29,7 @@ mod history;
 mod inbox_watch;
 mod malformed;
 mod network_administration;
+mod search;
 mod storage_outage;
 mod story;
 mod support;
@@ -51,6 +52,7 @@ async fn walk(app: &TestApp) {
     area_scope::area_scope(app).await;
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
     history::history(app, &patient, &enrolment).await;
+    search::search(app).await;
     malformed::malformed(app, &patient).await;
     wire_limits::wire_limits(app).await;
     every_method::every_method(app).await;

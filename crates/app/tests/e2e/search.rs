@@ -1,0 +1,127 @@
+//! Finding a patient by identity document over the API: exact, within the caller's scope (the
+//! holding township and its community's lead find the record; another township and operators
+//! find nothing, as for an unknown number), bad numbers named by field, every search audited.
+
+use time::{Date, Duration, OffsetDateTime};
+use yigong_proto::v1 as pb;
+use yigong_proto::v1::audit_service_client::AuditServiceClient;
+use yigong_proto::v1::resident_service_client::ResidentServiceClient;
+
+use crate::support::{TestApp, citizen_id, day, field_of};
+
+fn by_citizen_id(number: &str) -> pb::SearchResidentsRequest {
+    pb::SearchResidentsRequest {
+        document: Some(pb::search_residents_request::Document::CitizenId(
+            number.to_owned(),
+        )),
+    }
+}
+
+fn by_other(kind: &str, number: &str) -> pb::SearchResidentsRequest {
+    pb::SearchResidentsRequest {
+        document: Some(pb::search_residents_request::Document::OtherDocument(
+            pb::DocumentNumber {
+                kind: kind.to_owned(),
+                number: number.to_owned(),
+            },
+        )),
+    }
+}
+
+pub async fn search(s: &TestApp) {
+    let today = OffsetDateTime::now_utc().date();
+    let mut residents = ResidentServiceClient::new(s.channel.clone());
+    let document = citizen_id(Date::from_calendar_date(1958, time::Month::March, 3).unwrap());
+    let created = residents
+        .create_resident(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::CreateResidentRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                document: Some(pb::create_resident_request::Document::CitizenId(
+                    document.clone(),
+                )),
+                resident_since: day(today - Duration::days(400)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+
+    for (who, sees) in [
+        ("TOKEN_TOWNSHIP", true),
+        ("TOKEN_COUNTY", true),
+        ("TOKEN_OTHER_TOWNSHIP", false),
+        ("TOKEN_OPERATOR", false),
+    ] {
+        let found = residents
+            .search_residents(s.as_(who, by_citizen_id(&document)))
+            .await
+            .unwrap()
+            .into_inner()
+            .residents;
+        let names: Vec<&str> = found.iter().map(|r| r.name.as_str()).collect();
+        let expected: &[&str] = if sees { &[&created.name] } else { &[] };
+        assert_eq!(names, expected, "{who}");
+    }
+    // An unregistered number answers as an out-of-scope one does.
+    let unknown = citizen_id(Date::from_calendar_date(1999, time::Month::July, 9).unwrap());
+    let none = residents
+        .search_residents(s.as_("TOKEN_TOWNSHIP", by_citizen_id(&unknown)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(none.residents.is_empty());
+
+    let mut wrong_check = document.clone();
+    let last = if wrong_check.ends_with('0') { "1" } else { "0" };
+    wrong_check.replace_range(17.., last);
+    for (request, field) in [
+        (by_citizen_id(&wrong_check), "citizen_id"),
+        (pb::SearchResidentsRequest { document: None }, "document"),
+        (by_other("citizen_id", "ABC12345"), "other_document.kind"),
+        (by_other("spaceship", "ABC12345"), "other_document.kind"),
+        (by_other("passport", "E1"), "other_document.number"),
+    ] {
+        let refused = residents
+            .search_residents(s.as_("TOKEN_TOWNSHIP", request))
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&refused), field);
+    }
+
+    let patient = created.name.clone();
+    let entries = AuditServiceClient::new(s.channel.clone())
+        .list_audit_entries(s.as_(
+            "TOKEN_OPERATOR",
+            pb::ListAuditEntriesRequest {
+                patient: patient.clone(),
+                page_size: 500,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let searches = |outcome: pb::AuditOutcome| {
+        entries
+            .iter()
+            .filter(|e| e.action == "resident.search" && e.outcome == outcome as i32)
+            .count()
+    };
+    assert_eq!(
+        searches(pb::AuditOutcome::Success),
+        2,
+        "the two that found it"
+    );
+    // The operator reviews its own community's entries: its own refused search is among them
+    // (the other township's is its community's to review).
+    assert!(
+        entries.iter().any(|e| e.action == "resident.search"
+            && e.user == "demo-operator"
+            && e.outcome == pb::AuditOutcome::Denied as i32),
+        "the operator's refused search"
+    );
+    assert!(searches(pb::AuditOutcome::Denied) >= 1);
+}
