@@ -4,7 +4,7 @@
 use tonic::{Request, Response, Status};
 use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, InstitutionId, TeamId};
-use yigong_ports::Versioned;
+use yigong_ports::{HouseholdRecord, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::grid_service_server::GridService as GridApiTrait;
 use yigong_service::{
@@ -97,11 +97,7 @@ impl GridApiTrait for GridApi {
             address: r.address,
         };
         let h = self.grids.add_household(&who, cmd).await.map_err(status)?;
-        Ok(Response::new(pb::Household {
-            name: name("households", h.id),
-            grid: name("grids", h.grid),
-            address: h.address,
-        }))
+        Ok(Response::new(household(h)))
     }
 
     async fn create_area(
@@ -120,6 +116,28 @@ impl GridApiTrait for GridApi {
         };
         let node = self.grids.add_area_node(&who, cmd).await.map_err(status)?;
         Ok(Response::new(area(node)))
+    }
+
+    async fn list_households(
+        &self,
+        request: Request<pb::ListHouseholdsRequest>,
+    ) -> Result<Response<pb::ListHouseholdsResponse>, Status> {
+        let who = principal(&request)?;
+        let grid = GridId::from_uuid(parse_name("parent", "grids", &request.get_ref().parent)?);
+        let found = self.grids.households(&who, grid).await.map_err(status)?;
+        Ok(Response::new(pb::ListHouseholdsResponse {
+            households: found.into_iter().map(household).collect(),
+        }))
+    }
+
+    async fn get_household(
+        &self,
+        request: Request<pb::GetHouseholdRequest>,
+    ) -> Result<Response<pb::Household>, Status> {
+        let who = principal(&request)?;
+        let id = HouseholdId::from_uuid(parse_name("name", "households", &request.get_ref().name)?);
+        let found = self.grids.household(&who, id).await.map_err(status)?;
+        Ok(Response::new(household(found)))
     }
 
     async fn list_areas(
@@ -296,5 +314,13 @@ fn area(node: AreaNode) -> pb::Area {
             .institution
             .map(|i| name("institutions", i))
             .unwrap_or_default(),
+    }
+}
+
+fn household(h: HouseholdRecord) -> pb::Household {
+    pb::Household {
+        name: name("households", h.id),
+        grid: name("grids", h.grid),
+        address: h.address,
     }
 }

@@ -168,6 +168,12 @@ pub trait NetworkQueries: Send + Sync {
     /// The nodes directly under `parent` (the roots when `None`), by name.
     async fn areas_under(&self, parent: Option<AreaNodeId>) -> Result<Vec<AreaNode>, StoreError>;
 
+    /// A household.
+    async fn get_household(&self, id: HouseholdId) -> Result<Option<HouseholdRecord>, StoreError>;
+
+    /// The households of a grid, by address (from the household-grid index).
+    async fn households_in(&self, grid: GridId) -> Result<Vec<HouseholdRecord>, StoreError>;
+
     /// The active grids a team currently serves, from the current-team index.
     async fn grids_of_team(&self, team: TeamId) -> Result<Vec<Versioned<Grid>>, StoreError>;
 

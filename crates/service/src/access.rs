@@ -171,6 +171,36 @@ impl Principal {
             }
     }
 
+    /// A grid's households (their addresses) are seen by the operators who administer its
+    /// area ([`Principal::administers_area`]), and by the clinicians of the institution in
+    /// charge of the area, of its community's lead and of the team serving the grid (a county
+    /// area's, by county-level clinicians).
+    pub fn sees_households(
+        &self,
+        in_charge: Option<InstitutionId>,
+        grid_team: Option<TeamId>,
+        network: &Network,
+    ) -> bool {
+        match self.role {
+            Role::Operator => self.administers_area(in_charge, network),
+            Role::Clinician => {
+                (self.team.is_some() && grid_team == self.team)
+                    || match in_charge {
+                        Some(i) => {
+                            self.institution == i
+                                || network
+                                    .community_of(i)
+                                    .is_some_and(|c| c.lead() == self.institution)
+                        }
+                        None => network
+                            .institution(self.institution)
+                            .is_ok_and(|x| x.kind.level() == Level::County),
+                    }
+            }
+            Role::ReferralDesk => false,
+        }
+    }
+
     /// A referral is visible to its sender, its receiver and its community's referral desk.
     pub fn can_see_referral(&self, r: &Referral) -> bool {
         self.institution == r.from() || self.institution == r.to() || self.is_desk_of(r)

@@ -204,6 +204,14 @@ async fn change_institution(
     }
 }
 
+fn household_from(m: household::Model) -> HouseholdRecord {
+    HouseholdRecord {
+        id: HouseholdId::from_uuid(m.id),
+        grid: GridId::from_uuid(m.grid_id),
+        address: m.address,
+    }
+}
+
 fn node_from(m: area_node::Model) -> Result<AreaNode, StoreError> {
     Ok(AreaNode {
         id: AreaNodeId::from_uuid(m.id),
@@ -319,11 +327,7 @@ impl GridRepository for SeaTransaction {
                 .all(&self.tx)
                 .await
                 .map_err(db_err)?;
-            found.extend(rows.into_iter().map(|h| HouseholdRecord {
-                id: HouseholdId::from_uuid(h.id),
-                grid: GridId::from_uuid(h.grid_id),
-                address: h.address,
-            }));
+            found.extend(rows.into_iter().map(household_from));
         }
         Ok(found)
     }
@@ -538,6 +542,27 @@ impl NetworkQueries for Store {
             .into_iter()
             .map(grid_from)
             .collect()
+    }
+
+    async fn get_household(&self, id: HouseholdId) -> Result<Option<HouseholdRecord>, StoreError> {
+        Ok(household::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .map(household_from))
+    }
+
+    async fn households_in(&self, grid: GridId) -> Result<Vec<HouseholdRecord>, StoreError> {
+        Ok(household::Entity::find()
+            .filter(household::Column::GridId.eq(grid.as_uuid()))
+            .order_by_asc(household::Column::Address)
+            .order_by_asc(household::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(household_from)
+            .collect())
     }
 
     async fn get_area(&self, id: AreaNodeId) -> Result<Option<AreaNode>, StoreError> {

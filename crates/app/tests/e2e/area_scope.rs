@@ -235,7 +235,63 @@ pub async fn area_scope(s: &TestApp) {
         .await
         .unwrap();
 
+    households_seen(s, &grid.name, &household).await;
     county_figures(s).await;
+}
+
+/// A grid's households: seen by its administrators and the clinicians in charge of it; others
+/// get NOT_FOUND, as for a grid that does not exist.
+async fn households_seen(s: &TestApp, grid: &str, household: &str) {
+    let mut grids = GridServiceClient::new(s.channel.clone());
+    let list = |parent: &str| pb::ListHouseholdsRequest {
+        parent: parent.to_owned(),
+    };
+    for who in [LEAD, "TOKEN_TOWNSHIP", "TOKEN_COUNTY"] {
+        let listed = grids
+            .list_households(s.as_(who, list(grid)))
+            .await
+            .unwrap()
+            .into_inner()
+            .households;
+        let names: Vec<&str> = listed.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, [household], "{who}");
+        let one = grids
+            .get_household(s.as_(
+                who,
+                pb::GetHouseholdRequest {
+                    name: household.to_owned(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(one, listed[0]);
+    }
+    for who in [OTHER, "TOKEN_OTHER_TOWNSHIP", "TOKEN_DESK"] {
+        let listed = code_of(grids.list_households(s.as_(who, list(grid))).await);
+        let got = code_of(
+            grids
+                .get_household(s.as_(
+                    who,
+                    pb::GetHouseholdRequest {
+                        name: household.to_owned(),
+                    },
+                ))
+                .await,
+        );
+        assert_eq!((listed, got), (Code::NotFound, Code::NotFound), "{who}");
+    }
+    let bad = grids
+        .list_households(s.as_(LEAD, list("households/1")))
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::field_of(&bad), "parent");
+    let unknown = code_of(
+        grids
+            .list_households(s.as_(LEAD, list(&format!("grids/{}", uuid::Uuid::new_v4()))))
+            .await,
+    );
+    assert_eq!(unknown, Code::NotFound);
 }
 
 /// The county's area holds its townships, and its figures are theirs summed: county-wide

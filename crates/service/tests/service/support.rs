@@ -173,6 +173,8 @@ mock! {
     impl NetworkQueries for Directory {
         async fn network(&self) -> Result<Network, StoreError>;
         async fn grids_within(&self, area: AreaNodeId) -> Result<Vec<Versioned<Grid>>, StoreError>;
+        async fn get_household(&self, id: HouseholdId) -> Result<Option<HouseholdRecord>, StoreError>;
+        async fn households_in(&self, grid: GridId) -> Result<Vec<HouseholdRecord>, StoreError>;
         async fn get_area(&self, id: AreaNodeId) -> Result<Option<AreaNode>, StoreError>;
         async fn areas_under(&self, parent: Option<AreaNodeId>) -> Result<Vec<AreaNode>, StoreError>;
         async fn grids_of_team(&self, team: TeamId) -> Result<Vec<Versioned<Grid>>, StoreError>;

@@ -16,6 +16,8 @@ use yigong_domain::grid::{
 use yigong_domain::ids::{AreaNodeId, GridId, HouseholdId, InstitutionId, TeamId};
 use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
 
+mod reads;
+
 use crate::access::operator_only;
 use crate::deps::{Claim, Request, audit_entry, batch_size, claim, derived_ids, text};
 use crate::screening::{MAX_BATCH_ROWS, RowError};
@@ -30,6 +32,8 @@ const SPLIT: &str = "grid.split";
 const MERGE: &str = "grid.merge";
 const ASSIGN_TEAM: &str = "grid.assign_team";
 const UNASSIGN_TEAM: &str = "grid.unassign_team";
+const LIST_HOUSEHOLDS: &str = "grid.list_households";
+const GET_HOUSEHOLD: &str = "grid.get_household";
 
 /// Households one command may move: bounded so a transaction stays short.
 pub const MAX_HOUSEHOLDS_PER_COMMAND: usize = 10_000;
@@ -927,53 +931,5 @@ impl GridService {
             .into_iter()
             .next()
             .ok_or_else(|| ServiceError::NotFound(format!("grid {grid}")))
-    }
-
-    /// Today by the service's clock (which team serves a grid depends on the day).
-    pub fn today(&self) -> Date {
-        self.deps.clock.now().date()
-    }
-
-    /// A grid, retired or not.
-    pub async fn get_grid(&self, id: GridId) -> Result<Versioned<Grid>, ServiceError> {
-        self.deps
-            .directory
-            .get_grid(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("grid {id}")))
-    }
-
-    /// The active grids in the subtree of an area node (a township's, a village's).
-    pub async fn grids_within(
-        &self,
-        area: AreaNodeId,
-    ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
-        Ok(self.deps.directory.grids_within(area).await?)
-    }
-
-    /// An area node.
-    pub async fn get_area(&self, id: AreaNodeId) -> Result<AreaNode, ServiceError> {
-        self.deps
-            .directory
-            .get_area(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("area {id}")))
-    }
-
-    /// The nodes directly under an area (the roots, the county first among them, when
-    /// `None`), by name; `NotFound` for an area that does not exist.
-    pub async fn areas_under(
-        &self,
-        parent: Option<AreaNodeId>,
-    ) -> Result<Vec<AreaNode>, ServiceError> {
-        if let Some(p) = parent {
-            self.get_area(p).await?;
-        }
-        Ok(self.deps.directory.areas_under(parent).await?)
-    }
-
-    /// The active grids a team serves now.
-    pub async fn grids_of_team(&self, team: TeamId) -> Result<Vec<Versioned<Grid>>, ServiceError> {
-        Ok(self.deps.directory.grids_of_team(team).await?)
     }
 }
