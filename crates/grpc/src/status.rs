@@ -62,7 +62,16 @@ pub fn to_status(error: ServiceError, field: impl Fn(&'static str) -> String) ->
             Status::with_error_details(Code::FailedPrecondition, message, details)
         }
         ServiceError::NotFound(_) => Status::not_found(message),
-        ServiceError::AlreadyExists(_) => Status::already_exists(message),
+        ServiceError::AlreadyExists {
+            existing: Some(resource),
+            ..
+        } => {
+            let kind = resource.split('/').next().unwrap_or_default().to_owned();
+            let mut details = ErrorDetails::new();
+            details.set_resource_info(kind, resource, "", "the existing resource");
+            Status::with_error_details(Code::AlreadyExists, message, details)
+        }
+        ServiceError::AlreadyExists { existing: None, .. } => Status::already_exists(message),
         ServiceError::PermissionDenied(_) => Status::permission_denied(message),
         ServiceError::Conflict(_) => Status::aborted(message),
         ServiceError::Unavailable(_) => Status::unavailable(message),
@@ -176,7 +185,13 @@ mod tests {
     fn every_other_error_has_its_own_code_and_none_is_internal() {
         let cases = [
             (ServiceError::NotFound("referral x".into()), Code::NotFound),
-            (ServiceError::AlreadyExists("r".into()), Code::AlreadyExists),
+            (
+                ServiceError::AlreadyExists {
+                    message: "r".into(),
+                    existing: None,
+                },
+                Code::AlreadyExists,
+            ),
             (
                 ServiceError::PermissionDenied("no".into()),
                 Code::PermissionDenied,

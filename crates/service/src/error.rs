@@ -32,9 +32,16 @@ pub enum ServiceError {
     /// Not found, or not visible to the caller (we do not reveal which).
     #[error("{0} not found")]
     NotFound(String),
-    /// The resource exists already (the same identity document, an open enrolment).
-    #[error("already exists: {0}")]
-    AlreadyExists(String),
+    /// The resource exists already (the same identity document, an open enrolment);
+    /// `existing` names it (`residents/{uuid}`) when the caller may see it, so a client can go
+    /// on with it.
+    #[error("already exists: {message}")]
+    AlreadyExists {
+        /// What exists.
+        message: String,
+        /// The existing resource's name, for a caller who may see it.
+        existing: Option<String>,
+    },
     /// The caller may not do this.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
@@ -91,14 +98,16 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound { entity, id } => ServiceError::NotFound(format!("{entity} {id}")),
             StoreError::Duplicate {
                 constraint: Constraint::ResidentDocument,
-            } => ServiceError::AlreadyExists(
-                "a resident with this identity document is registered".to_owned(),
-            ),
+            } => ServiceError::AlreadyExists {
+                message: "a resident with this identity document is registered".to_owned(),
+                existing: None,
+            },
             StoreError::Duplicate {
                 constraint: Constraint::OpenEnrolment,
-            } => ServiceError::AlreadyExists(
-                "the patient is already enrolled for this condition".to_owned(),
-            ),
+            } => ServiceError::AlreadyExists {
+                message: "the patient is already enrolled for this condition".to_owned(),
+                existing: None,
+            },
             StoreError::Duplicate { .. }
             | StoreError::Corrupt { .. }
             | StoreError::Unavailable(_) => ServiceError::Unavailable(e.to_string()),

@@ -200,7 +200,13 @@ impl ResidentService {
             },
             resident,
         };
-        let version = tx.insert_resident(&record).await?;
+        let version = match tx.insert_resident(&record).await {
+            Ok(v) => v,
+            Err(e) => {
+                drop(tx);
+                return Err(self.naming_existing(who, &record.resident, e.into()).await);
+            }
+        };
         let event = record.resident.registered();
         self.deps
             .commit(
@@ -214,6 +220,41 @@ impl ResidentService {
             value: record,
             version,
         })
+    }
+
+    /// `error`, and when it says the document is registered, the record holding it named for
+    /// a caller who may see that record (`ResourceInfo` on the wire); for anyone else the
+    /// answer stays as bare as it was.
+    async fn naming_existing(
+        &self,
+        who: &Principal,
+        resident: &Resident,
+        error: ServiceError,
+    ) -> ServiceError {
+        let ServiceError::AlreadyExists { message, .. } = error else {
+            return error;
+        };
+        let existing = match self
+            .deps
+            .follow_ups
+            .find_by_document(resident.document())
+            .await
+        {
+            Ok(Some(found)) => {
+                let id = found.value.resident.id();
+                match self
+                    .deps
+                    .access()
+                    .sees_patient(who, id, &found.value.scope)
+                    .await
+                {
+                    Ok(true) => Some(format!("residents/{id}")),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        ServiceError::AlreadyExists { message, existing }
     }
 
     /// Registers a batch of residents at the caller's institution: every row parsed and

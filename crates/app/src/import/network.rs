@@ -43,7 +43,7 @@ fn refusal(line: u64, column: &str, e: ServiceError) -> Result<LineError, Import
         ServiceError::InvalidArgument { field, reason } => (field.to_owned(), reason),
         ServiceError::Rule { message, .. }
         | ServiceError::NotFound(message)
-        | ServiceError::AlreadyExists(message)
+        | ServiceError::AlreadyExists { message, .. }
         | ServiceError::Conflict(message) => (column.to_owned(), message),
         other => return Err(other.into()),
     };

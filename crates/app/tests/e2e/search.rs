@@ -3,6 +3,7 @@
 //! find nothing, as for an unknown number), bad numbers named by field, every search audited.
 
 use time::{Date, Duration, OffsetDateTime};
+use tonic_types::StatusExt;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::audit_service_client::AuditServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
@@ -64,6 +65,28 @@ pub async fn search(s: &TestApp) {
         let expected: &[&str] = if sees { &[&created.name] } else { &[] };
         assert_eq!(names, expected, "{who}");
     }
+    // Registering the document again is ALREADY_EXISTS, naming the record for one who sees it.
+    for (who, names_it) in [("TOKEN_TOWNSHIP", true), ("TOKEN_OTHER_TOWNSHIP", false)] {
+        let again = residents
+            .create_resident(s.as_(
+                who,
+                pb::CreateResidentRequest {
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                    document: Some(pb::create_resident_request::Document::CitizenId(
+                        document.clone(),
+                    )),
+                    resident_since: day(today - Duration::days(400)),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(again.code(), tonic::Code::AlreadyExists, "{again:?}");
+        let named = again.get_details_resource_info().map(|r| r.resource_name);
+        let expected = names_it.then(|| created.name.clone());
+        assert_eq!(named, expected, "{who}");
+    }
+
     // An unregistered number answers as an out-of-scope one does.
     let unknown = citizen_id(Date::from_calendar_date(1999, time::Month::July, 9).unwrap());
     let none = residents

@@ -153,12 +153,22 @@ async fn a_second_record_for_one_document_already_exists_and_nothing_commits() {
         })
     });
     tx.expect_commit().never();
-    let svc = residents(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    // The record holding the document is the township's, so the township is told which it is
+    // (one who may not see it is not: the e2e search step).
+    let mut follow_ups = MockFollowUps::new();
+    follow_ups
+        .expect_find_by_document()
+        .returning(|_| Ok(Some(record())));
+    let svc = residents(uow_with(tx), follow_ups, MockAudit::new());
     let err = svc
         .register(&clinician(TOWNSHIP), new_resident("11010519491231002X"))
         .await
         .unwrap_err();
-    assert!(matches!(err, ServiceError::AlreadyExists(_)), "{err}");
+    let expected = format!("residents/{PATIENT}");
+    assert!(
+        matches!(&err, ServiceError::AlreadyExists { existing: Some(name), .. } if *name == expected),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
