@@ -84,6 +84,23 @@ impl NetworkService {
             .await
     }
 
+    /// A county-wide command's transaction and the network loaded in it, once `who` is known
+    /// to be allowed to shape the network ([`NetworkService::county_wide`]).
+    async fn county_tx(
+        &self,
+        who: &Principal,
+        action: &str,
+        resource: &str,
+    ) -> Result<(Box<dyn Transaction>, Network), ServiceError> {
+        operator(who)?;
+        let mut tx = self.deps.uow.begin().await?;
+        let network = tx.load_network().await?;
+        let tx = self
+            .county_wide(tx, who, &network, action, resource.to_owned())
+            .await?;
+        Ok((tx, network))
+    }
+
     /// The network as this instance knows it.
     pub fn network(&self) -> Arc<Network> {
         self.deps.network.current()
@@ -264,15 +281,10 @@ impl NetworkService {
         institution: InstitutionId,
         name: &str,
     ) -> Result<Institution, ServiceError> {
-        operator(who)?;
         let name = text("name", name, 200)?;
         let resource = format!("institutions/{institution}");
         let now = self.deps.clock.now();
-        let mut tx = self.deps.uow.begin().await?;
-        let mut network = tx.load_network().await?;
-        let mut tx = self
-            .county_wide(tx, who, &network, RENAME_INSTITUTION, resource.clone())
-            .await?;
+        let (mut tx, mut network) = self.county_tx(who, RENAME_INSTITUTION, &resource).await?;
         if known(&network, institution)?.name == name {
             drop(tx);
             return self.settled(network, institution);
@@ -292,14 +304,9 @@ impl NetworkService {
         who: &Principal,
         institution: InstitutionId,
     ) -> Result<Institution, ServiceError> {
-        operator(who)?;
         let resource = format!("institutions/{institution}");
         let now = self.deps.clock.now();
-        let mut tx = self.deps.uow.begin().await?;
-        let mut network = tx.load_network().await?;
-        let mut tx = self
-            .county_wide(tx, who, &network, CLOSE_INSTITUTION, resource.clone())
-            .await?;
+        let (mut tx, mut network) = self.county_tx(who, CLOSE_INSTITUTION, &resource).await?;
         known(&network, institution)?;
         if network.closed_on(institution).is_some() {
             drop(tx);
@@ -321,14 +328,9 @@ impl NetworkService {
         community: CommunityId,
         institution: InstitutionId,
     ) -> Result<MedicalCommunity, ServiceError> {
-        operator(who)?;
         let resource = format!("communities/{community}/members/{institution}");
         let now = self.deps.clock.now();
-        let mut tx = self.deps.uow.begin().await?;
-        let mut network = tx.load_network().await?;
-        let mut tx = self
-            .county_wide(tx, who, &network, LEAVE_COMMUNITY, resource.clone())
-            .await?;
+        let (mut tx, mut network) = self.county_tx(who, LEAVE_COMMUNITY, &resource).await?;
         known(&network, institution)?;
         network
             .community(community)
