@@ -11,15 +11,22 @@ use yigong_service::{
     CreateGrid, GridService, MergeGrids, NewArea, NewHousehold, ServiceError, SplitGrid, SplitPart,
 };
 
-use crate::status::{same_name, to_status};
+use crate::status::{renamed, to_status};
 use crate::wire::{
     code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name,
     parse_optional_name, principal,
 };
 
 /// Field names as the grid use cases give them: no grid RPC renames any.
+/// The use cases name an area's or grid's name `name`; the wire, `display_name`.
 fn status(e: ServiceError) -> Status {
-    to_status(e, same_name)
+    to_status(
+        e,
+        renamed(&[
+            ("name", "display_name"),
+            ("parts.name", "parts.display_name"),
+        ]),
+    )
 }
 
 /// The grid and household RPCs.

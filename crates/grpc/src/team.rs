@@ -17,7 +17,11 @@ use crate::wire::{
 
 /// Use-case field names as the team and contract RPCs spell them (`NewContract.start` is the
 /// request's `start_date`; a personalized package's code is the request's `package`).
-const RENAMES: &[(&str, &str)] = &[("start", "start_date"), ("package.code", "package")];
+const RENAMES: &[(&str, &str)] = &[
+    ("start", "start_date"),
+    ("package.code", "package"),
+    ("name", "display_name"),
+];
 
 fn status(e: ServiceError) -> Status {
     to_status(e, renamed(RENAMES))

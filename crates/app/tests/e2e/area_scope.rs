@@ -62,6 +62,16 @@ pub async fn area_scope(s: &TestApp) {
         .await
         .unwrap_err();
     assert_eq!(differs.code(), Code::FailedPrecondition, "{differs:?}");
+    let unnamed = grids
+        .create_area(s.as_(LEAD, new_area("", "village", &town.name, "")))
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::field_of(&unnamed), "display_name");
+    let unnamed = grids
+        .create_grid(s.as_(LEAD, new_grid("\u{200b}", &village.name)))
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::field_of(&unnamed), "display_name");
     let not_primary = grids
         .create_area(s.as_(LEAD, new_area("Clinic Town", "township", "", &clinic)))
         .await

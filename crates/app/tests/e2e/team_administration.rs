@@ -35,6 +35,17 @@ pub async fn team_and_follow_up_administration(s: &TestApp, patient: &str, enrol
         .await
         .unwrap_err();
     assert_eq!(thin.code(), Code::FailedPrecondition, "{thin:?}");
+    let unnamed = teams
+        .create_team(s.as_(
+            "TOKEN_OPERATOR",
+            pb::CreateTeamRequest {
+                display_name: " ".into(),
+                ..form(vec![member(1, "general_practitioner")])
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::field_of(&unnamed), "display_name");
     let formed = teams
         .create_team(s.as_(
             "TOKEN_OPERATOR",
