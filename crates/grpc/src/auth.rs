@@ -256,7 +256,11 @@ mod tests {
     fn issue(secret: &[u8], who: &Principal, ttl: Duration) -> String {
         TokenKey::from_secret(secret)
             .unwrap()
-            .issue(who, OffsetDateTime::now_utc(), ttl)
+            .issue(
+                who,
+                yigong_ports::Clock::now(&yigong_ports::SystemClock),
+                ttl,
+            )
             .unwrap()
     }
 
