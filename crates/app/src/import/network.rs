@@ -22,6 +22,27 @@ use yigong_service::{
 
 use super::{Cells, ImportError, ImportSummary, LineError, Refusal, code_in, open_csv};
 
+/// A file's data lines with their line numbers, and each column's index.
+type Lines = (Vec<(u64, csv::StringRecord)>, HashMap<String, usize>);
+
+/// Every data line of a small CSV file with its line number (the header is line 1), and each
+/// column's index: these files are read whole, their lines referring to each other.
+fn read_lines(input: impl Read, known: &[&str]) -> Result<Lines, ImportError> {
+    let (mut reader, index) = open_csv(input, known)?;
+    let mut lines = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| ImportError::Format(e.to_string()))?
+    {
+        let line = record
+            .position()
+            .map_or(lines.len() as u64 + 2, |p| p.line());
+        lines.push((line, record.clone()));
+    }
+    Ok((lines, index))
+}
+
 /// A request id for what `line` asks: the same line gives the same id on a re-run.
 fn request_id(what: &str, line: &[&str]) -> String {
     let mut hasher = Sha256::new();
@@ -93,19 +114,17 @@ pub async fn import_institutions(
     input: impl Read,
     progress: &dyn Fn(u64),
 ) -> Result<ImportSummary, ImportError> {
-    let (mut reader, index) = open_csv(input, &["name", "kind", "leads", "member_of"])?;
+    let (lines, index) = read_lines(input, &["name", "kind", "leads", "member_of"])?;
     let network = NetworkService::new(deps.clone());
-    let mut summary = ImportSummary::default();
+    let mut summary = ImportSummary {
+        lines: lines.len() as u64,
+        ..ImportSummary::default()
+    };
     let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| ImportError::Format(e.to_string()))?
-    {
-        summary.lines += 1;
-        let line = record.position().map_or(summary.lines + 1, |p| p.line());
+    for (line, record) in &lines {
+        let line = *line;
         let cells = Cells {
-            record: &record,
+            record,
             index: &index,
         };
         match code_in("kind", cells.get("kind")) {
@@ -249,7 +268,7 @@ pub async fn import_areas(
     input: impl Read,
     progress: &dyn Fn(u64),
 ) -> Result<ImportSummary, ImportError> {
-    let (mut reader, index) = open_csv(input, &["path", "kind", "institution", "grid"])?;
+    let (lines, index) = read_lines(input, &["path", "kind", "institution", "grid"])?;
     let grids = GridService::new(deps.clone());
     let network = NetworkService::new(deps.clone());
     let mut paths = Paths {
@@ -257,15 +276,11 @@ pub async fn import_areas(
         known: HashMap::new(),
     };
     let mut summary = ImportSummary::default();
-    let mut record = csv::StringRecord::new();
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| ImportError::Format(e.to_string()))?
-    {
+    for (line, record) in &lines {
+        let line = *line;
         summary.lines += 1;
-        let line = record.position().map_or(summary.lines + 1, |p| p.line());
         let cells = Cells {
-            record: &record,
+            record,
             index: &index,
         };
         if let Err(e) = import_area(
