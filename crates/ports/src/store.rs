@@ -101,7 +101,13 @@ pub trait IdempotencyKeys: Send {
     async fn claim_request(&mut self, key: &RequestKey) -> Result<(), StoreError>;
 }
 
-/// One transaction: every repository, then commit. Dropped without commit, it rolls back.
+/// One transaction: every repository, then commit or rollback.
+///
+/// A command that abandons its transaction and then writes something else (a refusal's audit
+/// entry, a retry's read of the first result) calls [`Transaction::rollback`] and awaits it:
+/// dropping a transaction also rolls it back, but only once its connection returns to the pool,
+/// and until then it holds its locks (on SQLite, the database's write lock). A command that ends
+/// with an error may simply drop it.
 #[async_trait]
 pub trait Transaction:
     ReferralRepository
@@ -118,6 +124,9 @@ pub trait Transaction:
 {
     /// Commits everything written.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    /// Rolls back everything written, and returns once the database has done so.
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
 }
 
 /// A page of results and the token of the next one.

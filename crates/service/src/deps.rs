@@ -216,7 +216,7 @@ impl Deps {
     }
 
     /// [`Deps::unseen`] for a refusal found inside a command's transaction: the transaction
-    /// is dropped first (rolled back, its locks released: on SQLite the entry could not be
+    /// is rolled back first (its locks released: on SQLite the entry could not be
     /// written while it holds the write lock), so the refusal is audited and nothing the
     /// command began survives.
     pub(crate) async fn unseen_in(
@@ -228,12 +228,12 @@ impl Deps {
         patient: impl Into<Option<ResidentId>>,
         what: String,
     ) -> ServiceError {
-        drop(tx);
+        abandon(tx).await;
         self.unseen(who, action, resource, patient, what).await
     }
 
     /// `PermissionDenied` with `reason` for `action` on `resource`, audited as denied. A
-    /// command's transaction, if it has one, is dropped first, as in [`Deps::unseen_in`].
+    /// command's transaction, if it has one, is rolled back first, as in [`Deps::unseen_in`].
     pub(crate) async fn forbidden(
         &self,
         tx: Option<Box<dyn Transaction>>,
@@ -243,7 +243,9 @@ impl Deps {
         patient: impl Into<Option<ResidentId>>,
         reason: &str,
     ) -> ServiceError {
-        drop(tx);
+        if let Some(tx) = tx {
+            abandon(tx).await;
+        }
         self.audit_refusal(&AuditEntry {
             outcome: AuditOutcome::Denied,
             ..audit_entry(who, action, resource, patient, self.clock.now())
@@ -253,7 +255,7 @@ impl Deps {
     }
 
     /// Lets a command go on in `tx` when `allowed`; otherwise refuses it as
-    /// [`Deps::forbidden`] does (`PermissionDenied` with `reason`, audited, `tx` dropped).
+    /// [`Deps::forbidden`] does (`PermissionDenied` with `reason`, audited, `tx` rolled back).
     pub(crate) async fn permitted(
         &self,
         tx: Box<dyn Transaction>,
@@ -476,4 +478,14 @@ pub(crate) fn batch_size(rows: usize, max: usize) -> Result<(), ServiceError> {
         });
     }
     Ok(())
+}
+
+/// Rolls back a transaction a command abandons, and waits for it, so that its connection is
+/// clean before the command writes anything else (a refusal's audit entry). A failed rollback is
+/// logged and the command's own outcome stands: the database rolls back what a broken
+/// connection held when it closes.
+pub(crate) async fn abandon(tx: Box<dyn Transaction>) {
+    if let Err(e) = tx.rollback().await {
+        tracing::warn!(error = %e, "could not roll back an abandoned transaction");
+    }
 }

@@ -11,7 +11,7 @@ use yigong_ports::{
     AuditEntry, AuditOutcome, Page, PlanInContext, Transaction, Versioned, VisitRecord,
 };
 
-use crate::deps::{audit_entry, page_limit};
+use crate::deps::{abandon, audit_entry, page_limit};
 use crate::error::happened;
 use crate::{Deps, Principal, ServiceError};
 
@@ -108,7 +108,13 @@ impl FollowUpService {
             },
             &self.deps.profile,
         )?;
-        let enrolment_version = tx.insert_enrolment(&enrolment).await?;
+        let enrolment_version = match tx.insert_enrolment(&enrolment).await {
+            Ok(v) => v,
+            Err(e) => {
+                abandon(tx).await;
+                return Err(self.naming_open(&enrolment, e.into()).await);
+            }
+        };
         let plan_version = tx.insert_plan(&plan).await?;
         self.deps
             .commit(
@@ -134,6 +140,29 @@ impl FollowUpService {
                 version: plan_version,
             },
         ))
+    }
+
+    /// A refused enrolment of a patient already enrolled for the condition names the open
+    /// enrolment (the caller sees the patient: it was checked before the insert).
+    async fn naming_open(&self, enrolment: &Enrolment, error: ServiceError) -> ServiceError {
+        let ServiceError::AlreadyExists { message, .. } = error else {
+            return error;
+        };
+        let existing = match self
+            .deps
+            .follow_ups
+            .enrolments_of(enrolment.patient())
+            .await
+        {
+            Ok(found) => found
+                .into_iter()
+                .find(|e| {
+                    e.value.condition() == enrolment.condition() && e.value.closed().is_none()
+                })
+                .map(|e| format!("enrolments/{}", e.value.id())),
+            Err(_) => None,
+        };
+        ServiceError::AlreadyExists { message, existing }
     }
 
     /// Opens a transaction and loads a plan for a command on it: unseen plans are `NotFound`;

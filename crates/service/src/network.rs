@@ -12,7 +12,7 @@ use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Net
 use yigong_ports::Transaction;
 
 use crate::access::operator_only;
-use crate::deps::{Claim, Request, audit_entry, claim, text};
+use crate::deps::{Claim, Request, abandon, audit_entry, claim, text};
 use crate::{Deps, Principal, ServiceError};
 
 const REGISTER_INSTITUTION: &str = "network.register_institution";
@@ -139,7 +139,7 @@ impl NetworkService {
         let mut tx = self.deps.uow.begin().await?;
         let id = institution.id;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = InstitutionId::from_uuid(self.deps.first_result(&request).await?);
             return Ok(self.refresh().await?.institution(first)?.clone());
         }
@@ -188,7 +188,7 @@ impl NetworkService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = CommunityId::from_uuid(self.deps.first_result(&request).await?);
             return Ok(self.refresh().await?.community(first)?.clone());
         }
@@ -248,7 +248,7 @@ impl NetworkService {
             .community_of(institution)
             .is_some_and(|c| c.id() == community)
         {
-            drop(tx);
+            abandon(tx).await;
             self.deps.network.replace(network.clone());
             return Ok(network.community(community)?.clone());
         }
@@ -286,7 +286,7 @@ impl NetworkService {
         let now = self.deps.clock.now();
         let (mut tx, mut network) = self.county_tx(who, RENAME_INSTITUTION, &resource).await?;
         if known(&network, institution)?.name == name {
-            drop(tx);
+            abandon(tx).await;
             return self.settled(network, institution);
         }
         let events = network.rename(institution, &name)?;
@@ -309,7 +309,7 @@ impl NetworkService {
         let (mut tx, mut network) = self.county_tx(who, CLOSE_INSTITUTION, &resource).await?;
         known(&network, institution)?;
         if network.closed_on(institution).is_some() {
-            drop(tx);
+            abandon(tx).await;
             return self.settled(network, institution);
         }
         let events = network.close(institution, now.date())?;
@@ -336,7 +336,7 @@ impl NetworkService {
             .community(community)
             .map_err(|_| ServiceError::NotFound(format!("community {community}")))?;
         if network.community_of(institution).is_none() {
-            drop(tx);
+            abandon(tx).await;
             self.deps.network.replace(network.clone());
             return Ok(network.community(community)?.clone());
         }

@@ -13,7 +13,7 @@ use yigong_ports::{
 };
 
 use crate::access::{ACCEPT, APPROVE, ARRIVE, CANCEL, COMPLETE, Guard, REJECT};
-use crate::deps::{Claim, Request, audit_entry, claim, page_limit};
+use crate::deps::{Claim, Request, abandon, audit_entry, claim, page_limit};
 use crate::{Deps, Principal, ServiceError};
 
 const CREATE: &str = "referral.create";
@@ -131,7 +131,7 @@ impl ReferralService {
         let tx = self.deps.uow.begin().await?;
         let (mut tx, _) = self.deps.patient_in(tx, who, cmd.patient, CREATE).await?;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             return self.first_result(who, &request).await;
         }
         // The patient's other open referrals are checked by the store's unique index at insert
@@ -218,7 +218,7 @@ impl ReferralService {
         let tx = self.deps.uow.begin().await?;
         let (tx, loaded) = self.load(tx, who, id, guard.action).await?;
         if !(guard.allowed)(who, &loaded.value) {
-            drop(tx);
+            abandon(tx).await;
             self.deny(who, guard.action, &loaded.value, now).await;
             return Err(ServiceError::PermissionDenied(guard.denied.to_owned()));
         }

@@ -11,7 +11,9 @@ use yigong_domain::identity::{
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
 use yigong_ports::{AuditEntry, AuditOutcome, PatientRecord, PatientScope, Transaction, Versioned};
 
-use crate::deps::{Claim, Request, audit_entry, batch_size, claim, derived_ids, required_text};
+use crate::deps::{
+    Claim, Request, abandon, audit_entry, batch_size, claim, derived_ids, required_text,
+};
 use crate::error::happened;
 use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, ServiceError};
@@ -184,7 +186,7 @@ impl ResidentService {
         happened("resident_since", cmd.resident_since, now.date())?;
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = ResidentId::from_uuid(self.deps.first_result(&request).await?);
             return self.get(who, first).await;
         }
@@ -203,7 +205,7 @@ impl ResidentService {
         let version = match tx.insert_resident(&record).await {
             Ok(v) => v,
             Err(e) => {
-                drop(tx);
+                abandon(tx).await;
                 return Err(self.naming_existing(who, &record.resident, e.into()).await);
             }
         };
@@ -289,7 +291,7 @@ impl ResidentService {
             .collect();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, base).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = self.deps.first_result(&request).await?;
             return Ok(ResidentImport {
                 residents: derived_ids(first, rows.len())
@@ -377,7 +379,7 @@ impl ResidentService {
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.row);
             // Dropped: the claim rolls back too, so the fixed batch can reuse the request id.
-            drop(tx);
+            abandon(tx).await;
             return Ok(ResidentImport {
                 residents: Vec::new(),
                 errors,

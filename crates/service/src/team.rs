@@ -12,7 +12,7 @@ use yigong_domain::contract::{
 use yigong_domain::ids::{ContractId, InstitutionId, ResidentId, TeamId, WorkerId};
 use yigong_ports::{PatientRecord, Transaction, Version, Versioned};
 
-use crate::deps::{Claim, Request, audit_entry, claim, text};
+use crate::deps::{Claim, Request, abandon, audit_entry, claim, text};
 use crate::{Deps, Principal, ServiceError};
 
 const FORM_TEAM: &str = "team.form";
@@ -132,7 +132,7 @@ impl TeamService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = TeamId::from_uuid(self.deps.first_result(&request).await?);
             return self.get_team(first).await;
         }
@@ -298,7 +298,7 @@ impl TeamService {
         };
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = ContractId::from_uuid(self.deps.first_result(&request).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
             let tx = self.deps.uow.begin().await?;
@@ -337,7 +337,7 @@ impl TeamService {
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, new_id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = ContractId::from_uuid(self.deps.first_result(&request).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
             let tx = self.deps.uow.begin().await?;
@@ -383,7 +383,7 @@ impl TeamService {
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, new_id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = ContractId::from_uuid(self.deps.first_result(&request).await?);
             // Read in a transaction of its own (rolled back): the claiming one holds a lock.
             let tx = self.deps.uow.begin().await?;

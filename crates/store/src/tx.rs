@@ -18,9 +18,9 @@ use yigong_ports::{
 use crate::convert::{InsertRow, corrupt, db_err, referral_body, update_versioned};
 use crate::entity::{audit_entry, outbox_event, referral, request_key};
 
-/// One database transaction with every repository. Dropped without [`Transaction::commit`], it
-/// rolls back (sea-orm's `DatabaseTransaction` does so on drop). It stamps rows by its store's
-/// clock.
+/// One database transaction with every repository. [`Transaction::rollback`] awaits the
+/// rollback; dropped instead, sea-orm queues one that runs when the connection returns to the
+/// pool. It stamps rows by its store's clock.
 pub struct SeaTransaction {
     pub(crate) tx: DatabaseTransaction,
     clock: Arc<dyn Clock>,
@@ -224,5 +224,9 @@ pub(crate) async fn claim_key(
 impl Transaction for SeaTransaction {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(db_err)
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.rollback().await.map_err(db_err)
     }
 }

@@ -10,6 +10,7 @@ use tonic::{Code, Status};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
+use tonic_types::StatusExt;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
@@ -147,6 +148,26 @@ pub async fn story(s: &TestApp) -> (String, String) {
         .unwrap()
         .into_inner();
     let first = enrolled.plan.unwrap();
+    // Enrolling again for the condition is ALREADY_EXISTS, naming the open enrolment.
+    let twice = follow_up
+        .enrol_patient(s.as_(
+            township,
+            pb::EnrolPatientRequest {
+                patient: patient.clone(),
+                condition: pb::Condition::Hypertension as i32,
+                confirmed_by: s.institution(county),
+                confirm_date: day(today - Duration::days(8)),
+                enrol_date: day(today - Duration::days(5)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::AlreadyExists, "{twice:?}");
+    assert_eq!(
+        twice.get_details_resource_info().map(|r| r.resource_name),
+        Some(enrolled.enrolment.clone())
+    );
     let controlled = follow_up
         .record_follow_up_visit(s.as_(
             township,

@@ -19,7 +19,7 @@ use yigong_ports::{HouseholdRecord, Transaction, Version, Versioned};
 mod reads;
 
 use crate::access::operator_only;
-use crate::deps::{Claim, Request, audit_entry, batch_size, claim, derived_ids, text};
+use crate::deps::{Claim, Request, abandon, audit_entry, batch_size, claim, derived_ids, text};
 use crate::screening::{MAX_BATCH_ROWS, RowError};
 use crate::{Deps, Principal, ServiceError};
 
@@ -365,7 +365,7 @@ impl GridService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = AreaNodeId::from_uuid(self.deps.first_result(&request).await?);
             let path = self.deps.uow.begin().await?.area_path(first).await?;
             return path
@@ -434,7 +434,7 @@ impl GridService {
         };
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, new.id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = GridId::from_uuid(self.deps.first_result(&request).await?);
             return Ok(NewGridStart::Retried(self.get_grid(first).await?));
         }
@@ -502,7 +502,7 @@ impl GridService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, household.id.as_uuid()).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = HouseholdId::from_uuid(self.deps.first_result(&request).await?);
             return self
                 .deps
@@ -564,7 +564,7 @@ impl GridService {
         let now = self.deps.clock.now();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, base).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = self.deps.first_result(&request).await?;
             let ids: Vec<HouseholdId> = derived_ids(first, rows.len())
                 .into_iter()
@@ -629,7 +629,7 @@ impl GridService {
         }
         if !errors.is_empty() {
             // Dropped: the request id's claim rolls back too, so the fixed batch can reuse it.
-            drop(tx);
+            abandon(tx).await;
             return Ok(HouseholdImport {
                 households: Vec::new(),
                 errors,
@@ -729,7 +729,7 @@ impl GridService {
         let base = self.deps.ids.new_id();
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, base).await? {
-            drop(tx);
+            abandon(tx).await;
             let first = self.deps.first_result(&request).await?;
             let mut grids = Vec::new();
             for id in part_ids(first, cmd.parts.len()) {

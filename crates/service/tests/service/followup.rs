@@ -153,6 +153,7 @@ async fn a_second_record_for_one_document_already_exists_and_nothing_commits() {
         })
     });
     tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
     // The record holding the document is the township's, so the township is told which it is
     // (one who may not see it is not: the e2e search step).
     let mut follow_ups = MockFollowUps::new();
@@ -356,6 +357,7 @@ async fn a_stale_plan_etag_is_a_conflict_and_another_team_is_refused_and_audited
     // The county hospital sees the patient (lead hospital) but does not manage the plan.
     let mut tx = tx_with_plan();
     tx.expect_update_plan().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
     let mut audit = MockAudit::new();
     audit
         .expect_record()

@@ -214,6 +214,7 @@ async fn a_contract_for_an_unseen_resident_is_not_found_and_takes_no_lock() {
     tx.expect_lock_resident().never();
     tx.expect_insert_contract().never();
     tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
     let mut queries = MockQueries::new();
     queries.expect_referred_to().returning(|_, _| Ok(false));
     let teams = TeamService::new(deps(

@@ -131,6 +131,7 @@ fn retried(same_body: bool) -> ReferralService {
     });
     tx.expect_insert_referral().never();
     tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
     let first = stored_referral(7);
     let mut queries = MockQueries::new();
     queries
@@ -240,6 +241,7 @@ async fn a_command_on_a_referral_the_caller_cannot_see_is_not_found_and_audited(
             .returning(|_| Ok(Some(stored_referral(7))));
         tx.expect_update_referral().never();
         tx.expect_commit().never();
+        tx.expect_rollback().times(1).returning(|| Ok(()));
         let mut audit = MockAudit::new();
         audit
             .expect_record()
@@ -655,6 +657,7 @@ fn refused_and_audited(action: &'static str) -> (MockTx, MockAudit) {
         .returning(|_| Ok(Some(stored_referral(7))));
     tx.expect_update_referral().never();
     tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
     (tx, denied_once(action))
 }
 
@@ -664,6 +667,7 @@ fn writing_nothing() -> MockUow {
     tx.expect_claim_request().never();
     tx.expect_insert_referral().never();
     tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
     uow_with(tx)
 }
 

@@ -110,6 +110,7 @@ mock! {
     #[async_trait]
     impl Transaction for Tx {
         async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+        async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
     }
 }
 

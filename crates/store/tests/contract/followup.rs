@@ -370,3 +370,62 @@ async fn every_plan_state_is_stored_under_the_domains_code() {
         }
     }
 }
+
+/// A transaction a unique violation aborted, rolled back, leaves its connection clean: the next
+/// writes on the pool (a refusal's audit entry, outside any transaction) are durable. On
+/// PostgreSQL an aborted transaction left open on a pooled connection would swallow them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_after_a_rolled_back_failed_insert_survive() {
+    use yigong_ports::{Actor, AuditLog, AuditOutcome};
+    for b in backends::all().await {
+        let (e, _) = enrolment(1, 42, date!(2026 - 01 - 05));
+        let mut tx = b.store.begin().await.unwrap();
+        tx.insert_enrolment(&e).await.unwrap();
+        tx.commit().await.unwrap();
+        let rounds = 40u32;
+        for round in 0..rounds {
+            let (again, _) = enrolment(2 + u128::from(round), 42, date!(2026 - 02 - 05));
+            let mut tx = b.store.begin().await.unwrap();
+            let err = tx.insert_enrolment(&again).await.unwrap_err();
+            assert!(matches!(err, StoreError::Duplicate { .. }), "{}", b.name);
+            tx.rollback().await.unwrap();
+            let open = b
+                .store
+                .enrolments_of(ResidentId::from_u128(42))
+                .await
+                .unwrap();
+            assert_eq!(open.len(), 1, "{}", b.name);
+            b.store
+                .record(&yigong_ports::AuditEntry {
+                    actor: Actor {
+                        user: "doctor-1".into(),
+                        role: "township_doctor".into(),
+                        institution: TOWNSHIP,
+                    },
+                    action: "followup.enrol".into(),
+                    resource: "residents/42".into(),
+                    patient: Some(ResidentId::from_u128(42)),
+                    at: NOW,
+                    outcome: AuditOutcome::Denied,
+                    break_glass: None,
+                })
+                .await
+                .unwrap();
+        }
+        let db = b.store.connection();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM audit_entry",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.try_get::<i64>("", "n").unwrap(),
+            i64::from(rounds),
+            "{}",
+            b.name
+        );
+    }
+}
