@@ -6,6 +6,8 @@
 //! listen = "0.0.0.0:50051"
 //! database_url = "postgres://yigong@db.county.local/yigong"
 //! token_key = "…at least 32 bytes…"   # better in YIGONG_TOKEN_KEY
+//! data_keys = ["2026:…base64 of 32 random bytes…"]   # better in YIGONG_DATA_KEYS; first seals
+//! data_cipher = "sm4-gcm"              # or "aes-256-gcm" (the default)
 //! nats_url = "nats://127.0.0.1:4222"   # relay events to JetStream (in-process without it)
 //! database_acquire_timeout_ms = 1000   # a request waits this long for a database connection
 //!
@@ -19,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
+
+use yigong_store::seal::{DataKeys, Suite};
 
 use crate::AppError;
 
@@ -37,6 +41,10 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// The token signing secret.
     pub token_key: Option<String>,
+    /// The keys personal information is sealed with, `id:base64` each, the current one first.
+    pub data_keys: Option<Vec<String>>,
+    /// `aes-256-gcm` (the default) or `sm4-gcm`.
+    pub data_cipher: Option<String>,
     /// Serve over TLS with this certificate chain and key (PEM files).
     pub tls: Option<TlsFiles>,
     /// Relay domain events to NATS JetStream at this URL.
@@ -149,4 +157,89 @@ mod tests {
         let typo = toml::from_str::<FileConfig>("databse_url = \"x\"").unwrap_err();
         assert!(typo.to_string().contains("databse_url"), "{typo}");
     }
+}
+
+/// A database and the keys its personal information is sealed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// `sqlite://…`, `sqlite::memory:` or `postgres://…`.
+    pub url: String,
+    /// `id:base64` keys, the current one first; see [`DatabaseSettings::keys`] when none.
+    pub data_keys: Vec<String>,
+    /// `aes-256-gcm` (when `None`) or `sm4-gcm`.
+    pub data_cipher: Option<String>,
+}
+
+impl DatabaseSettings {
+    /// `url` with no keys given: only a SQLite database can be opened so (see
+    /// [`DatabaseSettings::keys`]).
+    pub fn url(url: impl Into<String>) -> DatabaseSettings {
+        DatabaseSettings {
+            url: url.into(),
+            data_keys: Vec::new(),
+            data_cipher: None,
+        }
+    }
+
+    /// The data keys: those given; else, for a SQLite file, the key file beside it (created
+    /// with a fresh key the first time, readable by its owner only: back it up with the
+    /// database); else, for an in-memory database, a key of this process. A PostgreSQL
+    /// database needs its keys given: they must not sit beside the data.
+    pub fn keys(&self) -> Result<DataKeys, AppError> {
+        let suite = Suite::from_code(self.data_cipher.as_deref().unwrap_or("aes-256-gcm"))
+            .map_err(|e| AppError::Config(e.to_string()))?;
+        let parse = |keys: &[String]| {
+            DataKeys::parse(suite, keys.iter().map(String::as_str))
+                .map_err(|e| AppError::Config(e.to_string()))
+        };
+        if !self.data_keys.is_empty() {
+            return parse(&self.data_keys);
+        }
+        if self.url.starts_with("sqlite::memory:") || self.url.contains("mode=memory") {
+            return Ok(DataKeys::ephemeral());
+        }
+        let Some(file) = sqlite_file(&self.url) else {
+            return Err(AppError::Config(
+                "a PostgreSQL database needs its data keys: --data-keys or YIGONG_DATA_KEYS \
+                 (`id:base64` of 32 random bytes; `yigong data-key` makes one)"
+                    .to_owned(),
+            ));
+        };
+        let path = PathBuf::from(format!("{}.keys", file.display()));
+        if !path.exists() {
+            write_private(&path, &format!("{}\n", DataKeys::generate("k1")))?;
+            tracing::warn!(path = %path.display(), "a new data key for this database: back it up with it");
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| AppError::Config(format!("{}: {e}", path.display())))?;
+        let keys: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+        parse(&keys)
+    }
+}
+
+/// The file of a `sqlite://path?…` URL.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+/// Writes a new file only its owner may read.
+fn write_private(path: &Path, text: &str) -> Result<(), AppError> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| AppError::Config(format!("{}: {e}", path.display())))
 }

@@ -79,8 +79,8 @@ pub enum AppError {
 
 /// What `serve` needs.
 pub struct ServeConfig {
-    /// `sqlite://yigong.db?mode=rwc`, `sqlite::memory:` or `postgres://…`.
-    pub database_url: String,
+    /// The database and its data keys.
+    pub database: config::DatabaseSettings,
     /// The token key's secret.
     pub token_secret: Vec<u8>,
     /// Serve over TLS with this identity; plaintext when `None`.
@@ -92,12 +92,19 @@ pub struct ServeConfig {
 /// Connects to the database (waiting at most `acquire_timeout` for a pooled connection) and
 /// applies pending migrations.
 pub async fn open(
-    database_url: &str,
+    database: &config::DatabaseSettings,
     acquire_timeout: std::time::Duration,
 ) -> Result<Arc<Store>, AppError> {
-    let store = Arc::new(Store::connect_with(database_url, acquire_timeout).await?);
+    let keys = database.keys()?;
+    let store = Store::connect_with(&database.url, acquire_timeout)
+        .await?
+        .with_keys(keys);
     store.migrate().await?;
-    Ok(store)
+    let resealed = store.reseal().await?;
+    if resealed > 0 {
+        tracing::info!(resealed, "residents sealed under the current data key");
+    }
+    Ok(Arc::new(store))
 }
 
 /// Seeds the demo county at `scale` unless the database already holds it; says which.
@@ -139,12 +146,12 @@ pub fn deps_on(store: Arc<Store>, network: yigong_domain::network::Network) -> D
 /// community's lead hospital), its community read from the network. Its writes and reads are
 /// audited under that name.
 pub async fn console(
-    database_url: &str,
+    database: &config::DatabaseSettings,
     user: &str,
     role: Role,
     institution: Option<InstitutionId>,
 ) -> Result<(Deps, Principal), AppError> {
-    let store = open(database_url, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
+    let store = open(database, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
     let network = store.network().await?;
     let acting = institution
         .or_else(|| network.communities().next().map(|c| c.lead()))
@@ -162,10 +169,13 @@ pub async fn console(
     Ok((deps_on(store, network), who))
 }
 
-/// The use cases over `database_url` for the county's set-up (the network and area imports),
+/// The use cases over `database` for the county's set-up (the network and area imports),
 /// acting as [`Principal::county_setup`]: an empty database is where a county starts.
-pub async fn setup_console(database_url: &str, user: &str) -> Result<(Deps, Principal), AppError> {
-    let store = open(database_url, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
+pub async fn setup_console(
+    database: &config::DatabaseSettings,
+    user: &str,
+) -> Result<(Deps, Principal), AppError> {
+    let store = open(database, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
     let network = store.network().await?;
     Ok((deps_on(store, network), Principal::county_setup(user)))
 }
@@ -177,7 +187,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let store = open(&config.database_url, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
+    let store = open(&config.database, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
     serve_store(
         store,
         &config.token_secret,

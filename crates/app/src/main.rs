@@ -142,6 +142,12 @@ enum Command {
         #[command(flatten)]
         database: Database,
     },
+    /// Generates a data key (`id:base64` of 32 random bytes) for `--data-keys`.
+    DataKey {
+        /// The key's id (letters, digits, `-`, `_`): rotate by putting a new id first.
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
     /// Mints bearer tokens.
     Token {
         #[command(subcommand)]
@@ -213,14 +219,35 @@ struct Database {
     /// `sqlite://yigong.db?mode=rwc` (the default, in the working directory) or `postgres://…`.
     #[arg(long, env = "YIGONG_DATABASE_URL")]
     database_url: Option<String>,
+    /// The keys personal information is sealed with, `id:base64` each, comma-separated, the
+    /// current one first. Required for PostgreSQL; a SQLite file keeps its own beside it.
+    #[arg(
+        long,
+        env = "YIGONG_DATA_KEYS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    data_keys: Vec<String>,
+    /// `aes-256-gcm` (the default) or `sm4-gcm` (SM4-GCM with HMAC-SM3).
+    #[arg(long, env = "YIGONG_DATA_CIPHER")]
+    data_cipher: Option<String>,
 }
 
 impl Database {
-    /// The flag or environment, else the file's, else the default.
-    fn url(self, file: &FileConfig) -> String {
-        self.database_url
-            .or_else(|| file.database_url.clone())
-            .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_owned())
+    /// The flags or environment, else the file's, else the defaults.
+    fn settings(self, file: &FileConfig) -> config::DatabaseSettings {
+        config::DatabaseSettings {
+            url: self
+                .database_url
+                .or_else(|| file.database_url.clone())
+                .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_owned()),
+            data_keys: if self.data_keys.is_empty() {
+                file.data_keys.clone().unwrap_or_default()
+            } else {
+                self.data_keys
+            },
+            data_cipher: self.data_cipher.or_else(|| file.data_cipher.clone()),
+        }
     }
 }
 
@@ -351,7 +378,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             // The bound address (`--listen 127.0.0.1:0` picks a free port).
             let listen = listener.local_addr()?;
-            let store = yigong_app::open(&database.url(&file), acquire_timeout).await?;
+            let store = yigong_app::open(&database.settings(&file), acquire_timeout).await?;
             if demo {
                 yigong_app::ensure_demo(&store, demo_scale).await?;
                 print_demo_tokens(&store, &TokenKey::from_secret(secret.as_bytes())?, listen)
@@ -378,7 +405,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             demo_scale,
             database,
         } => {
-            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
+            let store =
+                yigong_app::open(&database.settings(&file), file.acquire_timeout()?).await?;
             if yigong_app::ensure_demo(&store, demo_scale).await? {
                 println!("demo county seeded");
             } else {
@@ -404,7 +432,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         Role::Clinician
                     };
                     yigong_app::console(
-                        &database.url(&file),
+                        &database.settings(&file),
                         "cli-import",
                         role,
                         Some(InstitutionId::from_uuid(institution)),
@@ -412,7 +440,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     .await?
                 }
                 ImportTarget::Institutions | ImportTarget::Areas => {
-                    yigong_app::setup_console(&database.url(&file), "cli-import").await?
+                    yigong_app::setup_console(&database.settings(&file), "cli-import").await?
                 }
             };
             // Lines to read, for the progress bar (one quick pass; memory stays flat).
@@ -478,7 +506,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             // lead hospital for an area); the read is audited under that name.
             let institution = institution.map(InstitutionId::from_uuid);
             let (deps, who) = yigong_app::console(
-                &database.url(&file),
+                &database.settings(&file),
                 "cli-report",
                 Role::Operator,
                 institution,
@@ -513,7 +541,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let institution = InstitutionId::from_uuid(institution);
             let (deps, who) = yigong_app::console(
-                &database.url(&file),
+                &database.settings(&file),
                 "cli-audit",
                 Role::Operator,
                 Some(institution),
@@ -558,7 +586,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     database,
                 },
         } => {
-            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
+            let store =
+                yigong_app::open(&database.settings(&file), file.acquire_timeout()?).await?;
             print!(
                 "{}",
                 yigong_app::events::list_dead(store.as_ref(), after, limit).await?
@@ -572,7 +601,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     database,
                 },
         } => {
-            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
+            let store =
+                yigong_app::open(&database.settings(&file), file.acquire_timeout()?).await?;
             // No sequences means `--all` (clap requires one or the other).
             let now = time::OffsetDateTime::now_utc();
             let replayed =
@@ -580,14 +610,25 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("{replayed} event(s) returned to the relay");
         }
         Command::Migrate { database } => {
-            let store =
-                yigong_store::Store::connect_with(&database.url(&file), file.acquire_timeout()?)
-                    .await?;
+            let store = yigong_store::Store::connect_with(
+                &database.settings(&file).url,
+                file.acquire_timeout()?,
+            )
+            .await?;
             store.migrate().await?;
             println!(
                 "migrations: {}",
                 store.applied_migrations().await?.join(", ")
             );
+        }
+        Command::DataKey { id } => {
+            let key = yigong_store::seal::DataKeys::generate(&id);
+            // Checked as configuration would read it (the id's characters).
+            yigong_store::seal::DataKeys::parse(
+                yigong_store::seal::Suite::Aes256Gcm,
+                [key.as_str()],
+            )?;
+            println!("{key}");
         }
         Command::Token {
             command:
@@ -613,7 +654,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 community: None,
                 team: team.map(TeamId::from_uuid),
             };
-            let store = yigong_app::open(&database.url(&file), file.acquire_timeout()?).await?;
+            let store =
+                yigong_app::open(&database.settings(&file), file.acquire_timeout()?).await?;
             yigong_app::check_token_claims(store, &who).await?;
             println!(
                 "{}",

@@ -22,7 +22,7 @@ async fn start() -> (Channel, oneshot::Sender<()>, tokio::task::JoinHandle<()>) 
     let server = tokio::spawn(async move {
         yigong_app::serve(
             yigong_app::ServeConfig {
-                database_url: "sqlite::memory:".into(),
+                database: yigong_app::config::DatabaseSettings::url("sqlite::memory:"),
                 token_secret: SECRET.as_bytes().to_vec(),
                 tls: None,
                 events: yigong_app::events::EventsConfig::default(),
@@ -126,7 +126,7 @@ async fn with_a_certificate_the_service_speaks_tls_only() {
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(yigong_app::serve(
         yigong_app::ServeConfig {
-            database_url: "sqlite::memory:".into(),
+            database: yigong_app::config::DatabaseSettings::url("sqlite::memory:"),
             token_secret: SECRET.as_bytes().to_vec(),
             tls: Some(yigong_app::config::TlsIdentity {
                 cert_pem: cert_pem.clone().into_bytes(),

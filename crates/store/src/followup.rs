@@ -23,19 +23,52 @@ use crate::convert::{
     InsertRow, body_text, corrupt, db_err, from_json, from_text, to_json, update_versioned,
 };
 use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
+use crate::seal::{DataKeys, Sealed};
 use crate::tx::SeaTransaction;
 
-/// The stored document key: one record per identity document.
-fn document_key(r: &Resident) -> Result<String, StoreError> {
-    key_of(r.document())
-}
-
-fn key_of(document: &IdentityDocument) -> Result<String, StoreError> {
+/// The blind index of an identity document (`resident.document_key`): one record per document,
+/// found by equality, and the number itself never stored in clear.
+pub(crate) fn document_index(
+    keys: &DataKeys,
+    document: &IdentityDocument,
+) -> Result<String, StoreError> {
     let kind = match to_json("resident", &document.kind())? {
         serde_json::Value::String(s) => s,
         other => other.to_string(),
     };
-    Ok(format!("{kind}:{}", document.expose()))
+    Ok(keys.blind_index(
+        "resident.document",
+        &format!("{kind}:{}", document.expose()),
+    ))
+}
+
+/// Where a sealed resident is bound: a body moved to another column does not open.
+const RESIDENT_BODY: &str = "resident.body";
+
+/// The resident as stored: sealed whole, so every personal field of the record (identity
+/// number, name, phone, contacts, history) is ciphertext at rest.
+pub(crate) fn seal_resident(
+    keys: &DataKeys,
+    r: &Resident,
+) -> Result<serde_json::Value, StoreError> {
+    let plain = serde_json::to_vec(r).map_err(|e| corrupt("resident", e.to_string()))?;
+    to_json("resident", &keys.seal(RESIDENT_BODY, &plain))
+}
+
+/// The resident from its stored body. A body written before sealing (plain JSON) still reads,
+/// until [`Store::reseal`] rewrites it.
+pub(crate) fn open_resident(
+    keys: &DataKeys,
+    body: serde_json::Value,
+) -> Result<Resident, StoreError> {
+    if body.get("ct").is_none() {
+        return from_json("resident", body);
+    }
+    let sealed: Sealed = from_json("resident", body)?;
+    let plain = keys
+        .open(RESIDENT_BODY, &sealed)
+        .map_err(|e| corrupt("resident", e.to_string()))?;
+    serde_json::from_slice(&plain).map_err(|e| corrupt("resident", e.to_string()))
 }
 
 /// The stored state of a plan still waiting for its visit.
@@ -50,6 +83,7 @@ fn resident_scope(m: &resident::Model) -> PatientScope {
 }
 
 fn resident_row(
+    keys: &DataKeys,
     record: &PatientRecord,
     now: OffsetDateTime,
 ) -> Result<resident::ActiveModel, StoreError> {
@@ -60,18 +94,22 @@ fn resident_row(
         institution_id: Set(record.scope.institution.as_uuid()),
         household_id: Set(r.household().map(|h| h.as_uuid())),
         grid_id: Set(record.scope.grid.map(|g| g.as_uuid())),
-        document_key: Set(document_key(r)?),
-        body: Set(to_json("resident", r)?),
+        document_key: Set(document_index(keys, r.document())?),
+        key_id: Set(Some(keys.current_id().to_owned())),
+        body: Set(seal_resident(keys, r)?),
         version: Set(1),
         updated_at: Set(now),
     })
 }
 
-pub(crate) fn record_from(m: resident::Model) -> Result<Versioned<PatientRecord>, StoreError> {
+pub(crate) fn record_from(
+    keys: &DataKeys,
+    m: resident::Model,
+) -> Result<Versioned<PatientRecord>, StoreError> {
     let scope = resident_scope(&m);
     Ok(Versioned {
         value: PatientRecord {
-            resident: from_json("resident", m.body)?,
+            resident: open_resident(keys, m.body)?,
             scope,
         },
         version: m.version,
@@ -157,12 +195,12 @@ impl ResidentRepository for SeaTransaction {
             .one(&self.tx)
             .await
             .map_err(db_err)?
-            .map(record_from)
+            .map(|m| record_from(&self.keys, m))
             .transpose()
     }
 
     async fn insert_resident(&mut self, record: &PatientRecord) -> Result<Version, StoreError> {
-        resident_row(record, self.now())?
+        resident_row(&self.keys, record, self.now())?
             .insert_into(&self.tx)
             .await?;
         Ok(1)
@@ -173,12 +211,12 @@ impl ResidentRepository for SeaTransaction {
         record: &PatientRecord,
         expected: Version,
     ) -> Result<Version, StoreError> {
-        // Where the record is held and its document never change: only household, grid, body.
-        let mut row = resident_row(record, self.now())?;
+        // Where the record is held never changes. The document does not either, but its index
+        // is rewritten with the body: both are under the current key.
+        let mut row = resident_row(&self.keys, record, self.now())?;
         row.id = sea_orm::NotSet;
         row.community_id = sea_orm::NotSet;
         row.institution_id = sea_orm::NotSet;
-        row.document_key = sea_orm::NotSet;
         row.version = Set(expected + 1);
         update_versioned::<resident::Entity>(
             &self.tx,
@@ -197,7 +235,7 @@ impl ResidentRepository for SeaTransaction {
         for chunk in records.chunks(1000) {
             let rows = chunk
                 .iter()
-                .map(|r| resident_row(r, now))
+                .map(|r| resident_row(&self.keys, r, now))
                 .collect::<Result<Vec<_>, _>>()?;
             resident::Entity::insert_many(rows)
                 .exec_without_returning(&self.tx)
@@ -213,7 +251,7 @@ impl ResidentRepository for SeaTransaction {
     ) -> Result<Vec<usize>, StoreError> {
         let keys = residents
             .iter()
-            .map(document_key)
+            .map(|r| document_index(&self.keys, r.document()))
             .collect::<Result<Vec<_>, _>>()?;
         let mut taken = std::collections::HashSet::new();
         for chunk in keys.chunks(1000) {
@@ -364,7 +402,10 @@ impl FollowUpRepository for SeaTransaction {
             },
             patient: Versioned {
                 value: PatientRecord {
-                    resident: from_text("resident", &text("resident_body")?)?,
+                    resident: open_resident(
+                        &self.keys,
+                        from_text("resident", &text("resident_body")?)?,
+                    )?,
                     scope: PatientScope {
                         community: row
                             .try_get::<Option<Uuid>>("", "community_id")
@@ -438,7 +479,7 @@ impl FollowUpQueries for Store {
             .one(self.connection())
             .await
             .map_err(db_err)?
-            .map(record_from)
+            .map(|m| record_from(self.keys(), m))
             .transpose()
     }
 
@@ -447,11 +488,11 @@ impl FollowUpQueries for Store {
         document: &IdentityDocument,
     ) -> Result<Option<Versioned<PatientRecord>>, StoreError> {
         resident::Entity::find()
-            .filter(resident::Column::DocumentKey.eq(key_of(document)?))
+            .filter(resident::Column::DocumentKey.eq(document_index(self.keys(), document)?))
             .one(self.connection())
             .await
             .map_err(db_err)?
-            .map(record_from)
+            .map(|m| record_from(self.keys(), m))
             .transpose()
     }
 

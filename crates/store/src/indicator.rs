@@ -79,7 +79,7 @@ impl IndicatorQueries for Store {
             .await
             .map_err(db_err)?;
         let residents = self
-            .bodies(
+            .bodies::<serde_json::Value>(
                 &Query::select()
                     .column(resident::Column::Body)
                     .from(resident::Entity)
@@ -87,7 +87,10 @@ impl IndicatorQueries for Store {
                     .to_owned(),
                 "resident",
             )
-            .await?;
+            .await?
+            .into_iter()
+            .map(|body| crate::followup::open_resident(self.keys(), body))
+            .collect::<Result<Vec<_>, _>>()?;
 
         let c = contract::Entity;
         let contracts = self

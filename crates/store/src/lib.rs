@@ -24,7 +24,9 @@ pub mod migration;
 mod network;
 mod queries;
 mod relay;
+mod reseal;
 mod screening;
+pub mod seal;
 mod tx;
 
 use std::sync::Arc;
@@ -43,6 +45,7 @@ pub use migration::Migrator;
 pub use tx::SeaTransaction;
 
 use crate::convert::db_err;
+use crate::seal::DataKeys;
 
 /// The database behind the ports, and the clock that stamps what it writes (`updated_at`,
 /// `created_at`, `recorded_at`).
@@ -50,6 +53,7 @@ use crate::convert::db_err;
 pub struct Store {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
+    keys: Arc<DataKeys>,
 }
 
 impl std::fmt::Debug for Store {
@@ -67,7 +71,9 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 impl Store {
     /// Connects to `url`: `sqlite://path/to/yigong.db?mode=rwc`, `sqlite::memory:` or
     /// `postgres://user@host/db`. SQLite runs in WAL mode with foreign keys on and a busy timeout,
-    /// so concurrent writers wait instead of failing. Rows are stamped by the system clock.
+    /// so concurrent writers wait instead of failing. Rows are stamped by the system clock, and
+    /// personal information is sealed with a key of this process only until
+    /// [`Store::with_keys`] gives the service's.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         Self::connect_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
     }
@@ -91,6 +97,7 @@ impl Store {
         Ok(Store {
             db,
             clock: Arc::new(SystemClock),
+            keys: Arc::new(DataKeys::ephemeral()),
         })
     }
 
@@ -100,6 +107,21 @@ impl Store {
     #[must_use]
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+
+    /// This store, sealing personal information with `keys` (see [`seal`]): a service's keys
+    /// from configuration, so that what it seals opens after a restart.
+    #[must_use]
+    pub fn with_keys(self, keys: DataKeys) -> Self {
+        Self {
+            keys: Arc::new(keys),
+            ..self
+        }
+    }
+
+    /// The keys personal information is sealed with.
+    pub(crate) fn keys(&self) -> &DataKeys {
+        &self.keys
     }
 
     /// Now, by this store's clock.
@@ -158,6 +180,7 @@ impl UnitOfWork for Store {
         Ok(Box::new(SeaTransaction::new(
             self.begin_write().await?,
             self.clock.clone(),
+            self.keys.clone(),
         )))
     }
 }

@@ -128,7 +128,7 @@ impl Store {
         use yigong_domain::ids::{CommunityId, GridId};
         use yigong_ports::PatientScope;
         let pool = self.connection().get_postgres_connection_pool();
-        // The body as text, parsed straight into the resident: no intermediate JSON tree.
+        // The body as text: sealed, it is a small JSON object around the ciphertext.
         let rows = sqlx::query(
             "SELECT r.community_id, r.institution_id, r.grid_id, r.body::text \
              FROM UNNEST($1::uuid[]) AS q(id) JOIN resident r ON r.id = q.id",
@@ -145,8 +145,11 @@ impl Store {
                 let grid: Option<Uuid> = row.try_get(2).map_err(get)?;
                 let body: &str = row.try_get(3).map_err(get)?;
                 Ok(PatientRecord {
-                    resident: serde_json::from_str(body)
-                        .map_err(|e| corrupt("resident", e.to_string()))?,
+                    resident: crate::followup::open_resident(
+                        self.keys(),
+                        serde_json::from_str(body)
+                            .map_err(|e| corrupt("resident", e.to_string()))?,
+                    )?,
                     scope: PatientScope {
                         community: community.map(CommunityId::from_uuid),
                         institution: InstitutionId::from_uuid(institution),
@@ -360,7 +363,7 @@ impl ScreeningStore for Store {
                 .await
                 .map_err(db_err)?;
             for m in rows {
-                out.push(crate::followup::record_from(m)?.value);
+                out.push(crate::followup::record_from(self.keys(), m)?.value);
             }
         }
         Ok(out)

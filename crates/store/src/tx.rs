@@ -17,6 +17,7 @@ use yigong_ports::{
 
 use crate::convert::{InsertRow, corrupt, db_err, referral_body, update_versioned};
 use crate::entity::{audit_entry, outbox_event, referral, request_key};
+use crate::seal::DataKeys;
 
 /// One database transaction with every repository. [`Transaction::rollback`] awaits the
 /// rollback; dropped instead, sea-orm queues one that runs when the connection returns to the
@@ -24,11 +25,12 @@ use crate::entity::{audit_entry, outbox_event, referral, request_key};
 pub struct SeaTransaction {
     pub(crate) tx: DatabaseTransaction,
     clock: Arc<dyn Clock>,
+    pub(crate) keys: Arc<DataKeys>,
 }
 
 impl SeaTransaction {
-    pub(crate) fn new(tx: DatabaseTransaction, clock: Arc<dyn Clock>) -> Self {
-        Self { tx, clock }
+    pub(crate) fn new(tx: DatabaseTransaction, clock: Arc<dyn Clock>, keys: Arc<DataKeys>) -> Self {
+        Self { tx, clock, keys }
     }
 
     /// Now, by the store's clock: read once per operation, so the rows one call writes share it.

@@ -11,7 +11,7 @@ use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::team_service_client::TeamServiceClient;
 
 use crate::support::{
-    KEY, TestApp, citizen_id, day, field_of, household_in, token_for, village_clinic,
+    DATA_KEYS, KEY, TestApp, citizen_id, day, field_of, household_in, token_for, village_clinic,
 };
 
 /// The directory: communities, institutions, teams, grids, a household and a contract.
@@ -156,6 +156,7 @@ pub async fn directory(s: &TestApp, patient: &str) {
             .args(["--team", team.name.trim_start_matches("teams/")])
             .args(["--database-url", &s.backend.url])
             .env("YIGONG_TOKEN_KEY", KEY)
+            .env("YIGONG_DATA_KEYS", DATA_KEYS)
             .output()
             .unwrap()
     };

@@ -87,6 +87,8 @@ pub async fn search(s: &TestApp) {
         assert_eq!(named, expected, "{who}");
     }
 
+    no_table_holds(s, &document).await;
+
     // An unregistered number answers as an out-of-scope one does.
     let unknown = citizen_id(Date::from_calendar_date(1999, time::Month::July, 9).unwrap());
     let none = residents
@@ -147,4 +149,63 @@ pub async fn search(s: &TestApp) {
         "the operator's refused search"
     );
     assert!(searches(pb::AuditOutcome::Denied) >= 1);
+}
+
+/// Nothing the service stored holds `document` in clear: not the resident's row, its index, an
+/// event, an audit entry or a request key. On SQLite, the database file and its write-ahead log
+/// are read byte by byte; on PostgreSQL every row of every table, as text.
+async fn no_table_holds(s: &TestApp, document: &str) {
+    use sea_orm::{ConnectionTrait, Statement};
+    if s.backend.name == "postgres" {
+        let db = sea_orm::Database::connect(s.backend.url.as_str())
+            .await
+            .unwrap();
+        let backend = db.get_database_backend();
+        let tables = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT table_name::text AS t FROM information_schema.tables \
+                 WHERE table_schema = current_schema()",
+            ))
+            .await
+            .unwrap();
+        assert!(tables.len() > 10, "{} tables", tables.len());
+        for table in tables {
+            let table: String = table.try_get("", "t").unwrap();
+            let hits = db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    format!(
+                        "SELECT COUNT(*) AS n FROM \"{table}\" r WHERE r::text LIKE '%{document}%'"
+                    ),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(hits.try_get::<i64>("", "n").unwrap(), 0, "{table}");
+        }
+    } else {
+        let file = s
+            .backend
+            .url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut read = 0;
+        for suffix in ["", "-wal"] {
+            let Ok(bytes) = std::fs::read(format!("{file}{suffix}")) else {
+                continue;
+            };
+            read += bytes.len();
+            assert!(
+                !bytes
+                    .windows(document.len())
+                    .any(|w| w == document.as_bytes()),
+                "{file}{suffix} holds the identity number in clear"
+            );
+        }
+        assert!(read > 0, "no database file at {file}");
+    }
 }

@@ -19,6 +19,8 @@ use yigong_test_support::backends::Backend;
 
 /// The token key the service is started with (`YIGONG_TOKEN_KEY`).
 pub const KEY: &str = "an-end-to-end-test-key-of-32-bytes-or-more";
+/// The data key the service seals personal information with (PostgreSQL needs one given).
+pub const DATA_KEYS: &str = "e2e:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// The running binary, killed when dropped (before its database is removed).
 pub struct TestApp {
@@ -55,6 +57,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             database_url,
         ])
         .env("YIGONG_TOKEN_KEY", KEY)
+        .env("YIGONG_DATA_KEYS", DATA_KEYS)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

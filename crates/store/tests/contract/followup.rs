@@ -429,3 +429,68 @@ async fn writes_after_a_rolled_back_failed_insert_survive() {
         );
     }
 }
+
+/// A resident sealed under an older key, or written before sealing, is resealed under the
+/// current key at start: it reads the same, is found by its document, and its version stays.
+#[tokio::test]
+async fn reseal_moves_every_resident_to_the_current_key() {
+    use yigong_store::seal::{DataKeys, Suite};
+    for b in backends::all().await {
+        let old = DataKeys::generate("2025");
+        let new = DataKeys::generate("2026");
+        let store = b
+            .store
+            .clone()
+            .with_keys(DataKeys::parse(Suite::Sm4Gcm, [old.as_str()]).unwrap());
+        let r = record(42, "11010519491231002X");
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_resident(&r).await.unwrap();
+        tx.commit().await.unwrap();
+        // A row as written before sealing: plain JSON, no key id.
+        let legacy = record(43, "110105194912310003");
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_resident(&legacy).await.unwrap();
+        tx.commit().await.unwrap();
+        let db = b.store.connection();
+        let plain = serde_json::to_string(&legacy.resident)
+            .unwrap()
+            .replace('\'', "''");
+        db.execute_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "UPDATE resident SET key_id = NULL, body = '{plain}' WHERE id = '{}'",
+                legacy.resident.id().as_uuid()
+            ),
+        ))
+        .await
+        .unwrap();
+
+        let rotated = b
+            .store
+            .clone()
+            .with_keys(DataKeys::parse(Suite::Sm4Gcm, [new.as_str(), old.as_str()]).unwrap());
+        assert_eq!(rotated.reseal().await.unwrap(), 2, "{}", b.name);
+        assert_eq!(rotated.reseal().await.unwrap(), 0, "{}", b.name);
+        // Only the new key is needed now.
+        let only_new = b
+            .store
+            .clone()
+            .with_keys(DataKeys::parse(Suite::Sm4Gcm, [new.as_str()]).unwrap());
+        for expected in [&r, &legacy] {
+            let got = only_new
+                .find_by_document(expected.resident.document())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(&got.value, expected, "{}", b.name);
+            assert_eq!(got.version, 1, "{}", b.name);
+        }
+        // A key that sealed nothing here opens nothing.
+        let stranger = b.store.clone().with_keys(DataKeys::ephemeral());
+        assert!(
+            stranger.get_resident(r.resident.id()).await.is_err(),
+            "{}",
+            b.name
+        );
+    }
+}
