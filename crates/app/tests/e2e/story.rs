@@ -132,37 +132,27 @@ pub async fn story(s: &TestApp) -> (String, String) {
     );
 
     // Enrolment after confirmation at the county hospital, then a controlled visit.
-    let enrolled = follow_up
-        .enrol_patient(s.as_(
+    let enrolment = |days_ago: i64| {
+        s.as_(
             township,
             pb::EnrolPatientRequest {
                 patient: patient.clone(),
                 condition: pb::Condition::Hypertension as i32,
                 confirmed_by: s.institution(county),
                 confirm_date: day(today - Duration::days(8)),
-                enrol_date: day(today - Duration::days(7)),
+                enrol_date: day(today - Duration::days(days_ago)),
                 ..Default::default()
             },
-        ))
+        )
+    };
+    let enrolled = follow_up
+        .enrol_patient(enrolment(7))
         .await
         .unwrap()
         .into_inner();
     let first = enrolled.plan.unwrap();
     // Enrolling again for the condition is ALREADY_EXISTS, naming the open enrolment.
-    let twice = follow_up
-        .enrol_patient(s.as_(
-            township,
-            pb::EnrolPatientRequest {
-                patient: patient.clone(),
-                condition: pb::Condition::Hypertension as i32,
-                confirmed_by: s.institution(county),
-                confirm_date: day(today - Duration::days(8)),
-                enrol_date: day(today - Duration::days(5)),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap_err();
+    let twice = follow_up.enrol_patient(enrolment(5)).await.unwrap_err();
     assert_eq!(twice.code(), Code::AlreadyExists, "{twice:?}");
     assert_eq!(
         twice.get_details_resource_info().map(|r| r.resource_name),

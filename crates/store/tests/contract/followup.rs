@@ -412,17 +412,8 @@ async fn writes_after_a_rolled_back_failed_insert_survive() {
                 .await
                 .unwrap();
         }
-        let db = b.store.connection();
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM audit_entry",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
         assert_eq!(
-            row.try_get::<i64>("", "n").unwrap(),
+            crate::rows_in(&b.store, "audit_entry").await,
             i64::from(rounds),
             "{}",
             b.name

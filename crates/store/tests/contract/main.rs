@@ -23,3 +23,18 @@ mod screening;
 // the suite's modules name them `crate::backends` and `crate::support`.
 use yigong_test_support::backends;
 use yigong_test_support::fixtures as support;
+
+/// How many rows `table` holds.
+pub(crate) async fn rows_in(store: &yigong_store::Store, table: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = store.connection();
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT COUNT(*) AS n FROM {table}"),
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
+}

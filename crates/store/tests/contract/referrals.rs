@@ -302,16 +302,12 @@ async fn audit_entries_are_appended_in_and_out_of_transactions() {
         tx.append_audit(&entry("referral.accept")).await.unwrap();
         drop(tx); // rolled back with its write
         b.store.record(&entry("referral.get")).await.unwrap();
-        let db = b.store.connection();
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM audit_entry",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(row.try_get::<i64>("", "n").unwrap(), 2, "{}", b.name);
+        assert_eq!(
+            crate::rows_in(&b.store, "audit_entry").await,
+            2,
+            "{}",
+            b.name
+        );
     }
 }
 
