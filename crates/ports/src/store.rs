@@ -38,7 +38,8 @@ pub struct RequestKey {
     pub command: String,
     /// The client's request id.
     pub request_id: String,
-    /// A digest of what the request asked, so a reused id with another body is told apart.
+    /// A keyed digest of what the request asked ([`RequestLog::fingerprint`]), so a reused id
+    /// with another body is told apart.
     pub fingerprint: String,
     /// What the first request created.
     pub resource_id: Uuid,
@@ -168,6 +169,11 @@ pub trait ReferralQueries: Send + Sync {
 /// of any create command (referrals, residents, grids, contracts, screening batches...).
 #[async_trait]
 pub trait RequestLog: Send + Sync {
+    /// Keys the digest of a request into the fingerprint that is stored and compared: a keyed
+    /// hash, since what was asked can hold an identity number, which a plain digest would let
+    /// anyone who reads the table guess back.
+    fn fingerprint(&self, digest: &[u8]) -> String;
+
     /// The key as first claimed (what it created, and its request's fingerprint), if
     /// `caller` used `request_id` for `command`.
     async fn request_outcome(

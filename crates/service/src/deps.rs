@@ -335,8 +335,10 @@ pub(crate) struct Request {
 impl Request {
     /// Checks the client's `raw` id (1 to 128 characters after trimming) and fingerprints
     /// `body`, the command's input as received: the SHA-256 of its `Debug` form, which names
-    /// every field and value, so any difference in what was asked differs here.
+    /// every field and value, so any difference in what was asked differs here; `log` keys it
+    /// ([`RequestLog::fingerprint`]) before it is stored.
     pub(crate) fn new(
+        log: &dyn RequestLog,
         who: &Principal,
         raw: &str,
         command: &str,
@@ -350,12 +352,7 @@ impl Request {
             caller: format!("{}/{}", who.institution, who.user),
             command: command.to_owned(),
             id: id.to_owned(),
-            fingerprint: digest
-                .0
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            fingerprint: log.fingerprint(&digest.0.finalize()),
         })
     }
 

@@ -129,7 +129,13 @@ impl NetworkService {
         cmd: NewInstitution,
     ) -> Result<Institution, ServiceError> {
         operator(who)?;
-        let request = Request::new(who, &cmd.request_id, REGISTER_INSTITUTION, &cmd)?;
+        let request = Request::new(
+            &*self.deps.requests,
+            who,
+            &cmd.request_id,
+            REGISTER_INSTITUTION,
+            &cmd,
+        )?;
         let institution = Institution {
             id: InstitutionId::from_uuid(self.deps.ids.new_id()),
             name: text("name", &cmd.name, 200)?,
@@ -182,7 +188,13 @@ impl NetworkService {
         cmd: NewCommunity,
     ) -> Result<MedicalCommunity, ServiceError> {
         operator(who)?;
-        let request = Request::new(who, &cmd.request_id, FOUND_COMMUNITY, &cmd)?;
+        let request = Request::new(
+            &*self.deps.requests,
+            who,
+            &cmd.request_id,
+            FOUND_COMMUNITY,
+            &cmd,
+        )?;
         let name = text("name", &cmd.name, 200)?;
         let id = CommunityId::from_uuid(self.deps.ids.new_id());
         let now = self.deps.clock.now();

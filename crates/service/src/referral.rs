@@ -117,7 +117,7 @@ impl ReferralService {
                 "refer patients",
             )
             .await?;
-        let request = Request::new(who, &cmd.request_id, CREATE, &cmd)?;
+        let request = Request::new(&*self.deps.requests, who, &cmd.request_id, CREATE, &cmd)?;
         let route = Route::in_network(&self.deps.network.current(), who.institution, cmd.to)
             .map_err(|e| ServiceError::InvalidArgument {
                 field: "to",

@@ -173,7 +173,7 @@ impl ResidentService {
                 "keep health records",
             )
             .await?;
-        let request = Request::new(who, &cmd.request_id, REGISTER, &cmd)?;
+        let request = Request::new(&*self.deps.requests, who, &cmd.request_id, REGISTER, &cmd)?;
         let now = self.deps.clock.now();
         let id = ResidentId::from_uuid(self.deps.ids.new_id());
         let resident = parse_document(
@@ -280,7 +280,7 @@ impl ResidentService {
                 "keep health records",
             )
             .await?;
-        let request = Request::new(who, request_id_raw, IMPORT, &rows)?;
+        let request = Request::new(&*self.deps.requests, who, request_id_raw, IMPORT, &rows)?;
         batch_size(rows.len(), MAX_BATCH_ROWS)?;
         let now = self.deps.clock.now();
         let today = now.date();

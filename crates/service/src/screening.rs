@@ -171,7 +171,13 @@ impl ScreeningService {
                 "record screening results",
             )
             .await?;
-        let request = Request::new(who, request_id_raw, IMPORT, &(rows, arrival))?;
+        let request = Request::new(
+            &*self.deps.requests,
+            who,
+            request_id_raw,
+            IMPORT,
+            &(rows, arrival),
+        )?;
         if rows.is_empty() || rows.len() > MAX_BATCH_ROWS {
             return Err(ServiceError::InvalidArgument {
                 field: "rows",

@@ -118,7 +118,7 @@ impl TeamService {
                     .to_owned(),
             ));
         }
-        let request = Request::new(who, &cmd.request_id, FORM_TEAM, &cmd)?;
+        let request = Request::new(&*self.deps.requests, who, &cmd.request_id, FORM_TEAM, &cmd)?;
         let name = text("name", &cmd.name, 200)?;
         let id = TeamId::from_uuid(self.deps.ids.new_id());
         let (team, events) = Team::form(
@@ -286,7 +286,7 @@ impl TeamService {
         who: &Principal,
         cmd: NewContract,
     ) -> Result<Versioned<Contract>, ServiceError> {
-        let request = Request::new(who, &cmd.request_id, SIGN, &cmd)?;
+        let request = Request::new(&*self.deps.requests, who, &cmd.request_id, SIGN, &cmd)?;
         let id = ContractId::from_uuid(self.deps.ids.new_id());
         let sign = SignContract {
             id,
@@ -333,7 +333,13 @@ impl TeamService {
         months: Option<u8>,
         etag: Option<Version>,
     ) -> Result<Succession, ServiceError> {
-        let request = Request::new(who, request_id_raw, RENEW, &(contract, on, months))?;
+        let request = Request::new(
+            &*self.deps.requests,
+            who,
+            request_id_raw,
+            RENEW,
+            &(contract, on, months),
+        )?;
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, new_id.as_uuid()).await? {
@@ -379,7 +385,7 @@ impl TeamService {
         cmd: NewContract,
         etag: Option<Version>,
     ) -> Result<Succession, ServiceError> {
-        let request = Request::new(who, &cmd.request_id, SWITCH, &cmd)?;
+        let request = Request::new(&*self.deps.requests, who, &cmd.request_id, SWITCH, &cmd)?;
         let new_id = ContractId::from_uuid(self.deps.ids.new_id());
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, new_id.as_uuid()).await? {

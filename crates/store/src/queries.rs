@@ -141,6 +141,10 @@ impl ReferralQueries for Store {
 
 #[async_trait]
 impl RequestLog for Store {
+    fn fingerprint(&self, digest: &[u8]) -> String {
+        self.keys().keyed_hash("request.fingerprint", digest)
+    }
+
     async fn request_outcome(
         &self,
         caller: &str,

@@ -271,6 +271,12 @@ impl DataKeys {
     /// The blind index of `value` for `context`: a keyed hash under the current key, as hex.
     /// Equal values have equal indexes; without the key, an index says nothing of its value.
     pub(crate) fn blind_index(&self, context: &str, value: &str) -> String {
+        self.keyed_hash(context, value.as_bytes())
+    }
+
+    /// The keyed hash (HMAC-SHA256 or HMAC-SM3 under the current index key) of `value` for
+    /// `context`, as hex.
+    pub(crate) fn keyed_hash(&self, context: &str, value: &[u8]) -> String {
         let key = self.current();
         let digest = match key.suite {
             Suite::Aes256Gcm => keyed::<Hmac<sha2::Sha256>>(&key.index, context, value),
@@ -280,12 +286,12 @@ impl DataKeys {
     }
 }
 
-fn keyed<M: Mac + KeyInit>(key: &[u8], context: &str, value: &str) -> Vec<u8> {
+fn keyed<M: Mac + KeyInit>(key: &[u8], context: &str, value: &[u8]) -> Vec<u8> {
     let mut mac =
         <M as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
     mac.update(context.as_bytes());
     mac.update(&[0]);
-    mac.update(value.as_bytes());
+    mac.update(value);
     mac.finalize().into_bytes().to_vec()
 }
 

@@ -349,7 +349,7 @@ impl GridService {
         cmd: NewArea,
     ) -> Result<AreaNode, ServiceError> {
         operator(who)?;
-        let request = Request::new(who, &cmd.request_id, ADD_AREA, &cmd)?;
+        let request = Request::new(&*self.deps.requests, who, &cmd.request_id, ADD_AREA, &cmd)?;
         let id = AreaNodeId::from_uuid(self.deps.ids.new_id());
         let name = text("name", &cmd.name, 200)?;
         if cmd.kind.names_its_charge()
@@ -426,7 +426,13 @@ impl GridService {
         area: AreaNodeId,
     ) -> Result<NewGridStart, ServiceError> {
         operator(who)?;
-        let request = Request::new(who, request_id_raw, command, &(name, area))?;
+        let request = Request::new(
+            &*self.deps.requests,
+            who,
+            request_id_raw,
+            command,
+            &(name, area),
+        )?;
         let new = NewGrid {
             id: GridId::from_uuid(self.deps.ids.new_id()),
             name: text("name", name, 200)?,
@@ -493,7 +499,13 @@ impl GridService {
         cmd: NewHousehold,
     ) -> Result<HouseholdRecord, ServiceError> {
         operator(who)?;
-        let request = Request::new(who, &cmd.request_id, ADD_HOUSEHOLD, &cmd)?;
+        let request = Request::new(
+            &*self.deps.requests,
+            who,
+            &cmd.request_id,
+            ADD_HOUSEHOLD,
+            &cmd,
+        )?;
         let household = HouseholdRecord {
             id: HouseholdId::from_uuid(self.deps.ids.new_id()),
             grid: cmd.grid,
@@ -558,7 +570,13 @@ impl GridService {
         rows: &[HouseholdRow],
     ) -> Result<HouseholdImport, ServiceError> {
         operator(who)?;
-        let request = Request::new(who, request_id_raw, IMPORT_HOUSEHOLDS, &rows)?;
+        let request = Request::new(
+            &*self.deps.requests,
+            who,
+            request_id_raw,
+            IMPORT_HOUSEHOLDS,
+            &rows,
+        )?;
         batch_size(rows.len(), MAX_BATCH_ROWS)?;
         let base = self.deps.ids.new_id();
         let now = self.deps.clock.now();
@@ -719,7 +737,7 @@ impl GridService {
         cmd: SplitGrid,
     ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
         operator(who)?;
-        let request = Request::new(who, &cmd.request_id, SPLIT, &cmd)?;
+        let request = Request::new(&*self.deps.requests, who, &cmd.request_id, SPLIT, &cmd)?;
         let names = cmd
             .parts
             .iter()

@@ -137,6 +137,7 @@ mock! {
     pub Requests {}
     #[async_trait]
     impl RequestLog for Requests {
+        fn fingerprint(&self, digest: &[u8]) -> String;
         async fn request_outcome(&self, caller: &str, command: &str, request_id: &str) -> Result<Option<RequestKey>, StoreError>;
     }
 }
@@ -272,7 +273,7 @@ pub(crate) fn deps(
         network: Arc::new(NetworkView::new(network())),
         directory: Arc::new(MockDirectory::new()),
         indicators: Arc::new(MockIndicators::new()),
-        requests: Arc::new(MockRequests::new()),
+        requests: Arc::new(keyed(MockRequests::new())),
         profile: Arc::new(RuleProfile::bphs3()),
     }
 }
@@ -305,7 +306,7 @@ impl Claimed {
     /// this one asks when `same_body`).
     pub(crate) fn log(&self, first: Uuid, same_body: bool) -> MockRequests {
         let claimed = self.clone();
-        let mut requests = MockRequests::new();
+        let mut requests = keyed(MockRequests::new());
         requests
             .expect_request_outcome()
             .returning(move |caller, command, id| {
@@ -376,4 +377,12 @@ pub(crate) fn knowing_the_patient() -> MockFollowUps {
         }))
     });
     f
+}
+
+/// A request log that keys fingerprints as the store does, by a hash of the digest.
+pub(crate) fn keyed(mut requests: MockRequests) -> MockRequests {
+    requests
+        .expect_fingerprint()
+        .returning(|digest| digest.iter().map(|b| format!("{b:02x}")).collect());
+    requests
 }

@@ -412,3 +412,19 @@ async fn referral_codes_are_the_domains_and_every_state_filters() {
         }
     }
 }
+
+/// A request's fingerprint is keyed: the same digest gives the same fingerprint under one key
+/// (a retry matches), another under another key, and never the digest itself.
+#[tokio::test]
+async fn request_fingerprints_are_keyed_hashes_of_the_digest() {
+    use yigong_ports::RequestLog;
+    use yigong_store::seal::DataKeys;
+    let b = backends::all().await.remove(0);
+    let digest = [7u8; 32];
+    let one = b.store.clone().with_keys(DataKeys::ephemeral());
+    let other = b.store.clone().with_keys(DataKeys::ephemeral());
+    assert_eq!(one.fingerprint(&digest), one.fingerprint(&digest));
+    assert_ne!(one.fingerprint(&digest), other.fingerprint(&digest));
+    assert_ne!(one.fingerprint(&digest), one.fingerprint(&[8u8; 32]));
+    assert!(!one.fingerprint(&digest).contains(&"07".repeat(32)));
+}
