@@ -9,7 +9,8 @@
 //!   aggregate); INSERT audit_entry; COMMIT` then `BEGIN; SELECT body, version FROM referral;
 //!   UPDATE referral … WHERE version; INSERT outbox_event (sequence by subquery);
 //!   INSERT audit_entry; COMMIT`.
-//! - record follow-up: `BEGIN; SELECT plan, enrolment institution and resident in one join;
+//! - record follow-up (the resident opened with the store's data key): `BEGIN; SELECT plan,
+//!   enrolment institution and resident in one join;
 //!   UPDATE follow_up_plan … WHERE version; INSERT follow_up_plan; INSERT follow_up_visit;
 //!   INSERT outbox_event (2 rows, sequences by subquery); INSERT audit_entry; COMMIT`.
 //! - get referral: `SELECT body, version FROM referral WHERE id = $1`, then `INSERT audit_entry`
@@ -51,6 +52,7 @@ use yigong_service::{
     ReferralService, ResidentService, Role,
 };
 use yigong_store::Store;
+use yigong_store::seal::{DataKeys, RESIDENT_BODY, Sealed, Suite};
 
 use crate::report::{Report, compare, time_busy};
 
@@ -282,6 +284,8 @@ impl Schema {
 struct Bench {
     deps: Deps,
     raw: PgPool,
+    /// The store's data keys: the raw follow-up opens the sealed resident as the store does.
+    keys: DataKeys,
     profile: Arc<RuleProfile>,
     route: Route,
 }
@@ -445,7 +449,12 @@ type Chain = Mutex<PlanId>;
 impl Bench {
     /// The store (migrated) and a raw pool on `schema`, with the bench network in memory.
     async fn open(schema: &Schema) -> Result<(Arc<Bench>, Arc<Store>), String> {
-        let store = Store::connect(&schema.url).await.map_err(err)?;
+        let key = DataKeys::generate("bench");
+        let keys = || DataKeys::parse(Suite::Aes256Gcm, [key.as_str()]).map_err(err);
+        let store = Store::connect(&schema.url)
+            .await
+            .map_err(err)?
+            .with_keys(keys()?);
         store.migrate().await.map_err(err)?;
         let store = Arc::new(store);
         let raw = PgPoolOptions::new()
@@ -465,6 +474,7 @@ impl Bench {
                 profile.clone(),
             ),
             raw,
+            keys: keys()?,
             profile,
             route,
         });
@@ -782,9 +792,11 @@ impl Bench {
                 .map_err(err)?,
         );
         let version: i64 = row.try_get(1).map_err(err)?;
-        let resident: Resident =
+        let sealed: Sealed =
             serde_json::from_value(row.try_get::<serde_json::Value, _>(2).map_err(err)?)
                 .map_err(err)?;
+        let opened = self.keys.open(RESIDENT_BODY, &sealed).map_err(err)?;
+        let resident: Resident = serde_json::from_slice(&opened).map_err(err)?;
         let institution: Uuid = row.try_get(3).map_err(err)?;
         if institution != TOWNSHIP.as_uuid() {
             return Err("raw follow-up: not this institution's patient".to_owned());

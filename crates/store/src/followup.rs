@@ -23,7 +23,7 @@ use crate::convert::{
     InsertRow, body_text, corrupt, db_err, from_json, from_text, to_json, update_versioned,
 };
 use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
-use crate::seal::{DataKeys, Sealed};
+use crate::seal::{DataKeys, RESIDENT_BODY, Sealed};
 use crate::tx::SeaTransaction;
 
 /// The blind index of an identity document (`resident.document_key`): one record per document,
@@ -41,9 +41,6 @@ pub(crate) fn document_index(
         &format!("{kind}:{}", document.expose()),
     ))
 }
-
-/// Where a sealed resident is bound: a body moved to another column does not open.
-const RESIDENT_BODY: &str = "resident.body";
 
 /// The resident as stored: sealed whole, so every personal field of the record (identity
 /// number, name, phone, contacts, history) is ciphertext at rest.

@@ -124,15 +124,18 @@ fn derive(suite: Suite, material: &[u8; KEY_BYTES], purpose: &[u8]) -> [u8; KEY_
     out
 }
 
+/// Where a sealed resident is bound (the associated data of `resident.body`).
+pub const RESIDENT_BODY: &str = "resident.body";
+
 /// A sealed value as stored: the key and suite that sealed it, and nonce ‖ ciphertext ‖ tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Sealed {
+pub struct Sealed {
     /// The key's id.
-    pub(crate) kid: String,
+    pub kid: String,
     /// The suite.
-    pub(crate) alg: Suite,
+    pub alg: Suite,
     /// Base64 of nonce ‖ ciphertext ‖ tag.
-    pub(crate) ct: String,
+    pub ct: String,
 }
 
 /// The data keys of a service: the current one seals and indexes, every one opens.
@@ -242,7 +245,7 @@ impl DataKeys {
     }
 
     /// Opens what [`DataKeys::seal`] sealed under `context`.
-    pub(crate) fn open(&self, context: &str, sealed: &Sealed) -> Result<Vec<u8>, SealError> {
+    pub fn open(&self, context: &str, sealed: &Sealed) -> Result<Vec<u8>, SealError> {
         let key = self
             .keys
             .get(&sealed.kid)
