@@ -308,6 +308,7 @@ impl County {
                     household,
                     grid: None,
                     resident_since: date!(2020 - 01 - 01),
+                    personal: Default::default(),
                 },
             )
             .await
@@ -726,6 +727,7 @@ async fn residents_follow_their_household_when_it_moves() {
             household: Some(household),
             grid: Some(c.grid_a),
             resident_since: date!(2020 - 01 - 01),
+            personal: Default::default(),
         };
         let err = residents
             .register(&c.clinician(None), bad.clone())
@@ -1204,6 +1206,7 @@ async fn households_and_residents_import_in_batches_all_or_nothing() {
             household,
             grid: None,
             resident_since: date!(2021 - 01 - 01),
+            personal: Default::default(),
         };
         let mut people: Vec<_> = imported
             .households

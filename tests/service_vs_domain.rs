@@ -237,6 +237,7 @@ impl World {
                         household: None,
                         grid: None,
                         resident_since: date!(2000 - 01 - 01),
+                        personal: Default::default(),
                     },
                 )
                 .await

@@ -29,6 +29,9 @@ use yigong_domain::identity::check_character;
 use yigong_domain::ids::{GridId, InstitutionId, ResidentId, TeamId, WorkerId};
 use yigong_domain::measure::{BloodPressure, Glucose};
 use yigong_domain::network::{InstitutionKind, Network};
+use yigong_domain::personal::{
+    Disability, Ethnicity, PersonName, PersonalInfo, Phone, ResidenceType,
+};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
     Appointment, Direction, DischargeSummary, ReasonCode, SlotKind, Urgency,
@@ -295,6 +298,8 @@ pub async fn seed(
         Arc::new(RuleProfile::bphs3()),
     );
     let mut rng = Rng(0x59_69_67_6f_6e_67);
+    // The forms draw from their own stream, so the county's shape and history stay as they were.
+    let mut forms = Rng(0x6e_61_6d_65_73);
     let mut built = DemoCounty {
         institutions: 0,
         grids: 0,
@@ -560,6 +565,7 @@ pub async fn seed(
                     household: Some(household.id),
                     grid: None,
                     resident_since: since.max(birth),
+                    personal: person(&mut forms, age),
                 });
                 owners.push((age, usize::from(village >= half)));
             }
@@ -876,6 +882,41 @@ fn at(day: Date, hour: u8) -> OffsetDateTime {
 }
 
 /// A valid, unique citizen identity number (GB 11643) born on `birth`.
+/// A made-up personal information form: a common surname and given name, a mobile number for
+/// adults, mostly registered Han residents, a disability for about 2%.
+fn person(rng: &mut Rng, age: u32) -> PersonalInfo {
+    const SURNAMES: [&str; 20] = [
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
+        "郭", "何", "林", "罗", "高",
+    ];
+    const GIVEN: [&str; 24] = [
+        "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+        "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建国",
+    ];
+    let pick = |rng: &mut Rng, n: usize| rng.range(0, u32::try_from(n - 1).unwrap_or(0)) as usize;
+    let name = format!(
+        "{}{}",
+        SURNAMES[pick(rng, SURNAMES.len())],
+        GIVEN[pick(rng, GIVEN.len())]
+    );
+    let phone = format!("1{}{:09}", rng.range(3, 9), rng.range(0, 999_999_999));
+    let disability = rng
+        .chance(2)
+        .then(|| Disability::ALL[pick(rng, Disability::ALL.len())]);
+    PersonalInfo {
+        name: PersonName::parse(&name).ok(),
+        phone: (age >= 16).then(|| Phone::parse(&phone).ok()).flatten(),
+        residence: Some(if rng.chance(92) {
+            ResidenceType::Registered
+        } else {
+            ResidenceType::NotRegistered
+        }),
+        ethnicity: Some(Ethnicity::HAN),
+        disabilities: disability.into_iter().collect(),
+        ..PersonalInfo::default()
+    }
+}
+
 fn citizen_id(birth: Date, rng: &mut Rng, seen: &mut HashSet<String>) -> String {
     loop {
         let first17 = format!(

@@ -147,6 +147,7 @@ async fn csv_imports_report_bad_lines_and_rerun_without_duplicates() {
                 household: None,
                 grid: Some(grid),
                 resident_since: date!(2000 - 01 - 01),
+                personal: Default::default(),
             },
         )
         .await

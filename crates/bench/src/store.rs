@@ -715,6 +715,7 @@ impl Bench {
                         household: None,
                         grid: None,
                         resident_since: time::macros::date!(2000 - 01 - 01),
+                        personal: Default::default(),
                     },
                 )
                 .await

@@ -152,6 +152,12 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
                 on: Some(date(on)),
             })
         }
+        DomainEvent::Resident(ResidentEvent::PersonalInfoChanged { resident, fields }) => {
+            Payload::PersonalInfoChanged(v1::PersonalInfoChanged {
+                resident: resident.as_uuid().to_string(),
+                fields: fields.iter().map(|f| f.code().to_owned()).collect(),
+            })
+        }
         DomainEvent::Grid(GridEvent::AreaNodeAdded { node, kind, parent }) => {
             Payload::AreaNodeAdded(v1::AreaNodeAdded {
                 node: node.as_uuid().to_string(),

@@ -108,7 +108,8 @@ impl DomainEvent {
                 ResidentEvent::ResidentRegistered { resident, .. }
                 | ResidentEvent::HouseholdChanged { resident, .. }
                 | ResidentEvent::ResidentMovedOut { resident, .. }
-                | ResidentEvent::ResidentDied { resident, .. } => resident.as_uuid(),
+                | ResidentEvent::ResidentDied { resident, .. }
+                | ResidentEvent::PersonalInfoChanged { resident, .. } => resident.as_uuid(),
             },
             DomainEvent::Grid(e) => match e {
                 GridEvent::AreaNodeAdded { node, .. } => node.as_uuid(),
@@ -188,6 +189,7 @@ impl DomainEvent {
                 HouseholdChanged => "household_changed",
                 ResidentMovedOut => "resident_moved_out",
                 ResidentDied => "resident_died",
+                PersonalInfoChanged => "personal_info_changed",
             }),
             DomainEvent::Grid(e) => names!(e, "grid", GridEvent {
                 AreaNodeAdded => "area_node_added",

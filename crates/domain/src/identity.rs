@@ -5,6 +5,7 @@
 //! `Display` are masked, so an identity number cannot reach a log by accident; only
 //! [`CitizenId::expose`] gives the full text, for storage and the wire.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use time::{Date, Month};
 
 use crate::calendar;
 use crate::ids::{HouseholdId, ResidentId};
+use crate::personal::{FormError, PersonalField, PersonalInfo};
 use crate::profile::RuleProfile;
 use crate::rule::{BrokenRule, RuleId};
 
@@ -324,6 +326,9 @@ pub struct Resident {
     resident_since: Date,
     moved_out_on: Option<Date>,
     died_on: Option<Date>,
+    /// The personal information form; empty in records written before it existed.
+    #[serde(default)]
+    personal: PersonalInfo,
 }
 
 impl Resident {
@@ -388,7 +393,49 @@ impl Resident {
             resident_since,
             moved_out_on: None,
             died_on: None,
+            personal: PersonalInfo::default(),
         })
+    }
+
+    /// The record with its personal information form filled in at registration, checked
+    /// against the birth date and `today` ([`PersonalInfo::check`]).
+    pub fn with_personal(self, personal: PersonalInfo, today: Date) -> Result<Self, FormError> {
+        personal.check(self.birth_date, today)?;
+        Ok(Self { personal, ..self })
+    }
+
+    /// The personal information form.
+    pub fn personal(&self) -> &PersonalInfo {
+        &self.personal
+    }
+
+    /// Replaces the named `fields` of the form with those of `from` (a named field absent
+    /// there is cleared), checked as at registration. No event when nothing changes.
+    pub fn update_personal(
+        self,
+        from: PersonalInfo,
+        fields: &BTreeSet<PersonalField>,
+        today: Date,
+    ) -> Result<(Self, Vec<ResidentEvent>), FormError> {
+        let personal = self.personal.clone().replaced(from, fields);
+        personal.check(self.birth_date, today)?;
+        if personal == self.personal {
+            return Ok((self, Vec::new()));
+        }
+        let changed: BTreeSet<PersonalField> = PersonalField::ALL
+            .iter()
+            .copied()
+            .filter(|f| {
+                let one = BTreeSet::from([*f]);
+                PersonalInfo::default().replaced(personal.clone(), &one)
+                    != PersonalInfo::default().replaced(self.personal.clone(), &one)
+            })
+            .collect();
+        let event = ResidentEvent::PersonalInfoChanged {
+            resident: self.id,
+            fields: changed,
+        };
+        Ok((Self { personal, ..self }, vec![event]))
     }
 
     /// The resident's id.
@@ -552,6 +599,13 @@ pub enum ResidentEvent {
         /// Date.
         on: Date,
     },
+    /// Fields of the personal information form changed: which, never their values.
+    PersonalInfoChanged {
+        /// The resident.
+        resident: ResidentId,
+        /// The fields whose values changed.
+        fields: BTreeSet<PersonalField>,
+    },
 }
 
 #[cfg(test)]
@@ -689,6 +743,71 @@ mod tests {
             let changed = String::from_utf8(bytes).unwrap();
             prop_assert!(CitizenId::parse_stored(&changed).is_err(), "{} accepted", changed);
         }
+    }
+
+    fn registered() -> Resident {
+        let id = CitizenId::parse("11010519491231002X", TODAY).unwrap();
+        Resident::with_citizen_id(ResidentId::from_u128(9), id, None, date!(1990 - 01 - 01))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_record_written_before_the_form_reads_with_an_empty_form() {
+        let r = registered();
+        let mut json = serde_json::to_value(&r).unwrap();
+        json.as_object_mut().unwrap().remove("personal");
+        let old: Resident = serde_json::from_value(json).unwrap();
+        assert_eq!(old, r);
+        assert_eq!(old.personal(), &PersonalInfo::default());
+    }
+
+    #[test]
+    fn updating_the_form_names_only_the_fields_that_changed() {
+        use crate::personal::{PersonName, Phone};
+        let form = PersonalInfo {
+            name: Some(PersonName::parse("李秀英").unwrap()),
+            ..PersonalInfo::default()
+        };
+        let r = registered().with_personal(form.clone(), TODAY).unwrap();
+        let new = PersonalInfo {
+            name: form.name.clone(),
+            phone: Some(Phone::parse("13800138000").unwrap()),
+            ..PersonalInfo::default()
+        };
+        let mask = BTreeSet::from([PersonalField::DisplayName, PersonalField::Phone]);
+        let (r, events) = r.update_personal(new, &mask, TODAY).unwrap();
+        assert_eq!(
+            events,
+            vec![ResidentEvent::PersonalInfoChanged {
+                resident: r.id(),
+                fields: BTreeSet::from([PersonalField::Phone]),
+            }]
+        );
+        let (same, none) = r
+            .clone()
+            .update_personal(r.personal().clone(), &mask, TODAY)
+            .unwrap();
+        assert!(none.is_empty());
+        assert_eq!(same, r);
+    }
+
+    #[test]
+    fn a_history_dated_before_birth_is_refused_on_update_and_the_record_is_unchanged() {
+        use crate::personal::{Note, PastEvent, PastHistory};
+        let form = PersonalInfo {
+            past_history: PastHistory {
+                operations: vec![PastEvent {
+                    what: Note::parse("阑尾切除术").unwrap(),
+                    on: date!(1949 - 12 - 30),
+                }],
+                ..PastHistory::default()
+            },
+            ..PersonalInfo::default()
+        };
+        let e = registered()
+            .update_personal(form, &BTreeSet::from([PersonalField::PastHistory]), TODAY)
+            .unwrap_err();
+        assert_eq!(e.field, "past_history.operations");
     }
 
     fn serde_json_like(id: &CitizenId) -> String {

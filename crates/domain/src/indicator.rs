@@ -241,12 +241,11 @@ pub fn grid_tally<'a>(
             t.dynamic_records += 1;
         }
         t.contracted += u64::from(f.contracted);
-        let facts = PopulationFacts {
-            birth_date: Some(f.resident.birth_date()),
-            sex: Some(f.resident.sex()),
-            conditions: f.managed.iter().map(|(c, _)| c.chronic()).collect(),
-            ..PopulationFacts::default()
-        };
+        let facts = PopulationFacts::of_resident(
+            &f.resident,
+            f.managed.iter().map(|(c, _)| c.chronic()),
+            on,
+        );
         if !key_populations_on(&facts, on, profile).0.is_empty() {
             t.key_population += 1;
             t.key_population_contracted += u64::from(f.contracted);

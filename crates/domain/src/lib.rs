@@ -13,6 +13,7 @@
 //! - [`measure`]: blood pressure, glucose and other readings that cannot be implausible.
 //! - [`identity`]: citizen identity numbers (GB 11643), other documents, residents.
 //! - [`network`]: institutions, levels, medical communities.
+//! - [`personal`]: the personal information form of the health record (name, phones, history).
 //! - [`grid`]: the area tree, responsibility grids, team history, households, metrics.
 //! - [`contract`]: family doctor teams ("3+1+N"), contracts, key populations.
 //! - [`screening`]: programmes and eligibility, blood-pressure and glucose outcomes, self-care
@@ -41,6 +42,7 @@ pub mod ids;
 pub mod indicator;
 pub mod measure;
 pub mod network;
+pub mod personal;
 pub mod profile;
 pub mod referral;
 pub mod rule;

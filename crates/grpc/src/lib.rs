@@ -28,6 +28,7 @@ pub mod history;
 pub mod indicator;
 pub mod limits;
 pub mod network;
+pub mod personal;
 pub mod referral;
 pub mod resident;
 pub mod screening;

@@ -1,14 +1,18 @@
 //! `yigong.v1.ResidentService` over `ResidentService` (the use cases): translation only.
 //! Identity numbers go in, never out: records carry the masked number.
 
+use std::collections::BTreeSet;
+
 use tonic::{Request, Response, Status};
 use yigong_domain::identity::{DocumentKind, Sex};
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
+use yigong_domain::personal::PersonalField;
 use yigong_ports::{PatientRecord, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::resident_service_server::ResidentService as Api;
 use yigong_service::{DocumentInput, NewResident, ResidentService, ResidentUpdate, ServiceError};
 
+use crate::personal::{parse_personal, personal_to_wire};
 use crate::status::to_status;
 use crate::wire::{
     code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name,
@@ -48,6 +52,24 @@ fn sex(s: i32) -> Result<Sex, Status> {
     }
 }
 
+/// The form fields a mask path names: `personal` is all of them, `personal.<field>` one.
+fn personal_fields(path: &str) -> Option<Vec<PersonalField>> {
+    match path.strip_prefix("personal") {
+        Some("") => Some(PersonalField::ALL.to_vec()),
+        Some(rest) => {
+            let field = rest.strip_prefix('.')?;
+            // `other_drug_allergy` travels with `drug_allergies`, as the form keeps them.
+            let field = if field == "other_drug_allergy" {
+                "drug_allergies"
+            } else {
+                field
+            };
+            PersonalField::from_code(field).map(|f| vec![f])
+        }
+        None => None,
+    }
+}
+
 fn to_wire(v: Versioned<PatientRecord>) -> pb::Resident {
     let r = &v.value.resident;
     pb::Resident {
@@ -74,6 +96,7 @@ fn to_wire(v: Versioned<PatientRecord>) -> pb::Resident {
         etag: etag(v.version),
         moved_out_date: r.moved_out_on().map(date),
         death_date: r.died_on().map(date),
+        personal: Some(personal_to_wire(r.personal())),
     }
 }
 
@@ -130,6 +153,7 @@ impl Api for ResidentApi {
             return Err(invalid("update_mask", "name the fields to change"));
         }
         let mut change = ResidentUpdate::default();
+        let mut form_fields = BTreeSet::new();
         for path in &paths {
             match path.as_str() {
                 "household" => {
@@ -149,15 +173,23 @@ impl Api for ResidentApi {
                     change.died_on = Some(parse_date("resident.death_date", resident.death_date)?);
                 }
                 other => {
-                    return Err(invalid(
-                        "update_mask",
-                        format!(
-                            "{} cannot be updated: household, moved_out_date or death_date",
-                            yigong_domain::text::excerpt(other)
-                        ),
-                    ));
+                    let fields = personal_fields(other).ok_or_else(|| {
+                        invalid(
+                            "update_mask",
+                            format!(
+                                "{} cannot be updated: household, moved_out_date, death_date, \
+                                 personal or personal.<field>",
+                                yigong_domain::text::excerpt(other)
+                            ),
+                        )
+                    })?;
+                    form_fields.extend(fields);
                 }
             }
+        }
+        if !form_fields.is_empty() {
+            let form = parse_personal("resident.personal.", resident.personal)?;
+            change.personal = Some((form, form_fields));
         }
         let expected = parse_etag(&resident.etag)?;
         let record = self
@@ -169,6 +201,7 @@ impl Api for ResidentApi {
                     "household" => "resident.household".to_owned(),
                     "moved_out_on" => "resident.moved_out_date".to_owned(),
                     "died_on" => "resident.death_date".to_owned(),
+                    f if f.starts_with("personal.") => format!("resident.{f}"),
                     other => other.to_owned(),
                 })
             })?;
@@ -214,6 +247,7 @@ impl Api for ResidentApi {
                 .map(HouseholdId::from_uuid),
             grid: parse_optional_name("grid", "grids", &r.grid)?.map(GridId::from_uuid),
             resident_since: parse_date("resident_since", r.resident_since)?,
+            personal: parse_personal("personal.", r.personal)?,
         };
         let record = self.residents.register(&who, cmd).await.map_err(status)?;
         Ok(Response::new(to_wire(record)))

@@ -9,6 +9,7 @@ use yigong_domain::identity::{
     CitizenId, DocumentKind, IdentityDocument, OtherDocument, Resident, Sex,
 };
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
+use yigong_domain::personal::{FormError, PersonalField, PersonalInfo};
 use yigong_ports::{AuditEntry, AuditOutcome, PatientRecord, PatientScope, Transaction, Versioned};
 
 use crate::deps::{
@@ -55,6 +56,8 @@ pub struct NewResident {
     pub grid: Option<GridId>,
     /// Since when the resident lives in the jurisdiction.
     pub resident_since: Date,
+    /// The personal information form, as far as it is known (empty for none).
+    pub personal: PersonalInfo,
 }
 
 fn parse_document(
@@ -123,6 +126,8 @@ pub struct ResidentRow {
     pub grid: Option<GridId>,
     /// Since when the resident lives in the jurisdiction.
     pub resident_since: Date,
+    /// The personal information form, as far as it is known (empty for none).
+    pub personal: PersonalInfo,
 }
 
 /// What became of a resident batch.
@@ -135,7 +140,7 @@ pub struct ResidentImport {
 }
 
 /// Changes to a resident's record (AIP-134 partial update: `None` leaves a field alone).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResidentUpdate {
     /// Moves the resident to this household; the record follows its grid.
     pub household: Option<HouseholdId>,
@@ -143,6 +148,22 @@ pub struct ResidentUpdate {
     pub moved_out_on: Option<Date>,
     /// The day the resident died.
     pub died_on: Option<Date>,
+    /// Fields of the personal information form, with their new values (a named field absent
+    /// from the form is cleared).
+    pub personal: Option<(PersonalInfo, BTreeSet<PersonalField>)>,
+}
+
+/// A form the domain refused, as `INVALID_ARGUMENT` naming its field under `personal.`.
+fn invalid_form(e: FormError) -> ServiceError {
+    ServiceError::InvalidArgument {
+        field: match e.field {
+            "past_history.diseases" => "personal.past_history.diseases",
+            "past_history.operations" => "personal.past_history.operations",
+            "past_history.injuries" => "personal.past_history.injuries",
+            _ => "personal.past_history.transfusions",
+        },
+        reason: e.to_string(),
+    }
 }
 
 /// The resident registry use cases.
@@ -182,7 +203,9 @@ impl ResidentService {
             cmd.household,
             cmd.resident_since,
             now.date(),
-        )?;
+        )?
+        .with_personal(cmd.personal, now.date())
+        .map_err(invalid_form)?;
         happened("resident_since", cmd.resident_since, now.date())?;
         let mut tx = self.deps.uow.begin().await?;
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
@@ -344,7 +367,9 @@ impl ResidentService {
                 input.household,
                 input.resident_since,
                 today,
-            ) {
+            )
+            .and_then(|r| r.with_personal(input.personal, today).map_err(invalid_form))
+            {
                 Ok(r) => r,
                 Err(ServiceError::InvalidArgument { field, reason }) => {
                     fail(field, reason);
@@ -500,6 +525,13 @@ impl ResidentService {
         if let Some(on) = change.died_on {
             let (dead, e) = resident.record_death(on).map_err(invalid("died_on"))?;
             resident = dead;
+            events.extend(e);
+        }
+        if let Some((form, fields)) = change.personal {
+            let (filled, e) = resident
+                .update_personal(form, &fields, now.date())
+                .map_err(invalid_form)?;
+            resident = filled;
             events.extend(e);
         }
         let record = PatientRecord { resident, scope };

@@ -15,7 +15,9 @@
 //! Columns (a header row is required; column order is free; extra columns are refused):
 //! - households: `grid,address`
 //! - residents: `citizen_id,household,grid,resident_since`, or for another document
-//!   `document_kind,document_number,birth_date,sex` in place of `citizen_id`
+//!   `document_kind,document_number,birth_date,sex` in place of `citizen_id`; optionally the
+//!   personal information form's `name,phone,residence_type,ethnicity,disabilities`
+//!   (`disabilities`: `;`-separated codes such as `visual;hearing`)
 //! - screening: `resident,screen_date,systolic,diastolic,family_history,high_salt_diet,`
 //!   `heavy_drinking` for blood pressure, or `resident,screen_date,glucose_mmol_l,glucose_kind,`
 //!   `symptoms` for glucose (a file may mix both: empty cells are absent)
@@ -34,6 +36,7 @@ use uuid::Uuid;
 use yigong_domain::identity::{DocumentKind, Sex};
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
 use yigong_domain::measure::Glucose;
+use yigong_domain::personal::{Ethnicity, PersonName, PersonalError, PersonalInfo, Phone};
 use yigong_domain::screening::GlucoseKind;
 use yigong_service::{
     DocumentInput, GridService, HouseholdRow, Principal, ResidentRow, ResidentService, RowError,
@@ -79,6 +82,11 @@ impl ImportKind {
                 "household",
                 "grid",
                 "resident_since",
+                "name",
+                "phone",
+                "residence_type",
+                "ethnicity",
+                "disabilities",
             ],
             ImportKind::Screening => &[
                 "resident",
@@ -134,7 +142,8 @@ pub enum ImportError {
 /// One parsed line, ready for its batch.
 enum Row {
     Household(HouseholdRow),
-    Resident(ResidentRow),
+    /// Boxed: a resident's row carries its whole personal information form.
+    Resident(Box<ResidentRow>),
     Screening(ScreeningRow),
 }
 
@@ -268,7 +277,7 @@ async fn write(
     for row in rows {
         match row {
             Row::Household(h) => households.push(h),
-            Row::Resident(r) => residents.push(r),
+            Row::Resident(r) => residents.push(*r),
             Row::Screening(s) => screenings.push(s),
         }
     }
@@ -360,6 +369,40 @@ pub(crate) fn code_in<T: serde::de::DeserializeOwned>(
         .map_err(|_| (field, format!("unknown code {text:?}")))
 }
 
+/// The columns of the personal information form a resident file may carry. A refused name or
+/// phone is named, never quoted: both are sensitive.
+fn personal_in(cells: &Cells<'_>) -> Result<PersonalInfo, Refusal> {
+    let cell = |name: &str| cells.get(name);
+    let secret = |field: &'static str| move |e: PersonalError| (field, e.to_string());
+    let name = cell("name");
+    let phone = cell("phone");
+    Ok(PersonalInfo {
+        name: (!name.is_empty())
+            .then(|| PersonName::parse(name))
+            .transpose()
+            .map_err(secret("name"))?,
+        phone: (!phone.is_empty())
+            .then(|| Phone::parse(phone))
+            .transpose()
+            .map_err(secret("phone"))?,
+        residence: (!cell("residence_type").is_empty())
+            .then(|| code_in("residence_type", cell("residence_type")))
+            .transpose()?,
+        ethnicity: (!cell("ethnicity").is_empty())
+            .then(|| Ethnicity::from_code(cell("ethnicity")))
+            .transpose()
+            .map_err(secret("ethnicity"))?,
+        // `;`-separated codes, e.g. `visual;hearing`.
+        disabilities: cell("disabilities")
+            .split(';')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| code_in("disabilities", c))
+            .collect::<Result<_, _>>()?,
+        ..PersonalInfo::default()
+    })
+}
+
 fn parse(kind: ImportKind, cells: &Cells<'_>) -> Result<Row, Refusal> {
     let cell = |name: &str| cells.get(name);
     match kind {
@@ -384,13 +427,14 @@ fn parse(kind: ImportKind, cells: &Cells<'_>) -> Result<Row, Refusal> {
             } else {
                 DocumentInput::CitizenId(cell("citizen_id").to_owned())
             };
-            Ok(Row::Resident(ResidentRow {
+            Ok(Row::Resident(Box::new(ResidentRow {
                 document,
                 household: optional_uuid("household", cell("household"))?
                     .map(HouseholdId::from_uuid),
                 grid: optional_uuid("grid", cell("grid"))?.map(GridId::from_uuid),
                 resident_since: date_in("resident_since", cell("resident_since"))?,
-            }))
+                personal: personal_in(cells)?,
+            })))
         }
         ImportKind::Screening => {
             let reading = if !cell("systolic").is_empty() {

@@ -25,6 +25,7 @@ mod change_feed;
 mod directory;
 mod every_method;
 mod grid_administration;
+mod health_record;
 mod history;
 mod inbox_watch;
 mod malformed;
@@ -53,6 +54,7 @@ async fn walk(app: &TestApp) {
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
     history::history(app, &patient, &enrolment).await;
     search::search(app).await;
+    health_record::health_record(app).await;
     malformed::malformed(app, &patient).await;
     wire_limits::wire_limits(app).await;
     every_method::every_method(app).await;

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::calendar;
-use crate::identity::Sex;
+use crate::identity::{Resident, Sex};
+use crate::personal::Disease;
 use crate::profile::RuleProfile;
 use crate::rule::{RuleId, RuleSet};
 
@@ -61,6 +62,46 @@ pub struct PopulationFacts {
     pub local_groups: BTreeSet<String>,
 }
 
+impl PopulationFacts {
+    /// The facts of a resident's record on `date`: age and sex from the identity, `managed`
+    /// (the conditions the resident is enrolled for) joined by the lifelong conditions of the
+    /// past history diagnosed by `date` ([`diagnosed_condition`]), and a disability when the
+    /// form lists any.
+    pub fn of_resident(
+        resident: &Resident,
+        managed: impl IntoIterator<Item = ChronicCondition>,
+        date: Date,
+    ) -> Self {
+        let form = resident.personal();
+        let diagnosed = form
+            .past_history
+            .diseases
+            .iter()
+            .filter(|d| d.diagnosed_on <= date)
+            .filter_map(|d| diagnosed_condition(d.disease));
+        PopulationFacts {
+            birth_date: Some(resident.birth_date()),
+            sex: Some(resident.sex()),
+            conditions: managed.into_iter().chain(diagnosed).collect(),
+            disabled: !form.disabilities.is_empty(),
+            ..PopulationFacts::default()
+        }
+    }
+}
+
+/// The chronic condition a diagnosis in the past history makes a key population: the lifelong
+/// ones the follow-up programmes manage. Tuberculosis is left out: a past tuberculosis is
+/// usually cured, and current patients are the TB programme's to list. The form does not type
+/// diabetes; type 2 is over 90% of adult cases and the type BPHS-3 manages.
+pub fn diagnosed_condition(disease: Disease) -> Option<ChronicCondition> {
+    match disease {
+        Disease::Hypertension => Some(ChronicCondition::Hypertension),
+        Disease::Diabetes => Some(ChronicCondition::Type2Diabetes),
+        Disease::SevereMentalDisorder => Some(ChronicCondition::SevereMentalDisorder),
+        _ => None,
+    }
+}
+
 /// The key populations a resident belongs to on `date`, with the rules that placed them.
 pub fn key_populations_on(
     facts: &PopulationFacts,
@@ -113,7 +154,82 @@ pub fn key_populations_on(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::{DocumentKind, OtherDocument};
+    use crate::ids::ResidentId;
+    use crate::personal::{Disability, PastDisease, PastHistory, PersonalInfo};
+    use proptest::prelude::*;
     use time::macros::date;
+
+    fn resident_with(diseases: Vec<PastDisease>, disabilities: Vec<Disability>) -> Resident {
+        let doc = OtherDocument::new(DocumentKind::Passport, "E12345678").unwrap();
+        let id = ResidentId::from_u128(7);
+        let birth = date!(1950 - 01 - 01);
+        let form = PersonalInfo {
+            past_history: PastHistory {
+                diseases,
+                ..PastHistory::default()
+            },
+            disabilities: disabilities.into_iter().collect(),
+            ..PersonalInfo::default()
+        };
+        Resident::with_document(id, doc, birth, Sex::Male, None, birth)
+            .unwrap()
+            .with_personal(form, date!(2026 - 12 - 03))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_registered_disability_makes_a_key_population() {
+        let p = RuleProfile::bphs3();
+        let on = date!(2000 - 01 - 01);
+        let none = PopulationFacts::of_resident(&resident_with(vec![], vec![]), [], on);
+        assert!(key_populations_on(&none, on, &p).0.is_empty());
+        let deaf =
+            PopulationFacts::of_resident(&resident_with(vec![], vec![Disability::Hearing]), [], on);
+        let (tags, rules) = key_populations_on(&deaf, on, &p);
+        assert_eq!(tags, BTreeSet::from([KeyPopulation::Disabled]));
+        assert!(rules.contains(RuleId::KeyPopulationDisabled));
+    }
+
+    proptest! {
+        /// A diagnosis of the past history counts from its date on, and only the lifelong
+        /// conditions count; what the resident is managed for always does.
+        #[test]
+        fn past_diagnoses_count_from_their_date(
+            entries in proptest::collection::vec((0..Disease::ALL.len(), 0i64..20_000), 0..8),
+            managed in proptest::option::of(0..4usize),
+            at in 0i64..30_000,
+        ) {
+            let birth = date!(1950 - 01 - 01);
+            let mut diseases: Vec<PastDisease> = entries
+                .iter()
+                .map(|&(d, days)| PastDisease {
+                    disease: Disease::ALL[d],
+                    detail: Disease::ALL[d].needs_detail().then(|| crate::personal::Note::parse("x").unwrap()),
+                    diagnosed_on: birth + time::Duration::days(days),
+                })
+                .collect();
+            diseases.sort();
+            diseases.dedup();
+            let all = [
+                ChronicCondition::Hypertension,
+                ChronicCondition::Type2Diabetes,
+                ChronicCondition::SevereMentalDisorder,
+                ChronicCondition::Tuberculosis,
+            ];
+            let on = birth + time::Duration::days(at);
+            let r = resident_with(diseases.clone(), vec![]);
+            let facts = PopulationFacts::of_resident(&r, managed.map(|i| all[i]), on);
+            let expected: BTreeSet<ChronicCondition> = diseases
+                .iter()
+                .filter(|d| d.diagnosed_on <= on)
+                .filter_map(|d| diagnosed_condition(d.disease))
+                .chain(managed.map(|i| all[i]))
+                .collect();
+            prop_assert_eq!(&facts.conditions, &expected);
+            prop_assert!(!facts.conditions.contains(&ChronicCondition::Tuberculosis) || managed == Some(3));
+        }
+    }
 
     #[test]
     fn key_populations_are_derived_at_a_date() {

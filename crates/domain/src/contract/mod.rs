@@ -23,5 +23,7 @@ mod team;
 pub use agreement::{Contract, ContractStatus, Package, SignContract, TerminationReason};
 pub use error::ContractError;
 pub use event::ContractEvent;
-pub use key_population::{ChronicCondition, KeyPopulation, PopulationFacts, key_populations_on};
+pub use key_population::{
+    ChronicCondition, KeyPopulation, PopulationFacts, diagnosed_condition, key_populations_on,
+};
 pub use team::{Team, TeamMember, TeamRole};

@@ -714,6 +714,41 @@ fn resident_facts(
         since,
     )
     .unwrap();
+    // Every fifth resident has a disability; every third a hypertension diagnosed ten days
+    // before `on`, and the next one ten days after (which must not count yet).
+    let form = {
+        use yigong_domain::personal::{
+            Disability, Disease, PastDisease, PastHistory, PersonalInfo,
+        };
+        let diagnosed = match n % 3 {
+            0 => Some(on - Duration::days(10)),
+            1 => Some(on + Duration::days(10)),
+            _ => None,
+        };
+        PersonalInfo {
+            disabilities: n
+                .is_multiple_of(5)
+                .then_some(Disability::Physical)
+                .into_iter()
+                .collect(),
+            past_history: PastHistory {
+                diseases: diagnosed
+                    .filter(|d| *d >= birth)
+                    .map(|d| PastDisease {
+                        disease: Disease::Hypertension,
+                        detail: None,
+                        diagnosed_on: d,
+                    })
+                    .into_iter()
+                    .collect(),
+                ..PastHistory::default()
+            },
+            ..PersonalInfo::default()
+        }
+    };
+    let resident = resident
+        .with_personal(form, on + Duration::days(400))
+        .unwrap();
     let conditions = [Condition::Hypertension, Condition::Type2Diabetes];
     ResidentFacts {
         resident,
@@ -779,7 +814,12 @@ proptest! {
         prop_assert_eq!(t.dynamic_records, permanent.iter().filter(|f| f.last_service.is_some_and(|d| (on - d).whole_days() < 365)).count() as u64);
         let key = |f: &&&ResidentFacts| {
             let age = f.resident.age_on(on);
-            age >= 65 || age <= 6 || !f.managed.is_empty()
+            let personal = f.resident.personal();
+            age >= 65
+                || age <= 6
+                || !f.managed.is_empty()
+                || !personal.disabilities.is_empty()
+                || personal.past_history.diseases.iter().any(|d| d.diagnosed_on <= on)
         };
         prop_assert_eq!(t.key_population, permanent.iter().filter(key).count() as u64);
         prop_assert_eq!(t.key_population_contracted, permanent.iter().filter(key).filter(|f| f.contracted).count() as u64);

@@ -94,6 +94,7 @@ fn new_resident(citizen_id: &str) -> NewResident {
         household: None,
         grid: None,
         resident_since: date!(2000 - 01 - 01),
+        personal: Default::default(),
     }
 }
 
