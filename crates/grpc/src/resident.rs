@@ -6,16 +6,18 @@ use std::collections::BTreeSet;
 use tonic::{Request, Response, Status};
 use yigong_domain::identity::{DocumentKind, Sex};
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
-use yigong_domain::personal::PersonalField;
+use yigong_domain::personal::{PersonalField, Phone, ResidentQuery};
 use yigong_ports::{PatientRecord, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::resident_service_server::ResidentService as Api;
-use yigong_service::{DocumentInput, NewResident, ResidentService, ResidentUpdate, ServiceError};
+use yigong_service::{
+    DocumentInput, NewResident, ResidentService, ResidentUpdate, Roster, ServiceError,
+};
 
 use crate::personal::{parse_personal, personal_to_wire};
 use crate::status::to_status;
 use crate::wire::{
-    code, date, etag, invalid, name, parse_code, parse_date, parse_etag, parse_name,
+    code, date, etag, invalid, name, page_size, parse_code, parse_date, parse_etag, parse_name,
     parse_optional_name, principal,
 };
 
@@ -28,6 +30,33 @@ impl ResidentApi {
     /// Serves the use cases.
     pub fn new(residents: ResidentService) -> Self {
         Self { residents }
+    }
+
+    /// A search by identity document: at most one record, never a next page.
+    async fn by_document(
+        &self,
+        who: &yigong_service::Principal,
+        kind: DocumentKind,
+        number: &str,
+        field: &'static str,
+    ) -> Result<Response<pb::SearchResidentsResponse>, Status> {
+        let found = self
+            .residents
+            .search_by_document(who, kind, number)
+            .await
+            .map_err(|e| {
+                to_status(e, |f| {
+                    if f == "document_number" {
+                        field.to_owned()
+                    } else {
+                        f.to_owned()
+                    }
+                })
+            })?;
+        Ok(Response::new(pb::SearchResidentsResponse {
+            residents: found.into_iter().map(to_wire).collect(),
+            next_page_token: String::new(),
+        }))
     }
 }
 
@@ -106,11 +135,18 @@ impl Api for ResidentApi {
         &self,
         request: Request<pb::SearchResidentsRequest>,
     ) -> Result<Response<pb::SearchResidentsResponse>, Status> {
-        use pb::search_residents_request::Document;
+        use pb::search_residents_request::Query;
         let who = principal(&request)?;
-        let (kind, number, field) = match request.into_inner().document {
-            Some(Document::CitizenId(number)) => (DocumentKind::CitizenId, number, "citizen_id"),
-            Some(Document::OtherDocument(d)) => {
+        let r = request.into_inner();
+        let size = page_size(r.page_size)?;
+        let token = (!r.page_token.is_empty()).then_some(r.page_token.as_str());
+        let query = match r.query {
+            Some(Query::CitizenId(number)) => {
+                return self
+                    .by_document(&who, DocumentKind::CitizenId, &number, "citizen_id")
+                    .await;
+            }
+            Some(Query::OtherDocument(d)) => {
                 let kind: DocumentKind = parse_code("other_document.kind", &d.kind)?;
                 if kind == DocumentKind::CitizenId {
                     return Err(invalid(
@@ -118,25 +154,63 @@ impl Api for ResidentApi {
                         "a citizen identity number goes in citizen_id",
                     ));
                 }
-                (kind, d.number, "other_document.number")
+                return self
+                    .by_document(&who, kind, &d.number, "other_document.number")
+                    .await;
             }
-            None => return Err(invalid("document", "a citizen_id or an other_document")),
+            Some(Query::Phone(raw)) => ResidentQuery::Phone(
+                Phone::parse(&raw).map_err(|e| invalid("phone", e.to_string()))?,
+            ),
+            Some(Query::NamePrefix(raw)) => ResidentQuery::name_prefix(&raw)
+                .map_err(|e| invalid("name_prefix", e.to_string()))?,
+            None => {
+                return Err(invalid(
+                    "query",
+                    "a citizen_id, other_document, phone or name_prefix",
+                ));
+            }
         };
-        let found = self
+        let page = self
             .residents
-            .search_by_document(&who, kind, &number)
+            .search(&who, &query, size, token)
             .await
-            .map_err(|e| {
-                to_status(e, |f| {
-                    if f == "document_number" {
-                        field.to_owned()
-                    } else {
-                        f.to_owned()
-                    }
-                })
-            })?;
+            .map_err(|e| to_status(e, str::to_owned))?;
         Ok(Response::new(pb::SearchResidentsResponse {
-            residents: found.into_iter().map(to_wire).collect(),
+            residents: page.items.into_iter().map(to_wire).collect(),
+            next_page_token: page.next.unwrap_or_default(),
+        }))
+    }
+
+    async fn list_residents(
+        &self,
+        request: Request<pb::ListResidentsRequest>,
+    ) -> Result<Response<pb::ListResidentsResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let size = page_size(r.page_size)?;
+        let token = (!r.page_token.is_empty()).then_some(r.page_token.as_str());
+        let of = if r.parent.starts_with("households/") {
+            Roster::Household(HouseholdId::from_uuid(parse_name(
+                "parent",
+                "households",
+                &r.parent,
+            )?))
+        } else if r.parent.starts_with("grids/") {
+            Roster::Grid(GridId::from_uuid(parse_name("parent", "grids", &r.parent)?))
+        } else {
+            return Err(invalid(
+                "parent",
+                "expected `grids/{uuid}` or `households/{uuid}`",
+            ));
+        };
+        let page = self
+            .residents
+            .roster(&who, of, size, token)
+            .await
+            .map_err(|e| to_status(e, str::to_owned))?;
+        Ok(Response::new(pb::ListResidentsResponse {
+            residents: page.items.into_iter().map(to_wire).collect(),
+            next_page_token: page.next.unwrap_or_default(),
         }))
     }
 

@@ -106,6 +106,10 @@ pub trait AuditLog: Send + Sync {
     /// Appends one entry. MUST be durable when it returns `Ok`.
     async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
 
+    /// Appends `entries` in order, all or none (one statement: a search returning a page of
+    /// patients logs a read of each). MUST be durable when it returns `Ok`.
+    async fn record_all(&self, entries: &[AuditEntry]) -> Result<(), StoreError>;
+
     /// At most `limit` entries matching `filter` after position `after`, oldest first.
     async fn entries(
         &self,

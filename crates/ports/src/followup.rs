@@ -6,8 +6,10 @@ use time::Date;
 use yigong_domain::followup::{Enrolment, FollowUpPlan, Visit, VisitClass, WorklistPosition};
 use yigong_domain::identity::{IdentityDocument, Resident};
 use yigong_domain::ids::{
-    CommunityId, EnrolmentId, GridId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
+    CommunityId, EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId, ResidentId, TeamId,
+    VisitId,
 };
+use yigong_domain::personal::SearchTerm;
 
 use crate::{StoreError, Version, Versioned};
 
@@ -29,6 +31,17 @@ pub struct PatientRecord {
     pub resident: Resident,
     /// Who holds the record.
     pub scope: PatientScope,
+}
+
+/// Which residents a lookup reads, each from an index in resident id order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResidentLookup {
+    /// Those answering to a search term (found by the term's keyed hash, never in clear).
+    Term(SearchTerm),
+    /// The roster of a grid.
+    Grid(GridId),
+    /// The roster of a household.
+    Household(HouseholdId),
 }
 
 /// A recorded follow-up visit, kept for the yearly indicators and the patient's history.
@@ -167,6 +180,16 @@ pub trait FollowUpQueries: Send + Sync {
         &self,
         document: &IdentityDocument,
     ) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
+
+    /// At most `limit` records of `lookup` with an id after `after`, in id order. A term's
+    /// records MUST be exactly those whose [`Resident::personal`]'s `search_terms()` hold it
+    /// as last written.
+    async fn find_residents(
+        &self,
+        lookup: &ResidentLookup,
+        after: Option<ResidentId>,
+        limit: u32,
+    ) -> Result<Vec<Versioned<PatientRecord>>, StoreError>;
 
     /// A plan with its version.
     async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;

@@ -42,7 +42,7 @@ pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
 pub use error::{Constraint, StoreError};
 pub use followup::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
-    ResidentRepository, VisitRecord,
+    ResidentLookup, ResidentRepository, VisitRecord,
 };
 pub use indicator::{GridFacts, IndicatorQueries};
 pub use network::{

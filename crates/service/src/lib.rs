@@ -42,7 +42,7 @@ pub mod referral;
 pub mod relay;
 pub mod resident;
 pub mod screening;
-mod search;
+pub mod search;
 pub mod team;
 
 pub use access::NetworkView;
@@ -68,4 +68,5 @@ pub use resident::{
 pub use screening::{
     BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
 };
+pub use search::Roster;
 pub use team::{NewContract, NewTeam, Succession, TeamService};

@@ -2,7 +2,9 @@
 //! by commands), read back by its reviewers oldest first, filtered on indexed columns.
 
 use async_trait::async_trait;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use yigong_domain::ids::{InstitutionId, ResidentId};
 use yigong_ports::{
     Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEntry, StoreError,
@@ -27,11 +29,38 @@ pub(crate) fn audit_row(e: &AuditEntry) -> audit_entry::ActiveModel {
     }
 }
 
+async fn insert_entries<C: ConnectionTrait>(
+    db: &C,
+    entries: &[AuditEntry],
+) -> Result<(), StoreError> {
+    audit_entry::Entity::insert_many(entries.iter().map(audit_row))
+        .exec_without_returning(db)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditLog for Store {
     async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         audit_row(entry).insert_into(self.connection()).await?;
         Ok(())
+    }
+
+    async fn record_all(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        // Ten columns a row: 1,000 rows a statement stay under every driver's limit; more
+        // than one statement share a transaction, so the entries land together.
+        match entries.len() {
+            0 => Ok(()),
+            1..=1000 => insert_entries(self.connection(), entries).await,
+            _ => {
+                let tx = self.begin_write().await?;
+                for chunk in entries.chunks(1000) {
+                    insert_entries(&tx, chunk).await?;
+                }
+                tx.commit().await.map_err(db_err)
+            }
+        }
     }
 
     async fn entries(

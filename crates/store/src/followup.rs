@@ -15,7 +15,7 @@ use yigong_domain::ids::{
 };
 use yigong_ports::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
-    ResidentRepository, StoreError, Version, Versioned, VisitRecord,
+    ResidentLookup, ResidentRepository, StoreError, Version, Versioned, VisitRecord,
 };
 
 use crate::Store;
@@ -24,6 +24,7 @@ use crate::convert::{
 };
 use crate::entity::{enrolment, follow_up_plan, follow_up_visit, resident};
 use crate::seal::{DataKeys, RESIDENT_BODY, Sealed};
+use crate::search::{find_residents, write_terms};
 use crate::tx::SeaTransaction;
 
 /// The blind index of an identity document (`resident.document_key`): one record per document,
@@ -200,6 +201,7 @@ impl ResidentRepository for SeaTransaction {
         resident_row(&self.keys, record, self.now())?
             .insert_into(&self.tx)
             .await?;
+        write_terms(&self.tx, &self.keys, [&record.resident], false).await?;
         Ok(1)
     }
 
@@ -215,7 +217,7 @@ impl ResidentRepository for SeaTransaction {
         row.community_id = sea_orm::NotSet;
         row.institution_id = sea_orm::NotSet;
         row.version = Set(expected + 1);
-        update_versioned::<resident::Entity>(
+        let version = update_versioned::<resident::Entity>(
             &self.tx,
             row,
             (resident::Column::Id, record.resident.id().as_uuid()),
@@ -223,7 +225,9 @@ impl ResidentRepository for SeaTransaction {
             expected,
             "resident",
         )
-        .await
+        .await?;
+        write_terms(&self.tx, &self.keys, [&record.resident], true).await?;
+        Ok(version)
     }
 
     async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError> {
@@ -239,7 +243,13 @@ impl ResidentRepository for SeaTransaction {
                 .await
                 .map_err(db_err)?;
         }
-        Ok(())
+        write_terms(
+            &self.tx,
+            &self.keys,
+            records.iter().map(|r| &r.resident),
+            false,
+        )
+        .await
     }
 
     async fn registered_documents(
@@ -491,6 +501,15 @@ impl FollowUpQueries for Store {
             .map_err(db_err)?
             .map(|m| record_from(self.keys(), m))
             .transpose()
+    }
+
+    async fn find_residents(
+        &self,
+        lookup: &ResidentLookup,
+        after: Option<ResidentId>,
+        limit: u32,
+    ) -> Result<Vec<Versioned<PatientRecord>>, StoreError> {
+        find_residents(self.connection(), self.keys(), lookup, after, limit).await
     }
 
     async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError> {

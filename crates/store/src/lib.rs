@@ -27,6 +27,7 @@ mod relay;
 mod reseal;
 mod screening;
 pub mod seal;
+mod search;
 mod tx;
 
 use std::sync::Arc;

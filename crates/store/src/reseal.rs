@@ -1,5 +1,6 @@
-//! Rewriting what an older key (or none) sealed under the current data key: after a key
-//! rotation, and once for a database written before residents were sealed.
+//! Rewriting what an older key (or none) sealed under the current data key, with its document
+//! index and search terms: after a key rotation, and once for a database written before
+//! residents were sealed or their terms were kept (migration 000015).
 
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -9,6 +10,7 @@ use crate::Store;
 use crate::convert::db_err;
 use crate::entity::resident;
 use crate::followup::{document_index, open_resident, seal_resident};
+use crate::search::write_terms;
 
 /// Rows rewritten per transaction: small enough to keep each one short.
 const BATCH: u64 = 500;
@@ -39,6 +41,7 @@ impl Store {
             if due.is_empty() {
                 return Ok(rewritten);
             }
+            let mut resealed = Vec::with_capacity(due.len());
             for m in due {
                 let r = open_resident(self.keys(), m.body)?;
                 resident::Entity::update_many()
@@ -55,8 +58,10 @@ impl Store {
                     .exec(&tx)
                     .await
                     .map_err(db_err)?;
+                resealed.push(r);
                 rewritten += 1;
             }
+            write_terms(&tx, self.keys(), &resealed, true).await?;
             tx.commit().await.map_err(db_err)?;
         }
     }

@@ -77,7 +77,8 @@ fn create(document: &str, personal: pb::PersonalInformation) -> pb::CreateReside
     }
 }
 
-pub async fn health_record(s: &TestApp) {
+/// Returns the patient's name (`residents/{uuid}`), its phone changed to 13700001111.
+pub async fn health_record(s: &TestApp) -> String {
     let mut residents = ResidentServiceClient::new(s.channel.clone());
     let document = citizen_id(date(1961, Month::August, 17));
     let created = residents
@@ -165,6 +166,7 @@ pub async fn health_record(s: &TestApp) {
     no_table_holds(s, &[&document, NAME, PHONE, "13700001111", CONTACT_PHONE]).await;
 
     refusals(s, &mut residents, &created.name).await;
+    created.name
 }
 
 /// Each bad value of the form, on create and on update, is INVALID_ARGUMENT naming its field.

@@ -24,6 +24,7 @@ mod break_glass;
 mod change_feed;
 mod directory;
 mod every_method;
+mod finding;
 mod grid_administration;
 mod health_record;
 mod history;
@@ -54,7 +55,8 @@ async fn walk(app: &TestApp) {
     team_administration::team_and_follow_up_administration(app, &patient, &enrolment).await;
     history::history(app, &patient, &enrolment).await;
     search::search(app).await;
-    health_record::health_record(app).await;
+    let recorded = health_record::health_record(app).await;
+    finding::finding(app, &recorded).await;
     malformed::malformed(app, &patient).await;
     wire_limits::wire_limits(app).await;
     every_method::every_method(app).await;

@@ -12,20 +12,22 @@ use crate::support::{TestApp, citizen_id, day, field_of};
 
 fn by_citizen_id(number: &str) -> pb::SearchResidentsRequest {
     pb::SearchResidentsRequest {
-        document: Some(pb::search_residents_request::Document::CitizenId(
+        query: Some(pb::search_residents_request::Query::CitizenId(
             number.to_owned(),
         )),
+        ..Default::default()
     }
 }
 
 fn by_other(kind: &str, number: &str) -> pb::SearchResidentsRequest {
     pb::SearchResidentsRequest {
-        document: Some(pb::search_residents_request::Document::OtherDocument(
+        query: Some(pb::search_residents_request::Query::OtherDocument(
             pb::DocumentNumber {
                 kind: kind.to_owned(),
                 number: number.to_owned(),
             },
         )),
+        ..Default::default()
     }
 }
 
@@ -103,7 +105,7 @@ pub async fn search(s: &TestApp) {
     wrong_check.replace_range(17.., last);
     for (request, field) in [
         (by_citizen_id(&wrong_check), "citizen_id"),
-        (pb::SearchResidentsRequest { document: None }, "document"),
+        (pb::SearchResidentsRequest::default(), "query"),
         (by_other("citizen_id", "ABC12345"), "other_document.kind"),
         (by_other("spaceship", "ABC12345"), "other_document.kind"),
         (by_other("passport", "E1"), "other_document.number"),

@@ -8,6 +8,7 @@
 
 mod contact;
 mod history;
+mod search;
 mod vocabulary;
 
 use std::collections::BTreeSet;
@@ -20,6 +21,7 @@ pub use history::{
     Disease, FamilyDisease, FamilyHistory, HistoryError, MAX_ENTRIES, NOTE_MAX_CHARS, Note,
     PastDisease, PastEvent, PastHistory,
 };
+pub use search::{NAME_PREFIX_MAX_CHARS, ResidentQuery, SearchTerm};
 pub use vocabulary::{
     Abo, BloodType, Disability, DrugAllergen, Ethnicity, PaymentType, ResidenceType, Rh,
 };

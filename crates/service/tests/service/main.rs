@@ -8,4 +8,5 @@ mod indicator;
 mod referral;
 mod relay;
 mod screening;
+mod search;
 mod support;

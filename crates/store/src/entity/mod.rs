@@ -19,5 +19,6 @@ pub(crate) mod outbox_event;
 pub(crate) mod referral;
 pub(crate) mod request_key;
 pub(crate) mod resident;
+pub(crate) mod resident_term;
 pub(crate) mod screening_result;
 pub(crate) mod team;

@@ -18,6 +18,7 @@ mod followup;
 mod referrals;
 mod relay;
 mod screening;
+mod search;
 
 // The backends and the domain values, shared with the workspace's tests (`yigong-test-support`);
 // the suite's modules name them `crate::backends` and `crate::support`.
