@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
-use yigong_domain::followup::ContactMode;
+use yigong_domain::followup::{ContactMode, PlanStatus};
 use yigong_domain::ids::{EnrolmentId, PlanId, ResidentId};
 use yigong_ports::VisitRecord;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::history_service_server::HistoryService as HistoryApiTrait;
-use yigong_service::{HistoryService, ServiceError};
+use yigong_service::{HistoryService, PatientSummary, ServiceError};
 
 use crate::followup::{enrolment, plan};
 use crate::screening::to_wire;
@@ -134,5 +134,54 @@ impl HistoryApiTrait for HistoryApi {
         Ok(Response::new(pb::ListScreeningResultsResponse {
             results: found.iter().map(to_wire).collect(),
         }))
+    }
+
+    async fn get_patient_summary(
+        &self,
+        request: Request<pb::GetPatientSummaryRequest>,
+    ) -> Result<Response<pb::PatientSummary>, Status> {
+        let who = principal(&request)?;
+        let patient =
+            ResidentId::from_uuid(parse_name("name", "residents", &request.get_ref().name)?);
+        let s = self.history.summary(&who, patient).await.map_err(status)?;
+        Ok(Response::new(summary(s)))
+    }
+}
+
+fn summary(s: PatientSummary) -> pb::PatientSummary {
+    pb::PatientSummary {
+        as_of_date: Some(date(s.on)),
+        resident: Some(crate::resident::to_wire(s.record)),
+        key_populations: s
+            .key_populations
+            .iter()
+            .map(|k| pb::KeyPopulation {
+                kind: k.code().to_owned(),
+                detail: k.detail().unwrap_or_default().to_owned(),
+            })
+            .collect(),
+        enrolments: s.enrolments.iter().map(enrolment).collect(),
+        open_plans: s
+            .open_plans
+            .iter()
+            .map(|(p, status)| {
+                let days = match status {
+                    PlanStatus::Overdue { days } => Some(*days),
+                    _ => None,
+                };
+                pb::OpenPlan {
+                    plan: Some(plan(p)),
+                    overdue: days.is_some(),
+                    days_overdue: days.map_or(0, |d| i32::try_from(d).unwrap_or(i32::MAX)),
+                }
+            })
+            .collect(),
+        latest_visits: s.latest_visits.iter().map(visit).collect(),
+        open_referrals: s
+            .open_referrals
+            .into_iter()
+            .map(crate::referral::to_wire)
+            .collect(),
+        contract: s.contract.map(crate::team::contract),
     }
 }

@@ -99,7 +99,7 @@ fn personal_fields(path: &str) -> Option<Vec<PersonalField>> {
     }
 }
 
-fn to_wire(v: Versioned<PatientRecord>) -> pb::Resident {
+pub(crate) fn to_wire(v: Versioned<PatientRecord>) -> pb::Resident {
     let r = &v.value.resident;
     pb::Resident {
         name: name("residents", r.id()),

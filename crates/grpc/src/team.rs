@@ -58,7 +58,7 @@ fn team(v: Versioned<Team>) -> pb::Team {
     }
 }
 
-fn contract(v: Versioned<Contract>) -> pb::Contract {
+pub(crate) fn contract(v: Versioned<Contract>) -> pb::Contract {
     let c = &v.value;
     pb::Contract {
         name: name("contracts", c.id()),

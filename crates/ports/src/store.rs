@@ -163,6 +163,12 @@ pub trait ReferralQueries: Send + Sync {
         patient: ResidentId,
         institution: InstitutionId,
     ) -> Result<bool, StoreError>;
+
+    /// The patient's open referrals (at most one each way), from the open-direction index.
+    async fn open_referrals_of(
+        &self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<Referral>>, StoreError>;
 }
 
 /// The read side of idempotency keys: what the first request with an id created, for a retry

@@ -21,7 +21,7 @@ const SCREENINGS: &str = "history.screenings";
 
 /// The history use cases: reads only.
 pub struct HistoryService {
-    deps: Deps,
+    pub(crate) deps: Deps,
 }
 
 impl HistoryService {

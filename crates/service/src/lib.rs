@@ -43,6 +43,7 @@ pub mod relay;
 pub mod resident;
 pub mod screening;
 pub mod search;
+pub mod summary;
 pub mod team;
 
 pub use access::NetworkView;
@@ -69,4 +70,5 @@ pub use screening::{
     BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
 };
 pub use search::Roster;
+pub use summary::PatientSummary;
 pub use team::{NewContract, NewTeam, Succession, TeamService};

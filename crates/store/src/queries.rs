@@ -137,6 +137,22 @@ impl ReferralQueries for Store {
         };
         Ok(Page { items, next })
     }
+
+    async fn open_referrals_of(
+        &self,
+        patient: ResidentId,
+    ) -> Result<Vec<Versioned<Referral>>, StoreError> {
+        referral::Entity::find()
+            .filter(referral::Column::PatientId.eq(patient.as_uuid()))
+            .filter(referral::Column::OpenDirection.is_not_null())
+            .order_by_asc(referral::Column::RequestedAt)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(versioned)
+            .collect()
+    }
 }
 
 #[async_trait]

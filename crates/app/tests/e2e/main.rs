@@ -34,6 +34,7 @@ mod network_administration;
 mod search;
 mod storage_outage;
 mod story;
+mod summary;
 mod support;
 mod team_administration;
 mod wire_limits;
@@ -45,7 +46,9 @@ use crate::support::{TestApp, spawn_app};
 /// Every step, in order, over one service.
 async fn walk(app: &TestApp) {
     let (patient, enrolment) = story::story(app).await;
+    summary::summary(app, &patient, false).await;
     directory::directory(app, &patient).await;
+    summary::summary(app, &patient, true).await;
     break_glass::break_glass(app, &patient, &app.backend.url).await;
     change_feed::change_feed(app, &patient).await;
     inbox_watch::inbox_watch(app).await;

@@ -10,6 +10,7 @@ use crate::identity::{Resident, Sex};
 use crate::personal::Disease;
 use crate::profile::RuleProfile;
 use crate::rule::{RuleId, RuleSet};
+use crate::vocabulary::codes;
 
 /// Chronic conditions under management that make a key population.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -24,6 +25,13 @@ pub enum ChronicCondition {
     /// Tuberculosis.
     Tuberculosis,
 }
+
+codes!(ChronicCondition {
+    Hypertension => "hypertension",
+    Type2Diabetes => "type2_diabetes",
+    SevereMentalDisorder => "severe_mental_disorder",
+    Tuberculosis => "tuberculosis",
+});
 
 /// Key populations (重点人群).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -41,6 +49,27 @@ pub enum KeyPopulation {
     Disabled,
     /// A locally listed group, by code.
     Local(String),
+}
+
+codes!(KeyPopulation by kind {
+    KeyPopulation::Elderly => "elderly",
+    KeyPopulation::Child => "child",
+    KeyPopulation::Maternal => "maternal",
+    KeyPopulation::Chronic(_) => "chronic",
+    KeyPopulation::Disabled => "disabled",
+    KeyPopulation::Local(_) => "local",
+});
+
+impl KeyPopulation {
+    /// What names the group within its kind: the condition of a chronic one, the county's code
+    /// of a local one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            KeyPopulation::Chronic(c) => Some(c.code()),
+            KeyPopulation::Local(code) => Some(code),
+            _ => None,
+        }
+    }
 }
 
 /// The facts key-population tags are derived from.
@@ -157,8 +186,36 @@ mod tests {
     use crate::identity::{DocumentKind, OtherDocument};
     use crate::ids::ResidentId;
     use crate::personal::{Disability, PastDisease, PastHistory, PersonalInfo};
+    use crate::vocabulary::tests::{check_kinds, check_unit};
     use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn codes_are_the_serde_names() {
+        check_unit(
+            ChronicCondition::ALL,
+            ChronicCondition::code,
+            ChronicCondition::from_code,
+        );
+        check_kinds(
+            &[
+                KeyPopulation::Elderly,
+                KeyPopulation::Child,
+                KeyPopulation::Maternal,
+                KeyPopulation::Chronic(ChronicCondition::Tuberculosis),
+                KeyPopulation::Disabled,
+                KeyPopulation::Local("veterans".into()),
+            ],
+            KeyPopulation::CODES,
+            KeyPopulation::code,
+            "kind",
+        );
+        assert_eq!(
+            KeyPopulation::Chronic(ChronicCondition::Type2Diabetes).detail(),
+            Some("type2_diabetes")
+        );
+        assert_eq!(KeyPopulation::Disabled.detail(), None);
+    }
 
     fn resident_with(diseases: Vec<PastDisease>, disabilities: Vec<Disability>) -> Resident {
         let doc = OtherDocument::new(DocumentKind::Passport, "E12345678").unwrap();

@@ -9,4 +9,5 @@ mod referral;
 mod relay;
 mod screening;
 mod search;
+mod summary;
 mod support;

@@ -130,6 +130,7 @@ mock! {
         async fn referral_inbox(&self, institution: InstitutionId, states: &[StateName], limit: u32, after: Option<String>)
             -> Result<Page<Versioned<Referral>>, StoreError>;
         async fn referred_to(&self, patient: ResidentId, institution: InstitutionId) -> Result<bool, StoreError>;
+        async fn open_referrals_of(&self, patient: ResidentId) -> Result<Vec<Versioned<Referral>>, StoreError>;
     }
 }
 
