@@ -9,7 +9,10 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use yigong_app::config::{self, FileConfig};
 use yigong_app::demo::DemoScale;
-use yigong_app::import::{ImportKind, ImportTarget, import, import_areas, import_institutions};
+use yigong_app::import::{
+    ImportKind, ImportTarget, import, import_areas, import_contracts, import_institutions,
+    import_teams,
+};
 use yigong_domain::ids::{InstitutionId, TeamId};
 use yigong_grpc::TokenKey;
 use yigong_service::{Principal, Role};
@@ -71,14 +74,16 @@ enum Command {
     /// line: the county's institutions and communities, its area tree and grids (line by
     /// line, matched by name), or households, residents or screening results (batch by batch).
     Import {
-        /// `institutions`, `areas`, `households`, `residents` or `screening`.
+        /// `institutions`, `areas`, `teams`, `households`, `residents`, `contracts` or
+        /// `screening`.
         #[arg(value_parser = parse_import_kind)]
         kind: ImportTarget,
         /// The CSV file (with a header row).
         file: PathBuf,
-        /// For households, residents and screening: the institution the records belong to
-        /// (UUID): its clinicians keep residents and screening results; its operators (or its
-        /// lead hospital's) keep households. Institutions and areas are the county's set-up.
+        /// For teams, households, residents, contracts and screening: the institution the
+        /// records belong to (UUID): its clinicians keep residents, contracts and screening
+        /// results; its operators (or its lead hospital's) form teams and keep households.
+        /// Institutions and areas are the county's set-up.
         #[arg(long)]
         institution: Option<Uuid>,
         /// Rows per batch (each batch is all or nothing).
@@ -287,8 +292,10 @@ fn parse_import_kind(s: &str) -> Result<ImportTarget, String> {
         "screening" => Ok(ImportTarget::Records(ImportKind::Screening)),
         "institutions" => Ok(ImportTarget::Institutions),
         "areas" => Ok(ImportTarget::Areas),
+        "teams" => Ok(ImportTarget::Teams),
+        "contracts" => Ok(ImportTarget::Contracts),
         _ => Err(format!(
-            "{s:?}: institutions, areas, households, residents or screening"
+            "{s:?}: institutions, areas, teams, households, residents, contracts or screening"
         )),
     }
 }
@@ -422,14 +429,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             database,
         } => {
             let (deps, who) = match kind {
-                ImportTarget::Records(records) => {
+                ImportTarget::Records(_) | ImportTarget::Teams | ImportTarget::Contracts => {
                     let institution = institution.ok_or(
-                        "--institution is required to import households, residents or screening",
+                        "--institution is required to import teams, households, residents, \
+                         contracts or screening",
                     )?;
-                    let role = if records == ImportKind::Households {
-                        Role::Operator
-                    } else {
-                        Role::Clinician
+                    let role = match kind {
+                        ImportTarget::Teams | ImportTarget::Records(ImportKind::Households) => {
+                            Role::Operator
+                        }
+                        _ => Role::Clinician,
                     };
                     yigong_app::console(
                         &database.settings(&file),
@@ -466,6 +475,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     import_institutions(&deps, &who, input, &progress).await?
                 }
                 ImportTarget::Areas => import_areas(&deps, &who, input, &progress).await?,
+                ImportTarget::Teams => {
+                    import_teams(&deps, &who, who.institution, input, &progress).await?
+                }
+                ImportTarget::Contracts => {
+                    import_contracts(&deps, &who, who.institution, input, &progress).await?
+                }
             };
             bar.finish_and_clear();
             for e in &summary.errors {

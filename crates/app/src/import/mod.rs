@@ -26,6 +26,11 @@
 //! - areas: `path,kind,institution,grid` (`path`: names from the root joined by `/`, parents
 //!   before children; `institution`: the one in charge, by name, on a township or subdistrict;
 //!   `grid`: a grid over the node, by name)
+//! - teams: `team,worker,role,lead,grids`, one line per member (`worker`: a UUID or the
+//!   institution's staff code; `lead`: `yes` on the lead's line; `grids`: `;`-separated grids
+//!   the team serves from today, each `area/path/grid name`), matched by team name
+//! - contracts: `citizen_id` (or `document_kind,document_number`)`,team,doctor,package,`
+//!   `start_date,months` (`team`: by name; `doctor`: as `worker`; `months` optional)
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -44,8 +49,10 @@ use yigong_service::{
 };
 
 mod network;
+mod teams;
 
 pub use network::{import_areas, import_institutions};
+pub use teams::{import_contracts, import_teams};
 
 /// What `yigong import` reads: records in batches, or the county's network or area tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +63,10 @@ pub enum ImportTarget {
     Institutions,
     /// The area tree and its grids ([`import_areas`]).
     Areas,
+    /// An institution's family doctor teams and the grids they serve ([`import_teams`]).
+    Teams,
+    /// Residents' contracts with an institution's teams ([`import_contracts`]).
+    Contracts,
 }
 
 /// What a file of records holds.

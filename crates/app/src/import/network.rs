@@ -27,7 +27,7 @@ type Lines = (Vec<(u64, csv::StringRecord)>, HashMap<String, usize>);
 
 /// Every data line of a small CSV file with its line number (the header is line 1), and each
 /// column's index: these files are read whole, their lines referring to each other.
-fn read_lines(input: impl Read, known: &[&str]) -> Result<Lines, ImportError> {
+pub(super) fn read_lines(input: impl Read, known: &[&str]) -> Result<Lines, ImportError> {
     let (mut reader, index) = open_csv(input, known)?;
     let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -44,7 +44,7 @@ fn read_lines(input: impl Read, known: &[&str]) -> Result<Lines, ImportError> {
 }
 
 /// A request id for what `line` asks: the same line gives the same id on a re-run.
-fn request_id(what: &str, line: &[&str]) -> String {
+pub(super) fn request_id(what: &str, line: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for cell in line {
         hasher.update(cell.as_bytes());
@@ -59,7 +59,7 @@ fn request_id(what: &str, line: &[&str]) -> String {
 
 /// A use case's refusal of one line, reported under its column (`column` when the use case
 /// names none); a refusal of the whole import (permissions, storage) stops it.
-fn refusal(line: u64, column: &str, e: ServiceError) -> Result<LineError, ImportError> {
+pub(super) fn refusal(line: u64, column: &str, e: ServiceError) -> Result<LineError, ImportError> {
     let (field, reason) = match e {
         ServiceError::InvalidArgument { field, reason } => (field.to_owned(), reason),
         ServiceError::Rule { message, .. }
@@ -75,7 +75,7 @@ fn refusal(line: u64, column: &str, e: ServiceError) -> Result<LineError, Import
     })
 }
 
-fn refused(line: u64, (field, reason): Refusal) -> LineError {
+pub(super) fn refused(line: u64, (field, reason): Refusal) -> LineError {
     LineError {
         line,
         field: field.to_owned(),
