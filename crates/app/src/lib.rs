@@ -153,6 +153,52 @@ pub async fn console(
 ) -> Result<(Deps, Principal), AppError> {
     let store = open(database, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
     let network = store.network().await?;
+    console_on(store, network, user, role, institution)
+}
+
+/// As [`console`], acting at the institution `institution` names ([`institution_named`]).
+pub async fn console_at(
+    database: &config::DatabaseSettings,
+    user: &str,
+    role: Role,
+    institution: &str,
+) -> Result<(Deps, Principal), AppError> {
+    let store = open(database, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
+    let network = store.network().await?;
+    let id = institution_named(&network, institution)?;
+    console_on(store, network, user, role, Some(id))
+}
+
+/// The institution `text` names: its UUID, or its exact name, held by one institution only
+/// (a county's operators know their institutions by name; a fresh database's ids are new).
+pub fn institution_named(
+    network: &yigong_domain::network::Network,
+    text: &str,
+) -> Result<InstitutionId, AppError> {
+    if let Ok(id) = uuid::Uuid::try_parse(text) {
+        return Ok(InstitutionId::from_uuid(id));
+    }
+    let mut found = network.institutions().filter(|i| i.name == text.trim());
+    match (found.next(), found.next()) {
+        (Some(i), None) => Ok(i.id),
+        (None, _) => Err(AppError::Config(format!(
+            "no institution is named {:?}",
+            yigong_domain::text::excerpt(text)
+        ))),
+        (Some(_), Some(_)) => Err(AppError::Config(format!(
+            "two institutions are named {:?}: give the UUID",
+            yigong_domain::text::excerpt(text)
+        ))),
+    }
+}
+
+fn console_on(
+    store: Arc<Store>,
+    network: yigong_domain::network::Network,
+    user: &str,
+    role: Role,
+    institution: Option<InstitutionId>,
+) -> Result<(Deps, Principal), AppError> {
     let acting = institution
         .or_else(|| network.communities().next().map(|c| c.lead()))
         .ok_or_else(|| AppError::Config("the database holds no network".to_owned()))?;

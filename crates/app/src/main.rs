@@ -83,9 +83,9 @@ enum Command {
         /// For teams, households, residents, contracts and screening: the institution the
         /// records belong to (UUID): its clinicians keep residents, contracts and screening
         /// results; its operators (or its lead hospital's) form teams and keep households.
-        /// Institutions and areas are the county's set-up.
+        /// Institutions and areas are the county's set-up. A UUID or the institution's name.
         #[arg(long)]
-        institution: Option<Uuid>,
+        institution: Option<String>,
         /// Rows per batch (each batch is all or nothing).
         #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u16).range(1..=10000))]
         batch: u16,
@@ -202,9 +202,9 @@ enum TokenCommand {
         /// `clinician`, `referral_desk` or `operator`.
         #[arg(long, value_parser = parse_role)]
         role: Role,
-        /// The user's institution (UUID).
+        /// The user's institution: its UUID or its name.
         #[arg(long)]
-        institution: Uuid,
+        institution: String,
         /// The user's family doctor team (UUID).
         #[arg(long)]
         team: Option<Uuid>,
@@ -440,11 +440,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         }
                         _ => Role::Clinician,
                     };
-                    yigong_app::console(
+                    yigong_app::console_at(
                         &database.settings(&file),
                         "cli-import",
                         role,
-                        Some(InstitutionId::from_uuid(institution)),
+                        &institution,
                     )
                     .await?
                 }
@@ -662,15 +662,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .or_else(|| file.token_key.clone())
                 .ok_or("token issue needs a token key: --token-key or YIGONG_TOKEN_KEY")?;
             let key = TokenKey::from_secret(secret.as_bytes())?;
+            let store =
+                yigong_app::open(&database.settings(&file), file.acquire_timeout()?).await?;
+            let network = yigong_ports::NetworkQueries::network(&*store).await?;
             let who = Principal {
                 user,
                 role,
-                institution: InstitutionId::from_uuid(institution),
+                institution: yigong_app::institution_named(&network, &institution)?,
                 community: None,
                 team: team.map(TeamId::from_uuid),
             };
-            let store =
-                yigong_app::open(&database.settings(&file), file.acquire_timeout()?).await?;
             yigong_app::check_token_claims(store, &who).await?;
             println!(
                 "{}",

@@ -31,10 +31,15 @@
 //!   the team serves from today, each `area/path/grid name`), matched by team name
 //! - contracts: `citizen_id` (or `document_kind,document_number`)`,team,doctor,package,`
 //!   `start_date,months` (`team`: by name; `doctor`: as `worker`; `months` optional)
+//!
+//! A `grid` is its UUID or, as the areas file wrote it, its area path and its name joined by
+//! `/` (`Anping County/Qiaotou/East Village/East Village grid`); a resident's `household` is
+//! its UUID or its address within the line's `grid` (names are resolved once per import).
 
 use std::collections::HashMap;
 use std::io::Read;
 
+use places::Places;
 use sha2::{Digest, Sha256};
 use time::Date;
 use uuid::Uuid;
@@ -49,6 +54,7 @@ use yigong_service::{
 };
 
 mod network;
+mod places;
 mod teams;
 
 pub use network::{import_areas, import_institutions};
@@ -175,6 +181,7 @@ pub async fn import(
     let mut batch_errors: Vec<LineError> = Vec::new();
     let mut batch_no = 0u64;
     let mut record = csv::StringRecord::new();
+    let mut places = Places::new(GridService::new(deps.clone()));
     loop {
         let more = reader
             .read_record(&mut record)
@@ -194,7 +201,8 @@ pub async fn import(
                 record: &record,
                 index: &index,
             };
-            match parse(kind, &cells) {
+            let refs = resolve(&mut places, who, kind, &cells).await?;
+            match refs.and_then(|refs| parse(kind, &cells, refs)) {
                 Ok(row) => pending.push((line, row)),
                 Err((field, reason)) => batch_errors.push(LineError {
                     line,
@@ -343,14 +351,6 @@ fn uuid_in(field: &'static str, text: &str) -> Result<Uuid, Refusal> {
     Uuid::try_parse(text).map_err(|_| (field, format!("{text:?} is not a UUID")))
 }
 
-fn optional_uuid(field: &'static str, text: &str) -> Result<Option<Uuid>, Refusal> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        uuid_in(field, text).map(Some)
-    }
-}
-
 fn date_in(field: &'static str, text: &str) -> Result<Date, Refusal> {
     Date::parse(
         text,
@@ -414,11 +414,43 @@ fn personal_in(cells: &Cells<'_>) -> Result<PersonalInfo, Refusal> {
     })
 }
 
-fn parse(kind: ImportKind, cells: &Cells<'_>) -> Result<Row, Refusal> {
+/// The grid and household a line names, by UUID or by name ([`Places`]).
+#[derive(Default)]
+struct Refs {
+    grid: Option<GridId>,
+    household: Option<HouseholdId>,
+}
+
+async fn resolve(
+    places: &mut Places,
+    who: &Principal,
+    kind: ImportKind,
+    cells: &Cells<'_>,
+) -> Result<Result<Refs, Refusal>, ImportError> {
+    if kind == ImportKind::Screening {
+        return Ok(Ok(Refs::default()));
+    }
+    let grid = match places.grid("grid", cells.get("grid")).await? {
+        Ok(g) => g,
+        Err(r) => return Ok(Err(r)),
+    };
+    if kind == ImportKind::Households {
+        return Ok(Ok(Refs {
+            grid,
+            household: None,
+        }));
+    }
+    Ok(places
+        .household(who, "household", cells.get("household"), grid)
+        .await?
+        .map(|household| Refs { grid, household }))
+}
+
+fn parse(kind: ImportKind, cells: &Cells<'_>, refs: Refs) -> Result<Row, Refusal> {
     let cell = |name: &str| cells.get(name);
     match kind {
         ImportKind::Households => Ok(Row::Household(HouseholdRow {
-            grid: GridId::from_uuid(uuid_in("grid", cell("grid"))?),
+            grid: refs.grid.ok_or(("grid", "required".to_owned()))?,
             address: cell("address").to_owned(),
         })),
         ImportKind::Residents => {
@@ -440,9 +472,8 @@ fn parse(kind: ImportKind, cells: &Cells<'_>) -> Result<Row, Refusal> {
             };
             Ok(Row::Resident(Box::new(ResidentRow {
                 document,
-                household: optional_uuid("household", cell("household"))?
-                    .map(HouseholdId::from_uuid),
-                grid: optional_uuid("grid", cell("grid"))?.map(GridId::from_uuid),
+                household: refs.household,
+                grid: refs.grid,
                 resident_since: date_in("resident_since", cell("resident_since"))?,
                 personal: personal_in(cells)?,
             })))

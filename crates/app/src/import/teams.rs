@@ -14,12 +14,13 @@ use time::Date;
 use uuid::Uuid;
 use yigong_domain::contract::{Package, TeamMember, TeamRole};
 use yigong_domain::identity::DocumentKind;
-use yigong_domain::ids::{GridId, InstitutionId, TeamId, WorkerId};
+use yigong_domain::ids::{InstitutionId, TeamId, WorkerId};
 use yigong_service::{
     Deps, GridService, NewContract, NewTeam, Principal, ResidentService, TeamService,
 };
 
 use super::network::{read_lines, refusal, refused, request_id};
+use super::places::Places;
 use super::{Cells, ImportError, ImportSummary, LineError, code_in, date_in};
 
 /// Workers are named by a UUID, or by the institution's own staff code: a code becomes the
@@ -102,6 +103,7 @@ pub async fn import_teams(
     }
     let service = TeamService::new(deps.clone());
     let grids = GridService::new(deps.clone());
+    let mut places = Places::new(GridService::new(deps.clone()));
     let stored = service.teams_of(institution).await?;
     let mut done = 0;
     for (name, team) in &teams {
@@ -152,7 +154,9 @@ pub async fn import_teams(
             }
         };
         for (grid, named_on) in &team.grids {
-            if let Err(e) = serve(&grids, who, id, grid, *named_on, &mut summary).await? {
+            if let Err(e) =
+                serve(&grids, &mut places, who, id, grid, *named_on, &mut summary).await?
+            {
                 summary.errors.push(e);
             }
         }
@@ -166,66 +170,35 @@ pub async fn import_teams(
 /// Makes `team` serve the grid at `path` (`area/path/grid name`) from today, unless it does.
 async fn serve(
     grids: &GridService,
+    places: &mut Places,
     who: &Principal,
     team: TeamId,
     path: &str,
     line: u64,
     summary: &mut ImportSummary,
 ) -> Result<Result<(), LineError>, ImportError> {
-    let names: Vec<&str> = path.split('/').map(str::trim).collect();
-    let Some((grid_name, area_path)) = names.split_last().filter(|(_, a)| !a.is_empty()) else {
+    let Some((grid, serving)) = places.grid_at(path).await? else {
         return Ok(Err(refused(
             line,
             (
                 "grids",
-                format!("{path:?}: the area path, then the grid's name"),
+                format!("no grid {path:?} (the area path, then the grid's name)"),
             ),
         )));
     };
-    let Some(grid) = find_grid(grids, area_path, grid_name).await? else {
-        return Ok(Err(refused(line, ("grids", format!("no grid {path:?}")))));
-    };
-    let today = grids.today();
-    if grid.1 == Some(team) {
+    if serving == Some(team) {
         return Ok(Ok(()));
     }
-    match grids.assign_team(who, grid.0, team, today, None).await {
+    match grids
+        .assign_team(who, grid, team, grids.today(), None)
+        .await
+    {
         Ok(_) => {
             summary.written += 1;
             Ok(Ok(()))
         }
         Err(e) => Ok(Err(refusal(line, "grids", e)?)),
     }
-}
-
-/// The grid named `name` directly over the area at `path`, with the team serving it today.
-async fn find_grid(
-    grids: &GridService,
-    path: &[&str],
-    name: &str,
-) -> Result<Option<(GridId, Option<TeamId>)>, ImportError> {
-    let mut parent = None;
-    for part in path {
-        let found = grids
-            .areas_under(parent)
-            .await?
-            .into_iter()
-            .find(|a| a.name == *part);
-        let Some(node) = found else {
-            return Ok(None);
-        };
-        parent = Some(node.id);
-    }
-    let Some(area) = parent else {
-        return Ok(None);
-    };
-    let today = grids.today();
-    Ok(grids
-        .grids_within(area)
-        .await?
-        .into_iter()
-        .find(|g| g.value.area() == area && g.value.name() == name)
-        .map(|g| (g.value.id(), g.value.team_on(today))))
 }
 
 /// Imports `citizen_id,team,doctor,package,start_date,months` lines (or `document_kind,

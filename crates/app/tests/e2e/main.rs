@@ -25,6 +25,7 @@ mod change_feed;
 mod directory;
 mod every_method;
 mod finding;
+mod go_live;
 mod grid_administration;
 mod health_record;
 mod history;

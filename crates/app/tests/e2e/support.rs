@@ -44,20 +44,30 @@ impl Drop for TestApp {
 /// Starts `yigong serve --demo --demo-scale small` on a free port over `backend`'s database and
 /// reads the address and the sample users' tokens it prints.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_serving(
+        backend,
+        &["--demo", "--demo-scale", "small"],
+        KEY,
+        DATA_KEYS,
+    )
+    .await
+}
+
+/// Starts `yigong serve` with `args` on a free port over `backend`'s database, with the token
+/// key and data keys given, and reads the address (and any tokens) it prints.
+pub async fn spawn_serving(
+    backend: Backend,
+    args: &[&str],
+    token_key: &str,
+    data_keys: &str,
+) -> TestApp {
     let database_url = backend.url.as_str();
     let mut child = Command::new(env!("CARGO_BIN_EXE_yigong"))
-        .args([
-            "serve",
-            "--demo",
-            "--demo-scale",
-            "small",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-        ])
-        .env("YIGONG_TOKEN_KEY", KEY)
-        .env("YIGONG_DATA_KEYS", DATA_KEYS)
+        .arg("serve")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
+        .env("YIGONG_TOKEN_KEY", token_key)
+        .env("YIGONG_DATA_KEYS", data_keys)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
