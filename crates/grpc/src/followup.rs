@@ -18,6 +18,7 @@ use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_server::FollowUpService as Api;
 use yigong_service::{FollowUpService, NewEnrolment, Principal, ServiceError};
 
+use crate::personal::card_to_wire;
 use crate::status::to_status;
 use crate::wire::{
     code, date, etag, invalid, name, page_size, parse_code, parse_date, parse_etag, parse_name,
@@ -104,7 +105,21 @@ pub(crate) fn plan(v: &Versioned<FollowUpPlan>) -> pb::FollowUpPlan {
     }
 }
 
-fn entry(e: &WorklistEntry) -> pb::WorklistEntry {
+/// The wire lines of a worklist page, each with its patient's card.
+async fn lines(
+    service: &FollowUpService,
+    who: &Principal,
+    entries: &[WorklistEntry],
+) -> Result<VecDeque<pb::WorklistEntry>, ServiceError> {
+    let patients: Vec<_> = entries.iter().map(|e| e.patient).collect();
+    let cards = service.patient_cards(who, &patients).await?;
+    Ok(entries
+        .iter()
+        .map(|e| entry(e, cards.get(&e.patient).map(card_to_wire)))
+        .collect())
+}
+
+fn entry(e: &WorklistEntry, patient_card: Option<pb::PatientCard>) -> pb::WorklistEntry {
     pb::WorklistEntry {
         plan: name("plans", e.plan),
         patient: name("residents", e.patient),
@@ -113,6 +128,7 @@ fn entry(e: &WorklistEntry) -> pb::WorklistEntry {
         days_overdue: e.days_overdue,
         risk: u32::from(e.risk),
         origin: e.origin.code().to_owned(),
+        patient_card,
     }
 }
 
@@ -285,7 +301,7 @@ struct Cursor {
     service: Arc<FollowUpService>,
     who: Principal,
     on: time::Date,
-    buffered: VecDeque<WorklistEntry>,
+    buffered: VecDeque<pb::WorklistEntry>,
     next: Option<String>,
     done: bool,
 }
@@ -417,8 +433,11 @@ impl Api for FollowUpApi {
             .overdue_worklist(&who, on, size, token)
             .await
             .map_err(status)?;
+        let entries = lines(&self.follow_ups, &who, &page.items)
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::ListOverdueWorklistResponse {
-            entries: page.items.iter().map(entry).collect(),
+            entries: entries.into(),
             next_page_token: page.next.unwrap_or_default(),
         }))
     }
@@ -439,18 +458,21 @@ impl Api for FollowUpApi {
             .overdue_worklist(&who, on, STREAM_PAGE, None)
             .await
             .map_err(status)?;
+        let buffered = lines(&self.follow_ups, &who, &first.items)
+            .await
+            .map_err(status)?;
         let cursor = Cursor {
             service: self.follow_ups.clone(),
             who,
             on,
             done: first.next.is_none(),
             next: first.next,
-            buffered: first.items.into(),
+            buffered,
         };
         let stream = futures_util::stream::unfold(cursor, |mut c| async move {
             loop {
                 if let Some(e) = c.buffered.pop_front() {
-                    return Some((Ok(entry(&e)), c));
+                    return Some((Ok(e), c));
                 }
                 if c.done {
                     return None;
@@ -460,11 +482,17 @@ impl Api for FollowUpApi {
                     .overdue_worklist(&c.who, c.on, STREAM_PAGE, c.next.as_deref())
                     .await
                 {
-                    Ok(page) => {
-                        c.done = page.next.is_none();
-                        c.next = page.next;
-                        c.buffered = page.items.into();
-                    }
+                    Ok(page) => match lines(&c.service, &c.who, &page.items).await {
+                        Ok(buffered) => {
+                            c.done = page.next.is_none();
+                            c.next = page.next;
+                            c.buffered = buffered;
+                        }
+                        Err(e) => {
+                            c.done = true;
+                            return Some((Err(status(e)), c));
+                        }
+                    },
                     Err(e) => {
                         c.done = true;
                         return Some((Err(status(e)), c));

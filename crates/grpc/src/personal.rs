@@ -55,6 +55,29 @@ pub fn parse_personal(
     })
 }
 
+/// A list line's patient card ([`yigong_service::PatientCard`]).
+pub fn card_to_wire(c: &yigong_service::PatientCard) -> pb::PatientCard {
+    pb::PatientCard {
+        display_name: c
+            .name
+            .as_ref()
+            .map(|n| n.expose().to_owned())
+            .unwrap_or_default(),
+        phone: c
+            .phone
+            .as_ref()
+            .map(|p| p.expose().to_owned())
+            .unwrap_or_default(),
+        grid: c
+            .grid
+            .as_ref()
+            .map(|(id, _)| crate::wire::name("grids", *id))
+            .unwrap_or_default(),
+        grid_name: c.grid.as_ref().map(|(_, n)| n.clone()).unwrap_or_default(),
+        area_name: c.area_name.clone().unwrap_or_default(),
+    }
+}
+
 /// The form as the wire carries it, in full (the caller may see the record).
 pub fn personal_to_wire(p: &PersonalInfo) -> pb::PersonalInformation {
     let events = |list: &[PastEvent]| {

@@ -11,6 +11,7 @@ use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_server::ReferralService as Api;
 use yigong_service::{NewReferral, Principal, ReferralService, ServiceError};
 
+use crate::personal::card_to_wire;
 use crate::status::to_status;
 use crate::wire::{
     etag, invalid, name, page_size, parse_etag, parse_name, parse_timestamp, principal, timestamp,
@@ -136,6 +137,7 @@ pub(crate) fn to_wire(v: Versioned<Referral>) -> pb::Referral {
         appointment,
         closing_reason,
         etag: etag(v.version),
+        patient_card: None,
     }
 }
 
@@ -255,8 +257,24 @@ impl Api for ReferralApi {
                 ServiceError::NotFound(_) => invalid("page_token", "not a token this list issued"),
                 other => status(other),
             })?;
+        let patients: Vec<_> = page.items.iter().map(|r| r.value.patient()).collect();
+        let cards = self
+            .referrals
+            .patient_cards(&who, &patients)
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::ListReferralsResponse {
-            referrals: page.items.into_iter().map(to_wire).collect(),
+            referrals: page
+                .items
+                .into_iter()
+                .map(|r| {
+                    let card = cards.get(&r.value.patient()).map(card_to_wire);
+                    pb::Referral {
+                        patient_card: card,
+                        ..to_wire(r)
+                    }
+                })
+                .collect(),
             next_page_token: page.next.unwrap_or_default(),
         }))
     }

@@ -181,6 +181,12 @@ pub trait FollowUpQueries: Send + Sync {
         document: &IdentityDocument,
     ) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
 
+    /// The records of `ids` that exist, in no particular order (a page's patients at once).
+    async fn get_residents(
+        &self,
+        ids: &[ResidentId],
+    ) -> Result<Vec<Versioned<PatientRecord>>, StoreError>;
+
     /// At most `limit` records of `lookup` with an id after `after`, in id order. A term's
     /// records MUST be exactly those whose [`Resident::personal`]'s `search_terms()` hold it
     /// as last written.

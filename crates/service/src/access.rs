@@ -333,6 +333,20 @@ impl Access<'_> {
         Ok(self.referrals.referred_to(patient, who.institution).await?)
     }
 
+    /// Whether `who` may see the phone on a list line about a patient held under `scope`: the
+    /// people who call the patient — a clinician of the holding institution or of the team
+    /// serving the patient's grid today — not everyone who may read the record.
+    pub(crate) async fn may_call(
+        &self,
+        who: &Principal,
+        scope: &PatientScope,
+    ) -> Result<bool, ServiceError> {
+        if who.role != Role::Clinician {
+            return Ok(false);
+        }
+        Ok(who.institution == scope.institution || self.team_serves(who, scope).await?)
+    }
+
     /// The family doctor team path of [`Access::sees_patient`] ([`Principal::serves_grid_of`]):
     /// one indexed grid read, only for a caller with a team in the record's community.
     pub(crate) async fn team_serves(

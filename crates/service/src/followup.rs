@@ -400,6 +400,16 @@ impl FollowUpService {
         })
     }
 
+    /// The cards of a list's patients the caller may see ([`crate::card`]): display name,
+    /// phone for those who call them, grid and area.
+    pub async fn patient_cards(
+        &self,
+        who: &Principal,
+        patients: &[ResidentId],
+    ) -> Result<std::collections::HashMap<ResidentId, crate::PatientCard>, ServiceError> {
+        self.deps.patient_cards(who, patients).await
+    }
+
     /// A page of the caller's team's overdue worklist on `on`, riskiest first (AIP-158 paging:
     /// `page_size` 0 means the default, `page_token` is the previous page's `next`). Candidates
     /// come a page at a time from the `(team, state, rank, due, id)` index; overdue is derived

@@ -28,6 +28,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod card;
 pub mod changes;
 pub mod deadline;
 mod deps;
@@ -48,6 +49,7 @@ pub mod team;
 
 pub use access::NetworkView;
 pub use audit::{AuditPage, AuditQuery, AuditService};
+pub use card::PatientCard;
 pub use changes::{ChangePage, ChangeService, InboxChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;

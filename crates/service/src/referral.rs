@@ -377,6 +377,16 @@ impl ReferralService {
         })
     }
 
+    /// The cards of a list's patients the caller may see ([`crate::card`]): display name,
+    /// phone for those who call them, grid and area.
+    pub async fn patient_cards(
+        &self,
+        who: &Principal,
+        patients: &[ResidentId],
+    ) -> Result<std::collections::HashMap<ResidentId, crate::PatientCard>, ServiceError> {
+        self.deps.patient_cards(who, patients).await
+    }
+
     /// The caller institution's inbox: referrals addressed to it in `states`, oldest first.
     /// The listing is audited as one read.
     #[tracing::instrument(skip_all, fields(user = %who.user))]

@@ -503,6 +503,24 @@ impl FollowUpQueries for Store {
             .transpose()
     }
 
+    async fn get_residents(
+        &self,
+        ids: &[ResidentId],
+    ) -> Result<Vec<Versioned<PatientRecord>>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let rows = resident::Entity::find()
+                .filter(resident::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
+                .all(self.connection())
+                .await
+                .map_err(db_err)?;
+            for m in rows {
+                found.push(record_from(self.keys(), m)?);
+            }
+        }
+        Ok(found)
+    }
+
     async fn find_residents(
         &self,
         lookup: &ResidentLookup,

@@ -21,6 +21,7 @@
 mod area_scope;
 mod audit_review;
 mod break_glass;
+mod cards;
 mod change_feed;
 mod directory;
 mod every_method;
@@ -61,6 +62,7 @@ async fn walk(app: &TestApp) {
     search::search(app).await;
     let recorded = health_record::health_record(app).await;
     finding::finding(app, &recorded).await;
+    cards::cards(app).await;
     malformed::malformed(app, &patient).await;
     wire_limits::wire_limits(app).await;
     every_method::every_method(app).await;

@@ -150,6 +150,7 @@ mock! {
         async fn get_resident(&self, id: ResidentId) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
         async fn get_plan(&self, id: PlanId) -> Result<Option<Versioned<FollowUpPlan>>, StoreError>;
         async fn find_by_document(&self, document: &yigong_domain::identity::IdentityDocument) -> Result<Option<Versioned<PatientRecord>>, StoreError>;
+        async fn get_residents(&self, ids: &[ResidentId]) -> Result<Vec<Versioned<PatientRecord>>, StoreError>;
         async fn find_residents(&self, lookup: &yigong_ports::ResidentLookup, after: Option<ResidentId>, limit: u32) -> Result<Vec<Versioned<PatientRecord>>, StoreError>;
         async fn get_enrolment(&self, id: EnrolmentId) -> Result<Option<Versioned<Enrolment>>, StoreError>;
         async fn enrolments_of(&self, patient: ResidentId) -> Result<Vec<Versioned<Enrolment>>, StoreError>;
