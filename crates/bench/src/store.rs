@@ -15,7 +15,8 @@
 //!   INSERT outbox_event (2 rows, sequences by subquery); INSERT audit_entry; COMMIT`.
 //! - get referral: `SELECT body, version FROM referral WHERE id = $1`, then `INSERT audit_entry`
 //!   (reads of patient data are audited, so a compliant hand-written read writes too).
-//! - worklist page: see [`worklist`]; store.sqlite (SQLite vs rusqlite): see [`sqlite`].
+//! - worklist page: see [`worklist`]; store.sqlite (SQLite vs rusqlite): see [`sqlite`];
+//!   store.search (by document, by phone, the summary, registration): see [`search`].
 //! - bulk: 100k screening results imported through the use case in batches of 5,000 (each row
 //!   validated and assessed by the domain against the resident's stored history), next to
 //!   `COPY … FROM STDIN (FORMAT csv)` of the same rows into a twin of `screening_result` (same
@@ -58,6 +59,7 @@ use crate::report::{Report, compare, time_busy};
 
 mod bulk;
 pub(crate) mod grpc;
+mod search;
 mod sqlite;
 mod worklist;
 
@@ -195,11 +197,15 @@ fn patient_id(n: usize) -> ResidentId {
 
 /// Resident number `n` of the patient pools: a passport holder of TOWNSHIP in COMMUNITY.
 fn patient_record(n: usize) -> Result<PatientRecord, String> {
-    let document =
-        yigong_domain::identity::OtherDocument::new(DocumentKind::Passport, &format!("B{n:08}"))
-            .map_err(err)?;
+    passport_holder(n, patient_id(n), &format!("B{n:08}"))
+}
+
+/// A passport holder `id` of TOWNSHIP in COMMUNITY, born and of a sex that follow from `n`.
+fn passport_holder(n: usize, id: ResidentId, passport: &str) -> Result<PatientRecord, String> {
+    let document = yigong_domain::identity::OtherDocument::new(DocumentKind::Passport, passport)
+        .map_err(err)?;
     let resident = Resident::with_document(
-        patient_id(n),
+        id,
         document,
         time::macros::date!(1950 - 01 - 01)
             .replace_year(1950 + i32::try_from(n % 40).map_err(err)?)
@@ -292,7 +298,7 @@ struct Bench {
 
 pub(crate) async fn run(args: &[String]) -> Result<(), String> {
     let usage = || {
-        "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk|sqlite]"
+        "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk|search|sqlite]"
             .to_owned()
     };
     let (mut seconds, mut only) = (3u64, None);
@@ -301,7 +307,8 @@ pub(crate) async fn run(args: &[String]) -> Result<(), String> {
         match (flag.as_str(), it.next()) {
             ("--seconds", Some(n)) => seconds = n.parse().map_err(|_| usage())?,
             ("--only", Some(part))
-                if ["write", "read", "worklist", "bulk", "sqlite"].contains(&part.as_str()) =>
+                if ["write", "read", "worklist", "bulk", "search", "sqlite"]
+                    .contains(&part.as_str()) =>
             {
                 only = Some(part.clone());
             }
@@ -426,6 +433,9 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
     }
     if wanted("bulk") {
         bench.bulk(&mut report).await?;
+    }
+    if wanted("search") {
+        bench.search(&mut report, seconds).await?;
     }
     // Last: seeding a 1M-resident county's plans would leave the database busier for whatever
     // ran after it.

@@ -215,7 +215,7 @@ impl DataKeys {
 
     /// Seals `plain`, bound to `context` (the table and column it is stored in, so a sealed
     /// value moved to another column does not open).
-    pub(crate) fn seal(&self, context: &str, plain: &[u8]) -> Sealed {
+    pub fn seal(&self, context: &str, plain: &[u8]) -> Sealed {
         let key = self.current();
         let aad = Payload {
             msg: plain,
@@ -273,7 +273,7 @@ impl DataKeys {
 
     /// The blind index of `value` for `context`: a keyed hash under the current key, as hex.
     /// Equal values have equal indexes; without the key, an index says nothing of its value.
-    pub(crate) fn blind_index(&self, context: &str, value: &str) -> String {
+    pub fn blind_index(&self, context: &str, value: &str) -> String {
         self.keyed_hash(context, value.as_bytes())
     }
 

@@ -3,10 +3,10 @@
 //! with the record and replaced when it changes; a lookup is one index range, in resident id
 //! order so that pages continue after the last id.
 
+use sea_orm::sea_query::{Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use uuid::Uuid;
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::ResidentId;
 use yigong_domain::personal::SearchTerm;
@@ -77,25 +77,19 @@ pub(crate) async fn find_residents<C: ConnectionTrait>(
     let after = after.map(|a| a.as_uuid());
     let query = match lookup {
         ResidentLookup::Term(term) => {
-            // The term's range of the primary key gives the ids; the records follow by theirs.
-            let mut ids = resident_term::Entity::find()
-                .select_only()
+            // One statement: the term's range of the primary key gives the page's ids (the
+            // subquery's own order and limit), the records follow by theirs.
+            let mut ids = Query::select()
                 .column(resident_term::Column::ResidentId)
-                .filter(resident_term::Column::TermKey.eq(term_key(keys, term)));
-            if let Some(a) = after {
-                ids = ids.filter(resident_term::Column::ResidentId.gt(a));
-            }
-            let ids: Vec<Uuid> = ids
-                .order_by_asc(resident_term::Column::ResidentId)
+                .from(resident_term::Entity)
+                .and_where(resident_term::Column::TermKey.eq(term_key(keys, term)))
+                .order_by(resident_term::Column::ResidentId, Order::Asc)
                 .limit(u64::from(limit))
-                .into_tuple()
-                .all(db)
-                .await
-                .map_err(db_err)?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
+                .to_owned();
+            if let Some(a) = after {
+                ids.and_where(resident_term::Column::ResidentId.gt(a));
             }
-            resident::Entity::find().filter(resident::Column::Id.is_in(ids))
+            resident::Entity::find().filter(resident::Column::Id.in_subquery(ids))
         }
         ResidentLookup::Grid(g) => {
             let q = resident::Entity::find().filter(resident::Column::GridId.eq(g.as_uuid()));

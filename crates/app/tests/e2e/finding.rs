@@ -8,12 +8,11 @@ use std::collections::BTreeSet;
 use time::{Date, Duration, Month, OffsetDateTime};
 use tonic::Code;
 use yigong_proto::v1 as pb;
-use yigong_proto::v1::audit_service_client::AuditServiceClient;
 use yigong_proto::v1::grid_service_client::GridServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::team_service_client::TeamServiceClient;
 
-use crate::support::{TestApp, citizen_id, day, field_of};
+use crate::support::{TestApp, audit_of, citizen_id, day, field_of};
 
 type Residents = ResidentServiceClient<tonic::transport::Channel>;
 
@@ -344,22 +343,9 @@ async fn refusals(s: &TestApp, residents: &mut Residents, grid: &str) {
 /// three 司马 four times by `司马` and 司马迁 once more, Sima Yan once; each twice in rosters
 /// (its household's and its grid's; the other township's empty roster reads nobody).
 async fn audited(s: &TestApp, patients: &BTreeSet<String>) {
-    let mut audit = AuditServiceClient::new(s.channel.clone());
     let mut searches = 0;
     for patient in patients {
-        let entries = audit
-            .list_audit_entries(s.as_(
-                "TOKEN_OPERATOR",
-                pb::ListAuditEntriesRequest {
-                    patient: patient.clone(),
-                    page_size: 500,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .entries;
+        let entries = audit_of(s, patient).await;
         let reads = |action: &str| {
             entries
                 .iter()

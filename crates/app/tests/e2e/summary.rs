@@ -5,11 +5,10 @@
 
 use tonic::Code;
 use yigong_proto::v1 as pb;
-use yigong_proto::v1::audit_service_client::AuditServiceClient;
 use yigong_proto::v1::history_service_client::HistoryServiceClient;
 use yigong_proto::v1::team_service_client::TeamServiceClient;
 
-use crate::support::{TestApp, field_of};
+use crate::support::{TestApp, audit_of, field_of};
 
 const DOCTOR: &str = "TOKEN_TOWNSHIP";
 
@@ -149,19 +148,7 @@ pub async fn summary(s: &TestApp, patient: &str, contracted: bool) {
         .unwrap_err();
     assert_eq!(field_of(&bad), "name");
 
-    let entries = AuditServiceClient::new(s.channel.clone())
-        .list_audit_entries(s.as_(
-            "TOKEN_OPERATOR",
-            pb::ListAuditEntriesRequest {
-                patient: patient.to_owned(),
-                page_size: 500,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .entries;
+    let entries = audit_of(s, patient).await;
     for outcome in [pb::AuditOutcome::Success, pb::AuditOutcome::Denied] {
         assert!(
             entries

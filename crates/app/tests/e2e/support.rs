@@ -287,3 +287,20 @@ pub fn token_for(village: &pb::Institution, team: Option<&str>) -> String {
         )
         .unwrap()
 }
+
+/// The audit entries about `patient` (`residents/{uuid}`) the county operator reviews.
+pub async fn audit_of(s: &TestApp, patient: &str) -> Vec<pb::AuditEntry> {
+    yigong_proto::v1::audit_service_client::AuditServiceClient::new(s.channel.clone())
+        .list_audit_entries(s.as_(
+            "TOKEN_OPERATOR",
+            pb::ListAuditEntriesRequest {
+                patient: patient.to_owned(),
+                page_size: 500,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+}
