@@ -1,5 +1,8 @@
 //! store.bulk: 100k screening results imported through the use case (each row validated by the
-//! domain) next to COPY of the same rows.
+//! domain) next to COPY of the same rows; and 100k residents with their personal information
+//! imported through the resident use case (checked, sealed, document and terms keyed, each
+//! registration an event and an audit row) next to COPY of the same sealed rows and terms into
+//! twin tables, the sealing and hashing done by the baseline too.
 
 use super::*;
 
@@ -121,6 +124,129 @@ impl Bench {
         Ok(out.into_bytes())
     }
 
+    /// The resident import case: [`BULK_ROWS`] residents in batches of [`BULK_BATCH`].
+    async fn bulk_resident_import(&self, report: &mut Report) -> Result<(), String> {
+        use sea_orm::sqlx::postgres::PgPoolCopyExt;
+        use std::fmt::Write as _;
+        use std::time::Instant;
+        use yigong_service::{DocumentInput, ResidentRow, ResidentService};
+        use yigong_store::seal::RESIDENT_BODY;
+        for twin in [
+            "CREATE TABLE resident_copy (LIKE resident INCLUDING ALL)",
+            "CREATE TABLE resident_term_copy (LIKE resident_term INCLUDING ALL)",
+        ] {
+            sqlx::query(twin).execute(&self.raw).await.map_err(err)?;
+        }
+        let service = ResidentService::new(self.deps.clone());
+        let who = clinician(TOWNSHIP, Some(TEAM));
+        let number = |n: usize| format!("BI{n:08}");
+        let started = Instant::now();
+        let mut ids = Vec::with_capacity(BULK_ROWS);
+        let mut batch_latencies = Vec::new();
+        for from in (0..BULK_ROWS).step_by(BULK_BATCH) {
+            let rows = (from..(from + BULK_BATCH).min(BULK_ROWS))
+                .map(|n| {
+                    let r = super::search::record(n, ResidentId::from_u128(0), &number(n))?;
+                    Ok(ResidentRow {
+                        document: DocumentInput::Other {
+                            kind: DocumentKind::Passport,
+                            number: number(n),
+                            birth_date: r.resident.birth_date(),
+                            sex: r.resident.sex(),
+                        },
+                        household: None,
+                        grid: None,
+                        resident_since: r.resident.resident_since(),
+                        personal: r.resident.personal().clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let t0 = Instant::now();
+            let outcome = service
+                .import_residents(&who, &Uuid::new_v4().to_string(), rows)
+                .await
+                .map_err(err)?;
+            if let Some(e) = outcome.errors.first() {
+                return Err(format!("resident row {} {}: {}", e.row, e.field, e.reason));
+            }
+            batch_latencies.push(t0.elapsed());
+            ids.extend(outcome.residents);
+        }
+        let ours = started.elapsed();
+
+        // The baseline: the same residents sealed and keyed here, then COPY of both tables.
+        let started = Instant::now();
+        let now = OffsetDateTime::now_utc();
+        let (mut residents, mut terms) = (String::new(), String::new());
+        for (n, id) in ids.iter().enumerate() {
+            let r = super::search::record(n, *id, &number(n))?.resident;
+            let plain = serde_json::to_vec(&r).map_err(err)?;
+            let body =
+                serde_json::to_string(&self.keys.seal(RESIDENT_BODY, &plain)).map_err(err)?;
+            let document = self
+                .keys
+                .blind_index("resident.document", &format!("passport:{}", number(n)));
+            writeln!(
+                residents,
+                "{id},{COMMUNITY},{TOWNSHIP},,,{document},{},\"{}\",1,{now}",
+                self.keys.current_id(),
+                body.replace('"', "\"\""),
+            )
+            .map_err(err)?;
+            for t in r.personal().search_terms() {
+                writeln!(
+                    terms,
+                    "{},{id}",
+                    self.keys.blind_index(t.context(), t.value())
+                )
+                .map_err(err)?;
+            }
+        }
+        for (statement, data) in [
+            (
+                "COPY resident_copy (id, community_id, institution_id, household_id, grid_id, \
+                 document_key, key_id, body, version, updated_at) FROM STDIN (FORMAT csv)",
+                residents,
+            ),
+            (
+                "COPY resident_term_copy (term_key, resident_id) FROM STDIN (FORMAT csv)",
+                terms,
+            ),
+        ] {
+            let mut sink = self.raw.copy_in_raw(statement).await.map_err(err)?;
+            sink.send(data.into_bytes()).await.map_err(err)?;
+            sink.finish().await.map_err(err)?;
+        }
+        let copy = started.elapsed();
+        batch_latencies.sort_unstable();
+        let at = |per_mille: usize| {
+            batch_latencies
+                .get((batch_latencies.len() * per_mille / 1000).min(batch_latencies.len() - 1))
+                .copied()
+                .unwrap_or_default()
+        };
+        let rows = BULK_ROWS as f64;
+        report.case(
+            &format!(
+                "bulk.resident_import rows={BULK_ROWS} batch={BULK_BATCH} (p50/p99 per batch)"
+            ),
+            " rows/s",
+            crate::report::Measured {
+                rate: rows / ours.as_secs_f64(),
+                p50: at(500),
+                p99: at(990),
+                cpu_per_op: None,
+            },
+            crate::report::Measured {
+                rate: rows / copy.as_secs_f64(),
+                p50: copy,
+                p99: copy,
+                cpu_per_op: None,
+            },
+        );
+        Ok(())
+    }
+
     pub(super) async fn bulk(&self, report: &mut Report) -> Result<(), String> {
         use sea_orm::sqlx::postgres::PgPoolCopyExt;
         use std::time::Instant;
@@ -197,6 +323,6 @@ impl Bench {
                 cpu_per_op: None,
             },
         );
-        Ok(())
+        self.bulk_resident_import(report).await
     }
 }

@@ -54,7 +54,7 @@ fn phone(n: usize) -> String {
 }
 
 /// Resident `n` of the searched county: a passport holder of TOWNSHIP with a name and a phone.
-fn record(n: usize, id: ResidentId, document: &str) -> Result<PatientRecord, String> {
+pub(super) fn record(n: usize, id: ResidentId, document: &str) -> Result<PatientRecord, String> {
     let name = format!("{}{}", SURNAMES[n % 12], GIVEN[(n / 12) % 12]);
     let mut record = passport_holder(n, id, document)?;
     record.resident = record
