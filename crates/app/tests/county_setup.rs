@@ -16,6 +16,15 @@ use yigong_service::{
 };
 use yigong_store::Store;
 
+/// Each refused line of an import: its number and column.
+fn refused_lines(summary: &yigong_app::import::ImportSummary) -> Vec<(u64, &str)> {
+    summary
+        .errors
+        .iter()
+        .map(|e| (e.line, e.field.as_str()))
+        .collect()
+}
+
 const INSTITUTIONS: &str = "\
 name,kind,leads,member_of
 Qiaotou Township Health Center,township_health_center,,North Community
@@ -55,11 +64,7 @@ async fn a_county_is_set_up_from_csv_and_a_rerun_changes_nothing() {
     let first = import_institutions(&deps, &setup, INSTITUTIONS.as_bytes(), &|_| {})
         .await
         .unwrap();
-    let refused: Vec<(u64, &str)> = first
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_str()))
-        .collect();
+    let refused = refused_lines(&first);
     assert_eq!(
         refused,
         [(7, "kind"), (8, "member_of"), (9, "kind")],
@@ -97,11 +102,7 @@ async fn a_county_is_set_up_from_csv_and_a_rerun_changes_nothing() {
     let areas = import_areas(&deps, &setup, AREAS.as_bytes(), &|_| {})
         .await
         .unwrap();
-    let refused: Vec<(u64, &str)> = areas
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_str()))
-        .collect();
+    let refused = refused_lines(&areas);
     // A missing parent, a clinic put in charge of a township, an unknown kind.
     assert_eq!(
         refused,
@@ -172,11 +173,7 @@ async fn teams_and_contracts(
     let first = import_teams(deps, &operator, township, TEAMS.as_bytes(), &|_| {})
         .await
         .unwrap();
-    let refused: Vec<(u64, &str)> = first
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_str()))
-        .collect();
+    let refused = refused_lines(&first);
     // Team 2 breaks the 3+1+N rule; Team 3's role is unknown and it has no lead; a grid that
     // is not there.
     assert_eq!(
@@ -241,11 +238,7 @@ async fn teams_and_contracts(
     let first = import_contracts(deps, &clinician, township, contracts.as_bytes(), &|_| {})
         .await
         .unwrap();
-    let refused: Vec<(u64, &str)> = first
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_str()))
-        .collect();
+    let refused = refused_lines(&first);
     // No such team; nobody with that document; a second contract in force; a bad date.
     assert_eq!(
         refused,
