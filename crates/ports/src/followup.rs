@@ -11,7 +11,7 @@ use yigong_domain::ids::{
 };
 use yigong_domain::personal::SearchTerm;
 
-use crate::{StoreError, Version, Versioned};
+use crate::{AuditEntry, NewEvent, RequestKey, StoreError, Version, Versioned};
 
 /// Who holds a patient's record: what authorization checks before anyone reads or changes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +113,34 @@ pub trait ResidentRepository: Send {
         id: ResidentId,
         expected: Version,
     ) -> Result<Version, StoreError>;
+}
+
+/// A batch of new residents, written atomically: the records, their events, an audit entry
+/// per record and the client's request id, or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidentBatch {
+    /// The records, each at version 1.
+    pub records: Vec<PatientRecord>,
+    /// Their events (each of a new resident, so sequences start at 1).
+    pub events: Vec<NewEvent>,
+    /// An entry per record written.
+    pub audits: Vec<AuditEntry>,
+    /// The client's request id, claimed in the batch's transaction: a retried batch writes
+    /// nothing and the store answers `Duplicate { constraint: Constraint::RequestId }`.
+    pub request: Option<RequestKey>,
+}
+
+/// The bulk write of residents: one transaction of its own (on PostgreSQL `COPY` for the
+/// records and their search terms, arrays through `UNNEST` for events and audit entries), which
+/// the ORM's transactions cannot offer. Reads before validation go through a [`Transaction`].
+///
+/// [`Transaction`]: crate::Transaction
+#[async_trait]
+pub trait ResidentImports: Send + Sync {
+    /// Writes the batch. MUST return `Duplicate { constraint: Constraint::ResidentDocument }`
+    /// when a document is registered (a unique index), and `Duplicate { constraint:
+    /// Constraint::RequestId }` when the request id was claimed; either way nothing is written.
+    async fn import_residents(&self, batch: &ResidentBatch) -> Result<(), StoreError>;
 }
 
 /// Enrolments, plans and visits, inside a transaction.

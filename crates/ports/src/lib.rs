@@ -41,8 +41,8 @@ pub use audit::{Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEn
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
 pub use error::{Constraint, StoreError};
 pub use followup::{
-    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext,
-    ResidentLookup, ResidentRepository, VisitRecord,
+    FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext, ResidentBatch,
+    ResidentImports, ResidentLookup, ResidentRepository, VisitRecord,
 };
 pub use indicator::{GridFacts, IndicatorQueries};
 pub use network::{

@@ -14,7 +14,7 @@ use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, Constraint, FollowUpQueries, IdSource,
     IndicatorQueries, NetworkQueries, NewEvent, PatientRecord, ReferralQueries, RequestKey,
-    RequestLog, ScreeningStore, StoreError, Transaction, UnitOfWork, Versioned,
+    RequestLog, ResidentImports, ScreeningStore, StoreError, Transaction, UnitOfWork, Versioned,
 };
 
 use crate::access::{Access, NetworkView};
@@ -31,6 +31,8 @@ pub struct Deps {
     pub follow_ups: Arc<dyn FollowUpQueries>,
     /// Screening results (bulk reads and batch writes).
     pub screenings: Arc<dyn ScreeningStore>,
+    /// Residents registered in bulk.
+    pub registry: Arc<dyn ResidentImports>,
     /// Audit of reads and refusals.
     pub audit: Arc<dyn AuditLog>,
     /// Now.
@@ -74,6 +76,7 @@ impl Deps {
             + ReferralQueries
             + FollowUpQueries
             + ScreeningStore
+            + ResidentImports
             + AuditLog
             + NetworkQueries
             + IndicatorQueries
@@ -85,6 +88,7 @@ impl Deps {
             referrals: store.clone(),
             follow_ups: store.clone(),
             screenings: store.clone(),
+            registry: store.clone(),
             audit: store.clone(),
             directory: store.clone(),
             indicators: store.clone(),
@@ -304,20 +308,31 @@ impl Deps {
     /// another body is `InvalidArgument` naming `request_id` (AIP-155, as Stripe's
     /// idempotency keys): returning the first result would answer a request never made.
     pub(crate) async fn first_result(&self, request: &Request) -> Result<Uuid, ServiceError> {
-        let first = self
+        self.earlier_result(request).await?.ok_or_else(|| {
+            ServiceError::Unavailable("request id claimed but its result is missing".to_owned())
+        })
+    }
+
+    /// What an earlier request with this id created, if one did; a reused id with another
+    /// body is `InvalidArgument` on `request_id`.
+    pub(crate) async fn earlier_result(
+        &self,
+        request: &Request,
+    ) -> Result<Option<Uuid>, ServiceError> {
+        let Some(first) = self
             .requests
             .request_outcome(&request.caller, &request.command, &request.id)
             .await?
-            .ok_or_else(|| {
-                ServiceError::Unavailable("request id claimed but its result is missing".to_owned())
-            })?;
+        else {
+            return Ok(None);
+        };
         if first.fingerprint != request.fingerprint {
             return Err(ServiceError::InvalidArgument {
                 field: "request_id",
                 reason: "was already used by this caller for a different request".to_owned(),
             });
         }
-        Ok(first.resource_id)
+        Ok(Some(first.resource_id))
     }
 }
 

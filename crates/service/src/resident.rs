@@ -4,13 +4,17 @@
 use std::collections::{BTreeSet, HashMap};
 
 use time::Date;
+use uuid::Uuid;
 use yigong_domain::calendar;
 use yigong_domain::identity::{
     CitizenId, DocumentKind, IdentityDocument, OtherDocument, Resident, Sex,
 };
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
 use yigong_domain::personal::{FormError, PersonalField, PersonalInfo};
-use yigong_ports::{AuditEntry, AuditOutcome, PatientRecord, PatientScope, Transaction, Versioned};
+use yigong_ports::{
+    AuditEntry, AuditOutcome, Constraint, PatientRecord, PatientScope, ResidentBatch, StoreError,
+    Transaction, Versioned,
+};
 
 use crate::deps::{
     Claim, Request, abandon, audit_entry, batch_size, claim, derived_ids, required_text,
@@ -312,18 +316,21 @@ impl ResidentService {
             .into_iter()
             .map(ResidentId::from_uuid)
             .collect();
-        let mut tx = self.deps.uow.begin().await?;
-        if let Claim::Retry = claim(&mut tx, &request, base).await? {
-            abandon(tx).await;
-            let first = self.deps.first_result(&request).await?;
-            return Ok(ResidentImport {
-                residents: derived_ids(first, rows.len())
-                    .into_iter()
-                    .map(ResidentId::from_uuid)
-                    .collect(),
-                errors: Vec::new(),
-            });
+        let again = |first: Uuid| ResidentImport {
+            residents: derived_ids(first, rows.len())
+                .into_iter()
+                .map(ResidentId::from_uuid)
+                .collect(),
+            errors: Vec::new(),
+        };
+        // A retry of a written batch gets the first one's ids before any row is checked: its
+        // documents are registered now, by that first batch.
+        if let Some(first) = self.deps.earlier_result(&request).await? {
+            return Ok(again(first));
         }
+        // The reads that validation needs; the write is a transaction of its own (the bulk
+        // path), whose unique index refuses a document registered in between.
+        let mut tx = self.deps.uow.begin().await?;
         let wanted: Vec<HouseholdId> = rows
             .iter()
             .filter_map(|r| r.household)
@@ -401,23 +408,21 @@ impl ResidentService {
                 reason: "a resident with this identity document is registered".to_owned(),
             });
         }
+        abandon(tx).await;
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.row);
-            // Dropped: the claim rolls back too, so the fixed batch can reuse the request id.
-            abandon(tx).await;
+            // Nothing claimed: the fixed batch can reuse the request id.
             return Ok(ResidentImport {
                 residents: Vec::new(),
                 errors,
             });
         }
         let records: Vec<PatientRecord> = parsed.into_iter().map(|(_, r)| r).collect();
-        tx.insert_residents(&records).await?;
-        tx.append_events(&self.deps.outbox(
+        let events = self.deps.outbox(
             who.community,
             records.iter().map(|r| r.resident.registered()),
             now,
-        )?)
-        .await?;
+        )?;
         let audits: Vec<AuditEntry> = records
             .iter()
             .map(|r| {
@@ -425,8 +430,31 @@ impl ResidentService {
                 audit_entry(who, IMPORT, format!("residents/{id}"), id, now)
             })
             .collect();
-        tx.append_audits(&audits).await?;
-        tx.commit().await?;
+        let rows = records.len();
+        let written = self
+            .deps
+            .registry
+            .import_residents(&ResidentBatch {
+                records,
+                events,
+                audits,
+                request: Some(request.key(base)),
+            })
+            .await;
+        if let Err(StoreError::Duplicate {
+            constraint: Constraint::RequestId,
+        }) = written
+        {
+            let first = self.deps.first_result(&request).await?;
+            return Ok(ResidentImport {
+                residents: derived_ids(first, rows)
+                    .into_iter()
+                    .map(ResidentId::from_uuid)
+                    .collect(),
+                errors: Vec::new(),
+            });
+        }
+        written?;
         Ok(ResidentImport {
             residents: ids,
             errors: Vec::new(),

@@ -43,7 +43,7 @@ fn describe(e: &DbErr) -> String {
 
 /// Which uniqueness rule a violation message names. PostgreSQL names the index; SQLite lists
 /// the columns.
-fn constraint_of(message: &str) -> Constraint {
+pub(crate) fn constraint_of(message: &str) -> Constraint {
     if message.contains("ux_referral_open_direction") || message.contains("referral.open_direction")
     {
         Constraint::OpenReferral

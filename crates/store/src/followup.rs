@@ -100,6 +100,27 @@ fn resident_row(
     })
 }
 
+/// Inserts `records` at version 1 with their search terms, in multi-row statements.
+pub(crate) async fn insert_resident_rows<C: ConnectionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    records: &[PatientRecord],
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    // Ten columns a row: 1,000 rows a statement stay under every driver's limit.
+    for chunk in records.chunks(1000) {
+        let rows = chunk
+            .iter()
+            .map(|r| resident_row(keys, r, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        resident::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await
+            .map_err(db_err)?;
+    }
+    write_terms(db, keys, records.iter().map(|r| &r.resident), false).await
+}
+
 pub(crate) fn record_from(
     keys: &DataKeys,
     m: resident::Model,
@@ -231,25 +252,7 @@ impl ResidentRepository for SeaTransaction {
     }
 
     async fn insert_residents(&mut self, records: &[PatientRecord]) -> Result<(), StoreError> {
-        // Nine columns a row: 1,000 rows a statement stay under every driver's limit.
-        let now = self.now();
-        for chunk in records.chunks(1000) {
-            let rows = chunk
-                .iter()
-                .map(|r| resident_row(&self.keys, r, now))
-                .collect::<Result<Vec<_>, _>>()?;
-            resident::Entity::insert_many(rows)
-                .exec_without_returning(&self.tx)
-                .await
-                .map_err(db_err)?;
-        }
-        write_terms(
-            &self.tx,
-            &self.keys,
-            records.iter().map(|r| &r.resident),
-            false,
-        )
-        .await
+        insert_resident_rows(&self.tx, &self.keys, records, self.now()).await
     }
 
     async fn registered_documents(

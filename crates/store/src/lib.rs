@@ -15,6 +15,7 @@
 //!   decide).
 
 mod audit;
+mod bulk;
 mod convert;
 mod deadline;
 mod entity;
@@ -23,6 +24,7 @@ mod indicator;
 pub mod migration;
 mod network;
 mod queries;
+mod registration;
 mod relay;
 mod reseal;
 mod screening;

@@ -14,13 +14,13 @@ use yigong_domain::ids::{InstitutionId, ResidentId, ScreeningId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::screening::{BpReading, Programme};
 use yigong_ports::{
-    Constraint, NewEvent, PatientRecord, ScreeningBatch, ScreeningFinding, ScreeningRecord,
-    ScreeningStore, StoreError,
+    PatientRecord, ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore, StoreError,
 };
 
 use crate::Store;
-use crate::convert::{InsertRow, corrupt, db_err};
-use crate::entity::{outbox_event, resident, screening_result};
+use crate::bulk::{self, pg_err};
+use crate::convert::{corrupt, db_err};
+use crate::entity::{resident, screening_result};
 
 /// Rows per multi-row INSERT on SQLite: 12 columns × 1000 stays under its 32766 variables.
 const SQLITE_CHUNK: usize = 1000;
@@ -85,19 +85,6 @@ fn columns(r: &ScreeningRecord) -> Result<Columns, StoreError> {
         glucose,
         flagged: r.finding.is_flagged(),
     })
-}
-
-/// Per-aggregate sequences of events of new aggregates: 1, 2, … in batch order.
-fn fresh_sequences(events: &[NewEvent]) -> Vec<i64> {
-    let mut seen: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
-    events
-        .iter()
-        .map(|e| {
-            let n = seen.entry(e.aggregate_id).or_insert(0);
-            *n += 1;
-            *n
-        })
-        .collect()
 }
 
 fn bp_reading(
@@ -181,101 +168,25 @@ impl Store {
 
     async fn import_postgres(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
         let pool = self.connection().get_postgres_connection_pool();
-        let unavailable = |e: sqlx::Error| StoreError::Unavailable(e.to_string());
         let now = self.now();
         let rows = copy_rows(&batch.records, now)?;
-        let mut tx = pool.begin().await.map_err(unavailable)?;
+        let mut tx = pool.begin().await.map_err(pg_err)?;
         if let Some(key) = &batch.request {
-            let claimed = sqlx::query(
-                "INSERT INTO request_key \
-                 (caller, command, request_id, fingerprint, resource_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            )
-            .bind(&key.caller)
-            .bind(&key.command)
-            .bind(&key.request_id)
-            .bind(&key.fingerprint)
-            .bind(key.resource_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-            if claimed.rows_affected() == 0 {
-                return Err(StoreError::Duplicate {
-                    constraint: Constraint::RequestId,
-                });
-            }
+            bulk::claim_postgres(&mut tx, key, now).await?;
         }
         // COPY inside the batch's transaction: the rows commit or vanish with the claim, the
         // events and the audit entry, at the engine's own bulk speed.
-        let mut copy = tx
-            .copy_in_raw(
-                "COPY screening_result (id, batch_id, resident_id, institution_id, programme, \
-                 taken_on, sbp, dbp, glucose_tenths, flagged, body, recorded_at) \
-                 FROM STDIN (FORMAT csv)",
-            )
-            .await
-            .map_err(unavailable)?;
-        copy.send(rows).await.map_err(unavailable)?;
-        copy.finish()
-            .await
-            .map_err(|e| match e.as_database_error() {
-                Some(d) if d.is_unique_violation() => StoreError::Duplicate {
-                    constraint: Constraint::Id,
-                },
-                _ => unavailable(e),
-            })?;
-        if !batch.events.is_empty() {
-            let e = &batch.events;
-            sqlx::query(
-                "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
-                 aggregate_sequence, event_type, schema_version, payload, occurred_at) \
-                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int8[], \
-                 $6::text[], $7::int4[], $8::jsonb[], $9::timestamptz[])",
-            )
-            .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
-            .bind(
-                e.iter()
-                    .map(|e| e.community.map(|c| c.as_uuid()))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                e.iter()
-                    .map(|e| e.aggregate_kind.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(e.iter().map(|e| e.aggregate_id).collect::<Vec<_>>())
-            .bind(fresh_sequences(e))
-            .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
-            .bind(
-                e.iter()
-                    .map(|e| i32::try_from(e.schema_version).unwrap_or(i32::MAX))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(e.iter().map(|e| &e.payload).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        }
-        let a = &batch.audit;
-        sqlx::query(
-            "INSERT INTO audit_entry (actor_user, actor_role, actor_institution, action, resource, \
-             patient_id, at, outcome, break_glass) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        bulk::copy_postgres(
+            &mut tx,
+            "COPY screening_result (id, batch_id, resident_id, institution_id, programme, \
+             taken_on, sbp, dbp, glucose_tenths, flagged, body, recorded_at) \
+             FROM STDIN (FORMAT csv)",
+            rows,
         )
-        .bind(&a.actor.user)
-        .bind(&a.actor.role)
-        .bind(a.actor.institution.as_uuid())
-        .bind(&a.action)
-        .bind(&a.resource)
-        .bind(a.patient.map(|p| p.as_uuid()))
-        .bind(a.at)
-        .bind(a.outcome.as_str())
-        .bind(&a.break_glass)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)
+        .await?;
+        bulk::events_postgres(&mut tx, &batch.events).await?;
+        bulk::audits_postgres(&mut tx, std::slice::from_ref(&batch.audit)).await?;
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn import_portable(&self, batch: &ScreeningBatch) -> Result<(), StoreError> {
@@ -311,40 +222,8 @@ impl Store {
                 .await
                 .map_err(db_err)?;
         }
-        let sequences = fresh_sequences(&batch.events);
-        for (chunk, seqs) in batch
-            .events
-            .chunks(SQLITE_CHUNK)
-            .zip(sequences.chunks(SQLITE_CHUNK))
-        {
-            let rows = chunk
-                .iter()
-                .zip(seqs)
-                .map(|(e, seq)| outbox_event::ActiveModel {
-                    id: sea_orm::NotSet,
-                    sequence: Set(None),
-                    event_id: Set(e.event_id),
-                    community_id: Set(e.community.map(|c| c.as_uuid())),
-                    aggregate_kind: Set(e.aggregate_kind.clone()),
-                    aggregate_id: Set(e.aggregate_id),
-                    aggregate_sequence: Set(*seq),
-                    event_type: Set(e.event_type.clone()),
-                    schema_version: Set(i32::try_from(e.schema_version).unwrap_or(i32::MAX)),
-                    payload: Set(e.payload.clone()),
-                    occurred_at: Set(e.occurred_at),
-                    attempts: sea_orm::NotSet,
-                    next_attempt_at: sea_orm::NotSet,
-                    last_error: sea_orm::NotSet,
-                    dead_at: sea_orm::NotSet,
-                });
-            outbox_event::Entity::insert_many(rows)
-                .exec_without_returning(&tx)
-                .await
-                .map_err(db_err)?;
-        }
-        crate::audit::audit_row(&batch.audit)
-            .insert_into(&tx)
-            .await?;
+        bulk::events_portable(&tx, &batch.events).await?;
+        bulk::audits_portable(&tx, std::slice::from_ref(&batch.audit)).await?;
         tx.commit().await.map_err(db_err)
     }
 }

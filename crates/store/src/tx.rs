@@ -16,7 +16,7 @@ use yigong_ports::{
 };
 
 use crate::convert::{InsertRow, corrupt, db_err, referral_body, update_versioned};
-use crate::entity::{audit_entry, outbox_event, referral, request_key};
+use crate::entity::{outbox_event, referral, request_key};
 use crate::seal::DataKeys;
 
 /// One database transaction with every repository. [`Transaction::rollback`] awaits the
@@ -177,14 +177,7 @@ impl AuditWriter for SeaTransaction {
     }
 
     async fn append_audits(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
-        // Ten columns a row: 1,000 rows stay under every driver's parameter limit.
-        for chunk in entries.chunks(1000) {
-            audit_entry::Entity::insert_many(chunk.iter().map(crate::audit::audit_row))
-                .exec_without_returning(&self.tx)
-                .await
-                .map_err(db_err)?;
-        }
-        Ok(())
+        crate::bulk::audits_portable(&self.tx, entries).await
     }
 }
 

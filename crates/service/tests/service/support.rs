@@ -25,8 +25,9 @@ use yigong_ports::{
     FollowUpRepository, GridFacts, GridRepository, HouseholdRecord, IdSource, IdempotencyKeys,
     IndicatorQueries, NetworkQueries, NetworkRepository, NewEvent, OutboxWriter, Page,
     PatientRecord, PlanInContext, ReferralQueries, ReferralRepository, RequestKey, RequestLog,
-    ResidentRepository, ScreeningBatch, ScreeningRecord, ScreeningStore, StoreError,
-    TeamRepository, Transaction, UnitOfWork, Version, Versioned, VisitRecord,
+    ResidentBatch, ResidentImports, ResidentRepository, ScreeningBatch, ScreeningRecord,
+    ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version, Versioned,
+    VisitRecord,
 };
 use yigong_service::{Deps, NetworkView, Principal, Role};
 
@@ -173,6 +174,14 @@ mock! {
 }
 
 mock! {
+    pub Registry {}
+    #[async_trait]
+    impl ResidentImports for Registry {
+        async fn import_residents(&self, batch: &ResidentBatch) -> Result<(), StoreError>;
+    }
+}
+
+mock! {
     pub Directory {}
     #[async_trait]
     impl NetworkQueries for Directory {
@@ -271,6 +280,7 @@ pub(crate) fn deps(
         referrals: Arc::new(referrals),
         follow_ups: Arc::new(follow_ups),
         screenings: Arc::new(MockScreenings::new()),
+        registry: Arc::new(MockRegistry::new()),
         audit: Arc::new(audit),
         clock: Arc::new(FixedClock),
         ids: Arc::new(CountingIds(0.into())),
@@ -307,14 +317,17 @@ impl Claimed {
     }
 
     /// A request log whose first request under the claimed key was `first` (and asked what
-    /// this one asks when `same_body`).
+    /// this one asks when `same_body`); before the claim, one that knows no request.
     pub(crate) fn log(&self, first: Uuid, same_body: bool) -> MockRequests {
         let claimed = self.clone();
         let mut requests = keyed(MockRequests::new());
         requests
             .expect_request_outcome()
             .returning(move |caller, command, id| {
-                let key = claimed.0.lock().unwrap().clone().expect("a claim first");
+                // Before any claim the log knows no such request.
+                let Some(key) = claimed.0.lock().unwrap().clone() else {
+                    return Ok(None);
+                };
                 assert_eq!(
                     (caller, command, id),
                     (

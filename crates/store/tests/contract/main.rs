@@ -16,6 +16,7 @@ mod concurrency;
 mod deadline;
 mod followup;
 mod referrals;
+mod registration;
 mod relay;
 mod screening;
 mod search;

@@ -17,7 +17,12 @@ use crate::{backends, rows_in};
 const GRID: GridId = GridId::from_u128(9);
 const HOUSEHOLD: HouseholdId = HouseholdId::from_u128(19);
 
-fn person(id: u128, name: &str, phone: &str, household: Option<HouseholdId>) -> PatientRecord {
+pub(crate) fn person(
+    id: u128,
+    name: &str,
+    phone: &str,
+    household: Option<HouseholdId>,
+) -> PatientRecord {
     let resident = Resident::with_document(
         ResidentId::from_u128(id),
         OtherDocument::new(DocumentKind::Passport, &format!("E{id:08}")).unwrap(),
