@@ -11,6 +11,9 @@ const BULK_ROWS: usize = 100_000;
 const BULK_BATCH: usize = 5_000;
 /// Five readings a resident on average, as a campaign's rechecks give.
 const BULK_RESIDENTS: usize = 20_000;
+/// Where the resident import's generated records start: their phones stay clear of those of
+/// `store.search`, which runs later in the same schema and expects one resident per phone.
+const PHONES_FROM: usize = 500_000_000;
 
 impl Bench {
     /// Registers the residents the bulk rows refer to, in one transaction.
@@ -146,7 +149,11 @@ impl Bench {
         for from in (0..BULK_ROWS).step_by(BULK_BATCH) {
             let rows = (from..(from + BULK_BATCH).min(BULK_ROWS))
                 .map(|n| {
-                    let r = super::search::record(n, ResidentId::from_u128(0), &number(n))?;
+                    let r = super::search::record(
+                        PHONES_FROM + n,
+                        ResidentId::from_u128(0),
+                        &number(n),
+                    )?;
                     Ok(ResidentRow {
                         document: DocumentInput::Other {
                             kind: DocumentKind::Passport,
@@ -179,7 +186,7 @@ impl Bench {
         let now = OffsetDateTime::now_utc();
         let (mut residents, mut terms) = (String::new(), String::new());
         for (n, id) in ids.iter().enumerate() {
-            let r = super::search::record(n, *id, &number(n))?.resident;
+            let r = super::search::record(PHONES_FROM + n, *id, &number(n))?.resident;
             let plain = serde_json::to_vec(&r).map_err(err)?;
             let body =
                 serde_json::to_string(&self.keys.seal(RESIDENT_BODY, &plain)).map_err(err)?;
