@@ -143,6 +143,19 @@ pub struct ResidentImport {
     pub errors: Vec<RowError>,
 }
 
+impl ResidentImport {
+    /// A retry's answer: the `n` ids the first run derived from its claimed `base`.
+    fn of_first_run(base: Uuid, n: usize) -> Self {
+        ResidentImport {
+            residents: derived_ids(base, n)
+                .into_iter()
+                .map(ResidentId::from_uuid)
+                .collect(),
+            errors: Vec::new(),
+        }
+    }
+}
+
 /// Changes to a resident's record (AIP-134 partial update: `None` leaves a field alone).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResidentUpdate {
@@ -316,17 +329,10 @@ impl ResidentService {
             .into_iter()
             .map(ResidentId::from_uuid)
             .collect();
-        let again = |first: Uuid| ResidentImport {
-            residents: derived_ids(first, rows.len())
-                .into_iter()
-                .map(ResidentId::from_uuid)
-                .collect(),
-            errors: Vec::new(),
-        };
         // A retry of a written batch gets the first one's ids before any row is checked: its
         // documents are registered now, by that first batch.
         if let Some(first) = self.deps.earlier_result(&request).await? {
-            return Ok(again(first));
+            return Ok(ResidentImport::of_first_run(first, rows.len()));
         }
         // The reads that validation needs; the write is a transaction of its own (the bulk
         // path), whose unique index refuses a document registered in between.
@@ -446,13 +452,7 @@ impl ResidentService {
         }) = written
         {
             let first = self.deps.first_result(&request).await?;
-            return Ok(ResidentImport {
-                residents: derived_ids(first, rows)
-                    .into_iter()
-                    .map(ResidentId::from_uuid)
-                    .collect(),
-                errors: Vec::new(),
-            });
+            return Ok(ResidentImport::of_first_run(first, rows));
         }
         written?;
         Ok(ResidentImport {
