@@ -26,8 +26,8 @@ use yigong_domain::measure::BloodPressure;
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, CreateReferral, Direction, DischargeSummary, ReasonCode, Referral, ReferralError,
-    Route, SlotKind, Urgency,
+    Appointment, CreateReferral, Direction, ReasonCode, Referral, ReferralError, Route, SlotKind,
+    Urgency,
 };
 use yigong_domain::rule::BrokenRule;
 use yigong_ports::{Clock, FollowUpQueries, IdSource, ReferralQueries, Versioned};
@@ -36,6 +36,7 @@ use yigong_service::{
     ReferralService, ResidentService, Role, ServiceError,
 };
 use yigong_store::Store;
+use yigong_test_support::fixtures::{receiving, report, slip};
 
 const COUNTY: InstitutionId = InstitutionId::from_u128(1);
 const TOWNSHIP: InstitutionId = InstitutionId::from_u128(10);
@@ -340,7 +341,8 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                         direction,
                         urgency,
                         reasons: vec![reason],
-                        attachments: vec![],
+                        slip: slip(),
+                        results: vec![],
                     },
                 )
                 .await;
@@ -354,6 +356,7 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                     direction,
                     urgency,
                     reasons: vec![reason],
+                    slip: slip(),
                     attachments: vec![],
                 },
                 route,
@@ -459,7 +462,7 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                 }
                 Op::Complete(_) => {
                     let who = receiver_of(&current);
-                    let summary = DischargeSummary::new("stable", "walk daily").unwrap();
+                    let summary = report();
                     (
                         w.referrals.complete(&who, id, summary.clone(), None).await,
                         current.complete(summary, now, &w.profile).map(|(r, _)| r),
@@ -472,9 +475,11 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                         slot: SlotKind::General,
                     };
                     (
-                        w.referrals.accept(&who, id, appointment, None).await,
+                        w.referrals
+                            .accept(&who, id, appointment, receiving(), None)
+                            .await,
                         current
-                            .accept(appointment, None, now, &w.profile)
+                            .accept(appointment, receiving(), None, now, &w.profile)
                             .map(|(r, _)| r),
                     )
                 }

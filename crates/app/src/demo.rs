@@ -34,15 +34,16 @@ use yigong_domain::personal::{
 };
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, Direction, DischargeSummary, ReasonCode, SlotKind, Urgency,
+    Appointment, Diagnosis, Direction, DischargeSummary, ReasonCode, Receiving, Slip, SlotKind,
+    Urgency,
 };
 use yigong_domain::screening::GlucoseKind;
 use yigong_ports::{Clock, IdSource};
 use yigong_service::{
     CreateGrid, Deps, DocumentInput, FollowUpService, GridService, HouseholdRow, NetworkService,
     NewArea, NewCommunity, NewContract, NewEnrolment, NewInstitution, NewReferral, NewTeam,
-    Principal, ReferralService, ResidentRow, ResidentService, Role, RowReading, ScreeningRow,
-    ScreeningService, ServiceError, TeamService,
+    Principal, ReferralService, ResidentRow, ResidentService, ResultInput, Role, RowReading,
+    ScreeningRow, ScreeningService, ServiceError, TeamService,
 };
 use yigong_store::Store;
 
@@ -806,7 +807,26 @@ async fn referrals(
                         direction: Direction::Upward,
                         urgency,
                         reasons: vec![reason],
-                        attachments: Vec::new(),
+                        slip: slip(leave == Leave::Emergency)?,
+                        // Two results from the township's own laboratory: the blood routine
+                        // of two days ago (recognised at the county) and an ECG of last
+                        // quarter (to be repeated).
+                        results: vec![
+                            ResultInput {
+                                test: "blood_routine".to_owned(),
+                                taken_on: day - Duration::days(2),
+                                by: sender.institution,
+                                value: "WBC 6.2×10⁹/L, Hb 132 g/L".to_owned(),
+                                report: String::new(),
+                            },
+                            ResultInput {
+                                test: "ecg".to_owned(),
+                                taken_on: day - Duration::days(75),
+                                by: sender.institution,
+                                value: "窦性心律，左室高电压".to_owned(),
+                                report: format!("ECG-{t}-{n}"),
+                            },
+                        ],
                     },
                 )
                 .await?;
@@ -833,7 +853,11 @@ async fn referrals(
                 at: at(day + Duration::days(1), 1),
                 slot: SlotKind::General,
             };
-            service.accept(&receiver, id, appointment, None).await?;
+            let receiving = Receiving::new("心血管内科", "县医院心内科门诊")
+                .map_err(|e| ServiceError::invalid("receiver", e))?;
+            service
+                .accept(&receiver, id, appointment, receiving, None)
+                .await?;
             if leave == Leave::Accepted {
                 continue;
             }
@@ -844,6 +868,8 @@ async fn referrals(
             }
             clock.set(at(day + Duration::days(4), 7));
             let summary = DischargeSummary::new(
+                Diagnosis::new("I10.x00x002", "高血压 2 级（中危）")
+                    .map_err(|e| ServiceError::invalid("discharge_diagnosis", e))?,
                 "Antihypertensives adjusted: amlodipine 5 mg daily added; BP 132/84 at discharge.",
                 "Home BP twice daily for two weeks, low-salt diet, follow-up at the township.",
             )
@@ -863,7 +889,15 @@ async fn referrals(
                             direction: Direction::Downward,
                             urgency: Urgency::Routine,
                             reasons: vec![ReasonCode::ConditionStable],
-                            attachments: Vec::new(),
+                            slip: Slip::new(
+                                Diagnosis::new("I10.x00x002", "高血压 2 级（中危）")
+                                    .map_err(|e| ServiceError::invalid("slip", e))?,
+                                "血压控制达标，转回乡镇卫生院管理",
+                                "住院 3 天，加用氨氯地平 5 mg qd，出院血压 132/84 mmHg",
+                                "",
+                            )
+                            .map_err(|e| ServiceError::invalid("slip", e))?,
+                            results: Vec::new(),
                         },
                     )
                     .await?;
@@ -873,6 +907,29 @@ async fn referrals(
         }
     }
     Ok(created)
+}
+
+/// A township's slip: a danger sign at a follow-up visit, or blood pressure not at target.
+fn slip(emergency: bool) -> Result<Slip, ServiceError> {
+    let (dx, complaint) = if emergency {
+        (
+            Diagnosis::new("I10", "高血压危象？"),
+            "随访时血压 186/112 mmHg，伴剧烈头痛、视物模糊",
+        )
+    } else {
+        (
+            Diagnosis::new("I10.x00", "原发性高血压"),
+            "规律服药三月，连续两次随访血压未达标",
+        )
+    };
+    let dx = dx.map_err(|e| ServiceError::invalid("slip", e))?;
+    Slip::new(
+        dx,
+        complaint,
+        "氨氯地平 5 mg qd 三月，低盐饮食",
+        "心血管内科",
+    )
+    .map_err(|e| ServiceError::invalid("slip", e))
 }
 
 /// A moment on `day` at `hour` UTC.

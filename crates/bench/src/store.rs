@@ -60,6 +60,7 @@ use crate::report::{Report, compare, time_busy};
 mod bulk;
 pub(crate) mod grpc;
 mod search;
+mod slip;
 mod sqlite;
 mod worklist;
 
@@ -507,7 +508,7 @@ impl Bench {
         let created = svc
             .create(
                 &clinician(TOWNSHIP, None),
-                referral_request(task, i, patient),
+                referral_request(task, i, patient)?,
             )
             .await
             .map_err(err)?;
@@ -515,6 +516,7 @@ impl Bench {
             &clinician(COUNTY, None),
             created.value.id(),
             Self::tomorrow(),
+            slip::receiving()?,
             Some(created.version),
         )
         .await
@@ -676,7 +678,13 @@ impl Bench {
         let loaded: Referral = serde_json::from_value(body).map_err(err)?;
         let now = OffsetDateTime::now_utc();
         let (accepted, events) = loaded
-            .accept(Self::tomorrow(), None, now, &self.profile)
+            .accept(
+                Self::tomorrow(),
+                slip::receiving()?,
+                None,
+                now,
+                &self.profile,
+            )
             .map_err(err)?;
         let done = sqlx::query(
             "UPDATE referral SET state = 'accepted', body = $1, version = version + 1, \
@@ -887,16 +895,17 @@ impl Bench {
 
 /// What our side asks for: a routine upward referral of `patient` (registered, with no open
 /// referral yet), a fresh request id.
-fn referral_request(task: usize, i: u64, patient: ResidentId) -> NewReferral {
-    NewReferral {
+fn referral_request(task: usize, i: u64, patient: ResidentId) -> Result<NewReferral, String> {
+    Ok(NewReferral {
         request_id: format!("{}-{task}-{i}", Uuid::new_v4().simple()),
         patient,
         to: COUNTY,
         direction: Direction::Upward,
         urgency: Urgency::Routine,
         reasons: vec![ReasonCode::HtnTargetNotReached],
-        attachments: vec![],
-    }
+        slip: slip::slip()?,
+        results: slip::results(OffsetDateTime::now_utc().date(), TOWNSHIP),
+    })
 }
 
 /// What a raw baseline runs of the domain for a create: a routine upward referral of
@@ -914,7 +923,8 @@ fn new_referral(
             direction: Direction::Upward,
             urgency: Urgency::Routine,
             reasons: vec![ReasonCode::HtnTargetNotReached],
-            attachments: vec![],
+            slip: slip::slip()?,
+            attachments: slip::attached(now.date(), TOWNSHIP, profile)?,
         },
         route,
         &[],

@@ -518,6 +518,15 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
                 evidence: code(&evidence)?,
             })
         }
+        DomainEvent::Referral(ReferralEvent::ResultAttached {
+            referral,
+            test,
+            taken_on,
+        }) => Payload::ResultAttached(v1::ResultAttached {
+            referral: referral.as_uuid().to_string(),
+            test: test.as_str().to_owned(),
+            taken_date: Some(date(taken_on)),
+        }),
         DomainEvent::Referral(ReferralEvent::SenderFollowUpDue {
             referral,
             patient,

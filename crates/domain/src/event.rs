@@ -161,6 +161,7 @@ impl DomainEvent {
                 | ReferralEvent::ReferralCompleted { referral, .. }
                 | ReferralEvent::ReferralEscalated { referral, .. }
                 | ReferralEvent::ReferralClosed { referral, .. }
+                | ReferralEvent::ResultAttached { referral, .. }
                 | ReferralEvent::SenderFollowUpDue { referral, .. }
                 | ReferralEvent::DownwardFollowUpDue { referral, .. } => referral.as_uuid(),
             },
@@ -241,6 +242,7 @@ impl DomainEvent {
                 ReferralCompleted => "referral_completed",
                 ReferralEscalated => "referral_escalated",
                 ReferralClosed => "referral_closed",
+                ResultAttached => "result_attached",
                 SenderFollowUpDue => "sender_follow_up_due",
                 DownwardFollowUpDue => "downward_follow_up_due",
             }),

@@ -62,15 +62,16 @@ struct Watch<T> {
 /// The watches' one loop: send what is buffered (through `send`), then read after the cursor,
 /// sleeping `WATCH_POLL` when nothing changed; the first error (reading or sending) ends the
 /// stream after it is sent.
-fn watch_stream<T, U>(
+fn watch_stream<T, U, S>(
     fetch: Fetch<T>,
     cursor: i64,
     buffered: VecDeque<T>,
-    send: fn(T) -> Result<U, Status>,
+    send: S,
 ) -> Pin<Box<dyn Stream<Item = Result<U, Status>> + Send>>
 where
     T: Send + 'static,
     U: Send + 'static,
+    S: Fn(T) -> Result<U, Status> + Clone + Send + Sync + 'static,
 {
     let watch = Watch {
         fetch,
@@ -78,9 +79,9 @@ where
         buffered,
         failed: false,
     };
-    Box::pin(futures_util::stream::unfold(
-        watch,
-        move |mut w| async move {
+    Box::pin(futures_util::stream::unfold(watch, move |mut w| {
+        let send = send.clone();
+        async move {
             loop {
                 if let Some(item) = w.buffered.pop_front() {
                     let sent = send(item);
@@ -105,8 +106,8 @@ where
                     }
                 }
             }
-        },
-    ))
+        }
+    }))
 }
 
 /// An event as the watch sends it; a row this version cannot encode ends the stream with
@@ -218,6 +219,7 @@ impl Api for ChangeFeedApi {
             }
         }
         let changes = self.changes.clone();
+        let judge = self.changes.recognitions();
         let fetch: Fetch<Versioned<Referral>> = Box::new(move |cursor| {
             let (changes, caller) = (changes.clone(), who.clone());
             Box::pin(async move {
@@ -225,8 +227,11 @@ impl Api for ChangeFeedApi {
                 Ok((batch.referrals, batch.next))
             })
         });
-        Ok(Response::new(watch_stream(fetch, cursor, buffered, |r| {
-            Ok(to_wire(r))
-        })))
+        Ok(Response::new(watch_stream(
+            fetch,
+            cursor,
+            buffered,
+            move |r| Ok(to_wire(r, &judge)),
+        )))
     }
 }

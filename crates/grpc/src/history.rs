@@ -144,11 +144,11 @@ impl HistoryApiTrait for HistoryApi {
         let patient =
             ResidentId::from_uuid(parse_name("name", "residents", &request.get_ref().name)?);
         let s = self.history.summary(&who, patient).await.map_err(status)?;
-        Ok(Response::new(summary(s)))
+        Ok(Response::new(summary(s, &self.history.recognitions())))
     }
 }
 
-fn summary(s: PatientSummary) -> pb::PatientSummary {
+fn summary(s: PatientSummary, judge: &yigong_service::Recognitions) -> pb::PatientSummary {
     pb::PatientSummary {
         as_of_date: Some(date(s.on)),
         resident: Some(crate::resident::to_wire(s.record)),
@@ -180,7 +180,7 @@ fn summary(s: PatientSummary) -> pb::PatientSummary {
         open_referrals: s
             .open_referrals
             .into_iter()
-            .map(crate::referral::to_wire)
+            .map(|r| crate::referral::to_wire(r, judge))
             .collect(),
         contract: s.contract.map(crate::team::contract),
     }

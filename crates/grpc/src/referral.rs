@@ -3,18 +3,21 @@
 use tonic::{Request, Response, Status};
 use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{
-    Appointment, Direction, DischargeSummary, ReasonCode, Referral, ReferralState, SlotKind,
-    StateName, Urgency,
+    Appointment, Diagnosis, Direction, DischargeSummary, ReasonCode, Receiving, Referral,
+    ReferralError, ReferralState, SlipError, SlotKind, StateName, Urgency,
 };
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_server::ReferralService as Api;
-use yigong_service::{NewReferral, Principal, ReferralService, ServiceError};
+use yigong_service::{
+    NewReferral, Principal, Recognitions, ReferralService, ResultInput, ServiceError,
+};
 
 use crate::personal::card_to_wire;
 use crate::status::to_status;
 use crate::wire::{
-    etag, invalid, name, page_size, parse_etag, parse_name, parse_timestamp, principal, timestamp,
+    date, etag, invalid, name, page_size, parse_date, parse_etag, parse_name, parse_timestamp,
+    principal, timestamp,
 };
 
 /// The referral RPCs.
@@ -97,8 +100,107 @@ fn wire_state(s: StateName) -> pb::State {
     }
 }
 
-pub(crate) fn to_wire(v: Versioned<Referral>) -> pb::Referral {
+/// A slip part refused by the domain, named by its wire path under `under`.
+fn slip_invalid(under: &str, e: SlipError) -> Status {
+    let field = match e.field {
+        "diagnosis.code" | "diagnosis.text" => {
+            let leaf = e.field.trim_start_matches("diagnosis.");
+            let message = if under == "slip" {
+                "slip.preliminary_diagnosis"
+            } else {
+                under
+            };
+            format!("{message}.{leaf}")
+        }
+        f if under == "slip" => format!("slip.{f}"),
+        f => f.to_owned(),
+    };
+    invalid(&field, e.reason)
+}
+
+/// A diagnosis from the wire; `under` is its wire path for errors.
+fn diagnosis(under: &str, d: Option<pb::Diagnosis>) -> Result<Diagnosis, Status> {
+    let d = d.ok_or_else(|| invalid(under, "required"))?;
+    Diagnosis::new(&d.code, &d.text).map_err(|e| slip_invalid(under, e))
+}
+
+fn slip(s: Option<pb::Slip>) -> Result<yigong_domain::referral::Slip, Status> {
+    let s = s.ok_or_else(|| invalid("slip", "required"))?;
+    let dx = diagnosis("slip.preliminary_diagnosis", s.preliminary_diagnosis)?;
+    yigong_domain::referral::Slip::new(dx, &s.chief_complaint, &s.history, &s.requested_department)
+        .map_err(|e| slip_invalid("slip", e))
+}
+
+/// A test result from the wire; `at` is its wire path (`results[2]`, `result`).
+fn result_input(at: &str, r: pb::TestResult) -> Result<ResultInput, Status> {
+    Ok(ResultInput {
+        test: r.test,
+        taken_on: parse_date(&format!("{at}.taken_date"), r.taken_date)?,
+        by: InstitutionId::from_uuid(parse_name(
+            &format!("{at}.issuing_institution"),
+            "institutions",
+            &r.issuing_institution,
+        )?),
+        value: r.value,
+        report: r.report_reference,
+    })
+}
+
+fn wire_diagnosis(d: &Diagnosis) -> pb::Diagnosis {
+    pb::Diagnosis {
+        code: d.code().as_str().to_owned(),
+        text: d.text().to_owned(),
+    }
+}
+
+fn wire_slip(s: &yigong_domain::referral::Slip) -> pb::Slip {
+    pb::Slip {
+        preliminary_diagnosis: Some(wire_diagnosis(s.diagnosis())),
+        chief_complaint: s.chief_complaint().to_owned(),
+        history: s.history().unwrap_or_default().to_owned(),
+        requested_department: s
+            .department()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+fn wire_results(r: &Referral, judge: &Recognitions) -> Vec<pb::AttachedResult> {
+    r.attachments()
+        .iter()
+        .zip(judge.judge(r))
+        .map(|(a, j)| pb::AttachedResult {
+            result: Some(pb::TestResult {
+                test: a.test.as_str().to_owned(),
+                taken_date: Some(date(a.taken_on)),
+                issuing_institution: name("institutions", a.by),
+                value: a.value.clone().unwrap_or_default(),
+                report_reference: a.report.clone().unwrap_or_default(),
+            }),
+            recognition: if j.recognised {
+                pb::Recognition::Recognised
+            } else {
+                pb::Recognition::Repeat
+            } as i32,
+            valid_until: j.valid_until.map(date),
+            judged_date: Some(date(j.judged_on)),
+            rule: j.rule.code().to_owned(),
+        })
+        .collect()
+}
+
+/// A referral as the wire shows it, its results judged by `judge`.
+pub(crate) fn to_wire(v: Versioned<Referral>, judge: &Recognitions) -> pb::Referral {
     let r = &v.value;
+    let report = match r.state() {
+        ReferralState::Completed { summary, at } => Some(pb::Report {
+            discharge_diagnosis: summary.diagnosis().map(wire_diagnosis),
+            summary: summary.summary().to_owned(),
+            rehabilitation_guidance: summary.rehabilitation_guidance().to_owned(),
+            complete_time: Some(timestamp(*at)),
+        }),
+        _ => None,
+    };
     let (appointment, closing_reason) = match r.state() {
         ReferralState::Accepted { appointment } => (
             Some(pb::Appointment {
@@ -138,6 +240,14 @@ pub(crate) fn to_wire(v: Versioned<Referral>) -> pb::Referral {
         closing_reason,
         etag: etag(v.version),
         patient_card: None,
+        slip: r.slip().map(wire_slip),
+        receiver: r.receiving().map(|g| pb::Receiver {
+            department: g.department().as_str().to_owned(),
+            doctor: g.doctor().unwrap_or_default().to_owned(),
+        }),
+        report,
+        results: wire_results(r, judge),
+        arrive_time: r.arrived_at().map(timestamp),
     }
 }
 
@@ -166,7 +276,8 @@ targeted!(
     pb::RejectReferralRequest,
     pb::CancelReferralRequest,
     pb::ArriveReferralRequest,
-    pb::CompleteReferralRequest
+    pb::CompleteReferralRequest,
+    pb::AttachResultRequest
 );
 
 /// The caller, the referral, the version it expects, and the rest of the request.
@@ -180,10 +291,16 @@ fn target<T: Targeted>(
     Ok((who, id, expected, r))
 }
 
-fn reply(
-    result: Result<Versioned<Referral>, ServiceError>,
-) -> Result<Response<pb::Referral>, Status> {
-    result.map(|v| Response::new(to_wire(v))).map_err(status)
+impl ReferralApi {
+    fn reply(
+        &self,
+        result: Result<Versioned<Referral>, ServiceError>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let judge = self.referrals.recognitions();
+        result
+            .map(|v| Response::new(to_wire(v, &judge)))
+            .map_err(status)
+    }
 }
 
 #[tonic::async_trait]
@@ -218,9 +335,15 @@ impl Api for ReferralApi {
             direction: direction(r.direction)?,
             urgency: urgency(r.urgency)?,
             reasons,
-            attachments: vec![],
+            slip: slip(r.slip)?,
+            results: r
+                .results
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| result_input(&format!("results[{i}]"), t))
+                .collect::<Result<_, _>>()?,
         };
-        reply(self.referrals.create(&who, cmd).await)
+        self.reply(self.referrals.create(&who, cmd).await)
     }
 
     async fn get_referral(
@@ -229,7 +352,7 @@ impl Api for ReferralApi {
     ) -> Result<Response<pb::Referral>, Status> {
         let who = principal(&request)?;
         let id = referral_id(&request.get_ref().name)?;
-        reply(self.referrals.get(&who, id).await)
+        self.reply(self.referrals.get(&who, id).await)
     }
 
     async fn list_referrals(
@@ -258,6 +381,7 @@ impl Api for ReferralApi {
                 other => status(other),
             })?;
         let patients: Vec<_> = page.items.iter().map(|r| r.value.patient()).collect();
+        let judge = self.referrals.recognitions();
         let cards = self
             .referrals
             .patient_cards(&who, &patients)
@@ -271,7 +395,7 @@ impl Api for ReferralApi {
                     let card = cards.get(&r.value.patient()).map(card_to_wire);
                     pb::Referral {
                         patient_card: card,
-                        ..to_wire(r)
+                        ..to_wire(r, &judge)
                     }
                 })
                 .collect(),
@@ -284,7 +408,7 @@ impl Api for ReferralApi {
         request: Request<pb::ApproveReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
         let (who, id, expected, _) = target(request)?;
-        reply(self.referrals.approve(&who, id, expected).await)
+        self.reply(self.referrals.approve(&who, id, expected).await)
     }
 
     async fn accept_referral(
@@ -299,7 +423,14 @@ impl Api for ReferralApi {
             at: parse_timestamp("appointment.time", a.time)?,
             slot: slot(a.slot)?,
         };
-        reply(self.referrals.accept(&who, id, appointment, expected).await)
+        let g = r.receiver.ok_or_else(|| invalid("receiver", "required"))?;
+        let receiving =
+            Receiving::new(&g.department, &g.doctor).map_err(|e| slip_invalid("receiver", e))?;
+        self.reply(
+            self.referrals
+                .accept(&who, id, appointment, receiving, expected)
+                .await,
+        )
     }
 
     async fn reject_referral(
@@ -307,7 +438,7 @@ impl Api for ReferralApi {
         request: Request<pb::RejectReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
         let (who, id, expected, r) = target(request)?;
-        reply(self.referrals.reject(&who, id, &r.reason, expected).await)
+        self.reply(self.referrals.reject(&who, id, &r.reason, expected).await)
     }
 
     async fn cancel_referral(
@@ -315,7 +446,7 @@ impl Api for ReferralApi {
         request: Request<pb::CancelReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
         let (who, id, expected, r) = target(request)?;
-        reply(self.referrals.cancel(&who, id, &r.reason, expected).await)
+        self.reply(self.referrals.cancel(&who, id, &r.reason, expected).await)
     }
 
     async fn arrive_referral(
@@ -323,7 +454,7 @@ impl Api for ReferralApi {
         request: Request<pb::ArriveReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
         let (who, id, expected, _) = target(request)?;
-        reply(self.referrals.arrive(&who, id, expected).await)
+        self.reply(self.referrals.arrive(&who, id, expected).await)
     }
 
     async fn complete_referral(
@@ -331,9 +462,28 @@ impl Api for ReferralApi {
         request: Request<pb::CompleteReferralRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
         let (who, id, expected, r) = target(request)?;
-        let summary = DischargeSummary::new(&r.summary, &r.rehabilitation_guidance)
-            .map_err(|e| invalid("summary", e.to_string()))?;
-        reply(self.referrals.complete(&who, id, summary, expected).await)
+        let dx = diagnosis("discharge_diagnosis", r.discharge_diagnosis)?;
+        let summary =
+            DischargeSummary::new(dx, &r.summary, &r.rehabilitation_guidance).map_err(|e| {
+                let field = match e {
+                    ReferralError::Missing("rehabilitation guidance") => "rehabilitation_guidance",
+                    _ => "summary",
+                };
+                invalid(field, e.to_string())
+            })?;
+        self.reply(self.referrals.complete(&who, id, summary, expected).await)
+    }
+
+    async fn attach_result(
+        &self,
+        request: Request<pb::AttachResultRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let (who, id, expected, r) = target(request)?;
+        let result = result_input(
+            "result",
+            r.result.ok_or_else(|| invalid("result", "required"))?,
+        )?;
+        self.reply(self.referrals.attach(&who, id, result, expected).await)
     }
 }
 

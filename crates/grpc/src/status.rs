@@ -47,6 +47,19 @@ pub fn to_status(error: ServiceError, field: impl Fn(&'static str) -> String) ->
             message,
             ErrorDetails::with_bad_request_violation(field(f), bounded(reason)),
         ),
+        ServiceError::InvalidElement {
+            list,
+            index,
+            field: f,
+            reason,
+        } => Status::with_error_details(
+            Code::InvalidArgument,
+            message,
+            ErrorDetails::with_bad_request_violation(
+                yigong_service::element_path(&field(list), index, f),
+                bounded(reason),
+            ),
+        ),
         ServiceError::Rule { rule, message: why } => {
             let mut details = ErrorDetails::new();
             details

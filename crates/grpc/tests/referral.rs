@@ -60,6 +60,10 @@ fn as_clinician<T>(message: T, institution: InstitutionId) -> Request<T> {
     as_user(message, institution, "dr-li")
 }
 
+fn as_county<T>(message: T) -> Request<T> {
+    as_clinician(message, COUNTY)
+}
+
 fn as_user<T>(message: T, institution: InstitutionId, user: &str) -> Request<T> {
     let mut request = Request::new(message);
     request.extensions_mut().insert(Principal {
@@ -80,6 +84,32 @@ fn create(request_id: &str) -> pb::CreateReferralRequest {
         direction: pb::Direction::Upward as i32,
         urgency: pb::Urgency::Routine as i32,
         reasons: vec!["htn.target_not_reached".into()],
+        slip: Some(slip()),
+        results: vec![],
+    }
+}
+
+fn slip() -> pb::Slip {
+    pb::Slip {
+        preliminary_diagnosis: Some(pb::Diagnosis {
+            code: "I10.x00".into(),
+            text: "原发性高血压".into(),
+        }),
+        chief_complaint: "头晕、血压控制不佳两月".into(),
+        history: "氨氯地平 5 mg qd 三月".into(),
+        requested_department: "心血管内科".into(),
+    }
+}
+
+/// A result of `test` taken `days_ago` at the township.
+fn result(test: &str, days_ago: i64) -> pb::TestResult {
+    let on = time::OffsetDateTime::now_utc().date() - time::Duration::days(days_ago);
+    pb::TestResult {
+        test: test.into(),
+        taken_date: Some(yigong_grpc::wire::date(on)),
+        issuing_institution: format!("institutions/{TOWNSHIP}"),
+        value: "正常".into(),
+        report_reference: String::new(),
     }
 }
 
@@ -167,6 +197,10 @@ async fn a_referral_is_created_read_and_accepted_with_its_etag() {
             slot: pb::SlotKind::General as i32,
         }),
         etag,
+        receiver: Some(pb::Receiver {
+            department: "心血管内科".into(),
+            doctor: String::new(),
+        }),
     };
     let accepted = api
         .accept_referral(as_clinician(accept(created.etag.clone()), COUNTY))
@@ -238,6 +272,80 @@ async fn malformed_requests_are_invalid_arguments_naming_the_field() {
             },
             "request_id",
         ),
+        (
+            pb::CreateReferralRequest {
+                slip: None,
+                ..create("h")
+            },
+            "slip",
+        ),
+        (
+            pb::CreateReferralRequest {
+                slip: Some(pb::Slip {
+                    preliminary_diagnosis: Some(pb::Diagnosis {
+                        code: "高血压".into(),
+                        text: "原发性高血压".into(),
+                    }),
+                    ..slip()
+                }),
+                ..create("i")
+            },
+            "slip.preliminary_diagnosis.code",
+        ),
+        (
+            pb::CreateReferralRequest {
+                slip: Some(pb::Slip {
+                    chief_complaint: "\u{200B} ".into(),
+                    ..slip()
+                }),
+                ..create("j")
+            },
+            "slip.chief_complaint",
+        ),
+        (
+            pb::CreateReferralRequest {
+                slip: Some(pb::Slip {
+                    requested_department: "科".repeat(65),
+                    ..slip()
+                }),
+                ..create("k")
+            },
+            "slip.requested_department",
+        ),
+        (
+            pb::CreateReferralRequest {
+                results: vec![result("hba1c", 1), result("karaoke", 1)],
+                ..create("l")
+            },
+            "results[1].test",
+        ),
+        (
+            pb::CreateReferralRequest {
+                results: vec![result("hba1c", -1)],
+                ..create("m")
+            },
+            "results[0].taken_date",
+        ),
+        (
+            pb::CreateReferralRequest {
+                results: vec![pb::TestResult {
+                    issuing_institution: format!("institutions/{}", InstitutionId::from_u128(999)),
+                    ..result("hba1c", 1)
+                }],
+                ..create("n")
+            },
+            "results[0].issuing_institution",
+        ),
+        (
+            pb::CreateReferralRequest {
+                results: vec![pb::TestResult {
+                    value: String::new(),
+                    ..result("hba1c", 1)
+                }],
+                ..create("o")
+            },
+            "results[0].value",
+        ),
     ];
     for (request, field) in cases {
         let status = api
@@ -281,6 +389,146 @@ async fn malformed_requests_are_invalid_arguments_naming_the_field() {
         .await
         .unwrap_err();
     assert_eq!(field_of(&status), "page_token");
+}
+
+/// The loop closes on the wire: the slip and its results go up, each result judged for
+/// recognition (one recognised, one past its window), a later result attached by the sender;
+/// the county accepts naming its department, and its report comes back to the sender.
+#[tokio::test]
+async fn the_slip_goes_up_its_results_are_judged_and_the_report_comes_back() {
+    let api = api().await;
+    let created = api
+        .create_referral(as_clinician(
+            pb::CreateReferralRequest {
+                results: vec![result("blood_routine", 1), result("ecg", 60)],
+                ..create("loop")
+            },
+            TOWNSHIP,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.slip, Some(slip()));
+    let judged: Vec<_> = created
+        .results
+        .iter()
+        .map(|r| (r.result.as_ref().unwrap().test.as_str(), r.recognition))
+        .collect();
+    assert_eq!(
+        judged,
+        [
+            ("blood_routine", pb::Recognition::Recognised as i32),
+            ("ecg", pb::Recognition::Repeat as i32)
+        ]
+    );
+    assert!(
+        created
+            .results
+            .iter()
+            .all(|r| r.rule == "REF-MUTUAL-RECOGNITION")
+    );
+    assert!(created.results[0].valid_until.is_some());
+
+    let named = |name: &str| pb::AttachResultRequest {
+        name: name.to_owned(),
+        result: Some(pb::TestResult {
+            report_reference: "LAB-2026-77".into(),
+            ..result("hba1c", 10)
+        }),
+        etag: created.etag.clone(),
+    };
+    // Only the sender attaches; the receiver is refused and nothing changes.
+    let refused = api
+        .attach_result(as_clinician(named(&created.name), COUNTY))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    let attached = api
+        .attach_result(as_clinician(named(&created.name), TOWNSHIP))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(attached.results.len(), 3);
+    assert_eq!(
+        attached.results[2].recognition,
+        pb::Recognition::Recognised as i32
+    );
+    let twice = api
+        .attach_result(as_clinician(
+            pb::AttachResultRequest {
+                etag: attached.etag.clone(),
+                ..named(&created.name)
+            },
+            TOWNSHIP,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition, "{twice:?}");
+
+    let accepted = api
+        .accept_referral(as_county(pb::AcceptReferralRequest {
+            name: created.name.clone(),
+            appointment: Some(pb::Appointment {
+                time: Some(prost_types::Timestamp {
+                    seconds: time::OffsetDateTime::now_utc().unix_timestamp() + 3_600,
+                    nanos: 0,
+                }),
+                slot: pb::SlotKind::General as i32,
+            }),
+            etag: String::new(),
+            receiver: Some(pb::Receiver {
+                department: "心血管内科".into(),
+                doctor: "王医生".into(),
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.receiver.as_ref().unwrap().doctor, "王医生");
+    api.arrive_referral(as_county(pb::ArriveReferralRequest {
+        name: created.name.clone(),
+        etag: String::new(),
+    }))
+    .await
+    .unwrap();
+    let missing = api
+        .complete_referral(as_county(pb::CompleteReferralRequest {
+            name: created.name.clone(),
+            summary: "血压控制达标".into(),
+            rehabilitation_guidance: "低盐饮食".into(),
+            etag: String::new(),
+            discharge_diagnosis: None,
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&missing), "discharge_diagnosis");
+    api.complete_referral(as_county(pb::CompleteReferralRequest {
+        name: created.name.clone(),
+        summary: "加用氨氯地平，出院血压 132/84 mmHg".into(),
+        rehabilitation_guidance: "家庭自测血压两周，低盐饮食".into(),
+        etag: String::new(),
+        discharge_diagnosis: Some(pb::Diagnosis {
+            code: "I10.x00x002".into(),
+            text: "高血压 2 级".into(),
+        }),
+    }))
+    .await
+    .unwrap();
+    let read = api
+        .get_referral(as_clinician(
+            pb::GetReferralRequest {
+                name: created.name.clone(),
+            },
+            TOWNSHIP,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let report = read.report.expect("the report comes back to the sender");
+    assert_eq!(report.discharge_diagnosis.unwrap().code, "I10.x00x002");
+    assert_eq!(report.rehabilitation_guidance, "家庭自测血压两周，低盐饮食");
+    assert!(report.complete_time.is_some() && read.arrive_time.is_some());
+    assert_eq!(read.receiver.unwrap().department, "心血管内科");
 }
 
 #[tokio::test]

@@ -409,6 +409,12 @@ pub(crate) const ARRIVE: Guard = Guard {
     denied: "only the receiving institution records the arrival",
 };
 
+pub(crate) const ATTACH: Guard = Guard {
+    action: "referral.attach_result",
+    allowed: Principal::is_sender_of,
+    denied: "only the sending institution attaches results",
+};
+
 pub(crate) const COMPLETE: Guard = Guard {
     action: "referral.complete",
     allowed: Principal::is_receiver_of,

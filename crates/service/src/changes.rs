@@ -41,6 +41,11 @@ impl ChangeService {
         Self { deps, feed }
     }
 
+    /// The judge of attached results, for showing a referral.
+    pub fn recognitions(&self) -> crate::Recognitions {
+        crate::Recognitions::of(&self.deps)
+    }
+
     /// The events after `after` that concern the caller's community (or no community). For
     /// integrating systems: operators and referral desks only, since events name patients by
     /// id. Each page is audited as one read.

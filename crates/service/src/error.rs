@@ -21,6 +21,19 @@ pub enum ServiceError {
         /// What is wrong.
         reason: String,
     },
+    /// Bad input in one element of a list (`index`) or of a nested message (no index):
+    /// `{list}[{index}].{field}` or `{list}.{field}` names it.
+    #[error("invalid {}: {reason}", element_path(list, *index, field))]
+    InvalidElement {
+        /// The list or message.
+        list: &'static str,
+        /// The element's position, for a list.
+        index: Option<usize>,
+        /// The field inside the element.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A business rule refused the command.
     #[error("{rule}: {message}")]
     Rule {
@@ -60,6 +73,15 @@ impl ServiceError {
             field,
             reason: reason.to_string(),
         }
+    }
+}
+
+/// `{list}[{index}].{field}`, or `{list}.{field}` without an index, with `list` as given: the
+/// adapter renames the list to its wire name.
+pub fn element_path(list: &str, index: Option<usize>, field: &str) -> String {
+    match index {
+        Some(i) => format!("{list}[{i}].{field}"),
+        None => format!("{list}.{field}"),
     }
 }
 

@@ -30,6 +30,11 @@ impl HistoryService {
         Self { deps }
     }
 
+    /// The judge of attached results, for showing a referral.
+    pub fn recognitions(&self) -> crate::Recognitions {
+        crate::Recognitions::of(&self.deps)
+    }
+
     /// Checks that `who` sees `patient` (a refusal audited as `action`), then audits the read.
     async fn read(
         &self,

@@ -39,6 +39,7 @@ pub mod history;
 pub mod indicator;
 pub mod network;
 pub mod principal;
+pub mod recognition;
 pub mod referral;
 pub mod relay;
 pub mod resident;
@@ -53,7 +54,7 @@ pub use card::PatientCard;
 pub use changes::{ChangePage, ChangeService, InboxChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
-pub use error::ServiceError;
+pub use error::{ServiceError, element_path};
 pub use followup::{FollowUpService, NewEnrolment, RecordedVisit};
 pub use grid::{
     CreateGrid, GridService, HouseholdImport, HouseholdRow, MAX_HOUSEHOLDS_PER_COMMAND, MergeGrids,
@@ -63,7 +64,8 @@ pub use history::HistoryService;
 pub use indicator::{GridLine, IndicatorReport, IndicatorService};
 pub use network::{NetworkService, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
-pub use referral::{NewReferral, ReferralService};
+pub use recognition::Recognitions;
+pub use referral::{NewReferral, ReferralService, ResultInput};
 pub use relay::{RELAY_LEASE, Relay, RelaySettings, Step};
 pub use resident::{
     DocumentInput, NewResident, ResidentImport, ResidentRow, ResidentService, ResidentUpdate,

@@ -1,18 +1,19 @@
-//! Referral use cases: create, approve, accept, reject, cancel, arrive, complete, get, inbox.
+//! Referral use cases: create, attach results, approve, accept, reject, cancel, arrive,
+//! complete, get, inbox.
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use yigong_domain::ids::{InstitutionId, PlanId, ReferralId, ResidentId};
 use yigong_domain::referral::{
-    Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ReasonCode, Referral,
-    ReferralError, ReferralEvent, Route, StateName, Urgency,
+    Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ReasonCode,
+    Receiving, Referral, ReferralError, ReferralEvent, Route, Slip, StateName, Urgency,
 };
 use yigong_ports::{
     AuditEntry, AuditOutcome, Constraint, Page, StoreError, Transaction, Versioned,
 };
 
-use crate::access::{ACCEPT, APPROVE, ARRIVE, CANCEL, COMPLETE, Guard, REJECT};
+use crate::access::{ACCEPT, APPROVE, ARRIVE, ATTACH, CANCEL, COMPLETE, Guard, REJECT};
 use crate::deps::{Claim, Request, abandon, audit_entry, claim, page_limit};
 use crate::{Deps, Principal, ServiceError};
 
@@ -33,8 +34,26 @@ pub struct NewReferral {
     pub urgency: Urgency,
     /// Coded reasons.
     pub reasons: Vec<ReasonCode>,
-    /// Attached results.
-    pub attachments: Vec<AttachedResult>,
+    /// The slip's clinical part.
+    pub slip: Slip,
+    /// Test results to attach.
+    pub results: Vec<ResultInput>,
+}
+
+/// A test result as a sender gives it; the service checks it against the profile's catalogue,
+/// the network and today ([`AttachedResult::new`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultInput {
+    /// The test code.
+    pub test: String,
+    /// When it was taken.
+    pub taken_on: Date,
+    /// The issuing institution.
+    pub by: InstitutionId,
+    /// The value as reported, or empty.
+    pub value: String,
+    /// A report reference, or empty.
+    pub report: String,
 }
 
 /// The referral use cases.
@@ -46,6 +65,11 @@ impl ReferralService {
     /// Builds the service over its ports.
     pub fn new(deps: Deps) -> Self {
         Self { deps }
+    }
+
+    /// The judge of attached results, for showing a referral.
+    pub fn recognitions(&self) -> crate::Recognitions {
+        crate::Recognitions::of(&self.deps)
     }
 
     fn audit(
@@ -101,6 +125,54 @@ impl ReferralService {
         Ok(version)
     }
 
+    /// The results as the domain takes them, or the first bad one named by its position in
+    /// `list` (`index` is `None` for a single result).
+    fn results(
+        &self,
+        inputs: Vec<ResultInput>,
+        today: Date,
+    ) -> Result<Vec<AttachedResult>, ServiceError> {
+        inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| self.result("results", Some(i), r, today))
+            .collect()
+    }
+
+    /// One result input checked: `list[index].field` names what is wrong.
+    fn result(
+        &self,
+        list: &'static str,
+        index: Option<usize>,
+        r: ResultInput,
+        today: Date,
+    ) -> Result<AttachedResult, ServiceError> {
+        let bad = |field, reason: String| ServiceError::InvalidElement {
+            list,
+            index,
+            field,
+            reason,
+        };
+        // The issuer must be an institution the county knows: recognition is between its
+        // institutions.
+        if self.deps.network.current().institution(r.by).is_err() {
+            return Err(bad(
+                "issuing_institution",
+                format!("institution {} is not in the network", r.by),
+            ));
+        }
+        AttachedResult::new(
+            &r.test,
+            r.taken_on,
+            r.by,
+            &r.value,
+            &r.report,
+            today,
+            &self.deps.profile,
+        )
+        .map_err(|e| bad(e.field, e.reason))
+    }
+
     /// Creates a referral from the caller's institution. Idempotent on `request_id`.
     #[tracing::instrument(skip_all, fields(user = %who.user, institution = %who.institution))]
     pub async fn create(
@@ -124,6 +196,7 @@ impl ReferralService {
                 reason: e.to_string(),
             })?;
         let now = self.deps.clock.now();
+        let attachments = self.results(cmd.results, now.date())?;
         let id = ReferralId::from_uuid(self.deps.ids.new_id());
         // Only the patient's own carers (whoever may see the record) refer: a referral is how
         // a receiver's access begins, so it must not be a way around the patient's scope. The
@@ -143,7 +216,8 @@ impl ReferralService {
                 direction: cmd.direction,
                 urgency: cmd.urgency,
                 reasons: cmd.reasons,
-                attachments: cmd.attachments,
+                slip: cmd.slip,
+                attachments,
             },
             &route,
             &[],
@@ -261,18 +335,38 @@ impl ReferralService {
         })
     }
 
-    /// The receiver accepts with an appointment; `expected_version` is the client's etag, if any.
+    /// The receiver accepts with an appointment and the department (and doctor) taking the
+    /// patient; `expected_version` is the client's etag, if any.
     #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
     pub async fn accept(
         &self,
         who: &Principal,
         id: ReferralId,
         appointment: Appointment,
+        receiving: Receiving,
         expected_version: Option<i64>,
     ) -> Result<Versioned<Referral>, ServiceError> {
         let profile = Arc::clone(&self.deps.profile);
         self.transition(who, id, ACCEPT, expected_version, move |r, now| {
-            r.accept(appointment, None, now, &profile)
+            r.accept(appointment, receiving, None, now, &profile)
+        })
+        .await
+    }
+
+    /// The sender attaches a test result to an open referral, for the receiver to recognise
+    /// or repeat.
+    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
+    pub async fn attach(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        result: ResultInput,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        let today = self.deps.clock.now().date();
+        let result = self.result("result", None, result, today)?;
+        self.transition(who, id, ATTACH, expected_version, move |r, _| {
+            r.attach(result)
         })
         .await
     }

@@ -8,7 +8,10 @@ use yigong_domain::identity::{CitizenId, DocumentKind, OtherDocument, Resident, 
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::network::{Institution, InstitutionKind, Network};
 use yigong_domain::profile::RuleProfile;
-use yigong_domain::referral::{CreateReferral, Direction, ReasonCode, Referral, Route, Urgency};
+use yigong_domain::referral::{
+    CreateReferral, Diagnosis, Direction, DischargeSummary, ReasonCode, Receiving, Referral, Route,
+    Slip, Urgency,
+};
 use yigong_ports::{PatientRecord, PatientScope, RequestKey};
 
 /// The contract tests' "now".
@@ -39,6 +42,32 @@ pub fn route(from: InstitutionId, to: InstitutionId) -> Route {
     Route::in_network(&n, from, to).unwrap()
 }
 
+/// A township's slip for a hypertension patient not at target.
+pub fn slip() -> Slip {
+    Slip::new(
+        Diagnosis::new("I10.x00", "原发性高血压").unwrap(),
+        "头晕、血压控制不佳两月",
+        "氨氯地平 5 mg qd 三月",
+        "心内科",
+    )
+    .unwrap()
+}
+
+/// The county's department and doctor taking the patient.
+pub fn receiving() -> Receiving {
+    Receiving::new("心内科", "王医生").unwrap()
+}
+
+/// The county's report back: discharge diagnosis, summary, guidance.
+pub fn report() -> DischargeSummary {
+    DischargeSummary::new(
+        Diagnosis::new("I10", "高血压 2 级").unwrap(),
+        "BP controlled on amlodipine 5 mg",
+        "low-salt diet, walk 30 min a day",
+    )
+    .unwrap()
+}
+
 /// A routine upward referral of `patient`, requested `minutes` after NOW.
 pub fn upward(id: u128, patient: u128, minutes: i64) -> Referral {
     Referral::create(
@@ -48,6 +77,7 @@ pub fn upward(id: u128, patient: u128, minutes: i64) -> Referral {
             direction: Direction::Upward,
             urgency: Urgency::Routine,
             reasons: vec![ReasonCode::HtnTargetNotReached],
+            slip: slip(),
             attachments: vec![],
         },
         &route(TOWNSHIP, COUNTY),

@@ -8,7 +8,7 @@ use yigong_proto::v1::change_feed_service_client::ChangeFeedServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 
-use crate::support::{TestApp, citizen_id, day};
+use crate::support::{TestApp, citizen_id, day, slip};
 
 /// The county's inbox watch sees a new referral arrive and then its cancellation, live.
 pub async fn inbox_watch(s: &TestApp) {
@@ -44,6 +44,8 @@ pub async fn inbox_watch(s: &TestApp) {
                 direction: pb::Direction::Upward as i32,
                 urgency: pb::Urgency::Routine as i32,
                 reasons: vec!["generic.tests_needed".into()],
+                slip: slip("头晕、血压控制不佳两月"),
+                results: vec![],
             },
         ))
         .await

@@ -8,7 +8,7 @@ use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
 
-use crate::support::{TestApp, bp_row, day, field_of, htn_visit};
+use crate::support::{TestApp, bp_row, day, field_of, htn_visit, slip};
 
 pub async fn malformed(s: &TestApp, patient: &str) {
     let township = "TOKEN_TOWNSHIP";
@@ -44,6 +44,8 @@ pub async fn malformed(s: &TestApp, patient: &str) {
                 direction: pb::Direction::Upward as i32,
                 urgency: pb::Urgency::Routine as i32,
                 reasons: vec!["htn.target_not_reached".into()],
+                slip: slip("头晕、血压控制不佳两月"),
+                results: vec![],
             },
         ))
         .await

@@ -18,7 +18,9 @@ use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
 
-use crate::support::{TestApp, appointment, bp_row, citizen_id, date_of, day, htn_visit};
+use crate::support::{
+    TestApp, appointment, bp_row, citizen_id, date_of, day, diagnosis, htn_visit, receiver, slip,
+};
 
 /// Accept, arrive and complete as the receiver.
 async fn receive(s: &TestApp, who: &str, name: &str) {
@@ -29,6 +31,7 @@ async fn receive(s: &TestApp, who: &str, name: &str) {
             pb::AcceptReferralRequest {
                 name: name.to_owned(),
                 appointment: appointment(),
+                receiver: receiver(),
                 etag: String::new(),
             },
         ))
@@ -49,6 +52,7 @@ async fn receive(s: &TestApp, who: &str, name: &str) {
             who,
             pb::CompleteReferralRequest {
                 name: name.to_owned(),
+                discharge_diagnosis: diagnosis("I10", "高血压 2 级"),
                 summary: "Stabilised; medication adjusted.".into(),
                 rehabilitation_guidance: "Home BP twice daily; low-salt diet.".into(),
                 etag: String::new(),
@@ -210,6 +214,24 @@ pub async fn story(s: &TestApp) -> (String, String) {
         direction: pb::Direction::Upward as i32,
         urgency: pb::Urgency::Emergency as i32,
         reasons: vec![danger.referral_reason.clone()],
+        slip: slip("随访时血压 186/114 mmHg，伴胸闷胸痛"),
+        // Today's blood routine is recognised at the county; last quarter's ECG is repeated.
+        results: vec![
+            pb::TestResult {
+                test: "blood_routine".into(),
+                taken_date: day(today),
+                issuing_institution: s.institution(township),
+                value: "WBC 6.2×10⁹/L".into(),
+                report_reference: String::new(),
+            },
+            pb::TestResult {
+                test: "ecg".into(),
+                taken_date: day(today - Duration::days(90)),
+                issuing_institution: s.institution(township),
+                value: String::new(),
+                report_reference: "ECG-0001".into(),
+            },
+        ],
     };
     let created = referrals
         .create_referral(s.as_(township, up.clone()))
@@ -279,6 +301,8 @@ pub async fn story(s: &TestApp) -> (String, String) {
                 direction: pb::Direction::Upward as i32,
                 urgency: pb::Urgency::Routine as i32,
                 reasons: vec!["htn.target_not_reached".to_owned()],
+                slip: slip("头晕、血压控制不佳两月"),
+                results: vec![],
             },
         ))
         .await
@@ -293,6 +317,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
             pb::AcceptReferralRequest {
                 name: created.name.clone(),
                 appointment: appointment(),
+                receiver: receiver(),
                 etag,
             },
         );
@@ -321,6 +346,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
             county,
             pb::CompleteReferralRequest {
                 name: created.name.clone(),
+                discharge_diagnosis: diagnosis("I10", "高血压 2 级"),
                 summary: "Hypertensive urgency treated.".into(),
                 rehabilitation_guidance: "Continue amlodipine; BP diary.".into(),
                 etag: String::new(),
@@ -328,6 +354,32 @@ pub async fn story(s: &TestApp) -> (String, String) {
         ))
         .await
         .unwrap();
+    // The report comes back: the township reads the county's diagnosis and guidance, and how
+    // its results were judged.
+    let back = referrals
+        .get_referral(s.as_(
+            township,
+            pb::GetReferralRequest {
+                name: created.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let report = back.report.expect("the report, back at the sender");
+    assert_eq!(report.discharge_diagnosis, diagnosis("I10", "高血压 2 级"));
+    assert_eq!(
+        report.rehabilitation_guidance,
+        "Continue amlodipine; BP diary."
+    );
+    let judged: Vec<i32> = back.results.iter().map(|r| r.recognition).collect();
+    assert_eq!(
+        judged,
+        [
+            pb::Recognition::Recognised as i32,
+            pb::Recognition::Repeat as i32
+        ]
+    );
 
     // Downward referral back to the township, received and completed there.
     let down = referrals
@@ -340,6 +392,8 @@ pub async fn story(s: &TestApp) -> (String, String) {
                 direction: pb::Direction::Downward as i32,
                 urgency: pb::Urgency::Routine as i32,
                 reasons: vec!["down.condition_stable".into()],
+                slip: slip("头晕、血压控制不佳两月"),
+                results: vec![],
             },
         ))
         .await

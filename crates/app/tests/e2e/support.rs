@@ -223,6 +223,32 @@ pub fn appointment() -> Option<pb::Appointment> {
     })
 }
 
+/// A diagnosis on the wire.
+pub fn diagnosis(code: &str, text: &str) -> Option<pb::Diagnosis> {
+    Some(pb::Diagnosis {
+        code: code.to_owned(),
+        text: text.to_owned(),
+    })
+}
+
+/// A township's slip: hypertension, with `complaint`.
+pub fn slip(complaint: &str) -> Option<pb::Slip> {
+    Some(pb::Slip {
+        preliminary_diagnosis: diagnosis("I10.x00", "原发性高血压"),
+        chief_complaint: complaint.to_owned(),
+        history: "氨氯地平 5 mg qd 三月".to_owned(),
+        requested_department: "心血管内科".to_owned(),
+    })
+}
+
+/// The county's cardiology clinic taking the patient.
+pub fn receiver() -> Option<pb::Receiver> {
+    Some(pb::Receiver {
+        department: "心血管内科".to_owned(),
+        doctor: "王医生".to_owned(),
+    })
+}
+
 /// Registers a household in `grid` as the county operator.
 pub async fn household_in(s: &TestApp, grid: &str, address: &str) -> pb::Household {
     GridServiceClient::new(s.channel.clone())

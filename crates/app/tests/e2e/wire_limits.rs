@@ -9,7 +9,7 @@ use tonic::{Code, Status};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, slip};
 
 /// Bytes as they are, both ways: what a broken client puts on the wire.
 #[derive(Default)]
@@ -90,6 +90,8 @@ pub async fn wire_limits(s: &TestApp) {
                 direction: pb::Direction::Upward as i32,
                 urgency: pb::Urgency::Routine as i32,
                 reasons: vec![long.clone(); 3],
+                slip: slip("头晕、血压控制不佳两月"),
+                results: vec![],
             },
         ))
         .await

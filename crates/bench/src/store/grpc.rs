@@ -351,6 +351,8 @@ async fn create(
             direction: pb::Direction::Upward as i32,
             urgency: pb::Urgency::Routine as i32,
             reasons: vec!["htn.target_not_reached".to_owned()],
+            slip: Some(super::slip::wire_slip()),
+            results: super::slip::wire_results(OffsetDateTime::now_utc().date(), TOWNSHIP),
         },
     )?;
     ReferralServiceClient::new(c.channel(task))

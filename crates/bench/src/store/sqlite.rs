@@ -131,7 +131,7 @@ pub(super) async fn run(report: &mut Report, seconds: Duration) -> Result<(), St
                 async move {
                     s.create(
                         &clinician(TOWNSHIP, None),
-                        referral_request(task, i, patient?),
+                        referral_request(task, i, patient?)?,
                     )
                     .await
                     .map(drop)

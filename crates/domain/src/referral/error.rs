@@ -92,6 +92,18 @@ pub enum ReferralError {
     /// An appointment in the past.
     #[error("the appointment lies before the acceptance")]
     AppointmentInPast,
+    /// More results than a referral carries.
+    #[error("a referral carries at most {max} results")]
+    TooManyResults {
+        /// The most.
+        max: usize,
+    },
+    /// The same result (test, day, issuer) attached twice.
+    #[error("the {test} result of that day and institution is already attached")]
+    ResultAttachedTwice {
+        /// The test.
+        test: String,
+    },
     /// An unknown institution.
     #[error(transparent)]
     Network(#[from] NetworkError),
@@ -131,6 +143,9 @@ impl BrokenRule for ReferralError {
             | ReferralError::QuotaExhausted
             | ReferralError::ReservedShareTooLow { .. }
             | ReferralError::ReleasedTooLate { .. } => RuleId::ReferralReservedSlots,
+            ReferralError::TooManyResults { .. } | ReferralError::ResultAttachedTwice { .. } => {
+                RuleId::ReferralMutualRecognition
+            }
             ReferralError::Network(e) => e.rule(),
         }
     }

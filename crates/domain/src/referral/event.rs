@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+use super::recognition::TestCode;
 use super::route::{Direction, Urgency};
 use super::slot::Appointment;
 use super::state::ExternalEvidence;
@@ -95,6 +96,15 @@ pub enum ReferralEvent {
         referral: ReferralId,
         /// Why.
         evidence: ExternalEvidence,
+    },
+    /// A test result was attached, for the receiver to recognise or repeat.
+    ResultAttached {
+        /// The referral.
+        referral: ReferralId,
+        /// The test.
+        test: TestCode,
+        /// When it was taken.
+        taken_on: Date,
     },
     /// The sender must follow the patient up (every upward referral).
     SenderFollowUpDue {

@@ -7,8 +7,9 @@ use time::{Date, Duration, OffsetDateTime};
 use super::error::ReferralError;
 use super::event::ReferralEvent;
 use super::reason::ReasonCode;
-use super::recognition::AttachedResult;
+use super::recognition::{AttachedResult, Recognition};
 use super::route::{Direction, Route, Urgency};
+use super::slip::{Receiving, Slip};
 use super::slot::{Appointment, SlotKind, SlotQuota};
 use super::state::{Command, DischargeSummary, ExternalEvidence, ReferralState};
 use crate::calendar;
@@ -30,7 +31,9 @@ pub struct CreateReferral {
     pub urgency: Urgency,
     /// Coded reasons, at least one.
     pub reasons: Vec<ReasonCode>,
-    /// Attached test results.
+    /// The slip's clinical part.
+    pub slip: Slip,
+    /// Attached test results, at most [`Referral::MAX_RESULTS`].
     pub attachments: Vec<AttachedResult>,
 }
 
@@ -45,7 +48,18 @@ pub struct Referral {
     direction: Direction,
     urgency: Urgency,
     reasons: Vec<ReasonCode>,
+    // Referrals stored before the slip existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    slip: Option<Slip>,
     attachments: Vec<AttachedResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    receiving: Option<Receiving>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    arrived_at: Option<OffsetDateTime>,
     state: ReferralState,
     #[serde(with = "time::serde::rfc3339")]
     requested_at: OffsetDateTime,
@@ -56,6 +70,9 @@ pub struct Referral {
 }
 
 impl Referral {
+    /// The most results a referral carries.
+    pub const MAX_RESULTS: usize = 20;
+
     /// Creates a referral: the direction must match the levels, upward referrals stay in the
     /// community (beyond the county they leave from the lead hospital), reasons fit the
     /// direction, and the patient has no open referral that way (`open` lists the directions
@@ -119,6 +136,7 @@ impl Referral {
         if open.contains(&actual) {
             return Err(ReferralError::OpenReferralExists(actual));
         }
+        check_results(&cmd.attachments)?;
         rules.insert(RuleId::ReferralOneOpenPerDirection);
         let awaiting = profile.referral.approval_required
             && cmd.urgency == Urgency::Routine
@@ -149,7 +167,10 @@ impl Referral {
             direction: actual,
             urgency: cmd.urgency,
             reasons,
+            slip: Some(cmd.slip),
             attachments: cmd.attachments,
+            receiving: None,
+            arrived_at: None,
             state,
             requested_at: now,
             respond_by,
@@ -214,12 +235,13 @@ impl Referral {
         ))
     }
 
-    /// The receiver accepts with an appointment. A reserved slot needs the day's quota with a
-    /// valid reservation plan and a free slot; the caller books it with [`SlotQuota::book`] in
-    /// the same transaction.
+    /// The receiver accepts with an appointment, naming the department (and doctor) taking the
+    /// patient. A reserved slot needs the day's quota with a valid reservation plan and a free
+    /// slot; the caller books it with [`SlotQuota::book`] in the same transaction.
     pub fn accept(
         self,
         appointment: Appointment,
+        receiving: Receiving,
         quota: Option<&SlotQuota>,
         now: OffsetDateTime,
         profile: &RuleProfile,
@@ -246,6 +268,7 @@ impl Referral {
         Ok((
             Referral {
                 state: ReferralState::Accepted { appointment },
+                receiving: Some(receiving),
                 ..self
             },
             vec![event],
@@ -314,6 +337,7 @@ impl Referral {
         Ok((
             Referral {
                 state: ReferralState::Arrived { at: now },
+                arrived_at: Some(now),
                 ..self
             },
             vec![event],
@@ -413,6 +437,44 @@ impl Referral {
         ))
     }
 
+    /// The sender (or its hospital system) attaches a result to an open referral, for the
+    /// receiver to recognise or repeat. The same result twice, or more than
+    /// [`Referral::MAX_RESULTS`], is refused.
+    pub fn attach(
+        self,
+        result: AttachedResult,
+    ) -> Result<(Referral, Vec<ReferralEvent>), ReferralError> {
+        if !self.state.name().is_open() {
+            return Err(self.illegal(Command::Attach));
+        }
+        let event = ReferralEvent::ResultAttached {
+            referral: self.id,
+            test: result.test.clone(),
+            taken_on: result.taken_on,
+        };
+        let mut attachments = self.attachments;
+        attachments.push(result);
+        check_results(&attachments)?;
+        Ok((
+            Referral {
+                attachments,
+                ..self
+            },
+            vec![event],
+        ))
+    }
+
+    /// The day the receiver judges the attached results on: the day the patient arrived, else
+    /// the appointment's day, else `today` (a result valid today may have expired by the
+    /// appointment, and is then to be repeated).
+    pub fn recognition_day(&self, today: time::Date) -> time::Date {
+        match (&self.arrived_at, &self.state) {
+            (Some(at), _) => at.date(),
+            (None, ReferralState::Accepted { appointment }) => appointment.at.date().max(today),
+            _ => today,
+        }
+    }
+
     /// Whether the answer deadline has passed without escalation yet (for the deadline job).
     pub fn is_due_for_escalation(&self, now: OffsetDateTime) -> bool {
         self.state == ReferralState::Requested
@@ -420,15 +482,15 @@ impl Referral {
             && self.respond_by.is_some_and(|d| now >= d)
     }
 
-    /// The attached results and whether each is recognised on `on`.
+    /// The attached results and how each is judged on `on`.
     pub fn recognised_results(
         &self,
         on: Date,
         profile: &RuleProfile,
-    ) -> Vec<(&AttachedResult, bool)> {
+    ) -> Vec<(&AttachedResult, Recognition)> {
         self.attachments
             .iter()
-            .map(|a| (a, a.is_recognised_on(on, profile)))
+            .map(|a| (a, a.recognition(on, profile)))
             .collect()
     }
 
@@ -477,6 +539,21 @@ impl Referral {
         &self.attachments
     }
 
+    /// The slip's clinical part; `None` only for referrals stored before slips existed.
+    pub fn slip(&self) -> Option<&Slip> {
+        self.slip.as_ref()
+    }
+
+    /// Who took the patient, once accepted.
+    pub fn receiving(&self) -> Option<&Receiving> {
+        self.receiving.as_ref()
+    }
+
+    /// When the patient arrived, once they did.
+    pub fn arrived_at(&self) -> Option<OffsetDateTime> {
+        self.arrived_at
+    }
+
     /// State.
     pub fn state(&self) -> &ReferralState {
         &self.state
@@ -501,6 +578,23 @@ impl Referral {
     pub fn explanation(&self) -> Explanation {
         self.explanation
     }
+}
+
+/// At most [`Referral::MAX_RESULTS`], none twice.
+fn check_results(results: &[AttachedResult]) -> Result<(), ReferralError> {
+    if results.len() > Referral::MAX_RESULTS {
+        return Err(ReferralError::TooManyResults {
+            max: Referral::MAX_RESULTS,
+        });
+    }
+    for (i, r) in results.iter().enumerate() {
+        if results[..i].iter().any(|earlier| earlier.same_as(r)) {
+            return Err(ReferralError::ResultAttachedTwice {
+                test: r.test.as_str().to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn response_deadline(

@@ -21,6 +21,8 @@
 //! - `reason`: the coded reasons ([`ReasonCode`]), each tied to a direction.
 //! - `state`: [`ReferralState`], its names ([`StateName`]) and their named sets, the commands.
 //! - `lifecycle`: the [`Referral`] slip: creation under the network rules and every transition.
+//! - `slip`: the slip's clinical part ([`Slip`], [`Diagnosis`] with its [`Icd10Code`]) and
+//!   who receives ([`Receiving`]).
 //! - `slot`: reserved specialist slots ([`SlotQuota`]) and the [`Appointment`] an acceptance
 //!   offers.
 //! - `recognition`: test results attached for mutual recognition ([`AttachedResult`],
@@ -34,6 +36,7 @@ mod lifecycle;
 mod reason;
 mod recognition;
 mod route;
+mod slip;
 mod slot;
 mod state;
 
@@ -41,7 +44,8 @@ pub use error::ReferralError;
 pub use event::ReferralEvent;
 pub use lifecycle::{CreateReferral, Referral};
 pub use reason::ReasonCode;
-pub use recognition::{AttachedResult, TestCode, TestCodeError};
+pub use recognition::{AttachedResult, Recognition, TestCode, TestCodeError};
 pub use route::{Direction, Route, Urgency};
+pub use slip::{Department, Diagnosis, Icd10Code, Receiving, Slip, SlipError};
 pub use slot::{Appointment, SlotKind, SlotQuota};
 pub use state::{Command, DischargeSummary, ExternalEvidence, ReferralState, StateName};

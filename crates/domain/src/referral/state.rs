@@ -5,26 +5,41 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::error::ReferralError;
+use super::slip::Diagnosis;
 use super::slot::Appointment;
 use crate::vocabulary::codes;
 
 /// The receiver's report back on completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DischargeSummary {
+    // Reports stored before the discharge diagnosis was asked for have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    diagnosis: Option<Diagnosis>,
     summary: String,
     rehabilitation_guidance: String,
 }
 
 impl DischargeSummary {
-    /// Both parts are required (section 7: discharge summary and rehabilitation guidance).
-    pub fn new(summary: &str, rehabilitation_guidance: &str) -> Result<Self, ReferralError> {
+    /// Every part is required (section 7: the discharge diagnosis, the summary and the
+    /// rehabilitation guidance go back to the sender).
+    pub fn new(
+        diagnosis: Diagnosis,
+        summary: &str,
+        rehabilitation_guidance: &str,
+    ) -> Result<Self, ReferralError> {
         Ok(Self {
+            diagnosis: Some(diagnosis),
             summary: ReferralError::required(summary, "discharge summary")?,
             rehabilitation_guidance: ReferralError::required(
                 rehabilitation_guidance,
                 "rehabilitation guidance",
             )?,
         })
+    }
+
+    /// The discharge diagnosis (出院诊断); `None` only on reports stored before it was asked.
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        self.diagnosis.as_ref()
     }
 
     /// The summary.
@@ -199,6 +214,8 @@ pub enum Command {
     Escalate,
     /// Close on external evidence.
     Close,
+    /// Attach a test result.
+    Attach,
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use yigong_domain::indicator::{
 use yigong_domain::measure::{BloodPressure, Glucose, HeartRate, Temperature};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, Command, DischargeSummary, ExternalEvidence, Referral, ReferralError, SlotKind,
+    Appointment, AttachedResult, Command, ExternalEvidence, Referral, ReferralError, SlotKind,
     StateName, Urgency,
 };
 use yigong_domain::screening::{
@@ -376,7 +376,7 @@ proptest! {
         emergency in any::<bool>(),
         down in any::<bool>(),
         approval in any::<bool>(),
-        commands in proptest::collection::vec(0u8..8, 0..12),
+        commands in proptest::collection::vec(0u8..9, 0..12),
     ) {
         let p = RuleProfile::from_toml(&format!("base = \"bphs3\"\nid = \"t\"\n[referral]\napproval_required = {approval}\n")).unwrap();
         let emergency = emergency && !down;
@@ -392,18 +392,20 @@ proptest! {
         let mut escalated = false;
         for (step, c) in commands.into_iter().enumerate() {
             let now = NOW + Duration::hours(30 * (step as i64 + 1));
-            let command = [Command::Approve, Command::Accept, Command::Reject, Command::Cancel, Command::Arrive, Command::Complete, Command::Escalate, Command::Close][usize::from(c)];
+            let command = [Command::Approve, Command::Accept, Command::Reject, Command::Cancel, Command::Arrive, Command::Complete, Command::Escalate, Command::Close, Command::Attach][usize::from(c)];
             let expected = model(state, command, emergency, escalated, down);
             let before = referral.clone();
             let result = match command {
                 Command::Approve => before.clone().approve(now, &p),
-                Command::Accept => before.clone().accept(Appointment { at: now + Duration::days(1), slot: SlotKind::General }, None, now, &p),
+                Command::Accept => before.clone().accept(Appointment { at: now + Duration::days(1), slot: SlotKind::General }, receiving(), None, now, &p),
                 Command::Reject => before.clone().reject("no bed"),
                 Command::Cancel => before.clone().cancel("patient declined"),
                 Command::Arrive => before.clone().arrive(now),
-                Command::Complete => before.clone().complete(DischargeSummary::new("s", "g").unwrap(), now, &p),
+                Command::Complete => before.clone().complete(report("s", "g").unwrap(), now, &p),
                 Command::Escalate => before.clone().escalate(now),
                 Command::Close => before.clone().close_on_evidence(ExternalEvidence::AdmittedElsewhere),
+                // A different day each step: never the same result twice.
+                Command::Attach => before.clone().attach(AttachedResult::new("ecg", NOW.date() - Duration::days(step as i64), TOWNSHIP, "窦性心律", "", NOW.date(), &p).unwrap()),
             };
             match (expected, result) {
                 (Some((next, names)), Ok((after, events))) => {
@@ -586,6 +588,7 @@ fn model(
             Some((S::Requested, vec!["referral.referral_escalated"]))
         }
         (Command::Close, _) if open => Some((S::Closed, vec!["referral.referral_closed"])),
+        (Command::Attach, _) if open => Some((state, vec!["referral.result_attached"])),
         _ => None,
     }
 }

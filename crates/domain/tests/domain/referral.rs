@@ -9,9 +9,9 @@ use yigong_domain::followup::{
 use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, TeamId};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, AttachedResult, Direction, DischargeSummary, ExternalEvidence, ReasonCode,
-    Referral, ReferralError, ReferralEvent, ReferralState, SlotKind, SlotQuota, StateName,
-    TestCode, Urgency,
+    Appointment, AttachedResult, Command, Direction, DischargeSummary, ExternalEvidence,
+    ReasonCode, Referral, ReferralError, ReferralEvent, ReferralState, SlotKind, SlotQuota,
+    StateName, TestCode, Urgency,
 };
 use yigong_domain::rule::{BrokenRule, RuleId};
 
@@ -32,7 +32,7 @@ fn appointment(days: i64) -> Appointment {
 }
 
 fn summary() -> DischargeSummary {
-    DischargeSummary::new(
+    report(
         "BP controlled on amlodipine 5 mg",
         "low-salt diet, walk 30 min a day",
     )
@@ -221,7 +221,9 @@ fn a_routine_referral_cannot_arrive_before_acceptance() {
 fn a_completed_downward_referral_makes_a_follow_up_due_at_the_receiver_within_14_days() {
     let p = RuleProfile::bphs3();
     let (r, _) = Referral::create(downward(1), &route(COUNTY, TOWNSHIP), &[], NOW, &p).unwrap();
-    let (r, _) = r.accept(appointment(1), None, NOW, &p).unwrap();
+    let (r, _) = r
+        .accept(appointment(1), receiving(), None, NOW, &p)
+        .unwrap();
     let (r, _) = r.arrive(NOW + Duration::days(1)).unwrap();
     let done_at = NOW + Duration::days(1) + Duration::hours(2);
     let (r, events) = r.complete(summary(), done_at, &p).unwrap();
@@ -283,11 +285,11 @@ fn only_a_completed_downward_referral_schedules_the_receivers_follow_up() {
 #[test]
 fn completion_needs_both_summary_and_guidance() {
     assert_eq!(
-        DischargeSummary::new("  ", "walk"),
+        report("  ", "walk"),
         Err(ReferralError::Missing("discharge summary"))
     );
     assert_eq!(
-        DischargeSummary::new("ok", ""),
+        report("ok", ""),
         Err(ReferralError::Missing("rehabilitation guidance"))
     );
 }
@@ -319,7 +321,10 @@ fn past_the_deadline_a_request_escalates_once_to_the_referral_desk() {
     );
     assert!(!r.is_due_for_escalation(late));
     // Escalation does not change the state: the receiver can still answer.
-    assert!(r.accept(appointment(2), None, late, &p).is_ok());
+    assert!(
+        r.accept(appointment(2), receiving(), None, late, &p)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -371,6 +376,8 @@ fn results_inside_their_validity_window_are_recognised() {
         test: TestCode::parse(test).unwrap(),
         taken_on,
         by: InstitutionId::from_u128(10),
+        value: Some("正常".to_owned()),
+        report: None,
     };
     let on = date!(2026 - 03 - 10);
     assert!(result("blood_routine", date!(2026 - 03 - 03)).is_recognised_on(on, &p));
@@ -380,6 +387,130 @@ fn results_inside_their_validity_window_are_recognised() {
     assert!(
         !result("ecg", date!(2026 - 03 - 11)).is_recognised_on(on, &p),
         "a result from the future"
+    );
+    let judged = result("blood_routine", date!(2026 - 03 - 03)).recognition(on, &p);
+    assert_eq!(judged.valid_until, Some(date!(2026 - 03 - 10)));
+    assert_eq!(judged.rule, RuleId::ReferralMutualRecognition);
+}
+
+#[test]
+fn a_result_is_attached_only_from_the_catalogue_with_a_value_or_report_and_not_from_the_future() {
+    let p = RuleProfile::bphs3();
+    let today = NOW.date();
+    let by = InstitutionId::from_u128(10);
+    let ok = AttachedResult::new("hba1c", today, by, "7.2 %", "", today, &p).unwrap();
+    assert_eq!(ok.value.as_deref(), Some("7.2 %"));
+    let field = |test, on, value, report| {
+        AttachedResult::new(test, on, by, value, report, today, &p)
+            .unwrap_err()
+            .field
+    };
+    assert_eq!(field("karaoke", today, "1", ""), "test");
+    assert_eq!(field("HbA1c", today, "1", ""), "test");
+    assert_eq!(
+        field("hba1c", today + Duration::days(1), "1", ""),
+        "taken_date"
+    );
+    assert_eq!(field("hba1c", today, " ", "\u{200B}"), "value");
+    assert!(AttachedResult::new("ct", today, by, "", "PACS-2026-0001", today, &p).is_ok());
+}
+
+#[test]
+fn results_attach_to_an_open_referral_once_each_and_are_judged_on_the_day_the_patient_is_seen() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    let taken = NOW.date() - Duration::days(5);
+    let blood = AttachedResult::new(
+        "blood_routine",
+        taken,
+        TOWNSHIP,
+        "WBC 6.1",
+        "",
+        NOW.date(),
+        &p,
+    )
+    .unwrap();
+    let (r, events) = r.attach(blood.clone()).unwrap();
+    assert!(matches!(
+        events[..],
+        [ReferralEvent::ResultAttached { ref test, taken_on, .. }] if test.as_str() == "blood_routine" && taken_on == taken
+    ));
+    assert_eq!(
+        r.clone().attach(blood.clone()).unwrap_err(),
+        ReferralError::ResultAttachedTwice {
+            test: "blood_routine".to_owned()
+        }
+    );
+    // Valid for 7 days: recognised today, but the appointment in five days is past its window.
+    assert!(
+        r.recognised_results(r.recognition_day(NOW.date()), &p)[0]
+            .1
+            .recognised
+    );
+    let (accepted, _) = r
+        .accept(appointment(5), receiving(), None, NOW, &p)
+        .unwrap();
+    let day = accepted.recognition_day(NOW.date());
+    assert_eq!(day, (NOW + Duration::days(5)).date());
+    assert!(!accepted.recognised_results(day, &p)[0].1.recognised);
+    assert_eq!(accepted.receiving(), Some(&receiving()));
+    let (arrived, _) = accepted.arrive(NOW + Duration::days(1)).unwrap();
+    assert_eq!(
+        arrived.recognition_day(NOW.date() + Duration::days(30)),
+        (NOW + Duration::days(1)).date()
+    );
+    let (done, _) = arrived
+        .complete(summary(), NOW + Duration::days(2), &p)
+        .unwrap();
+    assert_eq!(
+        done.clone()
+            .attach(AttachedResult {
+                taken_on: taken - Duration::days(1),
+                ..blood
+            })
+            .unwrap_err(),
+        ReferralError::IllegalTransition {
+            command: Command::Attach,
+            state: StateName::Completed
+        }
+    );
+    let ReferralState::Completed {
+        summary: report, ..
+    } = done.state()
+    else {
+        panic!("completed");
+    };
+    assert_eq!(report.diagnosis().map(|d| d.code().as_str()), Some("I10"));
+}
+
+#[test]
+fn a_referral_carries_at_most_twenty_results() {
+    let p = RuleProfile::bphs3();
+    let mut cmd = upward(1, Urgency::Routine);
+    cmd.attachments = (0..=Referral::MAX_RESULTS as i64)
+        .map(|i| {
+            AttachedResult::new(
+                "hba1c",
+                NOW.date() - Duration::days(i),
+                TOWNSHIP,
+                "7",
+                "",
+                NOW.date(),
+                &p,
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        Referral::create(cmd, &route(TOWNSHIP, COUNTY), &[], NOW, &p).unwrap_err(),
+        ReferralError::TooManyResults { max: 20 }
     );
 }
 
@@ -399,11 +530,15 @@ fn reserved_slots_follow_the_quota() {
         released_on: NOW.date(),
     };
     assert_eq!(
-        r.clone().accept(slot, None, NOW, &p).unwrap_err(),
+        r.clone()
+            .accept(slot, receiving(), None, NOW, &p)
+            .unwrap_err(),
         ReferralError::QuotaMissing
     );
     assert_eq!(
-        r.clone().accept(slot, Some(&quota), NOW, &p).unwrap_err(),
+        r.clone()
+            .accept(slot, receiving(), Some(&quota), NOW, &p)
+            .unwrap_err(),
         ReferralError::QuotaExhausted
     );
     let thin = SlotQuota {
@@ -412,7 +547,9 @@ fn reserved_slots_follow_the_quota() {
         ..quota
     };
     assert!(matches!(
-        r.clone().accept(slot, Some(&thin), NOW, &p).unwrap_err(),
+        r.clone()
+            .accept(slot, receiving(), Some(&thin), NOW, &p)
+            .unwrap_err(),
         ReferralError::ReservedShareTooLow { .. }
     ));
     let late = SlotQuota {
@@ -421,14 +558,16 @@ fn reserved_slots_follow_the_quota() {
         ..quota
     };
     assert!(matches!(
-        r.clone().accept(slot, Some(&late), NOW, &p).unwrap_err(),
+        r.clone()
+            .accept(slot, receiving(), Some(&late), NOW, &p)
+            .unwrap_err(),
         ReferralError::ReleasedTooLate { .. }
     ));
     let open = SlotQuota {
         booked: 11,
         ..quota
     };
-    assert!(r.accept(slot, Some(&open), NOW, &p).is_ok());
+    assert!(r.accept(slot, receiving(), Some(&open), NOW, &p).is_ok());
     let booked = open.book().unwrap();
     assert_eq!(booked.remaining(), 0);
     assert_eq!(booked.book().unwrap_err(), ReferralError::QuotaExhausted);

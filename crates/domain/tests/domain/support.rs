@@ -8,7 +8,10 @@ use yigong_domain::followup::{
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::measure::{BloodPressure, Glucose};
 use yigong_domain::network::{Institution, InstitutionKind, Network};
-use yigong_domain::referral::{CreateReferral, Direction, ReasonCode, Route, Urgency};
+use yigong_domain::referral::{
+    CreateReferral, Diagnosis, Direction, DischargeSummary, ReasonCode, Receiving, Route, Slip,
+    Urgency,
+};
 
 pub const VISIT_DAY: Date = date!(2026 - 03 - 02);
 pub const NOW: OffsetDateTime = datetime!(2026 - 03 - 02 9:00 UTC);
@@ -89,6 +92,7 @@ pub fn upward(id: u128, urgency: Urgency) -> CreateReferral {
         direction: Direction::Upward,
         urgency,
         reasons: vec![ReasonCode::HtnTargetNotReached],
+        slip: slip(),
         attachments: vec![],
     }
 }
@@ -100,6 +104,35 @@ pub fn downward(id: u128) -> CreateReferral {
         direction: Direction::Downward,
         urgency: Urgency::Routine,
         reasons: vec![ReasonCode::ConditionStable],
+        slip: slip(),
         attachments: vec![],
     }
+}
+
+/// A slip as a township writes it.
+pub fn slip() -> Slip {
+    Slip::new(
+        Diagnosis::new("I10.x00", "原发性高血压").unwrap(),
+        "头晕、血压控制不佳两月",
+        "氨氯地平 5 mg qd 三月",
+        "心内科",
+    )
+    .unwrap()
+}
+
+/// Who takes the patient at the county.
+pub fn receiving() -> Receiving {
+    Receiving::new("心内科", "王医生").unwrap()
+}
+
+/// A discharge report.
+pub fn report(
+    summary: &str,
+    guidance: &str,
+) -> Result<DischargeSummary, yigong_domain::referral::ReferralError> {
+    DischargeSummary::new(
+        Diagnosis::new("I10", "高血压 2 级").unwrap(),
+        summary,
+        guidance,
+    )
 }

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use yigong_domain::referral::ReasonCode;
 use yigong_domain::rule::RuleId;
 
 #[test]
@@ -17,6 +18,28 @@ fn every_rule_id_is_documented_in_docs_domain_md() {
     assert!(
         missing.is_empty(),
         "rule ids missing from docs/domain.md: {missing:?}"
+    );
+}
+
+/// The wire's referral reasons point to docs/domain.md: every code is there, with its direction.
+#[test]
+fn every_referral_reason_is_documented_in_docs_domain_md() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/domain.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let missing: Vec<&str> = ReasonCode::ALL
+        .iter()
+        .filter(|r| {
+            let direction = match r.direction() {
+                Some(d) => d.code(),
+                None => "either",
+            };
+            !doc.contains(&format!("| `{}` | {direction} |", r.code()))
+        })
+        .map(|r| r.code())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "referral reasons missing from docs/domain.md: {missing:?}"
     );
 }
 

@@ -269,7 +269,7 @@ fn v18_accepting_a_cancelled_referral_is_an_illegal_transition_and_changes_nothi
     };
     let err = cancelled
         .clone()
-        .accept(appointment, None, NOW, &profile)
+        .accept(appointment, receiving(), None, NOW, &profile)
         .unwrap_err();
     assert_eq!(
         err,

@@ -8,14 +8,19 @@ use time::Duration;
 use yigong_domain::ids::{InstitutionId, ReferralId};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, CreateReferral, Direction, DischargeSummary, ReasonCode, Referral, Route,
-    SlotKind, StateName, Urgency,
+    Appointment, CreateReferral, Diagnosis, Direction, DischargeSummary, ReasonCode, Referral,
+    Route, SlotKind, StateName, Urgency,
 };
 use yigong_domain::rule::RuleId;
 use yigong_ports::{AuditOutcome, Constraint, Page, StoreError, Versioned};
 use yigong_service::{NewReferral, Principal, ReferralService, Role, ServiceError};
 
 use crate::support::*;
+use yigong_test_support::fixtures::{receiving, slip};
+
+fn diagnosis() -> Diagnosis {
+    Diagnosis::new("I10", "高血压 2 级").unwrap()
+}
 
 fn service(uow: MockUow, queries: MockQueries, audit: MockAudit) -> ReferralService {
     ReferralService::new(deps(uow, queries, knowing_the_patient(), audit))
@@ -29,7 +34,8 @@ fn new_referral(request_id: &str) -> NewReferral {
         direction: Direction::Upward,
         urgency: Urgency::Routine,
         reasons: vec![ReasonCode::HtnTargetNotReached],
-        attachments: vec![],
+        slip: slip(),
+        results: vec![],
     }
 }
 
@@ -42,6 +48,7 @@ fn stored_referral(id: u128) -> Versioned<Referral> {
             direction: Direction::Upward,
             urgency: Urgency::Routine,
             reasons: vec![ReasonCode::HtnTargetNotReached],
+            slip: slip(),
             attachments: vec![],
         },
         &route,
@@ -257,7 +264,10 @@ async fn a_command_on_a_referral_the_caller_cannot_see_is_not_found_and_audited(
         let outsider = clinician(VILLAGE);
         let id = ReferralId::from_u128(7);
         let err = match action {
-            "referral.accept" => svc.accept(&outsider, id, tomorrow(), None).await,
+            "referral.accept" => {
+                svc.accept(&outsider, id, tomorrow(), receiving(), None)
+                    .await
+            }
             _ => svc.cancel(&outsider, id, "no longer needed", None).await,
         }
         .unwrap_err();
@@ -276,6 +286,7 @@ async fn only_the_receiver_accepts_and_a_refusal_is_audited() {
             &clinician(TOWNSHIP),
             ReferralId::from_u128(7),
             appointment,
+            receiving(),
             None,
         )
         .await
@@ -324,6 +335,7 @@ async fn accept_with_a_stale_etag_is_a_conflict() {
             &clinician(COUNTY),
             ReferralId::from_u128(7),
             appointment,
+            receiving(),
             Some(2),
         )
         .await
@@ -350,6 +362,7 @@ async fn the_receiver_accepts_with_the_loaded_version_and_reads_are_audited() {
             &clinician(COUNTY),
             ReferralId::from_u128(7),
             appointment,
+            receiving(),
             Some(3),
         )
         .await
@@ -417,6 +430,7 @@ async fn the_receiver_walks_a_referral_from_accepted_to_completed() {
             &clinician(COUNTY),
             ReferralId::from_u128(7),
             tomorrow(),
+            receiving(),
             None,
         )
         .await
@@ -433,7 +447,8 @@ async fn the_receiver_walks_a_referral_from_accepted_to_completed() {
             .unwrap()
     };
     assert_eq!(arrived.version, 5);
-    let summary = DischargeSummary::new("stable on amlodipine", "walk daily, low salt").unwrap();
+    let summary =
+        DischargeSummary::new(diagnosis(), "stable on amlodipine", "walk daily, low salt").unwrap();
     let svc = service(
         uow_with(tx_moving(arrived, StateName::Completed)),
         MockQueries::new(),
@@ -487,7 +502,7 @@ async fn an_illegal_transition_is_a_rule_error_and_writes_nothing() {
     tx.expect_update_referral().never();
     tx.expect_commit().never();
     let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
-    let summary = DischargeSummary::new("s", "g").unwrap();
+    let summary = DischargeSummary::new(diagnosis(), "s", "g").unwrap();
     let err = svc
         .complete(&clinician(COUNTY), ReferralId::from_u128(7), summary, None)
         .await
@@ -548,6 +563,7 @@ async fn completing_a_downward_referral_schedules_the_townships_follow_up_in_one
             direction: Direction::Downward,
             urgency: Urgency::Routine,
             reasons: vec![ReasonCode::ConditionStable],
+            slip: slip(),
             attachments: vec![],
         },
         &route,
@@ -559,6 +575,7 @@ async fn completing_a_downward_referral_schedules_the_townships_follow_up_in_one
     let (accepted, _) = created
         .accept(
             tomorrow_of(NOW - Duration::days(3)),
+            receiving(),
             None,
             NOW - Duration::days(3),
             &profile,
@@ -628,7 +645,8 @@ async fn completing_a_downward_referral_schedules_the_townships_follow_up_in_one
     tx.expect_append_audit().times(1).returning(|_| Ok(()));
     tx.expect_commit().times(1).returning(|| Ok(()));
     let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
-    let summary = DischargeSummary::new("stable on metformin", "diet, walking").unwrap();
+    let summary =
+        DischargeSummary::new(diagnosis(), "stable on metformin", "diet, walking").unwrap();
     let done = svc
         .complete(
             &clinician(TOWNSHIP),

@@ -33,6 +33,7 @@ async fn two_concurrent_accepts_of_one_referral_have_exactly_one_winner() {
                             at,
                             slot: SlotKind::General,
                         },
+                        yigong_test_support::fixtures::receiving(),
                         None,
                         NOW,
                         &RuleProfile::bphs3(),
