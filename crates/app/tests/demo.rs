@@ -11,7 +11,9 @@ use time::macros::date;
 use yigong_app::demo::{self, DemoScale};
 use yigong_domain::referral::StateName;
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
-use yigong_service::{Deps, FollowUpService, IndicatorService, ReferralService, Role};
+use yigong_service::{
+    Deps, FollowUpService, IndicatorService, ReferralListing, ReferralService, ReferralView, Role,
+};
 use yigong_store::Store;
 
 async fn seeded() -> (Arc<Store>, demo::DemoCounty) {
@@ -85,7 +87,15 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         StateName::Cancelled,
     ];
     let inbox = ReferralService::new(deps.clone())
-        .inbox(county, &every, 500, None)
+        .list(
+            county,
+            &ReferralListing {
+                states: every.to_vec(),
+                ..ReferralListing::of(ReferralView::Inbox)
+            },
+            500,
+            None,
+        )
         .await
         .unwrap();
     let states: BTreeSet<StateName> = inbox.items.iter().map(|r| r.value.state().name()).collect();

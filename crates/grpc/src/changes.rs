@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use futures_util::Stream;
 use tonic::{Request, Response, Status};
-use yigong_domain::referral::{Referral, StateName};
+use yigong_domain::referral::Referral;
 use yigong_ports::{StoredEvent, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedService as Api;
-use yigong_service::{ChangeService, ReferralService, ServiceError};
+use yigong_service::{ChangeService, ReferralListing, ReferralService, ServiceError};
 
-use crate::referral::to_wire;
+use crate::referral::{referral_view, to_wire};
 use crate::status::to_status;
 use crate::wire::{invalid, page_size, principal, timestamp};
 
@@ -200,16 +200,19 @@ impl Api for ChangeFeedApi {
         request: Request<pb::WatchReferralInboxRequest>,
     ) -> Result<Response<Self::WatchReferralInboxStream>, Status> {
         let who = principal(&request)?;
+        let view = referral_view(request.get_ref().view)?;
+        // A view that is not the caller's is refused (and audited) before the stream opens.
+        self.referrals.party(&who, view).await.map_err(status)?;
         // The cursor is taken before the snapshot, so nothing that changes while the snapshot
         // is read is missed (it may come twice: delivery is at least once).
         let cursor = self.changes.latest().await.map_err(status)?;
-        let open = StateName::matching(StateName::awaits_receiver);
+        let listing = ReferralListing::of(view);
         let mut buffered = VecDeque::new();
         let mut token = None;
         loop {
             let page = self
                 .referrals
-                .inbox(&who, &open, 500, token)
+                .list(&who, &listing, 500, token)
                 .await
                 .map_err(status)?;
             buffered.extend(page.items);
@@ -223,7 +226,9 @@ impl Api for ChangeFeedApi {
         let fetch: Fetch<Versioned<Referral>> = Box::new(move |cursor| {
             let (changes, caller) = (changes.clone(), who.clone());
             Box::pin(async move {
-                let batch = changes.inbox_changes(&caller, cursor, WATCH_BATCH).await?;
+                let batch = changes
+                    .referral_changes(&caller, view, cursor, WATCH_BATCH)
+                    .await?;
                 Ok((batch.referrals, batch.next))
             })
         });

@@ -10,14 +10,15 @@ use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_server::ReferralService as Api;
 use yigong_service::{
-    NewReferral, Principal, Recognitions, ReferralService, ResultInput, ServiceError,
+    NewReferral, Principal, Recognitions, ReferralListing, ReferralService, ReferralView,
+    ResultInput, ServiceError,
 };
 
 use crate::personal::card_to_wire;
 use crate::status::to_status;
 use crate::wire::{
-    date, etag, invalid, name, page_size, parse_date, parse_etag, parse_name, parse_timestamp,
-    principal, timestamp,
+    date, etag, invalid, name, page_size, parse_date, parse_etag, parse_name, parse_optional_date,
+    parse_optional_name, parse_timestamp, principal, timestamp,
 };
 
 /// The referral RPCs.
@@ -53,6 +54,16 @@ fn direction(d: i32) -> Result<Direction, Status> {
         Ok(pb::Direction::Upward) => Ok(Direction::Upward),
         Ok(pb::Direction::Downward) => Ok(Direction::Downward),
         _ => Err(invalid("direction", "UPWARD or DOWNWARD")),
+    }
+}
+
+/// A list's view; unspecified is the inbox (what every client before views asked for).
+pub(crate) fn referral_view(v: i32) -> Result<ReferralView, Status> {
+    match pb::ReferralView::try_from(v) {
+        Ok(pb::ReferralView::Unspecified | pb::ReferralView::Inbox) => Ok(ReferralView::Inbox),
+        Ok(pb::ReferralView::Sent) => Ok(ReferralView::Sent),
+        Ok(pb::ReferralView::Community) => Ok(ReferralView::Community),
+        Err(_) => Err(invalid("view", "INBOX, SENT or COMMUNITY")),
     }
 }
 
@@ -361,19 +372,27 @@ impl Api for ReferralApi {
     ) -> Result<Response<pb::ListReferralsResponse>, Status> {
         let who = principal(&request)?;
         let r = request.into_inner();
-        let mut states = r
-            .states
-            .iter()
-            .map(|s| state_name(*s))
-            .collect::<Result<Vec<_>, _>>()?;
-        if states.is_empty() {
-            states = StateName::matching(StateName::awaits_receiver);
-        }
+        let listing = ReferralListing {
+            view: referral_view(r.view)?,
+            states: r
+                .states
+                .iter()
+                .map(|s| state_name(*s))
+                .collect::<Result<Vec<_>, _>>()?,
+            direction: match r.direction {
+                0 => None,
+                d => Some(direction(d)?),
+            },
+            patient: parse_optional_name("patient", "residents", &r.patient)?
+                .map(ResidentId::from_uuid),
+            requested_from: parse_optional_date("requested_from", r.requested_from)?,
+            requested_to: parse_optional_date("requested_to", r.requested_to)?,
+        };
         let page_size = page_size(r.page_size)?;
         let token = (!r.page_token.is_empty()).then_some(r.page_token);
         let page = self
             .referrals
-            .inbox(&who, &states, page_size, token)
+            .list(&who, &listing, page_size, token)
             .await
             .map_err(|e| match e {
                 // The store does not know the token it was handed: the client's mistake.

@@ -365,30 +365,66 @@ async fn malformed_requests_are_invalid_arguments_naming_the_field() {
         .await
         .unwrap_err();
     assert_eq!(field_of(&status), "name");
-    let status = api
-        .list_referrals(as_clinician(
+    let day = |year, month, day| Some(yigong_proto::google::r#type::Date { year, month, day });
+    for (field, list) in [
+        (
+            "page_size",
             pb::ListReferralsRequest {
-                states: vec![],
                 page_size: -1,
-                page_token: String::new(),
+                ..Default::default()
             },
-            COUNTY,
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(field_of(&status), "page_size");
-    let status = api
-        .list_referrals(as_clinician(
+        ),
+        (
+            "page_token",
             pb::ListReferralsRequest {
-                states: vec![],
-                page_size: 10,
                 page_token: "garbage".into(),
+                ..Default::default()
             },
-            COUNTY,
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(field_of(&status), "page_token");
+        ),
+        (
+            "view",
+            pb::ListReferralsRequest {
+                view: 99,
+                ..Default::default()
+            },
+        ),
+        (
+            "direction",
+            pb::ListReferralsRequest {
+                direction: 7,
+                ..Default::default()
+            },
+        ),
+        (
+            "patient",
+            pb::ListReferralsRequest {
+                patient: "patients/1".into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "requested_from",
+            pb::ListReferralsRequest {
+                requested_from: day(2026, 2, 30),
+                ..Default::default()
+            },
+        ),
+        (
+            "requested_to",
+            pb::ListReferralsRequest {
+                requested_from: day(2026, 3, 2),
+                requested_to: day(2026, 3, 1),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let status = api
+            .list_referrals(as_clinician(list, COUNTY))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{field}: {status:?}");
+        assert_eq!(field_of(&status), field);
+    }
 }
 
 /// The loop closes on the wire: the slip and its results go up, each result judged for

@@ -33,6 +33,7 @@ pub mod indicator;
 pub mod network;
 pub mod outbox;
 pub mod publish;
+pub mod referral_list;
 pub mod screening;
 pub mod store;
 pub mod system;
@@ -52,6 +53,7 @@ pub use outbox::{
     ChangeFeed, DeadLetter, NewEvent, PendingEvent, Progress, Refusal, RelayOutbox, StoredEvent,
 };
 pub use publish::{EventPublisher, PublishError, subject};
+pub use referral_list::{ReferralFilter, ReferralParty};
 pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,

@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
-use yigong_domain::referral::{Referral, StateName};
+use yigong_domain::referral::Referral;
 
 use crate::{
-    AuditEntry, FollowUpRepository, GridRepository, NetworkRepository, NewEvent,
+    AuditEntry, FollowUpRepository, GridRepository, NetworkRepository, NewEvent, ReferralFilter,
     ResidentRepository, StoreError, TeamRepository,
 };
 
@@ -146,12 +146,12 @@ pub trait ReferralQueries: Send + Sync {
     async fn get_referral(&self, id: ReferralId)
     -> Result<Option<Versioned<Referral>>, StoreError>;
 
-    /// The inbox of an institution: referrals addressed to it in the given states, oldest
-    /// request first, `limit` per page after `after` (an opaque page token).
-    async fn referral_inbox(
+    /// The referrals that answer `filter` (an inbox, a sent list, a community's), oldest
+    /// request first, `limit` per page after `after` (an opaque page token; `NotFound` for a
+    /// token this list did not issue).
+    async fn list_referrals(
         &self,
-        institution: InstitutionId,
-        states: &[StateName],
+        filter: &ReferralFilter,
         limit: u32,
         after: Option<String>,
     ) -> Result<Page<Versioned<Referral>>, StoreError>;

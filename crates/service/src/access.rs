@@ -6,7 +6,7 @@
 //!   to while in its care), and [`Access::visible`] for a batch; the break-glass read
 //!   ([`Principal::may_break_glass`]).
 //! - A referral: its sender, receiver and community desk see it; [`Guard`]s say who runs each
-//!   transition.
+//!   transition; [`Principal::referral_party`] whose referrals a list or watch reads.
 //! - Administration: [`operator_only`], [`Principal::administers`] (an institution and, at a
 //!   community's lead, its members), [`Principal::administers_area`] (grids and households, by
 //!   the institution in charge of their area), [`Principal::may_shape_network`] (county-wide).
@@ -21,7 +21,7 @@ use time::Date;
 use yigong_domain::ids::{GridId, InstitutionId, ResidentId, TeamId};
 use yigong_domain::network::{Level, Network};
 use yigong_domain::referral::{Referral, StateName};
-use yigong_ports::{NetworkQueries, PatientRecord, PatientScope, ReferralQueries};
+use yigong_ports::{NetworkQueries, PatientRecord, PatientScope, ReferralParty, ReferralQueries};
 
 use crate::{Principal, Role, ServiceError};
 
@@ -71,6 +71,38 @@ impl NetworkView {
     pub fn add_team(&self, team: TeamId, institution: InstitutionId) {
         let mut teams = self.teams.write().unwrap_or_else(PoisonError::into_inner);
         Arc::make_mut(&mut teams).insert(team, institution);
+    }
+}
+
+/// Which list: whose referrals it reads is decided by the caller's institution and role
+/// ([`Principal::referral_party`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReferralView {
+    /// Addressed to the caller's institution (its inbox).
+    Inbox,
+    /// Sent by the caller's institution.
+    Sent,
+    /// Every referral of the caller's community: its referral desk's view.
+    Community,
+}
+
+impl ReferralView {
+    /// The states listed when the caller names none: what awaits the receiver in an inbox
+    /// (approval, answer, arrival), every open referral in the other views.
+    pub fn default_states(self) -> Vec<StateName> {
+        match self {
+            ReferralView::Inbox => StateName::matching(StateName::awaits_receiver),
+            ReferralView::Sent | ReferralView::Community => StateName::matching(StateName::is_open),
+        }
+    }
+
+    /// The audited action of a read of this list.
+    pub fn action(self) -> &'static str {
+        match self {
+            ReferralView::Inbox => "referral.inbox",
+            ReferralView::Sent => "referral.sent",
+            ReferralView::Community => "referral.community",
+        }
     }
 }
 
@@ -204,6 +236,21 @@ impl Principal {
     /// A referral is visible to its sender, its receiver and its community's referral desk.
     pub fn can_see_referral(&self, r: &Referral) -> bool {
         self.institution == r.from() || self.institution == r.to() || self.is_desk_of(r)
+    }
+
+    /// Whose referrals the caller may list in `view`: their institution's received or sent
+    /// ones, or, for a referral desk, its community's; `None` when the view is not theirs
+    /// (the community view for anyone but a desk). Every referral of the party is one the
+    /// caller sees ([`Principal::can_see_referral`]).
+    pub fn referral_party(&self, view: ReferralView) -> Option<ReferralParty> {
+        match view {
+            ReferralView::Inbox => Some(ReferralParty::ReceivedBy(self.institution)),
+            ReferralView::Sent => Some(ReferralParty::SentBy(self.institution)),
+            ReferralView::Community => match (self.role, self.community) {
+                (Role::ReferralDesk, Some(c)) => Some(ReferralParty::Community(c)),
+                _ => None,
+            },
+        }
     }
 
     /// Only clinicians of the sending institution create and cancel.

@@ -8,7 +8,7 @@ use yigong_domain::referral::Referral;
 use yigong_ports::{AuditEntry, AuditOutcome, ChangeFeed, StoredEvent, Versioned};
 
 use crate::deps::page_limit;
-use crate::{Deps, Principal, Role, ServiceError};
+use crate::{Deps, Principal, ReferralView, Role, ServiceError};
 
 /// A page of changes and the cursor to continue from.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,9 +20,9 @@ pub struct ChangePage {
     pub next: i64,
 }
 
-/// Referrals addressed to the caller that changed, and the cursor to continue from.
+/// Referrals of a watched list that changed, and the cursor to continue from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxChanges {
+pub struct ReferralChanges {
     /// Each changed referral as it stands now (once per batch, in order of its last change).
     pub referrals: Vec<Versioned<Referral>>,
     /// The last sequence read.
@@ -133,17 +133,24 @@ impl ChangeService {
         Ok(self.feed.latest_sequence().await?)
     }
 
-    /// The referrals addressed to the caller's institution that changed after `after`: what a
-    /// receiving desk's inbox watch shows. Referral events are read from the feed, each changed
-    /// referral loaded as it stands now and kept if the caller receives it; a non-empty batch is
-    /// audited as one read.
+    /// The referrals of the caller's `view` (addressed to its institution, sent by it, or its
+    /// community's, as [`Principal::referral_party`] decides) that changed after `after`: what
+    /// a watch shows. Referral events are read from the feed, each changed referral loaded as
+    /// it stands now and kept if it is the party's; a non-empty batch is audited as one read.
+    /// A view that is not the caller's is refused before anything is read.
     #[tracing::instrument(skip_all, fields(user = %who.user, after))]
-    pub async fn inbox_changes(
+    pub async fn referral_changes(
         &self,
         who: &Principal,
+        view: ReferralView,
         after: i64,
         limit: u32,
-    ) -> Result<InboxChanges, ServiceError> {
+    ) -> Result<ReferralChanges, ServiceError> {
+        let Some(party) = who.referral_party(view) else {
+            return Err(ServiceError::PermissionDenied(
+                "only a referral desk watches its community's referrals".to_owned(),
+            ));
+        };
         let read = self.feed.changes_since(after, page_limit(limit)).await?;
         let next = read.last().map_or(after, |e| e.sequence);
         let mut changed: Vec<ReferralId> = Vec::new();
@@ -155,7 +162,7 @@ impl ChangeService {
         let mut referrals = Vec::new();
         for id in changed {
             if let Some(r) = self.deps.referrals.get_referral(id).await?
-                && r.value.to() == who.institution
+                && party.includes(&r.value)
                 && who.can_see_referral(&r.value)
             {
                 referrals.push(r);
@@ -166,7 +173,7 @@ impl ChangeService {
                 .audit
                 .record(&AuditEntry {
                     actor: who.actor(),
-                    action: "referral.inbox_watch".to_owned(),
+                    action: format!("{}_watch", view.action()),
                     resource: format!("institutions/{}/referrals", who.institution),
                     patient: None,
                     at: self.deps.clock.now(),
@@ -175,6 +182,6 @@ impl ChangeService {
                 })
                 .await?;
         }
-        Ok(InboxChanges { referrals, next })
+        Ok(ReferralChanges { referrals, next })
     }
 }

@@ -51,7 +51,7 @@ pub mod team;
 pub use access::NetworkView;
 pub use audit::{AuditPage, AuditQuery, AuditService};
 pub use card::PatientCard;
-pub use changes::{ChangePage, ChangeService, InboxChanges};
+pub use changes::{ChangePage, ChangeService, ReferralChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
 pub use error::{ServiceError, element_path};
@@ -65,7 +65,7 @@ pub use indicator::{GridLine, IndicatorReport, IndicatorService};
 pub use network::{NetworkService, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use recognition::Recognitions;
-pub use referral::{NewReferral, ReferralService, ResultInput};
+pub use referral::{NewReferral, ReferralListing, ReferralService, ReferralView, ResultInput};
 pub use relay::{RELAY_LEASE, Relay, RelaySettings, Step};
 pub use resident::{
     DocumentInput, NewResident, ResidentImport, ResidentRow, ResidentService, ResidentUpdate,

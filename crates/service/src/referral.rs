@@ -1,5 +1,10 @@
 //! Referral use cases: create, attach results, approve, accept, reject, cancel, arrive,
-//! complete, get, inbox.
+//! complete, get; the lists in [`list`].
+
+mod list;
+
+pub use crate::access::ReferralView;
+pub use list::ReferralListing;
 
 use std::sync::Arc;
 
@@ -7,14 +12,12 @@ use time::{Date, OffsetDateTime};
 use yigong_domain::ids::{InstitutionId, PlanId, ReferralId, ResidentId};
 use yigong_domain::referral::{
     Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ReasonCode,
-    Receiving, Referral, ReferralError, ReferralEvent, Route, Slip, StateName, Urgency,
+    Receiving, Referral, ReferralError, ReferralEvent, Route, Slip, Urgency,
 };
-use yigong_ports::{
-    AuditEntry, AuditOutcome, Constraint, Page, StoreError, Transaction, Versioned,
-};
+use yigong_ports::{AuditEntry, AuditOutcome, Constraint, StoreError, Transaction, Versioned};
 
 use crate::access::{ACCEPT, APPROVE, ARRIVE, ATTACH, CANCEL, COMPLETE, Guard, REJECT};
-use crate::deps::{Claim, Request, abandon, audit_entry, claim, page_limit};
+use crate::deps::{Claim, Request, abandon, audit_entry, claim};
 use crate::{Deps, Principal, ServiceError};
 
 const CREATE: &str = "referral.create";
@@ -479,37 +482,6 @@ impl ReferralService {
         patients: &[ResidentId],
     ) -> Result<std::collections::HashMap<ResidentId, crate::PatientCard>, ServiceError> {
         self.deps.patient_cards(who, patients).await
-    }
-
-    /// The caller institution's inbox: referrals addressed to it in `states`, oldest first.
-    /// The listing is audited as one read.
-    #[tracing::instrument(skip_all, fields(user = %who.user))]
-    pub async fn inbox(
-        &self,
-        who: &Principal,
-        states: &[StateName],
-        page_size: u32,
-        page_token: Option<String>,
-    ) -> Result<Page<Versioned<Referral>>, ServiceError> {
-        let limit = page_limit(page_size);
-        let page = self
-            .deps
-            .referrals
-            .referral_inbox(who.institution, states, limit, page_token)
-            .await?;
-        self.deps
-            .audit
-            .record(&AuditEntry {
-                actor: who.actor(),
-                action: "referral.inbox".to_owned(),
-                resource: format!("institutions/{}/referrals", who.institution),
-                patient: None,
-                at: self.deps.clock.now(),
-                outcome: AuditOutcome::Success,
-                break_glass: None,
-            })
-            .await?;
-        Ok(page)
     }
 
     /// Reads a referral; the read is audited.

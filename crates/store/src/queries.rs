@@ -11,8 +11,8 @@ use uuid::Uuid;
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{Referral, StateName};
 use yigong_ports::{
-    ChangeFeed, NewEvent, Page, ReferralQueries, RequestKey, RequestLog, StoreError, StoredEvent,
-    Versioned,
+    ChangeFeed, NewEvent, Page, ReferralFilter, ReferralParty, ReferralQueries, RequestKey,
+    RequestLog, StoreError, StoredEvent, Versioned,
 };
 
 use crate::Store;
@@ -59,6 +59,17 @@ pub(crate) async fn referral_by_id(
     .transpose()
 }
 
+/// The column a list's party is read from, each with its index (`ix_referral_inbox`,
+/// `ix_referral_sent`, `ix_referral_community`).
+fn party(party: ReferralParty) -> Condition {
+    let column = match party {
+        ReferralParty::ReceivedBy(i) => referral::Column::ToInstitution.eq(i.as_uuid()),
+        ReferralParty::SentBy(i) => referral::Column::FromInstitution.eq(i.as_uuid()),
+        ReferralParty::Community(c) => referral::Column::CommunityId.eq(c.as_uuid()),
+    };
+    Condition::all().add(column)
+}
+
 fn versioned(m: referral::Model) -> Result<Versioned<Referral>, StoreError> {
     Ok(Versioned {
         value: referral_from_body(m.body)?,
@@ -94,16 +105,27 @@ impl ReferralQueries for Store {
         referral_by_id(self.connection(), id).await
     }
 
-    async fn referral_inbox(
+    async fn list_referrals(
         &self,
-        institution: InstitutionId,
-        states: &[StateName],
+        filter: &ReferralFilter,
         limit: u32,
         after: Option<String>,
     ) -> Result<Page<Versioned<Referral>>, StoreError> {
         let mut query = referral::Entity::find()
-            .filter(referral::Column::ToInstitution.eq(institution.as_uuid()))
-            .filter(referral::Column::State.is_in(states.iter().map(|s| s.code())));
+            .filter(party(filter.party))
+            .filter(referral::Column::State.is_in(filter.states.iter().map(|s| s.code())));
+        if let Some(d) = filter.direction {
+            query = query.filter(referral::Column::Direction.eq(d.code()));
+        }
+        if let Some(p) = filter.patient {
+            query = query.filter(referral::Column::PatientId.eq(p.as_uuid()));
+        }
+        if let Some(t) = filter.requested_from {
+            query = query.filter(referral::Column::RequestedAt.gte(t));
+        }
+        if let Some(t) = filter.requested_before {
+            query = query.filter(referral::Column::RequestedAt.lt(t));
+        }
         if let Some(token) = after {
             let (at, id) = parse_token(&token)?;
             query = query.filter(

@@ -10,13 +10,20 @@ use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 
 use crate::support::{TestApp, citizen_id, day, slip};
 
-/// The county's inbox watch sees a new referral arrive and then its cancellation, live.
+/// The county's inbox watch sees a new referral arrive and then its cancellation, live; the
+/// township's watch of what it sent sees both too.
 pub async fn inbox_watch(s: &TestApp) {
-    let mut watch = ChangeFeedServiceClient::new(s.channel.clone())
-        .watch_referral_inbox(s.as_("TOKEN_COUNTY", pb::WatchReferralInboxRequest {}))
-        .await
-        .unwrap()
-        .into_inner();
+    let open = async |caller: &str, view: pb::ReferralView| {
+        ChangeFeedServiceClient::new(s.channel.clone())
+            .watch_referral_inbox(
+                s.as_(caller, pb::WatchReferralInboxRequest { view: view as i32 }),
+            )
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let mut watch = open("TOKEN_COUNTY", pb::ReferralView::Unspecified).await;
+    let mut sent = open("TOKEN_TOWNSHIP", pb::ReferralView::Sent).await;
     let today = OffsetDateTime::now_utc().date();
     let resident = ResidentServiceClient::new(s.channel.clone())
         .create_resident(s.as_(
@@ -63,8 +70,10 @@ pub async fn inbox_watch(s: &TestApp) {
         .await
         .expect("the watch delivers the change")
     };
-    let first = next_state(&mut watch).await;
-    assert_eq!(first.state, pb::State::Requested as i32);
+    for watch in [&mut watch, &mut sent] {
+        let first = next_state(watch).await;
+        assert_eq!(first.state, pb::State::Requested as i32);
+    }
     referrals
         .cancel_referral(s.as_(
             "TOKEN_TOWNSHIP",
@@ -76,10 +85,23 @@ pub async fn inbox_watch(s: &TestApp) {
         ))
         .await
         .unwrap();
-    let mut seen = next_state(&mut watch).await;
-    while seen.state == pb::State::Requested as i32 {
-        // At least once: the creation may come again before the cancellation.
-        seen = next_state(&mut watch).await;
+    for watch in [&mut watch, &mut sent] {
+        let mut seen = next_state(watch).await;
+        while seen.state == pb::State::Requested as i32 {
+            // At least once: the creation may come again before the cancellation.
+            seen = next_state(watch).await;
+        }
+        assert_eq!(seen.state, pb::State::Cancelled as i32);
     }
-    assert_eq!(seen.state, pb::State::Cancelled as i32);
+    // The community view is a desk's: a clinician's watch of it is refused before it opens.
+    let refused = ChangeFeedServiceClient::new(s.channel.clone())
+        .watch_referral_inbox(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::WatchReferralInboxRequest {
+                view: pb::ReferralView::Community as i32,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
 }

@@ -251,7 +251,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
             pb::ListReferralsRequest {
                 states: vec![pb::State::Requested as i32],
                 page_size: 500,
-                page_token: String::new(),
+                ..Default::default()
             },
         ))
         .await
@@ -265,6 +265,35 @@ pub async fn story(s: &TestApp) -> (String, String) {
             .count(),
         1
     );
+
+    // The township finds it on its sent list (this patient's, upward, requested today); the
+    // county, which did not send it, does not; the community's desk sees it; a clinician
+    // asking for the community view is refused.
+    let sent = |view: pb::ReferralView| pb::ListReferralsRequest {
+        view: view as i32,
+        direction: pb::Direction::Upward as i32,
+        patient: patient.clone(),
+        requested_from: day(OffsetDateTime::now_utc().date()),
+        requested_to: day(OffsetDateTime::now_utc().date()),
+        ..Default::default()
+    };
+    for (caller, view, expected) in [
+        (township, pb::ReferralView::Sent, 1),
+        (county, pb::ReferralView::Sent, 0),
+        ("TOKEN_DESK", pb::ReferralView::Community, 1),
+    ] {
+        let listed = referrals
+            .list_referrals(s.as_(caller, sent(view)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.referrals.len(), expected, "{caller} {view:?}");
+    }
+    let refused = referrals
+        .list_referrals(s.as_(county, sent(pb::ReferralView::Community)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
 
     // Another township's clinician cannot read the patient or the referral.
     let other = "TOKEN_OTHER_TOWNSHIP";

@@ -6,6 +6,7 @@ mod followup;
 mod grid;
 mod indicator;
 mod referral;
+mod referral_list;
 mod registration;
 mod relay;
 mod screening;

@@ -12,7 +12,7 @@ use yigong_domain::referral::{
     Route, SlotKind, StateName, Urgency,
 };
 use yigong_domain::rule::RuleId;
-use yigong_ports::{AuditOutcome, Constraint, Page, StoreError, Versioned};
+use yigong_ports::{AuditOutcome, Constraint, StoreError, Versioned};
 use yigong_service::{NewReferral, Principal, ReferralService, Role, ServiceError};
 
 use crate::support::*;
@@ -22,7 +22,7 @@ fn diagnosis() -> Diagnosis {
     Diagnosis::new("I10", "高血压 2 级").unwrap()
 }
 
-fn service(uow: MockUow, queries: MockQueries, audit: MockAudit) -> ReferralService {
+pub(crate) fn service(uow: MockUow, queries: MockQueries, audit: MockAudit) -> ReferralService {
     ReferralService::new(deps(uow, queries, knowing_the_patient(), audit))
 }
 
@@ -39,7 +39,7 @@ fn new_referral(request_id: &str) -> NewReferral {
     }
 }
 
-fn stored_referral(id: u128) -> Versioned<Referral> {
+pub(crate) fn stored_referral(id: u128) -> Versioned<Referral> {
     let route = Route::in_network(&network(), TOWNSHIP, COUNTY).unwrap();
     let (r, _) = Referral::create(
         CreateReferral {
@@ -517,35 +517,6 @@ async fn an_illegal_transition_is_a_rule_error_and_writes_nothing() {
         ),
         "{err}"
     );
-}
-
-#[tokio::test]
-async fn the_inbox_is_the_callers_institution_clamped_and_audited() {
-    let mut queries = MockQueries::new();
-    queries
-        .expect_referral_inbox()
-        .withf(|inst, states, limit, after| {
-            *inst == COUNTY && states == [StateName::Requested] && *limit == 500 && after.is_none()
-        })
-        .times(1)
-        .returning(|_, _, _, _| {
-            Ok(Page {
-                items: vec![stored_referral(7)],
-                next: None,
-            })
-        });
-    let mut audit = MockAudit::new();
-    audit
-        .expect_record()
-        .withf(|a| a.action == "referral.inbox" && a.patient.is_none())
-        .times(1)
-        .returning(|_| Ok(()));
-    let svc = service(MockUow::new(), queries, audit);
-    let page = svc
-        .inbox(&clinician(COUNTY), &[StateName::Requested], 10_000, None)
-        .await
-        .unwrap();
-    assert_eq!(page.items.len(), 1);
 }
 
 #[tokio::test]

@@ -18,16 +18,16 @@ use yigong_domain::ids::{
 };
 use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
 use yigong_domain::profile::RuleProfile;
-use yigong_domain::referral::{Referral, StateName};
+use yigong_domain::referral::Referral;
 use yigong_domain::screening::BpReading;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditWriter, Clock, DeadlineClaims, DeadlineKind, FollowUpQueries,
     FollowUpRepository, GridFacts, GridRepository, HouseholdRecord, IdSource, IdempotencyKeys,
     IndicatorQueries, NetworkQueries, NetworkRepository, NewEvent, OutboxWriter, Page,
-    PatientRecord, PlanInContext, ReferralQueries, ReferralRepository, RequestKey, RequestLog,
-    ResidentBatch, ResidentImports, ResidentRepository, ScreeningBatch, ScreeningRecord,
-    ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version, Versioned,
-    VisitRecord,
+    PatientRecord, PlanInContext, ReferralFilter, ReferralQueries, ReferralRepository, RequestKey,
+    RequestLog, ResidentBatch, ResidentImports, ResidentRepository, ScreeningBatch,
+    ScreeningRecord, ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version,
+    Versioned, VisitRecord,
 };
 use yigong_service::{Deps, NetworkView, Principal, Role};
 
@@ -128,7 +128,7 @@ mock! {
     #[async_trait]
     impl ReferralQueries for Queries {
         async fn get_referral(&self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
-        async fn referral_inbox(&self, institution: InstitutionId, states: &[StateName], limit: u32, after: Option<String>)
+        async fn list_referrals(&self, filter: &ReferralFilter, limit: u32, after: Option<String>)
             -> Result<Page<Versioned<Referral>>, StoreError>;
         async fn referred_to(&self, patient: ResidentId, institution: InstitutionId) -> Result<bool, StoreError>;
         async fn open_referrals_of(&self, patient: ResidentId) -> Result<Vec<Versioned<Referral>>, StoreError>;

@@ -21,6 +21,7 @@ mod m20261203_000012_institution_closed;
 mod m20261203_000013_plans_by_patient;
 mod m20261203_000014_resident_key_id;
 mod m20261204_000015_resident_search_terms;
+mod m20261204_000016_referral_views;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_plans_by_patient::Migration),
             Box::new(m20261203_000014_resident_key_id::Migration),
             Box::new(m20261204_000015_resident_search_terms::Migration),
+            Box::new(m20261204_000016_referral_views::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod clock;
 mod concurrency;
 mod deadline;
 mod followup;
+mod referral_lists;
 mod referrals;
 mod registration;
 mod relay;

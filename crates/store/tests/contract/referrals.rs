@@ -6,12 +6,17 @@ use yigong_domain::event::DomainEvent;
 use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{ReferralEvent, StateName};
 use yigong_ports::{
-    Actor, AuditEntry, AuditLog, AuditOutcome, ChangeFeed, Constraint, NewEvent, ReferralQueries,
-    RequestKey, RequestLog, StoreError, UnitOfWork,
+    Actor, AuditEntry, AuditLog, AuditOutcome, ChangeFeed, Constraint, NewEvent, ReferralFilter,
+    ReferralParty, ReferralQueries, RequestKey, RequestLog, StoreError, UnitOfWork,
 };
 
 use crate::backends;
 use crate::support::*;
+
+/// The inbox of `institution` in one state.
+fn inbox(institution: InstitutionId, state: StateName) -> ReferralFilter {
+    ReferralFilter::of(ReferralParty::ReceivedBy(institution), vec![state])
+}
 
 #[tokio::test]
 async fn migrations_apply_on_an_empty_database_and_rerun_as_a_no_op() {
@@ -326,7 +331,7 @@ async fn the_inbox_pages_through_an_institutions_referrals_in_request_order() {
         loop {
             let page = b
                 .store
-                .referral_inbox(COUNTY, &[StateName::Requested], 2, token)
+                .list_referrals(&inbox(COUNTY, StateName::Requested), 2, token)
                 .await
                 .unwrap();
             assert!(page.items.len() <= 2);
@@ -343,7 +348,7 @@ async fn the_inbox_pages_through_an_institutions_referrals_in_request_order() {
         assert_eq!(seen, expected, "{}", b.name);
         assert!(
             b.store
-                .referral_inbox(TOWNSHIP, &[StateName::Requested], 10, None)
+                .list_referrals(&inbox(TOWNSHIP, StateName::Requested), 10, None)
                 .await
                 .unwrap()
                 .items
@@ -351,7 +356,7 @@ async fn the_inbox_pages_through_an_institutions_referrals_in_request_order() {
         );
         assert!(
             b.store
-                .referral_inbox(COUNTY, &[StateName::Accepted], 10, None)
+                .list_referrals(&inbox(COUNTY, StateName::Accepted), 10, None)
                 .await
                 .unwrap()
                 .items
@@ -399,7 +404,7 @@ async fn referral_codes_are_the_domains_and_every_state_filters() {
         for &state in StateName::ALL {
             let found = b
                 .store
-                .referral_inbox(COUNTY, &[state], 10, None)
+                .list_referrals(&inbox(COUNTY, state), 10, None)
                 .await
                 .unwrap()
                 .items;
