@@ -16,7 +16,7 @@ use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::followup::{
-    Condition, ContactMode, DangerSign, FollowUpPlan, HypertensionVisit, Visit,
+    Condition, ContactMode, DangerSign, FollowUpPlan, HypertensionVisit, PlanState, Visit,
 };
 use yigong_domain::identity::{DocumentKind, Resident, Sex};
 use yigong_domain::ids::{
@@ -327,9 +327,8 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
             );
             // One of the registered residents: a referral names a patient whose record the
             // sender sees (the county lead sees the township's records too).
-            let patient = w.patients[usize::try_from(patient).unwrap_or(0) % w.patients.len()]
-                .0
-                .id();
+            let which = usize::try_from(patient).unwrap_or(0) % w.patients.len();
+            let (patient, waiting) = (w.patients[which].0.id(), w.patients[which].1);
             let served = w
                 .referrals
                 .create(
@@ -365,8 +364,35 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                 &w.profile,
             )
             .map(|(r, _)| r);
+            // Upward: the township's waiting plans (every patient is managed there: the visit
+            // plan the model follows, and any downward referral's follow-up) are brought
+            // forward to the sender's follow-up day and named on the referral (§6).
+            let waiting_before: Vec<FollowUpPlan> = w
+                .store
+                .plans_of(patient)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|v| m.plans.get(&v.value.id()).cloned().unwrap_or(v.value))
+                .filter(|p| p.state() == PlanState::Due)
+                .collect();
+            prop_assert!(waiting_before.iter().any(|p| p.id() == waiting));
+            let mut moved = Vec::new();
+            let modelled = modelled.map(|r| match r.sender_follow_up() {
+                Some(_) => {
+                    moved = waiting_before
+                        .into_iter()
+                        .map(|p| p.for_upward_referral(r.id(), now.date(), &w.profile))
+                        .collect();
+                    r.followed_up_by(moved.iter().map(FollowUpPlan::id).collect())
+                }
+                None => r,
+            });
             agree("create", &served, &modelled)?;
             if let Ok(r) = modelled {
+                for plan in moved {
+                    m.plans.insert(plan.id(), plan);
+                }
                 m.created.push(r.id());
                 m.referrals.insert(r.id(), r);
             }

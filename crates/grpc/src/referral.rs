@@ -258,6 +258,10 @@ pub(crate) fn to_wire(v: Versioned<Referral>, judge: &Recognitions) -> pb::Refer
         }),
         report,
         results: wire_results(r, judge),
+        sender_follow_up: r.sender_follow_up().map(|f| pb::SenderFollowUp {
+            due_date: Some(date(f.due)),
+            plans: f.plans.iter().map(|p| name("plans", p)).collect(),
+        }),
         arrive_time: r.arrived_at().map(timestamp),
     }
 }

@@ -227,6 +227,13 @@ impl ReferralService {
             now,
             &self.deps.profile,
         )?;
+        let referral = match referral.sender_follow_up() {
+            Some(_) => {
+                let plans = self.bring_forward(&mut tx, &referral, now.date()).await?;
+                referral.followed_up_by(plans)
+            }
+            None => referral,
+        };
         let version = self
             .finish(tx, who, CREATE, (&referral, None, events), now)
             .await?;
@@ -234,6 +241,31 @@ impl ReferralService {
             value: referral,
             version,
         })
+    }
+
+    /// The sender's follow-up of an upward referral (§6): the waiting plans of the patient's
+    /// open enrolments held by the sending institution are brought forward to the follow-up
+    /// day, in the creating transaction; their ids go on the referral.
+    async fn bring_forward(
+        &self,
+        tx: &mut Box<dyn Transaction>,
+        referral: &Referral,
+        today: Date,
+    ) -> Result<Vec<PlanId>, ServiceError> {
+        let mut plans = Vec::new();
+        for enrolment in tx.open_enrolments(referral.patient()).await? {
+            if enrolment.value.institution() != referral.from() {
+                continue;
+            }
+            for plan in tx.waiting_plans_of(enrolment.value.id()).await? {
+                let moved =
+                    plan.value
+                        .for_upward_referral(referral.id(), today, &self.deps.profile);
+                tx.update_plan(&moved, plan.version).await?;
+                plans.push(moved.id());
+            }
+        }
+        Ok(plans)
     }
 
     async fn first_result(

@@ -238,6 +238,16 @@ pub async fn story(s: &TestApp) -> (String, String) {
         .await
         .unwrap()
         .into_inner();
+    // The township follows the patient up within 14 days: the plan its danger visit left
+    // waiting is brought forward to that day and named on the referral.
+    let follow_up_plan = danger.next.as_ref().expect("a plan after the visit");
+    assert_eq!(
+        created.sender_follow_up,
+        Some(pb::SenderFollowUp {
+            due_date: day(today + Duration::days(14)),
+            plans: vec![follow_up_plan.name.clone()],
+        })
+    );
     // A retry with the same request_id returns the same referral and creates nothing.
     let retried = referrals
         .create_referral(s.as_(township, up))

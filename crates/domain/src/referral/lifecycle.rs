@@ -9,11 +9,12 @@ use super::event::ReferralEvent;
 use super::reason::ReasonCode;
 use super::recognition::{AttachedResult, Recognition};
 use super::route::{Direction, Route, Urgency};
+use super::sender_follow_up::SenderFollowUp;
 use super::slip::{Receiving, Slip};
 use super::slot::{Appointment, SlotKind, SlotQuota};
 use super::state::{Command, DischargeSummary, ExternalEvidence, ReferralState};
 use crate::calendar;
-use crate::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
+use crate::ids::{CommunityId, InstitutionId, PlanId, ReferralId, ResidentId};
 use crate::network::Level;
 use crate::profile::RuleProfile;
 use crate::rule::{Explanation, RuleId, RuleSet};
@@ -60,6 +61,9 @@ pub struct Referral {
         with = "time::serde::rfc3339::option"
     )]
     arrived_at: Option<OffsetDateTime>,
+    // Upward referrals stored before it was kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sender_follow_up: Option<SenderFollowUp>,
     state: ReferralState,
     #[serde(with = "time::serde::rfc3339")]
     requested_at: OffsetDateTime,
@@ -171,6 +175,7 @@ impl Referral {
             attachments: cmd.attachments,
             receiving: None,
             arrived_at: None,
+            sender_follow_up: None,
             state,
             requested_at: now,
             respond_by,
@@ -187,20 +192,42 @@ impl Referral {
             awaiting_approval: awaiting,
             respond_by,
         }];
+        let mut sender_follow_up = None;
         if actual == Direction::Upward {
             rules.insert(RuleId::ReferralSenderFollowUp);
+            let due = calendar::add_days(now.date(), profile.referral.sender_follow_up_days);
             events.push(ReferralEvent::SenderFollowUpDue {
                 referral: referral.id,
                 patient: referral.patient,
                 institution: referral.from,
-                due: calendar::add_days(now.date(), profile.referral.sender_follow_up_days),
+                due,
+            });
+            sender_follow_up = Some(SenderFollowUp {
+                due,
+                plans: Vec::new(),
             });
         }
         let referral = Referral {
             explanation: Explanation::new(profile.stamp(), rules),
+            sender_follow_up,
             ..referral
         };
         Ok((referral, events))
+    }
+
+    /// Records the sender's plans brought forward to the follow-up day (in id order), in the
+    /// transaction that creates the referral. A downward referral has no sender's follow-up and stays as
+    /// it is.
+    #[must_use]
+    pub fn followed_up_by(self, mut plans: Vec<PlanId>) -> Referral {
+        // One order however the store listed them.
+        plans.sort_unstable();
+        plans.dedup();
+        let sender_follow_up = self.sender_follow_up.map(|f| SenderFollowUp { plans, ..f });
+        Referral {
+            sender_follow_up,
+            ..self
+        }
     }
 
     fn illegal(&self, command: Command) -> ReferralError {
@@ -567,6 +594,11 @@ impl Referral {
     /// Answer deadline.
     pub fn respond_by(&self) -> Option<OffsetDateTime> {
         self.respond_by
+    }
+
+    /// The sender's follow-up, for an upward referral.
+    pub fn sender_follow_up(&self) -> Option<&SenderFollowUp> {
+        self.sender_follow_up.as_ref()
     }
 
     /// Whether it was escalated.

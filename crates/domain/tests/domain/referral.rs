@@ -64,6 +64,32 @@ fn an_upward_referral_makes_the_sender_follow_up_due_within_14_days() {
     }));
     assert_eq!(r.respond_by(), Some(NOW + Duration::hours(24)));
     assert_eq!(r.community(), Some(COMMUNITY_A));
+    // The referral carries the follow-up, and the plans the sender brought forward to it.
+    assert_eq!(
+        r.sender_follow_up().map(|f| (f.due, f.plans.len())),
+        Some((date!(2026 - 03 - 16), 0))
+    );
+    let plan = PlanId::from_u128(77);
+    let r = r.followed_up_by(vec![plan]);
+    assert_eq!(r.sender_follow_up().unwrap().plans, [plan]);
+}
+
+#[test]
+fn a_downward_referral_has_no_senders_follow_up_whatever_plans_are_offered() {
+    let (r, _) = Referral::create(
+        downward(2),
+        &route(COUNTY, TOWNSHIP),
+        &[],
+        NOW,
+        &RuleProfile::bphs3(),
+    )
+    .unwrap();
+    assert_eq!(r.sender_follow_up(), None);
+    assert_eq!(
+        r.followed_up_by(vec![PlanId::from_u128(1)])
+            .sender_follow_up(),
+        None
+    );
 }
 
 #[test]

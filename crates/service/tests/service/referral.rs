@@ -108,6 +108,92 @@ async fn create_saves_state_events_and_audit_in_one_transaction() {
     assert_eq!(created.value.state().name(), StateName::Requested);
 }
 
+/// §6: an upward referral of a managed patient brings the sender's waiting plan forward to
+/// the follow-up day, in the creating transaction; an enrolment held elsewhere is left alone.
+#[tokio::test]
+async fn an_upward_referral_brings_the_senders_waiting_plan_forward_and_names_it() {
+    use time::macros::date;
+    use yigong_domain::followup::{
+        Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan, PlanOrigin,
+    };
+    use yigong_domain::ids::{EnrolmentId, PlanId, TeamId};
+
+    let profile = RuleProfile::bphs3();
+    let enrolled = |id: u128, institution| {
+        Enrolment::enrol(
+            EnrolPatient {
+                id: EnrolmentId::from_u128(id),
+                patient: PATIENT,
+                confirmation: Confirmation {
+                    condition: Condition::Hypertension,
+                    confirmed_by: COUNTY,
+                    confirmed_on: date!(2026 - 02 - 20),
+                },
+                team: TeamId::from_u128(77),
+                institution,
+                on: date!(2026 - 02 - 20),
+                first_plan: PlanId::from_u128(id * 100),
+            },
+            &profile,
+        )
+        .unwrap()
+    };
+    let (township, _, _) = enrolled(1, TOWNSHIP);
+    let (village, _, _) = enrolled(2, VILLAGE);
+    // The township's next visit was set for May.
+    let (plan, _) = township
+        .schedule(
+            PlanId::from_u128(100),
+            date!(2026 - 05 - 20),
+            PlanOrigin::Enrolment,
+        )
+        .unwrap();
+    let mut tx = tx_reading_the_patient();
+    tx.expect_claim_request().returning(|_| Ok(()));
+    tx.expect_open_enrolments().times(1).returning(move |_| {
+        Ok(vec![
+            Versioned {
+                value: township.clone(),
+                version: 1,
+            },
+            Versioned {
+                value: village.clone(),
+                version: 1,
+            },
+        ])
+    });
+    tx.expect_waiting_plans_of()
+        .with(eq(EnrolmentId::from_u128(1)))
+        .times(1)
+        .returning(move |_| {
+            Ok(vec![Versioned {
+                value: plan.clone(),
+                version: 2,
+            }])
+        });
+    tx.expect_update_plan()
+        .withf(|p: &FollowUpPlan, v| {
+            *v == 2
+                && p.id() == PlanId::from_u128(100)
+                && p.due() == date!(2026 - 03 - 16)
+                && matches!(p.origin(), PlanOrigin::UpwardReferral(_))
+        })
+        .times(1)
+        .returning(|_, v| Ok(v + 1));
+    tx.expect_insert_referral().times(1).returning(|_| Ok(1));
+    tx.expect_append_events().returning(|_| Ok(()));
+    tx.expect_append_audit().returning(|_| Ok(()));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
+    let created = svc
+        .create(&clinician(TOWNSHIP), new_referral("r-1"))
+        .await
+        .unwrap();
+    let follow_up = created.value.sender_follow_up().unwrap();
+    assert_eq!(follow_up.due, date!(2026 - 03 - 16));
+    assert_eq!(follow_up.plans, [PlanId::from_u128(100)]);
+}
+
 #[tokio::test]
 async fn a_storage_error_half_way_returns_an_error_and_never_commits() {
     let mut tx = tx_knowing_the_patient();

@@ -373,6 +373,14 @@ pub(crate) fn citizen_record(
 /// A transaction whose resident loads know [`PATIENT`], held by the township (what a command
 /// naming the patient reads first, in its transaction).
 pub(crate) fn tx_knowing_the_patient() -> MockTx {
+    let mut tx = tx_reading_the_patient();
+    // Not under management anywhere: an upward referral brings no plan forward.
+    tx.expect_open_enrolments().returning(|_| Ok(vec![]));
+    tx
+}
+
+/// A transaction that reads [`PATIENT`]'s record and nothing else yet.
+pub(crate) fn tx_reading_the_patient() -> MockTx {
     let mut tx = MockTx::new();
     tx.expect_load_resident().returning(|id| {
         Ok((id == PATIENT).then(|| Versioned {
