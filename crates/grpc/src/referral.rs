@@ -3,8 +3,8 @@
 use tonic::{Request, Response, Status};
 use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{
-    Appointment, Diagnosis, Direction, DischargeSummary, ReasonCode, Receiving, Referral,
-    ReferralError, ReferralState, SlipError, SlotKind, StateName, Urgency,
+    Appointment, Diagnosis, Direction, DischargeSummary, ExternalEvidence, ReasonCode, Receiving,
+    Referral, ReferralError, ReferralState, SlipError, SlotKind, StateName, Urgency,
 };
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
@@ -17,8 +17,8 @@ use yigong_service::{
 use crate::personal::card_to_wire;
 use crate::status::to_status;
 use crate::wire::{
-    date, etag, invalid, name, page_size, parse_date, parse_etag, parse_name, parse_optional_date,
-    parse_optional_name, parse_timestamp, principal, timestamp,
+    code, date, etag, invalid, name, page_size, parse_date, parse_etag, parse_name,
+    parse_optional_date, parse_optional_name, parse_timestamp, principal, timestamp,
 };
 
 /// The referral RPCs.
@@ -227,6 +227,7 @@ pub(crate) fn to_wire(v: Versioned<Referral>, judge: &Recognitions) -> pb::Refer
         ReferralState::Rejected { reason } | ReferralState::Cancelled { reason } => {
             (None, reason.clone())
         }
+        ReferralState::Closed { evidence } => (None, code(evidence)),
         _ => (None, String::new()),
     };
     pb::Referral {
@@ -292,7 +293,8 @@ targeted!(
     pb::CancelReferralRequest,
     pb::ArriveReferralRequest,
     pb::CompleteReferralRequest,
-    pb::AttachResultRequest
+    pb::AttachResultRequest,
+    pb::CloseReferralRequest
 );
 
 /// The caller, the referral, the version it expects, and the rest of the request.
@@ -495,6 +497,19 @@ impl Api for ReferralApi {
                 invalid(field, e.to_string())
             })?;
         self.reply(self.referrals.complete(&who, id, summary, expected).await)
+    }
+
+    async fn close_referral(
+        &self,
+        request: Request<pb::CloseReferralRequest>,
+    ) -> Result<Response<pb::Referral>, Status> {
+        let (who, id, expected, r) = target(request)?;
+        let evidence = match pb::ClosingEvidence::try_from(r.evidence) {
+            Ok(pb::ClosingEvidence::PatientDied) => ExternalEvidence::PatientDied,
+            Ok(pb::ClosingEvidence::AdmittedElsewhere) => ExternalEvidence::AdmittedElsewhere,
+            _ => return Err(invalid("evidence", "PATIENT_DIED or ADMITTED_ELSEWHERE")),
+        };
+        self.reply(self.referrals.close(&who, id, evidence, expected).await)
     }
 
     async fn attach_result(

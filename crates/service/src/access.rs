@@ -462,6 +462,15 @@ pub(crate) const ATTACH: Guard = Guard {
     denied: "only the sending institution attaches results",
 };
 
+pub(crate) const CLOSE: Guard = Guard {
+    action: "referral.close",
+    allowed: |who, r| {
+        (who.role == Role::Clinician && (who.institution == r.from() || who.institution == r.to()))
+            || who.is_desk_of(r)
+    },
+    denied: "only the sender, the receiver or the community's referral desk closes a referral",
+};
+
 pub(crate) const COMPLETE: Guard = Guard {
     action: "referral.complete",
     allowed: Principal::is_receiver_of,

@@ -1,5 +1,5 @@
 //! Referral use cases: create, attach results, approve, accept, reject, cancel, arrive,
-//! complete, get; the lists in [`list`].
+//! complete, close on evidence, get; the lists in [`list`].
 
 mod list;
 
@@ -11,12 +11,12 @@ use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 use yigong_domain::ids::{InstitutionId, PlanId, ReferralId, ResidentId};
 use yigong_domain::referral::{
-    Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ReasonCode,
-    Receiving, Referral, ReferralError, ReferralEvent, Route, Slip, Urgency,
+    Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ExternalEvidence,
+    ReasonCode, Receiving, Referral, ReferralError, ReferralEvent, Route, Slip, Urgency,
 };
 use yigong_ports::{AuditEntry, AuditOutcome, Constraint, StoreError, Transaction, Versioned};
 
-use crate::access::{ACCEPT, APPROVE, ARRIVE, ATTACH, CANCEL, COMPLETE, Guard, REJECT};
+use crate::access::{ACCEPT, APPROVE, ARRIVE, ATTACH, CANCEL, CLOSE, COMPLETE, Guard, REJECT};
 use crate::deps::{Claim, Request, abandon, audit_entry, claim};
 use crate::{Deps, Principal, ServiceError};
 
@@ -406,6 +406,23 @@ impl ReferralService {
         .await
     }
 
+    /// Closes an open referral on evidence that the care it asked for will not happen: the
+    /// patient died or was admitted elsewhere. The sender, the receiver (or its hospital
+    /// system) or the community's desk reports it.
+    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
+    pub async fn close(
+        &self,
+        who: &Principal,
+        id: ReferralId,
+        evidence: ExternalEvidence,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        self.transition(who, id, CLOSE, expected_version, move |r, _| {
+            r.close_on_evidence(evidence)
+        })
+        .await
+    }
+
     /// The sender cancels a request not yet accepted.
     #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
     pub async fn cancel(
@@ -552,4 +569,40 @@ impl ReferralService {
         let entry = self.audit(who, action, r, now, AuditOutcome::Denied);
         self.deps.audit_refusal(&entry).await;
     }
+}
+
+/// A recorded death closes the patient's open referrals in the transaction that records it
+/// (`REF-EXTERNAL-CLOSE`): no receiver keeps a slot or a deadline for a patient who will not
+/// come. Each closure is an event and an audit entry of its own.
+pub(crate) async fn close_on_death(
+    deps: &Deps,
+    tx: &mut Box<dyn Transaction>,
+    who: &Principal,
+    patient: ResidentId,
+    now: OffsetDateTime,
+) -> Result<(), ServiceError> {
+    for open in deps.referrals.open_referrals_of(patient).await? {
+        // Read again in the transaction: what the read side listed may have moved on.
+        let Some(loaded) = tx.load_referral(open.value.id()).await? else {
+            continue;
+        };
+        if !loaded.value.state().name().is_open() {
+            continue;
+        }
+        let (closed, events) = loaded
+            .value
+            .close_on_evidence(ExternalEvidence::PatientDied)?;
+        tx.update_referral(&closed, loaded.version).await?;
+        tx.append_events(&deps.outbox(closed.community(), events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            CLOSE.action,
+            format!("referrals/{}", closed.id()),
+            patient,
+            now,
+        ))
+        .await?;
+    }
+    Ok(())
 }

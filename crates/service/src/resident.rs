@@ -484,8 +484,8 @@ impl ResidentService {
     }
 
     /// Updates a record the caller may see: a new household (the record follows its grid), a
-    /// move out of the jurisdiction, a death — each through the domain, with its event, in one
-    /// transaction; `expected_version` is the client's etag (a stale one is `Conflict`).
+    /// move out of the jurisdiction, a death (which also closes the patient's open referrals)
+    /// — each through the domain, with its event, in one transaction; `expected_version` is the client's etag (a stale one is `Conflict`).
     #[tracing::instrument(skip_all, fields(user = %who.user, resident = %id))]
     pub async fn update(
         &self,
@@ -554,6 +554,7 @@ impl ResidentService {
             let (dead, e) = resident.record_death(on).map_err(invalid("died_on"))?;
             resident = dead;
             events.extend(e);
+            crate::referral::close_on_death(&self.deps, &mut tx, who, id, now).await?;
         }
         if let Some((form, fields)) = change.personal {
             let (filled, e) = resident

@@ -23,6 +23,7 @@ mod audit_review;
 mod break_glass;
 mod cards;
 mod change_feed;
+mod closing;
 mod directory;
 mod every_method;
 mod finding;
@@ -54,6 +55,7 @@ async fn walk(app: &TestApp) {
     break_glass::break_glass(app, &patient, &app.backend.url).await;
     change_feed::change_feed(app, &patient).await;
     inbox_watch::inbox_watch(app).await;
+    closing::closing(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;
     area_scope::area_scope(app).await;
