@@ -581,3 +581,76 @@ async fn deadline_jobs_on_two_instances_escalate_each_referral_once_and_catch_up
         assert!(stored.value.escalated());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_arrival_is_told_to_the_desk_once_across_instances() {
+    let Some((_backend, store)) = store().await else {
+        return;
+    };
+    // 12 accepted referrals, appointments a minute apart from a day after acceptance; one
+    // patient arrives on time.
+    let profile = RuleProfile::bphs3();
+    let accepted_at = fixtures::NOW;
+    let referrals: Vec<_> = (0..12i64)
+        .map(|i| {
+            let r = fixtures::upward(2000 + i as u128, 6000 + i as u128, 0);
+            let appointment = yigong_domain::referral::Appointment {
+                at: accepted_at + time::Duration::days(1) + time::Duration::minutes(i),
+                slot: yigong_domain::referral::SlotKind::General,
+            };
+            let (r, _) = r
+                .accept(
+                    appointment,
+                    fixtures::receiving(),
+                    None,
+                    accepted_at,
+                    &profile,
+                )
+                .unwrap();
+            if i == 0 {
+                r.arrive(appointment.at).unwrap().0
+            } else {
+                r
+            }
+        })
+        .collect();
+    for r in &referrals {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_referral(r).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let deadline = referrals[11].arrive_by().unwrap();
+    let early = deadline_jobs(
+        &store,
+        referrals[1].arrive_by().unwrap() - time::Duration::minutes(1),
+    );
+    assert_eq!(early.run_once().await.unwrap().missed_arrivals, 0);
+    let (a, b) = (
+        deadline_jobs(&store, deadline),
+        deadline_jobs(&store, deadline),
+    );
+    let (fa, fb) = tokio::join!(a.run_once(), b.run_once());
+    let (fa, fb) = (fa.unwrap(), fb.unwrap());
+    assert_eq!(fa.missed_arrivals + fb.missed_arrivals, 11, "{fa:?} {fb:?}");
+    let again = a.run_once().await.unwrap();
+    assert_eq!(again.missed_arrivals, 0);
+
+    let events = store.changes_since(0, 10_000).await.unwrap();
+    let mut told: HashMap<Uuid, usize> = HashMap::new();
+    for e in events
+        .iter()
+        .filter(|e| e.event.event_type == "referral.arrival_missed")
+    {
+        *told.entry(e.event.aggregate_id).or_default() += 1;
+    }
+    assert_eq!(told.len(), 11);
+    assert!(
+        told.values().all(|n| *n == 1),
+        "a missed arrival told twice"
+    );
+    assert!(!told.contains_key(&referrals[0].id().as_uuid()));
+    for r in &referrals[1..] {
+        let stored = store.get_referral(r.id()).await.unwrap().unwrap();
+        assert!(stored.value.arrival_missed());
+    }
+}

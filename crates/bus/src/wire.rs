@@ -512,6 +512,19 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
                 .unwrap_or_default(),
             at: Some(timestamp(at)),
         }),
+        DomainEvent::Referral(ReferralEvent::ArrivalMissed {
+            referral,
+            community,
+            appointment,
+            at,
+        }) => Payload::ArrivalMissed(v1::ArrivalMissed {
+            referral: referral.as_uuid().to_string(),
+            community: community
+                .map(|i| i.as_uuid().to_string())
+                .unwrap_or_default(),
+            appointment_time: Some(timestamp(appointment)),
+            at: Some(timestamp(at)),
+        }),
         DomainEvent::Referral(ReferralEvent::ReferralClosed { referral, evidence }) => {
             Payload::ReferralClosed(v1::ReferralClosed {
                 referral: referral.as_uuid().to_string(),

@@ -160,6 +160,7 @@ impl DomainEvent {
                 | ReferralEvent::PatientArrived { referral, .. }
                 | ReferralEvent::ReferralCompleted { referral, .. }
                 | ReferralEvent::ReferralEscalated { referral, .. }
+                | ReferralEvent::ArrivalMissed { referral, .. }
                 | ReferralEvent::ReferralClosed { referral, .. }
                 | ReferralEvent::ResultAttached { referral, .. }
                 | ReferralEvent::SenderFollowUpDue { referral, .. }
@@ -241,6 +242,7 @@ impl DomainEvent {
                 PatientArrived => "patient_arrived",
                 ReferralCompleted => "referral_completed",
                 ReferralEscalated => "referral_escalated",
+                ArrivalMissed => "arrival_missed",
                 ReferralClosed => "referral_closed",
                 ResultAttached => "result_attached",
                 SenderFollowUpDue => "sender_follow_up_due",

@@ -145,6 +145,7 @@ rules! {
     ReferralDownwardFollowUp = "REF-DOWNWARD-FOLLOW-UP-14", "TC-2015", "a completed downward referral creates a follow-up at the receiver within 14 days";
     ReferralReservedSlots = "REF-RESERVED-SLOTS", "County-2022", "the lead hospital reserves a share of specialist slots for referrals, released ahead";
     ReferralMutualRecognition = "REF-MUTUAL-RECOGNITION", "County-2022", "a test result within its validity window is recognised, not repeated";
+    ReferralArrivalDeadline = "REF-ARRIVAL-DEADLINE", "County-2022", "an accepted patient not arrived by the appointment plus the profile's days escalates to the community's referral desk";
     ReferralExternalClose = "REF-EXTERNAL-CLOSE", "County-2022", "an open referral closes when the patient died or was admitted elsewhere";
 }
 

@@ -259,6 +259,8 @@ pub(crate) fn to_wire(v: Versioned<Referral>, judge: &Recognitions) -> pb::Refer
         }),
         report,
         results: wire_results(r, judge),
+        arrive_by_time: r.arrive_by().map(timestamp),
+        arrival_missed: r.arrival_missed(),
         sender_follow_up: r.sender_follow_up().map(|f| pb::SenderFollowUp {
             due_date: Some(date(f.due)),
             plans: f.plans.iter().map(|p| name("plans", p)).collect(),

@@ -21,6 +21,8 @@ use crate::StoreError;
 pub enum DeadlineKind {
     /// A routine referral unanswered past its deadline: escalated to the referral desk.
     ReferralEscalation,
+    /// An accepted patient not arrived by the arrival deadline: the referral desk is told.
+    ArrivalMissed,
     /// A waiting follow-up plan reached its due date.
     PlanDue,
     /// A waiting follow-up plan became overdue.
@@ -34,6 +36,7 @@ impl DeadlineKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             DeadlineKind::ReferralEscalation => "referral_escalation",
+            DeadlineKind::ArrivalMissed => "referral_arrival_missed",
             DeadlineKind::PlanDue => "plan_due",
             DeadlineKind::PlanOverdue => "plan_overdue",
             DeadlineKind::ContractExpiring => "contract_expiring",
@@ -47,6 +50,14 @@ impl DeadlineKind {
 pub trait DeadlineQueries: Send + Sync {
     /// Referrals still `requested`, not escalated, whose answer deadline is at or before `now`.
     async fn referrals_past_deadline(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ReferralId>, StoreError>;
+
+    /// Referrals still `accepted` whose arrival deadline is at or before `now`, with no
+    /// [`DeadlineKind::ArrivalMissed`] claimed, earliest deadline first.
+    async fn referrals_past_arrival(
         &self,
         now: OffsetDateTime,
         limit: u32,

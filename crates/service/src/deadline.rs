@@ -5,6 +5,8 @@
 //!   community's referral desk (`referral.referral_escalated`): the referral is updated at its
 //!   loaded version, so of two instances racing, one wins and the other's conflict changes
 //!   nothing.
+//! - **Missed arrivals**: an accepted patient not arrived by the appointment plus the profile's
+//!   grace days is told to the same desk (`referral.arrival_missed`), once.
 //! - **Plans falling due** (`follow_up.plan_fell_due`, the 14-day post-referral follow-ups
 //!   included, told apart by their origin) and **becoming overdue** (`follow_up.plan_overdue`).
 //! - **Contracts expiring**: a current contract's renewal window opened
@@ -24,6 +26,7 @@ use time::OffsetDateTime;
 use yigong_domain::event::DomainEvent;
 use yigong_domain::followup::FollowUpPlan;
 use yigong_domain::ids::{CommunityId, ReferralId, TeamId};
+use yigong_domain::referral::{Referral, ReferralError, ReferralEvent};
 use yigong_ports::{Actor, AuditEntry, AuditOutcome, DeadlineKind, DeadlineQueries};
 
 use crate::{Deps, ServiceError};
@@ -39,6 +42,8 @@ const SYSTEM_USER: &str = "system:deadlines";
 pub struct Fired {
     /// Referrals escalated.
     pub escalated: usize,
+    /// Accepted referrals whose patient missed the arrival deadline.
+    pub missed_arrivals: usize,
     /// Plans announced due.
     pub due: usize,
     /// Plans announced overdue.
@@ -46,6 +51,33 @@ pub struct Fired {
     /// Contracts announced expiring.
     pub expiring: usize,
 }
+
+/// A referral deadline the jobs announce: its claim, its audited action, and the domain's test
+/// and transition.
+struct ReferralDeadline {
+    kind: DeadlineKind,
+    action: &'static str,
+    is_due: fn(&Referral, OffsetDateTime) -> bool,
+    apply: Transition,
+}
+
+/// A referral transition at a time: the new referral and its events.
+type Transition =
+    fn(Referral, OffsetDateTime) -> Result<(Referral, Vec<ReferralEvent>), ReferralError>;
+
+const ESCALATION: ReferralDeadline = ReferralDeadline {
+    kind: DeadlineKind::ReferralEscalation,
+    action: "referral.escalate",
+    is_due: Referral::is_due_for_escalation,
+    apply: Referral::escalate,
+};
+
+const ARRIVAL: ReferralDeadline = ReferralDeadline {
+    kind: DeadlineKind::ArrivalMissed,
+    action: "referral.arrival_missed",
+    is_due: Referral::is_due_for_missed_arrival,
+    apply: Referral::miss_arrival,
+};
 
 /// The deadline jobs of one instance.
 pub struct DeadlineJobs {
@@ -63,7 +95,8 @@ impl DeadlineJobs {
     pub async fn run_once(&self) -> Result<Fired, ServiceError> {
         let now = self.deps.clock.now();
         Ok(Fired {
-            escalated: self.escalate(now).await?,
+            escalated: self.referrals(&ESCALATION, now).await?,
+            missed_arrivals: self.referrals(&ARRIVAL, now).await?,
             due: self.plans(DeadlineKind::PlanDue, now).await?,
             overdue: self.plans(DeadlineKind::PlanOverdue, now).await?,
             expiring: self.contracts(now).await?,
@@ -88,18 +121,28 @@ impl DeadlineJobs {
         }
     }
 
-    async fn escalate(&self, now: OffsetDateTime) -> Result<usize, ServiceError> {
-        let mut escalated = 0;
-        // A candidate that escalates, or that another instance escalated first (a conflict),
-        // leaves the candidates; the pass pages on while that happens and stops at a page that
-        // changed nothing, so it always ends.
+    /// Announces every referral deadline of `d` passed by `now`; how many were announced.
+    async fn referrals(
+        &self,
+        d: &ReferralDeadline,
+        now: OffsetDateTime,
+    ) -> Result<usize, ServiceError> {
+        let mut fired = 0;
+        // A candidate that is announced, or that another instance announced first (a
+        // conflict), leaves the candidates; the pass pages on while that happens and stops at
+        // a page that changed nothing, so it always ends.
         loop {
-            let ids = self.queries.referrals_past_deadline(now, BATCH).await?;
+            let ids = match d.kind {
+                DeadlineKind::ArrivalMissed => {
+                    self.queries.referrals_past_arrival(now, BATCH).await?
+                }
+                _ => self.queries.referrals_past_deadline(now, BATCH).await?,
+            };
             let mut progressed = false;
             for id in &ids {
-                match self.escalate_one(*id, now).await {
+                match self.referral_one(d, *id, now).await {
                     Ok(true) => {
-                        escalated += 1;
+                        fired += 1;
                         progressed = true;
                     }
                     Ok(false) => {}
@@ -108,13 +151,14 @@ impl DeadlineJobs {
                 }
             }
             if ids.len() < BATCH as usize || !progressed {
-                return Ok(escalated);
+                return Ok(fired);
             }
         }
     }
 
-    async fn escalate_one(
+    async fn referral_one(
         &self,
+        d: &ReferralDeadline,
         id: ReferralId,
         now: OffsetDateTime,
     ) -> Result<bool, ServiceError> {
@@ -122,20 +166,17 @@ impl DeadlineJobs {
         let Some(loaded) = tx.load_referral(id).await? else {
             return Ok(false);
         };
-        if !loaded.value.is_due_for_escalation(now) {
+        if !(d.is_due)(&loaded.value, now) {
             return Ok(false);
         }
-        if !tx
-            .claim_deadline(DeadlineKind::ReferralEscalation, id.as_uuid(), now)
-            .await?
-        {
+        if !tx.claim_deadline(d.kind, id.as_uuid(), now).await? {
             return Ok(false);
         }
-        let (referral, events) = loaded.value.escalate(now)?;
+        let (referral, events) = (d.apply)(loaded.value, now)?;
         tx.update_referral(&referral, loaded.version).await?;
         let entry = AuditEntry {
             actor: self.system_actor(&referral),
-            action: "referral.escalate".to_owned(),
+            action: d.action.to_owned(),
             resource: format!("referrals/{}", referral.id()),
             patient: Some(referral.patient()),
             at: now,
@@ -148,7 +189,7 @@ impl DeadlineJobs {
         Ok(true)
     }
 
-    fn system_actor(&self, referral: &yigong_domain::referral::Referral) -> Actor {
+    fn system_actor(&self, referral: &Referral) -> Actor {
         Actor {
             user: SYSTEM_USER.to_owned(),
             role: "system".to_owned(),

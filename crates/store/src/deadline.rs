@@ -55,6 +55,34 @@ impl DeadlineQueries for Store {
         Ok(ids.into_iter().map(ReferralId::from_uuid).collect())
     }
 
+    async fn referrals_past_arrival(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ReferralId>, StoreError> {
+        use referral::Column as R;
+        let ids: Vec<Uuid> = referral::Entity::find()
+            .select_only()
+            .column(R::Id)
+            .filter(R::State.eq(StateName::Accepted.code()))
+            .filter(R::ArriveBy.lte(now))
+            .filter(
+                Expr::exists(claimed(
+                    DeadlineKind::ArrivalMissed,
+                    (referral::Entity, R::Id),
+                ))
+                .not(),
+            )
+            .order_by_asc(R::ArriveBy)
+            .order_by_asc(R::Id)
+            .limit(u64::from(limit))
+            .into_tuple()
+            .all(self.connection())
+            .await
+            .map_err(db_err)?;
+        Ok(ids.into_iter().map(ReferralId::from_uuid).collect())
+    }
+
     async fn waiting_plans_unannounced(
         &self,
         kind: DeadlineKind,

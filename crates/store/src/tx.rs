@@ -58,6 +58,7 @@ fn referral_row(
         requested_at: Set(r.requested_at()),
         respond_by: Set(r.respond_by()),
         escalated: Set(r.escalated()),
+        arrive_by: Set(r.arrive_by()),
         body: Set(referral_body(r)?),
         version: Set(version),
         updated_at: Set(now),

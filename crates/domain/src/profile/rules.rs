@@ -259,6 +259,9 @@ pub struct ReferralRules {
     pub sender_follow_up_days: u16,
     /// Days within which the receiver of a completed downward referral follows up.
     pub downward_follow_up_days: u16,
+    /// Days after an accepted referral's appointment by which the patient should have
+    /// arrived; past them the referral escalates to the community's referral desk.
+    pub arrival_grace_days: u16,
     /// Share of specialist slots the lead hospital reserves for referrals (percent).
     pub reserved_slot_percent: u8,
     /// Reserved slots are released to referrals at least this many days ahead.

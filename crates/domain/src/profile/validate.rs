@@ -259,6 +259,7 @@ impl RuleProfile {
             1..=90,
             "referral.downward_follow_up_days",
         )?;
+        in_range(r.arrival_grace_days, 0..=90, "referral.arrival_grace_days")?;
         in_range(
             r.reserved_slot_percent,
             0..=100,

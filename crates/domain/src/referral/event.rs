@@ -90,6 +90,20 @@ pub enum ReferralEvent {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// An accepted patient had not arrived by the appointment plus the profile's days:
+    /// escalated to the community's referral desk.
+    ArrivalMissed {
+        /// The referral.
+        referral: ReferralId,
+        /// The community whose desk follows it up.
+        community: Option<CommunityId>,
+        /// The appointment missed.
+        #[serde(with = "time::serde::rfc3339")]
+        appointment: OffsetDateTime,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
     /// Closed on external evidence.
     ReferralClosed {
         /// The referral.

@@ -70,6 +70,15 @@ pub struct Referral {
     #[serde(with = "time::serde::rfc3339::option")]
     respond_by: Option<OffsetDateTime>,
     escalated: bool,
+    // Referrals accepted before the arrival deadline was kept have none.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    arrive_by: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    arrival_missed: bool,
     explanation: Explanation,
 }
 
@@ -180,6 +189,8 @@ impl Referral {
             requested_at: now,
             respond_by,
             escalated: false,
+            arrive_by: None,
+            arrival_missed: false,
             explanation: Explanation::new(profile.stamp(), RuleSet::EMPTY),
         };
         let mut events = vec![ReferralEvent::ReferralRequested {
@@ -292,10 +303,17 @@ impl Referral {
             referral: self.id,
             appointment,
         };
+        let arrive_by = appointment.at.checked_add(Duration::days(i64::from(
+            profile.referral.arrival_grace_days,
+        )));
+        let mut explanation = self.explanation;
+        explanation.rules.insert(RuleId::ReferralArrivalDeadline);
         Ok((
             Referral {
                 state: ReferralState::Accepted { appointment },
                 receiving: Some(receiving),
+                arrive_by,
+                explanation,
                 ..self
             },
             vec![event],
@@ -434,6 +452,40 @@ impl Referral {
         Ok((
             Referral {
                 escalated: true,
+                ..self
+            },
+            vec![event],
+        ))
+    }
+
+    /// Escalates an accepted referral whose patient has not arrived by its arrival deadline
+    /// (the appointment plus the profile's grace days) to the community's referral desk; at
+    /// most once.
+    pub fn miss_arrival(
+        self,
+        now: OffsetDateTime,
+    ) -> Result<(Referral, Vec<ReferralEvent>), ReferralError> {
+        let ReferralState::Accepted { appointment } = self.state else {
+            return Err(self.illegal(Command::MissArrival));
+        };
+        let Some(deadline) = self.arrive_by else {
+            return Err(self.illegal(Command::MissArrival));
+        };
+        if self.arrival_missed {
+            return Err(ReferralError::AlreadyEscalated);
+        }
+        if now < deadline {
+            return Err(ReferralError::DeadlineNotPassed { deadline });
+        }
+        let event = ReferralEvent::ArrivalMissed {
+            referral: self.id,
+            community: self.community,
+            appointment: appointment.at,
+            at: now,
+        };
+        Ok((
+            Referral {
+                arrival_missed: true,
                 ..self
             },
             vec![event],
@@ -604,6 +656,24 @@ impl Referral {
     /// Whether it was escalated.
     pub fn escalated(&self) -> bool {
         self.escalated
+    }
+
+    /// When an accepted referral's patient should have arrived by.
+    pub fn arrive_by(&self) -> Option<OffsetDateTime> {
+        self.arrive_by
+    }
+
+    /// Whether the patient missed the arrival deadline and the desk was told.
+    pub fn arrival_missed(&self) -> bool {
+        self.arrival_missed
+    }
+
+    /// Whether [`Referral::miss_arrival`] would escalate now: accepted, past its arrival
+    /// deadline, not yet escalated for it.
+    pub fn is_due_for_missed_arrival(&self, now: OffsetDateTime) -> bool {
+        matches!(self.state, ReferralState::Accepted { .. })
+            && !self.arrival_missed
+            && self.arrive_by.is_some_and(|d| now >= d)
     }
 
     /// Why it was created as it was (rules and profile).

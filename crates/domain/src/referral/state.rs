@@ -212,6 +212,8 @@ pub enum Command {
     Complete,
     /// Escalate past the response deadline.
     Escalate,
+    /// Escalate an accepted patient who did not arrive.
+    MissArrival,
     /// Close on external evidence.
     Close,
     /// Attach a test result.

@@ -376,7 +376,7 @@ proptest! {
         emergency in any::<bool>(),
         down in any::<bool>(),
         approval in any::<bool>(),
-        commands in proptest::collection::vec(0u8..9, 0..12),
+        commands in proptest::collection::vec(0u8..10, 0..12),
     ) {
         let p = RuleProfile::from_toml(&format!("base = \"bphs3\"\nid = \"t\"\n[referral]\napproval_required = {approval}\n")).unwrap();
         let emergency = emergency && !down;
@@ -390,10 +390,14 @@ proptest! {
         prop_assert_eq!(referral.state().name(), state);
         prop_assert_eq!(events.len(), if down { 1 } else { 2 });
         let mut escalated = false;
+        // The arrival deadline as the rules give it: the appointment (a day after acceptance)
+        // plus the profile's grace days; and whether the desk was told of a missed arrival.
+        let (mut arrive_by, mut missed) = (None, false);
         for (step, c) in commands.into_iter().enumerate() {
             let now = NOW + Duration::hours(30 * (step as i64 + 1));
-            let command = [Command::Approve, Command::Accept, Command::Reject, Command::Cancel, Command::Arrive, Command::Complete, Command::Escalate, Command::Close, Command::Attach][usize::from(c)];
-            let expected = model(state, command, emergency, escalated, down);
+            let command = [Command::Approve, Command::Accept, Command::Reject, Command::Cancel, Command::Arrive, Command::Complete, Command::Escalate, Command::Close, Command::Attach, Command::MissArrival][usize::from(c)];
+            let missable = !missed && arrive_by.is_some_and(|d| now >= d);
+            let expected = model(state, command, emergency, escalated, down, missable);
             let before = referral.clone();
             let result = match command {
                 Command::Approve => before.clone().approve(now, &p),
@@ -403,6 +407,7 @@ proptest! {
                 Command::Arrive => before.clone().arrive(now),
                 Command::Complete => before.clone().complete(report("s", "g").unwrap(), now, &p),
                 Command::Escalate => before.clone().escalate(now),
+                Command::MissArrival => before.clone().miss_arrival(now),
                 Command::Close => before.clone().close_on_evidence(ExternalEvidence::AdmittedElsewhere),
                 // A different day each step: never the same result twice.
                 Command::Attach => before.clone().attach(AttachedResult::new("ecg", NOW.date() - Duration::days(step as i64), TOWNSHIP, "窦性心律", "", NOW.date(), &p).unwrap()),
@@ -413,11 +418,16 @@ proptest! {
                     let got: Vec<&str> = events.into_iter().map(|e| DomainEvent::from(e).type_name()).collect();
                     prop_assert_eq!(got, names);
                     if command == Command::Escalate { escalated = true; }
+                    if command == Command::MissArrival { missed = true; }
+                    if command == Command::Accept {
+                        arrive_by = Some(now + Duration::days(1 + i64::from(p.referral.arrival_grace_days)));
+                    }
                     state = next;
                     referral = after;
                 }
                 (None, Err(err)) => {
-                    let legal_but_refused = matches!(err, ReferralError::AlreadyEscalated);
+                    let legal_but_refused = matches!(err, ReferralError::AlreadyEscalated)
+                        || (command == Command::MissArrival && matches!(err, ReferralError::DeadlineNotPassed { .. }));
                     prop_assert!(legal_but_refused || matches!(err, ReferralError::IllegalTransition { .. }), "{:?}", err);
                     prop_assert_eq!(&referral, &before);
                 }
@@ -553,6 +563,7 @@ fn model(
     emergency: bool,
     escalated: bool,
     down: bool,
+    missable: bool,
 ) -> Option<(StateName, Vec<&'static str>)> {
     use StateName as S;
     let open = matches!(
@@ -586,6 +597,9 @@ fn model(
         }
         (Command::Escalate, S::Requested) if !emergency && !escalated => {
             Some((S::Requested, vec!["referral.referral_escalated"]))
+        }
+        (Command::MissArrival, S::Accepted) if missable => {
+            Some((S::Accepted, vec!["referral.arrival_missed"]))
         }
         (Command::Close, _) if open => Some((S::Closed, vec!["referral.referral_closed"])),
         (Command::Attach, _) if open => Some((state, vec!["referral.result_attached"])),

@@ -676,3 +676,53 @@ fn the_named_state_sets_are_open_states_and_all_lists_every_state_once() {
     // Access is not granted before the desk approves: the receiver has nothing to act on yet.
     assert!(!StateName::AwaitingApproval.grants_receiver_access());
 }
+
+/// REF-ARRIVAL-DEADLINE: an accepted patient not arrived by the appointment plus the profile's
+/// grace days is escalated to the desk once; before then, after arrival, or twice, it is not.
+#[test]
+fn a_missed_arrival_escalates_once_after_the_grace_days() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    let (accepted, _) = r
+        .accept(appointment(2), receiving(), None, NOW, &p)
+        .unwrap();
+    let deadline = NOW + Duration::days(2 + i64::from(p.referral.arrival_grace_days));
+    assert_eq!(accepted.arrive_by(), Some(deadline));
+    let early = deadline - Duration::seconds(1);
+    assert!(!accepted.is_due_for_missed_arrival(early));
+    assert!(matches!(
+        accepted.clone().miss_arrival(early),
+        Err(ReferralError::DeadlineNotPassed { .. })
+    ));
+    assert!(accepted.is_due_for_missed_arrival(deadline));
+    let (missed, events) = accepted.clone().miss_arrival(deadline).unwrap();
+    assert_eq!(
+        events,
+        [ReferralEvent::ArrivalMissed {
+            referral: missed.id(),
+            community: Some(COMMUNITY_A),
+            appointment: NOW + Duration::days(2),
+            at: deadline,
+        }]
+    );
+    assert_eq!(missed.state().name(), StateName::Accepted);
+    assert!(missed.arrival_missed() && !missed.is_due_for_missed_arrival(deadline));
+    assert!(matches!(
+        missed.clone().miss_arrival(deadline),
+        Err(ReferralError::AlreadyEscalated)
+    ));
+    // The patient comes late after all: arrival is still recorded, and nothing is missed.
+    let (arrived, _) = missed.arrive(deadline + Duration::hours(1)).unwrap();
+    assert!(!arrived.is_due_for_missed_arrival(deadline + Duration::days(9)));
+    assert!(matches!(
+        arrived.miss_arrival(deadline + Duration::days(9)),
+        Err(ReferralError::IllegalTransition { .. })
+    ));
+}

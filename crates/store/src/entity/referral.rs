@@ -18,6 +18,7 @@ pub struct Model {
     pub requested_at: TimeDateTimeWithTimeZone,
     pub respond_by: Option<TimeDateTimeWithTimeZone>,
     pub escalated: bool,
+    pub arrive_by: Option<TimeDateTimeWithTimeZone>,
     pub body: Json,
     pub version: i64,
     pub updated_at: TimeDateTimeWithTimeZone,

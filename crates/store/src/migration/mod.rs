@@ -22,6 +22,7 @@ mod m20261203_000013_plans_by_patient;
 mod m20261203_000014_resident_key_id;
 mod m20261204_000015_resident_search_terms;
 mod m20261204_000016_referral_views;
+mod m20261204_000017_referral_arrive_by;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_resident_key_id::Migration),
             Box::new(m20261204_000015_resident_search_terms::Migration),
             Box::new(m20261204_000016_referral_views::Migration),
+            Box::new(m20261204_000017_referral_arrive_by::Migration),
         ]
     }
 }

@@ -124,6 +124,61 @@ async fn referrals_past_their_answer_deadline_are_candidates_until_escalated() {
     }
 }
 
+#[tokio::test]
+async fn accepted_referrals_past_their_arrival_deadline_are_candidates_until_claimed() {
+    use yigong_domain::profile::RuleProfile;
+    use yigong_domain::referral::{Appointment, SlotKind};
+    for b in backends::all().await {
+        let profile = RuleProfile::bphs3();
+        let accept = |r: yigong_domain::referral::Referral, days| {
+            let appointment = Appointment {
+                at: NOW + Duration::days(days),
+                slot: SlotKind::General,
+            };
+            r.accept(appointment, receiving(), None, NOW, &profile)
+                .unwrap()
+                .0
+        };
+        let (soon, later) = (accept(upward(1, 42, 0), 1), accept(upward(2, 43, 0), 2));
+        let arrived = accept(upward(3, 44, 0), 1).arrive(NOW).unwrap().0;
+        let mut tx = b.store.begin().await.unwrap();
+        for r in [&soon, &later, &arrived] {
+            tx.insert_referral(r).await.unwrap();
+        }
+        // Still requested: no arrival deadline yet.
+        tx.insert_referral(&upward(4, 45, 0)).await.unwrap();
+        tx.commit().await.unwrap();
+        let deadline = soon.arrive_by().unwrap();
+        let past = |at| b.store.referrals_past_arrival(at, 10);
+        assert!(
+            past(deadline - Duration::seconds(1))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(past(deadline).await.unwrap(), vec![soon.id()], "{}", b.name);
+        assert_eq!(
+            past(deadline + Duration::days(5)).await.unwrap(),
+            vec![soon.id(), later.id()],
+            "{}",
+            b.name
+        );
+        let mut tx = b.store.begin().await.unwrap();
+        assert!(
+            tx.claim_deadline(DeadlineKind::ArrivalMissed, soon.id().as_uuid(), deadline)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(
+            past(deadline + Duration::days(5)).await.unwrap(),
+            vec![later.id()],
+            "{}",
+            b.name
+        );
+    }
+}
+
 async fn due(store: &yigong_store::Store, by: time::Date) -> Vec<yigong_domain::ids::PlanId> {
     store
         .waiting_plans_unannounced(DeadlineKind::PlanDue, by, 10)
