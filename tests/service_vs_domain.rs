@@ -419,7 +419,13 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
             });
             let served = w
                 .follow_up
-                .record_visit(&person(TOWNSHIP, Role::Clinician), plan_id, visit, None)
+                .record_visit(
+                    &person(TOWNSHIP, Role::Clinician),
+                    plan_id,
+                    visit,
+                    None,
+                    None,
+                )
                 .await;
             let plan = m.plans[&plan_id].clone();
             let (visit_id, next_id) = served

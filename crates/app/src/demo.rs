@@ -669,7 +669,7 @@ pub async fn seed(
                 Condition::Type2Diabetes => diabetes_visit(on, &mut rng),
                 _ => hypertension_visit(on, &mut rng),
             };
-            let recorded = follow_up.record_visit(who, plan, visit, None).await?;
+            let recorded = follow_up.record_visit(who, plan, visit, None, None).await?;
             built.visits += 1;
             plan = recorded.next.value.id();
             due = recorded.next.value.due();

@@ -787,6 +787,7 @@ impl Bench {
                 Self::current(chain),
                 Self::visit(),
                 None,
+                None,
             )
             .await
             .map_err(err)?;

@@ -16,7 +16,7 @@ use yigong_domain::measure::{BloodPressure, Glucose, HeartRate, MeasureError, Te
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_server::FollowUpService as Api;
-use yigong_service::{FollowUpService, NewEnrolment, Principal, ServiceError};
+use yigong_service::{FollowUpService, GreenChannel, NewEnrolment, Principal, ServiceError};
 
 use crate::personal::card_to_wire;
 use crate::status::to_status;
@@ -344,9 +344,22 @@ impl Api for FollowUpApi {
         let plan_id = PlanId::from_uuid(parse_name("plan", "plans", &r.plan)?);
         let visit = visit(r.visit)?;
         let expected = parse_etag(&r.etag)?;
+        let green = r
+            .emergency_referral
+            .map(|g| {
+                Ok::<_, Status>(GreenChannel {
+                    to: InstitutionId::from_uuid(parse_name(
+                        "emergency_referral.to_institution",
+                        "institutions",
+                        &g.to_institution,
+                    )?),
+                    slip: crate::referral::slip("emergency_referral.slip", g.slip)?,
+                })
+            })
+            .transpose()?;
         let recorded = self
             .follow_ups
-            .record_visit(&who, plan_id, visit, expected)
+            .record_visit(&who, plan_id, visit, green, expected)
             .await
             .map_err(status)?;
         let a = &recorded.assessment;
@@ -361,6 +374,10 @@ impl Api for FollowUpApi {
                 .map(|n| n.reason.code().to_owned())
                 .unwrap_or_default(),
             explanation: a.explanation.to_string(),
+            referral: recorded
+                .referral
+                .map(|r| name("referrals", r.value.id()))
+                .unwrap_or_default(),
         }))
     }
 

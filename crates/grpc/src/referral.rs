@@ -111,20 +111,14 @@ fn wire_state(s: StateName) -> pb::State {
     }
 }
 
-/// A slip part refused by the domain, named by its wire path under `under`.
+/// A slip part refused by the domain, named by its wire path under `under` (the message it
+/// sits in: `slip`, `emergency_referral.slip`, `slip.preliminary_diagnosis`, `receiver`).
 fn slip_invalid(under: &str, e: SlipError) -> Status {
-    let field = match e.field {
-        "diagnosis.code" | "diagnosis.text" => {
-            let leaf = e.field.trim_start_matches("diagnosis.");
-            let message = if under == "slip" {
-                "slip.preliminary_diagnosis"
-            } else {
-                under
-            };
-            format!("{message}.{leaf}")
-        }
-        f if under == "slip" => format!("slip.{f}"),
-        f => f.to_owned(),
+    let leaf = e.field.strip_prefix("diagnosis.").unwrap_or(e.field);
+    let field = if leaf.starts_with(&format!("{under}.")) {
+        leaf.to_owned()
+    } else {
+        format!("{under}.{leaf}")
     };
     invalid(&field, e.reason)
 }
@@ -135,11 +129,19 @@ fn diagnosis(under: &str, d: Option<pb::Diagnosis>) -> Result<Diagnosis, Status>
     Diagnosis::new(&d.code, &d.text).map_err(|e| slip_invalid(under, e))
 }
 
-fn slip(s: Option<pb::Slip>) -> Result<yigong_domain::referral::Slip, Status> {
-    let s = s.ok_or_else(|| invalid("slip", "required"))?;
-    let dx = diagnosis("slip.preliminary_diagnosis", s.preliminary_diagnosis)?;
+/// A slip from the wire; `under` is its wire path for errors (`slip`,
+/// `emergency_referral.slip`).
+pub(crate) fn slip(
+    under: &str,
+    s: Option<pb::Slip>,
+) -> Result<yigong_domain::referral::Slip, Status> {
+    let s = s.ok_or_else(|| invalid(under, "required"))?;
+    let dx = diagnosis(
+        &format!("{under}.preliminary_diagnosis"),
+        s.preliminary_diagnosis,
+    )?;
     yigong_domain::referral::Slip::new(dx, &s.chief_complaint, &s.history, &s.requested_department)
-        .map_err(|e| slip_invalid("slip", e))
+        .map_err(|e| slip_invalid(under, e))
 }
 
 /// A test result from the wire; `at` is its wire path (`results[2]`, `result`).
@@ -354,7 +356,7 @@ impl Api for ReferralApi {
             direction: direction(r.direction)?,
             urgency: urgency(r.urgency)?,
             reasons,
-            slip: slip(r.slip)?,
+            slip: slip("slip", r.slip)?,
             results: r
                 .results
                 .into_iter()

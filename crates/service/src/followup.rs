@@ -7,12 +7,14 @@ use yigong_domain::followup::{
     OutreachOutcome, Visit, WorklistEntry, WorklistPosition, overdue_worklist,
 };
 use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId, VisitId};
+use yigong_domain::referral::Referral;
 use yigong_ports::{
     AuditEntry, AuditOutcome, Page, PlanInContext, Transaction, Versioned, VisitRecord,
 };
 
 use crate::deps::{abandon, audit_entry, page_limit};
 use crate::error::happened;
+use crate::referral::GreenChannel;
 use crate::{Deps, Principal, ServiceError};
 
 const ENROL: &str = "follow_up.enrol";
@@ -46,6 +48,8 @@ pub struct RecordedVisit {
     pub next: Versioned<FollowUpPlan>,
     /// Why: class, next date, referral need and the rules applied.
     pub assessment: Assessment,
+    /// The emergency referral the visit sent through the green channel, if it named one.
+    pub referral: Option<Versioned<Referral>>,
 }
 
 /// The chronic-disease follow-up use cases.
@@ -328,13 +332,17 @@ impl FollowUpService {
     }
 
     /// Records a visit on a waiting plan: classifies it, marks the plan done and schedules the
-    /// next one, in one transaction. `expected_version` is the client's etag of the plan.
+    /// next one, in one transaction; with `green`, a visit classed emergency also sends its
+    /// emergency referral in that transaction (a visit of any other class naming one is
+    /// refused, naming `emergency_referral`). `expected_version` is the client's etag of the
+    /// plan.
     #[tracing::instrument(skip_all, fields(user = %who.user, plan = %plan_id))]
     pub async fn record_visit(
         &self,
         who: &Principal,
         plan_id: PlanId,
         visit: Visit,
+        green: Option<GreenChannel>,
         expected_version: Option<i64>,
     ) -> Result<RecordedVisit, ServiceError> {
         let now = self.deps.clock.now();
@@ -361,6 +369,15 @@ impl FollowUpService {
             PlanId::from_uuid(self.deps.ids.new_id()),
             &self.deps.profile,
         )?;
+        let green = match green {
+            None => None,
+            Some(g) => Some(crate::referral::green_channel(
+                &self.deps,
+                who,
+                &recorded.assessment,
+                g,
+            )?),
+        };
         let done_version = tx.update_plan(&recorded.done, plan.version).await?;
         let next_version = tx.insert_plan(&recorded.next).await?;
         tx.insert_visit(&VisitRecord {
@@ -372,6 +389,13 @@ impl FollowUpService {
             class: recorded.assessment.class,
         })
         .await?;
+        let referral = match green {
+            None => None,
+            Some(send) => Some(
+                send.in_tx(&self.deps, &mut tx, who, patient.resident.id(), now)
+                    .await?,
+            ),
+        };
         self.deps
             .commit(
                 tx,
@@ -397,6 +421,7 @@ impl FollowUpService {
                 version: next_version,
             },
             assessment: recorded.assessment,
+            referral,
         })
     }
 

@@ -65,7 +65,9 @@ pub use indicator::{GridLine, IndicatorReport, IndicatorService};
 pub use network::{NetworkService, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use recognition::Recognitions;
-pub use referral::{NewReferral, ReferralListing, ReferralService, ReferralView, ResultInput};
+pub use referral::{
+    GreenChannel, NewReferral, ReferralListing, ReferralService, ReferralView, ResultInput,
+};
 pub use relay::{RELAY_LEASE, Relay, RelaySettings, Step};
 pub use resident::{
     DocumentInput, NewResident, ResidentImport, ResidentRow, ResidentService, ResidentUpdate,

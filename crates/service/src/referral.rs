@@ -9,6 +9,7 @@ pub use list::ReferralListing;
 use std::sync::Arc;
 
 use time::{Date, OffsetDateTime};
+use yigong_domain::followup::{Assessment, ReferralNeed};
 use yigong_domain::ids::{InstitutionId, PlanId, ReferralId, ResidentId};
 use yigong_domain::referral::{
     Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ExternalEvidence,
@@ -107,14 +108,7 @@ impl ReferralService {
     ) -> Result<i64, ServiceError> {
         let (referral, expected, events) = change;
         let version = match expected {
-            // The store's unique index is the domain's one-open-per-direction rule, enforced
-            // race-free at insert; its refusal is the domain's error.
-            None => tx.insert_referral(referral).await.map_err(|e| match e {
-                StoreError::Duplicate {
-                    constraint: Constraint::OpenReferral,
-                } => ReferralError::OpenReferralExists(referral.direction()).into(),
-                e => ServiceError::from(e),
-            })?,
+            None => insert(&mut tx, referral).await?,
             Some(v) => tx.update_referral(referral, v).await?,
         };
         self.deps
@@ -210,9 +204,9 @@ impl ReferralService {
             abandon(tx).await;
             return self.first_result(who, &request).await;
         }
-        // The patient's other open referrals are checked by the store's unique index at insert
-        // (mapped to the same rule), not read first: race-free, and one round trip less.
-        let (referral, events) = Referral::create(
+        let (referral, events) = open(
+            &self.deps,
+            &mut tx,
             CreateReferral {
                 id,
                 patient: cmd.patient,
@@ -223,17 +217,9 @@ impl ReferralService {
                 attachments,
             },
             &route,
-            &[],
             now,
-            &self.deps.profile,
-        )?;
-        let referral = match referral.sender_follow_up() {
-            Some(_) => {
-                let plans = self.bring_forward(&mut tx, &referral, now.date()).await?;
-                referral.followed_up_by(plans)
-            }
-            None => referral,
-        };
+        )
+        .await?;
         let version = self
             .finish(tx, who, CREATE, (&referral, None, events), now)
             .await?;
@@ -241,31 +227,6 @@ impl ReferralService {
             value: referral,
             version,
         })
-    }
-
-    /// The sender's follow-up of an upward referral (§6): the waiting plans of the patient's
-    /// open enrolments held by the sending institution are brought forward to the follow-up
-    /// day, in the creating transaction; their ids go on the referral.
-    async fn bring_forward(
-        &self,
-        tx: &mut Box<dyn Transaction>,
-        referral: &Referral,
-        today: Date,
-    ) -> Result<Vec<PlanId>, ServiceError> {
-        let mut plans = Vec::new();
-        for enrolment in tx.open_enrolments(referral.patient()).await? {
-            if enrolment.value.institution() != referral.from() {
-                continue;
-            }
-            for plan in tx.waiting_plans_of(enrolment.value.id()).await? {
-                let moved =
-                    plan.value
-                        .for_upward_referral(referral.id(), today, &self.deps.profile);
-                tx.update_plan(&moved, plan.version).await?;
-                plans.push(moved.id());
-            }
-        }
-        Ok(plans)
     }
 
     async fn first_result(
@@ -605,4 +566,141 @@ pub(crate) async fn close_on_death(
         .await?;
     }
     Ok(())
+}
+
+/// A new referral as the domain creates it, in the command's transaction (`tx`): for an
+/// upward one, the waiting plans of the patient's enrolments held by the sender are brought
+/// forward to the sender's follow-up day (§6) and named on it. Nothing of the referral itself
+/// is written yet ([`insert`]).
+pub(crate) async fn open(
+    deps: &Deps,
+    tx: &mut Box<dyn Transaction>,
+    cmd: CreateReferral,
+    route: &Route,
+    now: OffsetDateTime,
+) -> Result<(Referral, Vec<ReferralEvent>), ServiceError> {
+    // The patient's other open referrals are checked by the store's unique index at insert
+    // (mapped to the same rule), not read first: race-free, and one round trip less.
+    let (referral, events) = Referral::create(cmd, route, &[], now, &deps.profile)?;
+    if referral.sender_follow_up().is_none() {
+        return Ok((referral, events));
+    }
+    let mut plans = Vec::new();
+    for enrolment in tx.open_enrolments(referral.patient()).await? {
+        if enrolment.value.institution() != referral.from() {
+            continue;
+        }
+        for plan in tx.waiting_plans_of(enrolment.value.id()).await? {
+            let moved = plan
+                .value
+                .for_upward_referral(referral.id(), now.date(), &deps.profile);
+            tx.update_plan(&moved, plan.version).await?;
+            plans.push(moved.id());
+        }
+    }
+    Ok((referral.followed_up_by(plans), events))
+}
+
+/// Inserts a new referral. The store's unique index is the domain's one-open-per-direction
+/// rule, enforced race-free at insert; its refusal is the domain's error.
+pub(crate) async fn insert(
+    tx: &mut Box<dyn Transaction>,
+    referral: &Referral,
+) -> Result<i64, ServiceError> {
+    tx.insert_referral(referral).await.map_err(|e| match e {
+        StoreError::Duplicate {
+            constraint: Constraint::OpenReferral,
+        } => ReferralError::OpenReferralExists(referral.direction()).into(),
+        e => ServiceError::from(e),
+    })
+}
+
+/// Where a visit's emergency referral goes, and its slip: a visit classed emergency that
+/// names them sends the referral in its own transaction (the green channel, 绿色通道), so no
+/// danger sign waits for a second command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GreenChannel {
+    /// The receiving institution.
+    pub to: InstitutionId,
+    /// The slip.
+    pub slip: Slip,
+}
+
+/// A visit's emergency referral, checked before the visit writes anything: the route and the
+/// reason the domain's assessment gives ([`Assessment::green_channel`]).
+pub(crate) struct GreenReferral {
+    route: Route,
+    need: ReferralNeed,
+    slip: Slip,
+}
+
+/// Checks a visit's green channel: the visit must be classed emergency, and the receiver
+/// must be an institution the caller's institution may refer to.
+pub(crate) fn green_channel(
+    deps: &Deps,
+    who: &Principal,
+    assessment: &Assessment,
+    green: GreenChannel,
+) -> Result<GreenReferral, ServiceError> {
+    let Some(need) = assessment.green_channel() else {
+        return Err(ServiceError::InvalidArgument {
+            field: "emergency_referral",
+            reason: format!(
+                "the visit is classed {}, not an emergency: send a routine referral with \
+                 CreateReferral",
+                assessment.class.code()
+            ),
+        });
+    };
+    let route =
+        Route::in_network(&deps.network.current(), who.institution, green.to).map_err(|e| {
+            ServiceError::InvalidArgument {
+                field: "emergency_referral.to_institution",
+                reason: e.to_string(),
+            }
+        })?;
+    Ok(GreenReferral {
+        route,
+        need,
+        slip: green.slip,
+    })
+}
+
+impl GreenReferral {
+    /// Sends the referral in the visit's transaction: upward, emergency, for the assessed
+    /// reason; its event and audit entry land with the visit or not at all.
+    pub(crate) async fn in_tx(
+        self,
+        deps: &Deps,
+        tx: &mut Box<dyn Transaction>,
+        who: &Principal,
+        patient: ResidentId,
+        now: OffsetDateTime,
+    ) -> Result<Versioned<Referral>, ServiceError> {
+        let cmd = CreateReferral {
+            id: ReferralId::from_uuid(deps.ids.new_id()),
+            patient,
+            direction: Direction::Upward,
+            urgency: self.need.urgency,
+            reasons: vec![self.need.reason],
+            slip: self.slip,
+            attachments: Vec::new(),
+        };
+        let (referral, events) = open(deps, tx, cmd, &self.route, now).await?;
+        let version = insert(tx, &referral).await?;
+        tx.append_events(&deps.outbox(referral.community(), events, now)?)
+            .await?;
+        tx.append_audit(&audit_entry(
+            who,
+            CREATE,
+            format!("referrals/{}", referral.id()),
+            patient,
+            now,
+        ))
+        .await?;
+        Ok(Versioned {
+            value: referral,
+            version,
+        })
+    }
 }

@@ -28,6 +28,7 @@ mod directory;
 mod every_method;
 mod finding;
 mod go_live;
+mod green_channel;
 mod grid_administration;
 mod health_record;
 mod history;
@@ -56,6 +57,7 @@ async fn walk(app: &TestApp) {
     change_feed::change_feed(app, &patient).await;
     inbox_watch::inbox_watch(app).await;
     closing::closing(app).await;
+    green_channel::green_channel(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;
     area_scope::area_scope(app).await;

@@ -90,6 +90,7 @@ pub async fn malformed(s: &TestApp, patient: &str) {
                 plan: "plans/00000000-0000-0000-0000-000000000001".into(),
                 visit: Some(htn_visit(today, 130, 80, &["headache", "palpitations"])),
                 etag: String::new(),
+                emergency_referral: None,
             },
         ))
         .await

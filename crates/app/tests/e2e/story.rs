@@ -169,6 +169,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
                 plan: first.name.clone(),
                 visit: Some(htn_visit(today - Duration::days(6), 128, 80, &[])),
                 etag: first.etag.clone(),
+                emergency_referral: None,
             },
         ))
         .await
@@ -183,6 +184,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
                 plan: first.name.clone(),
                 visit: Some(htn_visit(today - Duration::days(6), 128, 80, &[])),
                 etag: first.etag.clone(),
+                emergency_referral: None,
             },
         ))
         .await
@@ -201,6 +203,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
                 plan: next.name.clone(),
                 visit: Some(htn_visit(today, 186, 114, &["chest_pain_or_tightness"])),
                 etag: next.etag.clone(),
+                emergency_referral: None,
             },
         ))
         .await

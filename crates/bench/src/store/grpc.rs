@@ -394,6 +394,7 @@ async fn record_visit(c: &Clients, task: usize, chain: &Chain) -> Result<(), Str
                 )),
             }),
             etag: String::new(),
+            emergency_referral: None,
         },
     )?;
     let recorded = FollowUpServiceClient::new(c.channel(task))

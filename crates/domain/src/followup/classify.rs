@@ -13,6 +13,7 @@ use crate::measure::Glucose;
 use crate::profile::{ProfileStamp, RuleProfile};
 use crate::referral::{ReasonCode, Urgency};
 use crate::rule::{Explanation, RuleId, RuleSet};
+use crate::vocabulary::codes;
 
 /// The class of a visit, across conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -33,6 +34,16 @@ pub enum VisitClass {
     /// 病情不稳定 (SMD).
     Unstable,
 }
+
+codes!(VisitClass {
+    Controlled => "controlled",
+    UncontrolledFirst => "uncontrolled_first",
+    Refer => "refer",
+    Emergency => "emergency",
+    Stable => "stable",
+    BasicallyStable => "basically_stable",
+    Unstable => "unstable",
+});
 
 impl VisitClass {
     /// Whether the visit was on target (controlled, or a stable SMD patient).
@@ -81,6 +92,16 @@ pub struct Assessment {
     pub referral: Option<ReferralNeed>,
     /// Why.
     pub explanation: Explanation,
+}
+
+impl Assessment {
+    /// The emergency referral the visit sends through the green channel, when it calls for
+    /// one: a danger sign refers the patient upward at once (§6), so the visit may name the
+    /// receiving institution and the referral goes in the visit's own transaction. A routine
+    /// referral (the `refer` class) is the team's to send, not the visit's.
+    pub fn green_channel(&self) -> Option<ReferralNeed> {
+        self.referral.filter(|n| n.urgency == Urgency::Emergency)
+    }
 }
 
 fn assessment(
@@ -366,5 +387,16 @@ pub fn classify(visit: &Visit, ctx: VisitContext, profile: &RuleProfile) -> Asse
         Visit::Hypertension(v) => classify_hypertension(v, ctx, profile),
         Visit::Diabetes(v) => classify_diabetes(v, ctx, profile),
         Visit::MentalDisorder(v) => classify_mental_disorder(v, ctx, profile),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocabulary::tests::check_unit;
+
+    #[test]
+    fn visit_class_codes_are_the_serde_names_and_parse_back() {
+        check_unit(VisitClass::ALL, VisitClass::code, VisitClass::from_code);
     }
 }

@@ -79,6 +79,8 @@ fn v05_htn_182_95_is_an_emergency_referral_with_follow_up_in_14_days() {
     let a = classify_hypertension(&htn(182, 95), adult(), &bphs3());
     assert_eq!(a.class, VisitClass::Emergency);
     assert_eq!(a.referral.map(|r| r.urgency), Some(Urgency::Emergency));
+    // The danger sign goes through the green channel: the visit may send it itself.
+    assert_eq!(a.green_channel(), a.referral);
     assert_eq!(a.next_due, days_after_visit(14));
     assert!(a.explanation.rules.contains(RuleId::HtnDangerBloodPressure));
     assert!(a.explanation.rules.contains(RuleId::FollowUpAfterReferral));
@@ -100,6 +102,8 @@ fn v07_htn_uncontrolled_twice_in_a_row_is_referred_upward_with_follow_up_in_14_d
     let a = classify_hypertension(&htn(150, 92), ctx, &bphs3());
     assert_eq!(a.class, VisitClass::Refer);
     assert_eq!(a.referral.map(|r| r.urgency), Some(Urgency::Routine));
+    // A routine referral is the team's to send, not the visit's.
+    assert_eq!(a.green_channel(), None);
     assert_eq!(a.next_due, days_after_visit(14));
     assert!(a.explanation.rules.contains(RuleId::HtnTwoConsecutive));
 }

@@ -317,6 +317,7 @@ async fn a_danger_sign_recommends_an_emergency_referral_in_one_transaction() {
             &team_doctor(),
             PLAN,
             visit(185, 112, vec![DangerSign::ChestPainOrTightness]),
+            None,
             Some(2),
         )
         .await
@@ -338,7 +339,7 @@ async fn a_failed_visit_insert_commits_nothing() {
     tx.expect_commit().never();
     let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
     let err = svc
-        .record_visit(&team_doctor(), PLAN, visit(128, 78, vec![]), None)
+        .record_visit(&team_doctor(), PLAN, visit(128, 78, vec![]), None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, ServiceError::Unavailable(_)), "{err}");
@@ -350,7 +351,7 @@ async fn a_stale_plan_etag_is_a_conflict_and_another_team_is_refused_and_audited
     tx.expect_update_plan().never();
     let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
     let err = svc
-        .record_visit(&team_doctor(), PLAN, visit(128, 78, vec![]), Some(1))
+        .record_visit(&team_doctor(), PLAN, visit(128, 78, vec![]), None, Some(1))
         .await
         .unwrap_err();
     assert!(matches!(err, ServiceError::Conflict(_)), "{err}");
@@ -367,7 +368,7 @@ async fn a_stale_plan_etag_is_a_conflict_and_another_team_is_refused_and_audited
         .returning(|_| Ok(()));
     let svc = follow_up(uow_with(tx), MockFollowUps::new(), audit);
     let err = svc
-        .record_visit(&clinician(COUNTY), PLAN, visit(128, 78, vec![]), None)
+        .record_visit(&clinician(COUNTY), PLAN, visit(128, 78, vec![]), None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err}");
@@ -381,7 +382,7 @@ async fn a_visit_in_the_future_is_invalid_before_any_storage() {
     };
     v.date = date!(2026 - 03 - 03);
     let err = svc
-        .record_visit(&team_doctor(), PLAN, Visit::Hypertension(v), None)
+        .record_visit(&team_doctor(), PLAN, Visit::Hypertension(v), None, None)
         .await
         .unwrap_err();
     assert!(
