@@ -86,4 +86,6 @@ define_id! {
     VisitId;
     /// A referral slip (转诊单).
     ReferralId;
+    /// A specialist session (专家门诊, 坐诊, 查房, 带教).
+    SessionId;
 }

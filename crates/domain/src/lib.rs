@@ -46,6 +46,7 @@ pub mod personal;
 pub mod profile;
 pub mod referral;
 pub mod rule;
+pub mod schedule;
 pub mod screening;
 pub mod text;
 mod vocabulary;

@@ -34,6 +34,7 @@ pub mod network;
 pub mod outbox;
 pub mod publish;
 pub mod referral_list;
+pub mod schedule;
 pub mod screening;
 pub mod store;
 pub mod system;
@@ -54,6 +55,7 @@ pub use outbox::{
 };
 pub use publish::{EventPublisher, PublishError, subject};
 pub use referral_list::{ReferralFilter, ReferralParty};
+pub use schedule::{SessionQueries, SessionRepository};
 pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,

@@ -117,6 +117,7 @@ pub trait Transaction:
     + NetworkRepository
     + GridRepository
     + TeamRepository
+    + crate::SessionRepository
     + OutboxWriter
     + AuditWriter
     + IdempotencyKeys

@@ -27,6 +27,7 @@ mod queries;
 mod registration;
 mod relay;
 mod reseal;
+mod schedule;
 mod screening;
 pub mod seal;
 mod search;

@@ -266,6 +266,8 @@ pub struct ReferralRules {
     pub reserved_slot_percent: u8,
     /// Reserved slots are released to referrals at least this many days ahead.
     pub reserved_release_days_ahead: u16,
+    /// Unused reserved slots return to the general pool this many days before the session.
+    pub reserved_return_days_before: u16,
     /// Validity of test results for mutual recognition, days per test code.
     pub result_validity_days: BTreeMap<String, u16>,
 }

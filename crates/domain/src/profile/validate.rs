@@ -261,6 +261,21 @@ impl RuleProfile {
         )?;
         in_range(r.arrival_grace_days, 0..=90, "referral.arrival_grace_days")?;
         in_range(
+            r.reserved_return_days_before,
+            0..=30,
+            "referral.reserved_return_days_before",
+        )?;
+        if r.reserved_return_days_before >= r.reserved_release_days_ahead
+            && r.reserved_slot_percent > 0
+        {
+            return Err(ProfileError::Invalid {
+                field: "referral.reserved_return_days_before".to_owned(),
+                reason: "must be fewer days than reserved_release_days_ahead: reserved slots \
+                         return only after they were released"
+                    .to_owned(),
+            });
+        }
+        in_range(
             r.reserved_slot_percent,
             0..=100,
             "referral.reserved_slot_percent",

@@ -12,6 +12,7 @@ use yigong_domain::contract::{Contract, Team};
 use yigong_domain::followup::{Enrolment, FollowUpPlan, WorklistPosition};
 use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::identity::Resident;
+use yigong_domain::ids::SessionId;
 use yigong_domain::ids::{
     AreaNodeId, CommunityId, ContractId, EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId,
     ReferralId, ResidentId, TeamId,
@@ -19,7 +20,9 @@ use yigong_domain::ids::{
 use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::Referral;
+use yigong_domain::schedule::SpecialistSession;
 use yigong_domain::screening::BpReading;
+use yigong_ports::SessionRepository;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditWriter, Clock, DeadlineClaims, DeadlineKind, FollowUpQueries,
     FollowUpRepository, GridFacts, GridRepository, HouseholdRecord, IdSource, IdempotencyKeys,
@@ -38,6 +41,12 @@ mock! {
         async fn load_referral(&mut self, id: ReferralId) -> Result<Option<Versioned<Referral>>, StoreError>;
         async fn insert_referral(&mut self, referral: &Referral) -> Result<Version, StoreError>;
         async fn update_referral(&mut self, referral: &Referral, expected: Version) -> Result<Version, StoreError>;
+    }
+    #[async_trait]
+    impl SessionRepository for Tx {
+        async fn load_session(&mut self, id: SessionId) -> Result<Option<Versioned<SpecialistSession>>, StoreError>;
+        async fn insert_session(&mut self, session: &SpecialistSession) -> Result<Version, StoreError>;
+        async fn update_session(&mut self, session: &SpecialistSession, expected: Version) -> Result<Version, StoreError>;
     }
     #[async_trait]
     impl ResidentRepository for Tx {

@@ -21,4 +21,5 @@ pub(crate) mod request_key;
 pub(crate) mod resident;
 pub(crate) mod resident_term;
 pub(crate) mod screening_result;
+pub(crate) mod specialist_session;
 pub(crate) mod team;

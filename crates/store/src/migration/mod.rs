@@ -23,6 +23,7 @@ mod m20261203_000014_resident_key_id;
 mod m20261204_000015_resident_search_terms;
 mod m20261204_000016_referral_views;
 mod m20261204_000017_referral_arrive_by;
+mod m20261204_000018_specialist_sessions;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_resident_search_terms::Migration),
             Box::new(m20261204_000016_referral_views::Migration),
             Box::new(m20261204_000017_referral_arrive_by::Migration),
+            Box::new(m20261204_000018_specialist_sessions::Migration),
         ]
     }
 }

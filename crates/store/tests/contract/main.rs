@@ -19,6 +19,7 @@ mod referral_lists;
 mod referrals;
 mod registration;
 mod relay;
+mod schedule;
 mod screening;
 mod search;
 
