@@ -508,7 +508,7 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                     };
                     (
                         w.referrals
-                            .accept(&who, id, appointment, receiving(), None)
+                            .accept(&who, id, appointment, receiving(), None, None)
                             .await,
                         current
                             .accept(appointment, receiving(), None, now, &w.profile)

@@ -20,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "yigong/v1/indicator.proto",
         "yigong/v1/referral.proto",
         "yigong/v1/resident.proto",
+        "yigong/v1/schedule.proto",
         "yigong/v1/screening.proto",
     ]
     .map(|p| root.join(p));

@@ -856,7 +856,7 @@ async fn referrals(
             let receiving = Receiving::new("心血管内科", "县医院心内科门诊")
                 .map_err(|e| ServiceError::invalid("receiver", e))?;
             service
-                .accept(&receiver, id, appointment, receiving, None)
+                .accept(&receiver, id, appointment, receiving, None, None)
                 .await?;
             if leave == Leave::Accepted {
                 continue;

@@ -517,6 +517,7 @@ impl Bench {
             created.value.id(),
             Self::tomorrow(),
             slip::receiving()?,
+            None,
             Some(created.version),
         )
         .await

@@ -11,6 +11,7 @@ use yigong_domain::grid::GridEvent;
 use yigong_domain::identity::ResidentEvent;
 use yigong_domain::network::NetworkEvent;
 use yigong_domain::referral::ReferralEvent;
+use yigong_domain::schedule::ScheduleEvent;
 use yigong_domain::screening::{CaseEvent, ScreeningEvent};
 use yigong_ports::StoredEvent;
 use yigong_proto::google::r#type::Date;
@@ -525,6 +526,40 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
             appointment_time: Some(timestamp(appointment)),
             at: Some(timestamp(at)),
         }),
+        DomainEvent::Session(ScheduleEvent::SessionPublished {
+            session,
+            held_at,
+            date: day,
+            capacity,
+            reserved,
+        }) => Payload::SessionPublished(v1::SessionPublished {
+            session: session.as_uuid().to_string(),
+            held_at: held_at.as_uuid().to_string(),
+            date: Some(date(day)),
+            capacity,
+            reserved,
+        }),
+        DomainEvent::Session(ScheduleEvent::SlotBooked {
+            session,
+            referral,
+            reserved,
+        }) => Payload::SlotBooked(v1::SlotBooked {
+            session: session.as_uuid().to_string(),
+            referral: referral.as_uuid().to_string(),
+            reserved,
+        }),
+        DomainEvent::Session(ScheduleEvent::SlotReleased { session, referral }) => {
+            Payload::SlotReleased(v1::SlotReleased {
+                session: session.as_uuid().to_string(),
+                referral: referral.as_uuid().to_string(),
+            })
+        }
+        DomainEvent::Session(ScheduleEvent::PatientsSeen { session, seen }) => {
+            Payload::PatientsSeen(v1::PatientsSeen {
+                session: session.as_uuid().to_string(),
+                seen,
+            })
+        }
         DomainEvent::Referral(ReferralEvent::ReferralClosed { referral, evidence }) => {
             Payload::ReferralClosed(v1::ReferralClosed {
                 referral: referral.as_uuid().to_string(),

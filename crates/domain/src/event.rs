@@ -13,6 +13,7 @@ use crate::grid::GridEvent;
 use crate::identity::ResidentEvent;
 use crate::network::NetworkEvent;
 use crate::referral::ReferralEvent;
+use crate::schedule::ScheduleEvent;
 use crate::screening::{CaseEvent, ScreeningEvent};
 
 /// Schema version of the serialized events; bumped on any incompatible change.
@@ -38,6 +39,8 @@ pub enum AggregateKind {
     FollowUp,
     /// Referrals.
     Referral,
+    /// Specialist sessions.
+    Session,
 }
 
 impl AggregateKind {
@@ -52,6 +55,7 @@ impl AggregateKind {
             AggregateKind::CancerCase => "cancer_case",
             AggregateKind::FollowUp => "follow_up",
             AggregateKind::Referral => "referral",
+            AggregateKind::Session => "session",
         }
     }
 }
@@ -76,6 +80,8 @@ pub enum DomainEvent {
     FollowUp(FollowUpEvent),
     /// Referral.
     Referral(ReferralEvent),
+    /// Specialist session.
+    Session(ScheduleEvent),
 }
 
 impl DomainEvent {
@@ -90,6 +96,7 @@ impl DomainEvent {
             DomainEvent::CancerCase(_) => AggregateKind::CancerCase,
             DomainEvent::FollowUp(_) => AggregateKind::FollowUp,
             DomainEvent::Referral(_) => AggregateKind::Referral,
+            DomainEvent::Session(_) => AggregateKind::Session,
         }
     }
 
@@ -165,6 +172,12 @@ impl DomainEvent {
                 | ReferralEvent::ResultAttached { referral, .. }
                 | ReferralEvent::SenderFollowUpDue { referral, .. }
                 | ReferralEvent::DownwardFollowUpDue { referral, .. } => referral.as_uuid(),
+            },
+            DomainEvent::Session(e) => match e {
+                ScheduleEvent::SessionPublished { session, .. }
+                | ScheduleEvent::SlotBooked { session, .. }
+                | ScheduleEvent::SlotReleased { session, .. }
+                | ScheduleEvent::PatientsSeen { session, .. } => session.as_uuid(),
             },
         }
     }
@@ -248,6 +261,12 @@ impl DomainEvent {
                 SenderFollowUpDue => "sender_follow_up_due",
                 DownwardFollowUpDue => "downward_follow_up_due",
             }),
+            DomainEvent::Session(e) => names!(e, "session", ScheduleEvent {
+                SessionPublished => "session_published",
+                SlotBooked => "slot_booked",
+                SlotReleased => "slot_released",
+                PatientsSeen => "patients_seen",
+            }),
         }
     }
 }
@@ -270,7 +289,8 @@ from_events!(
     ScreeningEvent => Screening,
     CaseEvent => CancerCase,
     FollowUpEvent => FollowUp,
-    ReferralEvent => Referral
+    ReferralEvent => Referral,
+    ScheduleEvent => Session
 );
 
 #[cfg(test)]

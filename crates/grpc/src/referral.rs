@@ -263,6 +263,7 @@ pub(crate) fn to_wire(v: Versioned<Referral>, judge: &Recognitions) -> pb::Refer
         results: wire_results(r, judge),
         arrive_by_time: r.arrive_by().map(timestamp),
         arrival_missed: r.arrival_missed(),
+        session: r.session().map(|s| name("sessions", s)).unwrap_or_default(),
         sender_follow_up: r.sender_follow_up().map(|f| pb::SenderFollowUp {
             due_date: Some(date(f.due)),
             plans: f.plans.iter().map(|p| name("plans", p)).collect(),
@@ -455,9 +456,11 @@ impl Api for ReferralApi {
         let g = r.receiver.ok_or_else(|| invalid("receiver", "required"))?;
         let receiving =
             Receiving::new(&g.department, &g.doctor).map_err(|e| slip_invalid("receiver", e))?;
+        let session = parse_optional_name("session", "sessions", &r.session)?
+            .map(yigong_domain::ids::SessionId::from_uuid);
         self.reply(
             self.referrals
-                .accept(&who, id, appointment, receiving, expected)
+                .accept(&who, id, appointment, receiving, session, expected)
                 .await,
         )
     }

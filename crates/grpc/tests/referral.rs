@@ -201,6 +201,7 @@ async fn a_referral_is_created_read_and_accepted_with_its_etag() {
             department: "心血管内科".into(),
             doctor: String::new(),
         }),
+        session: String::new(),
     };
     let accepted = api
         .accept_referral(as_clinician(accept(created.etag.clone()), COUNTY))
@@ -516,6 +517,7 @@ async fn the_slip_goes_up_its_results_are_judged_and_the_report_comes_back() {
                 department: "心血管内科".into(),
                 doctor: "王医生".into(),
             }),
+            session: String::new(),
         }))
         .await
         .unwrap()

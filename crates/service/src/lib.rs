@@ -43,6 +43,7 @@ pub mod recognition;
 pub mod referral;
 pub mod relay;
 pub mod resident;
+pub mod schedule;
 pub mod screening;
 pub mod search;
 pub mod summary;
@@ -72,6 +73,7 @@ pub use relay::{RELAY_LEASE, Relay, RelaySettings, Step};
 pub use resident::{
     DocumentInput, NewResident, ResidentImport, ResidentRow, ResidentService, ResidentUpdate,
 };
+pub use schedule::{OpenSession, ScheduleService, SessionInput};
 pub use screening::{
     BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
 };

@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use time::{Date, OffsetDateTime};
 use yigong_domain::followup::{Assessment, ReferralNeed};
-use yigong_domain::ids::{InstitutionId, PlanId, ReferralId, ResidentId};
+use yigong_domain::ids::{InstitutionId, PlanId, ReferralId, ResidentId, SessionId};
 use yigong_domain::referral::{
     Appointment, AttachedResult, CreateReferral, Direction, DischargeSummary, ExternalEvidence,
-    ReasonCode, Receiving, Referral, ReferralError, ReferralEvent, Route, Slip, Urgency,
+    ReasonCode, Receiving, Referral, ReferralError, ReferralEvent, Route, Slip, SlotKind,
+    StateName, Urgency,
 };
 use yigong_ports::{AuditEntry, AuditOutcome, Constraint, StoreError, Transaction, Versioned};
 
@@ -332,7 +333,10 @@ impl ReferralService {
     }
 
     /// The receiver accepts with an appointment and the department (and doctor) taking the
-    /// patient; `expected_version` is the client's etag, if any.
+    /// patient; with `session`, the appointment books a slot of that specialist session (a
+    /// reserved one for `SlotKind::Reserved`, which needs a session) in the same transaction:
+    /// of two acceptances racing for the last slot one lands, the other is a `Conflict`.
+    /// `expected_version` is the client's etag, if any.
     #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
     pub async fn accept(
         &self,
@@ -340,13 +344,71 @@ impl ReferralService {
         id: ReferralId,
         appointment: Appointment,
         receiving: Receiving,
+        session: Option<SessionId>,
         expected_version: Option<i64>,
     ) -> Result<Versioned<Referral>, ServiceError> {
         let profile = Arc::clone(&self.deps.profile);
-        self.transition(who, id, ACCEPT, expected_version, move |r, now| {
-            r.accept(appointment, receiving, None, now, &profile)
+        let Some(session) = session else {
+            if appointment.slot == SlotKind::Reserved {
+                return Err(ServiceError::InvalidArgument {
+                    field: "session",
+                    reason: "a reserved slot is booked in a specialist session: name it".to_owned(),
+                });
+            }
+            return self
+                .transition(who, id, ACCEPT, expected_version, move |r, now| {
+                    r.accept(appointment, receiving, None, now, &profile)
+                })
+                .await;
+        };
+        let (mut tx, loaded, now) = self.open(who, id, &ACCEPT, expected_version).await?;
+        let bad = |field, reason: &str| ServiceError::InvalidArgument {
+            field,
+            reason: reason.to_owned(),
+        };
+        let slots = match tx.load_session(session).await? {
+            Some(s) if s.value.held_at() == loaded.value.to() => s,
+            _ => {
+                return Err(bad(
+                    "session",
+                    "no session of the receiving institution by that name",
+                ));
+            }
+        };
+        if slots.value.date() != appointment.at.date() {
+            return Err(bad("appointment.time", "not on the session's day"));
+        }
+        let own = crate::schedule::of_community(
+            &self.deps.network.current(),
+            &slots.value,
+            loaded.value.community(),
+        );
+        let quota = slots.value.quota();
+        let (referral, events) =
+            loaded
+                .value
+                .accept(appointment, receiving, Some(&quota), now, &profile)?;
+        let (booked, booking) = slots
+            .value
+            .book(referral.id(), appointment.slot, own, now.date(), &profile)
+            .map_err(crate::schedule::schedule_error)?;
+        tx.update_session(&booked, slots.version).await?;
+        tx.append_events(&self.deps.outbox(referral.community(), booking, now)?)
+            .await?;
+        let referral = referral.booked_in(session);
+        let version = self
+            .finish(
+                tx,
+                who,
+                ACCEPT.action,
+                (&referral, Some(loaded.version), events),
+                now,
+            )
+            .await?;
+        Ok(Versioned {
+            value: referral,
+            version,
         })
-        .await
     }
 
     /// The sender attaches a test result to an open referral, for the receiver to recognise
@@ -378,10 +440,22 @@ impl ReferralService {
         evidence: ExternalEvidence,
         expected_version: Option<i64>,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        self.transition(who, id, CLOSE, expected_version, move |r, _| {
-            r.close_on_evidence(evidence)
+        let (mut tx, loaded, now) = self.open(who, id, &CLOSE, expected_version).await?;
+        release_slot(&self.deps, &mut tx, &loaded.value, now).await?;
+        let (referral, events) = loaded.value.close_on_evidence(evidence)?;
+        let version = self
+            .finish(
+                tx,
+                who,
+                CLOSE.action,
+                (&referral, Some(loaded.version), events),
+                now,
+            )
+            .await?;
+        Ok(Versioned {
+            value: referral,
+            version,
         })
-        .await
     }
 
     /// The sender cancels a request not yet accepted.
@@ -550,6 +624,7 @@ pub(crate) async fn close_on_death(
         if !loaded.value.state().name().is_open() {
             continue;
         }
+        release_slot(deps, tx, &loaded.value, now).await?;
         let (closed, events) = loaded
             .value
             .close_on_evidence(ExternalEvidence::PatientDied)?;
@@ -703,4 +778,31 @@ impl GreenReferral {
             version,
         })
     }
+}
+
+/// An accepted referral that closes gives back the session slot it booked, in the closing
+/// transaction.
+async fn release_slot(
+    deps: &Deps,
+    tx: &mut Box<dyn Transaction>,
+    referral: &Referral,
+    now: OffsetDateTime,
+) -> Result<(), ServiceError> {
+    let Some(session) = referral.session() else {
+        return Ok(());
+    };
+    if referral.state().name() != StateName::Accepted {
+        return Ok(());
+    }
+    let Some(slots) = tx.load_session(session).await? else {
+        return Ok(());
+    };
+    let (released, events) = slots.value.release(referral.id());
+    if events.is_empty() {
+        return Ok(());
+    }
+    tx.update_session(&released, slots.version).await?;
+    tx.append_events(&deps.outbox(referral.community(), events, now)?)
+        .await?;
+    Ok(())
 }

@@ -36,6 +36,7 @@ mod inbox_watch;
 mod malformed;
 mod network_administration;
 mod search;
+mod sessions;
 mod storage_outage;
 mod story;
 mod summary;
@@ -58,6 +59,7 @@ async fn walk(app: &TestApp) {
     inbox_watch::inbox_watch(app).await;
     closing::closing(app).await;
     green_channel::green_channel(app).await;
+    sessions::sessions(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;
     area_scope::area_scope(app).await;

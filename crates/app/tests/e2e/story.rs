@@ -33,6 +33,7 @@ async fn receive(s: &TestApp, who: &str, name: &str) {
                 appointment: appointment(),
                 receiver: receiver(),
                 etag: String::new(),
+                session: String::new(),
             },
         ))
         .await
@@ -361,6 +362,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
                 appointment: appointment(),
                 receiver: receiver(),
                 etag,
+                session: String::new(),
             },
         );
         async move { client.accept_referral(request).await }

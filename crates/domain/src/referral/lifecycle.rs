@@ -14,7 +14,7 @@ use super::slip::{Receiving, Slip};
 use super::slot::{Appointment, SlotKind, SlotQuota};
 use super::state::{Command, DischargeSummary, ExternalEvidence, ReferralState};
 use crate::calendar;
-use crate::ids::{CommunityId, InstitutionId, PlanId, ReferralId, ResidentId};
+use crate::ids::{CommunityId, InstitutionId, PlanId, ReferralId, ResidentId, SessionId};
 use crate::network::Level;
 use crate::profile::RuleProfile;
 use crate::rule::{Explanation, RuleId, RuleSet};
@@ -79,6 +79,9 @@ pub struct Referral {
     arrive_by: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     arrival_missed: bool,
+    // The specialist session whose slot the acceptance booked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session: Option<SessionId>,
     explanation: Explanation,
 }
 
@@ -191,6 +194,7 @@ impl Referral {
             escalated: false,
             arrive_by: None,
             arrival_missed: false,
+            session: None,
             explanation: Explanation::new(profile.stamp(), RuleSet::EMPTY),
         };
         let mut events = vec![ReferralEvent::ReferralRequested {
@@ -237,6 +241,16 @@ impl Referral {
         let sender_follow_up = self.sender_follow_up.map(|f| SenderFollowUp { plans, ..f });
         Referral {
             sender_follow_up,
+            ..self
+        }
+    }
+
+    /// Records the specialist session whose slot the acceptance booked (in the accepting
+    /// transaction), so that closing the referral gives the slot back.
+    #[must_use]
+    pub fn booked_in(self, session: SessionId) -> Referral {
+        Referral {
+            session: Some(session),
             ..self
         }
     }
@@ -656,6 +670,11 @@ impl Referral {
     /// Whether it was escalated.
     pub fn escalated(&self) -> bool {
         self.escalated
+    }
+
+    /// The specialist session whose slot the acceptance booked.
+    pub fn session(&self) -> Option<SessionId> {
+        self.session
     }
 
     /// When an accepted referral's patient should have arrived by.

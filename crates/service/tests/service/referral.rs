@@ -351,7 +351,7 @@ async fn a_command_on_a_referral_the_caller_cannot_see_is_not_found_and_audited(
         let id = ReferralId::from_u128(7);
         let err = match action {
             "referral.accept" => {
-                svc.accept(&outsider, id, tomorrow(), receiving(), None)
+                svc.accept(&outsider, id, tomorrow(), receiving(), None, None)
                     .await
             }
             _ => svc.cancel(&outsider, id, "no longer needed", None).await,
@@ -373,6 +373,7 @@ async fn only_the_receiver_accepts_and_a_refusal_is_audited() {
             ReferralId::from_u128(7),
             appointment,
             receiving(),
+            None,
             None,
         )
         .await
@@ -422,6 +423,7 @@ async fn accept_with_a_stale_etag_is_a_conflict() {
             ReferralId::from_u128(7),
             appointment,
             receiving(),
+            None,
             Some(2),
         )
         .await
@@ -449,6 +451,7 @@ async fn the_receiver_accepts_with_the_loaded_version_and_reads_are_audited() {
             ReferralId::from_u128(7),
             appointment,
             receiving(),
+            None,
             Some(3),
         )
         .await
@@ -517,6 +520,7 @@ async fn the_receiver_walks_a_referral_from_accepted_to_completed() {
             ReferralId::from_u128(7),
             tomorrow(),
             receiving(),
+            None,
             None,
         )
         .await
