@@ -4,7 +4,7 @@
 use tonic::{Request, Response, Status};
 use yigong_domain::ids::{InstitutionId, ReferralId, SessionId};
 use yigong_domain::schedule::{SessionKind, SpecialistSession};
-use yigong_ports::Versioned;
+use yigong_ports::{SessionPlace, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::schedule_service_server::ScheduleService as Api;
 use yigong_service::{ScheduleService, ServiceError, SessionInput};
@@ -121,14 +121,21 @@ impl Api for ScheduleApi {
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
         principal(&request)?;
         let r = request.into_inner();
-        let held_at = InstitutionId::from_uuid(parse_name("held_at", "institutions", &r.held_at)?);
+        let place = match (
+            parse_optional_name("held_at", "institutions", &r.held_at)?,
+            parse_optional_name("institution", "institutions", &r.institution)?,
+        ) {
+            (Some(at), None) => SessionPlace::HeldAt(InstitutionId::from_uuid(at)),
+            (None, Some(of)) => SessionPlace::Of(InstitutionId::from_uuid(of)),
+            _ => return Err(invalid("held_at", "exactly one of held_at and institution")),
+        };
         let from = parse_date("from_date", r.from_date)?;
         let to = parse_date("to_date", r.to_date)?;
         let size = page_size(r.page_size)?;
         let token = (!r.page_token.is_empty()).then_some(r.page_token);
         let page = self
             .sessions
-            .list(held_at, from, to, size, token)
+            .list(place, from, to, size, token)
             .await
             .map_err(|e| match e {
                 ServiceError::NotFound(_) => invalid("page_token", "not a token this list issued"),
@@ -160,6 +167,35 @@ impl Api for ScheduleApi {
                     session: Some(to_wire(o.session)),
                     reserved: o.free.reserved,
                     general: o.free.general,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn list_expert_activity(
+        &self,
+        request: Request<pb::ListExpertActivityRequest>,
+    ) -> Result<Response<pb::ListExpertActivityResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let institution =
+            InstitutionId::from_uuid(parse_name("institution", "institutions", &r.institution)?);
+        let from = parse_date("from_date", r.from_date)?;
+        let to = parse_date("to_date", r.to_date)?;
+        let lines = self
+            .sessions
+            .expert_activity(&who, institution, from, to)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListExpertActivityResponse {
+            lines: lines
+                .into_iter()
+                .map(|l| pb::ExpertActivity {
+                    doctor: l.doctor,
+                    department: l.department.as_str().to_owned(),
+                    held_at: name("institutions", l.held_at),
+                    sessions: l.sessions,
+                    patients_seen: l.patients_seen,
                 })
                 .collect(),
         }))

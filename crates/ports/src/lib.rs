@@ -55,7 +55,7 @@ pub use outbox::{
 };
 pub use publish::{EventPublisher, PublishError, subject};
 pub use referral_list::{ReferralFilter, ReferralParty};
-pub use schedule::{SessionQueries, SessionRepository};
+pub use schedule::{SessionPlace, SessionQueries, SessionRepository};
 pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,

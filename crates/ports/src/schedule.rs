@@ -30,6 +30,15 @@ pub trait SessionRepository: Send {
     ) -> Result<Version, StoreError>;
 }
 
+/// Which sessions a schedule lists, each from its own index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionPlace {
+    /// Held at the institution (its own and visiting experts' sessions).
+    HeldAt(InstitutionId),
+    /// The institution's experts' sessions, wherever held.
+    Of(InstitutionId),
+}
+
 /// Sessions read outside a transaction.
 #[async_trait]
 pub trait SessionQueries: Send + Sync {
@@ -39,12 +48,12 @@ pub trait SessionQueries: Send + Sync {
         id: SessionId,
     ) -> Result<Option<Versioned<SpecialistSession>>, StoreError>;
 
-    /// The sessions held at `held_at` from `from` to `to` (both included), by day then id,
-    /// `limit` per page after `after` (an opaque page token; `NotFound` for one this list did
-    /// not issue).
-    async fn sessions_held_at(
+    /// The sessions of `place` from `from` to `to` (both included), by day then id, `limit`
+    /// per page after `after` (an opaque page token; `NotFound` for one this list did not
+    /// issue).
+    async fn list_sessions(
         &self,
-        held_at: InstitutionId,
+        place: SessionPlace,
         from: Date,
         to: Date,
         limit: u32,

@@ -9,9 +9,10 @@ use time::Date;
 use yigong_domain::ids::{InstitutionId, ReferralId, SessionId};
 use yigong_domain::network::Network;
 use yigong_domain::schedule::{
-    NewSession, ScheduleError, SessionKind, SpecialistSession, Vacancies,
+    ExpertActivity, NewSession, ScheduleError, SessionKind, SpecialistSession, Vacancies,
+    expert_activity,
 };
-use yigong_ports::{Page, SessionQueries, Versioned};
+use yigong_ports::{Page, SessionPlace, SessionQueries, Versioned};
 
 use crate::deps::{audit_entry, page_limit};
 use crate::{Deps, Principal, ServiceError};
@@ -65,6 +66,17 @@ pub(crate) fn of_community(
     community: Option<yigong_domain::ids::CommunityId>,
 ) -> bool {
     community.is_some() && network.community_of(session.institution()).map(|c| c.id()) == community
+}
+
+/// A span of days: `to` not before `from`.
+fn span(from: Date, to: Date) -> Result<(), ServiceError> {
+    if to < from {
+        return Err(ServiceError::InvalidArgument {
+            field: "to_date",
+            reason: format!("{to} is before from_date {from}"),
+        });
+    }
+    Ok(())
 }
 
 /// The schedule use cases.
@@ -161,25 +173,60 @@ impl ScheduleService {
             .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))
     }
 
-    /// The sessions held at `held_at` from `from` to `to`, by day.
+    /// The sessions of `place` (held at an institution, or of its experts) from `from` to
+    /// `to`, by day.
     pub async fn list(
         &self,
-        held_at: InstitutionId,
+        place: SessionPlace,
         from: Date,
         to: Date,
         page_size: u32,
         page_token: Option<String>,
     ) -> Result<Page<Versioned<SpecialistSession>>, ServiceError> {
-        if to < from {
-            return Err(ServiceError::InvalidArgument {
-                field: "to_date",
-                reason: format!("{to} is before from_date {from}"),
-            });
-        }
+        span(from, to)?;
         Ok(self
             .sessions
-            .sessions_held_at(held_at, from, to, page_limit(page_size), page_token)
+            .list_sessions(place, from, to, page_limit(page_size), page_token)
             .await?)
+    }
+
+    /// The institution's experts' held sessions from `from` to `to`, counted per expert,
+    /// department and place (专家下沉: sessions and patients seen per township). Operators
+    /// administering the institution read it.
+    pub async fn expert_activity(
+        &self,
+        who: &Principal,
+        institution: InstitutionId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<ExpertActivity>, ServiceError> {
+        span(from, to)?;
+        if !who.administers(institution, &self.deps.network.current()) {
+            return Err(self
+                .deps
+                .forbidden(
+                    None,
+                    who,
+                    "session.expert_activity",
+                    format!("institutions/{institution}/sessions"),
+                    None,
+                    "only an operator of the institution reads its experts' activity",
+                )
+                .await);
+        }
+        let mut held = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .sessions
+                .list_sessions(SessionPlace::Of(institution), from, to, 1000, token)
+                .await?;
+            held.extend(page.items.into_iter().map(|v| v.value));
+            match page.next {
+                Some(next) => token = Some(next),
+                None => return Ok(expert_activity(&held)),
+            }
+        }
     }
 
     /// The receiver's outpatient sessions from today to `to` with a slot free for the
@@ -203,7 +250,13 @@ impl ScheduleService {
         loop {
             let page = self
                 .sessions
-                .sessions_held_at(r.value.to(), today, to.max(today), 500, token)
+                .list_sessions(
+                    SessionPlace::HeldAt(r.value.to()),
+                    today,
+                    to.max(today),
+                    500,
+                    token,
+                )
                 .await?;
             for s in page.items {
                 if s.value.kind() != SessionKind::Outpatient {

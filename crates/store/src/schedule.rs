@@ -1,14 +1,16 @@
 //! Specialist sessions ([`SessionRepository`], [`SessionQueries`]): one row each, the session
-//! with its bookings in `body`, read by `ix_session_held_at`.
+//! with its bookings in `body`, read by `ix_session_held_at` and `ix_session_institution`.
 
 use async_trait::async_trait;
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use time::Date;
 use uuid::Uuid;
-use yigong_domain::ids::{InstitutionId, SessionId};
+use yigong_domain::ids::SessionId;
 use yigong_domain::schedule::SpecialistSession;
-use yigong_ports::{Page, SessionQueries, SessionRepository, StoreError, Version, Versioned};
+use yigong_ports::{
+    Page, SessionPlace, SessionQueries, SessionRepository, StoreError, Version, Versioned,
+};
 
 use crate::convert::{InsertRow, corrupt, db_err, update_versioned};
 use crate::entity::specialist_session as session;
@@ -99,9 +101,9 @@ impl SessionQueries for Store {
             .transpose()
     }
 
-    async fn sessions_held_at(
+    async fn list_sessions(
         &self,
-        held_at: InstitutionId,
+        place: SessionPlace,
         from: Date,
         to: Date,
         limit: u32,
@@ -109,7 +111,10 @@ impl SessionQueries for Store {
     ) -> Result<Page<Versioned<SpecialistSession>>, StoreError> {
         use session::Column as S;
         let mut query = session::Entity::find()
-            .filter(S::HeldAt.eq(held_at.as_uuid()))
+            .filter(match place {
+                SessionPlace::HeldAt(i) => S::HeldAt.eq(i.as_uuid()),
+                SessionPlace::Of(i) => S::InstitutionId.eq(i.as_uuid()),
+            })
             .filter(S::SessionDate.gte(from))
             .filter(S::SessionDate.lte(to));
         if let Some(token) = after {

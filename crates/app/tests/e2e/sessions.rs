@@ -258,4 +258,28 @@ pub async fn sessions(s: &TestApp) {
         .unwrap()
         .into_inner();
     assert!(listed.sessions.iter().any(|x| x.name == rotation.name));
+
+    // The county's experts' activity today: the held rotation at the township counts; the
+    // clinic in 20 days is not held yet. Only the county's operators read it.
+    let activity = |who: &str| {
+        let request = s.as_(
+            who,
+            pb::ListExpertActivityRequest {
+                institution: county.clone(),
+                from_date: day(today),
+                to_date: day(today + Duration::days(30)),
+            },
+        );
+        let mut client = ScheduleServiceClient::new(s.channel.clone());
+        async move { client.list_expert_activity(request).await }
+    };
+    let lines = activity("TOKEN_OPERATOR").await.unwrap().into_inner().lines;
+    let here = lines
+        .iter()
+        .find(|l| l.held_at == s.institution("TOKEN_TOWNSHIP") && l.doctor == "李主任")
+        .expect("the rotation is counted");
+    assert!(here.sessions >= 1 && here.patients_seen >= 26, "{here:?}");
+    assert!(lines.iter().all(|l| l.held_at != county), "{lines:?}");
+    let refused = activity("TOKEN_TOWNSHIP").await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
 }

@@ -5,5 +5,6 @@
 mod session;
 
 pub use session::{
-    Booking, NewSession, ScheduleError, ScheduleEvent, SessionKind, SpecialistSession, Vacancies,
+    Booking, ExpertActivity, NewSession, ScheduleError, ScheduleEvent, SessionKind,
+    SpecialistSession, Vacancies, expert_activity,
 };

@@ -431,3 +431,46 @@ impl SpecialistSession {
         self.patients_seen
     }
 }
+
+/// One expert's sessions held at one place in a period (专家下沉 counts per expert, department
+/// and township): how many were held and how many patients they saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpertActivity {
+    /// The specialist.
+    pub doctor: String,
+    /// The department.
+    pub department: Department,
+    /// Where the sessions were held.
+    pub held_at: InstitutionId,
+    /// Sessions held (those whose patients seen are recorded).
+    pub sessions: u32,
+    /// Patients seen in them.
+    pub patients_seen: u64,
+}
+
+/// The held sessions of `sessions` (those with their patients seen recorded) tallied per
+/// expert, department and place, in that order; sessions not yet recorded are not counted.
+pub fn expert_activity(sessions: &[SpecialistSession]) -> Vec<ExpertActivity> {
+    let mut lines: std::collections::BTreeMap<(String, String, InstitutionId), ExpertActivity> =
+        std::collections::BTreeMap::new();
+    for s in sessions {
+        let Some(seen) = s.patients_seen else {
+            continue;
+        };
+        let key = (
+            s.doctor.clone(),
+            s.department.as_str().to_owned(),
+            s.held_at,
+        );
+        let line = lines.entry(key).or_insert_with(|| ExpertActivity {
+            doctor: s.doctor.clone(),
+            department: s.department.clone(),
+            held_at: s.held_at,
+            sessions: 0,
+            patients_seen: 0,
+        });
+        line.sessions += 1;
+        line.patients_seen += u64::from(seen);
+    }
+    lines.into_values().collect()
+}

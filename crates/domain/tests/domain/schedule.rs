@@ -147,6 +147,49 @@ fn patients_seen_are_recorded_once_the_session_is_held() {
     assert_eq!(held.patients_seen(), Some(12));
 }
 
+#[test]
+fn held_sessions_are_counted_per_expert_department_and_place() {
+    let p = RuleProfile::bphs3();
+    let held = |id: u128, doctor: &str, at, seen: Option<u32>| {
+        let (s, _) = SpecialistSession::publish(
+            NewSession {
+                id: SessionId::from_u128(id),
+                held_at: at,
+                doctor: doctor.into(),
+                ..new_session(20, 0)
+            },
+            true,
+            VISIT_DAY,
+            &p,
+        )
+        .unwrap();
+        match seen {
+            Some(n) => s.record_seen(n, VISIT_DAY).unwrap().0,
+            None => s,
+        }
+    };
+    let lines = yigong_domain::schedule::expert_activity(&[
+        held(1, "李主任", TOWNSHIP, Some(12)),
+        held(2, "李主任", TOWNSHIP, Some(8)),
+        held(3, "李主任", OTHER_TOWNSHIP, Some(5)),
+        held(4, "王主任", TOWNSHIP, Some(0)),
+        // Not held yet (nothing recorded): not counted.
+        held(5, "王主任", TOWNSHIP, None),
+    ]);
+    let got: Vec<_> = lines
+        .iter()
+        .map(|l| (l.doctor.as_str(), l.held_at, l.sessions, l.patients_seen))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("李主任", TOWNSHIP, 2, 20),
+            ("李主任", OTHER_TOWNSHIP, 1, 5),
+            ("王主任", TOWNSHIP, 1, 0),
+        ]
+    );
+}
+
 proptest! {
     /// Whatever is booked and released, in whatever order: no more reserved bookings than
     /// reserved slots, no more bookings than the capacity, and what is free adds up.

@@ -6,7 +6,7 @@ use yigong_domain::ids::{ReferralId, SessionId};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::SlotKind;
 use yigong_domain::schedule::{NewSession, SessionKind, SpecialistSession};
-use yigong_ports::{SessionQueries, StoreError, UnitOfWork};
+use yigong_ports::{SessionPlace, SessionQueries, StoreError, UnitOfWork};
 
 use crate::backends;
 use crate::support::*;
@@ -65,7 +65,7 @@ async fn sessions_are_listed_by_place_and_day_across_pages() {
         loop {
             let page = b
                 .store
-                .sessions_held_at(COUNTY, from, to, 2, token)
+                .list_sessions(SessionPlace::HeldAt(COUNTY), from, to, 2, token)
                 .await
                 .unwrap();
             seen.extend(page.items.iter().map(|v| v.value.id()));
@@ -76,9 +76,33 @@ async fn sessions_are_listed_by_place_and_day_across_pages() {
         }
         let expected: Vec<_> = [13u128, 12, 11].map(SessionId::from_u128).to_vec();
         assert_eq!(seen, expected, "{}", b.name);
+        // The county's experts' sessions wherever held: the township's one among them.
+        let everywhere = b
+            .store
+            .list_sessions(
+                SessionPlace::Of(COUNTY),
+                NOW.date(),
+                NOW.date() + Duration::days(30),
+                10,
+                None,
+            )
+            .await
+            .unwrap();
+        let ids: Vec<_> = everywhere
+            .items
+            .iter()
+            .map(|v| v.value.id().as_uuid().as_u128())
+            .collect();
+        assert_eq!(ids, [14, 13, 12, 99, 11, 10], "{}", b.name);
         assert!(matches!(
             b.store
-                .sessions_held_at(COUNTY, from, to, 2, Some("nope".into()))
+                .list_sessions(
+                    SessionPlace::HeldAt(COUNTY),
+                    from,
+                    to,
+                    2,
+                    Some("nope".into())
+                )
                 .await,
             Err(StoreError::NotFound { .. })
         ));
