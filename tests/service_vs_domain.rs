@@ -473,7 +473,7 @@ async fn step(w: &mut World, m: &mut Model, op: Op) -> Result<(), TestCaseError>
                     let who = receiver_of(&current);
                     (
                         w.referrals.reject(&who, id, "no capacity", None).await,
-                        current.reject("no capacity").map(|(r, _)| r),
+                        current.reject("no capacity", now).map(|(r, _)| r),
                     )
                 }
                 Op::Cancel(_) => {

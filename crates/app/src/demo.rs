@@ -47,6 +47,8 @@ use yigong_service::{
 };
 use yigong_store::Store;
 
+mod sessions;
+
 /// The lead hospital of the first community: how a seeded database is recognised.
 pub const COUNTY_HOSPITAL: &str = "Demo County People's Hospital";
 const TCM_HOSPITAL: &str = "Demo County TCM Hospital";
@@ -115,6 +117,8 @@ pub struct DemoCounty {
     pub screenings: usize,
     /// Referrals created.
     pub referrals: usize,
+    /// Specialist sessions published (the county's clinics and its experts' township visits).
+    pub sessions: usize,
 }
 
 /// Sample callers of a demo county, for tokens.
@@ -311,6 +315,7 @@ pub async fn seed(
         visits: 0,
         screenings: 0,
         referrals: 0,
+        sessions: 0,
     };
 
     progress("network: hospitals, township health centers, village clinics");
@@ -726,6 +731,23 @@ pub async fn seed(
 
     progress("referrals in every state");
     built.referrals = referrals(&deps, &clock, &townships, &hospitals, &managed, today).await?;
+
+    progress("specialist sessions: the county's clinics and its experts at the townships");
+    let network = deps.network.current();
+    let visited: Vec<InstitutionId> = townships
+        .iter()
+        .map(|t| t.center)
+        .filter(|c| network.community_of(*c).map(|m| m.id()) == Some(communities[0]))
+        .collect();
+    built.sessions = sessions::seed(
+        &deps,
+        store.clone(),
+        &clock,
+        &county_operator,
+        &visited,
+        today,
+    )
+    .await?;
     clock.set(OffsetDateTime::now_utc());
     Ok(built)
 }

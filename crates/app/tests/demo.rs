@@ -47,6 +47,7 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         "a year of visits: {built:?}"
     );
     assert!(built.screenings > 0 && built.referrals >= 14, "{built:?}");
+    assert!(built.sessions >= 9, "{built:?}");
 
     let network = store.network().await.unwrap();
     assert!(demo::is_seeded(&network));

@@ -264,6 +264,7 @@ pub(crate) fn to_wire(v: Versioned<Referral>, judge: &Recognitions) -> pb::Refer
         arrive_by_time: r.arrive_by().map(timestamp),
         arrival_missed: r.arrival_missed(),
         session: r.session().map(|s| name("sessions", s)).unwrap_or_default(),
+        answer_time: r.answered_at().map(timestamp),
         sender_follow_up: r.sender_follow_up().map(|f| pb::SenderFollowUp {
             due_date: Some(date(f.due)),
             plans: f.plans.iter().map(|p| name("plans", p)).collect(),

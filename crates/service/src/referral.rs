@@ -104,23 +104,26 @@ impl ReferralService {
         mut tx: Box<dyn Transaction>,
         who: &Principal,
         action: &str,
-        change: (&Referral, Option<i64>, Vec<ReferralEvent>),
+        change: (Referral, Option<i64>, Vec<ReferralEvent>),
         now: OffsetDateTime,
-    ) -> Result<i64, ServiceError> {
+    ) -> Result<Versioned<Referral>, ServiceError> {
         let (referral, expected, events) = change;
         let version = match expected {
-            None => insert(&mut tx, referral).await?,
-            Some(v) => tx.update_referral(referral, v).await?,
+            None => insert(&mut tx, &referral).await?,
+            Some(v) => tx.update_referral(&referral, v).await?,
         };
         self.deps
             .commit(
                 tx,
                 referral.community(),
                 events,
-                self.audit(who, action, referral, now, AuditOutcome::Success),
+                self.audit(who, action, &referral, now, AuditOutcome::Success),
             )
             .await?;
-        Ok(version)
+        Ok(Versioned {
+            value: referral,
+            version,
+        })
     }
 
     /// The results as the domain takes them, or the first bad one named by its position in
@@ -221,13 +224,8 @@ impl ReferralService {
             now,
         )
         .await?;
-        let version = self
-            .finish(tx, who, CREATE, (&referral, None, events), now)
-            .await?;
-        Ok(Versioned {
-            value: referral,
-            version,
-        })
+        self.finish(tx, who, CREATE, (referral, None, events), now)
+            .await
     }
 
     async fn first_result(
@@ -317,19 +315,14 @@ impl ReferralService {
     ) -> Result<Versioned<Referral>, ServiceError> {
         let (tx, loaded, now) = self.open(who, id, &guard, expected_version).await?;
         let (referral, events) = apply(loaded.value, now)?;
-        let version = self
-            .finish(
-                tx,
-                who,
-                guard.action,
-                (&referral, Some(loaded.version), events),
-                now,
-            )
-            .await?;
-        Ok(Versioned {
-            value: referral,
-            version,
-        })
+        self.finish(
+            tx,
+            who,
+            guard.action,
+            (referral, Some(loaded.version), events),
+            now,
+        )
+        .await
     }
 
     /// The receiver accepts with an appointment and the department (and doctor) taking the
@@ -396,19 +389,14 @@ impl ReferralService {
         tx.append_events(&self.deps.outbox(referral.community(), booking, now)?)
             .await?;
         let referral = referral.booked_in(session);
-        let version = self
-            .finish(
-                tx,
-                who,
-                ACCEPT.action,
-                (&referral, Some(loaded.version), events),
-                now,
-            )
-            .await?;
-        Ok(Versioned {
-            value: referral,
-            version,
-        })
+        self.finish(
+            tx,
+            who,
+            ACCEPT.action,
+            (referral, Some(loaded.version), events),
+            now,
+        )
+        .await
     }
 
     /// The sender attaches a test result to an open referral, for the receiver to recognise
@@ -443,19 +431,14 @@ impl ReferralService {
         let (mut tx, loaded, now) = self.open(who, id, &CLOSE, expected_version).await?;
         release_slot(&self.deps, &mut tx, &loaded.value, now).await?;
         let (referral, events) = loaded.value.close_on_evidence(evidence)?;
-        let version = self
-            .finish(
-                tx,
-                who,
-                CLOSE.action,
-                (&referral, Some(loaded.version), events),
-                now,
-            )
-            .await?;
-        Ok(Versioned {
-            value: referral,
-            version,
-        })
+        self.finish(
+            tx,
+            who,
+            CLOSE.action,
+            (referral, Some(loaded.version), events),
+            now,
+        )
+        .await
     }
 
     /// The sender cancels a request not yet accepted.
@@ -496,8 +479,10 @@ impl ReferralService {
         reason: &str,
         expected_version: Option<i64>,
     ) -> Result<Versioned<Referral>, ServiceError> {
-        self.transition(who, id, REJECT, expected_version, |r, _| r.reject(reason))
-            .await
+        self.transition(who, id, REJECT, expected_version, |r, now| {
+            r.reject(reason, now)
+        })
+        .await
     }
 
     /// The receiver records the patient's arrival (an emergency may arrive before acceptance).
@@ -543,19 +528,14 @@ impl ReferralService {
                     .await?;
             }
         }
-        let version = self
-            .finish(
-                tx,
-                who,
-                COMPLETE.action,
-                (&referral, Some(loaded.version), events),
-                now,
-            )
-            .await?;
-        Ok(Versioned {
-            value: referral,
-            version,
-        })
+        self.finish(
+            tx,
+            who,
+            COMPLETE.action,
+            (referral, Some(loaded.version), events),
+            now,
+        )
+        .await
     }
 
     /// The cards of a list's patients the caller may see ([`crate::card`]): display name,

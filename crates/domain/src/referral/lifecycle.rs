@@ -82,6 +82,14 @@ pub struct Referral {
     // The specialist session whose slot the acceptance booked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     session: Option<SessionId>,
+    // When the receiver (or, before approval, the desk) answered; none for referrals answered
+    // before it was kept.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    answered_at: Option<OffsetDateTime>,
     explanation: Explanation,
 }
 
@@ -195,6 +203,7 @@ impl Referral {
             arrive_by: None,
             arrival_missed: false,
             session: None,
+            answered_at: None,
             explanation: Explanation::new(profile.stamp(), RuleSet::EMPTY),
         };
         let mut events = vec![ReferralEvent::ReferralRequested {
@@ -327,6 +336,7 @@ impl Referral {
                 state: ReferralState::Accepted { appointment },
                 receiving: Some(receiving),
                 arrive_by,
+                answered_at: Some(now),
                 explanation,
                 ..self
             },
@@ -335,7 +345,11 @@ impl Referral {
     }
 
     /// The receiver (or, before approval, the referral desk) rejects, with a reason.
-    pub fn reject(self, reason: &str) -> Result<(Referral, Vec<ReferralEvent>), ReferralError> {
+    pub fn reject(
+        self,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<(Referral, Vec<ReferralEvent>), ReferralError> {
         if !matches!(
             self.state,
             ReferralState::Requested | ReferralState::AwaitingApproval
@@ -350,6 +364,7 @@ impl Referral {
         Ok((
             Referral {
                 state: ReferralState::Rejected { reason },
+                answered_at: Some(now),
                 ..self
             },
             vec![event],
@@ -670,6 +685,12 @@ impl Referral {
     /// Whether it was escalated.
     pub fn escalated(&self) -> bool {
         self.escalated
+    }
+
+    /// When the referral was answered (accepted or rejected): what its response time is
+    /// measured to.
+    pub fn answered_at(&self) -> Option<OffsetDateTime> {
+        self.answered_at
     }
 
     /// The specialist session whose slot the acceptance booked.

@@ -402,7 +402,7 @@ proptest! {
             let result = match command {
                 Command::Approve => before.clone().approve(now, &p),
                 Command::Accept => before.clone().accept(Appointment { at: now + Duration::days(1), slot: SlotKind::General }, receiving(), None, now, &p),
-                Command::Reject => before.clone().reject("no bed"),
+                Command::Reject => before.clone().reject("no bed", now),
                 Command::Cancel => before.clone().cancel("patient declined"),
                 Command::Arrive => before.clone().arrive(now),
                 Command::Complete => before.clone().complete(report("s", "g").unwrap(), now, &p),

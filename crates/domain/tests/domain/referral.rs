@@ -695,6 +695,8 @@ fn a_missed_arrival_escalates_once_after_the_grace_days() {
         .unwrap();
     let deadline = NOW + Duration::days(2 + i64::from(p.referral.arrival_grace_days));
     assert_eq!(accepted.arrive_by(), Some(deadline));
+    // The answer's time is what the response time is measured to.
+    assert_eq!(accepted.answered_at(), Some(NOW));
     let early = deadline - Duration::seconds(1);
     assert!(!accepted.is_due_for_missed_arrival(early));
     assert!(matches!(
@@ -725,4 +727,21 @@ fn a_missed_arrival_escalates_once_after_the_grace_days() {
         arrived.miss_arrival(deadline + Duration::days(9)),
         Err(ReferralError::IllegalTransition { .. })
     ));
+}
+
+#[test]
+fn a_rejection_is_an_answer_at_its_time_and_a_request_has_none() {
+    let p = RuleProfile::bphs3();
+    let (r, _) = Referral::create(
+        upward(1, Urgency::Routine),
+        &route(TOWNSHIP, COUNTY),
+        &[],
+        NOW,
+        &p,
+    )
+    .unwrap();
+    assert_eq!(r.answered_at(), None);
+    let later = NOW + Duration::hours(5);
+    let (rejected, _) = r.reject("no cardiology beds", later).unwrap();
+    assert_eq!(rejected.answered_at(), Some(later));
 }

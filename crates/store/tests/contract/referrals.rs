@@ -66,7 +66,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
         assert_eq!(tx.update_referral(&cancelled, 1).await.unwrap(), 2);
         tx.commit().await.unwrap();
 
-        let (rejected, _) = r.reject("no bed").unwrap();
+        let (rejected, _) = r.reject("no bed", NOW).unwrap();
         let mut tx = b.store.begin().await.unwrap();
         let err = tx.update_referral(&rejected, 1).await.unwrap_err();
         assert!(
