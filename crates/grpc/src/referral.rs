@@ -1,12 +1,13 @@
 //! `yigong.v1.ReferralService` over `ReferralService` (the use cases): translation only.
 
 use tonic::{Request, Response, Status};
-use yigong_domain::ids::{InstitutionId, ReferralId, ResidentId};
+use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{
     Appointment, Diagnosis, Direction, DischargeSummary, ExternalEvidence, ReasonCode, Receiving,
-    Referral, ReferralError, ReferralState, SlipError, SlotKind, StateName, Urgency,
+    Referral, ReferralError, ReferralFigures, ReferralState, SlipError, SlotKind, StateName,
+    Urgency,
 };
-use yigong_ports::Versioned;
+use yigong_ports::{ReferralParty, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::referral_service_server::ReferralService as Api;
 use yigong_service::{
@@ -200,6 +201,22 @@ fn wire_results(r: &Referral, judge: &Recognitions) -> Vec<pb::AttachedResult> {
             rule: j.rule.code().to_owned(),
         })
         .collect()
+}
+
+fn wire_figures(f: ReferralFigures) -> pb::ReferralFigures {
+    pb::ReferralFigures {
+        upward: f.upward,
+        downward: f.downward,
+        answered: f.answered,
+        answered_in_time: f.answered_in_time,
+        median_answer_minutes: f.median_answer_minutes,
+        escalated: f.escalated,
+        rejected: f.rejected.into_iter().collect(),
+        completed: f.completed,
+        reported_back: f.reported_back,
+        results_recognised: f.results_recognised,
+        results_repeated: f.results_repeated,
+    }
 }
 
 /// A referral as the wire shows it, its results judged by `judge`.
@@ -518,6 +535,45 @@ impl Api for ReferralApi {
             _ => return Err(invalid("evidence", "PATIENT_DIED or ADMITTED_ELSEWHERE")),
         };
         self.reply(self.referrals.close(&who, id, evidence, expected).await)
+    }
+
+    async fn get_referral_figures(
+        &self,
+        request: Request<pb::GetReferralFiguresRequest>,
+    ) -> Result<Response<pb::ReferralFiguresReport>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let from = parse_date("from_date", r.from_date)?;
+        let to = parse_date("to_date", r.to_date)?;
+        let figures = |party| self.referrals.figures(&who, party, from, to);
+        let report = if r.scope.starts_with("communities/") {
+            let community = parse_name("scope", "communities", &r.scope)?;
+            pb::ReferralFiguresReport {
+                all: Some(wire_figures(
+                    figures(ReferralParty::Community(CommunityId::from_uuid(community)))
+                        .await
+                        .map_err(status)?,
+                )),
+                ..Default::default()
+            }
+        } else {
+            let institution =
+                InstitutionId::from_uuid(parse_name("scope", "institutions", &r.scope)?);
+            pb::ReferralFiguresReport {
+                sent: Some(wire_figures(
+                    figures(ReferralParty::SentBy(institution))
+                        .await
+                        .map_err(status)?,
+                )),
+                received: Some(wire_figures(
+                    figures(ReferralParty::ReceivedBy(institution))
+                        .await
+                        .map_err(status)?,
+                )),
+                all: None,
+            }
+        };
+        Ok(Response::new(report))
     }
 
     async fn attach_result(

@@ -1,6 +1,7 @@
 //! Referral use cases: create, attach results, approve, accept, reject, cancel, arrive,
 //! complete, close on evidence, get; the lists in [`list`].
 
+mod figures;
 mod list;
 
 pub use crate::access::ReferralView;

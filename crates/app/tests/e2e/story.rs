@@ -19,7 +19,8 @@ use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
 
 use crate::support::{
-    TestApp, appointment, bp_row, citizen_id, date_of, day, diagnosis, htn_visit, receiver, slip,
+    TestApp, appointment, bp_row, citizen_id, date_of, day, diagnosis, field_of, htn_visit,
+    receiver, slip,
 };
 
 /// Accept, arrive and complete as the receiver.
@@ -424,6 +425,43 @@ pub async fn story(s: &TestApp) -> (String, String) {
             pb::Recognition::Repeat as i32
         ]
     );
+    // The township's referral figures today count it: sent up, completed with its report,
+    // one result recognised and one repeated; the county received it.
+    let figures = |scope: String| pb::GetReferralFiguresRequest {
+        scope,
+        from_date: day(today),
+        to_date: day(today),
+    };
+    let mine = referrals
+        .get_referral_figures(s.as_(township, figures(s.institution(township))))
+        .await
+        .unwrap()
+        .into_inner();
+    let sent = mine.sent.unwrap();
+    assert!(
+        sent.upward >= 1 && sent.completed >= 1 && sent.reported_back >= 1,
+        "{sent:?}"
+    );
+    assert!(
+        sent.results_recognised >= 1 && sent.results_repeated >= 1,
+        "{sent:?}"
+    );
+    let received = referrals
+        .get_referral_figures(s.as_(county, figures(s.institution(county))))
+        .await
+        .unwrap()
+        .into_inner()
+        .received
+        .unwrap();
+    assert!(
+        received.upward >= 1 && received.completed >= 1,
+        "{received:?}"
+    );
+    let bad = referrals
+        .get_referral_figures(s.as_(township, figures("teams/1".into())))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&bad), "scope");
 
     // Downward referral back to the township, received and completed there.
     let down = referrals

@@ -745,3 +745,53 @@ fn a_rejection_is_an_answer_at_its_time_and_a_request_has_none() {
     let (rejected, _) = r.reject("no cardiology beds", later).unwrap();
     assert_eq!(rejected.answered_at(), Some(later));
 }
+
+/// The referral figures: directions, answers in time and their median, escalations,
+/// rejections by reason, report-backs and results judged, over a small county's referrals.
+#[test]
+fn referral_figures_tally_what_each_referral_shows() {
+    use yigong_domain::referral::ReferralFigures;
+    let p = RuleProfile::bphs3();
+    let create = |cmd: yigong_domain::referral::CreateReferral, from, to| {
+        Referral::create(cmd, &route(from, to), &[], NOW, &p)
+            .unwrap()
+            .0
+    };
+    // Accepted in 2 h (in time), rejected after 30 h (late), escalated, completed with its
+    // report, and a downward one still open.
+    let quick = create(upward(1, Urgency::Routine), TOWNSHIP, COUNTY)
+        .accept(
+            appointment(2),
+            receiving(),
+            None,
+            NOW + Duration::hours(2),
+            &p,
+        )
+        .unwrap()
+        .0;
+    let late = create(upward(2, Urgency::Routine), TOWNSHIP, COUNTY)
+        .reject("no cardiology beds", NOW + Duration::hours(30))
+        .unwrap()
+        .0;
+    let escalated = create(upward(3, Urgency::Routine), TOWNSHIP, COUNTY)
+        .escalate(NOW + Duration::hours(25))
+        .unwrap()
+        .0;
+    let (done, _) = quick
+        .clone()
+        .arrive(NOW + Duration::days(2))
+        .unwrap()
+        .0
+        .complete(summary(), NOW + Duration::days(5), &p)
+        .unwrap();
+    let down = create(downward(5), COUNTY, TOWNSHIP);
+    let f = ReferralFigures::tally([&quick, &late, &escalated, &done, &down], VISIT_DAY, &p);
+    assert_eq!((f.upward, f.downward), (4, 1));
+    // quick and done were answered at 2 h (in time), late at 30 h (past its 24 h).
+    assert_eq!((f.answered, f.answered_in_time), (3, 2));
+    assert_eq!(f.median_answer_minutes, Some(120));
+    assert_eq!(f.escalated, 1);
+    assert_eq!(f.rejected.get("no cardiology beds"), Some(&1));
+    assert_eq!((f.completed, f.reported_back), (1, 1));
+    assert_eq!((f.results_recognised, f.results_repeated), (0, 0));
+}

@@ -1,0 +1,92 @@
+//! The referral indicators (§7 and the county's assessment): over a set of referrals, how many
+//! went up and down, how the receivers answered (in time, how fast), what escalated, why
+//! requests were rejected, how many came back with their report, and how the attached results
+//! were judged. One tally for every reader: the API, `yigong report` and the dashboard.
+
+use std::collections::BTreeMap;
+
+use time::Date;
+
+use super::lifecycle::Referral;
+use super::route::Direction;
+use super::state::ReferralState;
+use crate::profile::RuleProfile;
+
+/// The figures of a set of referrals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferralFigures {
+    /// Upward referrals.
+    pub upward: u32,
+    /// Downward referrals.
+    pub downward: u32,
+    /// Referrals with an answer deadline that were answered (accepted or rejected).
+    pub answered: u32,
+    /// Of those, answered by the deadline.
+    pub answered_in_time: u32,
+    /// The median time from request to answer, in minutes, over the answered referrals whose
+    /// answer time is known.
+    pub median_answer_minutes: Option<i64>,
+    /// Escalated to the community's desk: no answer in time, or a missed arrival.
+    pub escalated: u32,
+    /// Rejected, per reason as the receiver wrote it.
+    pub rejected: BTreeMap<String, u32>,
+    /// Completed.
+    pub completed: u32,
+    /// Completed with the report back (a discharge diagnosis, summary and guidance).
+    pub reported_back: u32,
+    /// Attached results recognised on the receiver's day.
+    pub results_recognised: u32,
+    /// Attached results to be repeated.
+    pub results_repeated: u32,
+}
+
+impl ReferralFigures {
+    /// Tallies `referrals`, judging each attached result on the referral's recognition day as
+    /// of `today`.
+    pub fn tally<'a>(
+        referrals: impl IntoIterator<Item = &'a Referral>,
+        today: Date,
+        profile: &RuleProfile,
+    ) -> ReferralFigures {
+        let mut f = ReferralFigures::default();
+        let mut minutes = Vec::new();
+        for r in referrals {
+            match r.direction() {
+                Direction::Upward => f.upward += 1,
+                Direction::Downward => f.downward += 1,
+            }
+            if let (Some(deadline), Some(answered)) = (r.respond_by(), r.answered_at()) {
+                f.answered += 1;
+                f.answered_in_time += u32::from(answered <= deadline);
+            }
+            if let Some(answered) = r.answered_at() {
+                minutes.push((answered - r.requested_at()).whole_minutes());
+            }
+            f.escalated += u32::from(r.escalated() || r.arrival_missed());
+            match r.state() {
+                ReferralState::Rejected { reason } => {
+                    *f.rejected.entry(reason.clone()).or_default() += 1;
+                }
+                ReferralState::Completed { summary, .. } => {
+                    f.completed += 1;
+                    f.reported_back += u32::from(summary.diagnosis().is_some());
+                }
+                _ => {}
+            }
+            for (_, judged) in r.recognised_results(r.recognition_day(today), profile) {
+                if judged.recognised {
+                    f.results_recognised += 1;
+                } else {
+                    f.results_repeated += 1;
+                }
+            }
+        }
+        minutes.sort_unstable();
+        f.median_answer_minutes = match minutes.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(minutes[n / 2]),
+            n => Some((minutes[n / 2 - 1] + minutes[n / 2]) / 2),
+        };
+        f
+    }
+}

@@ -1,0 +1,66 @@
+//! The referral indicators of an institution (what it sent, what it received) or of a
+//! community, over the referrals requested in a span of days: the domain's tally
+//! ([`ReferralFigures`]) of the party's referrals, read a page at a time.
+
+use time::{Date, Time};
+use yigong_domain::referral::{ReferralFigures, StateName};
+use yigong_ports::{ReferralFilter, ReferralParty};
+
+use super::ReferralService;
+use crate::deps::audit_entry;
+use crate::{Principal, ServiceError};
+
+impl ReferralService {
+    /// The figures of `party`'s referrals requested from `from` to `to` (both included, UTC
+    /// days). They are counts with no patient in them, so any caller of the network reads
+    /// them; the read is audited.
+    #[tracing::instrument(skip_all, fields(user = %who.user, ?party))]
+    pub async fn figures(
+        &self,
+        who: &Principal,
+        party: ReferralParty,
+        from: Date,
+        to: Date,
+    ) -> Result<ReferralFigures, ServiceError> {
+        if to < from {
+            return Err(ServiceError::InvalidArgument {
+                field: "to_date",
+                reason: format!("{to} is before from_date {from}"),
+            });
+        }
+        let filter = ReferralFilter {
+            requested_from: Some(from.with_time(Time::MIDNIGHT).assume_utc()),
+            requested_before: to
+                .next_day()
+                .map(|d| d.with_time(Time::MIDNIGHT).assume_utc()),
+            ..ReferralFilter::of(party, StateName::ALL.to_vec())
+        };
+        let mut referrals = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .deps
+                .referrals
+                .list_referrals(&filter, 1000, token)
+                .await?;
+            referrals.extend(page.items.into_iter().map(|v| v.value));
+            match page.next {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        let now = self.deps.clock.now();
+        let resource = match party {
+            ReferralParty::ReceivedBy(i) => format!("institutions/{i}/referrals:figures"),
+            ReferralParty::SentBy(i) => format!("institutions/{i}/referrals:sent:figures"),
+            ReferralParty::Community(c) => format!("communities/{c}/referrals:figures"),
+        };
+        let entry = audit_entry(who, "referral.figures", resource, None, now);
+        self.deps.audit.record(&entry).await?;
+        Ok(ReferralFigures::tally(
+            &referrals,
+            now.date(),
+            &self.deps.profile,
+        ))
+    }
+}
