@@ -15,6 +15,7 @@ use yigong_app::import::{
 };
 use yigong_domain::ids::{InstitutionId, TeamId};
 use yigong_grpc::TokenKey;
+use yigong_ports::ReferralParty;
 use yigong_service::{Principal, Role};
 
 /// Yigong (医共): the software core of a county medical community.
@@ -95,14 +96,29 @@ enum Command {
         #[command(flatten)]
         database: Database,
     },
-    /// Prints indicators per grid, with their total, as a table or CSV.
+    /// Prints indicators per grid, with their total, as a table or CSV; with `--referrals`,
+    /// the referral figures of an institution (sent, received) or a community instead.
     Report {
-        /// The institution whose teams' grids to report (UUID).
-        #[arg(long, conflicts_with = "area", required_unless_present = "area")]
+        /// The institution whose teams' grids (or referrals) to report (UUID).
+        #[arg(
+            long,
+            conflicts_with_all = ["area", "community"],
+            required_unless_present_any = ["area", "community"]
+        )]
         institution: Option<Uuid>,
         /// The area whose subtree's grids to report (UUID).
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["community", "referrals"])]
         area: Option<Uuid>,
+        /// The medical community whose referrals to report (UUID); with `--referrals`.
+        #[arg(long, requires = "referrals")]
+        community: Option<Uuid>,
+        /// The referral figures of the referrals requested from `--from` to `--date`.
+        #[arg(long)]
+        referrals: bool,
+        /// With `--referrals`: the first request day (YYYY-MM-DD) [default: the first of the
+        /// month of `--date`].
+        #[arg(long, value_parser = parse_date, requires = "referrals")]
+        from: Option<time::Date>,
         /// The day the figures are for (YYYY-MM-DD) [default: today].
         #[arg(long, value_parser = parse_date)]
         date: Option<time::Date>,
@@ -512,11 +528,61 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Report {
             institution,
             area,
+            community,
+            referrals,
+            from,
             date,
             csv,
             database,
         } => {
             let on = date.unwrap_or_else(|| OffsetDateTime::now_utc().date());
+            if referrals {
+                let from = from.unwrap_or_else(|| on.replace_day(1).unwrap_or(on));
+                let institution = institution.map(InstitutionId::from_uuid);
+                let (deps, who) = yigong_app::console(
+                    &database.settings(&file),
+                    "cli-report",
+                    Role::Operator,
+                    institution,
+                )
+                .await?;
+                let service = yigong_service::ReferralService::new(deps);
+                let (title, lines) = match (institution, community) {
+                    (Some(i), _) => {
+                        let sent = service
+                            .figures(&who, ReferralParty::SentBy(i), from, on)
+                            .await?;
+                        let received = service
+                            .figures(&who, ReferralParty::ReceivedBy(i), from, on)
+                            .await?;
+                        (
+                            format!("institutions/{i} referrals {from} to {on}"),
+                            vec![("sent", sent), ("received", received)],
+                        )
+                    }
+                    (None, Some(c)) => {
+                        let c = yigong_domain::ids::CommunityId::from_uuid(c);
+                        let all = service
+                            .figures(&who, ReferralParty::Community(c), from, on)
+                            .await?;
+                        (
+                            format!("communities/{c} referrals {from} to {on}"),
+                            vec![("all", all)],
+                        )
+                    }
+                    (None, None) => {
+                        return Err("--institution or --community is required".into());
+                    }
+                };
+                let lines: Vec<(&str, &yigong_domain::referral::ReferralFigures)> =
+                    lines.iter().map(|(n, f)| (*n, f)).collect();
+                if csv {
+                    print!("{}", yigong_app::report::referral_csv(&lines));
+                } else {
+                    print!("{}", yigong_app::report::referral_table(&title, &lines));
+                }
+                return Ok(());
+            }
             // The console acts as an operator of the institution reported on (or of the first
             // lead hospital for an area); the read is audited under that name.
             let institution = institution.map(InstitutionId::from_uuid);

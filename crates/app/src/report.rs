@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use yigong_domain::grid::GridTally;
 use yigong_domain::measure::Percentage;
+use yigong_domain::referral::ReferralFigures;
 use yigong_service::IndicatorReport;
 
 const COLUMNS: [&str; 12] = [
@@ -55,16 +56,23 @@ fn rows(report: &IndicatorReport) -> Vec<[String; 12]> {
 
 /// A fixed-width table: names left, figures right, a rule under the header and above the total.
 pub fn table(report: &IndicatorReport) -> String {
-    let rows = rows(report);
-    let mut widths = COLUMNS.map(str::len);
-    for row in &rows {
+    let rows: Vec<Vec<String>> = rows(report).into_iter().map(Vec::from).collect();
+    let title = format!("{} on {}", report.scope, report.on);
+    table_of(&title, &COLUMNS, &rows, true)
+}
+
+/// `rows` under `columns` with a rule under the header (and above the last row, a total,
+/// when `total`): the first column left-aligned, the others right-aligned.
+fn table_of(title: &str, columns: &[&str], rows: &[Vec<String>], total: bool) -> String {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let line = |cells: &[String]| {
         let mut out = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
             let pad = w.saturating_sub(cell.chars().count());
             if i == 0 {
                 let _ = write!(out, "{cell}{}", " ".repeat(pad));
@@ -75,22 +83,24 @@ pub fn table(report: &IndicatorReport) -> String {
         out.trim_end().to_owned()
     };
     let rule = "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1));
-    let mut out = format!("{} on {}\n", report.scope, report.on);
-    out.push_str(&line(&COLUMNS.map(str::to_owned)));
+    let mut out = format!("{title}\n");
+    let header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    out.push_str(&line(&header));
     out.push('\n');
     out.push_str(&rule);
     out.push('\n');
-    let (total, grids) = rows
-        .split_last()
-        .map_or((None, &rows[..]), |(t, g)| (Some(t), g));
-    for row in grids {
+    let (last, body) = match rows.split_last() {
+        Some((t, g)) if total => (Some(t), g),
+        _ => (None, rows),
+    };
+    for row in body {
         out.push_str(&line(row));
         out.push('\n');
     }
-    if let Some(total) = total {
+    if let Some(last) = last {
         out.push_str(&rule);
         out.push('\n');
-        out.push_str(&line(total));
+        out.push_str(&line(last));
         out.push('\n');
     }
     out
@@ -98,6 +108,11 @@ pub fn table(report: &IndicatorReport) -> String {
 
 /// RFC 4180 CSV with a header row; the last row is the total.
 pub fn csv(report: &IndicatorReport) -> String {
+    let rows: Vec<Vec<String>> = rows(report).into_iter().map(Vec::from).collect();
+    csv_of(&COLUMNS, &rows)
+}
+
+fn csv_of(columns: &[&str], rows: &[Vec<String>]) -> String {
     let quote = |s: &str| {
         if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
@@ -105,13 +120,67 @@ pub fn csv(report: &IndicatorReport) -> String {
             s.to_owned()
         }
     };
+    let header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
     let mut out = String::new();
-    for row in std::iter::once(COLUMNS.map(str::to_owned)).chain(rows(report)) {
+    for row in std::iter::once(&header).chain(rows) {
         let line: Vec<String> = row.iter().map(|c| quote(c)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
     out
+}
+
+const REFERRAL_COLUMNS: [&str; 11] = [
+    "referrals",
+    "upward",
+    "downward",
+    "answered",
+    "in time",
+    "median min",
+    "escalated",
+    "rejected",
+    "completed",
+    "reported back",
+    "recognised/repeated",
+];
+
+fn referral_rows(lines: &[(&str, &ReferralFigures)]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|(name, f)| {
+            vec![
+                (*name).to_owned(),
+                f.upward.to_string(),
+                f.downward.to_string(),
+                f.answered.to_string(),
+                f.answered_in_time.to_string(),
+                f.median_answer_minutes
+                    .map_or_else(|| "-".to_owned(), |m| m.to_string()),
+                f.escalated.to_string(),
+                f.rejected.values().sum::<u32>().to_string(),
+                f.completed.to_string(),
+                f.reported_back.to_string(),
+                format!("{}/{}", f.results_recognised, f.results_repeated),
+            ]
+        })
+        .collect()
+}
+
+/// The referral figures (`sent`, `received`, or a community's `all`) as a table, with the
+/// rejections per reason under it.
+pub fn referral_table(title: &str, lines: &[(&str, &ReferralFigures)]) -> String {
+    let mut out = table_of(title, &REFERRAL_COLUMNS, &referral_rows(lines), false);
+    for (name, f) in lines {
+        for (reason, n) in &f.rejected {
+            let _ = writeln!(out, "{name} rejected ({reason}): {n}");
+        }
+    }
+    out
+}
+
+/// The referral figures as RFC 4180 CSV, one row per line of figures.
+pub fn referral_csv(lines: &[(&str, &ReferralFigures)]) -> String {
+    csv_of(&REFERRAL_COLUMNS, &referral_rows(lines))
 }
 
 #[cfg(test)]
@@ -164,5 +233,38 @@ mod tests {
         assert_eq!(lines[0].split(',').count(), 12);
         assert!(lines[1].starts_with("\"East, \"\"old\"\" grid\",10,30,27,90.00"));
         assert!(lines[2].starts_with("TOTAL,10,"));
+    }
+
+    #[test]
+    fn referral_figures_print_one_row_each_and_their_rejections() {
+        let sent = ReferralFigures {
+            upward: 4,
+            answered: 3,
+            answered_in_time: 2,
+            median_answer_minutes: Some(120),
+            rejected: [("no beds".to_owned(), 1)].into_iter().collect(),
+            results_recognised: 1,
+            results_repeated: 1,
+            ..ReferralFigures::default()
+        };
+        let received = ReferralFigures::default();
+        let t = referral_table(
+            "institutions/x",
+            &[("sent", &sent), ("received", &received)],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "institutions/x");
+        assert!(
+            lines[3].starts_with("sent") && lines[3].contains("120") && lines[3].ends_with("1/1")
+        );
+        assert!(lines[4].starts_with("received") && lines[4].contains(" - "));
+        assert_eq!(lines[5], "sent rejected (no beds): 1");
+        let c = referral_csv(&[("sent", &sent)]);
+        assert!(
+            c.split("\r\n")
+                .nth(1)
+                .unwrap()
+                .starts_with("sent,4,0,3,2,120,0,1,0,0,1/1")
+        );
     }
 }

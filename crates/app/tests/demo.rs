@@ -103,6 +103,26 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
     for state in every {
         assert!(states.contains(&state), "{state:?} missing from {states:?}");
     }
+    // The county's referral figures over the demo's year: what `yigong report --referrals`
+    // prints. Every kind of answer is there, and the report-backs.
+    let today = OffsetDateTime::now_utc().date();
+    let received = ReferralService::new(deps.clone())
+        .figures(
+            county,
+            yigong_ports::ReferralParty::ReceivedBy(county.institution),
+            today - time::Duration::days(400),
+            today,
+        )
+        .await
+        .unwrap();
+    assert!(received.upward > 0 && received.answered > 0, "{received:?}");
+    assert!(
+        received.completed > 0 && !received.rejected.is_empty(),
+        "{received:?}"
+    );
+    assert!(received.median_answer_minutes.is_some(), "{received:?}");
+    let table = yigong_app::report::referral_table("county", &[("received", &received)]);
+    assert!(table.lines().nth(3).unwrap().starts_with("received"));
     let township = &callers
         .iter()
         .find(|(v, _, _)| *v == "TOKEN_TOWNSHIP")
