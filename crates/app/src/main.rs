@@ -574,7 +574,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         return Err("--institution or --community is required".into());
                     }
                 };
-                let lines: Vec<(&str, &yigong_domain::referral::ReferralFigures)> =
+                let lines: Vec<(&str, &yigong_domain::indicator::ReferralFigures)> =
                     lines.iter().map(|(n, f)| (*n, f)).collect();
                 if csv {
                     print!("{}", yigong_app::report::referral_csv(&lines));

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use yigong_domain::grid::GridTally;
+use yigong_domain::indicator::ReferralFigures;
 use yigong_domain::measure::Percentage;
-use yigong_domain::referral::ReferralFigures;
 use yigong_service::IndicatorReport;
 
 const COLUMNS: [&str; 12] = [
@@ -130,7 +130,7 @@ fn csv_of(columns: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-const REFERRAL_COLUMNS: [&str; 11] = [
+const REFERRAL_COLUMNS: [&str; 12] = [
     "referrals",
     "upward",
     "downward",
@@ -142,6 +142,7 @@ const REFERRAL_COLUMNS: [&str; 11] = [
     "completed",
     "reported back",
     "recognised/repeated",
+    "follow-ups done/due",
 ];
 
 fn referral_rows(lines: &[(&str, &ReferralFigures)]) -> Vec<Vec<String>> {
@@ -161,6 +162,7 @@ fn referral_rows(lines: &[(&str, &ReferralFigures)]) -> Vec<Vec<String>> {
                 f.completed.to_string(),
                 f.reported_back.to_string(),
                 format!("{}/{}", f.results_recognised, f.results_repeated),
+                format!("{}/{}", f.follow_ups_done, f.follow_ups_due),
             ]
         })
         .collect()
@@ -255,7 +257,7 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0], "institutions/x");
         assert!(
-            lines[3].starts_with("sent") && lines[3].contains("120") && lines[3].ends_with("1/1")
+            lines[3].starts_with("sent") && lines[3].contains("120") && lines[3].contains("1/1")
         );
         assert!(lines[4].starts_with("received") && lines[4].contains(" - "));
         assert_eq!(lines[5], "sent rejected (no beds): 1");
@@ -264,7 +266,7 @@ mod tests {
             c.split("\r\n")
                 .nth(1)
                 .unwrap()
-                .starts_with("sent,4,0,3,2,120,0,1,0,0,1/1")
+                .starts_with("sent,4,0,3,2,120,0,1,0,0,1/1,0/0")
         );
     }
 }

@@ -7,6 +7,10 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+mod referral;
+
+pub use referral::ReferralFigures;
+
 use crate::calendar;
 use crate::contract::{Contract, ContractStatus, PopulationFacts, key_populations_on};
 use crate::followup::{Condition, FollowUpPlan, PlanStatus, YearOfCare};

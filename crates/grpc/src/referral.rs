@@ -4,8 +4,7 @@ use tonic::{Request, Response, Status};
 use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{
     Appointment, Diagnosis, Direction, DischargeSummary, ExternalEvidence, ReasonCode, Receiving,
-    Referral, ReferralError, ReferralFigures, ReferralState, SlipError, SlotKind, StateName,
-    Urgency,
+    Referral, ReferralError, ReferralState, SlipError, SlotKind, StateName, Urgency,
 };
 use yigong_ports::{ReferralParty, Versioned};
 use yigong_proto::v1 as pb;
@@ -203,7 +202,7 @@ fn wire_results(r: &Referral, judge: &Recognitions) -> Vec<pb::AttachedResult> {
         .collect()
 }
 
-fn wire_figures(f: ReferralFigures) -> pb::ReferralFigures {
+fn wire_figures(f: yigong_domain::indicator::ReferralFigures) -> pb::ReferralFigures {
     pb::ReferralFigures {
         upward: f.upward,
         downward: f.downward,
@@ -216,6 +215,9 @@ fn wire_figures(f: ReferralFigures) -> pb::ReferralFigures {
         reported_back: f.reported_back,
         results_recognised: f.results_recognised,
         results_repeated: f.results_repeated,
+        follow_ups_due: f.follow_ups_due,
+        follow_ups_done: f.follow_ups_done,
+        follow_ups_unplanned: f.follow_ups_unplanned,
     }
 }
 

@@ -32,7 +32,6 @@
 
 mod error;
 mod event;
-mod figures;
 mod lifecycle;
 mod reason;
 mod recognition;
@@ -44,7 +43,6 @@ mod state;
 
 pub use error::ReferralError;
 pub use event::ReferralEvent;
-pub use figures::ReferralFigures;
 pub use lifecycle::{CreateReferral, Referral};
 pub use reason::ReasonCode;
 pub use recognition::{AttachedResult, Recognition, TestCode, TestCodeError};

@@ -750,7 +750,7 @@ fn a_rejection_is_an_answer_at_its_time_and_a_request_has_none() {
 /// rejections by reason, report-backs and results judged, over a small county's referrals.
 #[test]
 fn referral_figures_tally_what_each_referral_shows() {
-    use yigong_domain::referral::ReferralFigures;
+    use yigong_domain::indicator::ReferralFigures;
     let p = RuleProfile::bphs3();
     let create = |cmd: yigong_domain::referral::CreateReferral, from, to| {
         Referral::create(cmd, &route(from, to), &[], NOW, &p)
@@ -785,7 +785,37 @@ fn referral_figures_tally_what_each_referral_shows() {
         .complete(summary(), NOW + Duration::days(5), &p)
         .unwrap();
     let down = create(downward(5), COUNTY, TOWNSHIP);
-    let f = ReferralFigures::tally([&quick, &late, &escalated, &done, &down], VISIT_DAY, &p);
+    // Two upward referrals of a managed patient: one whose plan was done by the follow-up day,
+    // one whose plan is still waiting.
+    let enrolment = township_enrolment(&p);
+    let plan = |id: u128| {
+        enrolment
+            .schedule(
+                PlanId::from_u128(id),
+                VISIT_DAY + Duration::days(10),
+                yigong_domain::followup::PlanOrigin::Enrolment,
+            )
+            .unwrap()
+            .0
+    };
+    let visited = plan(70)
+        .record_visit(
+            yigong_domain::ids::VisitId::from_u128(9),
+            &yigong_domain::followup::Visit::Hypertension(htn(128, 78)),
+            60,
+            PlanId::from_u128(71),
+            &p,
+        )
+        .unwrap()
+        .done;
+    let followed = create(upward(6, Urgency::Routine), TOWNSHIP, COUNTY)
+        .followed_up_by(vec![PlanId::from_u128(70)]);
+    let waiting = create(upward(7, Urgency::Routine), TOWNSHIP, COUNTY)
+        .followed_up_by(vec![PlanId::from_u128(80)]);
+    let plans: std::collections::HashMap<_, _> =
+        [(visited.id(), visited), (PlanId::from_u128(80), plan(80))].into();
+    let counted = [&quick, &late, &escalated, &done, &down];
+    let f = ReferralFigures::tally(counted, &plans, VISIT_DAY, &p);
     assert_eq!((f.upward, f.downward), (4, 1));
     // quick and done were answered at 2 h (in time), late at 30 h (past its 24 h).
     assert_eq!((f.answered, f.answered_in_time), (3, 2));
@@ -794,4 +824,12 @@ fn referral_figures_tally_what_each_referral_shows() {
     assert_eq!(f.rejected.get("no cardiology beds"), Some(&1));
     assert_eq!((f.completed, f.reported_back), (1, 1));
     assert_eq!((f.results_recognised, f.results_repeated), (0, 0));
+    // None of those four upward referrals names a plan of the sender.
+    assert_eq!((f.follow_ups_unplanned, f.follow_ups_due), (4, 0));
+    // The follow-up day (14 days on) has not come today; 20 days on, one of two was done.
+    let soon = ReferralFigures::tally([&followed, &waiting], &plans, VISIT_DAY, &p);
+    assert_eq!((soon.follow_ups_due, soon.follow_ups_done), (0, 0));
+    let later = VISIT_DAY + Duration::days(20);
+    let f = ReferralFigures::tally([&followed, &waiting], &plans, later, &p);
+    assert_eq!((f.follow_ups_due, f.follow_ups_done), (2, 1));
 }

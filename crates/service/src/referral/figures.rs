@@ -2,8 +2,11 @@
 //! community, over the referrals requested in a span of days: the domain's tally
 //! ([`ReferralFigures`]) of the party's referrals, read a page at a time.
 
+use std::collections::HashMap;
 use time::{Date, Time};
-use yigong_domain::referral::{ReferralFigures, StateName};
+
+use yigong_domain::indicator::ReferralFigures;
+use yigong_domain::referral::StateName;
 use yigong_ports::{ReferralFilter, ReferralParty};
 
 use super::ReferralService;
@@ -49,6 +52,18 @@ impl ReferralService {
                 None => break,
             }
         }
+        // The senders' follow-up plans the upward referrals name, to see whether each was done
+        // by its day.
+        let mut plans = HashMap::new();
+        for id in referrals
+            .iter()
+            .filter_map(|r| r.sender_follow_up())
+            .flat_map(|f| f.plans.iter().copied())
+        {
+            if let Some(plan) = self.deps.follow_ups.get_plan(id).await? {
+                plans.insert(id, plan.value);
+            }
+        }
         let now = self.deps.clock.now();
         let resource = match party {
             ReferralParty::ReceivedBy(i) => format!("institutions/{i}/referrals:figures"),
@@ -59,6 +74,7 @@ impl ReferralService {
         self.deps.audit.record(&entry).await?;
         Ok(ReferralFigures::tally(
             &referrals,
+            &plans,
             now.date(),
             &self.deps.profile,
         ))

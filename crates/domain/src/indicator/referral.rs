@@ -1,16 +1,16 @@
 //! The referral indicators (§7 and the county's assessment): over a set of referrals, how many
 //! went up and down, how the receivers answered (in time, how fast), what escalated, why
-//! requests were rejected, how many came back with their report, and how the attached results
-//! were judged. One tally for every reader: the API, `yigong report` and the dashboard.
+//! requests were rejected, how many came back with their report, how the attached results
+//! were judged, and whether the senders followed their upward referrals up in time. One tally for every reader: the API, `yigong report` and the dashboard.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use time::Date;
 
-use super::lifecycle::Referral;
-use super::route::Direction;
-use super::state::ReferralState;
+use crate::followup::{FollowUpPlan, PlanState};
+use crate::ids::PlanId;
 use crate::profile::RuleProfile;
+use crate::referral::{Direction, Referral, ReferralState};
 
 /// The figures of a set of referrals.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,13 +38,21 @@ pub struct ReferralFigures {
     pub results_recognised: u32,
     /// Attached results to be repeated.
     pub results_repeated: u32,
+    /// Upward referrals whose sender's follow-up day has come, with the sender's plans named.
+    pub follow_ups_due: u32,
+    /// Of those, followed up in time: one of the plans done on or before the day.
+    pub follow_ups_done: u32,
+    /// Upward referrals of patients the sender does not manage (no plan to follow them up).
+    pub follow_ups_unplanned: u32,
 }
 
 impl ReferralFigures {
     /// Tallies `referrals`, judging each attached result on the referral's recognition day as
-    /// of `today`.
+    /// of `today`; `plans` holds the sender's follow-up plans the referrals name (a plan not
+    /// in it counts as not done).
     pub fn tally<'a>(
         referrals: impl IntoIterator<Item = &'a Referral>,
+        plans: &HashMap<PlanId, FollowUpPlan>,
         today: Date,
         profile: &RuleProfile,
     ) -> ReferralFigures {
@@ -72,6 +80,19 @@ impl ReferralFigures {
                     f.reported_back += u32::from(summary.diagnosis().is_some());
                 }
                 _ => {}
+            }
+            if let Some(follow_up) = r.sender_follow_up() {
+                if follow_up.plans.is_empty() {
+                    f.follow_ups_unplanned += 1;
+                } else if follow_up.due <= today {
+                    f.follow_ups_due += 1;
+                    let done = follow_up.plans.iter().any(|p| {
+                        plans.get(p).is_some_and(|plan| {
+                            matches!(plan.state(), PlanState::Done { on, .. } if on <= follow_up.due)
+                        })
+                    });
+                    f.follow_ups_done += u32::from(done);
+                }
             }
             for (_, judged) in r.recognised_results(r.recognition_day(today), profile) {
                 if judged.recognised {
