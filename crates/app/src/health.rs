@@ -12,7 +12,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use yigong_grpc::{
     AuditApi, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi, IndicatorApi, NetworkApi,
-    ReferralApi, ResidentApi, ScreeningApi, TeamApi,
+    ReferralApi, ResidentApi, ScheduleApi, ScreeningApi, TeamApi,
 };
 use yigong_proto::v1::audit_service_server::AuditServiceServer;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedServiceServer;
@@ -23,6 +23,7 @@ use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
 use yigong_proto::v1::network_service_server::NetworkServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
 use yigong_proto::v1::resident_service_server::ResidentServiceServer;
+use yigong_proto::v1::schedule_service_server::ScheduleServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_store::Store;
@@ -31,7 +32,7 @@ use yigong_store::Store;
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The services whose health follows storage's, and the server's own (`""`).
-const SERVICES: [&str; 12] = [
+const SERVICES: [&str; 13] = [
     "",
     <AuditServiceServer<AuditApi> as NamedService>::NAME,
     <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
@@ -44,6 +45,7 @@ const SERVICES: [&str; 12] = [
     <GridServiceServer<GridApi> as NamedService>::NAME,
     <ChangeFeedServiceServer<ChangeFeedApi> as NamedService>::NAME,
     <ScreeningServiceServer<ScreeningApi> as NamedService>::NAME,
+    <ScheduleServiceServer<ScheduleApi> as NamedService>::NAME,
 ];
 
 /// Sets every service to `status`.

@@ -99,6 +99,20 @@ async fn health_reflection_and_authentication_over_a_socket() {
         );
         assert!(services.iter().any(|s| s == "grpc.health.v1.Health"));
     }
+    // Every Yigong service reflection lists has its own health, serving.
+    for service in list_services!(v1, channel.clone())
+        .into_iter()
+        .filter(|s| s.starts_with("yigong.v1."))
+    {
+        let health = HealthClient::new(channel.clone())
+            .check(HealthCheckRequest {
+                service: service.clone(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{service}: {e:?}"))
+            .into_inner();
+        assert_eq!(health.status, ServingStatus::Serving as i32, "{service}");
+    }
 
     let mut referrals = ReferralServiceClient::new(channel.clone());
     let status = referrals
