@@ -48,6 +48,21 @@ async fn referred(s: &TestApp, clinic: &str, born: Date) -> String {
         .name
 }
 
+/// The slots booked in a session, and the reserved ones among them, as the county reads them.
+async fn booked_of(s: &TestApp, session: &str) -> (u32, u32) {
+    let read = ScheduleServiceClient::new(s.channel.clone())
+        .get_session(s.as_(
+            "TOKEN_COUNTY",
+            pb::GetSessionRequest {
+                name: session.to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    (read.booked, read.booked_reserved)
+}
+
 pub async fn sessions(s: &TestApp) {
     let today = OffsetDateTime::now_utc().date();
     let mut schedule = ScheduleServiceClient::new(s.channel.clone());
@@ -183,17 +198,8 @@ pub async fn sessions(s: &TestApp) {
         ))
         .await
         .unwrap();
-    let booked = schedule
-        .get_session(s.as_(
-            "TOKEN_COUNTY",
-            pb::GetSessionRequest {
-                name: clinic.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!((booked.booked, booked.booked_reserved), (2, 1));
+    let booked = booked_of(s, &clinic.name).await;
+    assert_eq!(booked, (2, 1));
 
     // The winner's patient is admitted elsewhere: the referral closes and the slot is free.
     ReferralServiceClient::new(s.channel.clone())
@@ -207,17 +213,8 @@ pub async fn sessions(s: &TestApp) {
         ))
         .await
         .unwrap();
-    let released = schedule
-        .get_session(s.as_(
-            "TOKEN_COUNTY",
-            pb::GetSessionRequest {
-                name: clinic.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!((released.booked, released.booked_reserved), (1, 0));
+    let released = booked_of(s, &clinic.name).await;
+    assert_eq!(released, (1, 0));
 
     // A county expert's session at the township today: a rotation, nothing reserved; the
     // patients seen are recorded on it and listed with the township's sessions.
