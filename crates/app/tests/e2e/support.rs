@@ -152,10 +152,15 @@ pub fn date_of(d: Option<PbDate>) -> Date {
 }
 
 /// A valid citizen identity number outside the demo's region (so it never collides).
+///
+/// Unique within the run: a per-process counter picks the region code (only its province part is
+/// checked), so numbers sharing a birth date never collide; a random sequence varies the sex.
 pub fn citizen_id(birth: Date) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let region = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 10_000;
     let seq = uuid::Uuid::new_v4().as_u128() % 900 + 100;
     let first17 = format!(
-        "110101{:04}{:02}{:02}{seq:03}",
+        "11{region:04}{:04}{:02}{:02}{seq:03}",
         birth.year(),
         u8::from(birth.month()),
         birth.day()
