@@ -583,6 +583,82 @@ async fn deadline_jobs_on_two_instances_escalate_each_referral_once_and_catch_up
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_left_without_a_referral_escalates_once_across_instances() {
+    use yigong_domain::ids::{AdviceId, ResidentId, VisitId};
+    use yigong_domain::referral::{AdviceSource, NewAdvice, ReasonCode, ReferralAdvice, Urgency};
+    use yigong_ports::AdviceQueries;
+    let Some((_backend, store)) = store().await else {
+        return;
+    };
+    // 30 emergency advice a minute apart, and one routine that never escalates.
+    let profile = RuleProfile::bphs3();
+    let given: Vec<_> = (0..31i64)
+        .map(|i| {
+            let (advice, _) = ReferralAdvice::advise(
+                NewAdvice {
+                    id: AdviceId::from_u128(3000 + i as u128),
+                    patient: ResidentId::from_u128(7000 + i as u128),
+                    community: Some(CommunityId::from_u128(500)),
+                    institution: fixtures::TOWNSHIP,
+                    team: None,
+                    urgency: if i == 30 {
+                        Urgency::Routine
+                    } else {
+                        Urgency::Emergency
+                    },
+                    reason: ReasonCode::DangerSign,
+                    source: AdviceSource::Visit(VisitId::from_u128(3000 + i as u128)),
+                    at: fixtures::NOW + time::Duration::minutes(i),
+                },
+                &profile,
+            );
+            advice
+        })
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    for a in &given {
+        tx.insert_advice(a).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let deadline = given[0].escalate_at().unwrap();
+
+    let early = deadline_jobs(&store, deadline - time::Duration::seconds(1));
+    assert_eq!(early.run_once().await.unwrap().unreferred_emergencies, 0);
+    let later = deadline + time::Duration::hours(3);
+    let (a, b) = (deadline_jobs(&store, later), deadline_jobs(&store, later));
+    let (fa, fb) = tokio::join!(a.run_once(), b.run_once());
+    let (fa, fb) = (fa.unwrap(), fb.unwrap());
+    assert_eq!(
+        fa.unreferred_emergencies + fb.unreferred_emergencies,
+        30,
+        "{fa:?} {fb:?}"
+    );
+    let (fa, fb) = tokio::join!(a.run_once(), b.run_once());
+    assert_eq!(
+        fa.unwrap().unreferred_emergencies + fb.unwrap().unreferred_emergencies,
+        0
+    );
+    let events = store.changes_since(0, 10_000).await.unwrap();
+    let mut escalations: HashMap<Uuid, usize> = HashMap::new();
+    for e in events
+        .iter()
+        .filter(|e| e.event.event_type == "advice.advice_escalated")
+    {
+        *escalations.entry(e.event.aggregate_id).or_default() += 1;
+    }
+    assert_eq!(escalations.len(), 30);
+    assert!(
+        escalations.values().all(|n| *n == 1),
+        "an escalation fired twice"
+    );
+    for a in &given {
+        let stored = store.get_advice(a.id()).await.unwrap().unwrap();
+        assert_eq!(stored.value.escalated(), a.urgency() == Urgency::Emergency);
+        assert!(stored.value.is_open());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missed_arrival_is_told_to_the_desk_once_across_instances() {
     let Some((_backend, store)) = store().await else {
         return;

@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
     let well_known = protoc_bin_vendored::include_path()?;
     let protos = [
+        "yigong/v1/advice.proto",
         "yigong/v1/audit.proto",
         "yigong/v1/changes.proto",
         "yigong/v1/directory.proto",

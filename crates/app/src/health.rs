@@ -11,7 +11,7 @@ use tonic::server::NamedService;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use yigong_grpc::{
-    AuditApi, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi, IndicatorApi, NetworkApi,
+    AdviceApi, AuditApi, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi, IndicatorApi, NetworkApi,
     ReferralApi, ResidentApi, ScheduleApi, ScreeningApi, TeamApi,
 };
 use yigong_proto::v1::audit_service_server::AuditServiceServer;
@@ -21,6 +21,7 @@ use yigong_proto::v1::grid_service_server::GridServiceServer;
 use yigong_proto::v1::history_service_server::HistoryServiceServer;
 use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
 use yigong_proto::v1::network_service_server::NetworkServiceServer;
+use yigong_proto::v1::referral_advice_service_server::ReferralAdviceServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
 use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::schedule_service_server::ScheduleServiceServer;
@@ -32,7 +33,7 @@ use yigong_store::Store;
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The services whose health follows storage's, and the server's own (`""`).
-const SERVICES: [&str; 13] = [
+const SERVICES: [&str; 14] = [
     "",
     <AuditServiceServer<AuditApi> as NamedService>::NAME,
     <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
@@ -46,6 +47,7 @@ const SERVICES: [&str; 13] = [
     <ChangeFeedServiceServer<ChangeFeedApi> as NamedService>::NAME,
     <ScreeningServiceServer<ScreeningApi> as NamedService>::NAME,
     <ScheduleServiceServer<ScheduleApi> as NamedService>::NAME,
+    <ReferralAdviceServiceServer<AdviceApi> as NamedService>::NAME,
 ];
 
 /// Sets every service to `status`.

@@ -35,8 +35,9 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 use yigong_domain::ids::InstitutionId;
 use yigong_domain::profile::RuleProfile;
 use yigong_grpc::{
-    AuditApi, Authenticator, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi, IndicatorApi,
-    NetworkApi, ReferralApi, ResidentApi, ScheduleApi, ScreeningApi, TeamApi, TokenKey,
+    AdviceApi, AuditApi, Authenticator, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi,
+    IndicatorApi, NetworkApi, ReferralApi, ResidentApi, ScheduleApi, ScreeningApi, TeamApi,
+    TokenKey,
 };
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
 use yigong_proto::v1::audit_service_server::AuditServiceServer;
@@ -46,15 +47,16 @@ use yigong_proto::v1::grid_service_server::GridServiceServer;
 use yigong_proto::v1::history_service_server::HistoryServiceServer;
 use yigong_proto::v1::indicator_service_server::IndicatorServiceServer;
 use yigong_proto::v1::network_service_server::NetworkServiceServer;
+use yigong_proto::v1::referral_advice_service_server::ReferralAdviceServiceServer;
 use yigong_proto::v1::referral_service_server::ReferralServiceServer;
 use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::schedule_service_server::ScheduleServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
 use yigong_service::{
-    AuditService, ChangeService, DeadlineJobs, Deps, FollowUpService, GridService, HistoryService,
-    IndicatorService, NetworkService, Principal, ReferralService, ResidentService, Role,
-    ScheduleService, ScreeningService, TeamService,
+    AdviceService, AuditService, ChangeService, DeadlineJobs, Deps, FollowUpService, GridService,
+    HistoryService, IndicatorService, NetworkService, Principal, ReferralService, ResidentService,
+    Role, ScheduleService, ScreeningService, TeamService,
 };
 use yigong_store::Store;
 
@@ -328,6 +330,10 @@ async fn serve_api(
         NetworkServiceServer::new(NetworkApi::new(Arc::new(NetworkService::new(deps.clone()))));
     let teams = TeamServiceServer::new(TeamApi::new(TeamService::new(deps.clone())));
     let grids = GridServiceServer::new(GridApi::new(GridService::new(deps.clone())));
+    let advice = ReferralAdviceServiceServer::new(AdviceApi::new(AdviceService::new(
+        deps.clone(),
+        store.clone(),
+    )));
     let schedule = ScheduleServiceServer::new(ScheduleApi::new(ScheduleService::new(
         deps.clone(),
         store.clone(),
@@ -366,6 +372,7 @@ async fn serve_api(
         .add_service(InterceptedService::new(grids, auth.clone()))
         .add_service(InterceptedService::new(changes, auth.clone()))
         .add_service(InterceptedService::new(schedule, auth.clone()))
+        .add_service(InterceptedService::new(advice, auth.clone()))
         .add_service(InterceptedService::new(audit, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))
         .serve_with_incoming_shutdown(

@@ -10,7 +10,7 @@ use yigong_domain::followup::FollowUpEvent;
 use yigong_domain::grid::GridEvent;
 use yigong_domain::identity::ResidentEvent;
 use yigong_domain::network::NetworkEvent;
-use yigong_domain::referral::ReferralEvent;
+use yigong_domain::referral::{AdviceEvent, ReferralEvent};
 use yigong_domain::schedule::ScheduleEvent;
 use yigong_domain::screening::{CaseEvent, ScreeningEvent};
 use yigong_ports::StoredEvent;
@@ -554,6 +554,46 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
                 referral: referral.as_uuid().to_string(),
             })
         }
+        DomainEvent::Advice(AdviceEvent::ReferralAdvised {
+            advice,
+            patient,
+            institution,
+            team,
+            urgency,
+            reason,
+            escalate_at,
+        }) => Payload::ReferralAdvised(v1::ReferralAdvised {
+            advice: advice.as_uuid().to_string(),
+            patient: patient.as_uuid().to_string(),
+            institution: institution.as_uuid().to_string(),
+            team: team.map(|t| t.as_uuid().to_string()).unwrap_or_default(),
+            urgency: code(&urgency)?,
+            reason: reason.code().to_owned(),
+            escalate_time: escalate_at.map(timestamp),
+        }),
+        DomainEvent::Advice(AdviceEvent::AdviceReferred { advice, referral }) => {
+            Payload::AdviceReferred(v1::AdviceReferred {
+                advice: advice.as_uuid().to_string(),
+                referral: referral.as_uuid().to_string(),
+            })
+        }
+        DomainEvent::Advice(AdviceEvent::AdviceDeclined { advice, reason }) => {
+            Payload::AdviceDeclined(v1::AdviceDeclined {
+                advice: advice.as_uuid().to_string(),
+                reason: reason.code().to_owned(),
+            })
+        }
+        DomainEvent::Advice(AdviceEvent::AdviceEscalated {
+            advice,
+            community,
+            at,
+        }) => Payload::AdviceEscalated(v1::AdviceEscalated {
+            advice: advice.as_uuid().to_string(),
+            community: community
+                .map(|i| i.as_uuid().to_string())
+                .unwrap_or_default(),
+            at: Some(timestamp(at)),
+        }),
         DomainEvent::Session(ScheduleEvent::PatientsSeen { session, seen }) => {
             Payload::PatientsSeen(v1::PatientsSeen {
                 session: session.as_uuid().to_string(),

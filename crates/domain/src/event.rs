@@ -12,7 +12,7 @@ use crate::followup::FollowUpEvent;
 use crate::grid::GridEvent;
 use crate::identity::ResidentEvent;
 use crate::network::NetworkEvent;
-use crate::referral::ReferralEvent;
+use crate::referral::{AdviceEvent, ReferralEvent};
 use crate::schedule::ScheduleEvent;
 use crate::screening::{CaseEvent, ScreeningEvent};
 
@@ -41,6 +41,8 @@ pub enum AggregateKind {
     Referral,
     /// Specialist sessions.
     Session,
+    /// Referral advice.
+    Advice,
 }
 
 impl AggregateKind {
@@ -56,6 +58,7 @@ impl AggregateKind {
             AggregateKind::FollowUp => "follow_up",
             AggregateKind::Referral => "referral",
             AggregateKind::Session => "session",
+            AggregateKind::Advice => "advice",
         }
     }
 }
@@ -82,6 +85,8 @@ pub enum DomainEvent {
     Referral(ReferralEvent),
     /// Specialist session.
     Session(ScheduleEvent),
+    /// Referral advice.
+    Advice(AdviceEvent),
 }
 
 impl DomainEvent {
@@ -97,6 +102,7 @@ impl DomainEvent {
             DomainEvent::FollowUp(_) => AggregateKind::FollowUp,
             DomainEvent::Referral(_) => AggregateKind::Referral,
             DomainEvent::Session(_) => AggregateKind::Session,
+            DomainEvent::Advice(_) => AggregateKind::Advice,
         }
     }
 
@@ -178,6 +184,12 @@ impl DomainEvent {
                 | ScheduleEvent::SlotBooked { session, .. }
                 | ScheduleEvent::SlotReleased { session, .. }
                 | ScheduleEvent::PatientsSeen { session, .. } => session.as_uuid(),
+            },
+            DomainEvent::Advice(e) => match e {
+                AdviceEvent::ReferralAdvised { advice, .. }
+                | AdviceEvent::AdviceReferred { advice, .. }
+                | AdviceEvent::AdviceDeclined { advice, .. }
+                | AdviceEvent::AdviceEscalated { advice, .. } => advice.as_uuid(),
             },
         }
     }
@@ -267,6 +279,12 @@ impl DomainEvent {
                 SlotReleased => "slot_released",
                 PatientsSeen => "patients_seen",
             }),
+            DomainEvent::Advice(e) => names!(e, "advice", AdviceEvent {
+                ReferralAdvised => "referral_advised",
+                AdviceReferred => "advice_referred",
+                AdviceDeclined => "advice_declined",
+                AdviceEscalated => "advice_escalated",
+            }),
         }
     }
 }
@@ -290,7 +308,8 @@ from_events!(
     CaseEvent => CancerCase,
     FollowUpEvent => FollowUp,
     ReferralEvent => Referral,
-    ScheduleEvent => Session
+    ScheduleEvent => Session,
+    AdviceEvent => Advice
 );
 
 #[cfg(test)]

@@ -88,4 +88,6 @@ define_id! {
     ReferralId;
     /// A specialist session (专家门诊, 坐诊, 查房, 带教).
     SessionId;
+    /// A referral advice (转诊建议) a visit or screening left.
+    AdviceId;
 }

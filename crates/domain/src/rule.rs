@@ -146,6 +146,8 @@ rules! {
     ReferralReservedSlots = "REF-RESERVED-SLOTS", "County-2022", "the lead hospital reserves a share of specialist slots for referrals, released ahead";
     ReferralMutualRecognition = "REF-MUTUAL-RECOGNITION", "County-2022", "a test result within its validity window is recognised, not repeated";
     ReferralArrivalDeadline = "REF-ARRIVAL-DEADLINE", "County-2022", "an accepted patient not arrived by the appointment plus the profile's days escalates to the community's referral desk";
+    ReferralUnreferredEmergency = "REF-UNREFERRED-EMERGENCY", "BPHS-3", "an emergency without a referral lands on the community's referral desk and escalates after the profile's minutes";
+    ReferralAdviceTracked = "REF-ADVICE-TRACKED", "BPHS-3", "a recommended referral stays on the team's list until sent or declined with a reason";
     ReferralExternalClose = "REF-EXTERNAL-CLOSE", "County-2022", "an open referral closes when the patient died or was admitted elsewhere";
 }
 

@@ -378,6 +378,10 @@ impl Api for FollowUpApi {
                 .referral
                 .map(|r| name("referrals", r.value.id()))
                 .unwrap_or_default(),
+            advice: recorded
+                .advice
+                .map(|a| name("advice", a.value.id()))
+                .unwrap_or_default(),
         }))
     }
 

@@ -9,6 +9,7 @@
 //! - [`limits`] — a message over the size limit answered `RESOURCE_EXHAUSTED`.
 //! - [`wire`] — resource names, etags, timestamps and the caller's principal.
 //! - [`referral`] — `yigong.v1.ReferralService`.
+//! - [`advice`] — `yigong.v1.ReferralAdviceService` (referrals called for and not sent).
 //! - [`audit`] — `yigong.v1.AuditService` (the audit log, for operators).
 //! - [`changes`] — `yigong.v1.ChangeFeedService`.
 //! - [`followup`] — `yigong.v1.FollowUpService` (with the streamed worklist).
@@ -19,6 +20,7 @@
 //! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
 //! - [`team`] — `yigong.v1.TeamService` (teams and contracts).
 
+pub mod advice;
 pub mod audit;
 pub mod auth;
 pub mod changes;
@@ -37,6 +39,7 @@ pub mod status;
 pub mod team;
 pub mod wire;
 
+pub use advice::AdviceApi;
 pub use audit::AuditApi;
 pub use auth::{Authenticator, TokenKey};
 pub use changes::ChangeFeedApi;

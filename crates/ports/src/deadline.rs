@@ -12,7 +12,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::contract::Contract;
 use yigong_domain::followup::FollowUpPlan;
-use yigong_domain::ids::ReferralId;
+use yigong_domain::ids::{AdviceId, ReferralId};
 
 use crate::StoreError;
 
@@ -29,6 +29,8 @@ pub enum DeadlineKind {
     PlanOverdue,
     /// A current contract's renewal window opened.
     ContractExpiring,
+    /// An emergency advice had no referral by its deadline: escalated to the referral desk.
+    AdviceEscalation,
 }
 
 impl DeadlineKind {
@@ -40,6 +42,7 @@ impl DeadlineKind {
             DeadlineKind::PlanDue => "plan_due",
             DeadlineKind::PlanOverdue => "plan_overdue",
             DeadlineKind::ContractExpiring => "contract_expiring",
+            DeadlineKind::AdviceEscalation => "advice_escalation",
         }
     }
 }
@@ -62,6 +65,14 @@ pub trait DeadlineQueries: Send + Sync {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<ReferralId>, StoreError>;
+
+    /// Open emergency advice not yet escalated whose deadline is at or before `now`, earliest
+    /// deadline first.
+    async fn advice_past_escalation(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<AdviceId>, StoreError>;
 
     /// Waiting plans due on or before `due_by` with no `kind` deadline claimed.
     async fn waiting_plans_unannounced(

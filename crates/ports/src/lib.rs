@@ -25,6 +25,7 @@
 //! - [`audit`]: audit entries for every read and write of patient data.
 //! - [`system`]: [`Clock`] and [`IdSource`], with their real implementations.
 
+pub mod advice;
 pub mod audit;
 pub mod deadline;
 pub mod error;
@@ -39,6 +40,7 @@ pub mod screening;
 pub mod store;
 pub mod system;
 
+pub use advice::{AdviceQueries, AdviceRepository, AdviceView};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEntry};
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
 pub use error::{Constraint, StoreError};

@@ -6,6 +6,7 @@ use time::Date;
 use uuid::Uuid;
 use yigong_domain::ids::{InstitutionId, ResidentId, ScreeningId};
 use yigong_domain::measure::{BloodPressure, Glucose};
+use yigong_domain::referral::ReferralAdvice;
 use yigong_domain::screening::{
     BpOutcome, BpReading, Decision, GlucoseKind, GlucoseOutcome, Programme, RiskFactors,
 };
@@ -47,6 +48,15 @@ impl ScreeningFinding {
         }
     }
 
+    /// Whether the finding is an emergency (a danger sign at screening), by the domain's rule.
+    pub const fn is_emergency(&self) -> bool {
+        let case = match self {
+            ScreeningFinding::BloodPressure { decision, .. } => decision.outcome.suspected_case(),
+            ScreeningFinding::Glucose { decision, .. } => decision.outcome.suspected_case(),
+        };
+        matches!(case, Some(c) if c.emergency)
+    }
+
     /// Whether the finding flags a suspected case (or an emergency), by the domain's rule.
     pub const fn is_flagged(&self) -> bool {
         match self {
@@ -82,7 +92,9 @@ pub struct ScreeningRecord {
 pub struct ScreeningBatch {
     /// The results.
     pub records: Vec<ScreeningRecord>,
-    /// Their events (flagged cases).
+    /// The emergency advice the emergencies leave (no danger sign dropped), new aggregates.
+    pub advice: Vec<ReferralAdvice>,
+    /// Their events (flagged cases, advice given).
     pub events: Vec<NewEvent>,
     /// The batch's audit entry.
     pub audit: AuditEntry,

@@ -118,6 +118,7 @@ pub trait Transaction:
     + GridRepository
     + TeamRepository
     + crate::SessionRepository
+    + crate::AdviceRepository
     + OutboxWriter
     + AuditWriter
     + IdempotencyKeys

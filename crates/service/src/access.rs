@@ -7,6 +7,8 @@
 //!   ([`Principal::may_break_glass`]).
 //! - A referral: its sender, receiver and community desk see it; [`Guard`]s say who runs each
 //!   transition; [`Principal::referral_party`] whose referrals a list or watch reads.
+//! - Referral advice: [`Principal::sees_advice`] (who sees and declines one) and
+//!   [`Principal::advice_view`] (whose open advice a list reads).
 //! - Administration: [`operator_only`], [`Principal::administers`] (an institution and, at a
 //!   community's lead, its members), [`Principal::administers_area`] (grids and households, by
 //!   the institution in charge of their area), [`Principal::may_shape_network`] (county-wide).
@@ -20,8 +22,10 @@ use std::sync::{Arc, PoisonError, RwLock};
 use time::Date;
 use yigong_domain::ids::{GridId, InstitutionId, ResidentId, TeamId};
 use yigong_domain::network::{Level, Network};
-use yigong_domain::referral::{Referral, StateName};
-use yigong_ports::{NetworkQueries, PatientRecord, PatientScope, ReferralParty, ReferralQueries};
+use yigong_domain::referral::{Referral, ReferralAdvice, StateName, Urgency};
+use yigong_ports::{
+    AdviceView, NetworkQueries, PatientRecord, PatientScope, ReferralParty, ReferralQueries,
+};
 
 use crate::{Principal, Role, ServiceError};
 
@@ -106,7 +110,58 @@ impl ReferralView {
     }
 }
 
+/// Which list of open referral advice: whose it reads is decided by the caller's team,
+/// institution and role ([`Principal::advice_view`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdviceList {
+    /// The caller's family doctor team's: its worklist of referrals to send.
+    Team,
+    /// The caller's institution's.
+    Institution,
+    /// The caller's community referral desk's: emergencies without a referral.
+    Desk,
+}
+
+impl AdviceList {
+    /// The audited action of a read of this list.
+    pub fn action(self) -> &'static str {
+        match self {
+            AdviceList::Team => "advice.team",
+            AdviceList::Institution => "advice.institution",
+            AdviceList::Desk => "advice.desk",
+        }
+    }
+}
+
 impl Principal {
+    /// Whose open advice the caller may list: a team member their team's, a clinician their
+    /// institution's, a referral desk its community's emergencies; `None` otherwise. Every
+    /// advice of the view is one the caller sees ([`Principal::sees_advice`]).
+    pub fn advice_view(&self, list: AdviceList) -> Option<AdviceView> {
+        match list {
+            AdviceList::Team => self.team.map(AdviceView::Team),
+            AdviceList::Institution => {
+                (self.role == Role::Clinician).then_some(AdviceView::Institution(self.institution))
+            }
+            AdviceList::Desk => match (self.role, self.community) {
+                (Role::ReferralDesk, Some(c)) => Some(AdviceView::Desk(c)),
+                _ => None,
+            },
+        }
+    }
+
+    /// An advice is seen by its team, the clinicians of the advising institution and, for an
+    /// emergency, the patient's community referral desk (escalations go there).
+    pub fn sees_advice(&self, a: &ReferralAdvice) -> bool {
+        let clinician_there = self.role == Role::Clinician && self.institution == a.institution();
+        let team = self.team.is_some() && self.team == a.team();
+        let desk = self.role == Role::ReferralDesk
+            && self.community.is_some()
+            && self.community == a.community()
+            && a.urgency() == Urgency::Emergency;
+        clinician_there || team || desk
+    }
+
     /// Whose audit entries this caller may review: an operator reviews what the people of
     /// their medical community did (every member, the lead included), or of their own
     /// institution outside any community; no one else reads the log (`None`).

@@ -7,6 +7,9 @@
 //!   nothing.
 //! - **Missed arrivals**: an accepted patient not arrived by the appointment plus the profile's
 //!   grace days is told to the same desk (`referral.arrival_missed`), once.
+//! - **Emergencies left without a referral**: an emergency advice (a visit or screening
+//!   classed emergency that named no receiver) still open past the profile's minutes is
+//!   escalated to the same desk (`advice.advice_escalated`), once.
 //! - **Plans falling due** (`follow_up.plan_fell_due`, the 14-day post-referral follow-ups
 //!   included, told apart by their origin) and **becoming overdue** (`follow_up.plan_overdue`).
 //! - **Contracts expiring**: a current contract's renewal window opened
@@ -25,7 +28,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use yigong_domain::event::DomainEvent;
 use yigong_domain::followup::FollowUpPlan;
-use yigong_domain::ids::{CommunityId, ReferralId, TeamId};
+use yigong_domain::ids::{AdviceId, CommunityId, ReferralId, TeamId};
 use yigong_domain::referral::{Referral, ReferralError, ReferralEvent};
 use yigong_ports::{Actor, AuditEntry, AuditOutcome, DeadlineKind, DeadlineQueries};
 
@@ -44,6 +47,8 @@ pub struct Fired {
     pub escalated: usize,
     /// Accepted referrals whose patient missed the arrival deadline.
     pub missed_arrivals: usize,
+    /// Emergency advice escalated for want of a referral.
+    pub unreferred_emergencies: usize,
     /// Plans announced due.
     pub due: usize,
     /// Plans announced overdue.
@@ -97,6 +102,7 @@ impl DeadlineJobs {
         Ok(Fired {
             escalated: self.referrals(&ESCALATION, now).await?,
             missed_arrivals: self.referrals(&ARRIVAL, now).await?,
+            unreferred_emergencies: self.advice(now).await?,
             due: self.plans(DeadlineKind::PlanDue, now).await?,
             overdue: self.plans(DeadlineKind::PlanOverdue, now).await?,
             expiring: self.contracts(now).await?,
@@ -195,6 +201,65 @@ impl DeadlineJobs {
             role: "system".to_owned(),
             institution: referral.to(),
         }
+    }
+
+    /// Escalates every emergency advice past its deadline; how many were escalated. Pages as
+    /// [`DeadlineJobs::referrals`] does.
+    async fn advice(&self, now: OffsetDateTime) -> Result<usize, ServiceError> {
+        let mut fired = 0;
+        loop {
+            let ids = self.queries.advice_past_escalation(now, BATCH).await?;
+            let mut progressed = false;
+            for id in &ids {
+                match self.advice_one(*id, now).await {
+                    Ok(true) => {
+                        fired += 1;
+                        progressed = true;
+                    }
+                    Ok(false) => {}
+                    Err(ServiceError::Conflict(_)) => progressed = true,
+                    Err(error) => return Err(error),
+                }
+            }
+            if ids.len() < BATCH as usize || !progressed {
+                return Ok(fired);
+            }
+        }
+    }
+
+    async fn advice_one(&self, id: AdviceId, now: OffsetDateTime) -> Result<bool, ServiceError> {
+        let mut tx = self.deps.uow.begin().await?;
+        let Some(loaded) = tx.load_advice(id).await? else {
+            return Ok(false);
+        };
+        if !loaded.value.is_due_for_escalation(now) {
+            return Ok(false);
+        }
+        if !tx
+            .claim_deadline(DeadlineKind::AdviceEscalation, id.as_uuid(), now)
+            .await?
+        {
+            return Ok(false);
+        }
+        let (advice, events) = loaded.value.escalate(now)?;
+        tx.update_advice(&advice, loaded.version).await?;
+        let entry = AuditEntry {
+            actor: Actor {
+                user: SYSTEM_USER.to_owned(),
+                role: "system".to_owned(),
+                institution: advice.institution(),
+            },
+            action: "advice.escalate".to_owned(),
+            resource: format!("advice/{}", advice.id()),
+            patient: Some(advice.patient()),
+            at: now,
+            outcome: AuditOutcome::Success,
+            break_glass: None,
+        };
+        self.deps
+            .commit(tx, advice.community(), events, entry)
+            .await?;
+        Ok(true)
     }
 
     async fn plans(&self, kind: DeadlineKind, now: OffsetDateTime) -> Result<usize, ServiceError> {

@@ -6,7 +6,7 @@ use yigong_domain::contract::ContractError;
 use yigong_domain::followup::FollowUpError;
 use yigong_domain::grid::GridError;
 use yigong_domain::network::NetworkError;
-use yigong_domain::referral::ReferralError;
+use yigong_domain::referral::{AdviceError, ReferralError};
 use yigong_domain::rule::{BrokenRule, RuleId};
 use yigong_ports::{Constraint, StoreError};
 
@@ -107,6 +107,7 @@ macro_rules! rule_errors {
 
 rule_errors!(
     ReferralError,
+    AdviceError,
     FollowUpError,
     NetworkError,
     GridError,

@@ -6,15 +6,17 @@ use yigong_domain::followup::{
     Assessment, CloseReason, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan,
     OutreachOutcome, Visit, WorklistEntry, WorklistPosition, overdue_worklist,
 };
-use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId, VisitId};
-use yigong_domain::referral::Referral;
+use yigong_domain::ids::{
+    AdviceId, EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
+};
+use yigong_domain::referral::{AdviceSource, NewAdvice, Referral, ReferralAdvice};
 use yigong_ports::{
     AuditEntry, AuditOutcome, Page, PlanInContext, Transaction, Versioned, VisitRecord,
 };
 
 use crate::deps::{abandon, audit_entry, page_limit};
 use crate::error::happened;
-use crate::referral::GreenChannel;
+use crate::referral::{GreenChannel, advice};
 use crate::{Deps, Principal, ServiceError};
 
 const ENROL: &str = "follow_up.enrol";
@@ -50,6 +52,9 @@ pub struct RecordedVisit {
     pub assessment: Assessment,
     /// The emergency referral the visit sent through the green channel, if it named one.
     pub referral: Option<Versioned<Referral>>,
+    /// The advice it left instead, when it called for a referral it did not send: an
+    /// emergency on the desk's list, a routine one on the team's.
+    pub advice: Option<Versioned<ReferralAdvice>>,
 }
 
 /// The chronic-disease follow-up use cases.
@@ -334,8 +339,9 @@ impl FollowUpService {
     /// Records a visit on a waiting plan: classifies it, marks the plan done and schedules the
     /// next one, in one transaction; with `green`, a visit classed emergency also sends its
     /// emergency referral in that transaction (a visit of any other class naming one is
-    /// refused, naming `emergency_referral`). `expected_version` is the client's etag of the
-    /// plan.
+    /// refused, naming `emergency_referral`); a visit calling for a referral it does not send
+    /// leaves a [`ReferralAdvice`] in the same transaction. `expected_version` is the client's
+    /// etag of the plan.
     #[tracing::instrument(skip_all, fields(user = %who.user, plan = %plan_id))]
     pub async fn record_visit(
         &self,
@@ -396,6 +402,29 @@ impl FollowUpService {
                     .await?,
             ),
         };
+        // A referral the visit calls for and did not send is left as advice: no danger sign
+        // is dropped.
+        let advice = match recorded.assessment.referral {
+            Some(need) if referral.is_none() => Some(
+                advice::advise_in(
+                    &self.deps,
+                    &mut tx,
+                    NewAdvice {
+                        id: AdviceId::from_uuid(self.deps.ids.new_id()),
+                        patient: patient.resident.id(),
+                        community: patient.scope.community,
+                        institution: who.institution,
+                        team: Some(recorded.done.team()),
+                        urgency: need.urgency,
+                        reason: need.reason,
+                        source: AdviceSource::Visit(visit_id),
+                        at: now,
+                    },
+                )
+                .await?,
+            ),
+            _ => None,
+        };
         self.deps
             .commit(
                 tx,
@@ -422,6 +451,7 @@ impl FollowUpService {
             },
             assessment: recorded.assessment,
             referral,
+            advice,
         })
     }
 

@@ -1,10 +1,13 @@
 //! Referral use cases: create, attach results, approve, accept, reject, cancel, arrive,
-//! complete, close on evidence, get; the lists in [`list`].
+//! complete, close on evidence, get; the lists in [`list`]; the advice a visit or screening
+//! leaves when it sends no referral in [`advice`].
 
+pub(crate) mod advice;
 mod figures;
 mod list;
 
-pub use crate::access::ReferralView;
+pub use crate::access::{AdviceList, ReferralView};
+pub use advice::AdviceService;
 pub use list::ReferralListing;
 
 use std::sync::Arc;
@@ -638,6 +641,7 @@ pub(crate) async fn open(
     // The patient's other open referrals are checked by the store's unique index at insert
     // (mapped to the same rule), not read first: race-free, and one round trip less.
     let (referral, events) = Referral::create(cmd, route, &[], now, &deps.profile)?;
+    advice::close_by_referral(deps, tx, &referral, now).await?;
     if referral.sender_follow_up().is_none() {
         return Ok((referral, events));
     }

@@ -9,8 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use time::Date;
 use uuid::Uuid;
-use yigong_domain::ids::{ResidentId, ScreeningId};
+use yigong_domain::ids::{AdviceId, ResidentId, ScreeningId};
 use yigong_domain::measure::{BloodPressure, Glucose, MeasureError};
+use yigong_domain::referral::{AdviceSource, NewAdvice, ReasonCode, ReferralAdvice, Urgency};
 use yigong_domain::screening::{
     Arrival, BpReading, GlucoseKind, RiskFactors, ScreeningEvent, assess_blood_pressure_as_of,
     assess_glucose, check_reading_date,
@@ -226,6 +227,7 @@ impl ScreeningService {
         let mut errors = Vec::new();
         let mut records = Vec::with_capacity(rows.len());
         let mut events = Vec::new();
+        let mut advice = Vec::new();
         // Rows in date order per resident, so each reading's episode holds the earlier ones.
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&i| (rows[i].on, i));
@@ -345,6 +347,26 @@ impl ScreeningService {
                 .get(&record.resident)
                 .and_then(|p| p.scope.community);
             events.extend(self.deps.outbox(community, emitted, now)?);
+            // An emergency at screening sends no referral from the import: it lands on the
+            // community desk's list as advice, so no danger sign is dropped.
+            if record.finding.is_emergency() {
+                let (given, emitted) = ReferralAdvice::advise(
+                    NewAdvice {
+                        id: AdviceId::from_uuid(self.deps.ids.new_id()),
+                        patient: record.resident,
+                        community,
+                        institution: record.institution,
+                        team: None,
+                        urgency: Urgency::Emergency,
+                        reason: ReasonCode::DangerSign,
+                        source: AdviceSource::Screening(record.id),
+                        at: now,
+                    },
+                    profile,
+                );
+                events.extend(self.deps.outbox(community, emitted, now)?);
+                advice.push(given);
+            }
             records.push(record);
         }
         let flagged = records.iter().filter(|r| r.finding.is_flagged()).count();
@@ -353,6 +375,7 @@ impl ScreeningService {
             .screenings
             .import_screenings(&ScreeningBatch {
                 records: records.clone(),
+                advice,
                 events,
                 audit: AuditEntry {
                     actor: who.actor(),

@@ -7,7 +7,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use yigong_domain::contract::Contract;
 use yigong_domain::followup::FollowUpPlan;
-use yigong_domain::ids::ReferralId;
+use yigong_domain::ids::{AdviceId, ReferralId};
 use yigong_domain::referral::StateName;
 use yigong_ports::{DeadlineClaims, DeadlineKind, DeadlineQueries, StoreError};
 
@@ -81,6 +81,14 @@ impl DeadlineQueries for Store {
             .await
             .map_err(db_err)?;
         Ok(ids.into_iter().map(ReferralId::from_uuid).collect())
+    }
+
+    async fn advice_past_escalation(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<AdviceId>, StoreError> {
+        crate::advice::past_escalation(self.connection(), now, limit).await
     }
 
     async fn waiting_plans_unannounced(

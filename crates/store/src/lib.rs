@@ -14,6 +14,7 @@
 //! - `convert`: domain ↔ row translation and driver-error mapping (adapters translate, never
 //!   decide).
 
+mod advice;
 mod audit;
 mod bulk;
 mod convert;

@@ -184,6 +184,7 @@ impl Store {
             rows,
         )
         .await?;
+        crate::advice::insert_postgres(&mut tx, &batch.advice).await?;
         bulk::events_postgres(&mut tx, &batch.events).await?;
         bulk::audits_postgres(&mut tx, std::slice::from_ref(&batch.audit)).await?;
         tx.commit().await.map_err(pg_err)
@@ -222,6 +223,7 @@ impl Store {
                 .await
                 .map_err(db_err)?;
         }
+        crate::advice::insert_portable(&tx, &batch.advice).await?;
         bulk::events_portable(&tx, &batch.events).await?;
         bulk::audits_portable(&tx, std::slice::from_ref(&batch.audit)).await?;
         tx.commit().await.map_err(db_err)

@@ -18,6 +18,7 @@
     clippy::expect_used
 )]
 
+mod advice;
 mod area_scope;
 mod audit_review;
 mod break_glass;
@@ -59,6 +60,7 @@ async fn walk(app: &TestApp) {
     inbox_watch::inbox_watch(app).await;
     closing::closing(app).await;
     green_channel::green_channel(app).await;
+    advice::advice(app).await;
     sessions::sessions(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;

@@ -262,6 +262,9 @@ pub struct ReferralRules {
     /// Days after an accepted referral's appointment by which the patient should have
     /// arrived; past them the referral escalates to the community's referral desk.
     pub arrival_grace_days: u16,
+    /// Minutes an emergency advised without a referral waits before it escalates to the
+    /// community's referral desk.
+    pub unreferred_emergency_minutes: u16,
     /// Share of specialist slots the lead hospital reserves for referrals (percent).
     pub reserved_slot_percent: u8,
     /// Reserved slots are released to referrals at least this many days ahead.

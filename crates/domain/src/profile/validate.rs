@@ -261,6 +261,11 @@ impl RuleProfile {
         )?;
         in_range(r.arrival_grace_days, 0..=90, "referral.arrival_grace_days")?;
         in_range(
+            r.unreferred_emergency_minutes,
+            1..=1440,
+            "referral.unreferred_emergency_minutes",
+        )?;
+        in_range(
             r.reserved_return_days_before,
             0..=30,
             "referral.reserved_return_days_before",

@@ -27,9 +27,12 @@
 //!   offers.
 //! - `recognition`: test results attached for mutual recognition ([`AttachedResult`],
 //!   [`TestCode`]).
+//! - `advice`: a referral a visit or screening calls for but did not send ([`ReferralAdvice`]):
+//!   the team's and the desk's lists until a referral is sent or it is declined.
 //! - `event`: [`ReferralEvent`], for the outbox.
 //! - `error`: [`ReferralError`].
 
+mod advice;
 mod error;
 mod event;
 mod lifecycle;
@@ -41,6 +44,9 @@ mod slip;
 mod slot;
 mod state;
 
+pub use advice::{
+    AdviceError, AdviceEvent, AdviceOutcome, AdviceSource, DeclineReason, NewAdvice, ReferralAdvice,
+};
 pub use error::ReferralError;
 pub use event::ReferralEvent;
 pub use lifecycle::{CreateReferral, Referral};

@@ -10,6 +10,7 @@ use yigong_domain::followup::{
 use yigong_domain::ids::{EnrolmentId, PlanId, TeamId};
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
+use yigong_domain::referral::{AdviceSource, Urgency};
 use yigong_ports::{AuditOutcome, Constraint, PatientRecord, PlanInContext, StoreError, Versioned};
 use yigong_service::{
     DocumentInput, FollowUpService, NewEnrolment, NewResident, Principal, ResidentService,
@@ -277,7 +278,7 @@ fn tx_with_plan() -> MockTx {
 }
 
 #[tokio::test]
-async fn a_danger_sign_recommends_an_emergency_referral_in_one_transaction() {
+async fn a_danger_sign_without_a_receiver_leaves_an_emergency_advice_in_one_transaction() {
     let mut tx = tx_with_plan();
     let mut seq = mockall::Sequence::new();
     tx.expect_update_plan()
@@ -291,6 +292,24 @@ async fn a_danger_sign_recommends_an_emergency_referral_in_one_transaction() {
         .returning(|_| Ok(1));
     tx.expect_insert_visit()
         .withf(|v| v.class == VisitClass::Emergency && v.plan == PLAN)
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(()));
+    // No danger sign dropped: the emergency lands on the desk's list, escalating on a deadline.
+    tx.expect_insert_advice()
+        .withf(|a| {
+            a.urgency() == Urgency::Emergency
+                && a.patient() == PATIENT
+                && a.team() == Some(TEAM)
+                && a.institution() == TOWNSHIP
+                && a.escalate_at().is_some()
+                && matches!(a.source(), AdviceSource::Visit(_))
+        })
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(1));
+    tx.expect_append_events()
+        .withf(|e| e.len() == 1 && e[0].event_type == "advice.referral_advised")
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_| Ok(()));
@@ -324,6 +343,10 @@ async fn a_danger_sign_recommends_an_emergency_referral_in_one_transaction() {
         .unwrap();
     assert_eq!(recorded.assessment.class, VisitClass::Emergency);
     assert!(recorded.assessment.referral.is_some());
+    assert!(recorded.referral.is_none());
+    let advice = recorded.advice.expect("the emergency is left as advice");
+    assert_eq!(advice.version, 1);
+    assert!(advice.value.is_open());
     assert_eq!(recorded.done.version, 3);
     assert_eq!(recorded.next.version, 1);
 }

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use mockall::predicate::*;
 use time::Duration;
-use yigong_domain::ids::{InstitutionId, ReferralId};
+use time::macros::datetime;
+use yigong_domain::ids::{AdviceId, CommunityId, InstitutionId, ReferralId, ScreeningId};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::{
-    Appointment, CreateReferral, Diagnosis, Direction, DischargeSummary, ReasonCode, Referral,
-    Route, SlotKind, StateName, Urgency,
+    AdviceOutcome, AdviceSource, Appointment, CreateReferral, Diagnosis, Direction,
+    DischargeSummary, NewAdvice, ReasonCode, Referral, ReferralAdvice, Route, SlotKind, StateName,
+    Urgency,
 };
 use yigong_domain::rule::RuleId;
 use yigong_ports::{AuditOutcome, Constraint, StoreError, Versioned};
@@ -181,6 +183,7 @@ async fn an_upward_referral_brings_the_senders_waiting_plan_forward_and_names_it
         .times(1)
         .returning(|_, v| Ok(v + 1));
     tx.expect_insert_referral().times(1).returning(|_| Ok(1));
+    tx.expect_open_advice_of().returning(|_| Ok(vec![]));
     tx.expect_append_events().returning(|_| Ok(()));
     tx.expect_append_audit().returning(|_| Ok(()));
     tx.expect_commit().times(1).returning(|| Ok(()));
@@ -192,6 +195,54 @@ async fn an_upward_referral_brings_the_senders_waiting_plan_forward_and_names_it
     let follow_up = created.value.sender_follow_up().unwrap();
     assert_eq!(follow_up.due, date!(2026 - 03 - 16));
     assert_eq!(follow_up.plans, [PlanId::from_u128(100)]);
+}
+
+#[tokio::test]
+async fn an_upward_referral_closes_the_patients_open_advice_in_its_transaction() {
+    let (advice, _) = ReferralAdvice::advise(
+        NewAdvice {
+            id: AdviceId::from_u128(31),
+            patient: PATIENT,
+            community: Some(CommunityId::from_u128(500)),
+            institution: TOWNSHIP,
+            team: None,
+            urgency: Urgency::Emergency,
+            reason: ReasonCode::DangerSign,
+            source: AdviceSource::Screening(ScreeningId::from_u128(7)),
+            at: datetime!(2026-03-01 08:00 UTC),
+        },
+        &RuleProfile::bphs3(),
+    );
+    let mut tx = tx_reading_the_patient();
+    tx.expect_claim_request().returning(|_| Ok(()));
+    tx.expect_open_enrolments().returning(|_| Ok(vec![]));
+    tx.expect_insert_referral().times(1).returning(|_| Ok(1));
+    tx.expect_open_advice_of()
+        .with(eq(PATIENT))
+        .times(1)
+        .returning(move |_| {
+            Ok(vec![Versioned {
+                value: advice.clone(),
+                version: 2,
+            }])
+        });
+    tx.expect_update_advice()
+        .withf(|a, v| {
+            *v == 2 && !a.is_open() && matches!(a.outcome(), Some(AdviceOutcome::Referred { .. }))
+        })
+        .times(1)
+        .returning(|_, v| Ok(v + 1));
+    tx.expect_append_events()
+        .withf(|e| e.iter().any(|e| e.event_type == "advice.advice_referred"))
+        .times(1)
+        .returning(|_| Ok(()));
+    tx.expect_append_events().returning(|_| Ok(()));
+    tx.expect_append_audit().returning(|_| Ok(()));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    let svc = service(uow_with(tx), MockQueries::new(), MockAudit::new());
+    svc.create(&clinician(TOWNSHIP), new_referral("r-1"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -12,17 +12,17 @@ use yigong_domain::contract::{Contract, Team};
 use yigong_domain::followup::{Enrolment, FollowUpPlan, WorklistPosition};
 use yigong_domain::grid::{AreaNode, Grid};
 use yigong_domain::identity::Resident;
-use yigong_domain::ids::SessionId;
+use yigong_domain::ids::{AdviceId, SessionId};
 use yigong_domain::ids::{
     AreaNodeId, CommunityId, ContractId, EnrolmentId, GridId, HouseholdId, InstitutionId, PlanId,
     ReferralId, ResidentId, TeamId,
 };
 use yigong_domain::network::{Institution, InstitutionKind, MedicalCommunity, Network};
 use yigong_domain::profile::RuleProfile;
-use yigong_domain::referral::Referral;
+use yigong_domain::referral::{Referral, ReferralAdvice};
 use yigong_domain::schedule::SpecialistSession;
 use yigong_domain::screening::BpReading;
-use yigong_ports::SessionRepository;
+use yigong_ports::{AdviceRepository, SessionRepository};
 use yigong_ports::{
     AuditEntry, AuditLog, AuditWriter, Clock, DeadlineClaims, DeadlineKind, FollowUpQueries,
     FollowUpRepository, GridFacts, GridRepository, HouseholdRecord, IdSource, IdempotencyKeys,
@@ -99,6 +99,13 @@ mock! {
         async fn latest_contract(&mut self, resident: ResidentId) -> Result<Option<Versioned<Contract>>, StoreError>;
         async fn insert_contract(&mut self, contract: &Contract) -> Result<Version, StoreError>;
         async fn update_contract(&mut self, contract: &Contract, expected: Version) -> Result<Version, StoreError>;
+    }
+    #[async_trait]
+    impl AdviceRepository for Tx {
+        async fn load_advice(&mut self, id: AdviceId) -> Result<Option<Versioned<ReferralAdvice>>, StoreError>;
+        async fn open_advice_of(&mut self, patient: ResidentId) -> Result<Vec<Versioned<ReferralAdvice>>, StoreError>;
+        async fn insert_advice(&mut self, advice: &ReferralAdvice) -> Result<Version, StoreError>;
+        async fn update_advice(&mut self, advice: &ReferralAdvice, expected: Version) -> Result<Version, StoreError>;
     }
     #[async_trait]
     impl OutboxWriter for Tx {
@@ -385,6 +392,8 @@ pub(crate) fn tx_knowing_the_patient() -> MockTx {
     let mut tx = tx_reading_the_patient();
     // Not under management anywhere: an upward referral brings no plan forward.
     tx.expect_open_enrolments().returning(|_| Ok(vec![]));
+    // No visit or screening left an advice the referral would close.
+    tx.expect_open_advice_of().returning(|_| Ok(vec![]));
     tx
 }
 

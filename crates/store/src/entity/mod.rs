@@ -17,6 +17,7 @@ pub(crate) mod household;
 pub(crate) mod institution;
 pub(crate) mod outbox_event;
 pub(crate) mod referral;
+pub(crate) mod referral_advice;
 pub(crate) mod request_key;
 pub(crate) mod resident;
 pub(crate) mod resident_term;

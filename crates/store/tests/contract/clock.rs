@@ -146,6 +146,7 @@ fn one_reading(resident: ResidentId) -> ScreeningBatch {
                 decision,
             },
         }],
+        advice: Vec::new(),
         events: vec![],
         audit: AuditEntry {
             actor: Actor {

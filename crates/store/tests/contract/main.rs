@@ -11,6 +11,7 @@
     clippy::expect_used
 )]
 
+mod advice;
 mod clock;
 mod concurrency;
 mod deadline;

@@ -74,6 +74,7 @@ fn batch(n: usize, first_id: u128, resident: ResidentId) -> ScreeningBatch {
         .collect();
     ScreeningBatch {
         records,
+        advice: Vec::new(),
         events,
         audit: AuditEntry {
             actor: Actor {
