@@ -144,18 +144,8 @@ impl DeadlineJobs {
                 }
                 _ => self.queries.referrals_past_deadline(now, BATCH).await?,
             };
-            let mut progressed = false;
-            for id in &ids {
-                match self.referral_one(d, *id, now).await {
-                    Ok(true) => {
-                        fired += 1;
-                        progressed = true;
-                    }
-                    Ok(false) => {}
-                    Err(ServiceError::Conflict(_)) => progressed = true,
-                    Err(error) => return Err(error),
-                }
-            }
+            let (n, progressed) = fire_page(&ids, |id| self.referral_one(d, id, now)).await?;
+            fired += n;
             if ids.len() < BATCH as usize || !progressed {
                 return Ok(fired);
             }
@@ -209,18 +199,8 @@ impl DeadlineJobs {
         let mut fired = 0;
         loop {
             let ids = self.queries.advice_past_escalation(now, BATCH).await?;
-            let mut progressed = false;
-            for id in &ids {
-                match self.advice_one(*id, now).await {
-                    Ok(true) => {
-                        fired += 1;
-                        progressed = true;
-                    }
-                    Ok(false) => {}
-                    Err(ServiceError::Conflict(_)) => progressed = true,
-                    Err(error) => return Err(error),
-                }
-            }
+            let (n, progressed) = fire_page(&ids, |id| self.advice_one(id, now)).await?;
+            fired += n;
             if ids.len() < BATCH as usize || !progressed {
                 return Ok(fired);
             }
@@ -358,6 +338,28 @@ impl DeadlineJobs {
         tx.commit().await?;
         Ok(announced)
     }
+}
+
+/// Fires each candidate of a page with `one`: how many it announced, and whether the page
+/// changed anything (an announcement, or a conflict meaning another instance announced first).
+async fn fire_page<I: Copy, F, Fut>(ids: &[I], one: F) -> Result<(usize, bool), ServiceError>
+where
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<bool, ServiceError>>,
+{
+    let (mut fired, mut progressed) = (0, false);
+    for id in ids {
+        match one(*id).await {
+            Ok(true) => {
+                fired += 1;
+                progressed = true;
+            }
+            Ok(false) => {}
+            Err(ServiceError::Conflict(_)) => progressed = true,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok((fired, progressed))
 }
 
 /// Teams' communities, looked up once a pass.
