@@ -18,16 +18,10 @@ use sea_orm::sqlx::{self, PgConnection};
 use crate::bulk::pg_err;
 use crate::convert::{InsertRow, corrupt, db_err, update_versioned};
 use crate::entity::referral_advice as advice;
+use crate::queries::{parse_token, time_token};
 use crate::{SeaTransaction, Store};
 
 use advice::Column as A;
-
-fn urgency_code(u: Urgency) -> &'static str {
-    match u {
-        Urgency::Emergency => "emergency",
-        Urgency::Routine => "routine",
-    }
-}
 
 /// The escalation deadline while one waits on it: the deadline job's index holds only those.
 fn waiting_deadline(a: &ReferralAdvice) -> Option<OffsetDateTime> {
@@ -41,7 +35,7 @@ fn row(a: &ReferralAdvice, version: Version) -> Result<advice::ActiveModel, Stor
         institution_id: Set(a.institution().as_uuid()),
         team_id: Set(a.team().map(|t| t.as_uuid())),
         community_id: Set(a.community().map(|c| c.as_uuid())),
-        urgency: Set(urgency_code(a.urgency()).to_owned()),
+        urgency: Set(a.urgency().code().to_owned()),
         open: Set(a.is_open()),
         advised_at: Set(a.advised_at()),
         escalate_at: Set(waiting_deadline(a)),
@@ -68,22 +62,6 @@ async fn all(
         .into_iter()
         .map(versioned)
         .collect()
-}
-
-/// Page tokens are `<unix nanoseconds>:<uuid>` of the last advice: keyset paging on the index.
-fn page_token(a: &ReferralAdvice) -> String {
-    format!("{}:{}", a.advised_at().unix_timestamp_nanos(), a.id())
-}
-
-fn parse_token(token: &str) -> Result<(OffsetDateTime, Uuid), StoreError> {
-    let bad = || StoreError::NotFound {
-        entity: "page",
-        id: token.chars().take(64).collect(),
-    };
-    let (at, id) = token.split_once(':').ok_or_else(bad)?;
-    let at = OffsetDateTime::from_unix_timestamp_nanos(at.parse().map_err(|_| bad())?)
-        .map_err(|_| bad())?;
-    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
 }
 
 /// Rows per multi-row INSERT on SQLite: eleven columns × 1000 stay under its 32766 variables.
@@ -143,12 +121,7 @@ pub(crate) async fn insert_postgres(
             .map(|a| a.community().map(|c| c.as_uuid()))
             .collect::<Vec<_>>(),
     )
-    .bind(
-        given
-            .iter()
-            .map(|a| urgency_code(a.urgency()))
-            .collect::<Vec<_>>(),
-    )
+    .bind(given.iter().map(|a| a.urgency().code()).collect::<Vec<_>>())
     .bind(
         given
             .iter()
@@ -246,7 +219,7 @@ impl AdviceQueries for Store {
             }
             AdviceView::Desk(c) => advice::Entity::find()
                 .filter(A::CommunityId.eq(c.as_uuid()))
-                .filter(A::Urgency.eq(urgency_code(Urgency::Emergency))),
+                .filter(A::Urgency.eq(Urgency::Emergency.code())),
         }
         .filter(A::Open.eq(true));
         if let Some(token) = after {
@@ -266,7 +239,9 @@ impl AdviceQueries for Store {
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
         let next = if more {
-            items.last().map(|v| page_token(&v.value))
+            items
+                .last()
+                .map(|v| time_token(v.value.advised_at(), v.value.id()))
         } else {
             None
         };

@@ -19,15 +19,21 @@ use crate::Store;
 use crate::convert::{corrupt, db_err, referral_from_body};
 use crate::entity::{outbox_event, referral, request_key};
 
-/// Page tokens are `<unix nanos>:<uuid>` of the last item: keyset pagination on the inbox index.
-fn page_token(r: &Referral) -> String {
-    format!("{}:{}", r.requested_at().unix_timestamp_nanos(), r.id())
+/// Page tokens are `<unix nanos>:<uuid>` of the last item: keyset pagination on a list's
+/// `(time, id)` index (the inbox's, the advice lists').
+pub(crate) fn time_token(at: OffsetDateTime, id: impl std::fmt::Display) -> String {
+    format!("{}:{id}", at.unix_timestamp_nanos())
 }
 
-fn parse_token(token: &str) -> Result<(OffsetDateTime, Uuid), StoreError> {
+fn page_token(r: &Referral) -> String {
+    time_token(r.requested_at(), r.id())
+}
+
+/// The `(time, id)` of a [`time_token`]; `NotFound` (naming a short prefix) for anything else.
+pub(crate) fn parse_token(token: &str) -> Result<(OffsetDateTime, Uuid), StoreError> {
     let bad = || StoreError::NotFound {
         entity: "page",
-        id: token.to_owned(),
+        id: token.chars().take(64).collect(),
     };
     let (nanos, id) = token.split_once(':').ok_or_else(bad)?;
     let nanos: i128 = nanos.parse().map_err(|_| bad())?;

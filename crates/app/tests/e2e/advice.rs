@@ -4,62 +4,20 @@
 //! locally"); an emergency at screening lands on the desk's list too. Another township sees
 //! none of it.
 
-use time::{Date, Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use tonic::Code;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::referral_advice_service_client::ReferralAdviceServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
-use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
 
-use crate::support::{TestApp, bp_row, citizen_id, day, field_of, htn_visit, slip};
+use crate::support::{TestApp, bp_row, field_of, htn_visit, managed_patient, slip};
 
 const TOWNSHIP: &str = "TOKEN_TOWNSHIP";
 const COUNTY: &str = "TOKEN_COUNTY";
 const DESK: &str = "TOKEN_DESK";
 const OTHER: &str = "TOKEN_OTHER_TOWNSHIP";
-
-/// A township resident under hypertension management: the resident's name and the first
-/// plan.
-async fn managed(s: &TestApp, display_name: &str, born: i32) -> (String, pb::FollowUpPlan) {
-    let today = OffsetDateTime::now_utc().date();
-    let resident = ResidentServiceClient::new(s.channel.clone())
-        .create_resident(s.as_(
-            TOWNSHIP,
-            pb::CreateResidentRequest {
-                request_id: uuid::Uuid::new_v4().to_string(),
-                document: Some(pb::create_resident_request::Document::CitizenId(
-                    citizen_id(Date::from_calendar_date(born, time::Month::March, 9).unwrap()),
-                )),
-                resident_since: day(today - Duration::days(12_000)),
-                personal: Some(pb::PersonalInformation {
-                    display_name: display_name.to_owned(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let enrolled = FollowUpServiceClient::new(s.channel.clone())
-        .enrol_patient(s.as_(
-            TOWNSHIP,
-            pb::EnrolPatientRequest {
-                patient: resident.name.clone(),
-                condition: pb::Condition::Hypertension as i32,
-                confirmed_by: s.institution(COUNTY),
-                confirm_date: day(today - Duration::days(30)),
-                enrol_date: day(today - Duration::days(20)),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    (resident.name, enrolled.plan.unwrap())
-}
 
 async fn list(s: &TestApp, who: &str, view: pb::AdviceView) -> Vec<pb::ReferralAdvice> {
     ReferralAdviceServiceClient::new(s.channel.clone())
@@ -87,7 +45,7 @@ pub async fn advice(s: &TestApp) {
     let mut follow_up = FollowUpServiceClient::new(s.channel.clone());
 
     // An emergency visit naming no receiver leaves an emergency advice.
-    let (patient, plan) = managed(s, "钱秀英", 1950).await;
+    let (patient, plan) = managed_patient(s, "钱秀英", 1950).await;
     let danger = follow_up
         .record_follow_up_visit(s.as_(
             TOWNSHIP,
@@ -227,7 +185,7 @@ pub async fn advice(s: &TestApp) {
 
     // A `refer` class (a new complication) stays on the team's list, not the desk's, until
     // declined with a reason; then it leaves the list and a second decline is refused.
-    let (_, plan) = managed(s, "孙建国", 1956).await;
+    let (_, plan) = managed_patient(s, "孙建国", 1956).await;
     let mut visit = htn_visit(today, 150, 95, &[]);
     if let Some(pb::follow_up_visit::Kind::Hypertension(h)) = visit.kind.as_mut() {
         h.complication = "new_or_worse".to_owned();
@@ -310,7 +268,7 @@ pub async fn advice(s: &TestApp) {
     assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
 
     // An emergency at screening lands on the desk's list, from the screening.
-    let (screened, _) = managed(s, "周玉梅", 1948).await;
+    let (screened, _) = managed_patient(s, "周玉梅", 1948).await;
     let result = ScreeningServiceClient::new(s.channel.clone())
         .record_screening_result(s.as_(
             TOWNSHIP,

@@ -2,54 +2,18 @@
 //! referral in the visit's own transaction; a visit of another class naming one is refused and
 //! records nothing.
 
-use time::{Date, Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
-use yigong_proto::v1::resident_service_client::ResidentServiceClient;
 
-use crate::support::{TestApp, citizen_id, day, field_of, htn_visit, slip};
+use crate::support::{TestApp, field_of, htn_visit, managed_patient, slip};
 
 pub async fn green_channel(s: &TestApp) {
     let (township, county) = ("TOKEN_TOWNSHIP", "TOKEN_COUNTY");
     let today = OffsetDateTime::now_utc().date();
-    let resident = ResidentServiceClient::new(s.channel.clone())
-        .create_resident(s.as_(
-            township,
-            pb::CreateResidentRequest {
-                request_id: uuid::Uuid::new_v4().to_string(),
-                document: Some(pb::create_resident_request::Document::CitizenId(
-                    citizen_id(Date::from_calendar_date(1952, time::Month::July, 21).unwrap()),
-                )),
-                resident_since: day(today - Duration::days(12_000)),
-                personal: Some(pb::PersonalInformation {
-                    display_name: "赵桂兰".to_owned(),
-                    phone: "13900002222".to_owned(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let (patient, plan) = managed_patient(s, "赵桂兰", 1952).await;
     let mut follow_up = FollowUpServiceClient::new(s.channel.clone());
-    let enrolled = follow_up
-        .enrol_patient(s.as_(
-            township,
-            pb::EnrolPatientRequest {
-                patient: resident.name.clone(),
-                condition: pb::Condition::Hypertension as i32,
-                confirmed_by: s.institution(county),
-                confirm_date: day(today - Duration::days(30)),
-                enrol_date: day(today - Duration::days(20)),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let plan = enrolled.plan.unwrap();
     let to_county = || {
         Some(pb::EmergencyReferral {
             to_institution: s.institution(county),
@@ -148,7 +112,7 @@ pub async fn green_channel(s: &TestApp) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(referral.patient, resident.name);
+    assert_eq!(referral.patient, patient);
     assert_eq!(referral.urgency, pb::Urgency::Emergency as i32);
     assert_eq!(referral.direction, pb::Direction::Upward as i32);
     assert_eq!(referral.state, pb::State::Requested as i32);

@@ -335,3 +335,50 @@ pub async fn audit_of(s: &TestApp, patient: &str) -> Vec<pb::AuditEntry> {
         .into_inner()
         .entries
 }
+
+/// A new township resident under hypertension management (confirmed by the county 30 days
+/// ago, enrolled 20 days ago): the resident's name and the first plan.
+pub async fn managed_patient(
+    s: &TestApp,
+    display_name: &str,
+    born: i32,
+) -> (String, pb::FollowUpPlan) {
+    let today = OffsetDateTime::now_utc().date();
+    let resident =
+        yigong_proto::v1::resident_service_client::ResidentServiceClient::new(s.channel.clone())
+            .create_resident(s.as_(
+                "TOKEN_TOWNSHIP",
+                pb::CreateResidentRequest {
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                    document: Some(pb::create_resident_request::Document::CitizenId(
+                        citizen_id(Date::from_calendar_date(born, time::Month::March, 9).unwrap()),
+                    )),
+                    resident_since: day(today - Duration::days(12_000)),
+                    personal: Some(pb::PersonalInformation {
+                        display_name: display_name.to_owned(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+    let enrolled =
+        yigong_proto::v1::follow_up_service_client::FollowUpServiceClient::new(s.channel.clone())
+            .enrol_patient(s.as_(
+                "TOKEN_TOWNSHIP",
+                pb::EnrolPatientRequest {
+                    patient: resident.name.clone(),
+                    condition: pb::Condition::Hypertension as i32,
+                    confirmed_by: s.institution("TOKEN_COUNTY"),
+                    confirm_date: day(today - Duration::days(30)),
+                    enrol_date: day(today - Duration::days(20)),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+    (resident.name, enrolled.plan.unwrap())
+}
