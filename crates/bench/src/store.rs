@@ -5,10 +5,12 @@
 //! The raw baselines run the same domain code (bodies, events) and these statements:
 //! - create + accept: `BEGIN; SELECT community_id, institution_id, grid_id FROM resident
 //!   (the patient's record: the sender must see it); INSERT request_key … ON CONFLICT DO
-//!   NOTHING; INSERT referral; INSERT outbox_event (2 rows, sequences 1 and 2 of a new
-//!   aggregate); INSERT audit_entry; COMMIT` then `BEGIN; SELECT body, version FROM referral;
+//!   NOTHING; SELECT … FROM referral_advice (the patient's open advice, which an upward
+//!   referral closes); SELECT … FROM enrolment (the sender's plans its 14-day follow-up moves);
+//!   INSERT referral; INSERT outbox_event (2 rows, sequences 1 and 2 of a new aggregate);
+//!   INSERT audit_entry; COMMIT` then `BEGIN; SELECT body, version FROM referral;
 //!   UPDATE referral … WHERE version; INSERT outbox_event (sequence by subquery);
-//!   INSERT audit_entry; COMMIT`.
+//!   INSERT audit_entry; COMMIT`. On a reserved slot, see [`reserved`].
 //! - record follow-up (the resident opened with the store's data key): `BEGIN; SELECT plan,
 //!   enrolment institution and resident in one join;
 //!   UPDATE follow_up_plan … WHERE version; INSERT follow_up_plan; INSERT follow_up_visit;
@@ -53,6 +55,7 @@ use crate::report::{Report, compare, time_busy};
 mod bulk;
 mod followup;
 pub(crate) mod grpc;
+mod reserved;
 mod search;
 mod slip;
 mod sqlite;
@@ -615,6 +618,26 @@ impl Bench {
                 "raw create: resident {patient} is not the sender's"
             ));
         }
+        // Our upward create closes the patient's open referral advice and moves the sender's
+        // waiting follow-up plans (the 14-day follow-up): it reads both, and so does this
+        // (the bench's patients have neither).
+        for read in [
+            "SELECT body, version FROM referral_advice WHERE patient_id = $1 AND open \
+             ORDER BY advised_at, id",
+            "SELECT body, version FROM enrolment WHERE patient_id = $1 \
+             AND open_condition IS NOT NULL ORDER BY enrolled_on",
+        ] {
+            let rows = sqlx::query(read)
+                .bind(patient.as_uuid())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(err)?;
+            if !rows.is_empty() {
+                return Err(format!(
+                    "raw create: resident {patient} has advice or plans"
+                ));
+            }
+        }
         sqlx::query(
             "INSERT INTO request_key \
              (caller, command, request_id, fingerprint, resource_id, created_at) \
@@ -682,9 +705,10 @@ impl Bench {
             )
             .map_err(err)?;
         let done = sqlx::query(
-            "UPDATE referral SET state = 'accepted', body = $1, version = version + 1, \
-             updated_at = $2 WHERE id = $3 AND version = $4",
+            "UPDATE referral SET state = 'accepted', arrive_by = $1, body = $2, \
+             version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5",
         )
+        .bind(accepted.arrive_by())
         .bind(serde_json::to_value(&accepted).map_err(err)?)
         .bind(now)
         .bind(accepted.id().as_uuid())
@@ -751,7 +775,7 @@ fn new_referral(
 /// How a hand-written service numbers an event within its aggregate.
 #[derive(Clone, Copy)]
 enum Sequence {
-    /// A new aggregate: 1, 2, … in order.
+    /// New aggregates: 1, 2, … in order within each (an aggregate's events are consecutive).
     FreshAggregate,
     /// An existing one: the stored maximum + 1, by subquery (one event per aggregate).
     StoredMaximum,
@@ -767,7 +791,7 @@ async fn raw_events(
         "INSERT INTO outbox_event (event_id, community_id, aggregate_kind, aggregate_id, \
          aggregate_sequence, event_type, schema_version, payload, occurred_at) ",
     );
-    let mut fresh = 0i64;
+    let (mut fresh, mut of) = (0i64, None);
     insert.push_values(events, |mut row, e| {
         row.push_bind(e.event_id)
             .push_bind(COMMUNITY.as_uuid())
@@ -775,6 +799,9 @@ async fn raw_events(
             .push_bind(e.aggregate_id);
         match sequence {
             Sequence::FreshAggregate => {
+                if of != Some(e.aggregate_id) {
+                    (fresh, of) = (0, Some(e.aggregate_id));
+                }
                 fresh += 1;
                 row.push_bind(fresh);
             }

@@ -150,6 +150,7 @@ fn county_plans(teams: u64) -> Vec<FollowUpPlan> {
                 unreachable_attempts: 0,
                 remind_on: None,
                 last_class: classes[rng.below(5) as usize],
+                last_visit_on: None,
             })
         })
         .collect()

@@ -12,21 +12,7 @@ use time::Date;
 use crate::ids::{CommunityId, InstitutionId};
 use crate::rule::{BrokenRule, RuleId};
 
-/// Levels of care, low to high.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// Village clinics and community health stations.
-    Village,
-    /// Township health centers and community health centers.
-    Township,
-    /// County hospitals.
-    County,
-    /// City hospitals.
-    City,
-    /// Provincial hospitals.
-    Province,
-}
+pub use crate::profile::terms::Level;
 
 /// Kinds of institution; each has one level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -476,6 +462,12 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::tests::check_unit;
+
+    #[test]
+    fn level_codes_are_the_serde_names_and_parse_back() {
+        check_unit(Level::ALL, Level::code, Level::from_code);
+    }
 
     fn inst(n: u128, kind: InstitutionKind) -> Institution {
         Institution {

@@ -105,6 +105,8 @@ rules! {
     ScreenTwoCancerCase = "SCR-2C-CASE", "CS-2022", "an abnormal result opens a case that stays open until closed with a result";
     // Follow-up (section 6)
     FollowUpEnrolment = "FU-ENROL", "BPHS-3", "only confirmed patients are enrolled in management";
+    FollowUpConfirmingLevel = "FU-CONFIRMED-BY", "BPHS-3", "a diagnosis is confirmed by an institution of the profile's level (county by default): lower levels find and refer";
+    FollowUpVisitOrder = "FU-VISIT-ORDER", "BPHS-3", "visits are recorded in date order: one dated before the latest recorded visit is refused";
     HtnDangerBloodPressure = "HTN-DANGER-BP", "BPHS-3", "SBP >= 180 or DBP >= 110 at a visit forces emergency referral";
     HtnDangerSymptom = "HTN-DANGER-SIGN", "BPHS-3", "a hypertension danger sign forces emergency referral";
     HtnControlled = "HTN-CONTROLLED", "BPHS-3", "SBP < 140 and DBP < 90, no adverse reaction, no new complication, is controlled";

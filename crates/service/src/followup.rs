@@ -3,8 +3,8 @@
 
 use time::Date;
 use yigong_domain::followup::{
-    Assessment, CloseReason, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpPlan,
-    OutreachOutcome, Visit, WorklistEntry, WorklistPosition, overdue_worklist,
+    Assessment, CloseReason, Condition, Confirmation, EnrolPatient, Enrolment, FollowUpError,
+    FollowUpPlan, OutreachOutcome, Visit, WorklistEntry, WorklistPosition, overdue_worklist,
 };
 use yigong_domain::ids::{
     AdviceId, EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId, VisitId,
@@ -18,6 +18,22 @@ use crate::deps::{abandon, audit_entry, page_limit};
 use crate::error::happened;
 use crate::referral::{GreenChannel, advice};
 use crate::{Deps, Principal, ServiceError};
+
+/// A visit the domain refused for one of its fields names that field; other refusals are the
+/// rule they broke.
+fn visit_error(visit: &Visit, e: FollowUpError) -> ServiceError {
+    match e {
+        FollowUpError::VisitBeforeLatest { .. } => ServiceError::invalid("visit.date", e),
+        FollowUpError::SignOfAnotherCondition { .. } => ServiceError::invalid(
+            match visit {
+                Visit::Diabetes(_) => "visit.diabetes.danger_signs",
+                _ => "visit.hypertension.danger_signs",
+            },
+            e,
+        ),
+        e => e.into(),
+    }
+}
 
 const ENROL: &str = "follow_up.enrol";
 const RECORD_VISIT: &str = "follow_up.record_visit";
@@ -90,14 +106,14 @@ impl FollowUpService {
         let team = Self::team_of(who)?;
         let now = self.deps.clock.now();
         happened("on", cmd.on, now.date())?;
-        self.deps
+        let level = self
+            .deps
             .network
             .current()
             .institution(cmd.confirmed_by)
-            .map_err(|e| ServiceError::InvalidArgument {
-                field: "confirmed_by",
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| ServiceError::invalid("confirmed_by", e))?
+            .kind
+            .level();
         let tx = self.deps.uow.begin().await?;
         let (mut tx, patient) = self.deps.patient_in(tx, who, cmd.patient, ENROL).await?;
         let patient = patient.value;
@@ -108,6 +124,7 @@ impl FollowUpService {
                 confirmation: Confirmation {
                     condition: cmd.condition,
                     confirmed_by: cmd.confirmed_by,
+                    level,
                     confirmed_on: cmd.confirmed_on,
                 },
                 team,
@@ -116,7 +133,11 @@ impl FollowUpService {
                 first_plan: PlanId::from_uuid(self.deps.ids.new_id()),
             },
             &self.deps.profile,
-        )?;
+        )
+        .map_err(|e| match e {
+            FollowUpError::ConfirmedBelowLevel { .. } => ServiceError::invalid("confirmed_by", e),
+            e => e.into(),
+        })?;
         let enrolment_version = match tx.insert_enrolment(&enrolment).await {
             Ok(v) => v,
             Err(e) => {
@@ -368,13 +389,16 @@ impl FollowUpService {
             .map_err(|e| ServiceError::invalid("visit.date", e))?;
         let visit_id = VisitId::from_uuid(self.deps.ids.new_id());
         let age = patient.resident.age_on(visit.date());
-        let recorded = plan.value.record_visit(
-            visit_id,
-            &visit,
-            age,
-            PlanId::from_uuid(self.deps.ids.new_id()),
-            &self.deps.profile,
-        )?;
+        let recorded = plan
+            .value
+            .record_visit(
+                visit_id,
+                &visit,
+                age,
+                PlanId::from_uuid(self.deps.ids.new_id()),
+                &self.deps.profile,
+            )
+            .map_err(|e| visit_error(&visit, e))?;
         let green = match green {
             None => None,
             Some(g) => Some(crate::referral::green_channel(

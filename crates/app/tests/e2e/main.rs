@@ -43,6 +43,7 @@ mod story;
 mod summary;
 mod support;
 mod team_administration;
+mod visit_rules;
 mod wire_limits;
 
 use yigong_test_support::backends;
@@ -61,6 +62,7 @@ async fn walk(app: &TestApp) {
     closing::closing(app).await;
     green_channel::green_channel(app).await;
     advice::advice(app).await;
+    visit_rules::visit_rules(app).await;
     sessions::sessions(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;

@@ -4,7 +4,10 @@
 //! transaction of the same operation (store.write's baselines) and to an empty RPC (the health
 //! check, which authenticates nothing and touches no database) in the same run.
 //!
-//! - CreateReferral at 1, 8 and 64 streams vs the raw create transaction, and vs the empty RPC.
+//! - CreateReferral (a full slip, two attached results) at 1, 8 and 64 streams vs the raw
+//!   create transaction, and vs the empty RPC.
+//! - AcceptReferral on a reserved slot of a specialist session at 1, 8 and 64 streams vs the
+//!   raw accept of [`super::reserved`] (the referrals and sessions made before timing).
 //! - RecordFollowUpVisit at 1, 8 and 64 streams vs the raw record-visit transaction.
 //! - GetReferral and the first worklist page (50, a 100k-resident county) at 64 streams vs the
 //!   raw select (plus its audit row).
@@ -24,20 +27,22 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use uuid::Uuid;
 use yigong_domain::contract::{Team, TeamMember, TeamRole};
-use yigong_domain::ids::{PlanId, ReferralId, ResidentId, TeamId, WorkerId};
+use yigong_domain::ids::{PlanId, ReferralId, ResidentId, SessionId, TeamId, WorkerId};
 use yigong_domain::profile::RuleProfile;
+use yigong_domain::referral::Appointment;
 use yigong_grpc::TokenKey;
-use yigong_grpc::wire::date;
+use yigong_grpc::wire::{date, timestamp};
 use yigong_ports::UnitOfWork;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_service::Principal;
 
+use super::reserved::{Pending, Sessions};
 use super::worklist::{MEASURED, team};
 use super::{
-    Bench, COMMUNITY, COUNTY, Chain, PG_CREATES_PER_S, Schema, TEAM, TOWNSHIP, clinician, err,
-    network, pool_size, seed_pools,
+    Bench, COMMUNITY, COUNTY, Chain, PG_CREATES_PER_S, Patients, Schema, TEAM, TOWNSHIP, clinician,
+    err, network, pool_size, seed_pools,
 };
 use crate::report::{Report, compare, time_busy};
 
@@ -160,6 +165,9 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
     });
     let mut report = Report::new("grpc");
 
+    // The higher of the two create rates at each stream count: what the accepts' pending
+    // referrals are sized by (an accept, like a create, is one commit).
+    let mut create_rates = Vec::new();
     for streams in STREAMS {
         let (b, raw) = (bench.clone(), raw_patients.clone());
         let (c, patients) = (clients.clone(), our_patients.clone());
@@ -174,6 +182,7 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
             move |task, _| create(c.clone(), task, patients.take()),
         )
         .await;
+        create_rates.push((streams, ours.rate.max(baseline.rate)));
         report.case(
             &format!("write.create_referral streams={streams} vs=raw_sql"),
             "/s",
@@ -192,6 +201,44 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         .await;
         report.case(
             &format!("write.create_referral streams={streams} vs=empty_rpc"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    let mut first = raw_patients.end();
+    for (streams, rate) in create_rates {
+        // Twice the creates' rate, so the pending referrals outlast the run.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = pool_size(2 * rate.ceil() as u64, time_busy(rounds, seconds));
+        let started = std::time::Instant::now();
+        let (ours_pending, ours_sessions) = pending(&bench, "our", first, n).await?;
+        let (raw_pending, raw_sessions) = pending(&bench, "raw", first + n, n).await?;
+        first += 2 * n;
+        println!(
+            "grpc accept fixture: {n} requested referrals and their sessions a side in {:.1}s \
+             (before timing)",
+            started.elapsed().as_secs_f64()
+        );
+        let b = bench.clone();
+        let c = clients.clone();
+        let (ours, baseline) = compare(
+            streams,
+            rounds,
+            seconds,
+            move |_, _| {
+                let (b, id, (session, at)) = (b.clone(), raw_pending.take(), raw_sessions.take());
+                async move { b.raw_accept_reserved(id?, session, at).await }
+            },
+            move |task, _| {
+                let (c, id, slot) = (c.clone(), ours_pending.take(), ours_sessions.take());
+                async move { accept(&c, task, id?, slot).await }
+            },
+        )
+        .await;
+        report.case(
+            &format!("write.accept_referral slot=reserved streams={streams} vs=raw_sql"),
             "/s",
             ours,
             baseline,
@@ -357,6 +404,50 @@ async fn create(
     )?;
     ReferralServiceClient::new(c.channel(task))
         .create_referral(request)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+/// `n` requested referrals of new patients (resident numbers from `first`) and sessions with
+/// reserved slots for them all.
+async fn pending(
+    bench: &Bench,
+    side: &'static str,
+    first: usize,
+    n: usize,
+) -> Result<(Arc<Pending>, Arc<Sessions>), String> {
+    let uow = &*bench.deps.uow;
+    let patients = Patients::seed(uow, side, first, n).await?;
+    let pending = bench.seed_pending(side, &patients).await?;
+    Ok((pending, bench.publish_sessions(uow, n).await?))
+}
+
+/// The county hospital accepts `id` on a reserved slot of `session`.
+async fn accept(
+    c: &Clients,
+    task: usize,
+    id: ReferralId,
+    (session, appointment): (SessionId, Appointment),
+) -> Result<(), String> {
+    let request = Clients::request(
+        &c.county,
+        pb::AcceptReferralRequest {
+            name: format!("referrals/{id}"),
+            appointment: Some(pb::Appointment {
+                time: Some(timestamp(appointment.at)),
+                slot: pb::SlotKind::Reserved as i32,
+            }),
+            etag: String::new(),
+            receiver: Some(pb::Receiver {
+                department: super::slip::DEPARTMENT.to_owned(),
+                doctor: super::slip::DOCTOR.to_owned(),
+            }),
+            session: format!("sessions/{session}"),
+        },
+    )?;
+    ReferralServiceClient::new(c.channel(task))
+        .accept_referral(request)
         .await
         .map_err(err)?;
     Ok(())

@@ -14,8 +14,8 @@ use crate::store::err;
 const DIAGNOSIS: (&str, &str) = ("I10.x00", "原发性高血压");
 const COMPLAINT: &str = "头晕、血压控制不佳两月";
 const HISTORY: &str = "氨氯地平 5 mg qd 三月，连续两次随访血压未达标";
-const DEPARTMENT: &str = "心血管内科";
-const DOCTOR: &str = "王医生";
+pub(crate) const DEPARTMENT: &str = "心血管内科";
+pub(crate) const DOCTOR: &str = "王医生";
 
 /// (test, days before today, value, report reference)
 const RESULTS: [(&str, i64, &str, &str); 2] = [

@@ -213,6 +213,7 @@ impl Bench {
                     confirmation: Confirmation {
                         condition,
                         confirmed_by: COUNTY,
+                        level: yigong_domain::network::Level::County,
                         confirmed_on: enrolled_on,
                     },
                     team: team(n),
@@ -274,6 +275,7 @@ impl Bench {
                     unreachable_attempts: 0,
                     remind_on: None,
                     last_class: Some(classes[(seed >> 3) % classes.len()]),
+                    last_visit_on: None,
                 };
                 let plan = FollowUpPlan::restore(record);
                 writeln!(

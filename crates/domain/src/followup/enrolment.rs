@@ -11,6 +11,7 @@ use super::plan::{FollowUpPlan, PlanOrigin, PlanState};
 use super::vocabulary::{CloseReason, Condition};
 use crate::calendar;
 use crate::ids::{EnrolmentId, InstitutionId, PlanId, ResidentId, TeamId};
+use crate::network::Level;
 use crate::profile::RuleProfile;
 use crate::referral::{Direction, Referral, ReferralState};
 
@@ -22,6 +23,8 @@ pub struct Confirmation {
     pub condition: Condition,
     /// The institution that confirmed it.
     pub confirmed_by: InstitutionId,
+    /// Its level of care (of its kind): the profile says which levels confirm.
+    pub level: Level,
     /// The date.
     pub confirmed_on: Date,
 }
@@ -73,6 +76,13 @@ impl Enrolment {
             on,
             first_plan,
         } = cmd;
+        let required = profile.follow_up.confirming_level;
+        if confirmation.level < required {
+            return Err(FollowUpError::ConfirmedBelowLevel {
+                level: confirmation.level,
+                required,
+            });
+        }
         if on < confirmation.confirmed_on {
             return Err(FollowUpError::VisitBeforeEnrolment {
                 visit: on,
@@ -175,6 +185,7 @@ impl Enrolment {
             unreachable_attempts: 0,
             remind_on: None,
             last_class,
+            last_visit_on: None,
         }
     }
 
@@ -266,6 +277,7 @@ mod tests {
                 confirmation: Confirmation {
                     condition: Condition::Type2Diabetes,
                     confirmed_by: InstitutionId::from_u128(3),
+                    level: Level::County,
                     confirmed_on: date!(2026 - 02 - 01),
                 },
                 team: TeamId::from_u128(4),
@@ -277,5 +289,51 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.rule(), RuleId::FollowUpEnrolment);
+    }
+
+    fn confirmed_at(level: Level, profile: &RuleProfile) -> Result<Enrolment, FollowUpError> {
+        Enrolment::enrol(
+            EnrolPatient {
+                id: EnrolmentId::from_u128(1),
+                patient: ResidentId::from_u128(2),
+                confirmation: Confirmation {
+                    condition: Condition::Hypertension,
+                    confirmed_by: InstitutionId::from_u128(3),
+                    level,
+                    confirmed_on: date!(2026 - 01 - 01),
+                },
+                team: TeamId::from_u128(4),
+                institution: InstitutionId::from_u128(5),
+                on: date!(2026 - 01 - 02),
+                first_plan: PlanId::from_u128(6),
+            },
+            profile,
+        )
+        .map(|(e, _, _)| e)
+    }
+
+    #[test]
+    fn a_diagnosis_is_confirmed_at_the_profiles_level_or_above() {
+        let p = profile();
+        for level in Level::ALL {
+            let result = confirmed_at(*level, &p);
+            if *level >= Level::County {
+                assert!(result.is_ok(), "{level:?}");
+            } else {
+                let err = result.unwrap_err();
+                assert_eq!(
+                    err,
+                    FollowUpError::ConfirmedBelowLevel {
+                        level: *level,
+                        required: Level::County
+                    }
+                );
+                assert_eq!(err.rule(), RuleId::FollowUpConfirmingLevel);
+            }
+        }
+        let mut townships_confirm = profile();
+        townships_confirm.follow_up.confirming_level = Level::Township;
+        assert!(confirmed_at(Level::Township, &townships_confirm).is_ok());
+        assert!(confirmed_at(Level::Village, &townships_confirm).is_err());
     }
 }

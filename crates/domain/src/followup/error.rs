@@ -2,7 +2,8 @@
 
 use time::Date;
 
-use super::vocabulary::Condition;
+use super::vocabulary::{Condition, DangerSign};
+use crate::network::Level;
 use crate::rule::{BrokenRule, RuleId};
 
 /// Why a follow-up command was refused; nothing changed.
@@ -47,6 +48,36 @@ pub enum FollowUpError {
         /// Enrolment date.
         enrolled: Date,
     },
+    /// A danger sign of another condition's list (a diabetes sign on a hypertension visit):
+    /// refused, not ignored, so a sign the clinician saw is never silently dropped.
+    #[error("{} is not a danger sign of a {visit} visit", sign.code())]
+    SignOfAnotherCondition {
+        /// The sign.
+        sign: DangerSign,
+        /// The visit kind.
+        visit: &'static str,
+    },
+    /// A visit dated before the latest visit recorded on the enrolment: the classes and the
+    /// next due date follow the visits in date order, so one entered late would misplace both.
+    #[error("the visit on {visit} lies before the latest recorded visit on {latest}")]
+    VisitBeforeLatest {
+        /// Visit date.
+        visit: Date,
+        /// The latest recorded visit's date.
+        latest: Date,
+    },
+    /// The diagnosis was confirmed below the profile's confirming level.
+    #[error(
+        "a diagnosis is confirmed at {} level or above, not at {} level",
+        required.code(),
+        level.code()
+    )]
+    ConfirmedBelowLevel {
+        /// The confirming institution's level.
+        level: Level,
+        /// The profile's confirming level.
+        required: Level,
+    },
     /// The enrolment is closed.
     #[error("the enrolment is closed")]
     EnrolmentClosed,
@@ -65,6 +96,12 @@ impl BrokenRule for FollowUpError {
             | FollowUpError::VisitBeforeEnrolment { .. }
             | FollowUpError::EnrolmentClosed => RuleId::FollowUpEnrolment,
             FollowUpError::NotDue(_) => RuleId::FollowUpRoutine,
+            FollowUpError::SignOfAnotherCondition {
+                visit: "diabetes", ..
+            } => RuleId::DmDangerSymptom,
+            FollowUpError::SignOfAnotherCondition { .. } => RuleId::HtnDangerSymptom,
+            FollowUpError::VisitBeforeLatest { .. } => RuleId::FollowUpVisitOrder,
+            FollowUpError::ConfirmedBelowLevel { .. } => RuleId::FollowUpConfirmingLevel,
             FollowUpError::NotOverdue { .. } | FollowUpError::RemindBeforeOutreach { .. } => {
                 RuleId::FollowUpOverdue
             }

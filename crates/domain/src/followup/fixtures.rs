@@ -24,6 +24,7 @@ pub(super) fn plan() -> FollowUpPlan {
             confirmation: Confirmation {
                 condition: Condition::Hypertension,
                 confirmed_by: InstitutionId::from_u128(3),
+                level: crate::network::Level::County,
                 confirmed_on: date!(2026 - 01 - 01),
             },
             team: TeamId::from_u128(4),

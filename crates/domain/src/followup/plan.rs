@@ -115,6 +115,7 @@ pub struct FollowUpPlan {
     pub(super) unreachable_attempts: u8,
     pub(super) remind_on: Option<Date>,
     pub(super) last_class: Option<VisitClass>,
+    pub(super) last_visit_on: Option<Date>,
 }
 
 /// A plan's stored form: what persistence writes and reads back. [`FollowUpPlan::restore`]
@@ -144,6 +145,10 @@ pub struct PlanRecord {
     pub remind_on: Option<Date>,
     /// Class of the visit that scheduled it.
     pub last_class: Option<VisitClass>,
+    /// Date of the enrolment's latest recorded visit (none before the first; plans stored
+    /// before it was kept read as none).
+    #[serde(default)]
+    pub last_visit_on: Option<Date>,
 }
 
 /// The result of recording a visit: the completed plan, the next plan, the assessment, events.
@@ -174,6 +179,7 @@ impl FollowUpPlan {
             unreachable_attempts: r.unreachable_attempts,
             remind_on: r.remind_on,
             last_class: r.last_class,
+            last_visit_on: r.last_visit_on,
         }
     }
 
@@ -191,6 +197,7 @@ impl FollowUpPlan {
             unreachable_attempts: self.unreachable_attempts,
             remind_on: self.remind_on,
             last_class: self.last_class,
+            last_visit_on: self.last_visit_on,
         }
     }
 
@@ -296,14 +303,21 @@ impl FollowUpPlan {
     ) -> Result<VisitRecorded, FollowUpError> {
         self.ensure_due()?;
         if !visit.fits(self.condition) {
-            let kind = match visit {
-                Visit::Hypertension(_) => "hypertension",
-                Visit::Diabetes(_) => "diabetes",
-                Visit::MentalDisorder(_) => "mental disorder",
-            };
             return Err(FollowUpError::VisitDoesNotFit {
-                visit: kind,
+                visit: visit.kind(),
                 condition: self.condition,
+            });
+        }
+        if let Some(sign) = visit.foreign_sign() {
+            return Err(FollowUpError::SignOfAnotherCondition {
+                sign,
+                visit: visit.kind(),
+            });
+        }
+        if let Some(latest) = self.last_visit_on.filter(|latest| visit.date() < *latest) {
+            return Err(FollowUpError::VisitBeforeLatest {
+                visit: visit.date(),
+                latest,
             });
         }
         let ctx = VisitContext {
@@ -336,6 +350,7 @@ impl FollowUpPlan {
             unreachable_attempts: 0,
             remind_on: None,
             last_class: Some(assessment.class),
+            last_visit_on: Some(date),
             ..self.clone()
         };
         events.push(FollowUpEvent::PlanScheduled {
@@ -458,11 +473,14 @@ mod tests {
     use super::*;
     use crate::followup::fixtures::{htn_visit, plan, profile};
     use crate::followup::{
-        AdverseReaction, Complication, ContactMode, DangerSigns, DiabetesVisit, ReferralNeed,
+        AdverseReaction, Complication, ContactMode, DangerSign, DangerSigns, DiabetesVisit,
+        HypertensionVisit, ReferralNeed,
     };
-    use crate::measure::Glucose;
+    use crate::measure::{BloodPressure, Glucose};
     use crate::referral::Urgency;
+    use crate::rule::BrokenRule;
     use crate::vocabulary::tests::check_kinds;
+    use proptest::prelude::*;
     use time::macros::date;
 
     #[test]
@@ -559,6 +577,181 @@ mod tests {
             )
             .unwrap_err();
         assert!(matches!(err, FollowUpError::VisitDoesNotFit { .. }));
+    }
+
+    fn with_sign(diabetes: bool, sign: DangerSign) -> Visit {
+        let (date, mode, signs) = (
+            date!(2026 - 01 - 14),
+            ContactMode::Clinic,
+            DangerSigns::NONE.with(sign),
+        );
+        if diabetes {
+            Visit::Diabetes(DiabetesVisit {
+                date,
+                mode,
+                fasting_glucose: Glucose::from_tenths(60).unwrap(),
+                random_glucose: None,
+                bp: None,
+                heart_rate: None,
+                temperature: None,
+                signs,
+                adverse_reaction: AdverseReaction::None,
+                complication: Complication::Unchanged,
+            })
+        } else {
+            Visit::Hypertension(HypertensionVisit {
+                date,
+                mode,
+                bp: BloodPressure::new(128, 80).unwrap(),
+                heart_rate: None,
+                signs,
+                adverse_reaction: AdverseReaction::None,
+                complication: Complication::Unchanged,
+            })
+        }
+    }
+
+    /// The lists of `domain-rules.md` §6, written out here rather than read from the masks.
+    const HTN_LIST: [&str; 9] = [
+        "altered_consciousness",
+        "severe_headache_or_dizziness",
+        "nausea_or_vomiting",
+        "blurred_vision_or_eye_pain",
+        "chest_pain_or_tightness",
+        "palpitations",
+        "dyspnoea",
+        "pregnancy_or_lactation",
+        "beyond_capability",
+    ];
+    const DM_LIST: [&str; 11] = [
+        "altered_consciousness",
+        "nausea_or_vomiting",
+        "abdominal_pain",
+        "sudden_vision_loss",
+        "palpitations",
+        "sweating",
+        "deep_breathing",
+        "acetone_breath",
+        "polydipsia_polyuria",
+        "pregnancy_or_lactation",
+        "beyond_capability",
+    ];
+
+    #[test]
+    fn a_danger_sign_of_another_condition_is_refused_not_ignored() {
+        let p = profile();
+        let mut dm = plan();
+        dm.condition = Condition::Type2Diabetes;
+        for sign in DangerSign::ALL {
+            for diabetes in [false, true] {
+                let (plan, list, kind) = if diabetes {
+                    (dm.clone(), &DM_LIST[..], "diabetes")
+                } else {
+                    (plan(), &HTN_LIST[..], "hypertension")
+                };
+                let out = plan.record_visit(
+                    VisitId::from_u128(9),
+                    &with_sign(diabetes, *sign),
+                    50,
+                    PlanId::from_u128(10),
+                    &p,
+                );
+                if list.contains(&sign.code()) {
+                    // The visit's own sign: an emergency, as always.
+                    assert_eq!(out.unwrap().assessment.class, VisitClass::Emergency);
+                } else {
+                    let err = out.unwrap_err();
+                    assert_eq!(
+                        err,
+                        FollowUpError::SignOfAnotherCondition {
+                            sign: *sign,
+                            visit: kind
+                        }
+                    );
+                    let rule = if diabetes {
+                        RuleId::DmDangerSymptom
+                    } else {
+                        RuleId::HtnDangerSymptom
+                    };
+                    assert_eq!(err.rule(), rule);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_visit_dated_before_the_latest_recorded_one_is_refused() {
+        let p = profile();
+        let first = plan()
+            .record_visit(
+                VisitId::from_u128(9),
+                &htn_visit(date!(2026 - 01 - 14), 128, ContactMode::Clinic),
+                50,
+                PlanId::from_u128(10),
+                &p,
+            )
+            .unwrap();
+        let record = |on| {
+            first.next.clone().record_visit(
+                VisitId::from_u128(11),
+                &htn_visit(on, 128, ContactMode::Clinic),
+                50,
+                PlanId::from_u128(12),
+                &p,
+            )
+        };
+        let err = record(date!(2026 - 01 - 13)).unwrap_err();
+        assert_eq!(
+            err,
+            FollowUpError::VisitBeforeLatest {
+                visit: date!(2026 - 01 - 13),
+                latest: date!(2026 - 01 - 14)
+            }
+        );
+        assert_eq!(err.rule(), RuleId::FollowUpVisitOrder);
+        assert!(record(date!(2026 - 01 - 14)).is_ok(), "the same day");
+        // The date is stored with the plan; a plan stored before it was kept reads as none.
+        let stored = first.next.to_record();
+        assert_eq!(stored.last_visit_on, Some(date!(2026 - 01 - 14)));
+        let mut json = serde_json::to_value(stored).unwrap();
+        json.as_object_mut().unwrap().remove("last_visit_on");
+        let old: PlanRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(old.last_visit_on, None);
+    }
+
+    proptest! {
+        /// Whatever order visits are entered in, each one is taken only if it is not older
+        /// than the latest taken, and the next plan is always due after the visit it follows:
+        /// no next-due date comes from an older visit.
+        #[test]
+        fn visits_are_taken_in_date_order_only(days in prop::collection::vec(0i64..60, 1..10)) {
+            let p = profile();
+            let mut current = plan();
+            let mut latest: Option<Date> = None;
+            for (k, day) in (0u128..).zip(&days) {
+                let on = date!(2026 - 01 - 01) + time::Duration::days(*day);
+                let out = current.clone().record_visit(
+                    VisitId::from_u128(100 + k),
+                    &htn_visit(on, 128, ContactMode::Clinic),
+                    50,
+                    PlanId::from_u128(200 + k),
+                    &p,
+                );
+                match (out, latest) {
+                    (Ok(recorded), _) => {
+                        prop_assert!(latest.is_none_or(|l| on >= l));
+                        prop_assert!(recorded.next.due() > on);
+                        latest = Some(on);
+                        current = recorded.next;
+                    }
+                    (Err(e), Some(l)) => {
+                        prop_assert!(on < l);
+                        prop_assert_eq!(e, FollowUpError::VisitBeforeLatest { visit: on, latest: l });
+                    }
+                    (Err(e), None) => prop_assert!(false, "the first visit was refused: {e}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::vocabulary::{AdverseReaction, Complication, Condition, ContactMode, DangerSigns};
+use super::vocabulary::{
+    AdverseReaction, Complication, Condition, ContactMode, DM_SIGNS, DangerSign, DangerSigns,
+    HTN_SIGNS,
+};
 use crate::measure::{BloodPressure, Glucose, HeartRate, Temperature};
 
 /// A hypertension follow-up visit.
@@ -174,6 +177,25 @@ impl Visit {
             Visit::Hypertension(v) => v.mode,
             Visit::Diabetes(v) => v.mode,
             Visit::MentalDisorder(v) => v.mode,
+        }
+    }
+
+    /// The visit's kind, as its errors name it.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Visit::Hypertension(_) => "hypertension",
+            Visit::Diabetes(_) => "diabetes",
+            Visit::MentalDisorder(_) => "mental disorder",
+        }
+    }
+
+    /// The first danger sign recorded that is not on the visit's own list (a diabetes sign
+    /// on a hypertension visit), if any.
+    pub fn foreign_sign(&self) -> Option<DangerSign> {
+        match self {
+            Visit::Hypertension(v) => v.signs.first_outside(HTN_SIGNS),
+            Visit::Diabetes(v) => v.signs.first_outside(DM_SIGNS),
+            Visit::MentalDisorder(_) => None,
         }
     }
 

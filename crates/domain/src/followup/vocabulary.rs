@@ -109,6 +109,24 @@ pub enum DangerSign {
     BeyondCapability,
 }
 
+codes!(DangerSign {
+    AlteredConsciousness => "altered_consciousness",
+    SevereHeadacheOrDizziness => "severe_headache_or_dizziness",
+    NauseaOrVomiting => "nausea_or_vomiting",
+    AbdominalPain => "abdominal_pain",
+    BlurredVisionOrEyePain => "blurred_vision_or_eye_pain",
+    SuddenVisionLoss => "sudden_vision_loss",
+    ChestPainOrTightness => "chest_pain_or_tightness",
+    Palpitations => "palpitations",
+    Sweating => "sweating",
+    Dyspnoea => "dyspnoea",
+    DeepBreathing => "deep_breathing",
+    AcetoneBreath => "acetone_breath",
+    PolydipsiaPolyuria => "polydipsia_polyuria",
+    PregnancyOrLactation => "pregnancy_or_lactation",
+    BeyondCapability => "beyond_capability",
+});
+
 impl DangerSign {
     const fn bit(self) -> u32 {
         1 << self as u8
@@ -119,24 +137,6 @@ impl DangerSign {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(from = "Vec<DangerSign>", into = "Vec<DangerSign>")]
 pub struct DangerSigns(u32);
-
-const ALL_SIGNS: [DangerSign; 15] = [
-    DangerSign::AlteredConsciousness,
-    DangerSign::SevereHeadacheOrDizziness,
-    DangerSign::NauseaOrVomiting,
-    DangerSign::AbdominalPain,
-    DangerSign::BlurredVisionOrEyePain,
-    DangerSign::SuddenVisionLoss,
-    DangerSign::ChestPainOrTightness,
-    DangerSign::Palpitations,
-    DangerSign::Sweating,
-    DangerSign::Dyspnoea,
-    DangerSign::DeepBreathing,
-    DangerSign::AcetoneBreath,
-    DangerSign::PolydipsiaPolyuria,
-    DangerSign::PregnancyOrLactation,
-    DangerSign::BeyondCapability,
-];
 
 pub(super) const HTN_SIGNS: u32 = DangerSign::AlteredConsciousness.bit()
     | DangerSign::SevereHeadacheOrDizziness.bit()
@@ -177,11 +177,19 @@ impl DangerSigns {
 
     /// The signs, in declaration order.
     pub fn iter(self) -> impl Iterator<Item = DangerSign> {
-        ALL_SIGNS.into_iter().filter(move |s| self.contains(*s))
+        DangerSign::ALL
+            .iter()
+            .copied()
+            .filter(move |s| self.contains(*s))
     }
 
     pub(super) const fn any_of(self, mask: u32) -> bool {
         self.0 & mask != 0
+    }
+
+    /// The first sign of the set outside `mask` (another condition's list), if any.
+    pub(super) fn first_outside(self, mask: u32) -> Option<DangerSign> {
+        DangerSigns(self.0 & !mask).iter().next()
     }
 }
 
@@ -244,7 +252,12 @@ pub enum CloseReason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocabulary::tests::check_kinds;
+    use crate::vocabulary::tests::{check_kinds, check_unit};
+
+    #[test]
+    fn danger_sign_codes_are_the_serde_names_and_parse_back() {
+        check_unit(DangerSign::ALL, DangerSign::code, DangerSign::from_code);
+    }
 
     #[test]
     fn condition_codes_are_the_serde_tags() {

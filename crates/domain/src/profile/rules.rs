@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::TeamRole;
+use super::terms::{Level, TeamRole};
 
 /// Residency rules (section 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +222,9 @@ pub struct FollowUpRules {
     pub missed_after_days: u16,
     /// Unreachable outreach attempts after which the patient is lost to follow-up.
     pub lost_after_unreachable: u8,
+    /// The lowest level of care whose diagnosis enrols a patient (确诊): a village clinic or
+    /// township centre finds and refers, a county hospital confirms.
+    pub confirming_level: Level,
     /// Hypertension.
     pub hypertension: HypertensionRules,
     /// Type 2 diabetes.

@@ -1,8 +1,34 @@
 //! The vocabularies a profile keys its rules by, defined here so that the profile depends on no
-//! other module: team roles (published as `contract::TeamRole`) and test codes (published as
-//! `referral::TestCode`).
+//! other module: team roles (published as `contract::TeamRole`), test codes (published as
+//! `referral::TestCode`) and levels of care (published as `network::Level`).
 
 use serde::{Deserialize, Serialize};
+
+use crate::vocabulary::codes;
+
+/// Levels of care, low to high.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Village clinics and community health stations.
+    Village,
+    /// Township health centers and community health centers.
+    Township,
+    /// County hospitals.
+    County,
+    /// City hospitals.
+    City,
+    /// Provincial hospitals.
+    Province,
+}
+
+codes!(Level {
+    Village => "village",
+    Township => "township",
+    County => "county",
+    City => "city",
+    Province => "province",
+});
 
 /// Roles in a family doctor team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -615,6 +615,7 @@ fn enrolled_plan(n: u128, team: TeamId, p: &RuleProfile) -> FollowUpPlan {
             confirmation: Confirmation {
                 condition: Condition::Hypertension,
                 confirmed_by: InstitutionId::from_u128(1),
+                level: yigong_domain::network::Level::County,
                 confirmed_on: date!(2026 - 01 - 01),
             },
             team,

@@ -608,6 +608,7 @@ fn township_enrolment(p: &RuleProfile) -> Enrolment {
             confirmation: Confirmation {
                 condition: Condition::Hypertension,
                 confirmed_by: COUNTY,
+                level: yigong_domain::network::Level::County,
                 confirmed_on: date!(2026 - 01 - 01),
             },
             team: TeamId::from_u128(3),

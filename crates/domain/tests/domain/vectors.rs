@@ -120,6 +120,7 @@ fn v08_htn_uncontrolled_controlled_uncontrolled_is_uncontrolled_first_not_refer(
             confirmation: Confirmation {
                 condition: Condition::Hypertension,
                 confirmed_by: InstitutionId::from_u128(1),
+                level: yigong_domain::network::Level::County,
                 confirmed_on: date!(2026 - 01 - 01),
             },
             team: TeamId::from_u128(7),

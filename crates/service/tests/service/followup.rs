@@ -54,6 +54,7 @@ fn enrolled() -> (Versioned<Enrolment>, Versioned<FollowUpPlan>) {
             confirmation: Confirmation {
                 condition: Condition::Hypertension,
                 confirmed_by: COUNTY,
+                level: yigong_domain::network::Level::County,
                 confirmed_on: date!(2026 - 01 - 05),
             },
             team: TEAM,
@@ -501,4 +502,60 @@ async fn a_worklist_token_resumes_after_the_last_line_and_a_foreign_token_is_ref
             "{bad}: {err}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_danger_sign_of_another_condition_names_the_field_and_writes_nothing() {
+    let mut tx = tx_with_plan();
+    tx.expect_update_plan().never();
+    tx.expect_insert_visit().never();
+    tx.expect_commit().never();
+    let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let err = svc
+        .record_visit(
+            &team_doctor(),
+            PLAN,
+            visit(128, 78, vec![DangerSign::AbdominalPain]),
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::InvalidArgument {
+                field: "visit.hypertension.danger_signs",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_diagnosis_confirmed_below_county_level_names_confirmed_by_and_enrols_nobody() {
+    let mut tx = MockTx::new();
+    tx.expect_load_resident().returning(|_| Ok(Some(record())));
+    tx.expect_insert_enrolment().never();
+    tx.expect_commit().never();
+    let svc = follow_up(uow_with(tx), MockFollowUps::new(), MockAudit::new());
+    let cmd = NewEnrolment {
+        patient: PATIENT,
+        condition: Condition::Hypertension,
+        confirmed_by: TOWNSHIP,
+        confirmed_on: date!(2026 - 02 - 20),
+        on: date!(2026 - 03 - 01),
+    };
+    let err = svc.enrol(&team_doctor(), cmd).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::InvalidArgument {
+                field: "confirmed_by",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

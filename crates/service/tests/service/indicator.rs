@@ -75,6 +75,7 @@ fn facts(grid: GridId) -> GridFacts {
                 confirmation: Confirmation {
                     condition: Condition::Hypertension,
                     confirmed_by: COUNTY,
+                    level: yigong_domain::network::Level::County,
                     confirmed_on: date!(2025 - 06 - 01),
                 },
                 team: TeamId::from_u128(77),

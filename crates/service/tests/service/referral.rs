@@ -129,6 +129,7 @@ async fn an_upward_referral_brings_the_senders_waiting_plan_forward_and_names_it
                 confirmation: Confirmation {
                     condition: Condition::Hypertension,
                     confirmed_by: COUNTY,
+                    level: yigong_domain::network::Level::County,
                     confirmed_on: date!(2026 - 02 - 20),
                 },
                 team: TeamId::from_u128(77),
@@ -706,6 +707,7 @@ async fn completing_a_downward_referral_schedules_the_townships_follow_up_in_one
                         Condition::Type2Diabetes
                     },
                     confirmed_by: COUNTY,
+                    level: yigong_domain::network::Level::County,
                     confirmed_on: date!(2025 - 06 - 01),
                 },
                 team: TeamId::from_u128(77),

@@ -135,6 +135,7 @@ mod tests {
             unreachable_attempts: 0,
             remind_on: None,
             last_class,
+            last_visit_on: None,
         })
     }
 

@@ -38,6 +38,7 @@ pub(crate) fn enrolment(id: u128, patient: u128, on: time::Date) -> (Enrolment, 
             confirmation: Confirmation {
                 condition: Condition::Hypertension,
                 confirmed_by: COUNTY,
+                level: yigong_domain::network::Level::County,
                 confirmed_on: on,
             },
             team: TEAM,
@@ -268,6 +269,7 @@ async fn worklist_pages_follow_the_domains_order_without_gaps_or_repeats() {
                     unreachable_attempts: 0,
                     remind_on: None,
                     last_class: classes[(i % 5) as usize],
+                    last_visit_on: None,
                 })
             })
             .collect();
