@@ -701,7 +701,8 @@ pub async fn seed(
                     }
                 } else {
                     RowReading::Glucose {
-                        tenths: u16::try_from(rng.range(45, 82)).unwrap_or(55),
+                        // Laboratory values, two decimals.
+                        hundredths: rng.range(450, 820),
                         kind: GlucoseKind::Fasting,
                         symptoms: false,
                     }

@@ -137,17 +137,31 @@ fn small(field: &str, v: u32) -> Result<u16, Status> {
     u16::try_from(v).map_err(|_| invalid(field, format!("{v} is out of range")))
 }
 
-/// mmol/L or °C with at most one decimal, as tenths (so 7.0 stays exactly 70).
+/// °C with at most one decimal, as tenths (so 39.0 stays exactly 390).
 pub(crate) fn tenths(field: &str, v: f64) -> Result<u16, Status> {
-    let scaled = v * 10.0;
+    let scaled = fixed(field, v, 10.0, "one decimal")?;
+    u16::try_from(scaled).map_err(|_| invalid(field, format!("{v} is out of range")))
+}
+
+/// mmol/L of glucose with at most two decimals (laboratory precision), as hundredths (so
+/// 6.99 stays exactly 699, below the 7.0 threshold).
+pub(crate) fn hundredths(field: &str, v: f64) -> Result<u32, Status> {
+    fixed(field, v, 100.0, "two decimals")
+}
+
+/// A wire double as an exact integer of `scale` units; a value with more decimals than the
+/// scale holds is refused rather than rounded (the nearest double to 6.95 is within 1e-6 of
+/// it, so exact inputs pass).
+fn fixed(field: &str, v: f64, scale: f64, decimals: &str) -> Result<u32, Status> {
+    let scaled = v * scale;
     let rounded = scaled.round();
     if !v.is_finite()
         || (scaled - rounded).abs() > 1e-6
-        || !(0.0..=f64::from(u16::MAX)).contains(&rounded)
+        || !(0.0..=f64::from(u32::MAX)).contains(&rounded)
     {
         return Err(invalid(
             field,
-            format!("{v} is not a value with at most one decimal"),
+            format!("{v} is not a value with at most {decimals}"),
         ));
     }
     #[allow(
@@ -155,7 +169,7 @@ pub(crate) fn tenths(field: &str, v: f64) -> Result<u16, Status> {
         clippy::cast_sign_loss,
         reason = "range checked above"
     )]
-    Ok(rounded as u16)
+    Ok(rounded as u32)
 }
 
 fn measure(field: &str) -> impl Fn(MeasureError) -> Status + '_ {
@@ -231,7 +245,8 @@ fn visit(v: Option<pb::FollowUpVisit>) -> Result<Visit, Status> {
             let p = "visit.diabetes";
             let glucose = |f: &str, v: f64| {
                 let field = format!("{p}.{f}");
-                Glucose::from_tenths(tenths(&field, v)?).map_err(|e| invalid(&field, e.to_string()))
+                Glucose::from_hundredths(hundredths(&field, v)?)
+                    .map_err(|e| invalid(&field, e.to_string()))
             };
             let measured_bp = match (d.systolic, d.diastolic) {
                 (0, 0) => None,
@@ -563,6 +578,18 @@ mod tests {
         assert_eq!(tenths("g", 16.7).unwrap(), 167);
         for bad in [6.95, -1.0, f64::NAN, f64::INFINITY, 1e9] {
             let status = tenths("g", bad).unwrap_err();
+            assert_eq!(status.code(), tonic::Code::InvalidArgument, "{bad}");
+        }
+    }
+
+    #[test]
+    fn glucose_keeps_two_decimals_exactly() {
+        assert_eq!(hundredths("g", 6.99).unwrap(), 699);
+        assert_eq!(hundredths("g", 6.95).unwrap(), 695);
+        assert_eq!(hundredths("g", 16.7).unwrap(), 1670);
+        assert_eq!(hundredths("g", 11.1).unwrap(), 1110);
+        for bad in [6.955, -1.0, f64::NAN, f64::NEG_INFINITY, 1e12] {
+            let status = hundredths("g", bad).unwrap_err();
             assert_eq!(status.code(), tonic::Code::InvalidArgument, "{bad}");
         }
     }

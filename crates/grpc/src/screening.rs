@@ -60,7 +60,10 @@ fn row(r: Option<pb::ScreeningRow>) -> Result<ScreeningRow, Status> {
             }
         }
         Some(pb::screening_reading::Reading::Glucose(g)) => RowReading::Glucose {
-            tenths: crate::followup::tenths("row.reading.glucose.mmol_per_l", g.mmol_per_l)?,
+            hundredths: crate::followup::hundredths(
+                "row.reading.glucose.mmol_per_l",
+                g.mmol_per_l,
+            )?,
             kind: parse_code("row.reading.glucose.kind", &g.kind)?,
             symptoms: g.symptoms,
         },

@@ -56,10 +56,10 @@ pub enum RowReading {
         /// Long-term heavy drinking.
         heavy_drinking: bool,
     },
-    /// Glucose in tenths of mmol/L.
+    /// Glucose in hundredths of mmol/L (laboratory precision).
     Glucose {
-        /// The value, tenths of mmol/L.
-        tenths: u16,
+        /// The value, hundredths of mmol/L.
+        hundredths: u32,
         /// Which glucose.
         kind: GlucoseKind,
         /// Typical symptoms present.
@@ -288,11 +288,11 @@ impl ScreeningService {
                     ScreeningFinding::BloodPressure { bp, risk, decision }
                 }
                 RowReading::Glucose {
-                    tenths,
+                    hundredths,
                     kind,
                     symptoms,
                 } => {
-                    let glucose = match Glucose::from_tenths(tenths) {
+                    let glucose = match Glucose::from_hundredths(hundredths) {
                         Ok(g) => g,
                         Err(e) => {
                             errors.push(fail("glucose", e.to_string()));

@@ -75,7 +75,7 @@ fn columns(r: &ScreeningRecord) -> Result<Columns, StoreError> {
             (Some(i32::from(bp.sbp())), Some(i32::from(bp.dbp())), None)
         }
         ScreeningFinding::Glucose { glucose, .. } => {
-            (None, None, Some(i32::from(glucose.tenths())))
+            (None, None, Some(i32::from(glucose.hundredths())))
         }
     };
     Ok(Columns {
@@ -179,7 +179,7 @@ impl Store {
         bulk::copy_postgres(
             &mut tx,
             "COPY screening_result (id, batch_id, resident_id, institution_id, programme, \
-             taken_on, sbp, dbp, glucose_tenths, flagged, body, recorded_at) \
+             taken_on, sbp, dbp, glucose_hundredths, flagged, body, recorded_at) \
              FROM STDIN (FORMAT csv)",
             rows,
         )
@@ -210,7 +210,7 @@ impl Store {
                         taken_on: Set(r.on),
                         sbp: Set(c.sbp),
                         dbp: Set(c.dbp),
-                        glucose_tenths: Set(c.glucose),
+                        glucose_hundredths: Set(c.glucose),
                         flagged: Set(c.flagged),
                         body: Set(serde_json::to_value(r.finding)
                             .map_err(|e| corrupt("screening_result", e.to_string()))?),

@@ -497,7 +497,7 @@ fn parse(kind: ImportKind, cells: &Cells<'_>, refs: Refs) -> Result<Row, Refusal
                     code_in("glucose_kind", cell("glucose_kind"))?
                 };
                 RowReading::Glucose {
-                    tenths: glucose.tenths(),
+                    hundredths: u32::from(glucose.hundredths()),
                     kind,
                     symptoms: flag_in("symptoms", cell("symptoms"))?,
                 }

@@ -1,10 +1,12 @@
 //! Follow-up rules that hold at the edges, over the wire: a danger sign of another condition is
 //! refused naming the field (never ignored), a visit dated before the latest recorded one is
-//! refused naming its date, and a diagnosis confirmed below county level enrols nobody.
+//! refused naming its date, a diagnosis confirmed below county level enrols nobody, and a
+//! laboratory glucose keeps its two decimals up to the threshold.
 
 use time::{Duration, OffsetDateTime};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
+use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
 
 use crate::support::{TestApp, day, field_of, htn_visit, managed_patient};
 
@@ -65,7 +67,7 @@ pub async fn visit_rules(s: &TestApp) {
         .enrol_patient(s.as_(
             TOWNSHIP,
             pb::EnrolPatientRequest {
-                patient,
+                patient: patient.clone(),
                 condition: pb::Condition::Type2Diabetes as i32,
                 confirmed_by: s.institution(TOWNSHIP),
                 confirm_date: day(today - Duration::days(3)),
@@ -76,4 +78,37 @@ pub async fn visit_rules(s: &TestApp) {
         .await
         .unwrap_err();
     assert_eq!(field_of(&refused), "confirmed_by");
+
+    // Fasting 6.99 from the laboratory is impaired, not rounded up to a suspected 7.0; a third
+    // decimal is refused rather than rounded.
+    let mut screening = ScreeningServiceClient::new(s.channel.clone());
+    let glucose = |mmol_per_l: f64| pb::RecordScreeningResultRequest {
+        request_id: format!("{patient}/glucose/{mmol_per_l}"),
+        row: Some(pb::ScreeningRow {
+            resident: patient.clone(),
+            screen_date: day(today),
+            reading: Some(pb::ScreeningReading {
+                reading: Some(pb::screening_reading::Reading::Glucose(
+                    pb::GlucoseReading {
+                        mmol_per_l,
+                        kind: "fasting".to_owned(),
+                        symptoms: false,
+                    },
+                )),
+            }),
+        }),
+    };
+    for (value, outcome) in [(6.99, "impaired_fasting"), (7.0, "suspected")] {
+        let result = screening
+            .record_screening_result(s.as_(TOWNSHIP, glucose(value)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(result.outcome, outcome, "{value}");
+    }
+    let refused = screening
+        .record_screening_result(s.as_(TOWNSHIP, glucose(6.995)))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&refused), "row.reading.glucose.mmol_per_l");
 }

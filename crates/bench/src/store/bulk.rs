@@ -66,7 +66,7 @@ impl Bench {
                 let on = today - time::Duration::days(i64::try_from(seed % 365).unwrap_or(0));
                 let reading = if k % 4 == 3 {
                     RowReading::Glucose {
-                        tenths: 45 + u16::try_from(seed % 60).unwrap_or(0),
+                        hundredths: 450 + u32::try_from(seed % 600).unwrap_or(0),
                         kind: GlucoseKind::Fasting,
                         symptoms: false,
                     }
@@ -107,7 +107,7 @@ impl Bench {
                     "fasting_glucose",
                     String::new(),
                     String::new(),
-                    glucose.tenths().to_string(),
+                    glucose.hundredths().to_string(),
                 ),
             };
             let body = serde_json::to_string(&r.finding).map_err(err)?;
@@ -278,7 +278,7 @@ impl Bench {
                 .raw
                 .copy_in_raw(
                     "COPY screening_copy (id, batch_id, resident_id, institution_id, programme, \
-                     taken_on, sbp, dbp, glucose_tenths, flagged, body, recorded_at) \
+                     taken_on, sbp, dbp, glucose_hundredths, flagged, body, recorded_at) \
                      FROM STDIN (FORMAT csv)",
                 )
                 .await

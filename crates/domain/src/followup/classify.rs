@@ -277,8 +277,9 @@ pub fn classify_diabetes(
     let fu = &profile.follow_up;
     let stamp = profile.stamp();
     let emergency = |rule: RuleId| danger_sign(stamp, v.date, fu, rule);
-    let glucose_danger =
-        |g: Glucose| g.tenths() >= d.glucose_high_tenths || g.tenths() <= d.glucose_low_tenths;
+    let glucose_danger = |g: Glucose| {
+        g.at_least_tenths(d.glucose_high_tenths) || g.at_most_tenths(d.glucose_low_tenths)
+    };
     if glucose_danger(v.fasting_glucose) || v.random_glucose.is_some_and(glucose_danger) {
         return emergency(RuleId::DmDangerGlucose);
     }
@@ -294,7 +295,9 @@ pub fn classify_diabetes(
         return emergency(RuleId::DmDangerSymptom);
     }
     let _ = ctx.age; // the diabetes target does not depend on age in BPHS-3
-    let on_target = v.fasting_glucose.tenths() < fu.diabetes.target_fasting_tenths;
+    let on_target = !v
+        .fasting_glucose
+        .at_least_tenths(fu.diabetes.target_fasting_tenths);
     uncontrolled_path(
         stamp,
         v.date,

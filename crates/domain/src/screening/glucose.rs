@@ -52,35 +52,37 @@ impl GlucoseOutcome {
     }
 }
 
-/// Assesses a glucose reading (WHO 1999, compared in tenths of mmol/L).
+/// Assesses a glucose reading (WHO 1999): the reading in hundredths against the profile's
+/// thresholds in tenths, exactly, so a laboratory's 6.99 stays below 7.0.
 pub fn assess_glucose(
     glucose: Glucose,
     kind: GlucoseKind,
     symptoms: bool,
     profile: &RuleProfile,
 ) -> Decision<GlucoseOutcome> {
-    let g = glucose.tenths();
+    let g = glucose;
     let d = &profile.danger;
     let s = &profile.screening.glucose;
-    let (outcome, rule) = if g >= d.glucose_high_tenths || g <= d.glucose_low_tenths {
-        (GlucoseOutcome::Emergency, RuleId::ScreenGlucoseEmergency)
-    } else {
-        match kind {
-            GlucoseKind::Fasting if g >= s.diabetic_fasting_tenths => {
-                (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
+    let (outcome, rule) =
+        if g.at_least_tenths(d.glucose_high_tenths) || g.at_most_tenths(d.glucose_low_tenths) {
+            (GlucoseOutcome::Emergency, RuleId::ScreenGlucoseEmergency)
+        } else {
+            match kind {
+                GlucoseKind::Fasting if g.at_least_tenths(s.diabetic_fasting_tenths) => {
+                    (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
+                }
+                GlucoseKind::Fasting if g.at_least_tenths(s.impaired_fasting_tenths) => (
+                    GlucoseOutcome::ImpairedFasting,
+                    RuleId::ScreenGlucoseImpaired,
+                ),
+                GlucoseKind::Random | GlucoseKind::TwoHour
+                    if symptoms && g.at_least_tenths(s.diabetic_random_tenths) =>
+                {
+                    (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
+                }
+                _ => (GlucoseOutcome::Normal, RuleId::ScreenGlucoseNormal),
             }
-            GlucoseKind::Fasting if g >= s.impaired_fasting_tenths => (
-                GlucoseOutcome::ImpairedFasting,
-                RuleId::ScreenGlucoseImpaired,
-            ),
-            GlucoseKind::Random | GlucoseKind::TwoHour
-                if symptoms && g >= s.diabetic_random_tenths =>
-            {
-                (GlucoseOutcome::Suspected, RuleId::ScreenGlucoseSuspected)
-            }
-            _ => (GlucoseOutcome::Normal, RuleId::ScreenGlucoseNormal),
-        }
-    };
+        };
     Decision {
         outcome,
         explanation: Explanation::new(profile.stamp(), RuleSet::of(rule)),
@@ -136,6 +138,31 @@ mod tests {
         assert_eq!(
             outcome(40, GlucoseKind::Fasting, false),
             GlucoseOutcome::Normal
+        );
+    }
+
+    #[test]
+    fn laboratory_glucose_compares_exactly_at_each_threshold() {
+        let p = RuleProfile::bphs3();
+        let outcome = |text: &str, kind, symptoms| {
+            assess_glucose(text.parse().unwrap(), kind, symptoms, &p).outcome
+        };
+        let fasting = |text| outcome(text, GlucoseKind::Fasting, false);
+        assert_eq!(fasting("6.09"), GlucoseOutcome::Normal);
+        assert_eq!(fasting("6.10"), GlucoseOutcome::ImpairedFasting);
+        assert_eq!(fasting("6.99"), GlucoseOutcome::ImpairedFasting);
+        assert_eq!(fasting("7.00"), GlucoseOutcome::Suspected);
+        assert_eq!(fasting("16.69"), GlucoseOutcome::Suspected);
+        assert_eq!(fasting("16.70"), GlucoseOutcome::Emergency);
+        assert_eq!(fasting("3.90"), GlucoseOutcome::Emergency);
+        assert_eq!(fasting("3.91"), GlucoseOutcome::Normal);
+        assert_eq!(
+            outcome("11.09", GlucoseKind::Random, true),
+            GlucoseOutcome::Normal
+        );
+        assert_eq!(
+            outcome("11.10", GlucoseKind::TwoHour, true),
+            GlucoseOutcome::Suspected
         );
     }
 }

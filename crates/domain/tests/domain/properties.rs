@@ -104,7 +104,8 @@ fn htn_visit() -> impl Strategy<Value = HypertensionVisit> {
 }
 
 fn glucose() -> impl Strategy<Value = Glucose> {
-    (5u16..=600).prop_map(|g| Glucose::from_tenths(g).unwrap())
+    // Laboratory precision: two decimals.
+    (50u32..=6000).prop_map(|g| Glucose::from_hundredths(g).unwrap())
 }
 
 fn dm_visit() -> impl Strategy<Value = DiabetesVisit> {
@@ -245,12 +246,12 @@ proptest! {
 
     #[test]
     fn raising_glucose_above_the_hypoglycaemia_threshold_never_yields_a_more_controlled_class(
-        v in dm_visit(), ctx in context(), raise in 0u16..300
+        v in dm_visit(), ctx in context(), raise in 0u32..3000
     ) {
         let p = profile();
-        prop_assume!(v.fasting_glucose.tenths() > p.danger.glucose_low_tenths);
+        prop_assume!(!v.fasting_glucose.at_most_tenths(p.danger.glucose_low_tenths));
         let higher = DiabetesVisit {
-            fasting_glucose: Glucose::from_tenths((v.fasting_glucose.tenths() + raise).min(600)).unwrap(),
+            fasting_glucose: Glucose::from_hundredths((u32::from(v.fasting_glucose.hundredths()) + raise).min(6000)).unwrap(),
             ..v
         };
         let low = classify(&Visit::Diabetes(v), ctx, &p).class;
@@ -462,14 +463,36 @@ proptest! {
     }
 
     #[test]
-    fn glucose_outcomes_rise_with_glucose_above_the_hypoglycaemia_threshold(a in 40u16..=600, b in 40u16..=600) {
+    fn glucose_outcomes_rise_with_glucose_above_the_hypoglycaemia_threshold(a in 391u32..=6000, b in 391u32..=6000) {
         let p = profile();
         let rank = |o: GlucoseOutcome| match o {
             GlucoseOutcome::Normal => 0, GlucoseOutcome::ImpairedFasting => 1, GlucoseOutcome::Suspected => 2, GlucoseOutcome::Emergency => 3,
         };
         let (lo, hi) = (a.min(b), a.max(b));
-        let o = |g| assess_glucose(Glucose::from_tenths(g).unwrap(), GlucoseKind::Fasting, false, &p).outcome;
+        let o = |g| assess_glucose(Glucose::from_hundredths(g).unwrap(), GlucoseKind::Fasting, false, &p).outcome;
         prop_assert!(rank(o(hi)) >= rank(o(lo)));
+    }
+
+    #[test]
+    fn glucose_outcomes_follow_the_thresholds_at_two_decimals(h in 50u32..=6000, kind_i in 0usize..3, symptoms in any::<bool>()) {
+        // A brute-force restatement of §5 in hundredths: the thresholds are in tenths.
+        let p = profile();
+        let kind = [GlucoseKind::Fasting, GlucoseKind::Random, GlucoseKind::TwoHour][kind_i];
+        let t = |tenths: u16| u32::from(tenths) * 10;
+        let s = &p.screening.glucose;
+        let expected = if h >= t(p.danger.glucose_high_tenths) || h <= t(p.danger.glucose_low_tenths) {
+            GlucoseOutcome::Emergency
+        } else if kind == GlucoseKind::Fasting && h >= t(s.diabetic_fasting_tenths) {
+            GlucoseOutcome::Suspected
+        } else if kind == GlucoseKind::Fasting && h >= t(s.impaired_fasting_tenths) {
+            GlucoseOutcome::ImpairedFasting
+        } else if kind != GlucoseKind::Fasting && symptoms && h >= t(s.diabetic_random_tenths) {
+            GlucoseOutcome::Suspected
+        } else {
+            GlucoseOutcome::Normal
+        };
+        let got = assess_glucose(Glucose::from_hundredths(h).unwrap(), kind, symptoms, &p).outcome;
+        prop_assert_eq!(got, expected);
     }
 
     #[test]

@@ -125,7 +125,7 @@ async fn one_bad_row_rejects_the_batch_with_every_rows_error() {
             resident: PATIENT,
             on: date!(2026 - 03 - 03),
             reading: RowReading::Glucose {
-                tenths: 61,
+                hundredths: 610,
                 kind: GlucoseKind::Fasting,
                 symptoms: false,
             },
@@ -134,7 +134,7 @@ async fn one_bad_row_rejects_the_batch_with_every_rows_error() {
             resident: PATIENT,
             on: NOW.date(),
             reading: RowReading::Glucose {
-                tenths: 4,
+                hundredths: 49,
                 kind: GlucoseKind::Fasting,
                 symptoms: false,
             },

@@ -14,7 +14,8 @@ pub struct Model {
     pub taken_on: TimeDate,
     pub sbp: Option<i32>,
     pub dbp: Option<i32>,
-    pub glucose_tenths: Option<i32>,
+    /// Hundredths of mmol/L (migration 000021; tenths before).
+    pub glucose_hundredths: Option<i32>,
     pub flagged: bool,
     pub body: Json,
     pub recorded_at: TimeDateTimeWithTimeZone,

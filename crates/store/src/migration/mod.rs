@@ -26,6 +26,7 @@ mod m20261204_000017_referral_arrive_by;
 mod m20261204_000018_specialist_sessions;
 mod m20261204_000019_sessions_by_institution;
 mod m20261205_000020_referral_advice;
+mod m20261205_000021_glucose_hundredths;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_specialist_sessions::Migration),
             Box::new(m20261204_000019_sessions_by_institution::Migration),
             Box::new(m20261205_000020_referral_advice::Migration),
+            Box::new(m20261205_000021_glucose_hundredths::Migration),
         ]
     }
 }
