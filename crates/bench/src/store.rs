@@ -704,21 +704,7 @@ impl Bench {
                 &self.profile,
             )
             .map_err(err)?;
-        let done = sqlx::query(
-            "UPDATE referral SET state = 'accepted', arrive_by = $1, body = $2, \
-             version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5",
-        )
-        .bind(accepted.arrive_by())
-        .bind(serde_json::to_value(&accepted).map_err(err)?)
-        .bind(now)
-        .bind(accepted.id().as_uuid())
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        if done.rows_affected() != 1 {
-            return Err("raw accept lost a race".to_owned());
-        }
+        raw_accepted(&mut tx, &accepted, version, now).await?;
         raw_events(&mut tx, &self.outbox(events, now)?, Sequence::StoredMaximum).await?;
         raw_audit(
             &mut tx,
@@ -779,6 +765,32 @@ enum Sequence {
     FreshAggregate,
     /// An existing one: the stored maximum + 1, by subquery (one event per aggregate).
     StoredMaximum,
+}
+
+/// The accepted referral's row, by optimistic version, as the store's accept writes it.
+async fn raw_accepted(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    accepted: &Referral,
+    version: i64,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    let done = sqlx::query(
+        "UPDATE referral SET state = 'accepted', arrive_by = $1, body = $2, \
+         version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5",
+    )
+    .bind(accepted.arrive_by())
+    .bind(serde_json::to_value(accepted).map_err(err)?)
+    .bind(now)
+    .bind(accepted.id().as_uuid())
+    .bind(version)
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err("raw accept lost a race".to_owned())
+    }
 }
 
 /// The outbox rows in one multi-row INSERT.

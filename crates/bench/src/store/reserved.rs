@@ -26,7 +26,8 @@ use yigong_domain::schedule::{NewSession, SessionKind, SpecialistSession};
 use yigong_ports::{NewEvent, UnitOfWork};
 
 use super::{
-    Bench, COMMUNITY, COUNTY, Patients, Sequence, err, new_referral, raw_audit, raw_events, slip,
+    Bench, COMMUNITY, COUNTY, Patients, Sequence, err, new_referral, raw_accepted, raw_audit,
+    raw_events, slip,
 };
 
 /// Slots a session offers: 30% of them (18) reserved for the community's referrals.
@@ -237,21 +238,7 @@ impl Bench {
         if done.rows_affected() != 1 {
             return Err("raw accept lost the session's race".to_owned());
         }
-        let done = sqlx::query(
-            "UPDATE referral SET state = 'accepted', arrive_by = $1, body = $2, \
-             version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5",
-        )
-        .bind(accepted.arrive_by())
-        .bind(serde_json::to_value(&accepted).map_err(err)?)
-        .bind(now)
-        .bind(accepted.id().as_uuid())
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        if done.rows_affected() != 1 {
-            return Err("raw accept lost a race".to_owned());
-        }
+        raw_accepted(&mut tx, &accepted, version, now).await?;
         let mut outbox = booking
             .into_iter()
             .map(|e| NewEvent::new(Uuid::new_v4(), Some(COMMUNITY), &e.into(), now).map_err(err))

@@ -18,21 +18,8 @@ enum ScreeningResult {
     GlucoseHundredths,
 }
 
-/// Renames `from` to `to` and multiplies (or divides) what it holds.
-async fn rescale(
-    manager: &SchemaManager<'_>,
-    from: ScreeningResult,
-    to: ScreeningResult,
-    scaled: SimpleExpr,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(
-            Table::alter()
-                .table(ScreeningResult::Table)
-                .rename_column(from, to)
-                .to_owned(),
-        )
-        .await?;
+/// Sets the glucose column (by its name after the migration) to `scaled`.
+async fn rescale(manager: &SchemaManager<'_>, scaled: SimpleExpr) -> Result<(), DbErr> {
     manager
         .exec_stmt(
             Query::update()
@@ -44,42 +31,34 @@ async fn rescale(
         .await
 }
 
+/// Renames the glucose column.
+async fn rename(
+    manager: &SchemaManager<'_>,
+    from: ScreeningResult,
+    to: ScreeningResult,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(ScreeningResult::Table)
+                .rename_column(from, to)
+                .to_owned(),
+        )
+        .await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        rescale(
-            manager,
-            ScreeningResult::GlucoseTenths,
-            ScreeningResult::GlucoseHundredths,
-            Expr::col(ScreeningResult::GlucoseHundredths).mul(10),
-        )
-        .await
+        use ScreeningResult::{GlucoseHundredths, GlucoseTenths};
+        rename(manager, GlucoseTenths, GlucoseHundredths).await?;
+        rescale(manager, Expr::col(GlucoseHundredths).mul(10)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .exec_stmt(
-                Query::update()
-                    .table(ScreeningResult::Table)
-                    .value(
-                        ScreeningResult::GlucoseHundredths,
-                        Expr::col(ScreeningResult::GlucoseHundredths).div(10),
-                    )
-                    .and_where(Expr::col(ScreeningResult::GlucoseHundredths).is_not_null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ScreeningResult::Table)
-                    .rename_column(
-                        ScreeningResult::GlucoseHundredths,
-                        ScreeningResult::GlucoseTenths,
-                    )
-                    .to_owned(),
-            )
-            .await
+        use ScreeningResult::{GlucoseHundredths, GlucoseTenths};
+        rescale(manager, Expr::col(GlucoseHundredths).div(10)).await?;
+        rename(manager, GlucoseHundredths, GlucoseTenths).await
     }
 }
 
