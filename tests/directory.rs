@@ -1430,6 +1430,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
                     reading: RowReading::BloodPressure {
                         sbp: 120,
                         dbp: 78,
+                        body: yigong_service::BodySize::default(),
                         family_history: false,
                         high_salt_diet: false,
                         heavy_drinking: false,

@@ -36,10 +36,10 @@ use yigong_domain::profile::RuleProfile;
 use yigong_domain::screening::GlucoseKind;
 use yigong_ports::{Clock, IdSource};
 use yigong_service::{
-    CreateGrid, Deps, DocumentInput, FollowUpService, GridService, HouseholdRow, NetworkService,
-    NewArea, NewCommunity, NewContract, NewEnrolment, NewInstitution, NewTeam, Principal,
-    ResidentRow, ResidentService, Role, RowReading, ScreeningRow, ScreeningService, ServiceError,
-    TeamService,
+    BodySize, CreateGrid, Deps, DocumentInput, FollowUpService, GridService, HouseholdRow,
+    NetworkService, NewArea, NewCommunity, NewContract, NewEnrolment, NewInstitution, NewTeam,
+    Principal, ResidentRow, ResidentService, Role, RowReading, ScreeningRow, ScreeningService,
+    ServiceError, TeamService,
 };
 use yigong_store::Store;
 
@@ -695,6 +695,17 @@ pub async fn seed(
                     RowReading::BloodPressure {
                         sbp: u16::try_from(rng.range(105, 168)).unwrap_or(120),
                         dbp: u16::try_from(rng.range(62, 102)).unwrap_or(80),
+                        // Measured at most screenings: a BMI of 24+ makes some high risk.
+                        body: if rng.chance(80) {
+                            BodySize {
+                                height_tenths: u16::try_from(rng.range(1500, 1800)).ok(),
+                                weight_tenths: u16::try_from(rng.range(480, 860)).ok(),
+                                bmi_tenths: None,
+                                waist_cm: u16::try_from(rng.range(68, 100)).ok(),
+                            }
+                        } else {
+                            BodySize::default()
+                        },
                         family_history: rng.chance(20),
                         high_salt_diet: rng.chance(30),
                         heavy_drinking: rng.chance(10),

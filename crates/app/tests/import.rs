@@ -185,6 +185,49 @@ async fn csv_imports_report_bad_lines_and_rerun_without_duplicates() {
     .unwrap();
     assert_eq!(refused.written, 0);
     assert_eq!(refused.errors[0].field, "systolic");
+    // Height and weight give the BMI the rule reads (69.4 kg at 170 cm: 24.0, high risk); a
+    // BMI that contradicts them is refused under its own column.
+    let csv = format!(
+        "resident,screen_date,systolic,diastolic,height_cm,weight_kg,bmi,waist_cm\n\
+         {resident},{on},118,76,170.0,69.4,,80\n"
+    );
+    let done = import(
+        &deps,
+        &clinician,
+        ImportKind::Screening,
+        csv.as_bytes(),
+        100,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.written, 1, "{done:?}");
+    let stored = deps.screenings.screenings_of(resident).await.unwrap();
+    let Some(yigong_ports::ScreeningFinding::BloodPressure { risk, .. }) =
+        stored.iter().map(|r| r.finding).find(|f| matches!(f, yigong_ports::ScreeningFinding::BloodPressure { risk, .. } if risk.height.is_some()))
+    else {
+        panic!("the body-size reading is stored: {stored:?}");
+    };
+    assert_eq!(risk.bmi.map(|b| b.tenths()), Some(240));
+    assert_eq!(risk.waist.map(|w| w.cm()), Some(80));
+    for (line, column) in [("170.0,69.4,30.1", "bmi"), ("17.0,69.4,", "height_cm")] {
+        let csv = format!(
+            "resident,screen_date,systolic,diastolic,height_cm,weight_kg,bmi\n\
+             {resident},{on},118,76,{line}\n"
+        );
+        let refused = import(
+            &deps,
+            &clinician,
+            ImportKind::Screening,
+            csv.as_bytes(),
+            100,
+            &|_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(refused.written, 0);
+        assert_eq!(refused.errors[0].field, column, "{refused:?}");
+    }
 
     // An unknown column is refused before anything is read.
     let wrong = import(

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 mod glucose;
 
+pub use body::body_mass_index;
 pub use glucose::Glucose;
 
 /// A measurement outside its plausible range, or text that is not a measurement.
@@ -46,6 +47,20 @@ pub enum MeasureError {
     /// Waist outside 30–250 cm.
     #[error("waist {0} cm is outside the plausible 30-250")]
     WaistOutOfRange(u16),
+    /// Height outside 50.0–250.0 cm.
+    #[error("height {0} tenths of cm is outside the plausible 50.0-250.0")]
+    HeightOutOfRange(u16),
+    /// Weight outside 2.0–300.0 kg.
+    #[error("weight {0} tenths of kg is outside the plausible 2.0-300.0")]
+    WeightOutOfRange(u16),
+    /// A BMI given with height and weight that disagrees with them by more than 0.1.
+    #[error("BMI {given} does not match {computed} from height and weight")]
+    BmiDisagrees {
+        /// The BMI given, tenths.
+        given: u16,
+        /// The BMI of the height and weight, tenths.
+        computed: u16,
+    },
     /// Text that is not a decimal with at most `digits` fractional digits (its
     /// [`excerpt`](crate::text::excerpt)).
     #[error("{text} is not a decimal with at most {digits} digit(s) after the point")]
@@ -226,6 +241,17 @@ tenths_quantity!(
     /// Body-mass index in tenths of kg/m² (10.0–80.0).
     Bmi, 100..=800, BmiOutOfRange, " kg/m²"
 );
+
+tenths_quantity!(
+    /// Body height in tenths of cm (50.0–250.0).
+    Height, 500..=2500, HeightOutOfRange, " cm"
+);
+tenths_quantity!(
+    /// Body weight in tenths of kg (2.0–300.0).
+    Weight, 20..=3000, WeightOutOfRange, " kg"
+);
+
+mod body;
 
 /// Heart rate, beats per minute (20–300).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

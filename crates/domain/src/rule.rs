@@ -99,6 +99,7 @@ rules! {
     ScreenGlucoseSuspected = "SCR-GLU-SUSPECTED", "WHO-1999", "fasting >= 7.0, or random/2-h >= 11.1 with symptoms, is suspected diabetes, confirmed on another day";
     ScreenGlucoseImpaired = "SCR-GLU-IFG", "WHO-1999", "6.1 <= fasting < 7.0 is impaired fasting glucose (high risk)";
     ScreenGlucoseNormal = "SCR-GLU-NORMAL", "WHO-1999", "otherwise glucose is normal";
+    ScreenOpportunistic = "SCR-OPPORTUNISTIC", "BPHS-3", "a reading of someone outside the programme's ages is opportunistic: assessed, but not counted in the programme";
     ScreenElderlyCheck = "SCR-ELDERLY", "BPHS-3", "residents aged 65+ get a yearly health check";
     ScreenSelfCare = "SCR-SELF-CARE", "BPHS-3", "the elderly self-care score grades dependence 0-3 / 4-8 / 9-18 / 19+";
     ScreenTwoCancerEligible = "SCR-2C-ELIGIBLE", "CS-2022", "women aged 35-64 are screened for cervical and breast cancer once per cycle";

@@ -7,7 +7,7 @@ use yigong_ports::{ScreeningFinding, ScreeningRecord};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::screening_service_server::ScreeningService as Api;
 use yigong_service::{
-    MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService, ServiceError,
+    BodySize, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService, ServiceError,
 };
 
 use crate::status::to_status;
@@ -31,6 +31,10 @@ fn field(f: &'static str) -> String {
         "sbp" => "row.reading.blood_pressure.systolic".to_owned(),
         "dbp" => "row.reading.blood_pressure.diastolic".to_owned(),
         "glucose" => "row.reading.glucose.mmol_per_l".to_owned(),
+        "height" => "row.reading.blood_pressure.height_cm".to_owned(),
+        "weight" => "row.reading.blood_pressure.weight_kg".to_owned(),
+        "bmi" => "row.reading.blood_pressure.bmi".to_owned(),
+        "waist" => "row.reading.blood_pressure.waist_cm".to_owned(),
         "on" => "row.screen_date".to_owned(),
         "resident" => "row.resident".to_owned(),
         other => other.to_owned(),
@@ -51,9 +55,20 @@ fn row(r: Option<pb::ScreeningRow>) -> Result<ScreeningRow, Status> {
             let mmhg = |f: &str, v: u32| {
                 u16::try_from(v).map_err(|_| invalid(f, format!("{v} is out of range")))
             };
+            let tenths =
+                |f: &str, v: Option<f64>| v.map(|v| crate::followup::tenths(f, v)).transpose();
             RowReading::BloodPressure {
                 sbp: mmhg("row.reading.blood_pressure.systolic", bp.systolic)?,
                 dbp: mmhg("row.reading.blood_pressure.diastolic", bp.diastolic)?,
+                body: BodySize {
+                    height_tenths: tenths("row.reading.blood_pressure.height_cm", bp.height_cm)?,
+                    weight_tenths: tenths("row.reading.blood_pressure.weight_kg", bp.weight_kg)?,
+                    bmi_tenths: tenths("row.reading.blood_pressure.bmi", bp.bmi)?,
+                    waist_cm: bp
+                        .waist_cm
+                        .map(|v| mmhg("row.reading.blood_pressure.waist_cm", v))
+                        .transpose()?,
+                },
                 family_history: bp.family_history,
                 high_salt_diet: bp.high_salt_diet,
                 heavy_drinking: bp.heavy_drinking,
@@ -96,9 +111,13 @@ pub(crate) fn to_wire(r: &ScreeningRecord) -> pb::ScreeningResult {
             };
             (outcome.to_owned(), next, decision.explanation.to_string())
         }
-        ScreeningFinding::Glucose { decision, .. } => (
+        ScreeningFinding::Glucose {
+            decision,
+            rescreen_on,
+            ..
+        } => (
             code(&decision.outcome),
-            None,
+            *rescreen_on,
             decision.explanation.to_string(),
         ),
     };
@@ -111,6 +130,41 @@ pub(crate) fn to_wire(r: &ScreeningRecord) -> pb::ScreeningResult {
         flagged: r.finding.is_flagged(),
         next_date: next.map(date),
         explanation,
+        reading: Some(reading(&r.finding)),
+        opportunistic: r.opportunistic,
+    }
+}
+
+/// The recorded reading on the wire, as it was entered (the BMI the rule read).
+fn reading(f: &ScreeningFinding) -> pb::ScreeningReading {
+    let decimal = |tenths: u16| f64::from(tenths) / 10.0;
+    let reading = match f {
+        ScreeningFinding::BloodPressure { bp, risk, .. } => {
+            pb::screening_reading::Reading::BloodPressure(pb::BloodPressureReading {
+                systolic: u32::from(bp.sbp()),
+                diastolic: u32::from(bp.dbp()),
+                family_history: risk.family_history,
+                high_salt_diet: risk.high_salt_diet,
+                heavy_drinking: risk.heavy_drinking,
+                height_cm: risk.height.map(|h| decimal(h.tenths())),
+                weight_kg: risk.weight.map(|w| decimal(w.tenths())),
+                bmi: risk.bmi.map(|b| decimal(b.tenths())),
+                waist_cm: risk.waist.map(|w| u32::from(w.cm())),
+            })
+        }
+        ScreeningFinding::Glucose {
+            glucose,
+            kind,
+            symptoms,
+            ..
+        } => pb::screening_reading::Reading::Glucose(pb::GlucoseReading {
+            mmol_per_l: f64::from(glucose.hundredths()) / 100.0,
+            kind: code(kind),
+            symptoms: *symptoms,
+        }),
+    };
+    pb::ScreeningReading {
+        reading: Some(reading),
     }
 }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use yigong_domain::ids::{InstitutionId, ResidentId, ScreeningId};
 use yigong_domain::measure::{BloodPressure, Glucose};
 use yigong_domain::referral::ReferralAdvice;
+use yigong_domain::rule::RuleId;
 use yigong_domain::screening::{
     BpOutcome, BpReading, Decision, GlucoseKind, GlucoseOutcome, Programme, RiskFactors,
 };
@@ -36,6 +37,10 @@ pub enum ScreeningFinding {
         symptoms: bool,
         /// The decision.
         decision: Decision<GlucoseOutcome>,
+        /// When to test again ([`glucose_rescreen_on`](yigong_domain::screening::glucose_rescreen_on));
+        /// unset for a suspected case or an emergency, and on results stored before it.
+        #[serde(default)]
+        rescreen_on: Option<Date>,
     },
 }
 
@@ -45,6 +50,19 @@ impl ScreeningFinding {
         match self {
             ScreeningFinding::BloodPressure { .. } => Programme::BloodPressure,
             ScreeningFinding::Glucose { .. } => Programme::FastingGlucose,
+        }
+    }
+
+    /// Adds a rule to the decision's explanation (the opportunistic reading's rule, decided
+    /// by the domain's [`Programme::covers`]).
+    pub fn explain_also(&mut self, rule: RuleId) {
+        match self {
+            ScreeningFinding::BloodPressure { decision, .. } => {
+                decision.explanation.rules.insert(rule);
+            }
+            ScreeningFinding::Glucose { decision, .. } => {
+                decision.explanation.rules.insert(rule);
+            }
         }
     }
 
@@ -83,6 +101,9 @@ pub struct ScreeningRecord {
     pub institution: InstitutionId,
     /// The date of the reading.
     pub on: Date,
+    /// Whether the resident was outside the programme's ages that day (机会性筛查): the
+    /// reading is assessed but not counted in the programme.
+    pub opportunistic: bool,
     /// The reading and the decision.
     pub finding: ScreeningFinding,
 }

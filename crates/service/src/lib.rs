@@ -76,7 +76,7 @@ pub use resident::{
 };
 pub use schedule::{OpenSession, ScheduleService, SessionInput};
 pub use screening::{
-    BatchOutcome, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
+    BatchOutcome, BodySize, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService,
 };
 pub use search::Roster;
 pub use summary::PatientSummary;

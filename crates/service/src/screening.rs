@@ -10,11 +10,14 @@ use std::collections::{HashMap, HashSet};
 use time::Date;
 use uuid::Uuid;
 use yigong_domain::ids::{AdviceId, ResidentId, ScreeningId};
-use yigong_domain::measure::{BloodPressure, Glucose, MeasureError};
+use yigong_domain::measure::{
+    BloodPressure, Bmi, Glucose, Height, MeasureError, Waist, Weight, body_mass_index,
+};
 use yigong_domain::referral::{AdviceSource, NewAdvice, ReasonCode, ReferralAdvice, Urgency};
+use yigong_domain::rule::RuleId;
 use yigong_domain::screening::{
     Arrival, BpReading, GlucoseKind, RiskFactors, ScreeningEvent, assess_blood_pressure_as_of,
-    assess_glucose, check_reading_date,
+    assess_glucose, check_reading_date, glucose_rescreen_on,
 };
 use yigong_ports::{
     AuditEntry, AuditOutcome, Constraint, ScreeningBatch, ScreeningFinding, ScreeningRecord,
@@ -43,12 +46,14 @@ pub struct ScreeningRow {
 /// A row's reading, with the facts its programme's rules need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowReading {
-    /// Blood pressure in mmHg.
+    /// Blood pressure in mmHg, with the body size and risk factors asked at the screening.
     BloodPressure {
         /// Systolic.
         sbp: u16,
         /// Diastolic.
         dbp: u16,
+        /// Body size as measured, each unset when not measured.
+        body: BodySize,
         /// Family history of hypertension.
         family_history: bool,
         /// Long-term high-salt diet.
@@ -65,6 +70,36 @@ pub enum RowReading {
         /// Typical symptoms present.
         symptoms: bool,
     },
+}
+
+/// Height, weight, BMI and waist as the client sent them (ranges not yet checked). The BMI
+/// may be given, or follow from height and weight (then a given one must agree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BodySize {
+    /// Height, tenths of cm.
+    pub height_tenths: Option<u16>,
+    /// Weight, tenths of kg.
+    pub weight_tenths: Option<u16>,
+    /// BMI, tenths of kg/m².
+    pub bmi_tenths: Option<u16>,
+    /// Waist, cm.
+    pub waist_cm: Option<u16>,
+}
+
+impl BodySize {
+    /// The risk factors of the body size (the rest unset); the error names the field.
+    fn check(self) -> Result<RiskFactors, MeasureError> {
+        let height = self.height_tenths.map(Height::from_tenths).transpose()?;
+        let weight = self.weight_tenths.map(Weight::from_tenths).transpose()?;
+        let given = self.bmi_tenths.map(Bmi::from_tenths).transpose()?;
+        Ok(RiskFactors {
+            height,
+            weight,
+            bmi: body_mass_index(given, height, weight)?,
+            waist: self.waist_cm.map(Waist::from_cm).transpose()?,
+            ..RiskFactors::default()
+        })
+    }
 }
 
 /// Why one row was refused: its place in the batch and the field at fault.
@@ -104,6 +139,10 @@ fn measure_field(e: &MeasureError) -> &'static str {
         MeasureError::DiastolicOutOfRange(_) | MeasureError::DiastolicNotBelowSystolic { .. } => {
             "dbp"
         }
+        MeasureError::HeightOutOfRange(_) => "height",
+        MeasureError::WeightOutOfRange(_) => "weight",
+        MeasureError::BmiOutOfRange(_) | MeasureError::BmiDisagrees { .. } => "bmi",
+        MeasureError::WaistOutOfRange(_) => "waist",
         _ => "glucose",
     }
 }
@@ -251,10 +290,11 @@ impl ScreeningService {
                 errors.push(fail("on", e.to_string()));
                 continue;
             }
-            let finding = match row.reading {
+            let mut finding = match row.reading {
                 RowReading::BloodPressure {
                     sbp,
                     dbp,
+                    body,
                     family_history,
                     high_salt_diet,
                     heavy_drinking,
@@ -266,11 +306,17 @@ impl ScreeningService {
                             continue;
                         }
                     };
-                    let risk = RiskFactors {
-                        family_history,
-                        high_salt_diet,
-                        heavy_drinking,
-                        ..RiskFactors::default()
+                    let risk = match body.check() {
+                        Ok(size) => RiskFactors {
+                            family_history,
+                            high_salt_diet,
+                            heavy_drinking,
+                            ..size
+                        },
+                        Err(e) => {
+                            errors.push(fail(measure_field(&e), e.to_string()));
+                            continue;
+                        }
                     };
                     let episode = history.entry(row.resident).or_default();
                     episode.push(BpReading { date: row.on, bp });
@@ -299,20 +345,30 @@ impl ScreeningService {
                             continue;
                         }
                     };
+                    let decision = assess_glucose(glucose, kind, symptoms, profile);
                     ScreeningFinding::Glucose {
                         glucose,
                         kind,
                         symptoms,
-                        decision: assess_glucose(glucose, kind, symptoms, profile),
+                        rescreen_on: glucose_rescreen_on(decision.outcome, row.on, profile),
+                        decision,
                     }
                 }
             };
+            let covered =
+                finding
+                    .programme()
+                    .covers(resident.age_on(row.on), resident.sex(), profile);
+            if !covered {
+                finding.explain_also(RuleId::ScreenOpportunistic);
+            }
             findings[i] = Some(ScreeningRecord {
                 id: ScreeningId::from_uuid(self.deps.ids.new_id()),
                 batch,
                 resident: row.resident,
                 institution: who.institution,
                 on: row.on,
+                opportunistic: !covered,
                 finding,
             });
         }

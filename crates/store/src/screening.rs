@@ -22,7 +22,7 @@ use crate::bulk::{self, pg_err};
 use crate::convert::{corrupt, db_err};
 use crate::entity::{resident, screening_result};
 
-/// Rows per multi-row INSERT on SQLite: 12 columns × 1000 stays under its 32766 variables.
+/// Rows per multi-row INSERT on SQLite: 13 columns × 1000 stays under its 32766 variables.
 const SQLITE_CHUNK: usize = 1000;
 
 /// The columns of a result row, shared by both write paths.
@@ -51,7 +51,7 @@ fn copy_rows(records: &[ScreeningRecord], now: OffsetDateTime) -> Result<Vec<u8>
             .map_err(|e| corrupt("screening_result", e.to_string()))?;
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},\"{}\",{now}",
+            "{},{},{},{},{},{},{},{},{},{},{},\"{}\",{now}",
             r.id,
             r.batch,
             r.resident,
@@ -62,6 +62,7 @@ fn copy_rows(records: &[ScreeningRecord], now: OffsetDateTime) -> Result<Vec<u8>
             number(c.dbp),
             number(c.glucose),
             c.flagged,
+            r.opportunistic,
             body.replace('"', "\"\""),
         )
         .map_err(bad)?;
@@ -179,7 +180,7 @@ impl Store {
         bulk::copy_postgres(
             &mut tx,
             "COPY screening_result (id, batch_id, resident_id, institution_id, programme, \
-             taken_on, sbp, dbp, glucose_hundredths, flagged, body, recorded_at) \
+             taken_on, sbp, dbp, glucose_hundredths, flagged, opportunistic, body, recorded_at) \
              FROM STDIN (FORMAT csv)",
             rows,
         )
@@ -212,6 +213,7 @@ impl Store {
                         dbp: Set(c.dbp),
                         glucose_hundredths: Set(c.glucose),
                         flagged: Set(c.flagged),
+                        opportunistic: Set(r.opportunistic),
                         body: Set(serde_json::to_value(r.finding)
                             .map_err(|e| corrupt("screening_result", e.to_string()))?),
                         recorded_at: Set(now),
@@ -327,6 +329,7 @@ fn record_of(m: screening_result::Model) -> Result<ScreeningRecord, StoreError> 
         resident: ResidentId::from_uuid(m.resident_id),
         institution: InstitutionId::from_uuid(m.institution_id),
         on: m.taken_on,
+        opportunistic: m.opportunistic,
         finding: serde_json::from_value(m.body)
             .map_err(|e| corrupt("screening_result", e.to_string()))?,
     })

@@ -19,7 +19,8 @@
 //!   personal information form's `name,phone,residence_type,ethnicity,disabilities`
 //!   (`disabilities`: `;`-separated codes such as `visual;hearing`)
 //! - screening: `resident,screen_date,systolic,diastolic,family_history,high_salt_diet,`
-//!   `heavy_drinking` for blood pressure, or `resident,screen_date,glucose_mmol_l,glucose_kind,`
+//!   `heavy_drinking` for blood pressure, optionally with `height_cm,weight_kg,bmi,waist_cm`
+//!   (one decimal; the BMI follows from height and weight when both are given), or `resident,screen_date,glucose_mmol_l,glucose_kind,`
 //!   `symptoms` for glucose (a file may mix both: empty cells are absent)
 //! - institutions: `name,kind,leads,member_of` (`leads`: the community it founds and leads;
 //!   `member_of`: the community it joins, by name)
@@ -45,12 +46,12 @@ use time::Date;
 use uuid::Uuid;
 use yigong_domain::identity::{DocumentKind, Sex};
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
-use yigong_domain::measure::Glucose;
+use yigong_domain::measure::{Bmi, Glucose, Height, Weight};
 use yigong_domain::personal::{Ethnicity, PersonName, PersonalError, PersonalInfo, Phone};
 use yigong_domain::screening::GlucoseKind;
 use yigong_service::{
-    DocumentInput, GridService, HouseholdRow, Principal, ResidentRow, ResidentService, RowError,
-    RowReading, ScreeningRow, ScreeningService, ServiceError,
+    BodySize, DocumentInput, GridService, HouseholdRow, Principal, ResidentRow, ResidentService,
+    RowError, RowReading, ScreeningRow, ScreeningService, ServiceError,
 };
 
 mod network;
@@ -113,6 +114,10 @@ impl ImportKind {
                 "family_history",
                 "high_salt_diet",
                 "heavy_drinking",
+                "height_cm",
+                "weight_kg",
+                "bmi",
+                "waist_cm",
                 "glucose_mmol_l",
                 "glucose_kind",
                 "symptoms",
@@ -327,6 +332,9 @@ fn column(field: &str) -> &str {
         "dbp" => "diastolic",
         "glucose" => "glucose_mmol_l",
         "on" => "screen_date",
+        "height" => "height_cm",
+        "weight" => "weight_kg",
+        "waist" => "waist_cm",
         other => other,
     }
 }
@@ -362,6 +370,19 @@ fn date_in(field: &'static str, text: &str) -> Result<Date, Refusal> {
 fn number_in(field: &'static str, text: &str) -> Result<u16, Refusal> {
     text.parse()
         .map_err(|_| (field, format!("{text:?} is not a whole number")))
+}
+
+/// An optional decimal cell as the tenths of `T` (its range checked by the domain).
+fn tenths_in<T>(field: &'static str, text: &str) -> Result<Option<u16>, Refusal>
+where
+    T: std::str::FromStr<Err = yigong_domain::measure::MeasureError> + Into<u16>,
+{
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<T>()
+        .map(|v| Some(v.into()))
+        .map_err(|e| (field, e.to_string()))
 }
 
 fn flag_in(field: &'static str, text: &str) -> Result<bool, Refusal> {
@@ -483,6 +504,14 @@ fn parse(kind: ImportKind, cells: &Cells<'_>, refs: Refs) -> Result<Row, Refusal
                 RowReading::BloodPressure {
                     sbp: number_in("systolic", cell("systolic"))?,
                     dbp: number_in("diastolic", cell("diastolic"))?,
+                    body: BodySize {
+                        height_tenths: tenths_in::<Height>("height_cm", cell("height_cm"))?,
+                        weight_tenths: tenths_in::<Weight>("weight_kg", cell("weight_kg"))?,
+                        bmi_tenths: tenths_in::<Bmi>("bmi", cell("bmi"))?,
+                        waist_cm: (!cell("waist_cm").is_empty())
+                            .then(|| number_in("waist_cm", cell("waist_cm")))
+                            .transpose()?,
+                    },
                     family_history: flag_in("family_history", cell("family_history"))?,
                     high_salt_diet: flag_in("high_salt_diet", cell("high_salt_diet"))?,
                     heavy_drinking: flag_in("heavy_drinking", cell("heavy_drinking"))?,

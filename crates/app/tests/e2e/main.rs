@@ -36,6 +36,7 @@ mod history;
 mod inbox_watch;
 mod malformed;
 mod network_administration;
+mod screening_programmes;
 mod search;
 mod sessions;
 mod storage_outage;
@@ -63,6 +64,7 @@ async fn walk(app: &TestApp) {
     green_channel::green_channel(app).await;
     advice::advice(app).await;
     visit_rules::visit_rules(app).await;
+    screening_programmes::screening_programmes(app).await;
     sessions::sessions(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;

@@ -183,6 +183,37 @@ pub fn field_of(status: &Status) -> String {
         .unwrap_or_default()
 }
 
+/// A permanent resident born on `birth`, registered by the township (in `household` when
+/// given, so in its grid).
+pub async fn resident_born(
+    s: &TestApp,
+    display_name: &str,
+    birth: Date,
+    household: Option<&str>,
+) -> pb::Resident {
+    let today = OffsetDateTime::now_utc().date();
+    yigong_proto::v1::resident_service_client::ResidentServiceClient::new(s.channel.clone())
+        .create_resident(s.as_(
+            "TOKEN_TOWNSHIP",
+            pb::CreateResidentRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                document: Some(pb::create_resident_request::Document::CitizenId(
+                    citizen_id(birth),
+                )),
+                household: household.unwrap_or_default().to_owned(),
+                resident_since: day((today - Duration::days(12_000)).max(birth)),
+                personal: Some(pb::PersonalInformation {
+                    display_name: display_name.to_owned(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 /// A blood-pressure screening row.
 pub fn bp_row(resident: &str, on: Date, systolic: u32, diastolic: u32) -> pb::ScreeningRow {
     pb::ScreeningRow {
@@ -344,26 +375,8 @@ pub async fn managed_patient(
     born: i32,
 ) -> (String, pb::FollowUpPlan) {
     let today = OffsetDateTime::now_utc().date();
-    let resident =
-        yigong_proto::v1::resident_service_client::ResidentServiceClient::new(s.channel.clone())
-            .create_resident(s.as_(
-                "TOKEN_TOWNSHIP",
-                pb::CreateResidentRequest {
-                    request_id: uuid::Uuid::new_v4().to_string(),
-                    document: Some(pb::create_resident_request::Document::CitizenId(
-                        citizen_id(Date::from_calendar_date(born, time::Month::March, 9).unwrap()),
-                    )),
-                    resident_since: day(today - Duration::days(12_000)),
-                    personal: Some(pb::PersonalInformation {
-                        display_name: display_name.to_owned(),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+    let birth = Date::from_calendar_date(born, time::Month::March, 9).unwrap();
+    let resident = resident_born(s, display_name, birth, None).await;
     let enrolled =
         yigong_proto::v1::follow_up_service_client::FollowUpServiceClient::new(s.channel.clone())
             .enrol_patient(s.as_(

@@ -75,6 +75,7 @@ impl Bench {
                     RowReading::BloodPressure {
                         sbp,
                         dbp: 60 + u16::try_from(seed % 40).unwrap_or(0).min(sbp - 70),
+                        body: yigong_service::BodySize::default(),
                         family_history: seed % 7 == 0,
                         high_salt_diet: seed % 5 == 0,
                         heavy_drinking: false,
@@ -113,13 +114,14 @@ impl Bench {
             let body = serde_json::to_string(&r.finding).map_err(err)?;
             writeln!(
                 out,
-                "{},{},{},{},{programme},{},{sbp},{dbp},{glucose},{},\"{}\",{now}",
+                "{},{},{},{},{programme},{},{sbp},{dbp},{glucose},{},{},\"{}\",{now}",
                 Uuid::new_v4(),
                 r.batch,
                 r.resident,
                 r.institution,
                 r.on,
                 r.finding.is_flagged(),
+                r.opportunistic,
                 body.replace('"', "\"\""),
             )
             .map_err(err)?;
@@ -278,7 +280,7 @@ impl Bench {
                 .raw
                 .copy_in_raw(
                     "COPY screening_copy (id, batch_id, resident_id, institution_id, programme, \
-                     taken_on, sbp, dbp, glucose_hundredths, flagged, body, recorded_at) \
+                     taken_on, sbp, dbp, glucose_hundredths, flagged, opportunistic, body, recorded_at) \
                      FROM STDIN (FORMAT csv)",
                 )
                 .await

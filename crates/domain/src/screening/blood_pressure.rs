@@ -9,14 +9,20 @@ use time::Date;
 use super::decision::{Decision, SuspectedCase};
 use crate::calendar;
 use crate::identity::Sex;
-use crate::measure::{BloodPressure, Bmi, Waist};
+use crate::measure::{BloodPressure, Bmi, Height, Waist, Weight};
 use crate::profile::RuleProfile;
 use crate::rule::{Explanation, RuleId, RuleSet};
 
 /// High-risk factors for hypertension besides the reading itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RiskFactors {
-    /// BMI, if measured.
+    /// Height, if measured (recorded; the BMI is what the rule reads).
+    #[serde(default)]
+    pub height: Option<Height>,
+    /// Weight, if measured.
+    #[serde(default)]
+    pub weight: Option<Weight>,
+    /// BMI, given or from height and weight ([`body_mass_index`](crate::measure::body_mass_index)).
     pub bmi: Option<Bmi>,
     /// Waist, if measured.
     pub waist: Option<Waist>,

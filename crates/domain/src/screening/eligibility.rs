@@ -30,6 +30,24 @@ codes!(Programme {
     TwoCancer => "two_cancer",
 });
 
+impl Programme {
+    /// Whether the programme's ages (and sex) cover a person: a reading of anyone else is
+    /// opportunistic (机会性筛查), recorded and assessed but not counted in the programme.
+    pub fn covers(self, age: u16, sex: Sex, profile: &RuleProfile) -> bool {
+        let s = &profile.screening;
+        match self {
+            Programme::BloodPressure => age >= u16::from(s.blood_pressure.min_age),
+            Programme::FastingGlucose => age >= u16::from(s.glucose.min_age),
+            Programme::ElderlyCheck => age >= u16::from(s.elderly.min_age),
+            Programme::TwoCancer => {
+                sex == Sex::Female
+                    && (u16::from(s.two_cancer.min_age)..=u16::from(s.two_cancer.max_age))
+                        .contains(&age)
+            }
+        }
+    }
+}
+
 /// What eligibility is decided from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScreeningSubject {
@@ -67,11 +85,10 @@ pub fn eligibility(
 ) -> Eligibility {
     let s = &profile.screening;
     let age = calendar::years_between(subject.birth_date, on).unwrap_or(0);
+    let covered = programme.covers(age, subject.sex, profile);
     let (eligible, months, rule) = match programme {
         Programme::BloodPressure => (
-            subject.permanent_resident
-                && !subject.diagnosed
-                && age >= u16::from(s.blood_pressure.min_age),
+            covered && subject.permanent_resident && !subject.diagnosed,
             if subject.high_risk {
                 s.blood_pressure.high_risk_interval_months
             } else {
@@ -80,19 +97,17 @@ pub fn eligibility(
             RuleId::ScreenBpEligible,
         ),
         Programme::FastingGlucose => (
-            subject.high_risk && !subject.diagnosed && age >= u16::from(s.glucose.min_age),
+            covered && subject.high_risk && !subject.diagnosed,
             s.glucose.interval_months,
             RuleId::ScreenGlucoseEligible,
         ),
         Programme::ElderlyCheck => (
-            subject.permanent_resident && age >= u16::from(s.elderly.min_age),
+            covered && subject.permanent_resident,
             s.elderly.interval_months,
             RuleId::ScreenElderlyCheck,
         ),
         Programme::TwoCancer => (
-            subject.sex == Sex::Female
-                && age >= u16::from(s.two_cancer.min_age)
-                && age <= u16::from(s.two_cancer.max_age),
+            covered,
             s.two_cancer.cycle_years.saturating_mul(12),
             RuleId::ScreenTwoCancerEligible,
         ),
@@ -196,6 +211,39 @@ mod tests {
             )
             .eligible
         );
+    }
+
+    #[test]
+    fn a_programme_covers_its_ages_only() {
+        let p = RuleProfile::bphs3();
+        assert!(!Programme::BloodPressure.covers(34, Sex::Male, &p));
+        assert!(Programme::BloodPressure.covers(35, Sex::Male, &p));
+        assert!(!Programme::FastingGlucose.covers(34, Sex::Female, &p));
+        assert!(!Programme::ElderlyCheck.covers(64, Sex::Female, &p));
+        assert!(Programme::ElderlyCheck.covers(65, Sex::Female, &p));
+        assert!(Programme::TwoCancer.covers(64, Sex::Female, &p));
+        assert!(!Programme::TwoCancer.covers(65, Sex::Female, &p));
+        assert!(!Programme::TwoCancer.covers(40, Sex::Male, &p));
+    }
+
+    proptest::proptest! {
+        /// Nobody outside a programme's ages is ever due for it.
+        #[test]
+        fn only_the_covered_are_eligible(
+            days in 0i64..40_000, male: bool, permanent: bool, high_risk: bool, diagnosed: bool,
+            which in 0usize..4,
+        ) {
+            let p = RuleProfile::bphs3();
+            let on = date!(2026 - 06 - 01);
+            let birth = on - time::Duration::days(days);
+            let sex = if male { Sex::Male } else { Sex::Female };
+            let s = ScreeningSubject { birth_date: birth, sex, permanent_resident: permanent, high_risk, diagnosed };
+            let programme = Programme::ALL[which];
+            let age = calendar::years_between(birth, on).unwrap_or(0);
+            let e = eligibility(programme, &s, None, on, &p);
+            proptest::prop_assert!(!e.eligible || programme.covers(age, sex, &p));
+            proptest::prop_assert_eq!(e.next_due.is_some(), e.eligible);
+        }
     }
 
     #[test]

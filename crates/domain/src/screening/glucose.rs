@@ -2,8 +2,10 @@
 //! normal.
 
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use super::decision::{Decision, SuspectedCase};
+use crate::calendar;
 use crate::measure::Glucose;
 use crate::profile::RuleProfile;
 use crate::rule::{Explanation, RuleId, RuleSet};
@@ -89,9 +91,42 @@ pub fn assess_glucose(
     }
 }
 
+/// When a glucose-screened person is tested again: normal and impaired fasting glucose a
+/// year on (the programme's interval, SCR-GLU-ELIGIBLE); `None` for a suspected case or an
+/// emergency, which are confirmed or referred rather than rescreened.
+pub fn glucose_rescreen_on(
+    outcome: GlucoseOutcome,
+    on: Date,
+    profile: &RuleProfile,
+) -> Option<Date> {
+    match outcome {
+        GlucoseOutcome::Normal | GlucoseOutcome::ImpairedFasting => Some(calendar::add_months(
+            on,
+            u16::from(profile.screening.glucose.interval_months),
+        )),
+        GlucoseOutcome::Suspected | GlucoseOutcome::Emergency => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normal_and_impaired_glucose_are_rescreened_a_year_on() {
+        use time::macros::date;
+        let p = RuleProfile::bphs3();
+        let on = date!(2026 - 02 - 28);
+        for outcome in [GlucoseOutcome::Normal, GlucoseOutcome::ImpairedFasting] {
+            assert_eq!(
+                glucose_rescreen_on(outcome, on, &p),
+                Some(date!(2027 - 02 - 28))
+            );
+        }
+        for outcome in [GlucoseOutcome::Suspected, GlucoseOutcome::Emergency] {
+            assert_eq!(glucose_rescreen_on(outcome, on, &p), None);
+        }
+    }
 
     #[test]
     fn glucose_thresholds_compare_in_tenths() {

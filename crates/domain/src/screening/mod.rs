@@ -32,6 +32,6 @@ pub use cancer::{Cancer, CancerCase, CaseError, CaseEvent, CaseResult, PathwaySt
 pub use decision::{Decision, SuspectedCase};
 pub use eligibility::{Eligibility, Programme, ScreeningSubject, eligibility};
 pub use event::{Arrival, ScreeningEvent, ScreeningOutcome};
-pub use glucose::{GlucoseKind, GlucoseOutcome, assess_glucose};
+pub use glucose::{GlucoseKind, GlucoseOutcome, assess_glucose, glucose_rescreen_on};
 pub use reading::{ReadingDateError, check_reading_date};
 pub use self_care::{Dependence, SelfCareError, SelfCareScore};

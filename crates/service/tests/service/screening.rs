@@ -8,7 +8,7 @@ use yigong_domain::ids::ResidentId;
 use yigong_domain::measure::BloodPressure;
 use yigong_domain::screening::{BpOutcome, BpReading, GlucoseKind};
 use yigong_ports::{Constraint, ScreeningFinding};
-use yigong_service::{RowReading, ScreeningRow, ScreeningService, ServiceError};
+use yigong_service::{BodySize, RowReading, ScreeningRow, ScreeningService, ServiceError};
 
 use crate::support::*;
 
@@ -21,6 +21,7 @@ fn bp(resident: ResidentId, sbp: u16, dbp: u16) -> ScreeningRow {
         reading: RowReading::BloodPressure {
             sbp,
             dbp,
+            body: BodySize::default(),
             family_history: false,
             high_salt_diet: false,
             heavy_drinking: false,

@@ -17,6 +17,8 @@ pub struct Model {
     /// Hundredths of mmol/L (migration 000021; tenths before).
     pub glucose_hundredths: Option<i32>,
     pub flagged: bool,
+    /// Outside the programme's ages: assessed, not counted (migration 000022).
+    pub opportunistic: bool,
     pub body: Json,
     pub recorded_at: TimeDateTimeWithTimeZone,
 }

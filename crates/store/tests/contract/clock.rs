@@ -140,6 +140,7 @@ fn one_reading(resident: ResidentId) -> ScreeningBatch {
             resident,
             institution: TOWNSHIP,
             on: date!(2026 - 03 - 01),
+            opportunistic: false,
             finding: ScreeningFinding::BloodPressure {
                 bp,
                 risk: RiskFactors::default(),

@@ -45,6 +45,7 @@ fn batch(n: usize, first_id: u128, resident: ResidentId) -> ScreeningBatch {
                 resident,
                 institution: TOWNSHIP,
                 on: date!(2026 - 03 - 01),
+                opportunistic: k % 3 == 1,
                 finding: ScreeningFinding::BloodPressure {
                     bp: BloodPressure::new(sbp, dbp).unwrap(),
                     risk: RiskFactors::default(),
@@ -134,6 +135,18 @@ async fn a_batch_larger_than_a_statement_lands_whole_with_its_events() {
             stored
                 .iter()
                 .all(|r| r.finding.programme() == Programme::BloodPressure)
+        );
+        // Every column and the body come back as written, the opportunistic mark included.
+        let mut back = stored.clone();
+        back.sort_unstable_by_key(|r| r.id);
+        let mut sent = big.records.clone();
+        sent.sort_unstable_by_key(|r| r.id);
+        assert_eq!(back, sent, "{}", b.name);
+        assert_eq!(
+            back.iter().filter(|r| r.opportunistic).count(),
+            833,
+            "{}",
+            b.name
         );
         let history = b.store.bp_history(&[who]).await.unwrap();
         assert_eq!(history.len(), 2500, "{}", b.name);
