@@ -18,6 +18,7 @@
 //! - [`contract`]: family doctor teams ("3+1+N"), contracts, key populations.
 //! - [`screening`]: programmes and eligibility, blood-pressure and glucose outcomes, self-care
 //!   scores, two-cancer cases.
+//! - [`elderly`]: the 65+ annual health check (its form, findings and whose annual check it is).
 //! - [`followup`]: managed patients' enrolment, visit classification, plans, worklists, years.
 //! - [`referral`]: the referral slip and its state machine, deadlines, mutual recognition.
 //! - [`indicator`]: indicators (sections 4 and 6) as rates over in-memory data.
@@ -34,6 +35,7 @@
 
 pub mod calendar;
 pub mod contract;
+pub mod elderly;
 pub mod event;
 pub mod followup;
 pub mod grid;

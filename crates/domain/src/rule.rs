@@ -102,6 +102,10 @@ rules! {
     ScreenOpportunistic = "SCR-OPPORTUNISTIC", "BPHS-3", "a reading of someone outside the programme's ages is opportunistic: assessed, but not counted in the programme";
     ScreenElderlyCheck = "SCR-ELDERLY", "BPHS-3", "residents aged 65+ get a yearly health check";
     ScreenSelfCare = "SCR-SELF-CARE", "BPHS-3", "the elderly self-care score grades dependence 0-3 / 4-8 / 9-18 / 19+";
+    ElderlyCheckForm = "ELD-CHECK", "BPHS-3", "the 65+ check records lifestyle and health status with the self-care score, the physical examination, the auxiliary tests and the guidance fed back";
+    ElderlyFinding = "ELD-FINDING", "BPHS-3", "newly found hypertension or diabetes is referred to confirm and enrolled; other abnormal findings are rechecked or referred";
+    ElderlyAnnualCheck = "ELD-ANNUAL-CHECK", "BPHS-3", "the 65+ check of a managed hypertension or diabetes patient is that patient's annual check";
+    ElderlyGuided = "ELD-GUIDED", "BPHS-3", "a check counts for elderly management once its results are fed back with guidance";
     ScreenTwoCancerEligible = "SCR-2C-ELIGIBLE", "CS-2022", "women aged 35-64 are screened for cervical and breast cancer once per cycle";
     ScreenTwoCancerCase = "SCR-2C-CASE", "CS-2022", "an abnormal result opens a case that stays open until closed with a result";
     // Follow-up (section 6)

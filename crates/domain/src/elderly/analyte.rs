@@ -3,6 +3,12 @@
 //! Values are hundredths of the unit (laboratories report two decimals), held as integers so a
 //! threshold is compared exactly. A value outside the plausible range is a typing error.
 
+#![allow(
+    clippy::inconsistent_digit_grouping,
+    clippy::zero_prefixed_literal,
+    reason = "hundredths written as units_hundredths: 6_99 is 6.99, 0_50 is 0.50"
+)]
+
 use serde::{Deserialize, Serialize};
 
 use super::vocabulary::AuxiliaryTest;
@@ -95,8 +101,9 @@ impl Analyte {
             UrineProtein | UrineGlucose | UrineKetones | UrineOccultBlood => "grade",
             Alt | Ast => "U/L",
             TotalBilirubin | Creatinine => "μmol/L",
-            Urea | Glucose | TotalCholesterol | Triglycerides | LdlCholesterol
-            | HdlCholesterol => "mmol/L",
+            Urea | Glucose | TotalCholesterol | Triglycerides | LdlCholesterol | HdlCholesterol => {
+                "mmol/L"
+            }
         }
     }
 
@@ -120,7 +127,10 @@ impl Analyte {
 
     /// The analytes a test may report (none for ECG and ultrasound, which report a finding).
     pub fn of(test: AuxiliaryTest) -> impl Iterator<Item = Analyte> {
-        Analyte::ALL.iter().copied().filter(move |a| a.test() == test)
+        Analyte::ALL
+            .iter()
+            .copied()
+            .filter(move |a| a.test() == test)
     }
 }
 
@@ -137,7 +147,10 @@ mod tests {
     #[test]
     fn every_numeric_test_has_analytes_and_the_imaging_ones_none() {
         for test in AuxiliaryTest::ALL {
-            let imaging = matches!(test, AuxiliaryTest::Ecg | AuxiliaryTest::AbdominalUltrasound);
+            let imaging = matches!(
+                test,
+                AuxiliaryTest::Ecg | AuxiliaryTest::AbdominalUltrasound
+            );
             assert_eq!(Analyte::of(*test).next().is_none(), imaging, "{test:?}");
         }
     }

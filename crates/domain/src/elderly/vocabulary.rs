@@ -215,14 +215,26 @@ mod tests {
 
     #[test]
     fn the_check_forms_codes_are_the_serde_names_and_parse_back() {
-        check_unit(SelfRatedHealth::ALL, SelfRatedHealth::code, SelfRatedHealth::from_code);
+        check_unit(
+            SelfRatedHealth::ALL,
+            SelfRatedHealth::code,
+            SelfRatedHealth::from_code,
+        );
         check_unit(Smoking::ALL, Smoking::code, Smoking::from_code);
         check_unit(Drinking::ALL, Drinking::code, Drinking::from_code);
         check_unit(Exercise::ALL, Exercise::code, Exercise::from_code);
         check_unit(ExamSite::ALL, ExamSite::code, ExamSite::from_code);
         check_unit(Hearing::ALL, Hearing::code, Hearing::from_code);
-        check_unit(MotorFunction::ALL, MotorFunction::code, MotorFunction::from_code);
-        check_unit(AuxiliaryTest::ALL, AuxiliaryTest::code, AuxiliaryTest::from_code);
+        check_unit(
+            MotorFunction::ALL,
+            MotorFunction::code,
+            MotorFunction::from_code,
+        );
+        check_unit(
+            AuxiliaryTest::ALL,
+            AuxiliaryTest::code,
+            AuxiliaryTest::from_code,
+        );
         check_unit(Guidance::ALL, Guidance::code, Guidance::from_code);
     }
 }

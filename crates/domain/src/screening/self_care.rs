@@ -36,7 +36,7 @@ const SELF_CARE_ITEMS: [(&str, &[u8]); 5] = [
 ];
 
 /// Dependence grade from the total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dependence {
     /// 0–3.
@@ -48,6 +48,13 @@ pub enum Dependence {
     /// 19+.
     Dependent,
 }
+
+crate::vocabulary::codes!(Dependence {
+    Independent => "independent",
+    Mild => "mild",
+    Moderate => "moderate",
+    Dependent => "dependent",
+});
 
 impl SelfCareScore {
     /// Checks each item's score: eating, grooming, dressing, toileting, mobility.
