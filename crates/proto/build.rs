@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "yigong/v1/audit.proto",
         "yigong/v1/changes.proto",
         "yigong/v1/directory.proto",
+        "yigong/v1/elderly.proto",
         "yigong/v1/events.proto",
         "yigong/v1/followup.proto",
         "yigong/v1/history.proto",

@@ -33,7 +33,7 @@ use yigong_store::Store;
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The services whose health follows storage's, and the server's own (`""`).
-const SERVICES: [&str; 14] = [
+const SERVICES: [&str; 15] = [
     "",
     <AuditServiceServer<AuditApi> as NamedService>::NAME,
     <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
@@ -48,6 +48,9 @@ const SERVICES: [&str; 14] = [
     <ScreeningServiceServer<ScreeningApi> as NamedService>::NAME,
     <ScheduleServiceServer<ScheduleApi> as NamedService>::NAME,
     <ReferralAdviceServiceServer<AdviceApi> as NamedService>::NAME,
+    <yigong_proto::v1::elderly_check_service_server::ElderlyCheckServiceServer<
+        yigong_grpc::ElderlyCheckApi,
+    > as NamedService>::NAME,
 ];
 
 /// Sets every service to `status`.

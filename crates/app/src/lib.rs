@@ -334,6 +334,12 @@ async fn serve_api(
         deps.clone(),
         store.clone(),
     )));
+    let elderly = yigong_proto::v1::elderly_check_service_server::ElderlyCheckServiceServer::new(
+        yigong_grpc::ElderlyCheckApi::new(yigong_service::ElderlyCheckService::new(
+            deps.clone(),
+            store.clone(),
+        )),
+    );
     let schedule = ScheduleServiceServer::new(ScheduleApi::new(ScheduleService::new(
         deps.clone(),
         store.clone(),
@@ -372,6 +378,7 @@ async fn serve_api(
         .add_service(InterceptedService::new(grids, auth.clone()))
         .add_service(InterceptedService::new(changes, auth.clone()))
         .add_service(InterceptedService::new(schedule, auth.clone()))
+        .add_service(InterceptedService::new(elderly, auth.clone()))
         .add_service(InterceptedService::new(advice, auth.clone()))
         .add_service(InterceptedService::new(audit, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))

@@ -76,6 +76,8 @@ define_id! {
     ContractId;
     /// A screening record.
     ScreeningId;
+    /// A 65+ annual health check (老年人健康体检).
+    ElderlyCheckId;
     /// A two-cancer screening case opened by an abnormal result.
     CancerCaseId;
     /// A managed patient's enrolment in chronic-disease management.

@@ -47,6 +47,11 @@ pub fn to_status(error: ServiceError, field: impl Fn(&'static str) -> String) ->
             message,
             ErrorDetails::with_bad_request_violation(field(f), bounded(reason)),
         ),
+        ServiceError::InvalidPath { path, reason } => Status::with_error_details(
+            Code::InvalidArgument,
+            message,
+            ErrorDetails::with_bad_request_violation(path, bounded(reason)),
+        ),
         ServiceError::InvalidElement {
             list,
             index,

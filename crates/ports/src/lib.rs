@@ -17,6 +17,7 @@
 //!   authorization checks), enrolments, follow-up plans and visits, and the worklist query.
 //! - [`network`]: institutions and communities, the area tree, grids with their households
 //!   and team assignments, family doctor teams and contracts.
+//! - [`elderly`]: 65+ annual health checks.
 //! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, the change feed, and the relay's view of the outbox.
 //! - [`publish`]: [`EventPublisher`], the messaging port, and the subjects events go to.
@@ -28,6 +29,7 @@
 pub mod advice;
 pub mod audit;
 pub mod deadline;
+pub mod elderly;
 pub mod error;
 pub mod followup;
 pub mod indicator;
@@ -43,6 +45,7 @@ pub mod system;
 pub use advice::{AdviceQueries, AdviceRepository, AdviceView};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEntry};
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
+pub use elderly::{ElderlyCheckQueries, ElderlyCheckRecord, ElderlyCheckRepository};
 pub use error::{Constraint, StoreError};
 pub use followup::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext, ResidentBatch,

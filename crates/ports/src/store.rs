@@ -118,6 +118,7 @@ pub trait Transaction:
     + GridRepository
     + TeamRepository
     + crate::SessionRepository
+    + crate::ElderlyCheckRepository
     + crate::AdviceRepository
     + OutboxWriter
     + AuditWriter

@@ -34,6 +34,15 @@ pub enum ServiceError {
         /// What is wrong.
         reason: String,
     },
+    /// Bad input deep in a form: `path` names the field from the request's root as the domain
+    /// spells it (e.g. `check.tests[1].values[0].value`).
+    #[error("invalid {path}: {reason}")]
+    InvalidPath {
+        /// The field's path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A business rule refused the command.
     #[error("{rule}: {message}")]
     Rule {

@@ -25,6 +25,7 @@
 //!   each deadline announced once across instances.
 //! - [`relay`]: the outbox relay to the broker (lease, batches, retries, dead letters).
 //! - [`screening`]: the batch import of screening results, validated row by row.
+//! - [`elderly`]: the 65+ annual health check, recorded and read per resident.
 
 pub mod access;
 pub mod audit;
@@ -32,6 +33,7 @@ pub mod card;
 pub mod changes;
 pub mod deadline;
 mod deps;
+pub mod elderly;
 pub mod error;
 pub mod followup;
 pub mod grid;
@@ -55,6 +57,7 @@ pub use card::PatientCard;
 pub use changes::{ChangePage, ChangeService, ReferralChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
+pub use elderly::ElderlyCheckService;
 pub use error::{ServiceError, element_path};
 pub use followup::{FollowUpService, NewEnrolment, RecordedVisit};
 pub use grid::{

@@ -27,7 +27,7 @@ pub const NOTE_MAX: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct CheckError {
-    /// The field's path, e.g. `exam.systolic` or `tests[1].values[0].value`.
+    /// The field's path, e.g. `systolic` or `tests[1].values[0].value`.
     pub field: String,
     /// What is wrong.
     pub reason: String,
@@ -218,28 +218,28 @@ impl CheckForm {
             .map_err(|e| bad(format!("self_care.{}", e.item), &e))?;
         let bp = BloodPressure::new(self.sbp, self.dbp).map_err(|e| {
             let field = match e {
-                MeasureError::SystolicOutOfRange(_) => "exam.systolic",
-                _ => "exam.diastolic",
+                MeasureError::SystolicOutOfRange(_) => "systolic",
+                _ => "diastolic",
             };
             bad(field, e)
         })?;
         let respiration = match self.respiration {
             Some(r) if !(5..=60).contains(&r) => {
                 return Err(bad(
-                    "exam.respiration",
+                    "respiration",
                     format!("{r}/min is outside the plausible 5-60"),
                 ));
             }
             r => r,
         };
-        let height = measure("exam.height_cm", self.height_tenths, Height::from_tenths)?;
-        let weight = measure("exam.weight_kg", self.weight_tenths, Weight::from_tenths)?;
-        let bmi = body_mass_index(None, height, weight).map_err(|e| bad("exam.weight_kg", e))?;
+        let height = measure("height_cm", self.height_tenths, Height::from_tenths)?;
+        let weight = measure("weight_kg", self.weight_tenths, Weight::from_tenths)?;
+        let bmi = body_mass_index(None, height, weight).map_err(|e| bad("weight_kg", e))?;
         if let Some((left, right)) = self.vision_tenths {
             for (side, v) in [("left", left), ("right", right)] {
                 if !(30..=53).contains(&v) {
                     return Err(bad(
-                        format!("exam.vision_{side}"),
+                        format!("vision_{side}"),
                         format!(
                             "{}.{} is outside the 5-point chart's 3.0-5.3",
                             v / 10,
@@ -251,11 +251,10 @@ impl CheckForm {
         }
         let mut abnormal_sites = BTreeMap::new();
         for (i, (site, raw)) in self.abnormal_sites.into_iter().enumerate() {
-            let text =
-                note(format!("exam.abnormal_sites[{i}].note"), &raw, true)?.unwrap_or_default();
+            let text = note(format!("abnormal_sites[{i}].note"), &raw, true)?.unwrap_or_default();
             if abnormal_sites.insert(site, text).is_some() {
                 return Err(bad(
-                    format!("exam.abnormal_sites[{i}].site"),
+                    format!("abnormal_sites[{i}].site"),
                     format!("{} is listed twice", site.code()),
                 ));
             }
@@ -345,17 +344,17 @@ impl CheckForm {
             drinking: self.drinking,
             exercise: self.exercise,
             temperature: measure(
-                "exam.temperature",
+                "temperature",
                 self.temperature_tenths,
                 Temperature::from_tenths,
             )?,
-            pulse: measure("exam.pulse", self.pulse, HeartRate::new)?,
+            pulse: measure("pulse", self.pulse, HeartRate::new)?,
             respiration,
             bp,
             height,
             weight,
             bmi,
-            waist: measure("exam.waist_cm", self.waist_cm, Waist::from_cm)?,
+            waist: measure("waist_cm", self.waist_cm, Waist::from_cm)?,
             abnormal_sites,
             vision_tenths: self.vision_tenths,
             hearing: self.hearing,

@@ -209,20 +209,20 @@ fn the_form_names_the_field_at_fault() {
         }),
         "self_care.grooming"
     );
-    assert_eq!(refused(CheckForm { sbp: 30, ..form() }), "exam.systolic");
+    assert_eq!(refused(CheckForm { sbp: 30, ..form() }), "systolic");
     assert_eq!(
         refused(CheckForm {
             respiration: Some(90),
             ..form()
         }),
-        "exam.respiration"
+        "respiration"
     );
     assert_eq!(
         refused(CheckForm {
             vision_tenths: Some((48, 60)),
             ..form()
         }),
-        "exam.vision_right"
+        "vision_right"
     );
     assert_eq!(
         refused(CheckForm {
@@ -245,7 +245,7 @@ fn the_form_names_the_field_at_fault() {
     assert_eq!(refused(f), "tests[2].test");
     let mut f = form();
     f.abnormal_sites = vec![(ExamSite::Skin, "  ".to_owned())];
-    assert_eq!(refused(f), "exam.abnormal_sites[0].note");
+    assert_eq!(refused(f), "abnormal_sites[0].note");
     assert_eq!(
         refused(CheckForm {
             fed_back_on: Some(date!(2026 - 05 - 01)),

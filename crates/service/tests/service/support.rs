@@ -43,6 +43,10 @@ mock! {
         async fn update_referral(&mut self, referral: &Referral, expected: Version) -> Result<Version, StoreError>;
     }
     #[async_trait]
+    impl yigong_ports::ElderlyCheckRepository for Tx {
+        async fn insert_elderly_check(&mut self, record: &yigong_ports::ElderlyCheckRecord) -> Result<(), StoreError>;
+    }
+    #[async_trait]
     impl SessionRepository for Tx {
         async fn load_session(&mut self, id: SessionId) -> Result<Option<Versioned<SpecialistSession>>, StoreError>;
         async fn insert_session(&mut self, session: &SpecialistSession) -> Result<Version, StoreError>;

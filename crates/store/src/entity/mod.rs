@@ -9,6 +9,7 @@ pub(crate) mod area_node;
 pub(crate) mod audit_entry;
 pub(crate) mod community;
 pub(crate) mod contract;
+pub(crate) mod elderly_check;
 pub(crate) mod enrolment;
 pub(crate) mod follow_up_plan;
 pub(crate) mod follow_up_visit;

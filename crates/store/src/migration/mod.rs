@@ -28,6 +28,7 @@ mod m20261204_000019_sessions_by_institution;
 mod m20261205_000020_referral_advice;
 mod m20261205_000021_glucose_hundredths;
 mod m20261206_000022_opportunistic_screening;
+mod m20261206_000023_elderly_check;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_referral_advice::Migration),
             Box::new(m20261205_000021_glucose_hundredths::Migration),
             Box::new(m20261206_000022_opportunistic_screening::Migration),
+            Box::new(m20261206_000023_elderly_check::Migration),
         ]
     }
 }
