@@ -26,6 +26,7 @@ mod cards;
 mod change_feed;
 mod closing;
 mod directory;
+mod elderly_check;
 mod every_method;
 mod finding;
 mod go_live;
@@ -65,6 +66,7 @@ async fn walk(app: &TestApp) {
     advice::advice(app).await;
     visit_rules::visit_rules(app).await;
     screening_programmes::screening_programmes(app).await;
+    elderly_check::elderly_check(app).await;
     sessions::sessions(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;
