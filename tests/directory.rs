@@ -1441,7 +1441,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
             .unwrap();
 
         let report = IndicatorService::new(c.deps.clone())
-            .area_report(&doctor, c.township_area, NOW.date())
+            .area_report(&doctor, c.township_area, NOW.date(), None)
             .await
             .unwrap();
         let tally = |grid| {
@@ -1494,7 +1494,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
             .unwrap();
         let indicators = IndicatorService::new(c.deps.clone());
         let township = indicators
-            .institution_report(&doctor, c.township, NOW.date())
+            .institution_report(&doctor, c.township, NOW.date(), None)
             .await
             .unwrap();
         assert_eq!(township.scope, format!("institutions/{}", c.township));
@@ -1502,7 +1502,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
         assert_eq!(grids, [c.grid_a], "{}", c.name);
         assert_eq!(township.total, east, "{}", c.name);
         let unknown = indicators
-            .institution_report(&doctor, InstitutionId::from_u128(404), NOW.date())
+            .institution_report(&doctor, InstitutionId::from_u128(404), NOW.date(), None)
             .await
             .unwrap_err();
         assert!(

@@ -122,6 +122,14 @@ enum Command {
         /// The day the figures are for (YYYY-MM-DD) [default: today].
         #[arg(long, value_parser = parse_date)]
         date: Option<time::Date>,
+        /// Report at the close of the `month`, `quarter` or `year` containing `--date` (today
+        /// while it runs); rates defined on the year count the year to that day.
+        #[arg(long, value_parser = parse_period, conflicts_with = "referrals")]
+        period: Option<yigong_domain::indicator::PeriodKind>,
+        /// The assessed rates (standardized management, control, elderly management,
+        /// screening coverage, renewal) of every grid and the total, one row per rate.
+        #[arg(long, conflicts_with = "referrals")]
+        rates: bool,
         /// CSV instead of a table.
         #[arg(long)]
         csv: bool,
@@ -319,6 +327,11 @@ fn parse_import_kind(s: &str) -> Result<ImportTarget, String> {
 fn parse_date(s: &str) -> Result<time::Date, String> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
+}
+
+fn parse_period(s: &str) -> Result<yigong_domain::indicator::PeriodKind, String> {
+    yigong_domain::indicator::PeriodKind::from_code(s)
+        .ok_or_else(|| format!("unknown period {s:?}: month, quarter or year"))
 }
 
 fn parse_outcome(s: &str) -> Result<yigong_ports::AuditOutcome, String> {
@@ -532,6 +545,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             referrals,
             from,
             date,
+            period,
+            rates,
             csv,
             database,
         } => {
@@ -595,19 +610,21 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             .await?;
             let service = yigong_service::IndicatorService::new(deps);
             let report = match (institution, area) {
-                (Some(i), _) => service.institution_report(&who, i, on).await?,
+                (Some(i), _) => service.institution_report(&who, i, on, period).await?,
                 (None, Some(a)) => {
-                    service
-                        .area_report(&who, yigong_domain::ids::AreaNodeId::from_uuid(a), on)
-                        .await?
+                    let area = yigong_domain::ids::AreaNodeId::from_uuid(a);
+                    service.area_report(&who, area, on, period).await?
                 }
                 (None, None) => return Err("--institution or --area is required".into()),
             };
-            if csv {
-                print!("{}", yigong_app::report::csv(&report));
-            } else {
-                print!("{}", yigong_app::report::table(&report));
-            }
+            let profile = service.profile();
+            let out = match (rates, csv) {
+                (true, true) => yigong_app::report::rates_csv(&report, profile),
+                (true, false) => yigong_app::report::rates_table(&report, profile),
+                (false, true) => yigong_app::report::csv(&report),
+                (false, false) => yigong_app::report::table(&report, profile),
+            };
+            print!("{out}");
         }
         Command::Audit {
             institution,

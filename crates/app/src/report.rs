@@ -2,9 +2,12 @@
 
 use std::fmt::Write as _;
 
+use unicode_width::UnicodeWidthStr as _;
+
 use yigong_domain::grid::GridTally;
-use yigong_domain::indicator::ReferralFigures;
+use yigong_domain::indicator::{AssessedRate, Rate, ReferralFigures};
 use yigong_domain::measure::Percentage;
+use yigong_domain::profile::RuleProfile;
 use yigong_service::IndicatorReport;
 
 const COLUMNS: [&str; 12] = [
@@ -54,26 +57,142 @@ fn rows(report: &IndicatorReport) -> Vec<[String; 12]> {
     rows
 }
 
-/// A fixed-width table: names left, figures right, a rule under the header and above the total.
-pub fn table(report: &IndicatorReport) -> String {
+fn title(report: &IndicatorReport) -> String {
+    match report.period {
+        None => format!("{} on {}", report.scope, report.on),
+        Some(p) => format!(
+            "{} {} {} to {}, counted to {}",
+            report.scope,
+            p.kind.code(),
+            p.first,
+            p.last,
+            report.on
+        ),
+    }
+}
+
+/// A fixed-width table: names left, figures right, a rule under the header and above the
+/// total; then the total's assessed rates.
+pub fn table(report: &IndicatorReport, profile: &RuleProfile) -> String {
     let rows: Vec<Vec<String>> = rows(report).into_iter().map(Vec::from).collect();
-    let title = format!("{} on {}", report.scope, report.on);
-    table_of(&title, &COLUMNS, &rows, true)
+    let mut out = table_of(&title(report), &COLUMNS, &rows, true);
+    out.push('\n');
+    let total: Vec<Vec<String>> = AssessedRate::ALL
+        .iter()
+        .map(|&which| rate_cells(None, which, &report.total, profile))
+        .collect();
+    out.push_str(&table_of(
+        "考核指标 assessed rates (TOTAL)",
+        &RATE_COLUMNS[1..],
+        &total,
+        false,
+    ));
+    out
+}
+
+const RATE_COLUMNS: [&str; 8] = [
+    "grid",
+    "rate",
+    "指标",
+    "numerator",
+    "denominator",
+    "%",
+    "goal %",
+    "rule",
+];
+
+/// The rate's name as a county's assessment names it.
+fn label(which: AssessedRate) -> &'static str {
+    match which {
+        AssessedRate::HypertensionManagement => "高血压患者管理率",
+        AssessedRate::HypertensionStandardizedManagement => "高血压患者规范管理率",
+        AssessedRate::HypertensionControl => "高血压患者血压控制率",
+        AssessedRate::DiabetesManagement => "2型糖尿病患者管理率",
+        AssessedRate::DiabetesStandardizedManagement => "2型糖尿病患者规范管理率",
+        AssessedRate::DiabetesControl => "2型糖尿病患者血糖控制率",
+        AssessedRate::MentalDisorderStable => "严重精神障碍患者病情稳定率",
+        AssessedRate::ElderlyManagement => "老年人健康管理率",
+        AssessedRate::ElderlyCheckCoverage => "老年人健康体检覆盖率",
+        AssessedRate::BloodPressureScreeningCoverage => "35岁及以上居民血压筛查覆盖率",
+        AssessedRate::ContractRenewal => "家庭医生签约续约率",
+    }
+}
+
+/// Basis points as a percent with two decimals; a management rate may pass 100.
+fn bp(rate: Rate) -> String {
+    rate.basis_points()
+        .map(|b| format!("{}.{:02}", b / 100, b % 100))
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+/// One rate's cells, led by the grid's name when given.
+fn rate_cells(
+    grid: Option<&str>,
+    which: AssessedRate,
+    t: &GridTally,
+    profile: &RuleProfile,
+) -> Vec<String> {
+    let rate = which.of(&t.assessed, profile);
+    grid.map(str::to_owned)
+        .into_iter()
+        .chain([
+            which.code().to_owned(),
+            label(which).to_owned(),
+            rate.numerator.to_string(),
+            rate.denominator.to_string(),
+            bp(rate),
+            which
+                .national_goal_percent()
+                .map_or_else(|| "-".to_owned(), |g| g.to_string()),
+            which.rule().code().to_owned(),
+        ])
+        .collect()
+}
+
+fn rate_rows(report: &IndicatorReport, profile: &RuleProfile) -> Vec<Vec<String>> {
+    let lines = report
+        .grids
+        .iter()
+        .map(|g| (g.name.as_str(), &g.tally))
+        .chain([("TOTAL", &report.total)]);
+    lines
+        .flat_map(|(name, t)| {
+            AssessedRate::ALL
+                .iter()
+                .map(move |&which| rate_cells(Some(name), which, t, profile))
+        })
+        .collect()
+}
+
+/// The assessed rates of every grid and the total, one row per grid and rate.
+pub fn rates_table(report: &IndicatorReport, profile: &RuleProfile) -> String {
+    table_of(
+        &title(report),
+        &RATE_COLUMNS,
+        &rate_rows(report, profile),
+        false,
+    )
+}
+
+/// The assessed rates as RFC 4180 CSV, one row per grid and rate, the total's last.
+pub fn rates_csv(report: &IndicatorReport, profile: &RuleProfile) -> String {
+    csv_of(&RATE_COLUMNS, &rate_rows(report, profile))
 }
 
 /// `rows` under `columns` with a rule under the header (and above the last row, a total,
-/// when `total`): the first column left-aligned, the others right-aligned.
+/// when `total`): the first column left-aligned, the others right-aligned, by the columns a
+/// terminal gives each character (a Chinese character takes two).
 fn table_of(title: &str, columns: &[&str], rows: &[Vec<String>], total: bool) -> String {
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.width()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let line = |cells: &[String]| {
         let mut out = String::new();
         for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            let pad = w.saturating_sub(cell.chars().count());
+            let pad = w.saturating_sub(cell.width());
             if i == 0 {
                 let _ = write!(out, "{cell}{}", " ".repeat(pad));
             } else {
@@ -201,9 +320,17 @@ mod tests {
             controlled: 3,
             ..GridTally::default()
         };
+        let mut tally = tally;
+        tally.assessed.hypertension = yigong_domain::grid::ConditionCounts {
+            managed: 4,
+            standardized: 3,
+            controlled: 2,
+        };
+        tally.assessed.adults = 20;
         IndicatorReport {
             scope: "institutions/x".to_owned(),
             on: time::macros::date!(2026 - 11 - 23),
+            period: None,
             total: tally,
             grids: vec![GridLine {
                 grid: GridId::from_u128(1),
@@ -216,16 +343,43 @@ mod tests {
 
     #[test]
     fn the_table_aligns_figures_and_ends_with_the_total() {
-        let t = table(&report());
+        let t = table(&report(), &RuleProfile::bphs3());
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0], "institutions/x on 2026-11-23");
         assert!(lines[1].starts_with("grid"));
-        assert!(lines.last().unwrap().starts_with("TOTAL"));
+        assert!(lines[5].starts_with("TOTAL"));
         // 27 of 30 records is 90.00%; 3 of 4 controlled is 75.00%; no key population is "-".
         assert!(lines[3].contains("90.00") && lines[3].contains("75.00"));
         assert!(lines[3].contains(" - "));
         let widths: Vec<usize> = [lines[1], lines[3]].map(|l| l.chars().count()).to_vec();
         assert_eq!(widths[0], widths[1]);
+    }
+
+    #[test]
+    fn the_assessed_rates_follow_with_counts_goal_and_rule() {
+        let p = RuleProfile::bphs3();
+        let t = table(&report(), &p);
+        // 4 managed of 20 adults × 23.2% = 4.64, estimated 5: 80.00%; 3 of 4 standardized.
+        let line = |code: &str| t.lines().find(|l| l.starts_with(code)).unwrap().to_owned();
+        let management = line("hypertension_management");
+        assert!(management.contains("高血压患者管理率") && management.contains("80.00"));
+        assert!(management.ends_with("IND-MANAGEMENT"), "{management}");
+        let standardized = line("hypertension_standardized_management");
+        assert!(standardized.contains("75.00") && standardized.contains(" 65 "));
+        // A Chinese label takes two columns: the rows stay aligned.
+        assert_eq!(management.width(), standardized.width());
+        assert!(line("elderly_management").contains(" - "));
+        let c = rates_csv(&report(), &p);
+        let rows: Vec<&str> = c.split("\r\n").collect();
+        assert_eq!(
+            rows[0],
+            "grid,rate,指标,numerator,denominator,%,goal %,rule"
+        );
+        assert_eq!(rows.len(), 1 + 2 * AssessedRate::ALL.len() + 1);
+        assert!(rows[rows.len() - 2].starts_with("TOTAL,contract_renewal,"));
+        assert!(
+            rows[2].starts_with("\"East, \"\"old\"\" grid\",hypertension_standardized_management,")
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ async fn csv_imports_report_bad_lines_and_rerun_without_duplicates() {
     let today = OffsetDateTime::now_utc().date();
     let records = || async {
         let report = IndicatorService::new(deps.clone())
-            .institution_report(&clinician, clinician.institution, today)
+            .institution_report(&clinician, clinician.institution, today, None)
             .await
             .unwrap();
         let line = report.grids.iter().find(|g| g.grid == grid).unwrap();

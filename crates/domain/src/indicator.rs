@@ -7,18 +7,21 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+mod assessed;
 mod referral;
 
+pub use assessed::{AssessedRate, CheckFact, Period, PeriodKind, annual_check_done};
 pub use referral::ReferralFigures;
 
 use crate::calendar;
 use crate::contract::{Contract, ContractStatus, PopulationFacts, key_populations_on};
 use crate::followup::{Condition, FollowUpPlan, PlanStatus, YearOfCare};
-use crate::grid::GridTally;
+use crate::grid::{AssessedCounts, GridTally};
 use crate::identity::Resident;
 use crate::measure::Percentage;
 use crate::profile::RuleProfile;
 use crate::referral::{Direction, Referral};
+use crate::screening::{Programme, ScreeningSubject, eligibility};
 
 /// A rate as its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -35,6 +38,16 @@ impl Rate {
     pub fn fraction(&self) -> Option<f64> {
         #[allow(clippy::cast_precision_loss)] // counts far below 2^52
         (self.denominator > 0).then(|| self.numerator as f64 / self.denominator as f64)
+    }
+
+    /// The rate in basis points (hundredths of a percent), rounded half up; `None` when the
+    /// denominator is zero. Unbounded, for the management rate.
+    pub fn basis_points(&self) -> Option<u64> {
+        (self.denominator > 0).then(|| {
+            let d = u128::from(self.denominator);
+            let bp = (u128::from(self.numerator) * 20_000 + d) / (d * 2);
+            u64::try_from(bp).unwrap_or(u64::MAX)
+        })
     }
 
     /// The rate as a percentage; `None` when the denominator is zero or the rate exceeds 100%.
@@ -212,6 +225,11 @@ pub struct ResidentFacts {
     pub last_service: Option<Date>,
     /// The resident's open enrolments, each with its year of care up to the date.
     pub managed: Vec<(Condition, YearOfCare)>,
+    /// The resident's 65+ checks in the year up to the date.
+    pub checks: Vec<CheckFact>,
+    /// Whether the blood-pressure programme screened the resident in the year up to the date
+    /// (an opportunistic reading is not the programme's).
+    pub bp_screened: bool,
 }
 
 /// One grid's tally on `on`: households, permanent residents and their records, dynamic
@@ -233,9 +251,11 @@ pub fn grid_tally<'a>(
     for f in residents {
         t.managed += f.managed.len() as u64;
         t.controlled += f.managed.iter().filter(|(_, y)| y.is_controlled()).count() as u64;
+        count_managed(&mut t.assessed, &f.managed, profile);
         if !f.resident.is_permanent_on(on, profile) {
             continue;
         }
+        count_programmes(&mut t.assessed, f, on, profile);
         // Every registered resident has a health record: the register is the record.
         t.permanent_residents += 1;
         t.records += 1;
@@ -266,4 +286,53 @@ pub fn grid_tally<'a>(
         }
     }
     t
+}
+
+/// Per condition: managed, standardized and on target (IND-STANDARDIZED, IND-CONTROL,
+/// IND-SMD-STABLE).
+fn count_managed(a: &mut AssessedCounts, managed: &[(Condition, YearOfCare)], p: &RuleProfile) {
+    for (condition, year) in managed {
+        let counts = match condition {
+            Condition::Hypertension => &mut a.hypertension,
+            Condition::Type2Diabetes => &mut a.diabetes,
+            Condition::SevereMentalDisorder(_) => {
+                a.mental_disorder_managed += 1;
+                a.mental_disorder_stable += u64::from(year.is_controlled());
+                continue;
+            }
+        };
+        counts.managed += 1;
+        counts.standardized += u64::from(year.is_standardized(p));
+        counts.controlled += u64::from(year.is_controlled());
+    }
+}
+
+/// A permanent resident in the programmes' denominators: the estimate's adults, the 65+
+/// (IND-ELDERLY, IND-ELDERLY-CHECK) and the blood-pressure programme (IND-SCREENING).
+fn count_programmes(a: &mut AssessedCounts, f: &ResidentFacts, on: Date, p: &RuleProfile) {
+    let r = &f.resident;
+    let age = r.age_on(on);
+    a.adults += u64::from(age >= u16::from(p.indicators.estimate_min_age));
+    if Programme::ElderlyCheck.covers(age, r.sex(), p) {
+        let in_year: Vec<&CheckFact> = f
+            .checks
+            .iter()
+            .filter(|c| c.on <= on && c.on.year() == on.year())
+            .collect();
+        a.elderly += 1;
+        a.elderly_checked += u64::from(!in_year.is_empty());
+        // Every registered resident has a record: checked and guided is managed.
+        a.elderly_managed += u64::from(in_year.iter().any(|c| c.guided));
+    }
+    let subject = ScreeningSubject {
+        birth_date: r.birth_date(),
+        sex: r.sex(),
+        permanent_resident: true,
+        high_risk: false,
+        diagnosed: f.managed.iter().any(|(c, _)| *c == Condition::Hypertension),
+    };
+    if eligibility(Programme::BloodPressure, &subject, None, on, p).eligible {
+        a.bp_eligible += 1;
+        a.bp_screened += u64::from(f.bp_screened);
+    }
 }

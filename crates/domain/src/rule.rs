@@ -139,6 +139,15 @@ rules! {
     FollowUpFaceToFace = "FU-FACE-TO-FACE-4", "BPHS-3", "at least 4 face-to-face follow-ups a year; phone contacts do not count";
     FollowUpAnnualCheck = "FU-ANNUAL-CHECK", "BPHS-3", "one annual health check a year";
     FollowUpAfterReferral = "FU-AFTER-REFERRAL-14", "BPHS-3", "every upward referral from management creates a 14-day follow-up for the sending team";
+    // Indicators (section 6; §11; FD-2018)
+    IndicatorManagement = "IND-MANAGEMENT", "BPHS-3", "management rate = managed patients / the estimate, adults times the profile's prevalence";
+    IndicatorStandardized = "IND-STANDARDIZED", "BPHS-3", "standardized management rate = managed patients with >= 4 face-to-face follow-ups and the annual check in the year / managed patients";
+    IndicatorControl = "IND-CONTROL", "BPHS-3", "control rate = managed patients whose latest follow-up of the year was on target / managed patients; no follow-up is not controlled";
+    IndicatorMentalStable = "IND-SMD-STABLE", "BPHS-3", "stable rate = severe mental disorder patients whose latest follow-up of the year was stable / managed patients";
+    IndicatorElderly = "IND-ELDERLY", "BPHS-3", "elderly management rate = 65+ with record, check and guidance in the year / 65+ permanent residents";
+    IndicatorElderlyCheck = "IND-ELDERLY-CHECK", "BPHS-3", "65+ check coverage = 65+ permanent residents checked in the year / 65+ permanent residents";
+    IndicatorScreening = "IND-SCREENING", "BPHS-3", "screening coverage = residents the blood-pressure programme covers, screened by it in the year / those it covers; opportunistic readings do not count";
+    IndicatorRenewal = "IND-RENEWAL", "FD-2018", "renewal rate = contracts that ran to their end in the year and were renewed with the same team / those that ran to their end";
     // Referral (section 7)
     ReferralDirection = "REF-DIRECTION", "TC-2015", "the direction follows the levels: upward to a higher level, downward to a lower one";
     ReferralInNetwork = "REF-IN-NETWORK", "County-2022", "upward referrals stay in the community; beyond the lead hospital they leave from it";

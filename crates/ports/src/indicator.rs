@@ -7,6 +7,7 @@ use yigong_domain::contract::Contract;
 use yigong_domain::followup::{Enrolment, FollowUpPlan, VisitSummary};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
+use yigong_domain::indicator::CheckFact;
 
 use crate::StoreError;
 
@@ -18,8 +19,9 @@ pub struct GridFacts {
     pub households: u64,
     /// The residents.
     pub residents: Vec<Resident>,
-    /// Their contracts that may be in force on the date (started on or before it, ending
-    /// after it); whether each is in force is the domain's call.
+    /// Their contracts started on or before the date and ending in its year or later: those
+    /// that may be in force on it, and those that ran to their end in the year (the renewal
+    /// rate's); whether each is in force, ended or renewed is the domain's call.
     pub contracts: Vec<Contract>,
     /// Their open enrolments.
     pub enrolments: Vec<Enrolment>,
@@ -27,6 +29,11 @@ pub struct GridFacts {
     pub visits: Vec<(EnrolmentId, VisitSummary)>,
     /// Each resident's latest screening on or before the date.
     pub last_screenings: Vec<(ResidentId, Date)>,
+    /// Residents the blood-pressure programme screened in the year up to the date (readings
+    /// kept as opportunistic excluded).
+    pub bp_screened: Vec<ResidentId>,
+    /// Their 65+ checks in the year up to the date.
+    pub checks: Vec<(ResidentId, CheckFact)>,
     /// Plans of those enrolments still waiting for a visit.
     pub waiting: Vec<FollowUpPlan>,
 }

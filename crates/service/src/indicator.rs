@@ -6,13 +6,15 @@
 //! The store gathers one grid's facts at a time (memory stays that of the largest grid, however
 //! large the county); the domain judges every fact (`grid_tally`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use time::{Date, Duration, Month};
 use yigong_domain::followup::{VisitSummary, YearOfCare};
 use yigong_domain::grid::{Grid, GridTally};
 use yigong_domain::ids::{AreaNodeId, EnrolmentId, GridId, InstitutionId, ResidentId, TeamId};
-use yigong_domain::indicator::{ResidentFacts, grid_tally};
+use yigong_domain::indicator::{
+    CheckFact, Period, PeriodKind, ResidentFacts, annual_check_done, grid_tally, renewal_rate,
+};
 use yigong_ports::{AuditEntry, AuditOutcome, GridFacts, Versioned};
 
 use crate::{Deps, Principal, ServiceError};
@@ -36,8 +38,10 @@ pub struct GridLine {
 pub struct IndicatorReport {
     /// What the report covers, as a resource name: `areas/{id}` or `institutions/{id}`.
     pub scope: String,
-    /// The date the figures are for.
+    /// The date the figures are counted to.
     pub on: Date,
+    /// The period asked for, if any.
+    pub period: Option<Period>,
     /// The sum of the grids' counts.
     pub total: GridTally,
     /// Each grid, in name order.
@@ -56,24 +60,31 @@ impl IndicatorService {
         Self { deps }
     }
 
+    /// The profile the rates are read by.
+    pub fn profile(&self) -> &yigong_domain::profile::RuleProfile {
+        &self.deps.profile
+    }
+
     /// Today by the service's clock: the report's day when a client names none.
     pub fn today(&self) -> Date {
         self.deps.clock.now().date()
     }
 
-    /// The indicators of every active grid under `area` on `on`, with their total. Figures are
-    /// counts over patients, never patients: any authenticated caller of the county may read
-    /// them. Computing them reads patient records, so the report is audited as one read.
+    /// The indicators of every active grid under `area` on `on` (or at the close of the
+    /// `period` containing it), with their total. Figures are counts over patients, never
+    /// patients: any authenticated caller of the county may read them. Computing them reads
+    /// patient records, so the report is audited as one read.
     #[tracing::instrument(skip_all, fields(user = %who.user, area = %area))]
     pub async fn area_report(
         &self,
         who: &Principal,
         area: AreaNodeId,
         on: Date,
+        period: Option<PeriodKind>,
     ) -> Result<IndicatorReport, ServiceError> {
         let grids = self.deps.directory.grids_within(area).await?;
         let scope = format!("areas/{area}");
-        self.report(who, "indicator.area_report", scope, grids, on)
+        self.report(who, "indicator.area_report", scope, grids, on, period)
             .await
     }
 
@@ -85,6 +96,7 @@ impl IndicatorService {
         who: &Principal,
         institution: InstitutionId,
         on: Date,
+        period: Option<PeriodKind>,
     ) -> Result<IndicatorReport, ServiceError> {
         self.deps
             .network
@@ -99,8 +111,15 @@ impl IndicatorService {
             grids.extend(self.deps.directory.grids_of_team(team.value.id()).await?);
         }
         let scope = format!("institutions/{institution}");
-        self.report(who, "indicator.institution_report", scope, grids, on)
-            .await
+        self.report(
+            who,
+            "indicator.institution_report",
+            scope,
+            grids,
+            on,
+            period,
+        )
+        .await
     }
 
     /// Tallies `grids` one at a time (memory bounded by the largest grid) and audits the read.
@@ -111,7 +130,16 @@ impl IndicatorService {
         scope: String,
         mut grids: Vec<Versioned<Grid>>,
         on: Date,
+        period: Option<PeriodKind>,
     ) -> Result<IndicatorReport, ServiceError> {
+        let period = period.map(|kind| Period::containing(kind, on));
+        let on = match period {
+            None => on,
+            Some(p) => p.as_of(self.today()).ok_or(ServiceError::InvalidArgument {
+                field: "on",
+                reason: format!("the {} from {} has not begun", p.kind.code(), p.first),
+            })?,
+        };
         let since = self.since(on)?;
         grids.sort_by(|a, b| a.value.name().cmp(b.value.name()));
         grids.dedup_by_key(|g| g.value.id());
@@ -147,6 +175,7 @@ impl IndicatorService {
         Ok(IndicatorReport {
             scope,
             on,
+            period,
             total,
             grids: lines,
         })
@@ -185,14 +214,21 @@ impl IndicatorService {
             }
             visits.entry(enrolment).or_default().push(visit);
         }
+        let mut checks: HashMap<ResidentId, Vec<CheckFact>> = HashMap::new();
+        for (resident, check) in facts.checks {
+            checks.entry(resident).or_default().push(check);
+        }
+        let screened: HashSet<ResidentId> = facts.bp_screened.into_iter().collect();
         let mut managed: BTreeMap<ResidentId, Vec<_>> = BTreeMap::new();
         for e in &facts.enrolments {
             let year = YearOfCare::from_visits(
                 visits.get(&e.id()).map_or(&[][..], Vec::as_slice),
                 on.year(),
-                // Annual health checks are not recorded yet: no patient counts as standardized,
-                // which no figure of the tally uses.
-                false,
+                annual_check_done(
+                    e.condition(),
+                    checks.get(&e.patient()).map_or(&[][..], Vec::as_slice),
+                    on,
+                ),
             );
             managed
                 .entry(e.patient())
@@ -211,16 +247,24 @@ impl IndicatorService {
                         .any(|c| c.resident() == id && c.is_active_on(on)),
                     last_service: last_service.get(&id).copied(),
                     managed: managed.remove(&id).unwrap_or_default(),
+                    checks: checks.remove(&id).unwrap_or_default(),
+                    bp_screened: screened.contains(&id),
                     resident,
                 }
             })
             .collect();
-        grid_tally(
+        let mut tally = grid_tally(
             facts.households,
             &residents,
             &facts.waiting,
             on,
             &self.deps.profile,
-        )
+        );
+        // Contracts that ran to their end in the year up to the date (IND-RENEWAL).
+        let year_start = Date::from_calendar_date(on.year(), Month::January, 1).unwrap_or(on);
+        let renewal = renewal_rate(&facts.contracts, year_start, on.next_day().unwrap_or(on));
+        tally.assessed.contracts_ended = renewal.denominator;
+        tally.assessed.contracts_renewed = renewal.numerator;
+        tally
     }
 }

@@ -1,7 +1,8 @@
 //! The indicator read side: one grid's facts, each list one indexed query from the grid's
 //! residents (`ix_resident_grid`) to their contracts (`ix_contract_resident`), open enrolments
 //! (`ux_enrolment_open_condition`), the enrolments' waiting plans (`ix_plan_enrolment`), the
-//! year's visits (`ix_visit_patient`) and the latest screening (`ix_screening_resident`).
+//! year's visits (`ix_visit_patient`), the latest screening and the year's programme
+//! screenings (`ix_screening_resident`) and the year's 65+ checks (`ix_elderly_check_resident`).
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
@@ -9,16 +10,18 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryResult,
 };
 use serde::de::DeserializeOwned;
-use time::Date;
+use time::{Date, Month};
 use uuid::Uuid;
 use yigong_domain::followup::{FollowUpPlan, PlanRecord, VisitClass, VisitSummary};
 use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
+use yigong_domain::indicator::CheckFact;
 use yigong_ports::{GridFacts, IndicatorQueries, StoreError};
 
 use crate::Store;
 use crate::convert::{corrupt, db_err, from_json};
 use crate::entity::{
-    contract, enrolment, follow_up_plan, follow_up_visit, household, resident, screening_result,
+    contract, elderly_check, enrolment, follow_up_plan, follow_up_visit, household, resident,
+    screening_result,
 };
 use crate::followup::WAITING;
 
@@ -73,6 +76,8 @@ impl IndicatorQueries for Store {
         since: Date,
     ) -> Result<GridFacts, StoreError> {
         let db = self.connection();
+        let year_start = Date::from_calendar_date(on.year(), Month::January, 1)
+            .map_err(|e| corrupt("date", e.to_string()))?;
         let households = household::Entity::find()
             .filter(household::Column::GridId.eq(grid.as_uuid()))
             .count(db)
@@ -98,7 +103,7 @@ impl IndicatorQueries for Store {
                 &of_grid_residents(c, contract::Column::ResidentId, grid)
                     .column((c, contract::Column::Body))
                     .and_where(Expr::col((c, contract::Column::StartOn)).lte(on))
-                    .and_where(Expr::col((c, contract::Column::EndOn)).gt(on))
+                    .and_where(Expr::col((c, contract::Column::EndOn)).gte(year_start))
                     .to_owned(),
                 "contract",
             )
@@ -201,6 +206,58 @@ impl IndicatorQueries for Store {
             })
             .collect::<Result<_, StoreError>>()?;
 
+        let query = of_grid_residents(s, screening_result::Column::ResidentId, grid)
+            .distinct()
+            .expr_as(
+                Expr::col((s, screening_result::Column::ResidentId)),
+                "resident_id",
+            )
+            .and_where(Expr::col((s, screening_result::Column::Programme)).eq("blood_pressure"))
+            .and_where(Expr::col((s, screening_result::Column::Opportunistic)).eq(false))
+            .and_where(Expr::col((s, screening_result::Column::TakenOn)).gte(year_start))
+            .and_where(Expr::col((s, screening_result::Column::TakenOn)).lte(on))
+            .to_owned();
+        let bp_screened = db
+            .query_all(&query)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| {
+                get::<Uuid>(row, "resident_id", "screening_result").map(ResidentId::from_uuid)
+            })
+            .collect::<Result<_, StoreError>>()?;
+
+        let k = elderly_check::Entity;
+        let query = of_grid_residents(k, elderly_check::Column::ResidentId, grid)
+            .expr_as(
+                Expr::col((k, elderly_check::Column::ResidentId)),
+                "resident_id",
+            )
+            .expr_as(
+                Expr::col((k, elderly_check::Column::CheckedOn)),
+                "checked_on",
+            )
+            .expr_as(Expr::col((k, elderly_check::Column::Guided)), "guided")
+            .and_where(Expr::col((k, elderly_check::Column::CheckedOn)).gte(year_start))
+            .and_where(Expr::col((k, elderly_check::Column::CheckedOn)).lte(on))
+            .to_owned();
+        let checks = db
+            .query_all(&query)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| {
+                let entity = "elderly_check";
+                Ok((
+                    ResidentId::from_uuid(get::<Uuid>(row, "resident_id", entity)?),
+                    CheckFact {
+                        on: get(row, "checked_on", entity)?,
+                        guided: get(row, "guided", entity)?,
+                    },
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+
         Ok(GridFacts {
             households,
             residents,
@@ -208,6 +265,8 @@ impl IndicatorQueries for Store {
             enrolments,
             visits,
             last_screenings,
+            bp_screened,
+            checks,
             waiting,
         })
     }

@@ -193,6 +193,7 @@ pub async fn area_scope(s: &TestApp) {
             pb::GetAreaIndicatorsRequest {
                 area: town.name.clone(),
                 date: None,
+                ..Default::default()
             },
         ))
         .await
@@ -333,7 +334,13 @@ async fn county_figures(s: &TestApp) {
     );
     let indicators = IndicatorServiceClient::new(s.channel.clone());
     let households = |area: String| {
-        let request = s.as_(LEAD, pb::GetAreaIndicatorsRequest { area, date: None });
+        let request = s.as_(
+            LEAD,
+            pb::GetAreaIndicatorsRequest {
+                area,
+                ..Default::default()
+            },
+        );
         let mut client = indicators.clone();
         async move {
             client

@@ -149,6 +149,7 @@ async fn use_the_county(s: &TestApp) {
             pb::GetAreaIndicatorsRequest {
                 area: county.name,
                 date: None,
+                ..Default::default()
             },
         ))
         .await

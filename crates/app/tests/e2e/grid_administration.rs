@@ -228,6 +228,7 @@ pub async fn grid_administration(s: &TestApp) {
             pb::GetAreaIndicatorsRequest {
                 area: town.clone(),
                 date: None,
+                ..Default::default()
             },
         ))
         .await

@@ -20,6 +20,7 @@
 
 mod advice;
 mod area_scope;
+mod assessed_rates;
 mod audit_review;
 mod break_glass;
 mod cards;
@@ -67,6 +68,7 @@ async fn walk(app: &TestApp) {
     visit_rules::visit_rules(app).await;
     screening_programmes::screening_programmes(app).await;
     elderly_check::elderly_check(app).await;
+    assessed_rates::assessed_rates(app).await;
     sessions::sessions(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;

@@ -538,6 +538,7 @@ pub async fn story(s: &TestApp) -> (String, String) {
             pb::GetInstitutionIndicatorsRequest {
                 institution: s.institution(township),
                 date: None,
+                ..Default::default()
             },
         ))
         .await

@@ -16,9 +16,11 @@ use crate::network::InstitutionKind;
 use crate::rule::{BrokenRule, RuleId};
 
 mod area;
+mod assessed;
 mod tally;
 
 pub use area::{AreaKind, AreaNode, AreaTree, may_be_in_charge, team_may_serve};
+pub use assessed::{AssessedCounts, ConditionCounts};
 pub use tally::{GridTally, aggregate_up};
 
 /// Why a grid operation was refused; nothing changed.

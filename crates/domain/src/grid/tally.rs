@@ -5,6 +5,7 @@ use std::ops::AddAssign;
 
 use serde::{Deserialize, Serialize};
 
+use super::AssessedCounts;
 use super::{AreaTree, GridMap};
 use crate::ids::{AreaNodeId, GridId};
 use crate::measure::Percentage;
@@ -35,6 +36,8 @@ pub struct GridTally {
     pub managed: u64,
     /// Managed patients whose latest visit of the year was on target.
     pub controlled: u64,
+    /// The counts of the assessed rates.
+    pub assessed: AssessedCounts,
 }
 
 impl AddAssign for GridTally {
@@ -50,6 +53,7 @@ impl AddAssign for GridTally {
         self.follow_ups_overdue += o.follow_ups_overdue;
         self.managed += o.managed;
         self.controlled += o.controlled;
+        self.assessed += o.assessed;
     }
 }
 

@@ -32,7 +32,7 @@ pub use id::{ProfileId, ProfileStamp};
 pub use rule_profile::{BPHS3_TOML, RuleProfile};
 pub use rules::{
     BpScreeningRules, ContractRules, DangerThresholds, DiabetesRules, ElderlyCheckRules,
-    FollowUpRules, GlucoseScreeningRules, HypertensionRules, KeyPopulationRules,
+    FollowUpRules, GlucoseScreeningRules, HypertensionRules, IndicatorRules, KeyPopulationRules,
     MentalDisorderRules, RecordRules, ReferralRules, ResidencyRules, ScreeningRules, TeamRules,
     TwoCancerRules,
 };

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::error::ProfileError;
 use super::id::{ProfileId, ProfileStamp};
 use super::rules::{
-    ContractRules, DangerThresholds, FollowUpRules, RecordRules, ReferralRules, ResidencyRules,
-    ScreeningRules,
+    ContractRules, DangerThresholds, FollowUpRules, IndicatorRules, RecordRules, ReferralRules,
+    ResidencyRules, ScreeningRules,
 };
 
 /// The national profile's TOML source, shipped in the crate.
@@ -41,6 +41,8 @@ pub struct RuleProfile {
     pub follow_up: FollowUpRules,
     /// Referral.
     pub referral: ReferralRules,
+    /// The assessed rates' estimates.
+    pub indicators: IndicatorRules,
 }
 
 impl RuleProfile {

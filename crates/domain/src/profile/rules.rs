@@ -250,6 +250,21 @@ impl FollowUpRules {
     }
 }
 
+/// What the assessed rates estimate (section 6, indicators): the management rate's
+/// denominator is the patients a jurisdiction is expected to have, its adults times the
+/// prevalence the county sets (defaults: the China Hypertension Survey 2012–2015, 23.2% of
+/// adults; Li et al., BMJ 2020, 11.2% of adults by the WHO criteria).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRules {
+    /// The age from which a permanent resident counts as an adult in the estimate.
+    pub estimate_min_age: u8,
+    /// Hypertension prevalence among those adults, per mille.
+    pub hypertension_prevalence_per_mille: u16,
+    /// Type 2 diabetes prevalence among those adults, per mille.
+    pub diabetes_prevalence_per_mille: u16,
+}
+
 /// Referral rules (section 7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -248,6 +248,19 @@ impl RuleProfile {
             "follow_up.mental_disorder.not_stabilised_interval_days",
         )?;
 
+        let ind = &self.indicators;
+        in_range(ind.estimate_min_age, 0..=120, "indicators.estimate_min_age")?;
+        in_range(
+            ind.hypertension_prevalence_per_mille,
+            0..=1000,
+            "indicators.hypertension_prevalence_per_mille",
+        )?;
+        in_range(
+            ind.diabetes_prevalence_per_mille,
+            0..=1000,
+            "indicators.diabetes_prevalence_per_mille",
+        )?;
+
         in_range(r.response_hours, 1..=720, "referral.response_hours")?;
         in_range(
             r.sender_follow_up_days,

@@ -9,15 +9,16 @@ use yigong_domain::event::DomainEvent;
 use yigong_domain::followup::{
     AdverseReaction, Complication, Condition, Confirmation, ContactMode, DangerSign, DangerSigns,
     Dangerousness, DiabetesVisit, EnrolPatient, Enrolment, FollowUpEvent, FollowUpPlan,
-    HypertensionVisit, Insight, MentalDisorderVisit, OutreachOutcome, PlanOrigin, PlanStatus,
-    SocialFunction, Symptoms, Visit, VisitClass, VisitContext, VisitSummary, WorklistPosition,
-    YearOfCare, classify, overdue_worklist,
+    HypertensionVisit, Insight, MentalDiagnosis, MentalDisorderVisit, OutreachOutcome, PlanOrigin,
+    PlanStatus, SocialFunction, Symptoms, Visit, VisitClass, VisitContext, VisitSummary,
+    WorklistPosition, YearOfCare, classify, overdue_worklist,
 };
 use yigong_domain::identity::Sex;
 use yigong_domain::ids::{EnrolmentId, InstitutionId, PlanId, ReferralId, ResidentId, TeamId};
 use yigong_domain::indicator::{
-    CoverageFacts, Rate, ResidentFacts, contract_coverage, control_rate, dynamic_record_rate,
-    grid_tally, key_population_coverage, standardized_management_rate,
+    AssessedRate, CheckFact, CoverageFacts, Rate, ResidentFacts, annual_check_done,
+    contract_coverage, control_rate, dynamic_record_rate, grid_tally, key_population_coverage,
+    standardized_management_rate,
 };
 use yigong_domain::measure::{BloodPressure, Glucose, HeartRate, Temperature};
 use yigong_domain::profile::RuleProfile;
@@ -728,15 +729,25 @@ proptest! {
     }
 }
 
+/// A managed condition's year as generated: latest class, face-to-face visits.
+type Managed = (Option<VisitClass>, u16);
+
+/// One resident as generated: age, months living here, contracted, days since the last
+/// service, managed conditions, 65+ checks (days before `on`, guided), screened by the BP
+/// programme.
+type Generated = (
+    u16,
+    u16,
+    bool,
+    Option<i64>,
+    Vec<Managed>,
+    Vec<(i64, bool)>,
+    bool,
+);
+
 fn resident_facts(
     n: usize,
-    (age, months_here, contracted, served_days_ago, managed): (
-        u16,
-        u16,
-        bool,
-        Option<i64>,
-        Vec<Option<VisitClass>>,
-    ),
+    (age, months_here, contracted, served_days_ago, managed, checks, bp_screened): Generated,
     on: Date,
 ) -> ResidentFacts {
     use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
@@ -790,7 +801,18 @@ fn resident_facts(
     let resident = resident
         .with_personal(form, on + Duration::days(400))
         .unwrap();
-    let conditions = [Condition::Hypertension, Condition::Type2Diabetes];
+    let conditions = [
+        Condition::Hypertension,
+        Condition::Type2Diabetes,
+        Condition::SevereMentalDisorder(MentalDiagnosis::Schizophrenia),
+    ];
+    let checks: Vec<CheckFact> = checks
+        .into_iter()
+        .map(|(days_ago, guided)| CheckFact {
+            on: on - Duration::days(days_ago),
+            guided,
+        })
+        .collect();
     ResidentFacts {
         resident,
         contracted,
@@ -798,28 +820,41 @@ fn resident_facts(
         managed: managed
             .iter()
             .zip(conditions)
-            .map(|(class, c)| {
+            .map(|((class, face_to_face), c)| {
+                // A class of the condition's own kind (a hypertension visit is never `stable`).
+                let of_mental = |k: &VisitClass| {
+                    matches!(
+                        k,
+                        VisitClass::Stable | VisitClass::BasicallyStable | VisitClass::Unstable
+                    )
+                };
+                let is_mental = matches!(c, Condition::SevereMentalDisorder(_));
+                let class = class.filter(|k| of_mental(k) == is_mental);
                 (
                     c,
                     YearOfCare {
-                        face_to_face: 4,
-                        annual_check: true,
-                        latest_class: *class,
+                        face_to_face: *face_to_face,
+                        annual_check: annual_check_done(c, &checks, on),
+                        latest_class: class,
                     },
                 )
             })
             .collect(),
+        checks,
+        bp_screened,
     }
 }
 
-fn facts_strategy() -> impl Strategy<Value = (u16, u16, bool, Option<i64>, Vec<Option<VisitClass>>)>
-{
+fn facts_strategy() -> impl Strategy<Value = Generated> {
     (
         0u16..90,
         0u16..24,
         any::<bool>(),
         proptest::option::of(0i64..800),
-        proptest::collection::vec(class(), 0..3),
+        proptest::collection::vec((class(), 0u16..7), 0..4),
+        // Days before `on`: some last year (`on` is 1 June), some after `on`.
+        proptest::collection::vec((-20i64..200, any::<bool>()), 0..3),
+        any::<bool>(),
     )
 }
 
@@ -869,5 +904,40 @@ proptest! {
         prop_assert_eq!(t.follow_ups_due, waiting.iter().filter(|w| w.due() <= on).count() as u64);
         prop_assert_eq!(t.follow_ups_overdue, waiting.iter().filter(|w| matches!(w.status_on(on, &p), PlanStatus::Overdue { .. })).count() as u64);
         prop_assert!(t.follow_ups_overdue <= t.follow_ups_due);
+
+        // The assessed rates, recounted from the rules' words.
+        let a = t.assessed;
+        // (checked in the year, guided in the year)
+        let in_year = |f: &ResidentFacts| {
+            let year: Vec<bool> = f.checks.iter().filter(|c| c.on <= on && c.on.year() == 2026).map(|c| c.guided).collect();
+            (!year.is_empty(), year.contains(&true))
+        };
+        let managed_of = |pick: fn(&Condition) -> bool| all.iter().flat_map(move |f| f.managed.iter().filter(move |(c, _)| pick(c)).map(move |(_, y)| (f, y)));
+        let htn = |c: &Condition| *c == Condition::Hypertension;
+        prop_assert_eq!(a.hypertension.managed, managed_of(htn).count() as u64);
+        prop_assert_eq!(
+            a.hypertension.standardized,
+            managed_of(htn).filter(|(f, y)| y.face_to_face >= 4 && in_year(f).0).count() as u64
+        );
+        prop_assert_eq!(a.hypertension.controlled, managed_of(htn).filter(|(_, y)| y.latest_class == Some(VisitClass::Controlled)).count() as u64);
+        let smd = |c: &Condition| matches!(c, Condition::SevereMentalDisorder(_));
+        prop_assert_eq!(a.mental_disorder_managed, managed_of(smd).count() as u64);
+        prop_assert_eq!(a.mental_disorder_stable, managed_of(smd).filter(|(_, y)| y.latest_class == Some(VisitClass::Stable)).count() as u64);
+        let elderly: Vec<&&ResidentFacts> = permanent.iter().filter(|f| f.resident.age_on(on) >= 65).collect();
+        prop_assert_eq!(a.elderly, elderly.len() as u64);
+        prop_assert_eq!(a.elderly_checked, elderly.iter().filter(|f| in_year(f).0).count() as u64);
+        prop_assert_eq!(a.elderly_managed, elderly.iter().filter(|f| in_year(f).1).count() as u64);
+        prop_assert_eq!(a.adults, permanent.iter().filter(|f| f.resident.age_on(on) >= 18).count() as u64);
+        let bp: Vec<&&ResidentFacts> = permanent.iter()
+            .filter(|f| f.resident.age_on(on) >= 35 && !f.managed.iter().any(|(c, _)| htn(c)))
+            .collect();
+        prop_assert_eq!(a.bp_eligible, bp.len() as u64);
+        prop_assert_eq!(a.bp_screened, bp.iter().filter(|f| f.bp_screened).count() as u64);
+        let rate = AssessedRate::HypertensionManagement.of(&a, &p);
+        prop_assert_eq!(rate.denominator, (a.adults * 232 + 500) / 1000);
+        for &which in AssessedRate::ALL {
+            let r = which.of(&a, &p);
+            prop_assert!(which == AssessedRate::HypertensionManagement || which == AssessedRate::DiabetesManagement || r.numerator <= r.denominator, "{:?} {:?}", which, r);
+        }
     }
 }

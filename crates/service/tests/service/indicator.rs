@@ -63,8 +63,9 @@ fn resident(n: u128, born: time::Date, since: time::Date) -> Resident {
     .unwrap()
 }
 
-/// East: an elderly hypertensive patient controlled at her last visit, a newcomer (not yet
-/// permanent), two households. West: one middle-aged resident served by a screening last year.
+/// East: an elderly hypertensive patient controlled at her last visit and checked (guided) in
+/// January, a newcomer (not yet permanent), two households. West: one middle-aged resident
+/// served by a screening last year, screened by the programme this year.
 fn facts(grid: GridId) -> GridFacts {
     let profile = RuleProfile::bphs3();
     if grid == GridId::from_u128(70) {
@@ -103,14 +104,23 @@ fn facts(grid: GridId) -> GridFacts {
                 },
             )],
             last_screenings: vec![],
+            checks: vec![(
+                ResidentId::from_u128(1),
+                yigong_domain::indicator::CheckFact {
+                    on: date!(2026 - 01 - 20),
+                    guided: true,
+                },
+            )],
             // Due 2025-06-15: overdue on the report's date.
             waiting: vec![first],
+            ..GridFacts::default()
         }
     } else {
         GridFacts {
             households: 1,
             residents: vec![resident(3, date!(1980 - 01 - 01), date!(2001 - 01 - 01))],
             last_screenings: vec![(ResidentId::from_u128(3), date!(2025 - 09 - 01))],
+            bp_screened: vec![ResidentId::from_u128(3)],
             ..GridFacts::default()
         }
     }
@@ -155,7 +165,7 @@ fn service(fail_second: bool, audits: usize) -> IndicatorService {
 #[tokio::test]
 async fn an_area_report_tallies_each_grid_and_sums_their_counts() {
     let report = service(false, 1)
-        .area_report(&clinician(TOWNSHIP), AREA, ON)
+        .area_report(&clinician(TOWNSHIP), AREA, ON, None)
         .await
         .unwrap();
     let names: Vec<&str> = report.grids.iter().map(|g| g.name.as_str()).collect();
@@ -170,7 +180,23 @@ async fn an_area_report_tallies_each_grid_and_sums_their_counts() {
     assert_eq!(east.key_population, 1, "65+ and hypertensive");
     assert_eq!((east.managed, east.controlled), (1, 1));
     assert_eq!((east.follow_ups_due, east.follow_ups_overdue), (1, 1));
+    // The January check is her annual check; one face-to-face visit is not yet standardized.
+    let a = east.assessed;
+    assert_eq!((a.elderly, a.elderly_checked, a.elderly_managed), (1, 1, 1));
+    assert_eq!(
+        (
+            a.hypertension.managed,
+            a.hypertension.standardized,
+            a.hypertension.controlled
+        ),
+        (1, 0, 1)
+    );
+    assert_eq!(a.bp_eligible, 0, "managed, so followed up, not screened");
     let west = report.grids[1].tally;
+    assert_eq!(
+        (west.assessed.bp_eligible, west.assessed.bp_screened),
+        (1, 1)
+    );
     assert_eq!(west.dynamic_records, 1, "screened within 365 days");
     assert_eq!(west.key_population, 0);
     assert_eq!(report.total.households, 3);
@@ -185,7 +211,7 @@ async fn an_area_report_tallies_each_grid_and_sums_their_counts() {
 #[tokio::test]
 async fn a_storage_failure_half_way_is_an_error_and_audits_no_report() {
     let err = service(true, 0)
-        .area_report(&clinician(TOWNSHIP), AREA, ON)
+        .area_report(&clinician(TOWNSHIP), AREA, ON, None)
         .await
         .unwrap_err();
     assert!(matches!(err, ServiceError::Unavailable(_)), "{err}");

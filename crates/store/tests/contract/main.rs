@@ -15,6 +15,7 @@ mod advice;
 mod clock;
 mod concurrency;
 mod deadline;
+mod elderly;
 mod followup;
 mod referral_lists;
 mod referrals;

@@ -1,0 +1,291 @@
+//! The rates a county is assessed on (section 6, indicators; §11; FD-2018): management,
+//! standardized management and control per condition, the severe mental disorder stable rate,
+//! elderly management and 65+ check coverage, blood-pressure screening coverage, and contract
+//! renewal. Each is kept as counts per grid (summed, never averaged) and read as a [`Rate`]
+//! with the rule that defines it.
+//!
+//! Rates defined on the year (all but the estimate) count the calendar year up to the date:
+//! a report for a month or a quarter is the year to date at that period's close, as the
+//! national reporting of basic public health services is cumulative.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Month};
+
+use super::Rate;
+use crate::followup::Condition;
+use crate::grid::AssessedCounts;
+use crate::profile::RuleProfile;
+use crate::rule::RuleId;
+use crate::vocabulary::codes;
+
+/// A 65+ check of the year as the indicators see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckFact {
+    /// The day of the check.
+    pub on: Date,
+    /// Results fed back with guidance (ELD-GUIDED).
+    pub guided: bool,
+}
+
+/// Whether `checks` hold the annual check of a patient managed for `condition` in the year of
+/// `on` (ELD-ANNUAL-CHECK: the check of a hypertension or diabetes patient is the annual
+/// check of that condition; the severe mental disorder programme has none of its own here).
+pub fn annual_check_done(condition: Condition, checks: &[CheckFact], on: Date) -> bool {
+    matches!(
+        condition,
+        Condition::Hypertension | Condition::Type2Diabetes
+    ) && checks
+        .iter()
+        .any(|c| c.on <= on && c.on.year() == on.year())
+}
+
+/// The assessed rates, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessedRate {
+    /// Hypertension patients managed / the estimate.
+    HypertensionManagement,
+    /// Hypertension patients managed per the standard / managed.
+    HypertensionStandardizedManagement,
+    /// Hypertension patients controlled / managed.
+    HypertensionControl,
+    /// Diabetes patients managed / the estimate.
+    DiabetesManagement,
+    /// Diabetes patients managed per the standard / managed.
+    DiabetesStandardizedManagement,
+    /// Diabetes patients controlled / managed.
+    DiabetesControl,
+    /// Severe mental disorder patients stable / managed.
+    MentalDisorderStable,
+    /// 65+ with record, check and guidance / 65+ permanent residents.
+    ElderlyManagement,
+    /// 65+ checked / 65+ permanent residents.
+    ElderlyCheckCoverage,
+    /// Screened by the blood-pressure programme / covered by it.
+    BloodPressureScreeningCoverage,
+    /// Renewed / ran to their end.
+    ContractRenewal,
+}
+
+codes!(AssessedRate {
+    HypertensionManagement => "hypertension_management",
+    HypertensionStandardizedManagement => "hypertension_standardized_management",
+    HypertensionControl => "hypertension_control",
+    DiabetesManagement => "diabetes_management",
+    DiabetesStandardizedManagement => "diabetes_standardized_management",
+    DiabetesControl => "diabetes_control",
+    MentalDisorderStable => "mental_disorder_stable",
+    ElderlyManagement => "elderly_management",
+    ElderlyCheckCoverage => "elderly_check_coverage",
+    BloodPressureScreeningCoverage => "blood_pressure_screening_coverage",
+    ContractRenewal => "contract_renewal",
+});
+
+impl AssessedRate {
+    /// The rule defining the rate.
+    pub const fn rule(self) -> RuleId {
+        match self {
+            AssessedRate::HypertensionManagement | AssessedRate::DiabetesManagement => {
+                RuleId::IndicatorManagement
+            }
+            AssessedRate::HypertensionStandardizedManagement
+            | AssessedRate::DiabetesStandardizedManagement => RuleId::IndicatorStandardized,
+            AssessedRate::HypertensionControl | AssessedRate::DiabetesControl => {
+                RuleId::IndicatorControl
+            }
+            AssessedRate::MentalDisorderStable => RuleId::IndicatorMentalStable,
+            AssessedRate::ElderlyManagement => RuleId::IndicatorElderly,
+            AssessedRate::ElderlyCheckCoverage => RuleId::IndicatorElderlyCheck,
+            AssessedRate::BloodPressureScreeningCoverage => RuleId::IndicatorScreening,
+            AssessedRate::ContractRenewal => RuleId::IndicatorRenewal,
+        }
+    }
+
+    /// The national goal in percent where one is set (standardized management ≥ 65% by 2025).
+    pub const fn national_goal_percent(self) -> Option<u8> {
+        match self {
+            AssessedRate::HypertensionStandardizedManagement
+            | AssessedRate::DiabetesStandardizedManagement => Some(65),
+            _ => None,
+        }
+    }
+}
+
+impl AssessedRate {
+    /// The rate of `counts`. The management rate's denominator is the estimate (adults times
+    /// the profile's prevalence, rounded half up); it may exceed 100%.
+    pub fn of(self, counts: &AssessedCounts, profile: &RuleProfile) -> Rate {
+        let c = counts;
+        let estimate = |per_mille: u16| (c.adults * u64::from(per_mille) + 500) / 1000;
+        let ind = &profile.indicators;
+        let (numerator, denominator) = match self {
+            AssessedRate::HypertensionManagement => (
+                c.hypertension.managed,
+                estimate(ind.hypertension_prevalence_per_mille),
+            ),
+            AssessedRate::HypertensionStandardizedManagement => {
+                (c.hypertension.standardized, c.hypertension.managed)
+            }
+            AssessedRate::HypertensionControl => {
+                (c.hypertension.controlled, c.hypertension.managed)
+            }
+            AssessedRate::DiabetesManagement => (
+                c.diabetes.managed,
+                estimate(ind.diabetes_prevalence_per_mille),
+            ),
+            AssessedRate::DiabetesStandardizedManagement => {
+                (c.diabetes.standardized, c.diabetes.managed)
+            }
+            AssessedRate::DiabetesControl => (c.diabetes.controlled, c.diabetes.managed),
+            AssessedRate::MentalDisorderStable => {
+                (c.mental_disorder_stable, c.mental_disorder_managed)
+            }
+            AssessedRate::ElderlyManagement => (c.elderly_managed, c.elderly),
+            AssessedRate::ElderlyCheckCoverage => (c.elderly_checked, c.elderly),
+            AssessedRate::BloodPressureScreeningCoverage => (c.bp_screened, c.bp_eligible),
+            AssessedRate::ContractRenewal => (c.contracts_renewed, c.contracts_ended),
+        };
+        Rate {
+            numerator,
+            denominator,
+        }
+    }
+}
+
+/// The reporting periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    /// A calendar month.
+    Month,
+    /// A calendar quarter.
+    Quarter,
+    /// A calendar year.
+    Year,
+}
+
+codes!(PeriodKind {
+    Month => "month",
+    Quarter => "quarter",
+    Year => "year",
+});
+
+/// A calendar period, first and last day inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// The kind.
+    pub kind: PeriodKind,
+    /// Its first day.
+    pub first: Date,
+    /// Its last day.
+    pub last: Date,
+}
+
+impl Period {
+    /// The period of `kind` containing `day`.
+    pub fn containing(kind: PeriodKind, day: Date) -> Period {
+        let month = day.month() as u8;
+        let (first_month, months) = match kind {
+            PeriodKind::Month => (month, 1),
+            PeriodKind::Quarter => ((month - 1) / 3 * 3 + 1, 3),
+            PeriodKind::Year => (1, 12),
+        };
+        let year = day.year();
+        // Months 1–12 and day 1 always exist in a year `day` itself lies in.
+        let first = Month::try_from(first_month)
+            .ok()
+            .and_then(|m| Date::from_calendar_date(year, m, 1).ok())
+            .unwrap_or(day);
+        let last = crate::calendar::add_months(first, months)
+            .previous_day()
+            .unwrap_or(day);
+        Period { kind, first, last }
+    }
+
+    /// The day the figures are counted to: the period's last day, or `today` while the period
+    /// is still running; `None` for a period that has not begun.
+    pub fn as_of(&self, today: Date) -> Option<Date> {
+        (self.first <= today).then(|| self.last.min(today))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::followup::MentalDiagnosis;
+    use crate::vocabulary::tests::check_unit;
+    use time::macros::date;
+
+    #[test]
+    fn codes_are_the_serde_names() {
+        check_unit(
+            AssessedRate::ALL,
+            AssessedRate::code,
+            AssessedRate::from_code,
+        );
+        check_unit(PeriodKind::ALL, PeriodKind::code, PeriodKind::from_code);
+    }
+
+    #[test]
+    fn periods_are_calendar_months_quarters_and_years_counted_to_today_while_running() {
+        let day = date!(2026 - 08 - 17);
+        let q = Period::containing(PeriodKind::Quarter, day);
+        assert_eq!(
+            (q.first, q.last),
+            (date!(2026 - 07 - 01), date!(2026 - 09 - 30))
+        );
+        let m = Period::containing(PeriodKind::Month, date!(2028 - 02 - 03));
+        assert_eq!(m.last, date!(2028 - 02 - 29));
+        let y = Period::containing(PeriodKind::Year, day);
+        assert_eq!(
+            (y.first, y.last),
+            (date!(2026 - 01 - 01), date!(2026 - 12 - 31))
+        );
+        assert_eq!(q.as_of(date!(2026 - 08 - 20)), Some(date!(2026 - 08 - 20)));
+        assert_eq!(q.as_of(date!(2027 - 01 - 05)), Some(date!(2026 - 09 - 30)));
+        assert_eq!(q.as_of(date!(2026 - 06 - 30)), None);
+    }
+
+    #[test]
+    fn the_annual_check_is_this_years_check_of_a_hypertension_or_diabetes_patient() {
+        let on = date!(2026 - 03 - 01);
+        let last_year = [CheckFact {
+            on: date!(2025 - 12 - 30),
+            guided: true,
+        }];
+        assert!(!annual_check_done(Condition::Hypertension, &last_year, on));
+        let this_year = [CheckFact {
+            on: date!(2026 - 02 - 01),
+            guided: false,
+        }];
+        assert!(annual_check_done(Condition::Type2Diabetes, &this_year, on));
+        assert!(!annual_check_done(
+            Condition::SevereMentalDisorder(MentalDiagnosis::Schizophrenia),
+            &this_year,
+            on
+        ));
+        let later = [CheckFact {
+            on: date!(2026 - 03 - 02),
+            guided: true,
+        }];
+        assert!(!annual_check_done(Condition::Hypertension, &later, on));
+    }
+
+    #[test]
+    fn the_management_estimate_is_adults_times_prevalence_and_may_be_exceeded() {
+        let p = RuleProfile::bphs3();
+        let mut counts = AssessedCounts {
+            adults: 1_000,
+            ..AssessedCounts::default()
+        };
+        counts.hypertension.managed = 250;
+        let rate = AssessedRate::HypertensionManagement.of(&counts, &p);
+        assert_eq!((rate.numerator, rate.denominator), (250, 232));
+        assert_eq!(rate.basis_points(), Some(10_776));
+        assert_eq!(rate.percentage(), None);
+        assert_eq!(
+            AssessedRate::DiabetesManagement.of(&counts, &p).denominator,
+            112
+        );
+    }
+}
