@@ -344,6 +344,7 @@ async fn serve_api(
         deps.clone(),
         store.clone(),
     )));
+    let store_due = store.clone();
     let changes = ChangeFeedServiceServer::new(ChangeFeedApi::new(
         ChangeService::new(deps.clone(), store),
         ReferralService::new(deps.clone()),
@@ -351,7 +352,10 @@ async fn serve_api(
     let audit = AuditServiceServer::new(AuditApi::new(AuditService::new(deps.clone())));
     let history =
         HistoryServiceServer::new(HistoryApi::new(Arc::new(HistoryService::new(deps.clone()))));
-    let screenings = ScreeningServiceServer::new(ScreeningApi::new(ScreeningService::new(deps)));
+    let screenings = ScreeningServiceServer::new(ScreeningApi::new(
+        ScreeningService::new(deps.clone()),
+        yigong_service::ScreeningDueService::new(deps, store_due),
+    ));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     // A message over the size limit is RESOURCE_EXHAUSTED, as gRPC's status table says.
     let mut server = Server::builder().layer(tower::util::MapResponseLayer::new(

@@ -1,13 +1,15 @@
 //! `yigong.v1.ScreeningService` over `ScreeningService` (the use cases): translation only.
 
 use tonic::{Request, Response, Status, Streaming};
+use yigong_domain::ids::GridId;
 use yigong_domain::ids::ResidentId;
-use yigong_domain::screening::BpOutcome;
+use yigong_domain::screening::{BpOutcome, Programme};
 use yigong_ports::{ScreeningFinding, ScreeningRecord};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::screening_service_server::ScreeningService as Api;
 use yigong_service::{
-    BodySize, MAX_BATCH_ROWS, RowError, RowReading, ScreeningRow, ScreeningService, ServiceError,
+    BodySize, DueEntry, MAX_BATCH_ROWS, RowError, RowReading, ScreeningDueService, ScreeningRow,
+    ScreeningService, ServiceError,
 };
 
 use crate::status::to_status;
@@ -16,12 +18,42 @@ use crate::wire::{code, date, invalid, name, parse_code, parse_date, parse_name,
 /// The screening RPCs.
 pub struct ScreeningApi {
     screenings: ScreeningService,
+    due: ScreeningDueService,
 }
 
 impl ScreeningApi {
     /// Serves the use cases.
-    pub fn new(screenings: ScreeningService) -> Self {
-        Self { screenings }
+    pub fn new(screenings: ScreeningService, due: ScreeningDueService) -> Self {
+        Self { screenings, due }
+    }
+}
+
+/// The programmes with a due list (two-cancer screening is followed by its cases).
+fn due_programme(raw: &str) -> Result<Programme, Status> {
+    match Programme::from_code(raw) {
+        Some(
+            p @ (Programme::BloodPressure | Programme::FastingGlucose | Programme::ElderlyCheck),
+        ) => Ok(p),
+        _ => Err(invalid(
+            "programme",
+            format!(
+                "{} is not blood_pressure, fasting_glucose or elderly_check",
+                yigong_domain::text::excerpt(raw)
+            ),
+        )),
+    }
+}
+
+fn due_to_wire(e: &DueEntry) -> pb::DueResident {
+    pb::DueResident {
+        resident: name("residents", e.resident),
+        programme: e.due.programme.code().to_owned(),
+        due_date: Some(date(e.due.due_on)),
+        last_date: e.due.last.map(date),
+        high_risk: e.due.high_risk,
+        days_overdue: e.due.days_overdue,
+        explanation: e.due.explanation.to_string(),
+        patient_card: e.card.as_ref().map(crate::personal::card_to_wire),
     }
 }
 
@@ -258,6 +290,29 @@ impl Api for ScreeningApi {
             flagged: u32::try_from(outcome.flagged).unwrap_or(u32::MAX),
             errors: outcome.errors.iter().map(row_error).collect(),
             results: outcome.records.iter().map(to_wire).collect(),
+        }))
+    }
+
+    async fn list_due_residents(
+        &self,
+        request: Request<pb::ListDueResidentsRequest>,
+    ) -> Result<Response<pb::ListDueResidentsResponse>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let grid = GridId::from_uuid(parse_name("grid", "grids", &r.grid)?);
+        let programme = due_programme(&r.programme)?;
+        let on =
+            crate::wire::parse_optional_date("date", r.date)?.unwrap_or_else(|| self.due.today());
+        let size = crate::wire::page_size(r.page_size)?;
+        let token = (!r.page_token.is_empty()).then_some(r.page_token.as_str());
+        let page = self
+            .due
+            .due(&who, grid, programme, on, size, token)
+            .await
+            .map_err(|e| to_status(e, str::to_owned))?;
+        Ok(Response::new(pb::ListDueResidentsResponse {
+            residents: page.items.iter().map(due_to_wire).collect(),
+            next_page_token: page.next.unwrap_or_default(),
         }))
     }
 }

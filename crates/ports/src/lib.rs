@@ -61,7 +61,9 @@ pub use outbox::{
 pub use publish::{EventPublisher, PublishError, subject};
 pub use referral_list::{ReferralFilter, ReferralParty};
 pub use schedule::{SessionPlace, SessionQueries, SessionRepository};
-pub use screening::{ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore};
+pub use screening::{
+    ScreeningBatch, ScreeningDueQueries, ScreeningFinding, ScreeningRecord, ScreeningStore,
+};
 pub use store::{
     AuditWriter, IdempotencyKeys, OutboxWriter, Page, ReferralQueries, ReferralRepository,
     RequestKey, RequestLog, Transaction, UnitOfWork, Version, Versioned,

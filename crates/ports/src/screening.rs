@@ -10,6 +10,7 @@ use yigong_domain::referral::ReferralAdvice;
 use yigong_domain::rule::RuleId;
 use yigong_domain::screening::{
     BpOutcome, BpReading, Decision, GlucoseKind, GlucoseOutcome, Programme, RiskFactors,
+    ScreeningHistory,
 };
 
 use crate::{AuditEntry, NewEvent, PatientRecord, RequestKey, StoreError};
@@ -147,4 +148,17 @@ pub trait ScreeningStore: Send + Sync {
     /// A resident's recorded results, oldest first.
     async fn screenings_of(&self, resident: ResidentId)
     -> Result<Vec<ScreeningRecord>, StoreError>;
+}
+
+/// What the due lists are read from (no transaction).
+#[async_trait]
+pub trait ScreeningDueQueries: Send + Sync {
+    /// The screening histories of `residents` on `on`: open hypertension and diabetes
+    /// enrolments, the latest programme blood-pressure and glucose results and the latest 65+
+    /// check on or before the day. A resident with none has no entry.
+    async fn screening_histories(
+        &self,
+        residents: &[ResidentId],
+        on: Date,
+    ) -> Result<std::collections::HashMap<ResidentId, ScreeningHistory>, StoreError>;
 }

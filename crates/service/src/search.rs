@@ -246,11 +246,11 @@ impl ResidentService {
 }
 
 /// A page token: the last resident id read. Opaque to clients; parsed strictly.
-fn token(id: ResidentId) -> String {
+pub(crate) fn token(id: ResidentId) -> String {
     id.as_uuid().simple().to_string()
 }
 
-fn parse_token(token: &str) -> Result<ResidentId, ServiceError> {
+pub(crate) fn parse_token(token: &str) -> Result<ResidentId, ServiceError> {
     Uuid::try_parse(token)
         .ok()
         .filter(|_| token.len() == 32)

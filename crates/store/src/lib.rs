@@ -19,6 +19,7 @@ mod audit;
 mod bulk;
 mod convert;
 mod deadline;
+mod due;
 mod elderly;
 mod entity;
 mod followup;

@@ -27,6 +27,7 @@ mod cards;
 mod change_feed;
 mod closing;
 mod directory;
+mod due_lists;
 mod elderly_check;
 mod every_method;
 mod finding;
@@ -69,6 +70,7 @@ async fn walk(app: &TestApp) {
     screening_programmes::screening_programmes(app).await;
     elderly_check::elderly_check(app).await;
     assessed_rates::assessed_rates(app).await;
+    due_lists::due_lists(app).await;
     sessions::sessions(app).await;
     network_administration::network_administration(app).await;
     grid_administration::grid_administration(app).await;

@@ -9,6 +9,7 @@
 //! - `blood_pressure`: a blood-pressure screening episode ([`assess_blood_pressure`]) and the
 //!   hypertension risk factors.
 //! - `glucose`: a glucose reading ([`assess_glucose`]).
+//! - `due`: who is due for a programme on a day ([`due_on`]), from their [`ScreeningHistory`].
 //! - `decision`: a [`Decision`] with its explanation, and the [`SuspectedCase`] it may flag.
 //! - `reading`: the dates a reading may carry ([`check_reading_date`]).
 //! - `event`: [`ScreeningEvent`], as a result arrived ([`Arrival`]).
@@ -18,6 +19,7 @@
 mod blood_pressure;
 mod cancer;
 mod decision;
+mod due;
 mod eligibility;
 mod event;
 mod glucose;
@@ -30,6 +32,7 @@ pub use blood_pressure::{
 };
 pub use cancer::{Cancer, CancerCase, CaseError, CaseEvent, CaseResult, PathwayStep};
 pub use decision::{Decision, SuspectedCase};
+pub use due::{Due, ScreeningHistory, due_on};
 pub use eligibility::{Eligibility, Programme, ScreeningSubject, eligibility};
 pub use event::{Arrival, ScreeningEvent, ScreeningOutcome};
 pub use glucose::{GlucoseKind, GlucoseOutcome, assess_glucose, glucose_rescreen_on};

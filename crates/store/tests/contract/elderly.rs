@@ -17,8 +17,8 @@ use yigong_domain::profile::RuleProfile;
 use yigong_domain::screening::{BpReading, RiskFactors, assess_blood_pressure};
 use yigong_ports::{
     Actor, AuditEntry, AuditOutcome, Constraint, ElderlyCheckQueries, ElderlyCheckRecord,
-    IndicatorQueries, ScreeningBatch, ScreeningFinding, ScreeningRecord, ScreeningStore,
-    StoreError, UnitOfWork,
+    IndicatorQueries, ScreeningBatch, ScreeningDueQueries, ScreeningFinding, ScreeningRecord,
+    ScreeningStore, StoreError, UnitOfWork,
 };
 
 use crate::backends;
@@ -222,5 +222,34 @@ async fn checks_are_kept_whole_read_latest_first_and_counted_in_their_grid_and_y
             .await
             .unwrap();
         assert!(earlier.checks.is_empty(), "{}", b.name);
+
+        // The due lists' histories: the latest programme reading and check on or before the day.
+        let histories = b
+            .store
+            .screening_histories(&[who, opportunistic_only], NOW.date())
+            .await
+            .unwrap();
+        let mine = &histories[&who];
+        assert_eq!(
+            mine.last_bp.map(|(on, _)| on),
+            Some(date!(2026 - 02 - 05)),
+            "{}: the opportunistic reading of the 6th is not the programme's",
+            b.name
+        );
+        assert_eq!(mine.last_check, Some(date!(2026 - 02 - 10)));
+        assert!(mine.last_glucose.is_none() && !mine.hypertension_managed);
+        let theirs = &histories[&opportunistic_only];
+        assert!(theirs.last_bp.is_none(), "{}", b.name);
+        assert_eq!(theirs.last_check, Some(date!(2026 - 02 - 11)));
+        let before = b
+            .store
+            .screening_histories(&[who], date!(2026 - 01 - 31))
+            .await
+            .unwrap();
+        assert_eq!(
+            before[&who].last_bp.map(|(on, _)| on),
+            Some(date!(2026 - 01 - 05))
+        );
+        assert_eq!(before[&who].last_check, Some(date!(2025 - 11 - 20)));
     }
 }
