@@ -5,6 +5,7 @@
 use prost_types::Timestamp;
 use time::OffsetDateTime;
 use yigong_domain::contract::ContractEvent;
+use yigong_domain::elderly::ElderlyCheckEvent;
 use yigong_domain::event::DomainEvent;
 use yigong_domain::followup::FollowUpEvent;
 use yigong_domain::grid::GridEvent;
@@ -326,6 +327,24 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
                 on: Some(date(on)),
             })
         }
+        DomainEvent::ElderlyCheck(ElderlyCheckEvent::CheckRecorded {
+            check,
+            resident,
+            on,
+            guided,
+            annual_check_of,
+            findings,
+        }) => Payload::CheckRecorded(v1::CheckRecorded {
+            check: check.as_uuid().to_string(),
+            resident: resident.as_uuid().to_string(),
+            on: Some(date(on)),
+            guided,
+            annual_check_of: annual_check_of
+                .iter()
+                .map(|c| c.code().to_owned())
+                .collect(),
+            findings: findings.iter().map(|f| f.code().to_owned()).collect(),
+        }),
         DomainEvent::FollowUp(FollowUpEvent::PatientEnrolled {
             enrolment,
             patient,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::contract::ContractEvent;
+use crate::elderly::ElderlyCheckEvent;
 use crate::followup::FollowUpEvent;
 use crate::grid::GridEvent;
 use crate::identity::ResidentEvent;
@@ -35,6 +36,8 @@ pub enum AggregateKind {
     Screening,
     /// Two-cancer cases.
     CancerCase,
+    /// 65+ checks.
+    ElderlyCheck,
     /// Enrolments and follow-up plans.
     FollowUp,
     /// Referrals.
@@ -55,6 +58,7 @@ impl AggregateKind {
             AggregateKind::Contract => "contract",
             AggregateKind::Screening => "screening",
             AggregateKind::CancerCase => "cancer_case",
+            AggregateKind::ElderlyCheck => "elderly_check",
             AggregateKind::FollowUp => "follow_up",
             AggregateKind::Referral => "referral",
             AggregateKind::Session => "session",
@@ -79,6 +83,8 @@ pub enum DomainEvent {
     Screening(ScreeningEvent),
     /// Two-cancer case.
     CancerCase(CaseEvent),
+    /// 65+ check.
+    ElderlyCheck(ElderlyCheckEvent),
     /// Follow-up.
     FollowUp(FollowUpEvent),
     /// Referral.
@@ -99,6 +105,7 @@ impl DomainEvent {
             DomainEvent::Contract(_) => AggregateKind::Contract,
             DomainEvent::Screening(_) => AggregateKind::Screening,
             DomainEvent::CancerCase(_) => AggregateKind::CancerCase,
+            DomainEvent::ElderlyCheck(_) => AggregateKind::ElderlyCheck,
             DomainEvent::FollowUp(_) => AggregateKind::FollowUp,
             DomainEvent::Referral(_) => AggregateKind::Referral,
             DomainEvent::Session(_) => AggregateKind::Session,
@@ -151,6 +158,9 @@ impl DomainEvent {
                 | CaseEvent::StepRecorded { case, .. }
                 | CaseEvent::CaseClosed { case, .. } => case.as_uuid(),
             },
+            DomainEvent::ElderlyCheck(ElderlyCheckEvent::CheckRecorded { check, .. }) => {
+                check.as_uuid()
+            }
             DomainEvent::FollowUp(e) => match e {
                 FollowUpEvent::PatientEnrolled { enrolment, .. }
                 | FollowUpEvent::EnrolmentClosed { enrolment, .. }
@@ -245,6 +255,9 @@ impl DomainEvent {
                 StepRecorded => "step_recorded",
                 CaseClosed => "case_closed",
             }),
+            DomainEvent::ElderlyCheck(e) => names!(e, "elderly_check", ElderlyCheckEvent {
+                CheckRecorded => "check_recorded",
+            }),
             DomainEvent::FollowUp(e) => names!(e, "follow_up", FollowUpEvent {
                 PatientEnrolled => "patient_enrolled",
                 EnrolmentClosed => "enrolment_closed",
@@ -306,6 +319,7 @@ from_events!(
     ContractEvent => Contract,
     ScreeningEvent => Screening,
     CaseEvent => CancerCase,
+    ElderlyCheckEvent => ElderlyCheck,
     FollowUpEvent => FollowUp,
     ReferralEvent => Referral,
     ScheduleEvent => Session,
@@ -342,6 +356,15 @@ mod tests {
             ResidentEvent::ResidentDied {
                 resident: ResidentId::from_u128(3),
                 on: date!(2026 - 03 - 02),
+            }
+            .into(),
+            ElderlyCheckEvent::CheckRecorded {
+                check: crate::ids::ElderlyCheckId::from_u128(4),
+                resident: ResidentId::from_u128(3),
+                on: date!(2026 - 03 - 01),
+                guided: true,
+                annual_check_of: vec![crate::followup::Condition::Hypertension],
+                findings: vec![crate::elderly::CheckFinding::Emergency],
             }
             .into(),
         ]

@@ -89,6 +89,9 @@ fn to_wire(v: Versioned<ReferralAdvice>) -> pb::ReferralAdvice {
             AdviceSource::Screening(s) => {
                 pb::referral_advice::Source::Screening(name("screenings", s))
             }
+            AdviceSource::ElderlyCheck(c) => {
+                pb::referral_advice::Source::ElderlyCheck(name("elderly-checks", c))
+            }
         }),
         advise_time: Some(timestamp(a.advised_at())),
         escalate_time: a.escalate_at().map(timestamp),

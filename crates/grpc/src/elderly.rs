@@ -214,6 +214,7 @@ fn to_wire(r: &ElderlyCheckRecord) -> pb::ElderlyCheck {
             .collect(),
         guided: a.guided,
         explanation: a.explanation.to_string(),
+        advice: r.advice.map(|a| name("advice", a)).unwrap_or_default(),
     }
 }
 

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use yigong_domain::elderly::{CheckAssessment, HealthCheck};
-use yigong_domain::ids::{ElderlyCheckId, InstitutionId, ResidentId};
+use yigong_domain::ids::{AdviceId, ElderlyCheckId, InstitutionId, ResidentId};
 
 use crate::StoreError;
 
@@ -24,6 +24,9 @@ pub struct ElderlyCheckRecord {
     pub assessment: CheckAssessment,
     /// When it was recorded.
     pub recorded_at: OffsetDateTime,
+    /// The advice an emergency finding left on the community desk's list.
+    #[serde(default)]
+    pub advice: Option<AdviceId>,
 }
 
 /// Checks inside a transaction.

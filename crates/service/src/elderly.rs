@@ -7,12 +7,14 @@
 
 use std::sync::Arc;
 
-use yigong_domain::elderly::{CheckForm, assess_check};
+use yigong_domain::elderly::{CheckForm, ElderlyCheckEvent, assess_check};
 use yigong_domain::event::DomainEvent;
-use yigong_domain::ids::{ElderlyCheckId, ResidentId};
+use yigong_domain::ids::{AdviceId, ElderlyCheckId, ResidentId};
+use yigong_domain::referral::{AdviceSource, NewAdvice, ReasonCode, Urgency};
 use yigong_ports::{ElderlyCheckQueries, ElderlyCheckRecord};
 
 use crate::deps::{Claim, Request, abandon, audit_entry, claim};
+use crate::referral::advice::advise_in;
 use crate::{Deps, Principal, ServiceError};
 
 const RECORD: &str = "elderly_check.record";
@@ -85,23 +87,45 @@ impl ElderlyCheckService {
             .iter()
             .map(|e| e.value.condition())
             .collect();
+        let assessment = assess_check(&check, &managed, &self.deps.profile);
+        let community = patient.value.scope.community;
+        // A danger sign found at the check sends no referral from here: it lands on the
+        // community desk's list as advice, as at screening, so no danger sign is dropped.
+        let advice = if assessment.is_emergency() {
+            let given = advise_in(
+                &self.deps,
+                &mut tx,
+                NewAdvice {
+                    id: AdviceId::from_uuid(self.deps.ids.new_id()),
+                    patient: resident,
+                    community,
+                    institution: who.institution,
+                    team: None,
+                    urgency: Urgency::Emergency,
+                    reason: ReasonCode::DangerSign,
+                    source: AdviceSource::ElderlyCheck(id),
+                    at: now,
+                },
+            )
+            .await?;
+            Some(given.value.id())
+        } else {
+            None
+        };
+        let event = ElderlyCheckEvent::recorded(id, resident, &check, &assessment);
         let record = ElderlyCheckRecord {
             id,
             resident,
             institution: who.institution,
-            assessment: assess_check(&check, &managed, &self.deps.profile),
+            assessment,
             check,
             recorded_at: now,
+            advice,
         };
         tx.insert_elderly_check(&record).await?;
         let entry = audit_entry(who, RECORD, format!("elderly-checks/{id}"), resident, now);
         self.deps
-            .commit(
-                tx,
-                patient.value.scope.community,
-                Vec::<DomainEvent>::new(),
-                entry,
-            )
+            .commit(tx, community, [DomainEvent::from(event)], entry)
             .await?;
         Ok(record)
     }

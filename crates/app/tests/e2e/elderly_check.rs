@@ -2,12 +2,15 @@
 //! annual check of the condition and, fed back with guidance, for elderly management; an
 //! unmanaged resident's fasting glucose of 7.0 is a suspected diabetes to confirm; a value the
 //! form may not hold is refused naming its path under `check`; a retried record records once;
-//! another township sees nothing; the resident's checks list latest first.
+//! another township sees nothing; a danger sign at the check is emergency advice on the desk's
+//! list; each check is an event on the feed; the resident's checks list latest first.
 
 use time::{Date, Duration, OffsetDateTime};
 use tonic::Code;
 use yigong_proto::v1 as pb;
+use yigong_proto::v1::change_feed_service_client::ChangeFeedServiceClient;
 use yigong_proto::v1::elderly_check_service_client::ElderlyCheckServiceClient;
+use yigong_proto::v1::referral_advice_service_client::ReferralAdviceServiceClient;
 
 use crate::support::{TestApp, day, field_of, managed_patient, resident_born};
 
@@ -171,6 +174,74 @@ pub async fn elderly_check(s: &TestApp) {
         .collect();
     assert!(codes.contains(&"impaired_fasting_glucose"), "{codes:?}");
 
+    assert!(found.advice.is_empty(), "no danger sign, no advice");
+
+    // BP 185/112 at the check is a danger sign: emergency advice on the community desk's
+    // list, named on the check and pointing back to it.
+    let mut danger = form(today, Vec::new());
+    danger.systolic = 185;
+    danger.diastolic = 112;
+    let emergency = checks
+        .record_elderly_check(s.as_(TOWNSHIP, record(&resident, danger)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(emergency.findings[0].finding, "emergency", "{emergency:?}");
+    assert_eq!(emergency.findings[0].action, "emergency_referral");
+    let advice = ReferralAdviceServiceClient::new(s.channel.clone())
+        .get_referral_advice(s.as_(
+            "TOKEN_DESK",
+            pb::GetReferralAdviceRequest {
+                name: emergency.advice.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(advice.urgency, pb::Urgency::Emergency as i32);
+    assert_eq!(
+        advice.source,
+        Some(pb::referral_advice::Source::ElderlyCheck(
+            emergency.name.clone()
+        ))
+    );
+    assert_eq!(advice.patient, resident);
+
+    // Each check is an event on the feed, with what it found.
+    let id = emergency
+        .name
+        .trim_start_matches("elderly-checks/")
+        .to_owned();
+    let mut feed = ChangeFeedServiceClient::new(s.channel.clone());
+    let mut token = String::new();
+    let event = loop {
+        let page = feed
+            .list_changes(s.as_(
+                "TOKEN_DESK",
+                pb::ListChangesRequest {
+                    page_size: 500,
+                    page_token: token.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(c) = page
+            .changes
+            .iter()
+            .find(|c| c.event_type == "elderly_check.check_recorded" && c.aggregate_id == id)
+        {
+            break c.clone();
+        }
+        assert_ne!(
+            page.next_page_token, token,
+            "the check's event is in the feed"
+        );
+        token = page.next_page_token;
+    };
+    assert_eq!(event.aggregate_kind, "elderly_check");
+    assert!(event.payload_json.contains("emergency"), "{event:?}");
+
     // What the form may not hold is refused naming its path.
     let mut bad_score = unfed.clone();
     bad_score.self_care.as_mut().unwrap().grooming = 2;
@@ -228,7 +299,7 @@ pub async fn elderly_check(s: &TestApp) {
         .unwrap()
         .into_inner()
         .checks;
-    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed.len(), 3, "{listed:?}");
     assert!(listed.iter().all(|c| c.resident == resident));
     let listed = checks
         .list_elderly_checks(s.as_(

@@ -7,9 +7,11 @@
 //! - `analyte`: the auxiliary tests' quantities, units and plausible ranges.
 //! - `form`: [`CheckForm`] as entered and the valid [`HealthCheck`].
 //! - `assess`: [`CheckFinding`]s, their [`FindingAction`], and whose annual check it is.
+//! - `event`: [`ElderlyCheckEvent`], as a check is recorded.
 
 mod analyte;
 mod assess;
+mod event;
 mod form;
 mod vocabulary;
 
@@ -18,6 +20,7 @@ mod tests;
 
 pub use analyte::Analyte;
 pub use assess::{CheckAssessment, CheckFinding, FindingAction, assess_check};
+pub use event::ElderlyCheckEvent;
 pub use form::{AnalyteInput, CheckError, CheckForm, HealthCheck, NOTE_MAX, TestInput, TestResult};
 pub use vocabulary::{
     AuxiliaryTest, Drinking, ExamSite, Exercise, Guidance, Hearing, MotorFunction, SelfRatedHealth,

@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use super::reason::ReasonCode;
 use super::route::Urgency;
 use crate::ids::{AdviceId, CommunityId, InstitutionId, ReferralId, ResidentId, ScreeningId};
-use crate::ids::{TeamId, VisitId};
+use crate::ids::{ElderlyCheckId, TeamId, VisitId};
 use crate::profile::RuleProfile;
 use crate::rule::{BrokenRule, RuleId};
 use crate::vocabulary::codes;
@@ -25,6 +25,8 @@ pub enum AdviceSource {
     Visit(VisitId),
     /// A screening result.
     Screening(ScreeningId),
+    /// A 65+ check.
+    ElderlyCheck(ElderlyCheckId),
 }
 
 /// Why an advice was closed without a referral.

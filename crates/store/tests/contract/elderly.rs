@@ -64,6 +64,7 @@ fn check(id: u128, resident: ResidentId, on: Date, guided: bool) -> ElderlyCheck
         assessment: assess_check(&check, &[], &RuleProfile::bphs3()),
         check,
         recorded_at: NOW,
+        advice: None,
     }
 }
 
