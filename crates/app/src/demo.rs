@@ -43,6 +43,7 @@ use yigong_service::{
 };
 use yigong_store::Store;
 
+mod elderly;
 mod referrals;
 mod sessions;
 
@@ -106,7 +107,7 @@ pub struct DemoCounty {
     pub residents: usize,
     /// Contracts signed.
     pub contracts: usize,
-    /// Open enrolments (hypertension and type 2 diabetes).
+    /// Open enrolments (hypertension, type 2 diabetes and severe mental disorder).
     pub enrolments: usize,
     /// Follow-up visits recorded.
     pub visits: usize,
@@ -116,6 +117,10 @@ pub struct DemoCounty {
     pub referrals: usize,
     /// Specialist sessions published (the county's clinics and its experts' township visits).
     pub sessions: usize,
+    /// 65+ annual checks recorded.
+    pub elderly_checks: usize,
+    /// Of the enrolments, severe mental disorder patients.
+    pub mental_disorder_patients: usize,
 }
 
 /// Sample callers of a demo county, for tokens.
@@ -313,6 +318,8 @@ pub async fn seed(
         screenings: 0,
         referrals: 0,
         sessions: 0,
+        elderly_checks: 0,
+        mental_disorder_patients: 0,
     };
 
     progress("network: hospitals, township health centers, village clinics");
@@ -656,6 +663,7 @@ pub async fn seed(
     // Visits in date order per patient: each on its plan's due date (a few days early at
     // times), until the next one falls due after today; one patient in eight misses the last.
     let mut managed = Vec::new();
+    let under_management: HashSet<ResidentId> = chains.iter().map(|c| c.2).collect();
     for (t, p, patient, condition, first) in chains {
         let who = &townships[t].clinician[people[t][p].team];
         let misses_last = rng.chance(12);
@@ -680,6 +688,24 @@ pub async fn seed(
             managed.push((t, patient));
         }
     }
+
+    progress("65+ checks and severe mental disorder patients");
+    let older = elderly::seed(
+        &deps,
+        store.clone(),
+        &clock,
+        &townships,
+        &people,
+        &under_management,
+        county_hospital,
+        start.date(),
+        today,
+    )
+    .await?;
+    built.elderly_checks = older.checks;
+    built.enrolments += older.enrolments;
+    built.mental_disorder_patients = older.enrolments;
+    built.visits += older.visits;
 
     progress("screening campaign among residents 35+");
     clock.set(at(today - Duration::days(60), 9));

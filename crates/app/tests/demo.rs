@@ -48,6 +48,10 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
     );
     assert!(built.screenings > 0 && built.referrals >= 14, "{built:?}");
     assert!(built.sessions >= 9, "{built:?}");
+    assert!(
+        built.elderly_checks > 0 && built.mental_disorder_patients > 0,
+        "{built:?}"
+    );
 
     let network = store.network().await.unwrap();
     assert!(demo::is_seeded(&network));
@@ -144,6 +148,18 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         .unwrap()
     );
     assert!(total.managed > 0, "{total:?}");
+    // The rates a county is assessed on have content: 65+ checks (most fed back), managed
+    // mental disorder patients among the managed.
+    let a = total.assessed;
+    assert!(
+        a.elderly_checked > 0 && a.elderly_checked <= a.elderly,
+        "{a:?}"
+    );
+    assert!(
+        a.elderly_managed > 0 && a.elderly_managed <= a.elderly_checked,
+        "{a:?}"
+    );
+    assert!(a.hypertension.managed > 0 && a.bp_eligible > 0, "{a:?}");
     let coverage = total.contract_coverage().unwrap().basis_points();
     assert!(coverage >= 2_000, "contracts in force cover {coverage} bp");
     let worklist = FollowUpService::new(deps)
