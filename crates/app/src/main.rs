@@ -109,8 +109,9 @@ enum Command {
         /// The area whose subtree's grids to report (UUID).
         #[arg(long, conflicts_with_all = ["community", "referrals"])]
         area: Option<Uuid>,
-        /// The medical community whose referrals to report (UUID); with `--referrals`.
-        #[arg(long, requires = "referrals")]
+        /// The medical community whose grids (or, with `--referrals`, referrals) to report
+        /// (UUID): the grids served by its member institutions' teams.
+        #[arg(long)]
         community: Option<Uuid>,
         /// The referral figures of the referrals requested from `--from` to `--date`.
         #[arg(long)]
@@ -615,7 +616,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     let area = yigong_domain::ids::AreaNodeId::from_uuid(a);
                     service.area_report(&who, area, on, period).await?
                 }
-                (None, None) => return Err("--institution or --area is required".into()),
+                (None, None) => match community {
+                    Some(c) => {
+                        let c = yigong_domain::ids::CommunityId::from_uuid(c);
+                        service.community_report(&who, c, on, period).await?
+                    }
+                    None => return Err("--institution, --area or --community is required".into()),
+                },
             };
             let profile = service.profile();
             let out = match (rates, csv) {

@@ -2,7 +2,7 @@
 
 use tonic::{Request, Response, Status};
 use yigong_domain::grid::GridTally;
-use yigong_domain::ids::{AreaNodeId, InstitutionId};
+use yigong_domain::ids::{AreaNodeId, CommunityId, InstitutionId};
 use yigong_domain::indicator::{AssessedRate, PeriodKind};
 use yigong_domain::measure::Percentage;
 use yigong_domain::profile::RuleProfile;
@@ -153,6 +153,24 @@ impl Api for IndicatorApi {
         let report = self
             .indicators
             .institution_report(&who, institution, on, period)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(to_wire(report, self.indicators.profile())))
+    }
+
+    async fn get_community_indicators(
+        &self,
+        request: Request<pb::GetCommunityIndicatorsRequest>,
+    ) -> Result<Response<pb::IndicatorReport>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let community =
+            CommunityId::from_uuid(parse_name("community", "communities", &r.community)?);
+        let on = parse_optional_date("date", r.date)?.unwrap_or_else(|| self.indicators.today());
+        let period = period_of("period", r.period)?;
+        let report = self
+            .indicators
+            .community_report(&who, community, on, period)
             .await
             .map_err(status)?;
         Ok(Response::new(to_wire(report, self.indicators.profile())))

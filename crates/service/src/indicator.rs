@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use time::{Date, Duration, Month};
 use yigong_domain::followup::{VisitSummary, YearOfCare};
 use yigong_domain::grid::{Grid, GridTally};
-use yigong_domain::ids::{AreaNodeId, EnrolmentId, GridId, InstitutionId, ResidentId, TeamId};
+use yigong_domain::ids::{
+    AreaNodeId, CommunityId, EnrolmentId, GridId, InstitutionId, ResidentId, TeamId,
+};
 use yigong_domain::indicator::{
     CheckFact, Period, PeriodKind, ResidentFacts, annual_check_done, grid_tally, renewal_rate,
 };
@@ -120,6 +122,40 @@ impl IndicatorService {
             period,
         )
         .await
+    }
+
+    /// The indicators of every grid served by the teams of a medical community's member
+    /// institutions (医共体) on `on`, with their total. Audited as one read, like an area's.
+    #[tracing::instrument(skip_all, fields(user = %who.user, %community))]
+    pub async fn community_report(
+        &self,
+        who: &Principal,
+        community: CommunityId,
+        on: Date,
+        period: Option<PeriodKind>,
+    ) -> Result<IndicatorReport, ServiceError> {
+        let members: Vec<InstitutionId> = self
+            .deps
+            .network
+            .current()
+            .community(community)
+            .map_err(|e| ServiceError::InvalidArgument {
+                field: "community",
+                reason: e.to_string(),
+            })?
+            .members()
+            .iter()
+            .copied()
+            .collect();
+        let mut grids = Vec::new();
+        for institution in members {
+            for team in self.deps.directory.teams_of(institution).await? {
+                grids.extend(self.deps.directory.grids_of_team(team.value.id()).await?);
+            }
+        }
+        let scope = format!("communities/{community}");
+        self.report(who, "indicator.community_report", scope, grids, on, period)
+            .await
     }
 
     /// Tallies `grids` one at a time (memory bounded by the largest grid) and audits the read.

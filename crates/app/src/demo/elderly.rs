@@ -68,7 +68,7 @@ pub(super) async fn seed(
                     .await?;
                 built.checks += 1;
             }
-            if (18..=70).contains(&person.age) && rng.chance(3) {
+            if (18..=70).contains(&person.age) && rng.chance(1) {
                 built.visits += mental_disorder(
                     &follow_up,
                     who,

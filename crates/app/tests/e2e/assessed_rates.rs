@@ -1,6 +1,7 @@
 //! The rates a county is assessed on, over the wire: every rate with its counts and its rule;
 //! a new 65+ resident of a grid enters the elderly denominators, and her check, fed back with
-//! guidance, the numerators; the total is the sum of the grids; a report closes a period,
+//! guidance, the numerators; the total is the sum of the grids; a medical community's report
+//! holds its townships' grids; a report closes a period,
 //! and a period not yet begun or unknown is refused naming the field.
 
 use time::{Date, Duration, OffsetDateTime};
@@ -8,6 +9,7 @@ use tonic::Code;
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::elderly_check_service_client::ElderlyCheckServiceClient;
 use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
+use yigong_proto::v1::network_service_client::NetworkServiceClient;
 
 use crate::support::{TestApp, date_of, day, field_of, household_in, resident_born};
 
@@ -149,6 +151,36 @@ pub async fn assessed_rates(s: &TestApp) {
         date_of(last_year.date),
         Date::from_calendar_date(today.year() - 1, time::Month::June, 30).unwrap()
     );
+
+    // The township's medical community (医共体) holds every grid the township's teams serve.
+    let community = NetworkServiceClient::new(s.channel.clone())
+        .list_communities(s.as_(TOWNSHIP, pb::ListCommunitiesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .communities
+        .into_iter()
+        .find(|c| c.members.contains(&s.institution(TOWNSHIP)))
+        .unwrap();
+    let whole = IndicatorServiceClient::new(s.channel.clone())
+        .get_community_indicators(s.as_(
+            TOWNSHIP,
+            pb::GetCommunityIndicatorsRequest {
+                community: community.name.clone(),
+                date: None,
+                period: year as i32,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(whole.scope, community.name);
+    for g in &checked.grids {
+        assert!(whole.grids.iter().any(|w| w.grid == g.grid), "{}", g.grid);
+    }
+    let (n, d) = rate(whole.total.as_ref().unwrap(), "elderly_management");
+    let (tn, td) = rate(checked.total.as_ref().unwrap(), "elderly_management");
+    assert!(n >= tn && d >= td);
 
     // Next year has not begun; an unknown period is no period.
     let mut indicators = IndicatorServiceClient::new(s.channel.clone());
