@@ -13,7 +13,7 @@ use yigong_proto::v1::elderly_check_service_client::ElderlyCheckServiceClient;
 use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
 
-use crate::support::{TestApp, date_of, day, field_of, household_in, resident_born};
+use crate::support::{TestApp, bp_body, date_of, day, field_of, household_in, resident_born};
 
 const TOWNSHIP: &str = "TOKEN_TOWNSHIP";
 
@@ -56,24 +56,7 @@ async fn screen(s: &TestApp, resident: &str, on: Date, weight_kg: f64) {
     ScreeningServiceClient::new(s.channel.clone())
         .record_screening_result(s.as_(
             TOWNSHIP,
-            pb::RecordScreeningResultRequest {
-                request_id: uuid::Uuid::new_v4().to_string(),
-                row: Some(pb::ScreeningRow {
-                    resident: resident.to_owned(),
-                    screen_date: day(on),
-                    reading: Some(pb::ScreeningReading {
-                        reading: Some(pb::screening_reading::Reading::BloodPressure(
-                            pb::BloodPressureReading {
-                                systolic: 118,
-                                diastolic: 76,
-                                height_cm: Some(170.0),
-                                weight_kg: Some(weight_kg),
-                                ..Default::default()
-                            },
-                        )),
-                    }),
-                }),
-            },
+            bp_body(resident, on, Some(170.0), Some(weight_kg), None),
         ))
         .await
         .unwrap();

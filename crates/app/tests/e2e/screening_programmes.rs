@@ -8,37 +8,9 @@ use yigong_proto::v1 as pb;
 use yigong_proto::v1::history_service_client::HistoryServiceClient;
 use yigong_proto::v1::screening_service_client::ScreeningServiceClient;
 
-use crate::support::{TestApp, date_of, day, field_of, resident_born};
+use crate::support::{TestApp, bp_body, date_of, day, field_of, resident_born};
 
 const TOWNSHIP: &str = "TOKEN_TOWNSHIP";
-
-fn bp_body(
-    resident: &str,
-    on: Date,
-    height_cm: Option<f64>,
-    weight_kg: Option<f64>,
-    bmi: Option<f64>,
-) -> pb::RecordScreeningResultRequest {
-    pb::RecordScreeningResultRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        row: Some(pb::ScreeningRow {
-            resident: resident.to_owned(),
-            screen_date: day(on),
-            reading: Some(pb::ScreeningReading {
-                reading: Some(pb::screening_reading::Reading::BloodPressure(
-                    pb::BloodPressureReading {
-                        systolic: 118,
-                        diastolic: 76,
-                        height_cm,
-                        weight_kg,
-                        bmi,
-                        ..Default::default()
-                    },
-                )),
-            }),
-        }),
-    }
-}
 
 pub async fn screening_programmes(s: &TestApp) {
     let today = OffsetDateTime::now_utc().date();

@@ -214,6 +214,35 @@ pub async fn resident_born(
         .into_inner()
 }
 
+/// A request recording a normal blood pressure (118/76) with the body size given.
+pub fn bp_body(
+    resident: &str,
+    on: Date,
+    height_cm: Option<f64>,
+    weight_kg: Option<f64>,
+    bmi: Option<f64>,
+) -> pb::RecordScreeningResultRequest {
+    pb::RecordScreeningResultRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        row: Some(pb::ScreeningRow {
+            resident: resident.to_owned(),
+            screen_date: day(on),
+            reading: Some(pb::ScreeningReading {
+                reading: Some(pb::screening_reading::Reading::BloodPressure(
+                    pb::BloodPressureReading {
+                        systolic: 118,
+                        diastolic: 76,
+                        height_cm,
+                        weight_kg,
+                        bmi,
+                        ..Default::default()
+                    },
+                )),
+            }),
+        }),
+    }
+}
+
 /// A blood-pressure screening row.
 pub fn bp_row(resident: &str, on: Date, systolic: u32, diastolic: u32) -> pb::ScreeningRow {
     pb::ScreeningRow {
