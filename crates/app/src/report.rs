@@ -79,7 +79,7 @@ pub fn table(report: &IndicatorReport, profile: &RuleProfile) -> String {
     out.push('\n');
     let total: Vec<Vec<String>> = AssessedRate::ALL
         .iter()
-        .map(|&which| rate_cells(None, which, &report.total, profile))
+        .map(|&which| rate_cells(None, which, &report.total, profile, report.on.year()))
         .collect();
     out.push_str(&table_of(
         "考核指标 assessed rates (TOTAL)",
@@ -131,6 +131,7 @@ fn rate_cells(
     which: AssessedRate,
     t: &GridTally,
     profile: &RuleProfile,
+    year: i32,
 ) -> Vec<String> {
     let rate = which.of(&t.assessed, profile);
     grid.map(str::to_owned)
@@ -142,7 +143,7 @@ fn rate_cells(
             rate.denominator.to_string(),
             bp(rate),
             which
-                .national_goal_percent()
+                .national_goal_percent(year)
                 .map_or_else(|| "-".to_owned(), |g| g.to_string()),
             which.rule().code().to_owned(),
         ])
@@ -159,7 +160,7 @@ fn rate_rows(report: &IndicatorReport, profile: &RuleProfile) -> Vec<Vec<String>
         .flat_map(|(name, t)| {
             AssessedRate::ALL
                 .iter()
-                .map(move |&which| rate_cells(Some(name), which, t, profile))
+                .map(move |&which| rate_cells(Some(name), which, t, profile, report.on.year()))
         })
         .collect()
 }

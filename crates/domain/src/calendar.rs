@@ -11,6 +11,12 @@ pub fn add_days(date: Date, days: u16) -> Date {
         .unwrap_or(Date::MAX)
 }
 
+/// 1 January of `date`'s year: where the calendar-year rates and the annual check start.
+pub fn year_start(date: Date) -> Date {
+    // Day 1 exists in every year a `Date` can hold.
+    Date::from_ordinal_date(date.year(), 1).unwrap_or(date)
+}
+
 /// `date` plus `months` calendar months; the day is clamped to the target month's last day
 /// (31 January + 1 month = 28/29 February), as registries do.
 pub fn add_months(date: Date, months: u16) -> Date {

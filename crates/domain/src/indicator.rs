@@ -187,6 +187,21 @@ pub fn renewal_rate<'a>(
     )
 }
 
+/// The renewal rate of the calendar year up to `on` (IND-RENEWAL): contracts whose last day
+/// in force lies in the year up to the date. A contract's `end` is exclusive, so one in force
+/// through 31 December ends on 1 January and belongs to the year it ran in.
+pub fn renewal_rate_of_year<'a>(
+    contracts: impl IntoIterator<Item = &'a Contract>,
+    on: Date,
+) -> Rate {
+    let year_start = calendar::year_start(on);
+    renewal_rate(
+        contracts,
+        calendar::add_days(year_start, 1),
+        calendar::add_days(on, 2),
+    )
+}
+
 /// Referral counts of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReferralCounts {
@@ -251,10 +266,11 @@ pub fn grid_tally<'a>(
     for f in residents {
         t.managed += f.managed.len() as u64;
         t.controlled += f.managed.iter().filter(|(_, y)| y.is_controlled()).count() as u64;
-        count_managed(&mut t.assessed, &f.managed, profile);
         if !f.resident.is_permanent_on(on, profile) {
             continue;
         }
+        // The assessed rates count permanent residents only, as their estimate does.
+        count_managed(&mut t.assessed, &f.managed, profile);
         count_programmes(&mut t.assessed, f, on, profile);
         // Every registered resident has a health record: the register is the record.
         t.permanent_residents += 1;
@@ -321,8 +337,8 @@ fn count_programmes(a: &mut AssessedCounts, f: &ResidentFacts, on: Date, p: &Rul
             .collect();
         a.elderly += 1;
         a.elderly_checked += u64::from(!in_year.is_empty());
-        // Every registered resident has a record: checked and guided is managed.
-        a.elderly_managed += u64::from(in_year.iter().any(|c| c.guided));
+        // Every registered resident has a record: checked and guided by the date is managed.
+        a.elderly_managed += u64::from(in_year.iter().any(|c| c.guided_by(on)));
     }
     let subject = ScreeningSubject {
         birth_date: r.birth_date(),

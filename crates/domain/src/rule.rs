@@ -100,7 +100,7 @@ rules! {
     ScreenGlucoseImpaired = "SCR-GLU-IFG", "WHO-1999", "6.1 <= fasting < 7.0 is impaired fasting glucose (high risk)";
     ScreenGlucoseNormal = "SCR-GLU-NORMAL", "WHO-1999", "otherwise glucose is normal";
     ScreenOpportunistic = "SCR-OPPORTUNISTIC", "BPHS-3", "a reading of someone outside the programme's ages is opportunistic: assessed, but not counted in the programme";
-    ScreenElderlyCheck = "SCR-ELDERLY", "BPHS-3", "residents aged 65+ get a yearly health check";
+    ScreenElderlyCheck = "SCR-ELDERLY", "BPHS-3", "residents aged 65+ get a health check once a calendar year; due again on 1 January after the last";
     ScreenSelfCare = "SCR-SELF-CARE", "BPHS-3", "the elderly self-care score grades dependence 0-3 / 4-8 / 9-18 / 19+";
     ElderlyCheckForm = "ELD-CHECK", "BPHS-3", "the 65+ check records lifestyle and health status with the self-care score, the physical examination, the auxiliary tests and the guidance fed back";
     ElderlyFinding = "ELD-FINDING", "BPHS-3", "newly found hypertension or diabetes is referred to confirm and enrolled; other abnormal findings are rechecked or referred";

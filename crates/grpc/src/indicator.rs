@@ -46,7 +46,7 @@ fn period_to_wire(kind: PeriodKind) -> pb::ReportPeriod {
     }
 }
 
-fn rates(t: &GridTally, profile: &RuleProfile) -> Vec<pb::AssessedRate> {
+fn rates(t: &GridTally, profile: &RuleProfile, year: i32) -> Vec<pb::AssessedRate> {
     AssessedRate::ALL
         .iter()
         .map(|&which| {
@@ -58,7 +58,7 @@ fn rates(t: &GridTally, profile: &RuleProfile) -> Vec<pb::AssessedRate> {
                 denominator: rate.denominator,
                 percent: rate.basis_points().map(|bp| bp as f64 / 100.0),
                 rule: which.rule().code().to_owned(),
-                national_goal_percent: which.national_goal_percent().map(f64::from),
+                national_goal_percent: which.national_goal_percent(year).map(f64::from),
             }
         })
         .collect()
@@ -75,7 +75,7 @@ fn percent(p: Option<Percentage>) -> Option<f64> {
     p.map(|p| f64::from(p.basis_points()) / 100.0)
 }
 
-fn indicators(t: &GridTally, profile: &RuleProfile) -> pb::Indicators {
+fn indicators(t: &GridTally, profile: &RuleProfile, year: i32) -> pb::Indicators {
     pb::Indicators {
         households: t.households,
         permanent_residents: t.permanent_residents,
@@ -93,7 +93,7 @@ fn indicators(t: &GridTally, profile: &RuleProfile) -> pb::Indicators {
         contract_coverage_percent: percent(t.contract_coverage()),
         key_population_coverage_percent: percent(t.key_population_coverage()),
         control_percent: percent(t.control_rate()),
-        rates: rates(t, profile),
+        rates: rates(t, profile, year),
     }
 }
 
@@ -101,7 +101,7 @@ fn to_wire(r: IndicatorReport, profile: &RuleProfile) -> pb::IndicatorReport {
     pb::IndicatorReport {
         scope: r.scope,
         date: Some(date(r.on)),
-        total: Some(indicators(&r.total, profile)),
+        total: Some(indicators(&r.total, profile, r.on.year())),
         period: r
             .period
             .map_or(pb::ReportPeriod::Unspecified, |p| period_to_wire(p.kind))
@@ -115,7 +115,7 @@ fn to_wire(r: IndicatorReport, profile: &RuleProfile) -> pb::IndicatorReport {
                 grid: name("grids", g.grid),
                 display_name: g.name.clone(),
                 team: g.team.map(|t| name("teams", t)).unwrap_or_default(),
-                indicators: Some(indicators(&g.tally, profile)),
+                indicators: Some(indicators(&g.tally, profile, r.on.year())),
             })
             .collect(),
     }

@@ -106,6 +106,11 @@ pub fn date(d: time::Date) -> pb_date::Date {
 /// alone is no day), and the day must exist; otherwise `INVALID_ARGUMENT field`.
 pub fn parse_date(field: &str, d: Option<pb_date::Date>) -> Result<time::Date, Status> {
     let d = d.ok_or_else(|| invalid(field, "required"))?;
+    // google.type.Date's own range: a year 0 ("no year") or beyond 9999 is no full date, and
+    // the databases cannot hold every year `time` can (PostgreSQL stops at 4713 BC).
+    if !(1..=9999).contains(&d.year) {
+        return Err(invalid(field, format!("year {} is not 1-9999", d.year)));
+    }
     let month = u8::try_from(d.month)
         .ok()
         .and_then(|m| time::Month::try_from(m).ok())
@@ -174,6 +179,22 @@ mod tests {
             assert_eq!(status.code(), tonic::Code::InvalidArgument, "{bad}");
             let bad_request = status.get_details_bad_request().unwrap();
             assert_eq!(bad_request.field_violations[0].field, "name");
+        }
+    }
+
+    #[test]
+    fn dates_outside_google_type_date_are_refused_naming_the_field() {
+        let at = |year, month, day| pb_date::Date { year, month, day };
+        assert_eq!(
+            parse_date("on", Some(at(1, 1, 1))).unwrap(),
+            time::Date::from_calendar_date(1, time::Month::January, 1).unwrap()
+        );
+        assert!(parse_date("on", Some(at(9999, 12, 31))).is_ok());
+        for (year, month, day) in [(0, 1, 1), (-5000, 6, 1), (10_000, 1, 1), (2026, 2, 30)] {
+            let status = parse_date("on", Some(at(year, month, day))).unwrap_err();
+            assert_eq!(status.code(), tonic::Code::InvalidArgument, "{year}");
+            let bad_request = status.get_details_bad_request().unwrap();
+            assert_eq!(bad_request.field_violations[0].field, "on");
         }
     }
 

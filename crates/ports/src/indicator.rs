@@ -23,7 +23,8 @@ pub struct GridFacts {
     /// that may be in force on it, and those that ran to their end in the year (the renewal
     /// rate's); whether each is in force, ended or renewed is the domain's call.
     pub contracts: Vec<Contract>,
-    /// Their open enrolments.
+    /// Their enrolments begun on or before the date, closed ones included (which were open on
+    /// the date is the domain's call).
     pub enrolments: Vec<Enrolment>,
     /// Visits of those residents from `since` up to the date, with their enrolment.
     pub visits: Vec<(EnrolmentId, VisitSummary)>,

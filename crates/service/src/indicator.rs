@@ -15,7 +15,8 @@ use yigong_domain::ids::{
     AreaNodeId, CommunityId, EnrolmentId, GridId, InstitutionId, ResidentId, TeamId,
 };
 use yigong_domain::indicator::{
-    CheckFact, Period, PeriodKind, ResidentFacts, annual_check_done, grid_tally, renewal_rate,
+    CheckFact, Period, PeriodKind, ResidentFacts, annual_check_done, grid_tally,
+    renewal_rate_of_year,
 };
 use yigong_ports::{AuditEntry, AuditOutcome, GridFacts, Versioned};
 
@@ -100,28 +101,17 @@ impl IndicatorService {
         on: Date,
         period: Option<PeriodKind>,
     ) -> Result<IndicatorReport, ServiceError> {
-        self.deps
-            .network
-            .current()
-            .institution(institution)
-            .map_err(|e| ServiceError::InvalidArgument {
-                field: "institution",
-                reason: e.to_string(),
-            })?;
+        let action = "indicator.institution_report";
+        let scope = format!("institutions/{institution}");
+        let known = self.deps.network.current().institution(institution).is_ok();
+        if !known {
+            return Err(self.unknown(who, action, &scope).await?);
+        }
         let mut grids = Vec::new();
         for team in self.deps.directory.teams_of(institution).await? {
             grids.extend(self.deps.directory.grids_of_team(team.value.id()).await?);
         }
-        let scope = format!("institutions/{institution}");
-        self.report(
-            who,
-            "indicator.institution_report",
-            scope,
-            grids,
-            on,
-            period,
-        )
-        .await
+        self.report(who, action, scope, grids, on, period).await
     }
 
     /// The indicators of every grid served by the teams of a medical community's member
@@ -134,28 +124,58 @@ impl IndicatorService {
         on: Date,
         period: Option<PeriodKind>,
     ) -> Result<IndicatorReport, ServiceError> {
-        let members: Vec<InstitutionId> = self
+        let action = "indicator.community_report";
+        let scope = format!("communities/{community}");
+        let members: Option<Vec<InstitutionId>> = self
             .deps
             .network
             .current()
             .community(community)
-            .map_err(|e| ServiceError::InvalidArgument {
-                field: "community",
-                reason: e.to_string(),
-            })?
-            .members()
-            .iter()
-            .copied()
-            .collect();
+            .ok()
+            .map(|c| c.members().iter().copied().collect());
+        let Some(members) = members else {
+            return Err(self.unknown(who, action, &scope).await?);
+        };
         let mut grids = Vec::new();
         for institution in members {
             for team in self.deps.directory.teams_of(institution).await? {
                 grids.extend(self.deps.directory.grids_of_team(team.value.id()).await?);
             }
         }
-        let scope = format!("communities/{community}");
-        self.report(who, "indicator.community_report", scope, grids, on, period)
-            .await
+        self.report(who, action, scope, grids, on, period).await
+    }
+
+    /// A report of an institution or community the network does not hold: `NOT_FOUND`, and
+    /// the refused read audited like a read.
+    async fn unknown(
+        &self,
+        who: &Principal,
+        action: &str,
+        scope: &str,
+    ) -> Result<ServiceError, ServiceError> {
+        self.deps
+            .audit
+            .record(&self.audit_entry(who, action, scope, AuditOutcome::Failed))
+            .await?;
+        Ok(ServiceError::NotFound(scope.to_owned()))
+    }
+
+    fn audit_entry(
+        &self,
+        who: &Principal,
+        action: &str,
+        scope: &str,
+        outcome: AuditOutcome,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: who.actor(),
+            action: action.to_owned(),
+            resource: format!("{scope}/indicators"),
+            patient: None,
+            at: self.deps.clock.now(),
+            outcome,
+            break_glass: None,
+        }
     }
 
     /// Tallies `grids` one at a time (memory bounded by the largest grid) and audits the read.
@@ -198,15 +218,7 @@ impl IndicatorService {
         }
         self.deps
             .audit
-            .record(&AuditEntry {
-                actor: who.actor(),
-                action: action.to_owned(),
-                resource: format!("{scope}/indicators"),
-                patient: None,
-                at: self.deps.clock.now(),
-                outcome: AuditOutcome::Success,
-                break_glass: None,
-            })
+            .record(&self.audit_entry(who, action, &scope, AuditOutcome::Success))
             .await?;
         Ok(IndicatorReport {
             scope,
@@ -256,7 +268,8 @@ impl IndicatorService {
         }
         let screened: HashSet<ResidentId> = facts.bp_screened.into_iter().collect();
         let mut managed: BTreeMap<ResidentId, Vec<_>> = BTreeMap::new();
-        for e in &facts.enrolments {
+        // Enrolments as they stood on the date: a past period is not read from today's.
+        for e in facts.enrolments.iter().filter(|e| e.is_managed_on(on)) {
             let year = YearOfCare::from_visits(
                 visits.get(&e.id()).map_or(&[][..], Vec::as_slice),
                 on.year(),
@@ -296,9 +309,7 @@ impl IndicatorService {
             on,
             &self.deps.profile,
         );
-        // Contracts that ran to their end in the year up to the date (IND-RENEWAL).
-        let year_start = Date::from_calendar_date(on.year(), Month::January, 1).unwrap_or(on);
-        let renewal = renewal_rate(&facts.contracts, year_start, on.next_day().unwrap_or(on));
+        let renewal = renewal_rate_of_year(&facts.contracts, on);
         tally.assessed.contracts_ended = renewal.denominator;
         tally.assessed.contracts_renewed = renewal.numerator;
         tally

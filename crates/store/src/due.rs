@@ -1,23 +1,35 @@
 //! The screening due lists' read side ([`ScreeningDueQueries`]): for a page of residents, their
-//! open enrolments (`ux_enrolment_open_condition`), their programme results newest first
-//! (`ix_screening_resident`) and their latest 65+ check (`ix_elderly_check_resident`), each one
-//! query over the page's ids.
+//! enrolments begun by the day (`ux_enrolment_open_condition`), their latest programme result
+//! of each programme (`ix_screening_resident`, one row per resident and programme by
+//! `ROW_NUMBER`) and their latest 65+ check (`ix_elderly_check_resident`), each one query over
+//! the page's ids.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, Order, OverStatement, Query, WindowStatement,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use time::Date;
 use uuid::Uuid;
-use yigong_domain::followup::Condition;
+use yigong_domain::followup::{Condition, Enrolment};
 use yigong_domain::ids::ResidentId;
-use yigong_domain::screening::{Programme, ScreeningHistory};
+use yigong_domain::screening::{GlucoseKind, Programme, ScreeningHistory};
 use yigong_ports::{ScreeningDueQueries, ScreeningFinding, StoreError};
 
 use crate::Store;
-use crate::convert::{corrupt, db_err};
+use crate::convert::{corrupt, db_err, from_json};
 use crate::entity::{elderly_check, enrolment, screening_result};
+
+fn get<T: sea_orm::TryGetable>(
+    row: &sea_orm::QueryResult,
+    column: &str,
+    entity: &'static str,
+) -> Result<T, StoreError> {
+    row.try_get("", column)
+        .map_err(|e| corrupt(entity, e.to_string()))
+}
 
 #[async_trait]
 impl ScreeningDueQueries for Store {
@@ -26,52 +38,77 @@ impl ScreeningDueQueries for Store {
         residents: &[ResidentId],
         on: Date,
     ) -> Result<HashMap<ResidentId, ScreeningHistory>, StoreError> {
+        let mut out: HashMap<ResidentId, ScreeningHistory> = HashMap::new();
+        if residents.is_empty() {
+            return Ok(out);
+        }
         let db = self.connection();
         let ids: Vec<Uuid> = residents.iter().map(|r| r.as_uuid()).collect();
-        let mut out: HashMap<ResidentId, ScreeningHistory> = HashMap::new();
 
-        let open = enrolment::Entity::find()
+        // Managed on the day, as the domain judges it: a past day is not read from today's
+        // open enrolments.
+        let enrolments = enrolment::Entity::find()
             .filter(enrolment::Column::PatientId.is_in(ids.clone()))
-            .filter(enrolment::Column::OpenCondition.is_not_null())
+            .filter(enrolment::Column::EnrolledOn.lte(on))
             .all(db)
             .await
             .map_err(db_err)?;
-        for e in open {
-            let h = out.entry(ResidentId::from_uuid(e.patient_id)).or_default();
-            match e.open_condition.as_deref() {
-                Some(c) if c == Condition::Hypertension.code() => h.hypertension_managed = true,
-                Some(c) if c == Condition::Type2Diabetes.code() => h.diabetes_managed = true,
-                _ => {}
+        for row in enrolments {
+            let e: Enrolment = from_json("enrolment", row.body)?;
+            if !e.is_managed_on(on) {
+                continue;
+            }
+            let h = out.entry(e.patient()).or_default();
+            match e.condition() {
+                Condition::Hypertension => h.hypertension_managed = true,
+                Condition::Type2Diabetes => h.diabetes_managed = true,
+                Condition::SevereMentalDisorder(_) => {}
             }
         }
 
-        // Newest first per resident: the first of each programme is its latest.
+        // Each resident's latest programme result of each programme: blood pressure, and
+        // fasting glucose (a random or two-hour reading is not the glucose programme's).
         use screening_result::Column as S;
-        let results = screening_result::Entity::find()
-            .filter(S::ResidentId.is_in(ids.clone()))
-            .filter(S::Opportunistic.eq(false))
-            .filter(S::TakenOn.lte(on))
-            .filter(S::Programme.is_in([
-                Programme::BloodPressure.code(),
-                Programme::FastingGlucose.code(),
-            ]))
-            .order_by_desc(S::TakenOn)
-            .order_by_desc(S::RecordedAt)
-            .all(db)
-            .await
-            .map_err(db_err)?;
-        for r in results {
-            let h = out.entry(ResidentId::from_uuid(r.resident_id)).or_default();
-            let finding: ScreeningFinding = serde_json::from_value(r.body)
-                .map_err(|e| corrupt("screening_result", e.to_string()))?;
+        let window = WindowStatement::new()
+            .partition_by(S::ResidentId)
+            .partition_by(S::Programme)
+            .order_by(S::TakenOn, Order::Desc)
+            .order_by(S::RecordedAt, Order::Desc)
+            .take();
+        let ranked = Query::select()
+            .columns([S::ResidentId, S::TakenOn, S::Body])
+            .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "rank")
+            .from(screening_result::Entity)
+            .and_where(Expr::col(S::ResidentId).is_in(ids.clone()))
+            .and_where(Expr::col(S::Opportunistic).eq(false))
+            .and_where(Expr::col(S::TakenOn).lte(on))
+            .cond_where(
+                Expr::col(S::Programme)
+                    .eq(Programme::BloodPressure.code())
+                    .or(Expr::col(S::Programme)
+                        .eq(Programme::FastingGlucose.code())
+                        .and(Expr::col(S::GlucoseKind).eq(GlucoseKind::Fasting.code()))),
+            )
+            .to_owned();
+        let latest = Query::select()
+            .columns([S::ResidentId, S::TakenOn, S::Body])
+            .from_subquery(ranked, Alias::new("ranked"))
+            .and_where(Expr::col(Alias::new("rank")).eq(1))
+            .to_owned();
+        for row in db.query_all(&latest).await.map_err(db_err)? {
+            let entity = "screening_result";
+            let resident = ResidentId::from_uuid(get::<Uuid>(&row, "resident_id", entity)?);
+            let taken_on: Date = get(&row, "taken_on", entity)?;
+            let finding: ScreeningFinding =
+                from_json(entity, get::<serde_json::Value>(&row, "body", entity)?)?;
+            let h = out.entry(resident).or_default();
             match finding {
-                ScreeningFinding::BloodPressure { decision, .. } if h.last_bp.is_none() => {
-                    h.last_bp = Some((r.taken_on, decision.outcome));
+                ScreeningFinding::BloodPressure { decision, .. } => {
+                    h.last_bp = Some((taken_on, decision.outcome));
                 }
-                ScreeningFinding::Glucose { decision, .. } if h.last_glucose.is_none() => {
-                    h.last_glucose = Some((r.taken_on, decision.outcome));
+                ScreeningFinding::Glucose { decision, .. } => {
+                    h.last_glucose = Some((taken_on, decision.outcome));
                 }
-                _ => {}
             }
         }
 
@@ -89,12 +126,8 @@ impl ScreeningDueQueries for Store {
             .to_owned();
         for row in db.query_all(&query).await.map_err(db_err)? {
             let entity = "elderly_check";
-            let id: Uuid = row
-                .try_get("", "resident_id")
-                .map_err(|e| corrupt(entity, e.to_string()))?;
-            let last: Date = row
-                .try_get("", "last_on")
-                .map_err(|e| corrupt(entity, e.to_string()))?;
+            let id: Uuid = get(&row, "resident_id", entity)?;
+            let last: Date = get(&row, "last_on", entity)?;
             out.entry(ResidentId::from_uuid(id)).or_default().last_check = Some(last);
         }
         Ok(out)

@@ -23,6 +23,7 @@ impl ElderlyCheckRepository for SeaTransaction {
             institution_id: Set(r.institution.as_uuid()),
             checked_on: Set(r.check.on),
             guided: Set(r.assessment.guided),
+            fed_back_on: Set(r.assessment.guided.then_some(r.check.fed_back_on).flatten()),
             body: Set(
                 serde_json::to_value(r).map_err(|e| corrupt("elderly_check", e.to_string()))?
             ),

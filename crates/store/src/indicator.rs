@@ -1,5 +1,5 @@
 //! The indicator read side: one grid's facts, each list one indexed query from the grid's
-//! residents (`ix_resident_grid`) to their contracts (`ix_contract_resident`), open enrolments
+//! residents (`ix_resident_grid`) to their contracts (`ix_contract_resident`), enrolments
 //! (`ux_enrolment_open_condition`), the enrolments' waiting plans (`ix_plan_enrolment`), the
 //! year's visits (`ix_visit_patient`), the latest screening and the year's programme
 //! screenings (`ix_screening_resident`) and the year's 65+ checks (`ix_elderly_check_resident`).
@@ -103,7 +103,8 @@ impl IndicatorQueries for Store {
                 &of_grid_residents(c, contract::Column::ResidentId, grid)
                     .column((c, contract::Column::Body))
                     .and_where(Expr::col((c, contract::Column::StartOn)).lte(on))
-                    .and_where(Expr::col((c, contract::Column::EndOn)).gte(year_start))
+                    // `end_on` is exclusive: a contract ending on 1 January ran in the year before.
+                    .and_where(Expr::col((c, contract::Column::EndOn)).gt(year_start))
                     .to_owned(),
                 "contract",
             )
@@ -113,9 +114,12 @@ impl IndicatorQueries for Store {
         let open = |q: &mut SelectStatement| {
             q.and_where(Expr::col((e, enrolment::Column::OpenCondition)).is_not_null());
         };
-        let mut query = of_grid_residents(e, enrolment::Column::PatientId, grid);
-        query.column((e, enrolment::Column::Body));
-        open(&mut query);
+        // Every enrolment begun by the date, closed ones too: whether it was open on the date
+        // (a past period's) is the domain's call (`Enrolment::is_managed_on`).
+        let query = of_grid_residents(e, enrolment::Column::PatientId, grid)
+            .column((e, enrolment::Column::Body))
+            .and_where(Expr::col((e, enrolment::Column::EnrolledOn)).lte(on))
+            .to_owned();
         let enrolments = self.bodies(&query, "enrolment").await?;
 
         let p = follow_up_plan::Entity;
@@ -237,7 +241,10 @@ impl IndicatorQueries for Store {
                 Expr::col((k, elderly_check::Column::CheckedOn)),
                 "checked_on",
             )
-            .expr_as(Expr::col((k, elderly_check::Column::Guided)), "guided")
+            .expr_as(
+                Expr::col((k, elderly_check::Column::FedBackOn)),
+                "fed_back_on",
+            )
             .and_where(Expr::col((k, elderly_check::Column::CheckedOn)).gte(year_start))
             .and_where(Expr::col((k, elderly_check::Column::CheckedOn)).lte(on))
             .to_owned();
@@ -252,7 +259,7 @@ impl IndicatorQueries for Store {
                     ResidentId::from_uuid(get::<Uuid>(row, "resident_id", entity)?),
                     CheckFact {
                         on: get(row, "checked_on", entity)?,
-                        guided: get(row, "guided", entity)?,
+                        guided_on: get(row, "fed_back_on", entity)?,
                     },
                 ))
             })

@@ -22,7 +22,7 @@ use crate::bulk::{self, pg_err};
 use crate::convert::{corrupt, db_err};
 use crate::entity::{resident, screening_result};
 
-/// Rows per multi-row INSERT on SQLite: 13 columns × 1000 stays under its 32766 variables.
+/// Rows per multi-row INSERT on SQLite: 14 columns × 1000 stays under its 32766 variables.
 const SQLITE_CHUNK: usize = 1000;
 
 /// The columns of a result row, shared by both write paths.
@@ -31,6 +31,7 @@ struct Columns {
     sbp: Option<i32>,
     dbp: Option<i32>,
     glucose: Option<i32>,
+    glucose_kind: Option<&'static str>,
     flagged: bool,
 }
 
@@ -51,7 +52,7 @@ fn copy_rows(records: &[ScreeningRecord], now: OffsetDateTime) -> Result<Vec<u8>
             .map_err(|e| corrupt("screening_result", e.to_string()))?;
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},\"{}\",{now}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},\"{}\",{now}",
             r.id,
             r.batch,
             r.resident,
@@ -61,6 +62,7 @@ fn copy_rows(records: &[ScreeningRecord], now: OffsetDateTime) -> Result<Vec<u8>
             number(c.sbp),
             number(c.dbp),
             number(c.glucose),
+            c.glucose_kind.unwrap_or_default(),
             c.flagged,
             r.opportunistic,
             body.replace('"', "\"\""),
@@ -71,19 +73,26 @@ fn copy_rows(records: &[ScreeningRecord], now: OffsetDateTime) -> Result<Vec<u8>
 }
 
 fn columns(r: &ScreeningRecord) -> Result<Columns, StoreError> {
-    let (sbp, dbp, glucose) = match r.finding {
-        ScreeningFinding::BloodPressure { bp, .. } => {
-            (Some(i32::from(bp.sbp())), Some(i32::from(bp.dbp())), None)
-        }
-        ScreeningFinding::Glucose { glucose, .. } => {
-            (None, None, Some(i32::from(glucose.hundredths())))
-        }
+    let (sbp, dbp, glucose, glucose_kind) = match r.finding {
+        ScreeningFinding::BloodPressure { bp, .. } => (
+            Some(i32::from(bp.sbp())),
+            Some(i32::from(bp.dbp())),
+            None,
+            None,
+        ),
+        ScreeningFinding::Glucose { glucose, kind, .. } => (
+            None,
+            None,
+            Some(i32::from(glucose.hundredths())),
+            Some(kind.code()),
+        ),
     };
     Ok(Columns {
         programme: r.finding.programme().code(),
         sbp,
         dbp,
         glucose,
+        glucose_kind,
         flagged: r.finding.is_flagged(),
     })
 }
@@ -180,7 +189,8 @@ impl Store {
         bulk::copy_postgres(
             &mut tx,
             "COPY screening_result (id, batch_id, resident_id, institution_id, programme, \
-             taken_on, sbp, dbp, glucose_hundredths, flagged, opportunistic, body, recorded_at) \
+             taken_on, sbp, dbp, glucose_hundredths, glucose_kind, flagged, opportunistic, body, \
+             recorded_at) \
              FROM STDIN (FORMAT csv)",
             rows,
         )
@@ -212,6 +222,7 @@ impl Store {
                         sbp: Set(c.sbp),
                         dbp: Set(c.dbp),
                         glucose_hundredths: Set(c.glucose),
+                        glucose_kind: Set(c.glucose_kind.map(str::to_owned)),
                         flagged: Set(c.flagged),
                         opportunistic: Set(r.opportunistic),
                         body: Set(serde_json::to_value(r.finding)

@@ -1,13 +1,16 @@
 //! The rates a county is assessed on, over the wire: every rate with its counts and its rule;
 //! a new 65+ resident of a grid enters the elderly denominators, and her check, fed back with
 //! guidance, the numerators; the total is the sum of the grids; a medical community's report
-//! holds its townships' grids; a report closes a period,
-//! and a period not yet begun or unknown is refused naming the field.
+//! holds its townships' grids, its total their sum, and an unknown community is an audited
+//! NOT_FOUND; a patient enrolled today counts this year and not last; a report closes a
+//! period, and a period not yet begun or unknown is refused naming the field.
 
 use time::{Date, Duration, OffsetDateTime};
 use tonic::Code;
 use yigong_proto::v1 as pb;
+use yigong_proto::v1::audit_service_client::AuditServiceClient;
 use yigong_proto::v1::elderly_check_service_client::ElderlyCheckServiceClient;
+use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
 use yigong_proto::v1::network_service_client::NetworkServiceClient;
 
@@ -63,7 +66,8 @@ pub async fn assessed_rates(s: &TestApp) {
         .iter()
         .find(|r| r.rate == "hypertension_standardized_management")
         .unwrap();
-    assert_eq!(standardized.national_goal_percent, Some(65.0));
+    let goal = if today.year() >= 2030 { 70.0 } else { 65.0 };
+    assert_eq!(standardized.national_goal_percent, Some(goal));
     assert!(
         total
             .rates
@@ -162,25 +166,111 @@ pub async fn assessed_rates(s: &TestApp) {
         .into_iter()
         .find(|c| c.members.contains(&s.institution(TOWNSHIP)))
         .unwrap();
-    let whole = IndicatorServiceClient::new(s.channel.clone())
-        .get_community_indicators(s.as_(
+    let community_report = |community: String| {
+        let mut client = IndicatorServiceClient::new(s.channel.clone());
+        let request = s.as_(
             TOWNSHIP,
             pb::GetCommunityIndicatorsRequest {
-                community: community.name.clone(),
+                community,
                 date: None,
                 period: year as i32,
             },
-        ))
+        );
+        async move { client.get_community_indicators(request).await }
+    };
+    let whole = community_report(community.name.clone())
         .await
         .unwrap()
         .into_inner();
     assert_eq!(whole.scope, community.name);
     for g in &checked.grids {
-        assert!(whole.grids.iter().any(|w| w.grid == g.grid), "{}", g.grid);
+        let mine = whole.grids.iter().find(|w| w.grid == g.grid);
+        assert_eq!(
+            mine.and_then(|w| w.indicators.as_ref()),
+            g.indicators.as_ref(),
+            "{}",
+            g.grid
+        );
     }
-    let (n, d) = rate(whole.total.as_ref().unwrap(), "elderly_management");
-    let (tn, td) = rate(checked.total.as_ref().unwrap(), "elderly_management");
-    assert!(n >= tn && d >= td);
+    let whole_total = whole.total.as_ref().unwrap();
+    for r in &whole_total.rates {
+        if matches!(
+            r.rate.as_str(),
+            "hypertension_management" | "diabetes_management"
+        ) {
+            continue; // the estimate is rounded once, for the total
+        }
+        let summed = whole
+            .grids
+            .iter()
+            .map(|g| rate(g.indicators.as_ref().unwrap(), &r.rate))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        assert_eq!(summed, (r.numerator, r.denominator), "{}", r.rate);
+    }
+    assert_eq!(
+        whole
+            .grids
+            .iter()
+            .map(|g| g.indicators.as_ref().unwrap().households)
+            .sum::<u64>(),
+        whole_total.households
+    );
+
+    // A community the network does not hold: NOT_FOUND, and the refused read is audited.
+    let stranger = format!("communities/{}", uuid::Uuid::new_v4());
+    let started = OffsetDateTime::now_utc() - Duration::seconds(5);
+    let refused = community_report(stranger.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+    let logged = AuditServiceClient::new(s.channel.clone())
+        .list_audit_entries(s.as_(
+            "TOKEN_OPERATOR",
+            pb::ListAuditEntriesRequest {
+                outcome: pb::AuditOutcome::Failed as i32,
+                start_time: Some(prost_types::Timestamp {
+                    seconds: started.unix_timestamp(),
+                    nanos: 0,
+                }),
+                page_size: 500,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    assert!(
+        logged
+            .iter()
+            .any(|e| e.action == "indicator.community_report" && e.resource.starts_with(&stranger)),
+        "{logged:?}"
+    );
+
+    // A patient enrolled today is in this year's figures and not in last year's.
+    let last_year_end = Date::from_calendar_date(today.year() - 1, time::Month::December, 31).ok();
+    let htn = |r: &pb::IndicatorReport| rate(grid_of(r, &grid), "hypertension_management").0;
+    let (last_before, this_before) = (
+        htn(&report(s, last_year_end, year).await),
+        htn(&report(s, None, year).await),
+    );
+    let patient = resident_born(s, "卫建国", born, Some(&home.name))
+        .await
+        .name;
+    FollowUpServiceClient::new(s.channel.clone())
+        .enrol_patient(s.as_(
+            TOWNSHIP,
+            pb::EnrolPatientRequest {
+                patient,
+                condition: pb::Condition::Hypertension as i32,
+                confirmed_by: s.institution("TOKEN_COUNTY"),
+                confirm_date: day(today),
+                enrol_date: day(today),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(htn(&report(s, None, year).await), this_before + 1);
+    assert_eq!(htn(&report(s, last_year_end, year).await), last_before);
 
     // Next year has not begun; an unknown period is no period.
     let mut indicators = IndicatorServiceClient::new(s.channel.clone());

@@ -168,8 +168,31 @@ pub async fn due_lists(s: &TestApp) {
     assert!(!page.next_page_token.is_empty());
 
     // Another township sees none of them; a programme without a due list, an unknown grid.
-    let elsewhere = due(s, "TOKEN_OTHER_TOWNSHIP", &grid, "blood_pressure").await;
-    assert!(!elsewhere.contains_key(&never) && !elsewhere.contains_key(&risky));
+    let other = "TOKEN_OTHER_TOWNSHIP";
+    let elsewhere = due(s, other, &grid, "blood_pressure").await;
+    assert!(elsewhere.is_empty(), "{:?}", elsewhere.keys());
+    // ...while its own grids' lists are full: the empty answer above is the scope, not the call.
+    let own_grids = IndicatorServiceClient::new(s.channel.clone())
+        .get_institution_indicators(s.as_(
+            other,
+            pb::GetInstitutionIndicatorsRequest {
+                institution: s.institution(other),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .grids;
+    let mut own = HashMap::new();
+    for g in &own_grids {
+        own.extend(due(s, other, &g.grid, "blood_pressure").await);
+    }
+    assert!(
+        !own.is_empty(),
+        "the other township's own residents are due"
+    );
+    assert!(!own.contains_key(&never) && !own.contains_key(&risky));
     let mut client = ScreeningServiceClient::new(s.channel.clone());
     for (grid, programme, code, field) in [
         (

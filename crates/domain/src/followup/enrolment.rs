@@ -247,6 +247,13 @@ impl Enrolment {
         self.closed
     }
 
+    /// Whether the patient was under management on `on`: enrolled by then and not yet closed
+    /// (closed on the day is no longer managed). A past period's figures are read through
+    /// this, not from today's open enrolments.
+    pub fn is_managed_on(&self, on: Date) -> bool {
+        self.enrolled_on <= on && self.closed.is_none_or(|(closed, _)| closed > on)
+    }
+
     /// A visit of this enrolment is dated on or after the enrolment: care before it belongs
     /// to no plan of it.
     pub fn admits_visit_on(&self, visit: Date) -> Result<(), FollowUpError> {

@@ -23,8 +23,15 @@ use crate::vocabulary::codes;
 pub struct CheckFact {
     /// The day of the check.
     pub on: Date,
-    /// Results fed back with guidance (ELD-GUIDED).
-    pub guided: bool,
+    /// The day its results were fed back with guidance (ELD-GUIDED), if they were.
+    pub guided_on: Option<Date>,
+}
+
+impl CheckFact {
+    /// Whether the resident had been given the check's guidance by `on`.
+    pub fn guided_by(&self, on: Date) -> bool {
+        self.guided_on.is_some_and(|d| d <= on)
+    }
 }
 
 /// Whether `checks` hold the annual check of a patient managed for `condition` in the year of
@@ -101,11 +108,14 @@ impl AssessedRate {
         }
     }
 
-    /// The national goal in percent where one is set (standardized management ≥ 65% by 2025).
-    pub const fn national_goal_percent(self) -> Option<u8> {
+    /// The national goal in percent for a report of `year`, where one is set: standardized
+    /// management ≥ 65% by 2025 and ≥ 70% from 2030 (IND-STANDARDIZED).
+    pub const fn national_goal_percent(self, year: i32) -> Option<u8> {
         match self {
             AssessedRate::HypertensionStandardizedManagement
-            | AssessedRate::DiabetesStandardizedManagement => Some(65),
+            | AssessedRate::DiabetesStandardizedManagement => {
+                Some(if year >= 2030 { 70 } else { 65 })
+            }
             _ => None,
         }
     }
@@ -251,12 +261,12 @@ mod tests {
         let on = date!(2026 - 03 - 01);
         let last_year = [CheckFact {
             on: date!(2025 - 12 - 30),
-            guided: true,
+            guided_on: Some(date!(2025 - 12 - 30)),
         }];
         assert!(!annual_check_done(Condition::Hypertension, &last_year, on));
         let this_year = [CheckFact {
             on: date!(2026 - 02 - 01),
-            guided: false,
+            guided_on: None,
         }];
         assert!(annual_check_done(Condition::Type2Diabetes, &this_year, on));
         assert!(!annual_check_done(
@@ -266,9 +276,37 @@ mod tests {
         ));
         let later = [CheckFact {
             on: date!(2026 - 03 - 02),
-            guided: true,
+            guided_on: Some(date!(2026 - 03 - 02)),
         }];
         assert!(!annual_check_done(Condition::Hypertension, &later, on));
+    }
+
+    #[test]
+    fn guidance_counts_from_the_day_it_was_fed_back() {
+        let check = CheckFact {
+            on: date!(2026 - 12 - 30),
+            guided_on: Some(date!(2027 - 01 - 04)),
+        };
+        assert!(!check.guided_by(date!(2026 - 12 - 31)));
+        assert!(check.guided_by(date!(2027 - 01 - 04)));
+        assert!(
+            !CheckFact {
+                guided_on: None,
+                ..check
+            }
+            .guided_by(date!(2027 - 06 - 01))
+        );
+    }
+
+    #[test]
+    fn the_standardized_goal_rises_to_70_percent_from_2030() {
+        let rate = AssessedRate::DiabetesStandardizedManagement;
+        assert_eq!(rate.national_goal_percent(2029), Some(65));
+        assert_eq!(rate.national_goal_percent(2030), Some(70));
+        assert_eq!(
+            AssessedRate::DiabetesControl.national_goal_percent(2030),
+            None
+        );
     }
 
     #[test]

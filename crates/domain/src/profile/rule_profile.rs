@@ -41,7 +41,9 @@ pub struct RuleProfile {
     pub follow_up: FollowUpRules,
     /// Referral.
     pub referral: ReferralRules,
-    /// The assessed rates' estimates.
+    /// The assessed rates' estimates; a complete profile written before they existed gets
+    /// the national defaults.
+    #[serde(default)]
     pub indicators: IndicatorRules,
 }
 
@@ -142,6 +144,19 @@ mod tests {
             national.follow_up.routine_interval_days
         );
         assert_eq!(county.screening, national.screening);
+    }
+
+    #[test]
+    fn a_complete_profile_written_before_the_assessed_rates_loads_with_their_defaults() {
+        let national = RuleProfile::bphs3();
+        assert_eq!(national.indicators, IndicatorRules::default());
+        let start = BPHS3_TOML.find("[indicators]").unwrap();
+        let end = BPHS3_TOML[start + 1..]
+            .find("\n[")
+            .map_or(BPHS3_TOML.len(), |i| start + 1 + i);
+        let older = format!("{}{}", &BPHS3_TOML[..start], &BPHS3_TOML[end..]);
+        assert!(!older.contains("prevalence"));
+        assert_eq!(RuleProfile::from_toml(&older).unwrap(), national);
     }
 
     #[test]

@@ -265,6 +265,17 @@ pub struct IndicatorRules {
     pub diabetes_prevalence_per_mille: u16,
 }
 
+impl Default for IndicatorRules {
+    /// The national figures above, as `bphs3.toml` states them (a test holds them equal).
+    fn default() -> Self {
+        IndicatorRules {
+            estimate_min_age: 18,
+            hypertension_prevalence_per_mille: 232,
+            diabetes_prevalence_per_mille: 112,
+        }
+    }
+}
+
 /// Referral rules (section 7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -93,15 +93,28 @@ pub fn due_on(
         Programme::ElderlyCheck => (false, false, history.last_check),
         Programme::TwoCancer => return None,
     };
+    // The lists are the programmes' work among permanent residents (§1): no one who has
+    // died, moved away or not yet lived here six months is due for anything.
+    if !resident.is_permanent_on(on, profile) {
+        return None;
+    }
     let subject = ScreeningSubject {
         birth_date: resident.birth_date(),
         sex: resident.sex(),
-        permanent_resident: resident.is_permanent_on(on, profile),
+        permanent_resident: true,
         high_risk,
         diagnosed,
     };
     let e = eligibility(programme, &subject, last, on, profile);
-    let due_on = e.next_due.filter(|d| *d <= on)?;
+    let next_due = match (programme, last) {
+        // The 65+ check is once a calendar year (SCR-ELDERLY): due again on 1 January after the last one,
+        // not twelve months on, so a check late in one year does not push the next year's out.
+        (Programme::ElderlyCheck, Some(last)) if e.eligible => {
+            Some(Date::from_ordinal_date(last.year().saturating_add(1), 1).unwrap_or(Date::MAX))
+        }
+        _ => e.next_due,
+    };
+    let due_on = next_due.filter(|d| *d <= on)?;
     Some(Due {
         programme,
         due_on,
@@ -224,22 +237,44 @@ mod tests {
         );
         let elder = resident(date!(1955 - 01 - 01), date!(2000 - 01 - 01));
         let checked = ScreeningHistory {
-            last_check: Some(date!(2025 - 06 - 02)),
+            last_check: Some(date!(2026 - 01 - 02)),
             ..ScreeningHistory::default()
         };
         assert_eq!(
             due_on(Programme::ElderlyCheck, &elder, &checked, ON, &p),
             None
         );
-        let due = due_on(
-            Programme::ElderlyCheck,
-            &elder,
-            &checked,
-            date!(2026 - 06 - 02),
-            &p,
-        )
-        .unwrap();
-        assert_eq!(due.last, Some(date!(2025 - 06 - 02)));
+        // Checked in December: due again on 1 January, not twelve months on.
+        let december = ScreeningHistory {
+            last_check: Some(date!(2025 - 12 - 20)),
+            ..ScreeningHistory::default()
+        };
+        let due = due_on(Programme::ElderlyCheck, &elder, &december, ON, &p).unwrap();
+        assert_eq!(due.last, Some(date!(2025 - 12 - 20)));
+        assert_eq!((due.due_on, due.days_overdue), (date!(2026 - 01 - 01), 151));
         assert_eq!(due_on(Programme::TwoCancer, &elder, &never, ON, &p), None);
+    }
+
+    #[test]
+    fn no_one_who_has_died_is_due_for_anything() {
+        let p = RuleProfile::bphs3();
+        let (elder, _) = resident(date!(1955 - 01 - 01), date!(2000 - 01 - 01))
+            .record_death(date!(2026 - 05 - 01))
+            .unwrap();
+        let at_risk = ScreeningHistory {
+            hypertension_managed: true,
+            ..ScreeningHistory::default()
+        };
+        for programme in [
+            Programme::BloodPressure,
+            Programme::FastingGlucose,
+            Programme::ElderlyCheck,
+        ] {
+            assert_eq!(
+                due_on(programme, &elder, &at_risk, ON, &p),
+                None,
+                "{programme:?}"
+            );
+        }
     }
 }

@@ -249,5 +249,7 @@ mod tests {
     #[test]
     fn programme_codes_are_the_serde_names_and_parse_back() {
         check_unit(Programme::ALL, Programme::code, Programme::from_code);
+        use crate::screening::GlucoseKind;
+        check_unit(GlucoseKind::ALL, GlucoseKind::code, GlucoseKind::from_code);
     }
 }

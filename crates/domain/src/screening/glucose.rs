@@ -22,6 +22,12 @@ pub enum GlucoseKind {
     TwoHour,
 }
 
+crate::vocabulary::codes!(GlucoseKind {
+    Fasting => "fasting",
+    Random => "random",
+    TwoHour => "two_hour",
+});
+
 /// Outcome of a glucose screening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -733,15 +733,15 @@ proptest! {
 type Managed = (Option<VisitClass>, u16);
 
 /// One resident as generated: age, months living here, contracted, days since the last
-/// service, managed conditions, 65+ checks (days before `on`, guided), screened by the BP
-/// programme.
+/// service, managed conditions, 65+ checks (days before `on`, days until fed back with
+/// guidance if it was), screened by the BP programme.
 type Generated = (
     u16,
     u16,
     bool,
     Option<i64>,
     Vec<Managed>,
-    Vec<(i64, bool)>,
+    Vec<(i64, Option<i64>)>,
     bool,
 );
 
@@ -808,9 +808,12 @@ fn resident_facts(
     ];
     let checks: Vec<CheckFact> = checks
         .into_iter()
-        .map(|(days_ago, guided)| CheckFact {
-            on: on - Duration::days(days_ago),
-            guided,
+        .map(|(days_ago, fed_back_after)| {
+            let checked = on - Duration::days(days_ago);
+            CheckFact {
+                on: checked,
+                guided_on: fed_back_after.map(|d| checked + Duration::days(d)),
+            }
         })
         .collect();
     ResidentFacts {
@@ -853,7 +856,8 @@ fn facts_strategy() -> impl Strategy<Value = Generated> {
         proptest::option::of(0i64..800),
         proptest::collection::vec((class(), 0u16..7), 0..4),
         // Days before `on`: some last year (`on` is 1 June), some after `on`.
-        proptest::collection::vec((-20i64..200, any::<bool>()), 0..3),
+        // Fed back the same day or up to a month later, sometimes after `on`.
+        proptest::collection::vec((-20i64..200, proptest::option::of(0i64..30)), 0..3),
         any::<bool>(),
     )
 }
@@ -909,10 +913,11 @@ proptest! {
         let a = t.assessed;
         // (checked in the year, guided in the year)
         let in_year = |f: &ResidentFacts| {
-            let year: Vec<bool> = f.checks.iter().filter(|c| c.on <= on && c.on.year() == 2026).map(|c| c.guided).collect();
+            let year: Vec<bool> = f.checks.iter().filter(|c| c.on <= on && c.on.year() == 2026).map(|c| c.guided_on.is_some_and(|d| d <= on)).collect();
             (!year.is_empty(), year.contains(&true))
         };
-        let managed_of = |pick: fn(&Condition) -> bool| all.iter().flat_map(move |f| f.managed.iter().filter(move |(c, _)| pick(c)).map(move |(_, y)| (f, y)));
+        // Only permanent residents count in the assessed rates, managed patients too.
+        let managed_of = |pick: fn(&Condition) -> bool| permanent.iter().copied().flat_map(move |f| f.managed.iter().filter(move |(c, _)| pick(c)).map(move |(_, y)| (f, y)));
         let htn = |c: &Condition| *c == Condition::Hypertension;
         prop_assert_eq!(a.hypertension.managed, managed_of(htn).count() as u64);
         prop_assert_eq!(

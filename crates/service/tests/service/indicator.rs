@@ -108,7 +108,7 @@ fn facts(grid: GridId) -> GridFacts {
                 ResidentId::from_u128(1),
                 yigong_domain::indicator::CheckFact {
                     on: date!(2026 - 01 - 20),
-                    guided: true,
+                    guided_on: Some(date!(2026 - 01 - 25)),
                 },
             )],
             // Due 2025-06-15: overdue on the report's date.

@@ -11,6 +11,8 @@ pub struct Model {
     pub institution_id: Uuid,
     pub checked_on: TimeDate,
     pub guided: bool,
+    /// The day the results were fed back with guidance (migration 000024).
+    pub fed_back_on: Option<TimeDate>,
     /// The check and its assessment (`ElderlyCheckRecord` without the columns above).
     pub body: Json,
     pub recorded_at: TimeDateTimeWithTimeZone,

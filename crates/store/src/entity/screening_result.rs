@@ -19,6 +19,8 @@ pub struct Model {
     pub flagged: bool,
     /// Outside the programme's ages: assessed, not counted (migration 000022).
     pub opportunistic: bool,
+    /// `fasting`, `random` or `two_hour` for a glucose reading (migration 000024).
+    pub glucose_kind: Option<String>,
     pub body: Json,
     pub recorded_at: TimeDateTimeWithTimeZone,
 }

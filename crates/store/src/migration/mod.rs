@@ -29,6 +29,7 @@ mod m20261205_000020_referral_advice;
 mod m20261205_000021_glucose_hundredths;
 mod m20261206_000022_opportunistic_screening;
 mod m20261206_000023_elderly_check;
+mod m20261206_000024_fed_back_and_glucose_kind;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_glucose_hundredths::Migration),
             Box::new(m20261206_000022_opportunistic_screening::Migration),
             Box::new(m20261206_000023_elderly_check::Migration),
+            Box::new(m20261206_000024_fed_back_and_glucose_kind::Migration),
         ]
     }
 }

@@ -12,9 +12,11 @@ use yigong_domain::elderly::{
 };
 use yigong_domain::identity::Sex;
 use yigong_domain::ids::{CommunityId, ElderlyCheckId, GridId, ResidentId, ScreeningId};
-use yigong_domain::measure::BloodPressure;
+use yigong_domain::measure::{BloodPressure, Glucose};
 use yigong_domain::profile::RuleProfile;
-use yigong_domain::screening::{BpReading, RiskFactors, assess_blood_pressure};
+use yigong_domain::screening::{
+    BpReading, GlucoseKind, RiskFactors, assess_blood_pressure, assess_glucose,
+};
 use yigong_ports::{
     Actor, AuditEntry, AuditOutcome, Constraint, ElderlyCheckQueries, ElderlyCheckRecord,
     IndicatorQueries, ScreeningBatch, ScreeningDueQueries, ScreeningFinding, ScreeningRecord,
@@ -205,8 +207,8 @@ async fn checks_are_kept_whole_read_latest_first_and_counted_in_their_grid_and_y
         assert_eq!(facts.checks.len(), 1, "{}: this year's only", b.name);
         assert_eq!(facts.checks[0].0, who);
         assert_eq!(
-            (facts.checks[0].1.on, facts.checks[0].1.guided),
-            (date!(2026 - 02 - 10), true)
+            (facts.checks[0].1.on, facts.checks[0].1.guided_on),
+            (date!(2026 - 02 - 10), Some(date!(2026 - 02 - 10)))
         );
         assert_eq!(facts.bp_screened, vec![who], "{}", b.name);
         let elsewhere = b
@@ -252,5 +254,146 @@ async fn checks_are_kept_whole_read_latest_first_and_counted_in_their_grid_and_y
             Some(date!(2026 - 01 - 05))
         );
         assert_eq!(before[&who].last_check, Some(date!(2025 - 11 - 20)));
+    }
+}
+
+/// A glucose reading of `who` on `on`.
+fn glucose(first: u128, who: ResidentId, on: Date, kind: GlucoseKind) -> ScreeningBatch {
+    let mut batch = screenings(first, who, on, false);
+    let reading = Glucose::from_hundredths(640).unwrap();
+    batch.records[0].finding = ScreeningFinding::Glucose {
+        glucose: reading,
+        kind,
+        symptoms: false,
+        decision: assess_glucose(reading, kind, false, &RuleProfile::bphs3()),
+        rescreen_on: None,
+    };
+    batch
+}
+
+#[tokio::test]
+async fn the_due_lists_read_fasting_glucose_and_the_enrolments_of_the_day_and_old_rows_are_filled()
+{
+    use sea_orm_migration::MigratorTrait;
+    use yigong_domain::followup::CloseReason;
+    for b in backends::all().await {
+        let mut held = patient(
+            ResidentId::from_u128(71),
+            TOWNSHIP,
+            CommunityId::from_u128(500),
+        );
+        held.scope.grid = Some(GRID);
+        let who = held.resident.id();
+        let (enrolled, _) = crate::followup::enrolment(7, 71, date!(2025 - 03 - 01));
+        let (closed, _) = enrolled
+            .clone()
+            .close(date!(2026 - 02 - 01), CloseReason::MovedOut)
+            .unwrap();
+        let mut tx = b.store.begin().await.unwrap();
+        tx.insert_resident(&held).await.unwrap();
+        let v = tx.insert_enrolment(&enrolled).await.unwrap();
+        tx.update_enrolment(&closed, v).await.unwrap();
+        tx.commit().await.unwrap();
+        // A fasting reading, then a newer random one: the programme's is the fasting one.
+        for batch in [
+            glucose(80_000, who, date!(2026 - 01 - 10), GlucoseKind::Fasting),
+            glucose(80_001, who, date!(2026 - 02 - 20), GlucoseKind::Random),
+        ] {
+            b.store.import_screenings(&batch).await.unwrap();
+        }
+        let fed_late = {
+            let mut c = check(4, who, date!(2026 - 02 - 10), true);
+            c.check.fed_back_on = Some(date!(2026 - 02 - 14));
+            c
+        };
+        insert(&b, &fed_late).await.unwrap();
+
+        let read = |on: Date| {
+            let store = &b.store;
+            async move {
+                store
+                    .screening_histories(&[who], on)
+                    .await
+                    .unwrap()
+                    .remove(&who)
+                    .unwrap()
+            }
+        };
+        let today = read(NOW.date()).await;
+        assert_eq!(
+            today.last_glucose.map(|(on, _)| on),
+            Some(date!(2026 - 01 - 10)),
+            "{}",
+            b.name
+        );
+        assert!(
+            !today.hypertension_managed,
+            "{}: closed in February",
+            b.name
+        );
+        assert!(
+            read(date!(2026 - 01 - 31)).await.hypertension_managed,
+            "{}: managed then",
+            b.name
+        );
+        assert!(
+            b.store
+                .screening_histories(&[], NOW.date())
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            b.name
+        );
+        let facts = b
+            .store
+            .grid_facts(GRID, date!(2026 - 01 - 31), date!(2025 - 02 - 01))
+            .await
+            .unwrap();
+        assert_eq!(
+            facts.enrolments,
+            vec![closed.clone()],
+            "{}: the closed one, judged by the domain",
+            b.name
+        );
+        let checks = |f: &yigong_ports::GridFacts| {
+            f.checks
+                .iter()
+                .map(|(_, c)| c.guided_on)
+                .collect::<Vec<_>>()
+        };
+        let facts = b
+            .store
+            .grid_facts(GRID, NOW.date(), date!(2025 - 03 - 02))
+            .await
+            .unwrap();
+        assert_eq!(
+            checks(&facts),
+            vec![Some(date!(2026 - 02 - 14))],
+            "{}",
+            b.name
+        );
+
+        // Rows written before migration 000024 get their columns from their bodies.
+        let db = b.store.connection();
+        yigong_store::Migrator::down(db, Some(1)).await.unwrap();
+        yigong_store::Migrator::up(db, None).await.unwrap();
+        let facts = b
+            .store
+            .grid_facts(GRID, NOW.date(), date!(2025 - 03 - 02))
+            .await
+            .unwrap();
+        assert_eq!(
+            checks(&facts),
+            vec![Some(date!(2026 - 02 - 14))],
+            "{}: refilled",
+            b.name
+        );
+        assert_eq!(
+            read(NOW.date()).await.last_glucose.map(|(on, _)| on),
+            Some(date!(2026 - 01 - 10)),
+            "{}: refilled",
+            b.name
+        );
     }
 }
