@@ -1501,18 +1501,13 @@ async fn indicators_count_each_grid_from_what_is_stored() {
         let grids: Vec<GridId> = township.grids.iter().map(|g| g.grid).collect();
         assert_eq!(grids, [c.grid_a], "{}", c.name);
         assert_eq!(township.total, east, "{}", c.name);
+        let missing = InstitutionId::from_u128(404);
         let unknown = indicators
-            .institution_report(&doctor, InstitutionId::from_u128(404), NOW.date(), None)
+            .institution_report(&doctor, missing, NOW.date(), None)
             .await
             .unwrap_err();
         assert!(
-            matches!(
-                unknown,
-                ServiceError::InvalidArgument {
-                    field: "institution",
-                    ..
-                }
-            ),
+            matches!(unknown, ServiceError::NotFound(ref what) if what.contains(&missing.to_string())),
             "{unknown}"
         );
     }

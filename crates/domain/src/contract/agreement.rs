@@ -452,34 +452,6 @@ mod tests {
     }
 
     #[test]
-    fn a_contract_counts_for_renewal_in_the_year_of_its_last_day_in_force() {
-        use crate::indicator::renewal_rate_of_year;
-        let p = RuleProfile::bphs3();
-        let t = team(1);
-        // In force through 31 December 2026; `end` is 1 January 2027.
-        let (first, _) = Contract::sign(sign(1, date!(2026 - 01 - 01)), &t, None, &p).unwrap();
-        let (renewed, _, _) = first
-            .clone()
-            .renew(
-                ContractId::from_u128(2),
-                date!(2026 - 12 - 15),
-                None,
-                &t,
-                &p,
-            )
-            .unwrap();
-        let counted = |c: &Contract, on| {
-            let r = renewal_rate_of_year([c], on);
-            (r.numerator, r.denominator)
-        };
-        assert_eq!(counted(&renewed, date!(2026 - 12 - 30)), (0, 0));
-        assert_eq!(counted(&renewed, date!(2026 - 12 - 31)), (1, 1));
-        assert_eq!(counted(&first, date!(2026 - 12 - 31)), (0, 1));
-        // Not again in the year after: its last day belongs to 2026.
-        assert_eq!(counted(&renewed, date!(2027 - 06 - 01)), (0, 0));
-    }
-
-    #[test]
     fn switching_needs_another_team() {
         let p = RuleProfile::bphs3();
         let t = team(1);

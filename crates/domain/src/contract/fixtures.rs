@@ -22,7 +22,7 @@ pub(super) fn full_members() -> Vec<TeamMember> {
     ]
 }
 
-pub(super) fn team(id: u128) -> Team {
+pub(crate) fn team(id: u128) -> Team {
     Team::form(
         TeamId::from_u128(id),
         "t",
@@ -35,7 +35,7 @@ pub(super) fn team(id: u128) -> Team {
     .0
 }
 
-pub(super) fn sign(id: u128, start: Date) -> SignContract {
+pub(crate) fn sign(id: u128, start: Date) -> SignContract {
     SignContract {
         id: ContractId::from_u128(id),
         resident: ResidentId::from_u128(7),

@@ -16,7 +16,7 @@ mod agreement;
 mod error;
 mod event;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod key_population;
 mod team;
 
