@@ -24,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "yigong/v1/resident.proto",
         "yigong/v1/schedule.proto",
         "yigong/v1/screening.proto",
+        "yigong/v1/two_cancer.proto",
     ]
     .map(|p| root.join(p));
     tonic_prost_build::configure()

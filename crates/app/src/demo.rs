@@ -46,6 +46,7 @@ use yigong_store::Store;
 mod elderly;
 mod referrals;
 mod sessions;
+mod two_cancer;
 
 /// The lead hospital of the first community: how a seeded database is recognised.
 pub const COUNTY_HOSPITAL: &str = "Demo County People's Hospital";
@@ -121,6 +122,12 @@ pub struct DemoCounty {
     pub elderly_checks: usize,
     /// Of the enrolments, severe mental disorder patients.
     pub mental_disorder_patients: usize,
+    /// Two-cancer exams recorded.
+    pub two_cancer_exams: usize,
+    /// Cases their abnormal results opened.
+    pub cancer_cases: usize,
+    /// Of the cases, closed.
+    pub cancer_cases_closed: usize,
 }
 
 /// Sample callers of a demo county, for tokens.
@@ -284,6 +291,8 @@ struct Person {
     id: ResidentId,
     age: u32,
     team: usize,
+    /// As the identity number's sequence says.
+    female: bool,
 }
 
 /// Builds the demo county through the use cases on `store` (which must be migrated and hold
@@ -320,6 +329,9 @@ pub async fn seed(
         sessions: 0,
         elderly_checks: 0,
         mental_disorder_patients: 0,
+        two_cancer_exams: 0,
+        cancer_cases: 0,
+        cancer_cases_closed: 0,
     };
 
     progress("network: hospitals, township health centers, village clinics");
@@ -565,6 +577,8 @@ pub async fn seed(
                 let birth = registered
                     - Duration::days(i64::from(age) * 365 + i64::from(rng.range(30, 360)));
                 let document = citizen_id(birth, &mut rng, &mut seen_documents);
+                // GB 11643: an even sequence number (character 17) is a woman.
+                let female = document.as_bytes().get(16).is_some_and(|d| d % 2 == 0);
                 let since = if age > 20 && rng.chance(90) {
                     birth
                 } else {
@@ -577,7 +591,7 @@ pub async fn seed(
                     resident_since: since.max(birth),
                     personal: person(&mut forms, age),
                 });
-                owners.push((age, usize::from(village >= half)));
+                owners.push((age, usize::from(village >= half), female));
             }
         }
         clock.set(start);
@@ -596,7 +610,12 @@ pub async fn seed(
                 .residents
                 .into_iter()
                 .zip(owners)
-                .map(|(id, (age, team))| Person { id, age, team })
+                .map(|(id, (age, team, female))| Person {
+                    id,
+                    age,
+                    team,
+                    female,
+                })
                 .collect(),
         );
     }
@@ -706,6 +725,12 @@ pub async fn seed(
     built.enrolments += older.enrolments;
     built.mental_disorder_patients = older.enrolments;
     built.visits += older.visits;
+
+    progress("two-cancer screening of women 35-64");
+    let women = two_cancer::seed(&deps, store.clone(), &clock, &townships, &people, today).await?;
+    built.two_cancer_exams = women.exams;
+    built.cancer_cases = women.cases;
+    built.cancer_cases_closed = women.closed;
 
     progress("screening campaign among residents 35+");
     clock.set(at(today - Duration::days(60), 9));

@@ -33,25 +33,29 @@ use yigong_store::Store;
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The services whose health follows storage's, and the server's own (`""`).
-const SERVICES: [&str; 15] = [
-    "",
-    <AuditServiceServer<AuditApi> as NamedService>::NAME,
-    <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
-    <ReferralServiceServer<ReferralApi> as NamedService>::NAME,
-    <FollowUpServiceServer<FollowUpApi> as NamedService>::NAME,
-    <ResidentServiceServer<ResidentApi> as NamedService>::NAME,
-    <IndicatorServiceServer<IndicatorApi> as NamedService>::NAME,
-    <NetworkServiceServer<NetworkApi> as NamedService>::NAME,
-    <TeamServiceServer<TeamApi> as NamedService>::NAME,
-    <GridServiceServer<GridApi> as NamedService>::NAME,
-    <ChangeFeedServiceServer<ChangeFeedApi> as NamedService>::NAME,
-    <ScreeningServiceServer<ScreeningApi> as NamedService>::NAME,
-    <ScheduleServiceServer<ScheduleApi> as NamedService>::NAME,
-    <ReferralAdviceServiceServer<AdviceApi> as NamedService>::NAME,
-    <yigong_proto::v1::elderly_check_service_server::ElderlyCheckServiceServer<
-        yigong_grpc::ElderlyCheckApi,
-    > as NamedService>::NAME,
-];
+const SERVICES: [&str; 16] =
+    [
+        "",
+        <AuditServiceServer<AuditApi> as NamedService>::NAME,
+        <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
+        <ReferralServiceServer<ReferralApi> as NamedService>::NAME,
+        <FollowUpServiceServer<FollowUpApi> as NamedService>::NAME,
+        <ResidentServiceServer<ResidentApi> as NamedService>::NAME,
+        <IndicatorServiceServer<IndicatorApi> as NamedService>::NAME,
+        <NetworkServiceServer<NetworkApi> as NamedService>::NAME,
+        <TeamServiceServer<TeamApi> as NamedService>::NAME,
+        <GridServiceServer<GridApi> as NamedService>::NAME,
+        <ChangeFeedServiceServer<ChangeFeedApi> as NamedService>::NAME,
+        <ScreeningServiceServer<ScreeningApi> as NamedService>::NAME,
+        <ScheduleServiceServer<ScheduleApi> as NamedService>::NAME,
+        <ReferralAdviceServiceServer<AdviceApi> as NamedService>::NAME,
+        <yigong_proto::v1::elderly_check_service_server::ElderlyCheckServiceServer<
+            yigong_grpc::ElderlyCheckApi,
+        > as NamedService>::NAME,
+        <yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer<
+            yigong_grpc::TwoCancerApi,
+        > as NamedService>::NAME,
+    ];
 
 /// Sets every service to `status`.
 pub async fn report(health: &HealthReporter, status: ServingStatus) {

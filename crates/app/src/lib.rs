@@ -340,6 +340,12 @@ async fn serve_api(
             store.clone(),
         )),
     );
+    let two_cancer = yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer::new(
+        yigong_grpc::TwoCancerApi::new(yigong_service::TwoCancerService::new(
+            deps.clone(),
+            store.clone(),
+        )),
+    );
     let schedule = ScheduleServiceServer::new(ScheduleApi::new(ScheduleService::new(
         deps.clone(),
         store.clone(),
@@ -383,6 +389,7 @@ async fn serve_api(
         .add_service(InterceptedService::new(changes, auth.clone()))
         .add_service(InterceptedService::new(schedule, auth.clone()))
         .add_service(InterceptedService::new(elderly, auth.clone()))
+        .add_service(InterceptedService::new(two_cancer, auth.clone()))
         .add_service(InterceptedService::new(advice, auth.clone()))
         .add_service(InterceptedService::new(audit, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))

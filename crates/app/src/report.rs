@@ -114,6 +114,8 @@ fn label(which: AssessedRate) -> &'static str {
         AssessedRate::ElderlyManagement => "老年人健康管理率",
         AssessedRate::ElderlyCheckCoverage => "老年人健康体检覆盖率",
         AssessedRate::BloodPressureScreeningCoverage => "35岁及以上居民血压筛查覆盖率",
+        AssessedRate::CervicalScreeningCoverage => "适龄妇女宫颈癌筛查覆盖率",
+        AssessedRate::BreastScreeningCoverage => "适龄妇女乳腺癌筛查覆盖率",
         AssessedRate::ContractRenewal => "家庭医生签约续约率",
     }
 }

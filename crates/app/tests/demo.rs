@@ -52,6 +52,11 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         built.elderly_checks > 0 && built.mental_disorder_patients > 0,
         "{built:?}"
     );
+    assert!(
+        built.cancer_cases > built.cancer_cases_closed && built.cancer_cases_closed > 0,
+        "two-cancer cases open and closed: {built:?}"
+    );
+    assert!(built.two_cancer_exams > built.cancer_cases, "{built:?}");
 
     let network = store.network().await.unwrap();
     assert!(demo::is_seeded(&network));

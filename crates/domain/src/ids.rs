@@ -78,6 +78,8 @@ define_id! {
     ScreeningId;
     /// A 65+ annual health check (老年人健康体检).
     ElderlyCheckId;
+    /// A two-cancer screening exam (两癌筛查).
+    CancerExamId;
     /// A two-cancer screening case opened by an abnormal result.
     CancerCaseId;
     /// A managed patient's enrolment in chronic-disease management.

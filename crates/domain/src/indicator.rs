@@ -21,7 +21,7 @@ use crate::identity::Resident;
 use crate::measure::Percentage;
 use crate::profile::RuleProfile;
 use crate::referral::{Direction, Referral};
-use crate::screening::{Programme, ScreeningSubject, eligibility};
+use crate::screening::{Cancer, Programme, ScreeningSubject, eligibility, screened_in_cycle};
 
 /// A rate as its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -245,6 +245,9 @@ pub struct ResidentFacts {
     /// Whether the blood-pressure programme screened the resident in the year up to the date
     /// (an opportunistic reading is not the programme's).
     pub bp_screened: bool,
+    /// The two-cancer programme's exams of the resident on or before the date (opportunistic
+    /// ones left out); the latest of each cancer is enough.
+    pub cancer_exams: Vec<(Cancer, Date)>,
 }
 
 /// One grid's tally on `on`: households, permanent residents and their records, dynamic
@@ -324,7 +327,8 @@ fn count_managed(a: &mut AssessedCounts, managed: &[(Condition, YearOfCare)], p:
 }
 
 /// A permanent resident in the programmes' denominators: the estimate's adults, the 65+
-/// (IND-ELDERLY, IND-ELDERLY-CHECK) and the blood-pressure programme (IND-SCREENING).
+/// (IND-ELDERLY, IND-ELDERLY-CHECK), the blood-pressure programme (IND-SCREENING) and the
+/// two-cancer programme (IND-TWO-CANCER).
 fn count_programmes(a: &mut AssessedCounts, f: &ResidentFacts, on: Date, p: &RuleProfile) {
     let r = &f.resident;
     let age = r.age_on(on);
@@ -350,6 +354,12 @@ fn count_programmes(a: &mut AssessedCounts, f: &ResidentFacts, on: Date, p: &Rul
     if eligibility(Programme::BloodPressure, &subject, None, on, p).eligible {
         a.bp_eligible += 1;
         a.bp_screened += u64::from(f.bp_screened);
+    }
+    if Programme::TwoCancer.covers(age, r.sex(), p) {
+        let screened = |c| u64::from(screened_in_cycle(&f.cancer_exams, c, on, p));
+        a.two_cancer_eligible += 1;
+        a.cervical_screened += screened(Cancer::Cervical);
+        a.breast_screened += screened(Cancer::Breast);
     }
 }
 

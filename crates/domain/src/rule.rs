@@ -147,6 +147,7 @@ rules! {
     IndicatorElderly = "IND-ELDERLY", "BPHS-3", "elderly management rate = 65+ with record, check and guidance in the year / 65+ permanent residents";
     IndicatorElderlyCheck = "IND-ELDERLY-CHECK", "BPHS-3", "65+ check coverage = 65+ permanent residents checked in the year / 65+ permanent residents";
     IndicatorScreening = "IND-SCREENING", "BPHS-3", "screening coverage = residents the blood-pressure programme covers, screened by it in the year / those it covers; opportunistic readings do not count";
+    IndicatorTwoCancer = "IND-TWO-CANCER", "CS-2022", "two-cancer coverage = women 35-64 (permanent residents) the programme examined for the cancer in the cycle up to the date / those women; opportunistic exams do not count";
     IndicatorRenewal = "IND-RENEWAL", "FD-2018", "renewal rate = contracts that ran to their end in the year and were renewed with the same team / those that ran to their end";
     // Referral (section 7)
     ReferralDirection = "REF-DIRECTION", "TC-2015", "the direction follows the levels: upward to a higher level, downward to a lower one";

@@ -19,10 +19,13 @@
 //! - [`resident`] — `yigong.v1.ResidentService`.
 //! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
 //! - [`team`] — `yigong.v1.TeamService` (teams and contracts).
+//! - [`cancer`] — `yigong.v1.TwoCancerService` (two-cancer exams, cases and their worklist).
+//! - [`elderly`] — `yigong.v1.ElderlyCheckService` (the 65+ annual check).
 
 pub mod advice;
 pub mod audit;
 pub mod auth;
+pub mod cancer;
 pub mod changes;
 pub mod elderly;
 pub mod followup;
@@ -43,6 +46,7 @@ pub mod wire;
 pub use advice::AdviceApi;
 pub use audit::AuditApi;
 pub use auth::{Authenticator, TokenKey};
+pub use cancer::TwoCancerApi;
 pub use changes::ChangeFeedApi;
 pub use elderly::ElderlyCheckApi;
 pub use followup::FollowUpApi;

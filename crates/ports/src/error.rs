@@ -61,6 +61,9 @@ pub enum Constraint {
     /// One open enrolment per patient and condition.
     #[error("open_enrolment")]
     OpenEnrolment,
+    /// One open two-cancer case per woman and cancer.
+    #[error("open_cancer_case")]
+    OpenCancerCase,
     /// One outbox sequence number per aggregate event.
     #[error("aggregate_sequence")]
     AggregateSequence,

@@ -8,6 +8,7 @@ use yigong_domain::followup::{Enrolment, FollowUpPlan, VisitSummary};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
 use yigong_domain::indicator::CheckFact;
+use yigong_domain::screening::Cancer;
 
 use crate::StoreError;
 
@@ -35,6 +36,10 @@ pub struct GridFacts {
     pub bp_screened: Vec<ResidentId>,
     /// Their 65+ checks in the year up to the date.
     pub checks: Vec<(ResidentId, CheckFact)>,
+    /// Each woman's latest two-cancer exam of each cancer on or before the date (the
+    /// programme's: opportunistic exams excluded); whether it lies in the cycle is the
+    /// domain's call.
+    pub cancer_exams: Vec<(ResidentId, Cancer, Date)>,
     /// Plans of those enrolments still waiting for a visit.
     pub waiting: Vec<FollowUpPlan>,
 }

@@ -18,6 +18,7 @@
 //! - [`network`]: institutions and communities, the area tree, grids with their households
 //!   and team assignments, family doctor teams and contracts.
 //! - [`elderly`]: 65+ annual health checks.
+//! - [`cancer`]: two-cancer exams and the cases an abnormal one opens.
 //! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, the change feed, and the relay's view of the outbox.
 //! - [`publish`]: [`EventPublisher`], the messaging port, and the subjects events go to.
@@ -28,6 +29,7 @@
 
 pub mod advice;
 pub mod audit;
+pub mod cancer;
 pub mod deadline;
 pub mod elderly;
 pub mod error;
@@ -44,6 +46,7 @@ pub mod system;
 
 pub use advice::{AdviceQueries, AdviceRepository, AdviceView};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEntry};
+pub use cancer::{CancerCaseRecord, CancerExamRecord, CancerQueries, CancerRepository, CaseCursor};
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
 pub use elderly::{ElderlyCheckQueries, ElderlyCheckRecord, ElderlyCheckRepository};
 pub use error::{Constraint, StoreError};

@@ -119,6 +119,7 @@ pub trait Transaction:
     + TeamRepository
     + crate::SessionRepository
     + crate::ElderlyCheckRepository
+    + crate::CancerRepository
     + crate::AdviceRepository
     + OutboxWriter
     + AuditWriter

@@ -8,6 +8,7 @@ use yigong_domain::grid::GridError;
 use yigong_domain::network::NetworkError;
 use yigong_domain::referral::{AdviceError, ReferralError};
 use yigong_domain::rule::{BrokenRule, RuleId};
+use yigong_domain::screening::CaseError;
 use yigong_ports::{Constraint, StoreError};
 
 /// Why a use case failed. Nothing was written.
@@ -120,7 +121,8 @@ rule_errors!(
     FollowUpError,
     NetworkError,
     GridError,
-    ContractError
+    ContractError,
+    CaseError
 );
 
 impl From<StoreError> for ServiceError {
@@ -138,6 +140,12 @@ impl From<StoreError> for ServiceError {
                 constraint: Constraint::OpenEnrolment,
             } => ServiceError::AlreadyExists {
                 message: "the patient is already enrolled for this condition".to_owned(),
+                existing: None,
+            },
+            StoreError::Duplicate {
+                constraint: Constraint::OpenCancerCase,
+            } => ServiceError::AlreadyExists {
+                message: "the woman has an open case of this cancer".to_owned(),
                 existing: None,
             },
             StoreError::Duplicate { .. }

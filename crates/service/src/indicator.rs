@@ -267,6 +267,10 @@ impl IndicatorService {
             checks.entry(resident).or_default().push(check);
         }
         let screened: HashSet<ResidentId> = facts.bp_screened.into_iter().collect();
+        let mut cancer_exams: HashMap<ResidentId, Vec<_>> = HashMap::new();
+        for (resident, cancer, on) in facts.cancer_exams {
+            cancer_exams.entry(resident).or_default().push((cancer, on));
+        }
         let mut managed: BTreeMap<ResidentId, Vec<_>> = BTreeMap::new();
         // Enrolments as they stood on the date: a past period is not read from today's.
         for e in facts.enrolments.iter().filter(|e| e.is_managed_on(on)) {
@@ -298,6 +302,7 @@ impl IndicatorService {
                     managed: managed.remove(&id).unwrap_or_default(),
                     checks: checks.remove(&id).unwrap_or_default(),
                     bp_screened: screened.contains(&id),
+                    cancer_exams: cancer_exams.remove(&id).unwrap_or_default(),
                     resident,
                 }
             })

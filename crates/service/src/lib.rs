@@ -26,9 +26,11 @@
 //! - [`relay`]: the outbox relay to the broker (lease, batches, retries, dead letters).
 //! - [`screening`]: the batch import of screening results, validated row by row.
 //! - [`elderly`]: the 65+ annual health check, recorded and read per resident.
+//! - [`cancer`]: two-cancer exams, the cases an abnormal one opens, and the open-case worklist.
 
 pub mod access;
 pub mod audit;
+pub mod cancer;
 pub mod card;
 pub mod changes;
 pub mod deadline;
@@ -54,6 +56,7 @@ pub mod team;
 
 pub use access::NetworkView;
 pub use audit::{AuditPage, AuditQuery, AuditService};
+pub use cancer::{OpenCase, StepForm, TwoCancerService};
 pub use card::PatientCard;
 pub use changes::{ChangePage, ChangeService, ReferralChanges};
 pub use deadline::{DeadlineJobs, Fired};

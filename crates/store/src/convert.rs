@@ -54,6 +54,9 @@ pub(crate) fn constraint_of(message: &str) -> Constraint {
         || message.contains("enrolment.open_condition")
     {
         Constraint::OpenEnrolment
+    } else if message.contains("ux_cancer_case_open") || message.contains("cancer_case.open_cancer")
+    {
+        Constraint::OpenCancerCase
     } else if message.contains("request_key") {
         Constraint::RequestId
     } else if message.contains("ux_outbox_aggregate_sequence")

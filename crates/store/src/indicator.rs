@@ -2,7 +2,8 @@
 //! residents (`ix_resident_grid`) to their contracts (`ix_contract_resident`), enrolments
 //! (`ux_enrolment_open_condition`), the enrolments' waiting plans (`ix_plan_enrolment`), the
 //! year's visits (`ix_visit_patient`), the latest screening and the year's programme
-//! screenings (`ix_screening_resident`) and the year's 65+ checks (`ix_elderly_check_resident`).
+//! screenings (`ix_screening_resident`), the year's 65+ checks (`ix_elderly_check_resident`)
+//! and each woman's latest two-cancer exam per cancer (`ix_cancer_exam_resident`).
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
@@ -15,13 +16,14 @@ use uuid::Uuid;
 use yigong_domain::followup::{FollowUpPlan, PlanRecord, VisitClass, VisitSummary};
 use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
 use yigong_domain::indicator::CheckFact;
+use yigong_domain::screening::Cancer;
 use yigong_ports::{GridFacts, IndicatorQueries, StoreError};
 
 use crate::Store;
 use crate::convert::{corrupt, db_err, from_json};
 use crate::entity::{
-    contract, elderly_check, enrolment, follow_up_plan, follow_up_visit, household, resident,
-    screening_result,
+    cancer_exam, contract, elderly_check, enrolment, follow_up_plan, follow_up_visit, household,
+    resident, screening_result,
 };
 use crate::followup::WAITING;
 
@@ -265,7 +267,42 @@ impl IndicatorQueries for Store {
             })
             .collect::<Result<_, StoreError>>()?;
 
+        let e = cancer_exam::Entity;
+        let query = of_grid_residents(e, cancer_exam::Column::ResidentId, grid)
+            .expr_as(
+                Expr::col((e, cancer_exam::Column::ResidentId)),
+                "resident_id",
+            )
+            .expr_as(Expr::col((e, cancer_exam::Column::Cancer)), "cancer")
+            .expr_as(
+                Func::max(Expr::col((e, cancer_exam::Column::ExaminedOn))),
+                "last_on",
+            )
+            .and_where(Expr::col((e, cancer_exam::Column::Opportunistic)).eq(false))
+            .and_where(Expr::col((e, cancer_exam::Column::ExaminedOn)).lte(on))
+            .group_by_col((e, cancer_exam::Column::ResidentId))
+            .group_by_col((e, cancer_exam::Column::Cancer))
+            .to_owned();
+        let cancer_exams = db
+            .query_all(&query)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| {
+                let entity = "cancer_exam";
+                let code: String = get(row, "cancer", entity)?;
+                let cancer = Cancer::from_code(&code)
+                    .ok_or_else(|| corrupt(entity, format!("unknown cancer {code:?}")))?;
+                Ok((
+                    ResidentId::from_uuid(get::<Uuid>(row, "resident_id", entity)?),
+                    cancer,
+                    get::<Date>(row, "last_on", entity)?,
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+
         Ok(GridFacts {
+            cancer_exams,
             households,
             residents,
             contracts,

@@ -17,6 +17,7 @@
 mod advice;
 mod audit;
 mod bulk;
+mod cancer;
 mod convert;
 mod deadline;
 mod due;

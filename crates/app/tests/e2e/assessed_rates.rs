@@ -1,6 +1,7 @@
 //! The rates a county is assessed on, over the wire: every rate with its counts and its rule;
 //! a new 65+ resident of a grid enters the elderly denominators, and her check, fed back with
-//! guidance, the numerators; the total is the sum of the grids; a medical community's report
+//! guidance, the numerators; a woman of 45 enters both two-cancer denominators and her
+//! cervical exam one numerator; the total is the sum of the grids; a medical community's report
 //! holds its townships' grids, its total their sum, and an unknown community is an audited
 //! NOT_FOUND; a patient enrolled today counts this year and not last; a report closes a
 //! period, and a period not yet begun or unknown is refused naming the field.
@@ -13,8 +14,11 @@ use yigong_proto::v1::elderly_check_service_client::ElderlyCheckServiceClient;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::indicator_service_client::IndicatorServiceClient;
 use yigong_proto::v1::network_service_client::NetworkServiceClient;
+use yigong_proto::v1::two_cancer_service_client::TwoCancerServiceClient;
 
-use crate::support::{TestApp, date_of, day, field_of, household_in, resident_born};
+use crate::support::{
+    TestApp, date_of, day, field_of, household_in, resident_born, resident_of_sex,
+};
 
 const TOWNSHIP: &str = "TOKEN_TOWNSHIP";
 
@@ -56,7 +60,7 @@ pub async fn assessed_rates(s: &TestApp) {
     let before = report(s, None, year).await;
     let total = before.total.clone().unwrap();
     let codes: Vec<&str> = total.rates.iter().map(|r| r.rate.as_str()).collect();
-    assert_eq!(codes.len(), 11, "{codes:?}");
+    assert_eq!(codes.len(), 13, "{codes:?}");
     for r in &total.rates {
         assert!(r.rule.starts_with("IND-"), "{r:?}");
         assert_eq!(r.percent.is_some(), r.denominator > 0, "{r:?}");
@@ -140,6 +144,38 @@ pub async fn assessed_rates(s: &TestApp) {
     assert_eq!(rate(now, "elderly_management"), (n0 + 1, d0 + 1));
     assert_eq!(rate(now, "elderly_check_coverage"), (c0 + 1, d0 + 1));
 
+    // A woman of 45 in the grid: in both two-cancer denominators; her cervical exam (the
+    // programme's) counts in one numerator, for the cycle.
+    let woman = resident_of_sex(s, "郑丽娟", today.year() - 45, true, Some(&home.name)).await;
+    let (cervical, women) = rate(now, "cervical_screening_coverage");
+    let (breast, _) = rate(now, "breast_screening_coverage");
+    TwoCancerServiceClient::new(s.channel.clone())
+        .record_two_cancer_exam(s.as_(
+            TOWNSHIP,
+            pb::RecordTwoCancerExamRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                resident: woman,
+                step: "gynaecological_exam".to_owned(),
+                abnormal: false,
+                exam_date: day(today),
+            },
+        ))
+        .await
+        .unwrap();
+    let examined = report(s, None, year).await;
+    let now = grid_of(&examined, &grid);
+    assert_eq!(
+        rate(now, "cervical_screening_coverage"),
+        (cervical + 1, women + 1)
+    );
+    assert_eq!(rate(now, "breast_screening_coverage"), (breast, women + 1));
+    let rule = now
+        .rates
+        .iter()
+        .find(|r| r.rate == "breast_screening_coverage")
+        .unwrap();
+    assert_eq!(rule.rule, "IND-TWO-CANCER");
+
     // A quarter closes on its last day; until then it is counted to today.
     let quarter = report(s, None, pb::ReportPeriod::Quarter).await;
     let (first, last) = (date_of(quarter.period_first), date_of(quarter.period_last));
@@ -183,7 +219,7 @@ pub async fn assessed_rates(s: &TestApp) {
         .unwrap()
         .into_inner();
     assert_eq!(whole.scope, community.name);
-    for g in &checked.grids {
+    for g in &examined.grids {
         let mine = whole.grids.iter().find(|w| w.grid == g.grid);
         assert_eq!(
             mine.and_then(|w| w.indicators.as_ref()),

@@ -8,11 +8,10 @@
 use time::{Date, Duration, OffsetDateTime};
 use tonic::Code;
 use yigong_proto::v1 as pb;
-use yigong_proto::v1::change_feed_service_client::ChangeFeedServiceClient;
 use yigong_proto::v1::elderly_check_service_client::ElderlyCheckServiceClient;
 use yigong_proto::v1::referral_advice_service_client::ReferralAdviceServiceClient;
 
-use crate::support::{TestApp, day, field_of, managed_patient, resident_born};
+use crate::support::{TestApp, change_of, day, field_of, managed_patient, resident_born};
 
 const TOWNSHIP: &str = "TOKEN_TOWNSHIP";
 
@@ -212,33 +211,7 @@ pub async fn elderly_check(s: &TestApp) {
         .name
         .trim_start_matches("elderly-checks/")
         .to_owned();
-    let mut feed = ChangeFeedServiceClient::new(s.channel.clone());
-    let mut token = String::new();
-    let event = loop {
-        let page = feed
-            .list_changes(s.as_(
-                "TOKEN_DESK",
-                pb::ListChangesRequest {
-                    page_size: 500,
-                    page_token: token.clone(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        if let Some(c) = page
-            .changes
-            .iter()
-            .find(|c| c.event_type == "elderly_check.check_recorded" && c.aggregate_id == id)
-        {
-            break c.clone();
-        }
-        assert_ne!(
-            page.next_page_token, token,
-            "the check's event is in the feed"
-        );
-        token = page.next_page_token;
-    };
+    let event = change_of(s, "elderly_check.check_recorded", &id).await;
     assert_eq!(event.aggregate_kind, "elderly_check");
     assert!(event.payload_json.contains("emergency"), "{event:?}");
 

@@ -47,6 +47,7 @@ mod story;
 mod summary;
 mod support;
 mod team_administration;
+mod two_cancer;
 mod visit_rules;
 mod wire_limits;
 
@@ -69,6 +70,7 @@ async fn walk(app: &TestApp) {
     visit_rules::visit_rules(app).await;
     screening_programmes::screening_programmes(app).await;
     elderly_check::elderly_check(app).await;
+    two_cancer::two_cancer(app).await;
     assessed_rates::assessed_rates(app).await;
     due_lists::due_lists(app).await;
     sessions::sessions(app).await;

@@ -156,9 +156,14 @@ pub fn date_of(d: Option<PbDate>) -> Date {
 /// Unique within the run: a per-process counter picks the region code (only its province part is
 /// checked), so numbers sharing a birth date never collide; a random sequence varies the sex.
 pub fn citizen_id(birth: Date) -> String {
+    citizen_id_of(birth, uuid::Uuid::new_v4().as_u128().is_multiple_of(2))
+}
+
+/// [`citizen_id`] of a woman (`female`) or a man: the sequence number's parity is the sex.
+pub fn citizen_id_of(birth: Date, female: bool) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let region = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 10_000;
-    let seq = uuid::Uuid::new_v4().as_u128() % 900 + 100;
+    let seq = (uuid::Uuid::new_v4().as_u128() % 450) * 2 + 100 + u128::from(!female);
     let first17 = format!(
         "11{region:04}{:04}{:02}{:02}{seq:03}",
         birth.year(),
@@ -171,6 +176,40 @@ pub fn citizen_id(birth: Date) -> String {
         "{first17}{}",
         yigong_domain::identity::check_character(&digits)
     )
+}
+
+/// The change of `event_type` on the aggregate `aggregate_id`, read from the change feed a
+/// page at a time as the desk (panics when the feed ends without it).
+pub async fn change_of(s: &TestApp, event_type: &str, aggregate_id: &str) -> pb::Change {
+    let mut feed = yigong_proto::v1::change_feed_service_client::ChangeFeedServiceClient::new(
+        s.channel.clone(),
+    );
+    let mut token = String::new();
+    loop {
+        let page = feed
+            .list_changes(s.as_(
+                "TOKEN_DESK",
+                pb::ListChangesRequest {
+                    page_size: 500,
+                    page_token: token.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(c) = page
+            .changes
+            .into_iter()
+            .find(|c| c.event_type == event_type && c.aggregate_id == aggregate_id)
+        {
+            return c;
+        }
+        assert_ne!(
+            page.next_page_token, token,
+            "{event_type} of {aggregate_id} is in the feed"
+        );
+        token = page.next_page_token;
+    }
 }
 
 /// The field an `INVALID_ARGUMENT` names.
@@ -191,15 +230,44 @@ pub async fn resident_born(
     birth: Date,
     household: Option<&str>,
 ) -> pb::Resident {
+    register(s, display_name, birth, household, citizen_id(birth)).await
+}
+
+/// `residents/{uuid}` of a permanent resident born on 9 March of `born`, a woman when
+/// `female`, registered by the township (in `household` when given).
+pub async fn resident_of_sex(
+    s: &TestApp,
+    display_name: &str,
+    born: i32,
+    female: bool,
+    household: Option<&str>,
+) -> String {
+    let birth = Date::from_calendar_date(born, time::Month::March, 9).unwrap();
+    register(
+        s,
+        display_name,
+        birth,
+        household,
+        citizen_id_of(birth, female),
+    )
+    .await
+    .name
+}
+
+async fn register(
+    s: &TestApp,
+    display_name: &str,
+    birth: Date,
+    household: Option<&str>,
+    citizen_id: String,
+) -> pb::Resident {
     let today = OffsetDateTime::now_utc().date();
     yigong_proto::v1::resident_service_client::ResidentServiceClient::new(s.channel.clone())
         .create_resident(s.as_(
             "TOKEN_TOWNSHIP",
             pb::CreateResidentRequest {
                 request_id: uuid::Uuid::new_v4().to_string(),
-                document: Some(pb::create_resident_request::Document::CitizenId(
-                    citizen_id(birth),
-                )),
+                document: Some(pb::create_resident_request::Document::CitizenId(citizen_id)),
                 household: household.unwrap_or_default().to_owned(),
                 resident_since: day((today - Duration::days(12_000)).max(birth)),
                 personal: Some(pb::PersonalInformation {

@@ -29,6 +29,12 @@ pub struct AssessedCounts {
     pub bp_eligible: u64,
     /// Of those, screened by the programme in the year (opportunistic readings excluded).
     pub bp_screened: u64,
+    /// Permanent residents the two-cancer programme covers on the date (women of its ages).
+    pub two_cancer_eligible: u64,
+    /// Of those, examined for cervical cancer in the cycle up to the date.
+    pub cervical_screened: u64,
+    /// Of those, examined for breast cancer in the cycle up to the date.
+    pub breast_screened: u64,
     /// Contracts that ran to their end in the year up to the date.
     pub contracts_ended: u64,
     /// Of those, renewed with the same team.
@@ -66,6 +72,9 @@ impl AddAssign for AssessedCounts {
         self.elderly_managed += o.elderly_managed;
         self.bp_eligible += o.bp_eligible;
         self.bp_screened += o.bp_screened;
+        self.two_cancer_eligible += o.two_cancer_eligible;
+        self.cervical_screened += o.cervical_screened;
+        self.breast_screened += o.breast_screened;
         self.contracts_ended += o.contracts_ended;
         self.contracts_renewed += o.contracts_renewed;
     }

@@ -1,10 +1,11 @@
 //! The rates a county is assessed on (section 6, indicators; §11; FD-2018): management,
 //! standardized management and control per condition, the severe mental disorder stable rate,
-//! elderly management and 65+ check coverage, blood-pressure screening coverage, and contract
-//! renewal. Each is kept as counts per grid (summed, never averaged) and read as a [`Rate`]
+//! elderly management and 65+ check coverage, blood-pressure and two-cancer screening
+//! coverage, and contract renewal. Each is kept as counts per grid (summed, never averaged) and read as a [`Rate`]
 //! with the rule that defines it.
 //!
-//! Rates defined on the year (all but the estimate) count the calendar year up to the date:
+//! Rates defined on the year (all but the estimate and the two-cancer coverage, which counts the
+//! profile's screening cycle up to the date) count the calendar year up to the date:
 //! a report for a month or a quarter is the year to date at that period's close, as the
 //! national reporting of basic public health services is cumulative.
 
@@ -70,6 +71,10 @@ pub enum AssessedRate {
     ElderlyCheckCoverage,
     /// Screened by the blood-pressure programme / covered by it.
     BloodPressureScreeningCoverage,
+    /// Women examined for cervical cancer in the cycle / women the programme covers.
+    CervicalScreeningCoverage,
+    /// Women examined for breast cancer in the cycle / women the programme covers.
+    BreastScreeningCoverage,
     /// Renewed / ran to their end.
     ContractRenewal,
 }
@@ -85,6 +90,8 @@ codes!(AssessedRate {
     ElderlyManagement => "elderly_management",
     ElderlyCheckCoverage => "elderly_check_coverage",
     BloodPressureScreeningCoverage => "blood_pressure_screening_coverage",
+    CervicalScreeningCoverage => "cervical_screening_coverage",
+    BreastScreeningCoverage => "breast_screening_coverage",
     ContractRenewal => "contract_renewal",
 });
 
@@ -104,6 +111,9 @@ impl AssessedRate {
             AssessedRate::ElderlyManagement => RuleId::IndicatorElderly,
             AssessedRate::ElderlyCheckCoverage => RuleId::IndicatorElderlyCheck,
             AssessedRate::BloodPressureScreeningCoverage => RuleId::IndicatorScreening,
+            AssessedRate::CervicalScreeningCoverage | AssessedRate::BreastScreeningCoverage => {
+                RuleId::IndicatorTwoCancer
+            }
             AssessedRate::ContractRenewal => RuleId::IndicatorRenewal,
         }
     }
@@ -153,6 +163,8 @@ impl AssessedRate {
             AssessedRate::ElderlyManagement => (c.elderly_managed, c.elderly),
             AssessedRate::ElderlyCheckCoverage => (c.elderly_checked, c.elderly),
             AssessedRate::BloodPressureScreeningCoverage => (c.bp_screened, c.bp_eligible),
+            AssessedRate::CervicalScreeningCoverage => (c.cervical_screened, c.two_cancer_eligible),
+            AssessedRate::BreastScreeningCoverage => (c.breast_screened, c.two_cancer_eligible),
             AssessedRate::ContractRenewal => (c.contracts_renewed, c.contracts_ended),
         };
         Rate {

@@ -6,6 +6,7 @@ use time::Date;
 
 use crate::ids::{CancerCaseId, ResidentId};
 use crate::rule::{BrokenRule, RuleId};
+use crate::vocabulary::codes;
 
 /// Which cancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -16,6 +17,11 @@ pub enum Cancer {
     /// Breast.
     Breast,
 }
+
+codes!(Cancer {
+    Cervical => "cervical",
+    Breast => "breast",
+});
 
 /// Steps of the two-cancer pathways (CS-2022).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -36,6 +42,16 @@ pub enum PathwayStep {
     /// Breast: biopsy.
     Biopsy,
 }
+
+codes!(PathwayStep {
+    GynaecologicalExam => "gynaecological_exam",
+    CytologyOrHpv => "cytology_or_hpv",
+    Colposcopy => "colposcopy",
+    Histopathology => "histopathology",
+    ClinicalExamAndUltrasound => "clinical_exam_and_ultrasound",
+    Mammography => "mammography",
+    Biopsy => "biopsy",
+});
 
 impl PathwayStep {
     /// The cancer whose pathway the step belongs to.
@@ -80,6 +96,14 @@ pub enum CaseResult {
     Lost,
 }
 
+codes!(CaseResult {
+    NoCancer => "no_cancer",
+    Precancerous => "precancerous",
+    Cancer => "cancer",
+    Declined => "declined",
+    Lost => "lost",
+});
+
 /// Why a case command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
@@ -102,6 +126,12 @@ pub enum CaseError {
     OutOfOrder {
         /// The step expected.
         expected: Option<PathwayStep>,
+    },
+    /// A step or close dated before the case's last step: a case's history runs forward.
+    #[error("the case's last step was on {last}; nothing on it can be dated before")]
+    BeforeLastStep {
+        /// The last step's date.
+        last: Date,
     },
 }
 
@@ -196,7 +226,20 @@ impl CancerCase {
         self.steps.last().and_then(|(s, _, _)| s.next())
     }
 
-    /// Records the next step. A normal result or a final step does not close the case: only
+    /// The day of the last step: nothing on the case may be dated before it.
+    pub fn last_step_on(&self) -> Date {
+        self.steps.last().map_or(self.opened_on, |(_, _, on)| *on)
+    }
+
+    fn not_before_last_step(&self, on: Date) -> Result<(), CaseError> {
+        let last = self.last_step_on();
+        if on < last {
+            return Err(CaseError::BeforeLastStep { last });
+        }
+        Ok(())
+    }
+
+    /// Records the next step, on or after the last. A normal result or a final step does not close the case: only
     /// [`CancerCase::close`] does, with a result.
     pub fn record_step(
         mut self,
@@ -217,6 +260,7 @@ impl CancerCase {
         if expected != Some(step) {
             return Err(CaseError::OutOfOrder { expected });
         }
+        self.not_before_last_step(on)?;
         self.steps.push((step, abnormal, on));
         let event = CaseEvent::StepRecorded {
             case: self.id,
@@ -227,7 +271,7 @@ impl CancerCase {
         Ok((self, vec![event]))
     }
 
-    /// Closes the case with its result.
+    /// Closes the case with its result, on or after its last step.
     pub fn close(
         self,
         result: CaseResult,
@@ -236,6 +280,7 @@ impl CancerCase {
         if self.closed.is_some() {
             return Err(CaseError::Closed);
         }
+        self.not_before_last_step(on)?;
         let event = CaseEvent::CaseClosed {
             case: self.id,
             result,
@@ -289,7 +334,48 @@ impl CancerCase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::tests::check_unit;
     use time::macros::date;
+
+    #[test]
+    fn each_vocabulary_code_is_its_serde_name() {
+        check_unit(Cancer::ALL, Cancer::code, Cancer::from_code);
+        check_unit(PathwayStep::ALL, PathwayStep::code, PathwayStep::from_code);
+        check_unit(CaseResult::ALL, CaseResult::code, CaseResult::from_code);
+    }
+
+    #[test]
+    fn nothing_on_a_case_is_dated_before_its_last_step() {
+        let d = date!(2026 - 04 - 10);
+        let (case, _) = CancerCase::open(
+            CancerCaseId::from_u128(1),
+            ResidentId::from_u128(2),
+            PathwayStep::ClinicalExamAndUltrasound,
+            true,
+            d,
+        )
+        .unwrap();
+        let before = date!(2026 - 04 - 09);
+        assert_eq!(
+            case.clone()
+                .record_step(PathwayStep::Mammography, true, before)
+                .unwrap_err(),
+            CaseError::BeforeLastStep { last: d }
+        );
+        assert_eq!(
+            case.clone()
+                .close(CaseResult::Declined, before)
+                .unwrap_err(),
+            CaseError::BeforeLastStep { last: d }
+        );
+        let later = date!(2026 - 04 - 20);
+        let (case, _) = case
+            .record_step(PathwayStep::Mammography, true, later)
+            .unwrap();
+        assert_eq!(case.last_step_on(), later);
+        assert!(case.clone().close(CaseResult::Lost, d).is_err());
+        assert!(case.close(CaseResult::Lost, later).is_ok());
+    }
 
     #[test]
     fn a_cancer_case_stays_open_until_closed_with_a_result() {

@@ -15,9 +15,12 @@
 //! - `event`: [`ScreeningEvent`], as a result arrived ([`Arrival`]).
 //! - `self_care`: the elderly [`SelfCareScore`] and its [`Dependence`] grade.
 //! - `cancer`: two-cancer cases ([`CancerCase`]) along their pathways.
+//! - `cancer_exam`: the two-cancer exam that starts each pathway ([`ExamForm`]) and the
+//!   programme's cycle ([`screened_in_cycle`]).
 
 mod blood_pressure;
 mod cancer;
+mod cancer_exam;
 mod decision;
 mod due;
 mod eligibility;
@@ -31,6 +34,7 @@ pub use blood_pressure::{
     hypertension_risk_factors,
 };
 pub use cancer::{Cancer, CancerCase, CaseError, CaseEvent, CaseResult, PathwayStep};
+pub use cancer_exam::{CancerExam, ExamError, ExamForm, screened_in_cycle};
 pub use decision::{Decision, SuspectedCase};
 pub use due::{Due, ScreeningHistory, due_on};
 pub use eligibility::{Eligibility, Programme, ScreeningSubject, eligibility};

@@ -27,8 +27,8 @@ use yigong_domain::referral::{
     StateName, Urgency,
 };
 use yigong_domain::screening::{
-    BpOutcome, BpReading, GlucoseKind, GlucoseOutcome, Programme, RiskFactors, ScreeningSubject,
-    assess_blood_pressure, assess_glucose, eligibility,
+    BpOutcome, BpReading, Cancer, GlucoseKind, GlucoseOutcome, Programme, RiskFactors,
+    ScreeningSubject, assess_blood_pressure, assess_glucose, eligibility,
 };
 
 use crate::support::*;
@@ -734,7 +734,8 @@ type Managed = (Option<VisitClass>, u16);
 
 /// One resident as generated: age, months living here, contracted, days since the last
 /// service, managed conditions, 65+ checks (days before `on`, days until fed back with
-/// guidance if it was), screened by the BP programme.
+/// guidance if it was), screened by the BP programme, two-cancer exams (cervical or breast,
+/// days before `on`).
 type Generated = (
     u16,
     u16,
@@ -743,14 +744,15 @@ type Generated = (
     Vec<Managed>,
     Vec<(i64, Option<i64>)>,
     bool,
+    Vec<(bool, i64)>,
 );
 
 fn resident_facts(
     n: usize,
-    (age, months_here, contracted, served_days_ago, managed, checks, bp_screened): Generated,
+    (age, months_here, contracted, served_days_ago, managed, checks, bp_screened, exams): Generated,
     on: Date,
 ) -> ResidentFacts {
-    use yigong_domain::identity::{DocumentKind, OtherDocument, Resident, Sex};
+    use yigong_domain::identity::{DocumentKind, OtherDocument, Resident};
     let birth = on - Duration::days(i64::from(age) * 366 + 30);
     let since = (on - Duration::days(i64::from(months_here) * 31)).max(birth);
     let resident = Resident::with_document(
@@ -845,6 +847,17 @@ fn resident_facts(
             .collect(),
         checks,
         bp_screened,
+        cancer_exams: exams
+            .into_iter()
+            .map(|(cervical, days_ago)| {
+                let cancer = if cervical {
+                    Cancer::Cervical
+                } else {
+                    Cancer::Breast
+                };
+                (cancer, on - Duration::days(days_ago))
+            })
+            .collect(),
     }
 }
 
@@ -859,6 +872,8 @@ fn facts_strategy() -> impl Strategy<Value = Generated> {
         // Fed back the same day or up to a month later, sometimes after `on`.
         proptest::collection::vec((-20i64..200, proptest::option::of(0i64..30)), 0..3),
         any::<bool>(),
+        // Around the three-year cycle's edge, and some after `on`.
+        proptest::collection::vec((any::<bool>(), -30i64..1400), 0..3),
     )
 }
 
@@ -938,6 +953,14 @@ proptest! {
             .collect();
         prop_assert_eq!(a.bp_eligible, bp.len() as u64);
         prop_assert_eq!(a.bp_screened, bp.iter().filter(|f| f.bp_screened).count() as u64);
+        // Women 35-64, examined on or before `on` and within the three years before it.
+        let women: Vec<&&ResidentFacts> = permanent.iter()
+            .filter(|f| f.resident.sex() == Sex::Female && (35..=64).contains(&f.resident.age_on(on)))
+            .collect();
+        let examined = |f: &ResidentFacts, cancer| f.cancer_exams.iter().any(|(c, d)| *c == cancer && *d <= on && *d > date!(2023 - 06 - 01));
+        prop_assert_eq!(a.two_cancer_eligible, women.len() as u64);
+        prop_assert_eq!(a.cervical_screened, women.iter().filter(|f| examined(f, Cancer::Cervical)).count() as u64);
+        prop_assert_eq!(a.breast_screened, women.iter().filter(|f| examined(f, Cancer::Breast)).count() as u64);
         let rate = AssessedRate::HypertensionManagement.of(&a, &p);
         prop_assert_eq!(rate.denominator, (a.adults * 232 + 500) / 1000);
         for &which in AssessedRate::ALL {

@@ -47,6 +47,13 @@ mock! {
         async fn insert_elderly_check(&mut self, record: &yigong_ports::ElderlyCheckRecord) -> Result<(), StoreError>;
     }
     #[async_trait]
+    impl yigong_ports::CancerRepository for Tx {
+        async fn insert_cancer_exam(&mut self, exam: &yigong_ports::CancerExamRecord) -> Result<(), StoreError>;
+        async fn insert_cancer_case(&mut self, case: &yigong_ports::CancerCaseRecord) -> Result<Version, StoreError>;
+        async fn load_cancer_case(&mut self, id: yigong_domain::ids::CancerCaseId) -> Result<Option<Versioned<yigong_ports::CancerCaseRecord>>, StoreError>;
+        async fn update_cancer_case(&mut self, case: &yigong_ports::CancerCaseRecord, expected: Version) -> Result<Version, StoreError>;
+    }
+    #[async_trait]
     impl SessionRepository for Tx {
         async fn load_session(&mut self, id: SessionId) -> Result<Option<Versioned<SpecialistSession>>, StoreError>;
         async fn insert_session(&mut self, session: &SpecialistSession) -> Result<Version, StoreError>;

@@ -7,6 +7,8 @@
 pub(crate) mod area_closure;
 pub(crate) mod area_node;
 pub(crate) mod audit_entry;
+pub(crate) mod cancer_case;
+pub(crate) mod cancer_exam;
 pub(crate) mod community;
 pub(crate) mod contract;
 pub(crate) mod elderly_check;

@@ -30,6 +30,7 @@ mod m20261205_000021_glucose_hundredths;
 mod m20261206_000022_opportunistic_screening;
 mod m20261206_000023_elderly_check;
 mod m20261206_000024_fed_back_and_glucose_kind;
+mod m20261206_000025_two_cancer;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_opportunistic_screening::Migration),
             Box::new(m20261206_000023_elderly_check::Migration),
             Box::new(m20261206_000024_fed_back_and_glucose_kind::Migration),
+            Box::new(m20261206_000025_two_cancer::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@
 )]
 
 mod advice;
+mod cancer;
 mod clock;
 mod concurrency;
 mod deadline;
