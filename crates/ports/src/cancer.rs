@@ -50,7 +50,7 @@ pub trait CancerRepository: Send {
     /// Constraint::OpenCancerCase }` when the woman already has an open case of that cancer.
     async fn insert_cancer_case(&mut self, case: &CancerCaseRecord) -> Result<Version, StoreError>;
 
-    /// A case, for update.
+    /// A case, read in the transaction (its version guards the update).
     async fn load_cancer_case(
         &mut self,
         id: CancerCaseId,

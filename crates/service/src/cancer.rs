@@ -240,7 +240,20 @@ impl TwoCancerService {
             return Err(self.missing(tx, who, action, id).await);
         };
         let resident = loaded.value.case.resident();
-        let (tx, patient) = self.deps.patient_in(tx, who, resident, action).await?;
+        // A case of a woman the caller may not see answers as a missing one: naming the
+        // case only, so it tells neither that it exists nor whose it is.
+        let patient = match tx.load_resident(resident).await? {
+            Some(found)
+                if self
+                    .deps
+                    .access()
+                    .sees_patient(who, resident, &found.value.scope)
+                    .await? =>
+            {
+                found
+            }
+            _ => return Err(self.missing(tx, who, action, id).await),
+        };
         if expected_version.is_some_and(|v| v != loaded.version) {
             return Err(ServiceError::Conflict(format!(
                 "case {id} changed since version {}",
@@ -252,7 +265,6 @@ impl TwoCancerService {
             case,
             ..loaded.value
         };
-        let mut tx = tx;
         let version = tx.update_cancer_case(&kept, loaded.version).await?;
         let entry = audit_entry(who, action, resource, resident, now);
         self.deps
@@ -302,7 +314,21 @@ impl TwoCancerService {
                 .await);
         };
         let resident = found.value.case.resident();
-        self.deps.visible_patient(who, resident, GET).await?;
+        let seen = match self.deps.follow_ups.get_resident(resident).await? {
+            Some(record) => {
+                self.deps
+                    .access()
+                    .sees_patient(who, resident, &record.value.scope)
+                    .await?
+            }
+            None => false,
+        };
+        if !seen {
+            return Err(self
+                .deps
+                .unseen(who, GET, resource, resident, format!("cancer case {id}"))
+                .await);
+        }
         let entry = audit_entry(who, GET, resource, resident, self.deps.clock.now());
         self.deps.audit.record(&entry).await?;
         Ok(found)

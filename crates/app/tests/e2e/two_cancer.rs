@@ -185,6 +185,8 @@ pub async fn two_cancer(s: &TestApp) {
         .await
         .unwrap_err();
     assert_eq!(foreign.code(), Code::NotFound, "{foreign:?}");
+    let her_id = woman.trim_start_matches("residents/");
+    assert!(!foreign.message().contains(her_id), "{foreign:?}");
     let mammography = cancers
         .record_case_step(s.as_(TOWNSHIP, step(&case, "mammography", true, on)))
         .await
@@ -227,6 +229,7 @@ pub async fn two_cancer(s: &TestApp) {
         .await
         .unwrap_err();
     assert_eq!(unseen.code(), Code::NotFound);
+    assert!(!unseen.message().contains(her_id), "{unseen:?}");
 
     // The county hospital takes the biopsy; the township closes the case with its result.
     let biopsy = cancers
@@ -263,6 +266,10 @@ pub async fn two_cancer(s: &TestApp) {
     assert_eq!(closed.result, "precancerous");
     assert_eq!(closed.closed_date, day(today));
     assert_eq!(closed.steps.len(), 3);
+    assert!(
+        closed.next_step.is_empty(),
+        "a closed case waits for nothing"
+    );
     let twice = cancers
         .close_cancer_case(s.as_(TOWNSHIP, close(&closed, "cancer", today)))
         .await

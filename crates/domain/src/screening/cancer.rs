@@ -108,7 +108,7 @@ codes!(CaseResult {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     /// The step belongs to the other cancer's pathway.
-    #[error("{step:?} is not a step of the {cancer:?} pathway")]
+    #[error("{} is not a step of the {} pathway", step.code(), cancer.code())]
     WrongPathway {
         /// The step.
         step: PathwayStep,
@@ -122,7 +122,10 @@ pub enum CaseError {
     #[error("the case was closed")]
     Closed,
     /// A step out of order.
-    #[error("the next step of this case is {expected:?}")]
+    #[error("{}", match expected {
+        Some(step) => format!("the next step of this case is {}", step.code()),
+        None => "this case waits for its result, not another step".to_owned(),
+    })]
     OutOfOrder {
         /// The step expected.
         expected: Option<PathwayStep>,
@@ -221,9 +224,16 @@ impl CancerCase {
         Ok((case, vec![event]))
     }
 
-    /// The step the case waits for: the one after the last abnormal result.
+    /// The step the case waits for: the pathway's next after an abnormal last result; none
+    /// after a normal one (the case waits for its result), after the final step, or once closed.
     pub fn expected_step(&self) -> Option<PathwayStep> {
-        self.steps.last().and_then(|(s, _, _)| s.next())
+        if self.closed.is_some() {
+            return None;
+        }
+        self.steps
+            .last()
+            .filter(|(_, abnormal, _)| *abnormal)
+            .and_then(|(s, _, _)| s.next())
     }
 
     /// The day of the last step: nothing on the case may be dated before it.
@@ -402,6 +412,17 @@ mod tests {
         ));
         let (case, _) = case.record_step(PathwayStep::Colposcopy, false, d).unwrap();
         assert!(case.is_open(), "a normal step does not close the case");
+        assert_eq!(
+            case.expected_step(),
+            None,
+            "after a normal result it waits for its result"
+        );
+        assert_eq!(
+            case.clone()
+                .record_step(PathwayStep::Histopathology, true, d)
+                .unwrap_err(),
+            CaseError::OutOfOrder { expected: None }
+        );
         let (case, events) = case.close(CaseResult::NoCancer, d).unwrap();
         assert!(!case.is_open());
         assert_eq!(events.len(), 1);

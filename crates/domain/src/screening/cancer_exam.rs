@@ -113,8 +113,9 @@ impl ExamForm {
 }
 
 /// Whether `exams` (the programme's, opportunistic ones left out) screened a woman for
-/// `cancer` in the cycle ending on `on`: an exam on or before the day and less than the
-/// profile's cycle before it (SCR-2C-ELIGIBLE, IND-TWO-CANCER).
+/// `cancer` in the cycle ending on `on`: an exam on or before the day whose cycle (the
+/// profile's years after it, a 29 February ending on the 28th as every due date does) has
+/// not run out (SCR-2C-ELIGIBLE, IND-TWO-CANCER): covered until the day she is due again.
 pub fn screened_in_cycle(
     exams: &[(Cancer, Date)],
     cancer: Cancer,
