@@ -78,6 +78,10 @@ define_id! {
     ScreeningId;
     /// A 65+ annual health check (老年人健康体检).
     ElderlyCheckId;
+    /// A remote diagnosis centre (影像/心电/检验/病理中心).
+    DiagnosisCentreId;
+    /// A remote diagnosis request (申请).
+    DiagnosisRequestId;
     /// A two-cancer screening exam (两癌筛查).
     CancerExamId;
     /// A two-cancer screening case opened by an abnormal result.

@@ -21,6 +21,7 @@
 //! - [`elderly`]: the 65+ annual health check (its form, findings and whose annual check it is).
 //! - [`followup`]: managed patients' enrolment, visit classification, plans, worklists, years.
 //! - [`referral`]: the referral slip and its state machine, deadlines, mutual recognition.
+//! - [`diagnosis`]: remote diagnosis centres, their requests, reports and critical values.
 //! - [`indicator`]: indicators (sections 4 and 6) as rates over in-memory data.
 //! - [`event`]: the catalogue of domain events, [`event::DomainEvent`], for the outbox.
 //! - [`calendar`]: the date arithmetic the rules use.
@@ -35,6 +36,7 @@
 
 pub mod calendar;
 pub mod contract;
+pub mod diagnosis;
 pub mod elderly;
 pub mod event;
 pub mod followup;

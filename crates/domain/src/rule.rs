@@ -149,6 +149,16 @@ rules! {
     IndicatorScreening = "IND-SCREENING", "BPHS-3", "screening coverage = residents the blood-pressure programme covers, screened by it in the year / those it covers; opportunistic readings do not count";
     IndicatorTwoCancer = "IND-TWO-CANCER", "CS-2022", "two-cancer coverage = women 35-64 (permanent residents) the programme examined for the cancer in the cycle up to the date / those women; opportunistic exams do not count";
     IndicatorRenewal = "IND-RENEWAL", "FD-2018", "renewal rate = contracts that ran to their end in the year and were renewed with the same team / those that ran to their end";
+    // Remote diagnosis (section 12)
+    DiagnosisCentre = "DX-CENTRE", "CMC-2023", "a diagnosis centre is a department of a county-level institution reading its modalities for its own medical community's members";
+    DiagnosisStates = "DX-STATES", "CMC-2023", "requested -> acquired -> in reading -> preliminary -> verified -> acknowledged; cancelled only before acquisition";
+    DiagnosisUid = "DX-UID", "DICOM PS3.5", "a Study Instance UID is digits and dots, at most 64 characters, no empty component, no leading zero unless the component is 0";
+    DiagnosisClaim = "DX-CLAIM", "CMC-2023", "one reader claims a request; exactly one claim stands";
+    DiagnosisVerify = "DX-VERIFY", "CMC-2023", "a preliminary report is verified by a second reader of the profile's grade";
+    DiagnosisAmend = "DX-AMEND", "CMC-2023", "a verified report changes only as a new version with a reason; every version stays readable";
+    DiagnosisAcknowledge = "DX-ACK", "CMC-2023", "the requesting institution acknowledges the verified report";
+    DiagnosisTurnaround = "DX-TURNAROUND", "CMC-2023", "from acquisition to verification within the profile's minutes per priority (30 emergency, 120 urgent, 1440 routine), else it escalates to the centre's duty desk";
+    DiagnosisCritical = "DX-CRITICAL", "NHC-2018", "a critical value is flagged at once and acknowledged by the requesting institution within the profile's minutes (15), else it escalates to the duty desk, then the community's desk";
     // Referral (section 7)
     ReferralDirection = "REF-DIRECTION", "TC-2015", "the direction follows the levels: upward to a higher level, downward to a lower one";
     ReferralInNetwork = "REF-IN-NETWORK", "County-2022", "upward referrals stay in the community; beyond the lead hospital they leave from it";

@@ -31,8 +31,8 @@ pub use error::ProfileError;
 pub use id::{ProfileId, ProfileStamp};
 pub use rule_profile::{BPHS3_TOML, RuleProfile};
 pub use rules::{
-    BpScreeningRules, ContractRules, DangerThresholds, DiabetesRules, ElderlyCheckRules,
-    FollowUpRules, GlucoseScreeningRules, HypertensionRules, IndicatorRules, KeyPopulationRules,
-    MentalDisorderRules, RecordRules, ReferralRules, ResidencyRules, ScreeningRules, TeamRules,
-    TwoCancerRules,
+    BpScreeningRules, ContractRules, DangerThresholds, DiabetesRules, DiagnosisRules,
+    ElderlyCheckRules, FollowUpRules, GlucoseScreeningRules, HypertensionRules, IndicatorRules,
+    KeyPopulationRules, MentalDisorderRules, RecordRules, ReferralRules, ResidencyRules,
+    ScreeningRules, TeamRules, TwoCancerRules,
 };

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::error::ProfileError;
 use super::id::{ProfileId, ProfileStamp};
 use super::rules::{
-    ContractRules, DangerThresholds, FollowUpRules, IndicatorRules, RecordRules, ReferralRules,
-    ResidencyRules, ScreeningRules,
+    ContractRules, DangerThresholds, DiagnosisRules, FollowUpRules, IndicatorRules, RecordRules,
+    ReferralRules, ResidencyRules, ScreeningRules,
 };
 
 /// The national profile's TOML source, shipped in the crate.
@@ -45,6 +45,9 @@ pub struct RuleProfile {
     /// the national defaults.
     #[serde(default)]
     pub indicators: IndicatorRules,
+    /// Remote diagnosis; a complete profile written before it existed gets the defaults.
+    #[serde(default)]
+    pub diagnosis: DiagnosisRules,
 }
 
 impl RuleProfile {
@@ -156,6 +159,19 @@ mod tests {
             .map_or(BPHS3_TOML.len(), |i| start + 1 + i);
         let older = format!("{}{}", &BPHS3_TOML[..start], &BPHS3_TOML[end..]);
         assert!(!older.contains("prevalence"));
+        assert_eq!(RuleProfile::from_toml(&older).unwrap(), national);
+    }
+
+    #[test]
+    fn a_complete_profile_written_before_remote_diagnosis_loads_with_its_defaults() {
+        let national = RuleProfile::bphs3();
+        assert_eq!(national.diagnosis, DiagnosisRules::default());
+        let start = BPHS3_TOML.find("[diagnosis]").unwrap();
+        let end = BPHS3_TOML[start + 1..]
+            .find("\n[")
+            .map_or(BPHS3_TOML.len(), |i| start + 1 + i);
+        let older = format!("{}{}", &BPHS3_TOML[..start], &BPHS3_TOML[end..]);
+        assert!(!older.contains("critical_ack_minutes"));
         assert_eq!(RuleProfile::from_toml(&older).unwrap(), national);
     }
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::{Level, TeamRole};
+use super::terms::{Grade, Level, TeamRole};
 
 /// Residency rules (section 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +272,39 @@ impl Default for IndicatorRules {
             estimate_min_age: 18,
             hypertension_prevalence_per_mille: 232,
             diabetes_prevalence_per_mille: 112,
+        }
+    }
+}
+
+/// Remote diagnosis (section 12): the turnaround from acquisition to verification per
+/// priority, the grade a verifier holds at least, and the minutes a critical value may wait
+/// for acknowledgment before each escalation. The defaults are common hospital practice
+/// (`domain-rules.md` §12); counties set their own. A profile written before they existed gets
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosisRules {
+    /// Minutes for an emergency request.
+    pub emergency_minutes: u32,
+    /// Minutes for an urgent request.
+    pub urgent_minutes: u32,
+    /// Minutes for a routine request.
+    pub routine_minutes: u32,
+    /// The lowest grade that verifies or amends a report.
+    pub verifier_grade: Grade,
+    /// Minutes a critical value waits for acknowledgment before each escalation.
+    pub critical_ack_minutes: u16,
+}
+
+impl Default for DiagnosisRules {
+    /// As `bphs3.toml` states them (a test holds them equal).
+    fn default() -> Self {
+        DiagnosisRules {
+            emergency_minutes: 30,
+            urgent_minutes: 120,
+            routine_minutes: 1440,
+            verifier_grade: Grade::Attending,
+            critical_ack_minutes: 15,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The vocabularies a profile keys its rules by, defined here so that the profile depends on no
 //! other module: team roles (published as `contract::TeamRole`), test codes (published as
-//! `referral::TestCode`) and levels of care (published as `network::Level`).
+//! `referral::TestCode`), levels of care (published as `network::Level`) and readers' grades
+//! (published as `diagnosis::Grade`).
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,28 @@ codes!(Level {
     County => "county",
     City => "city",
     Province => "province",
+});
+
+/// A reader's professional grade (卫生专业技术职务), lowest first (published as
+/// `diagnosis::Grade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// 住院医师 / 医师.
+    Resident,
+    /// 主治医师.
+    Attending,
+    /// 副主任医师.
+    AssociateChief,
+    /// 主任医师.
+    Chief,
+}
+
+codes!(Grade {
+    Resident => "resident",
+    Attending => "attending",
+    AssociateChief => "associate_chief",
+    Chief => "chief",
 });
 
 /// Roles in a family doctor team.

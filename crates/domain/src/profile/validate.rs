@@ -261,6 +261,28 @@ impl RuleProfile {
             "indicators.diabetes_prevalence_per_mille",
         )?;
 
+        let dx = &self.diagnosis;
+        in_range(
+            dx.emergency_minutes,
+            1..=1440,
+            "diagnosis.emergency_minutes",
+        )?;
+        in_range(
+            dx.urgent_minutes,
+            dx.emergency_minutes..=10_080,
+            "diagnosis.urgent_minutes",
+        )?;
+        in_range(
+            dx.routine_minutes,
+            dx.urgent_minutes..=43_200,
+            "diagnosis.routine_minutes",
+        )?;
+        in_range(
+            dx.critical_ack_minutes,
+            1..=240,
+            "diagnosis.critical_ack_minutes",
+        )?;
+
         in_range(r.response_hours, 1..=720, "referral.response_hours")?;
         in_range(
             r.sender_follow_up_days,
