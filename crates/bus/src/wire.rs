@@ -19,6 +19,8 @@ use yigong_proto::google::r#type::Date;
 use yigong_proto::v1;
 use yigong_proto::v1::event::Payload;
 
+mod diagnosis;
+
 /// Why an outbox row cannot be encoded: its payload is not an event this version knows (a
 /// newer writer, a damaged row). The relay treats it as a refusal: retried, then dead-lettered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -656,5 +658,6 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
             institution: institution.as_uuid().to_string(),
             due: Some(date(due)),
         }),
+        DomainEvent::Diagnosis(e) => diagnosis::payload(e)?,
     })
 }

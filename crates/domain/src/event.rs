@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::contract::ContractEvent;
+use crate::diagnosis::DiagnosisEvent;
 use crate::elderly::ElderlyCheckEvent;
 use crate::followup::FollowUpEvent;
 use crate::grid::GridEvent;
@@ -46,6 +47,8 @@ pub enum AggregateKind {
     Session,
     /// Referral advice.
     Advice,
+    /// Remote-diagnosis requests.
+    Diagnosis,
 }
 
 impl AggregateKind {
@@ -63,6 +66,7 @@ impl AggregateKind {
             AggregateKind::Referral => "referral",
             AggregateKind::Session => "session",
             AggregateKind::Advice => "advice",
+            AggregateKind::Diagnosis => "diagnosis",
         }
     }
 }
@@ -93,6 +97,8 @@ pub enum DomainEvent {
     Session(ScheduleEvent),
     /// Referral advice.
     Advice(AdviceEvent),
+    /// Remote diagnosis.
+    Diagnosis(DiagnosisEvent),
 }
 
 impl DomainEvent {
@@ -110,6 +116,7 @@ impl DomainEvent {
             DomainEvent::Referral(_) => AggregateKind::Referral,
             DomainEvent::Session(_) => AggregateKind::Session,
             DomainEvent::Advice(_) => AggregateKind::Advice,
+            DomainEvent::Diagnosis(_) => AggregateKind::Diagnosis,
         }
     }
 
@@ -201,6 +208,7 @@ impl DomainEvent {
                 | AdviceEvent::AdviceDeclined { advice, .. }
                 | AdviceEvent::AdviceEscalated { advice, .. } => advice.as_uuid(),
             },
+            DomainEvent::Diagnosis(e) => e.request().as_uuid(),
         }
     }
 
@@ -298,6 +306,21 @@ impl DomainEvent {
                 AdviceDeclined => "advice_declined",
                 AdviceEscalated => "advice_escalated",
             }),
+            DomainEvent::Diagnosis(e) => names!(e, "diagnosis", DiagnosisEvent {
+                DiagnosisRequested => "diagnosis_requested",
+                StudyAcquired => "study_acquired",
+                ReadingClaimed => "reading_claimed",
+                ReadingReleased => "reading_released",
+                PreliminaryReported => "preliminary_reported",
+                ReportVerified => "report_verified",
+                ReportAmended => "report_amended",
+                ReportAcknowledged => "report_acknowledged",
+                DiagnosisCancelled => "diagnosis_cancelled",
+                CriticalValueFlagged => "critical_value_flagged",
+                CriticalValueAcknowledged => "critical_value_acknowledged",
+                CriticalValueEscalated => "critical_value_escalated",
+                TurnaroundBreached => "turnaround_breached",
+            }),
         }
     }
 }
@@ -323,7 +346,8 @@ from_events!(
     FollowUpEvent => FollowUp,
     ReferralEvent => Referral,
     ScheduleEvent => Session,
-    AdviceEvent => Advice
+    AdviceEvent => Advice,
+    DiagnosisEvent => Diagnosis
 );
 
 #[cfg(test)]

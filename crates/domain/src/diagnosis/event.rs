@@ -27,7 +27,7 @@ codes!(EscalationLevel {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DiagnosisEvent {
     /// A clinician asked a centre to read.
-    Requested {
+    DiagnosisRequested {
         /// The request.
         request: DiagnosisRequestId,
         /// The patient.
@@ -39,35 +39,39 @@ pub enum DiagnosisEvent {
         /// How urgently.
         priority: Priority,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// The study, file or specimen arrived.
-    Acquired {
+    StudyAcquired {
         /// The request.
         request: DiagnosisRequestId,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// A reader claimed it.
-    Claimed {
+    ReadingClaimed {
         /// The request.
         request: DiagnosisRequestId,
         /// The reader.
         reader: String,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// The reader gave it back.
-    Released {
+    ReadingReleased {
         /// The request.
         request: DiagnosisRequestId,
         /// The reader.
         reader: String,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// The preliminary report was written.
-    Reported {
+    PreliminaryReported {
         /// The request.
         request: DiagnosisRequestId,
         /// Its author.
@@ -75,10 +79,11 @@ pub enum DiagnosisEvent {
         /// Positive (abnormal) or not.
         positive: bool,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// A second reader verified it.
-    Verified {
+    ReportVerified {
         /// The request.
         request: DiagnosisRequestId,
         /// The verifier.
@@ -86,10 +91,11 @@ pub enum DiagnosisEvent {
         /// The report's version (1).
         version: u16,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// The verified report was amended.
-    Amended {
+    ReportAmended {
         /// The request.
         request: DiagnosisRequestId,
         /// The new version.
@@ -97,49 +103,55 @@ pub enum DiagnosisEvent {
         /// Why.
         reason: String,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// The requester read the report.
-    Acknowledged {
+    ReportAcknowledged {
         /// The request.
         request: DiagnosisRequestId,
         /// The clinician.
         by: String,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// Cancelled before acquisition.
-    Cancelled {
+    DiagnosisCancelled {
         /// The request.
         request: DiagnosisRequestId,
         /// Why.
         reason: String,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// A reader flagged a critical value.
-    CriticalFlagged {
+    CriticalValueFlagged {
         /// The request.
         request: DiagnosisRequestId,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// The requester acknowledged the critical value.
-    CriticalAcknowledged {
+    CriticalValueAcknowledged {
         /// The request.
         request: DiagnosisRequestId,
         /// The clinician.
         by: String,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// An unacknowledged critical value escalated.
-    CriticalEscalated {
+    CriticalValueEscalated {
         /// The request.
         request: DiagnosisRequestId,
         /// To whom.
         level: EscalationLevel,
         /// When.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     /// The report was not verified within its priority's target.
@@ -151,8 +163,10 @@ pub enum DiagnosisEvent {
         /// The priority.
         priority: Priority,
         /// When it was due.
+        #[serde(with = "time::serde::rfc3339")]
         due: OffsetDateTime,
         /// When the breach was found.
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
 }
@@ -161,18 +175,18 @@ impl DiagnosisEvent {
     /// The request it is about.
     pub fn request(&self) -> DiagnosisRequestId {
         match self {
-            DiagnosisEvent::Requested { request, .. }
-            | DiagnosisEvent::Acquired { request, .. }
-            | DiagnosisEvent::Claimed { request, .. }
-            | DiagnosisEvent::Released { request, .. }
-            | DiagnosisEvent::Reported { request, .. }
-            | DiagnosisEvent::Verified { request, .. }
-            | DiagnosisEvent::Amended { request, .. }
-            | DiagnosisEvent::Acknowledged { request, .. }
-            | DiagnosisEvent::Cancelled { request, .. }
-            | DiagnosisEvent::CriticalFlagged { request, .. }
-            | DiagnosisEvent::CriticalAcknowledged { request, .. }
-            | DiagnosisEvent::CriticalEscalated { request, .. }
+            DiagnosisEvent::DiagnosisRequested { request, .. }
+            | DiagnosisEvent::StudyAcquired { request, .. }
+            | DiagnosisEvent::ReadingClaimed { request, .. }
+            | DiagnosisEvent::ReadingReleased { request, .. }
+            | DiagnosisEvent::PreliminaryReported { request, .. }
+            | DiagnosisEvent::ReportVerified { request, .. }
+            | DiagnosisEvent::ReportAmended { request, .. }
+            | DiagnosisEvent::ReportAcknowledged { request, .. }
+            | DiagnosisEvent::DiagnosisCancelled { request, .. }
+            | DiagnosisEvent::CriticalValueFlagged { request, .. }
+            | DiagnosisEvent::CriticalValueAcknowledged { request, .. }
+            | DiagnosisEvent::CriticalValueEscalated { request, .. }
             | DiagnosisEvent::TurnaroundBreached { request, .. } => *request,
         }
     }

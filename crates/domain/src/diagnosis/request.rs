@@ -224,7 +224,7 @@ impl DiagnosisRequest {
             critical: None,
             turnaround_breached: None,
         };
-        let event = DiagnosisEvent::Requested {
+        let event = DiagnosisEvent::DiagnosisRequested {
             request: request.id,
             patient: request.patient,
             centre: request.centre,
@@ -255,7 +255,7 @@ impl DiagnosisRequest {
         }
         self.acquisition = Some((acquisition, at));
         self.status = Status::Acquired;
-        let event = DiagnosisEvent::Acquired {
+        let event = DiagnosisEvent::StudyAcquired {
             request: self.id,
             at,
         };
@@ -268,7 +268,7 @@ impl DiagnosisRequest {
         let reason = DiagnosisError::text("reason", reason, 500)?;
         self.cancelled = Some((reason.clone(), at));
         self.status = Status::Cancelled;
-        let event = DiagnosisEvent::Cancelled {
+        let event = DiagnosisEvent::DiagnosisCancelled {
             request: self.id,
             reason,
             at,
@@ -286,7 +286,7 @@ impl DiagnosisRequest {
             };
         }
         self.expect(&[Status::Acquired], "claimed")?;
-        let event = DiagnosisEvent::Claimed {
+        let event = DiagnosisEvent::ReadingClaimed {
             request: self.id,
             reader: reader.user.clone(),
             at,
@@ -309,7 +309,7 @@ impl DiagnosisRequest {
         self.holder(reader)?;
         self.claim = None;
         self.status = Status::Acquired;
-        let event = DiagnosisEvent::Released {
+        let event = DiagnosisEvent::ReadingReleased {
             request: self.id,
             reader: reader.user.clone(),
             at,
@@ -323,7 +323,7 @@ impl DiagnosisRequest {
         self.expect(&[Status::InReading], "reported")?;
         self.holder(reader)?;
         let form = form.checked()?;
-        let mut events = vec![DiagnosisEvent::Reported {
+        let mut events = vec![DiagnosisEvent::PreliminaryReported {
             request: self.id,
             reader: reader.user.clone(),
             positive: form.positive,
@@ -351,7 +351,7 @@ impl DiagnosisRequest {
             acknowledged: None,
             escalated: Vec::new(),
         });
-        Some(DiagnosisEvent::CriticalFlagged {
+        Some(DiagnosisEvent::CriticalValueFlagged {
             request: self.id,
             at,
         })
@@ -388,7 +388,7 @@ impl DiagnosisRequest {
             return Err(DiagnosisError::SameReader);
         }
         Self::may_verify(&verifier, profile)?;
-        let event = DiagnosisEvent::Verified {
+        let event = DiagnosisEvent::ReportVerified {
             request: self.id,
             verifier: verifier.user.clone(),
             version: 1,
@@ -424,7 +424,7 @@ impl DiagnosisRequest {
             .reports
             .last()
             .map_or(1, |r| r.version.saturating_add(1));
-        let mut events = vec![DiagnosisEvent::Amended {
+        let mut events = vec![DiagnosisEvent::ReportAmended {
             request: self.id,
             version,
             reason: reason.clone(),
@@ -458,7 +458,7 @@ impl DiagnosisRequest {
         let clinician = DiagnosisError::text("clinician", clinician, 128)?;
         self.acknowledged = Some((clinician.clone(), at));
         self.status = Status::Acknowledged;
-        let event = DiagnosisEvent::Acknowledged {
+        let event = DiagnosisEvent::ReportAcknowledged {
             request: self.id,
             by: clinician,
             at,
@@ -481,7 +481,7 @@ impl DiagnosisRequest {
             return Err(DiagnosisError::NoCriticalValue);
         };
         critical.acknowledged = Some((clinician.clone(), at));
-        let event = DiagnosisEvent::CriticalAcknowledged {
+        let event = DiagnosisEvent::CriticalValueAcknowledged {
             request: self.id,
             by: clinician,
             at,
@@ -566,7 +566,7 @@ impl DiagnosisRequest {
             if let Some(c) = self.critical.as_mut() {
                 c.escalated.push((level, now));
             }
-            events.push(DiagnosisEvent::CriticalEscalated {
+            events.push(DiagnosisEvent::CriticalValueEscalated {
                 request: self.id,
                 level,
                 at: now,

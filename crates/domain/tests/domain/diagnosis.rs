@@ -267,7 +267,7 @@ fn an_unacknowledged_critical_value_escalates_to_the_duty_desk_then_the_communit
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, DiagnosisEvent::CriticalFlagged { .. }))
+            .any(|e| matches!(e, DiagnosisEvent::CriticalValueFlagged { .. }))
     );
     let first = flagged + Duration::minutes(15);
     assert_eq!(
@@ -279,7 +279,7 @@ fn an_unacknowledged_critical_value_escalates_to_the_duty_desk_then_the_communit
     let (r, events) = r.run_deadlines(first, &p).unwrap();
     assert!(matches!(
         events[..],
-        [DiagnosisEvent::CriticalEscalated {
+        [DiagnosisEvent::CriticalValueEscalated {
             level: EscalationLevel::DutyDesk,
             ..
         }]
@@ -308,7 +308,7 @@ fn an_unacknowledged_critical_value_escalates_to_the_duty_desk_then_the_communit
     let levels: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            DiagnosisEvent::CriticalEscalated { level, .. } => Some(*level),
+            DiagnosisEvent::CriticalValueEscalated { level, .. } => Some(*level),
             _ => None,
         })
         .collect();
