@@ -47,7 +47,7 @@ pub enum AggregateKind {
     Session,
     /// Referral advice.
     Advice,
-    /// Remote-diagnosis requests.
+    /// Remote-diagnosis centres and their requests.
     Diagnosis,
 }
 
@@ -208,7 +208,7 @@ impl DomainEvent {
                 | AdviceEvent::AdviceDeclined { advice, .. }
                 | AdviceEvent::AdviceEscalated { advice, .. } => advice.as_uuid(),
             },
-            DomainEvent::Diagnosis(e) => e.request().as_uuid(),
+            DomainEvent::Diagnosis(e) => e.aggregate(),
         }
     }
 
@@ -307,6 +307,8 @@ impl DomainEvent {
                 AdviceEscalated => "advice_escalated",
             }),
             DomainEvent::Diagnosis(e) => names!(e, "diagnosis", DiagnosisEvent {
+                CentreOpened => "centre_opened",
+                ReaderAppointed => "reader_appointed",
                 DiagnosisRequested => "diagnosis_requested",
                 StudyAcquired => "study_acquired",
                 ReadingClaimed => "reading_claimed",

@@ -13,6 +13,24 @@ fn id(request: yigong_domain::ids::DiagnosisRequestId) -> String {
 /// The message of a remote-diagnosis event.
 pub(super) fn payload(event: E) -> Result<Payload, String> {
     Ok(match event {
+        E::CentreOpened {
+            centre,
+            institution,
+            modalities,
+        } => Payload::CentreOpened(v1::CentreOpened {
+            centre: centre.as_uuid().to_string(),
+            institution: institution.as_uuid().to_string(),
+            modalities: modalities.iter().map(|m| m.code().to_owned()).collect(),
+        }),
+        E::ReaderAppointed {
+            centre,
+            reader,
+            grade,
+        } => Payload::ReaderAppointed(v1::ReaderAppointed {
+            centre: centre.as_uuid().to_string(),
+            reader,
+            grade: grade.code().to_owned(),
+        }),
         E::DiagnosisRequested {
             request,
             patient,
@@ -163,7 +181,18 @@ mod tests {
         let request = DiagnosisRequestId::from_u128(1);
         let at = datetime!(2026-05-04 08:00 UTC);
         let by = "dr-wang".to_owned();
+        let centre = DiagnosisCentreId::from_u128(3);
         let events = [
+            DiagnosisEvent::CentreOpened {
+                centre,
+                institution: yigong_domain::ids::InstitutionId::from_u128(4),
+                modalities: vec![Modality::Ecg],
+            },
+            DiagnosisEvent::ReaderAppointed {
+                centre,
+                reader: by.clone(),
+                grade: yigong_domain::diagnosis::Grade::Chief,
+            },
             DiagnosisEvent::DiagnosisRequested {
                 request,
                 patient: ResidentId::from_u128(2),
@@ -237,7 +266,8 @@ mod tests {
                 "{name}: {message}"
             );
             assert!(
-                message.contains(&request.as_uuid().to_string()),
+                message.contains(&request.as_uuid().to_string())
+                    || message.contains(&centre.as_uuid().to_string()),
                 "{message}"
             );
         }

@@ -1,13 +1,16 @@
 //! A diagnosis centre (影像/心电/检验/病理中心): a department of a county-level institution
 //! that reads a set of modalities for its medical community's members (DX-CENTRE; FHIR
-//! `HealthcareService` of the institution's `Organization`).
+//! `HealthcareService` of the institution's `Organization`). Its readers are appointed with
+//! their grade: the roster is who may claim, report, verify and amend its requests.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::error::DiagnosisError;
-use super::modality::Modality;
+use super::event::DiagnosisEvent;
+use super::modality::{Grade, Modality};
+use super::request::Reader;
 use crate::ids::{CommunityId, DiagnosisCentreId, InstitutionId};
 use crate::network::{Level, Network};
 
@@ -19,6 +22,7 @@ pub struct DiagnosisCentre {
     community: CommunityId,
     name: String,
     modalities: BTreeSet<Modality>,
+    readers: BTreeMap<String, Grade>,
 }
 
 impl DiagnosisCentre {
@@ -50,7 +54,49 @@ impl DiagnosisCentre {
             community,
             name: DiagnosisError::text("name", name, 100)?,
             modalities,
+            readers: BTreeMap::new(),
         })
+    }
+
+    /// The event of a centre just opened.
+    pub fn opened(&self) -> DiagnosisEvent {
+        DiagnosisEvent::CentreOpened {
+            centre: self.id,
+            institution: self.institution,
+            modalities: self.modalities.iter().copied().collect(),
+        }
+    }
+
+    /// Appoints `user` a reader of `grade` (or regrades them).
+    pub fn appoint(
+        mut self,
+        user: &str,
+        grade: Grade,
+    ) -> Result<(DiagnosisCentre, Vec<DiagnosisEvent>), DiagnosisError> {
+        let user = DiagnosisError::text("user", user, 128)?;
+        if self.readers.get(&user) == Some(&grade) {
+            return Ok((self, Vec::new()));
+        }
+        self.readers.insert(user.clone(), grade);
+        let event = DiagnosisEvent::ReaderAppointed {
+            centre: self.id,
+            reader: user,
+            grade,
+        };
+        Ok((self, vec![event]))
+    }
+
+    /// `user` as a reader of the centre, with their grade; `None` off the roster.
+    pub fn reader(&self, user: &str) -> Option<Reader> {
+        self.readers.get(user).map(|grade| Reader {
+            user: user.to_owned(),
+            grade: *grade,
+        })
+    }
+
+    /// The roster: user and grade.
+    pub fn readers(&self) -> &BTreeMap<String, Grade> {
+        &self.readers
     }
 
     /// Its id.

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::modality::{Modality, Priority};
-use crate::ids::{DiagnosisCentreId, DiagnosisRequestId, ResidentId};
+use crate::ids::{DiagnosisCentreId, DiagnosisRequestId, InstitutionId, ResidentId};
+use crate::profile::terms::Grade;
 use crate::vocabulary::codes;
 
 /// Who an unacknowledged critical value escalates to, in order.
@@ -26,6 +27,24 @@ codes!(EscalationLevel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DiagnosisEvent {
+    /// A centre opened at a county institution.
+    CentreOpened {
+        /// The centre.
+        centre: DiagnosisCentreId,
+        /// Its institution.
+        institution: InstitutionId,
+        /// What it reads.
+        modalities: Vec<Modality>,
+    },
+    /// A reader was appointed to a centre (or regraded).
+    ReaderAppointed {
+        /// The centre.
+        centre: DiagnosisCentreId,
+        /// The reader's user id.
+        reader: String,
+        /// Their grade.
+        grade: Grade,
+    },
     /// A clinician asked a centre to read.
     DiagnosisRequested {
         /// The request.
@@ -172,9 +191,11 @@ pub enum DiagnosisEvent {
 }
 
 impl DiagnosisEvent {
-    /// The request it is about.
-    pub fn request(&self) -> DiagnosisRequestId {
+    /// The aggregate it is about: the centre, or the request.
+    pub fn aggregate(&self) -> uuid::Uuid {
         match self {
+            DiagnosisEvent::CentreOpened { centre, .. }
+            | DiagnosisEvent::ReaderAppointed { centre, .. } => centre.as_uuid(),
             DiagnosisEvent::DiagnosisRequested { request, .. }
             | DiagnosisEvent::StudyAcquired { request, .. }
             | DiagnosisEvent::ReadingClaimed { request, .. }
@@ -187,7 +208,7 @@ impl DiagnosisEvent {
             | DiagnosisEvent::CriticalValueFlagged { request, .. }
             | DiagnosisEvent::CriticalValueAcknowledged { request, .. }
             | DiagnosisEvent::CriticalValueEscalated { request, .. }
-            | DiagnosisEvent::TurnaroundBreached { request, .. } => *request,
+            | DiagnosisEvent::TurnaroundBreached { request, .. } => request.as_uuid(),
         }
     }
 }
