@@ -18,6 +18,7 @@
 //! - [`network`]: institutions and communities, the area tree, grids with their households
 //!   and team assignments, family doctor teams and contracts.
 //! - [`elderly`]: 65+ annual health checks.
+//! - [`diagnosis`]: remote diagnosis centres and their requests.
 //! - [`cancer`]: two-cancer exams and the cases an abnormal one opens.
 //! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, the change feed, and the relay's view of the outbox.
@@ -31,6 +32,7 @@ pub mod advice;
 pub mod audit;
 pub mod cancer;
 pub mod deadline;
+pub mod diagnosis;
 pub mod elderly;
 pub mod error;
 pub mod followup;
@@ -48,6 +50,7 @@ pub use advice::{AdviceQueries, AdviceRepository, AdviceView};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEntry};
 pub use cancer::{CancerCaseRecord, CancerExamRecord, CancerQueries, CancerRepository, CaseCursor};
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
+pub use diagnosis::{DiagnosisQueries, DiagnosisRepository, RequestedCursor, WorklistCursor};
 pub use elderly::{ElderlyCheckQueries, ElderlyCheckRecord, ElderlyCheckRepository};
 pub use error::{Constraint, StoreError};
 pub use followup::{

@@ -120,6 +120,7 @@ pub trait Transaction:
     + crate::SessionRepository
     + crate::ElderlyCheckRepository
     + crate::CancerRepository
+    + crate::DiagnosisRepository
     + crate::AdviceRepository
     + OutboxWriter
     + AuditWriter

@@ -20,6 +20,7 @@ mod bulk;
 mod cancer;
 mod convert;
 mod deadline;
+mod diagnosis;
 mod due;
 mod elderly;
 mod entity;

@@ -78,6 +78,17 @@ codes!(Priority {
     Routine => "routine",
 });
 
+impl Priority {
+    /// Its place on a reader's worklist: 0 is read first.
+    pub const fn rank(self) -> u8 {
+        match self {
+            Priority::Emergency => 0,
+            Priority::Urgent => 1,
+            Priority::Routine => 2,
+        }
+    }
+}
+
 pub use crate::profile::terms::Grade;
 
 #[cfg(test)]

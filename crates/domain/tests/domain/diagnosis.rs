@@ -362,12 +362,18 @@ fn a_centre_is_a_county_department_and_serves_its_community_in_its_modalities() 
 #[test]
 fn a_centres_readers_are_appointed_with_their_grade() {
     let (c, events) = centre().appoint("reader-9", Grade::Chief).unwrap();
-    assert!(matches!(events[..], [DiagnosisEvent::ReaderAppointed { .. }]));
+    assert!(matches!(
+        events[..],
+        [DiagnosisEvent::ReaderAppointed { .. }]
+    ));
     assert_eq!(c.reader("reader-9").map(|r| r.grade), Some(Grade::Chief));
     assert_eq!(c.reader("reader-8"), None, "off the roster reads nothing");
     let (c, again) = c.appoint("reader-9", Grade::Chief).unwrap();
     assert!(again.is_empty(), "the same appointment changes nothing");
     let (c, _) = c.appoint("reader-9", Grade::Attending).unwrap();
-    assert_eq!(c.reader("reader-9").map(|r| r.grade), Some(Grade::Attending));
+    assert_eq!(
+        c.reader("reader-9").map(|r| r.grade),
+        Some(Grade::Attending)
+    );
     assert!(c.appoint(" ", Grade::Chief).is_err());
 }

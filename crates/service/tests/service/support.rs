@@ -54,6 +54,15 @@ mock! {
         async fn update_cancer_case(&mut self, case: &yigong_ports::CancerCaseRecord, expected: Version) -> Result<Version, StoreError>;
     }
     #[async_trait]
+    impl yigong_ports::DiagnosisRepository for Tx {
+        async fn insert_centre(&mut self, centre: &yigong_domain::diagnosis::DiagnosisCentre) -> Result<Version, StoreError>;
+        async fn load_centre(&mut self, id: yigong_domain::ids::DiagnosisCentreId) -> Result<Option<Versioned<yigong_domain::diagnosis::DiagnosisCentre>>, StoreError>;
+        async fn update_centre(&mut self, centre: &yigong_domain::diagnosis::DiagnosisCentre, expected: Version) -> Result<Version, StoreError>;
+        async fn insert_request(&mut self, request: &yigong_domain::diagnosis::DiagnosisRequest) -> Result<Version, StoreError>;
+        async fn load_request(&mut self, id: yigong_domain::ids::DiagnosisRequestId) -> Result<Option<Versioned<yigong_domain::diagnosis::DiagnosisRequest>>, StoreError>;
+        async fn update_request(&mut self, request: &yigong_domain::diagnosis::DiagnosisRequest, expected: Version, next_deadline: Option<OffsetDateTime>) -> Result<Version, StoreError>;
+    }
+    #[async_trait]
     impl SessionRepository for Tx {
         async fn load_session(&mut self, id: SessionId) -> Result<Option<Versioned<SpecialistSession>>, StoreError>;
         async fn insert_session(&mut self, session: &SpecialistSession) -> Result<Version, StoreError>;

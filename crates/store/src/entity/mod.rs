@@ -11,6 +11,8 @@ pub(crate) mod cancer_case;
 pub(crate) mod cancer_exam;
 pub(crate) mod community;
 pub(crate) mod contract;
+pub(crate) mod diagnosis_centre;
+pub(crate) mod diagnosis_request;
 pub(crate) mod elderly_check;
 pub(crate) mod enrolment;
 pub(crate) mod follow_up_plan;

@@ -31,6 +31,7 @@ mod m20261206_000022_opportunistic_screening;
 mod m20261206_000023_elderly_check;
 mod m20261206_000024_fed_back_and_glucose_kind;
 mod m20261206_000025_two_cancer;
+mod m20261207_000026_diagnosis;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_elderly_check::Migration),
             Box::new(m20261206_000024_fed_back_and_glucose_kind::Migration),
             Box::new(m20261206_000025_two_cancer::Migration),
+            Box::new(m20261207_000026_diagnosis::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ mod cancer;
 mod clock;
 mod concurrency;
 mod deadline;
+mod diagnosis;
 mod elderly;
 mod followup;
 mod referral_lists;
