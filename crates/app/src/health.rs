@@ -11,11 +11,14 @@ use tonic::server::NamedService;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use yigong_grpc::{
-    AdviceApi, AuditApi, ChangeFeedApi, FollowUpApi, GridApi, HistoryApi, IndicatorApi, NetworkApi,
-    ReferralApi, ResidentApi, ScheduleApi, ScreeningApi, TeamApi,
+    AdviceApi, AuditApi, ChangeFeedApi, DiagnosisApi, ElderlyCheckApi, FollowUpApi, GridApi,
+    HistoryApi, IndicatorApi, NetworkApi, ReferralApi, ResidentApi, ScheduleApi, ScreeningApi,
+    TeamApi, TwoCancerApi,
 };
 use yigong_proto::v1::audit_service_server::AuditServiceServer;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedServiceServer;
+use yigong_proto::v1::diagnosis_service_server::DiagnosisServiceServer;
+use yigong_proto::v1::elderly_check_service_server::ElderlyCheckServiceServer;
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use yigong_proto::v1::grid_service_server::GridServiceServer;
 use yigong_proto::v1::history_service_server::HistoryServiceServer;
@@ -27,35 +30,32 @@ use yigong_proto::v1::resident_service_server::ResidentServiceServer;
 use yigong_proto::v1::schedule_service_server::ScheduleServiceServer;
 use yigong_proto::v1::screening_service_server::ScreeningServiceServer;
 use yigong_proto::v1::team_service_server::TeamServiceServer;
+use yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer;
 use yigong_store::Store;
 
 /// How often storage is checked, and how long a check may take before it counts as failed.
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The services whose health follows storage's, and the server's own (`""`).
-const SERVICES: [&str; 16] =
-    [
-        "",
-        <AuditServiceServer<AuditApi> as NamedService>::NAME,
-        <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
-        <ReferralServiceServer<ReferralApi> as NamedService>::NAME,
-        <FollowUpServiceServer<FollowUpApi> as NamedService>::NAME,
-        <ResidentServiceServer<ResidentApi> as NamedService>::NAME,
-        <IndicatorServiceServer<IndicatorApi> as NamedService>::NAME,
-        <NetworkServiceServer<NetworkApi> as NamedService>::NAME,
-        <TeamServiceServer<TeamApi> as NamedService>::NAME,
-        <GridServiceServer<GridApi> as NamedService>::NAME,
-        <ChangeFeedServiceServer<ChangeFeedApi> as NamedService>::NAME,
-        <ScreeningServiceServer<ScreeningApi> as NamedService>::NAME,
-        <ScheduleServiceServer<ScheduleApi> as NamedService>::NAME,
-        <ReferralAdviceServiceServer<AdviceApi> as NamedService>::NAME,
-        <yigong_proto::v1::elderly_check_service_server::ElderlyCheckServiceServer<
-            yigong_grpc::ElderlyCheckApi,
-        > as NamedService>::NAME,
-        <yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer<
-            yigong_grpc::TwoCancerApi,
-        > as NamedService>::NAME,
-    ];
+const SERVICES: [&str; 17] = [
+    "",
+    <AuditServiceServer<AuditApi> as NamedService>::NAME,
+    <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
+    <ReferralServiceServer<ReferralApi> as NamedService>::NAME,
+    <FollowUpServiceServer<FollowUpApi> as NamedService>::NAME,
+    <ResidentServiceServer<ResidentApi> as NamedService>::NAME,
+    <IndicatorServiceServer<IndicatorApi> as NamedService>::NAME,
+    <NetworkServiceServer<NetworkApi> as NamedService>::NAME,
+    <TeamServiceServer<TeamApi> as NamedService>::NAME,
+    <GridServiceServer<GridApi> as NamedService>::NAME,
+    <ChangeFeedServiceServer<ChangeFeedApi> as NamedService>::NAME,
+    <ScreeningServiceServer<ScreeningApi> as NamedService>::NAME,
+    <ScheduleServiceServer<ScheduleApi> as NamedService>::NAME,
+    <ReferralAdviceServiceServer<AdviceApi> as NamedService>::NAME,
+    <ElderlyCheckServiceServer<ElderlyCheckApi> as NamedService>::NAME,
+    <TwoCancerServiceServer<TwoCancerApi> as NamedService>::NAME,
+    <DiagnosisServiceServer<DiagnosisApi> as NamedService>::NAME,
+];
 
 /// Sets every service to `status`.
 pub async fn report(health: &HealthReporter, status: ServingStatus) {

@@ -340,6 +340,12 @@ async fn serve_api(
             store.clone(),
         )),
     );
+    let diagnosis = yigong_proto::v1::diagnosis_service_server::DiagnosisServiceServer::new(
+        yigong_grpc::DiagnosisApi::new(yigong_service::DiagnosisService::new(
+            deps.clone(),
+            store.clone(),
+        )),
+    );
     let two_cancer = yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer::new(
         yigong_grpc::TwoCancerApi::new(yigong_service::TwoCancerService::new(
             deps.clone(),
@@ -390,6 +396,7 @@ async fn serve_api(
         .add_service(InterceptedService::new(schedule, auth.clone()))
         .add_service(InterceptedService::new(elderly, auth.clone()))
         .add_service(InterceptedService::new(two_cancer, auth.clone()))
+        .add_service(InterceptedService::new(diagnosis, auth.clone()))
         .add_service(InterceptedService::new(advice, auth.clone()))
         .add_service(InterceptedService::new(audit, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))

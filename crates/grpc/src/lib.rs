@@ -19,6 +19,8 @@
 //! - [`resident`] — `yigong.v1.ResidentService`.
 //! - [`screening`] — `yigong.v1.ScreeningService` (with the client-streamed import).
 //! - [`team`] — `yigong.v1.TeamService` (teams and contracts).
+//! - [`diagnosis`] — `yigong.v1.DiagnosisService` (remote diagnosis centres, their requests,
+//!   worklists and reports).
 //! - [`cancer`] — `yigong.v1.TwoCancerService` (two-cancer exams, cases and their worklist).
 //! - [`elderly`] — `yigong.v1.ElderlyCheckService` (the 65+ annual check).
 
@@ -27,6 +29,7 @@ pub mod audit;
 pub mod auth;
 pub mod cancer;
 pub mod changes;
+pub mod diagnosis;
 pub mod elderly;
 pub mod followup;
 pub mod grid;
@@ -48,6 +51,7 @@ pub use audit::AuditApi;
 pub use auth::{Authenticator, TokenKey};
 pub use cancer::TwoCancerApi;
 pub use changes::ChangeFeedApi;
+pub use diagnosis::DiagnosisApi;
 pub use elderly::ElderlyCheckApi;
 pub use followup::FollowUpApi;
 pub use grid::GridApi;

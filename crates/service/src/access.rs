@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use time::Date;
+use yigong_domain::diagnosis::{DiagnosisCentre, DiagnosisRequest, Reader};
 use yigong_domain::ids::{GridId, InstitutionId, ResidentId, TeamId};
 use yigong_domain::network::{Level, Network};
 use yigong_domain::referral::{Referral, ReferralAdvice, StateName, Urgency};
@@ -202,6 +203,20 @@ impl Principal {
             && grid_team == self.team
             && scope.community.is_some()
             && scope.community == self.community
+    }
+
+    /// A clinician of a diagnosis centre's institution on its roster reads for it: claims,
+    /// reports, verifies and amends (DX-CLAIM, DX-VERIFY), with the grade the roster gives.
+    pub fn reader_at(&self, centre: &DiagnosisCentre) -> Option<Reader> {
+        (self.role == Role::Clinician && self.institution == centre.institution())
+            .then(|| centre.reader(&self.user))
+            .flatten()
+    }
+
+    /// A clinician of the institution that asked for a remote diagnosis acts for it:
+    /// acquires, cancels, acknowledges the report and its critical values.
+    pub fn requests_for(&self, r: &DiagnosisRequest) -> bool {
+        self.role == Role::Clinician && self.institution == r.requester().institution
     }
 
     /// The referral path: clinicians of an institution a patient is referred to (requested,

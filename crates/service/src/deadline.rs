@@ -30,9 +30,11 @@ use yigong_domain::event::DomainEvent;
 use yigong_domain::followup::FollowUpPlan;
 use yigong_domain::ids::{AdviceId, CommunityId, ReferralId, TeamId};
 use yigong_domain::referral::{Referral, ReferralError, ReferralEvent};
-use yigong_ports::{Actor, AuditEntry, AuditOutcome, DeadlineKind, DeadlineQueries};
+use yigong_ports::{
+    Actor, AuditEntry, AuditOutcome, DeadlineKind, DeadlineQueries, DiagnosisQueries,
+};
 
-use crate::{Deps, ServiceError};
+use crate::{Deps, DiagnosisService, ServiceError};
 
 /// Deadlines looked at per query; the jobs page until none is left.
 const BATCH: u32 = 200;
@@ -55,6 +57,8 @@ pub struct Fired {
     pub overdue: usize,
     /// Contracts announced expiring.
     pub expiring: usize,
+    /// Remote-diagnosis deadlines run: turnaround breaches and critical-value escalations.
+    pub diagnosis: usize,
 }
 
 /// A referral deadline the jobs announce: its claim, its audited action, and the domain's test
@@ -88,12 +92,17 @@ const ARRIVAL: ReferralDeadline = ReferralDeadline {
 pub struct DeadlineJobs {
     deps: Deps,
     queries: Arc<dyn DeadlineQueries>,
+    diagnosis: Arc<dyn DiagnosisQueries>,
 }
 
 impl DeadlineJobs {
     /// Jobs over `deps` (clock, profile, network, unit of work) and the candidates' queries.
-    pub fn new(deps: Deps, queries: Arc<dyn DeadlineQueries>) -> Self {
-        Self { deps, queries }
+    pub fn new<S: DeadlineQueries + DiagnosisQueries + 'static>(deps: Deps, store: Arc<S>) -> Self {
+        Self {
+            deps,
+            queries: store.clone(),
+            diagnosis: store,
+        }
     }
 
     /// One pass over every kind of deadline, up to now.
@@ -106,7 +115,33 @@ impl DeadlineJobs {
             due: self.plans(DeadlineKind::PlanDue, now).await?,
             overdue: self.plans(DeadlineKind::PlanOverdue, now).await?,
             expiring: self.contracts(now).await?,
+            diagnosis: self.diagnosis_deadlines(now).await?,
         })
+    }
+
+    /// Remote-diagnosis requests whose turnaround or critical-value deadline has passed, a
+    /// batch at a time: each runs in its own transaction at the version it was read at, so of
+    /// two instances one lands (the other's `Conflict` is skipped) and nothing fires twice.
+    async fn diagnosis_deadlines(&self, now: OffsetDateTime) -> Result<usize, ServiceError> {
+        let service = DiagnosisService::new(self.deps.clone(), self.diagnosis.clone());
+        let mut fired = 0;
+        loop {
+            let due = self.diagnosis.deadlines_due(now, u64::from(BATCH)).await?;
+            let mut progressed = false;
+            for id in &due {
+                match service.run_deadlines_of(*id).await {
+                    Ok(events) => {
+                        fired += events.len();
+                        progressed = true;
+                    }
+                    Err(ServiceError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if due.len() < BATCH as usize || !progressed {
+                return Ok(fired);
+            }
+        }
     }
 
     /// Runs a pass every `every` until `shutdown` resolves; the first pass at once (catch-up).

@@ -3,6 +3,7 @@
 use time::Date;
 use yigong_domain::calendar;
 use yigong_domain::contract::ContractError;
+use yigong_domain::diagnosis::DiagnosisError;
 use yigong_domain::followup::FollowUpError;
 use yigong_domain::grid::GridError;
 use yigong_domain::network::NetworkError;
@@ -124,6 +125,19 @@ rule_errors!(
     ContractError,
     CaseError
 );
+
+/// A remote-diagnosis refusal: bad text names its field; a broken rule is the rule.
+impl From<DiagnosisError> for ServiceError {
+    fn from(e: DiagnosisError) -> Self {
+        match e {
+            DiagnosisError::Text { field, error } => ServiceError::invalid(field, error),
+            other => ServiceError::Rule {
+                rule: other.rule(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {

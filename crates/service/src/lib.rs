@@ -27,6 +27,7 @@
 //! - [`screening`]: the batch import of screening results, validated row by row.
 //! - [`elderly`]: the 65+ annual health check, recorded and read per resident.
 //! - [`cancer`]: two-cancer exams, the cases an abnormal one opens, and the open-case worklist.
+//! - [`diagnosis`]: remote diagnosis centres, their requests, worklists and reports.
 
 pub mod access;
 pub mod audit;
@@ -35,6 +36,7 @@ pub mod card;
 pub mod changes;
 pub mod deadline;
 mod deps;
+pub mod diagnosis;
 pub mod due;
 pub mod elderly;
 pub mod error;
@@ -61,6 +63,7 @@ pub use card::PatientCard;
 pub use changes::{ChangePage, ChangeService, ReferralChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
+pub use diagnosis::{DiagnosisService, RequestInput, Transition};
 pub use due::{DueEntry, ScreeningDueService};
 pub use elderly::ElderlyCheckService;
 pub use error::{ServiceError, element_path};

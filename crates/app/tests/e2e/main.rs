@@ -39,6 +39,7 @@ mod history;
 mod inbox_watch;
 mod malformed;
 mod network_administration;
+mod remote_diagnosis;
 mod screening_programmes;
 mod search;
 mod sessions;
@@ -71,6 +72,7 @@ async fn walk(app: &TestApp) {
     screening_programmes::screening_programmes(app).await;
     elderly_check::elderly_check(app).await;
     two_cancer::two_cancer(app).await;
+    remote_diagnosis::remote_diagnosis(app).await;
     assessed_rates::assessed_rates(app).await;
     due_lists::due_lists(app).await;
     sessions::sessions(app).await;

@@ -447,6 +447,35 @@ pub fn token_for(village: &pb::Institution, team: Option<&str>) -> String {
         .unwrap()
 }
 
+/// A token for `user` with `role` at `institution` (`institutions/{uuid}`), minted with the
+/// service's key as an operator would.
+pub fn token_as(user: &str, role: yigong_service::Role, institution: &str) -> String {
+    let id = uuid::Uuid::parse_str(institution.trim_start_matches("institutions/")).unwrap();
+    yigong_grpc::TokenKey::from_secret(KEY.as_bytes())
+        .unwrap()
+        .issue(
+            &yigong_service::Principal {
+                user: user.into(),
+                role,
+                institution: yigong_domain::ids::InstitutionId::from_uuid(id),
+                community: None,
+                team: None,
+            },
+            OffsetDateTime::now_utc(),
+            Duration::hours(1),
+        )
+        .unwrap()
+}
+
+/// `message` as a request carrying `token`.
+pub fn with_token<T>(token: &str, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
 /// The audit entries about `patient` (`residents/{uuid}`) the county operator reviews.
 pub async fn audit_of(s: &TestApp, patient: &str) -> Vec<pb::AuditEntry> {
     yigong_proto::v1::audit_service_client::AuditServiceClient::new(s.channel.clone())
