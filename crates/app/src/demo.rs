@@ -43,6 +43,7 @@ use yigong_service::{
 };
 use yigong_store::Store;
 
+mod diagnosis;
 mod elderly;
 mod referrals;
 mod sessions;
@@ -128,6 +129,14 @@ pub struct DemoCounty {
     pub cancer_cases: usize,
     /// Of the cases, closed.
     pub cancer_cases_closed: usize,
+    /// Remote diagnosis centres opened (imaging, ECG and laboratory at each lead hospital).
+    pub diagnosis_centres: usize,
+    /// Remote diagnosis requests laid out over the last month.
+    pub diagnosis_requests: usize,
+    /// Of them, verified past their turnaround target (or still waiting past it).
+    pub turnaround_breaches: usize,
+    /// Critical-value escalations for want of an acknowledgment.
+    pub critical_escalations: usize,
 }
 
 /// Sample callers of a demo county, for tokens.
@@ -143,7 +152,8 @@ pub fn is_seeded(network: &Network) -> bool {
 }
 
 /// The demo's sample callers, found in a seeded database: the county hospital's operator,
-/// the TCM hospital's (the other community's lead), the county's referral desk and a clinician, and a clinician of the first township's first team.
+/// the TCM hospital's (the other community's lead), a reader of its ECG centre, the county's
+/// referral desk and a clinician, and a clinician of the first township's first team.
 pub async fn principals(store: &Store) -> Result<DemoPrincipals, ServiceError> {
     use yigong_ports::NetworkQueries;
     let network = store.network().await?;
@@ -185,6 +195,11 @@ pub async fn principals(store: &Store) -> Result<DemoPrincipals, ServiceError> {
                 "TOKEN_TCM_OPERATOR",
                 "operator of the TCM hospital, lead of the other community",
                 at("demo-tcm-operator", Role::Operator, tcm, None),
+            ),
+            (
+                "TOKEN_READER",
+                "reader of the county hospital's ECG centre (attending)",
+                at(diagnosis::READER, Role::Clinician, county, None),
             ),
             (
                 "TOKEN_DESK",
@@ -332,6 +347,10 @@ pub async fn seed(
         two_cancer_exams: 0,
         cancer_cases: 0,
         cancer_cases_closed: 0,
+        diagnosis_centres: 0,
+        diagnosis_requests: 0,
+        turnaround_breaches: 0,
+        critical_escalations: 0,
     };
 
     progress("network: hospitals, township health centers, village clinics");
@@ -809,6 +828,22 @@ pub async fn seed(
         today,
     )
     .await?;
+
+    progress("remote diagnosis centres and a month of their requests");
+    let dx = diagnosis::seed(
+        &deps,
+        store.clone(),
+        &clock,
+        &hospitals,
+        &townships,
+        &people,
+        today,
+    )
+    .await?;
+    built.diagnosis_centres = dx.centres;
+    built.diagnosis_requests = dx.requests;
+    built.turnaround_breaches = dx.breaches;
+    built.critical_escalations = dx.escalations;
     clock.set(OffsetDateTime::now_utc());
     Ok(built)
 }

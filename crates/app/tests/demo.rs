@@ -9,10 +9,12 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use time::macros::date;
 use yigong_app::demo::{self, DemoScale};
+use yigong_domain::diagnosis::{DiagnosisRequest, Modality, Status};
 use yigong_domain::referral::StateName;
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
 use yigong_service::{
-    Deps, FollowUpService, IndicatorService, ReferralListing, ReferralService, ReferralView, Role,
+    Deps, DiagnosisService, FollowUpService, IndicatorService, ReferralListing, ReferralService,
+    ReferralView, Role,
 };
 use yigong_store::Store;
 
@@ -57,6 +59,17 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         "two-cancer cases open and closed: {built:?}"
     );
     assert!(built.two_cancer_exams > built.cancer_cases, "{built:?}");
+    // An imaging, an ECG and a laboratory centre at each lead hospital; a month of requests
+    // from each township, some read late and some critical values left waiting.
+    assert_eq!(built.diagnosis_centres, 6);
+    assert!(
+        (2 * 30..=2 * 60).contains(&built.diagnosis_requests),
+        "{built:?}"
+    );
+    assert!(
+        built.turnaround_breaches > 0 && built.critical_escalations > 0,
+        "{built:?}"
+    );
 
     let network = store.network().await.unwrap();
     assert!(demo::is_seeded(&network));
@@ -75,7 +88,7 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
     // The sample users see content: the county clinician's inbox holds referrals in every
     // state a routine profile reaches, the township team has patients on its worklist.
     let callers = demo::principals(&store).await.unwrap().callers;
-    assert_eq!(callers.len(), 6);
+    assert_eq!(callers.len(), 7);
     let deps = Deps::on_store(
         store.clone(),
         network,
@@ -167,9 +180,87 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
     assert!(a.hypertension.managed > 0 && a.bp_eligible > 0, "{a:?}");
     let coverage = total.contract_coverage().unwrap().basis_points();
     assert!(coverage >= 2_000, "contracts in force cover {coverage} bp");
-    let worklist = FollowUpService::new(deps)
+    let worklist = FollowUpService::new(deps.clone())
         .overdue_worklist(township, far_ahead, 50, None)
         .await
         .unwrap();
     assert!(!worklist.items.is_empty());
+    remote_diagnosis(&store, &deps, &callers).await;
+}
+
+/// The remote-diagnosis content where its users look: the ECG reader's worklist holds
+/// yesterday's unfinished requests, and the township's list holds its month of requests in
+/// every state, with breaches and escalated critical values.
+async fn remote_diagnosis(
+    store: &Arc<Store>,
+    deps: &Deps,
+    callers: &[(&'static str, &'static str, yigong_service::Principal)],
+) {
+    let caller = |v: &str| &callers.iter().find(|(n, _, _)| *n == v).unwrap().2;
+    let dx = DiagnosisService::new(deps.clone(), store.clone());
+    let reader = caller("TOKEN_READER");
+    let centres = dx.centres(reader).await.unwrap();
+    assert_eq!(
+        centres.len(),
+        3,
+        "each community asks its own hospital's centres"
+    );
+    let ecg = centres
+        .iter()
+        .find(|c| c.value.reads(Modality::Ecg))
+        .unwrap();
+    let worklist = dx
+        .worklist(reader, ecg.value.id(), None, 100, None)
+        .await
+        .unwrap();
+    assert!(
+        worklist
+            .items
+            .iter()
+            .all(|r| r.value.status().awaits_reader() && r.value.modality() == Modality::Ecg),
+        "{:?}",
+        worklist.items
+    );
+    let mut all = Vec::new();
+    for township in ["TOKEN_TOWNSHIP", "TOKEN_OTHER_TOWNSHIP"] {
+        let mut token = None;
+        loop {
+            let page = dx
+                .requested(caller(township), 100, token.as_deref())
+                .await
+                .unwrap();
+            all.extend(page.items.into_iter().map(|r| r.value));
+            token = page.next;
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    let states: BTreeSet<Status> = all.iter().map(DiagnosisRequest::status).collect();
+    for state in Status::ALL {
+        assert!(states.contains(state), "{state:?} missing from {states:?}");
+    }
+    assert!(
+        all.iter().any(|r| r.reports().len() > 1),
+        "an amended report"
+    );
+    assert!(all.iter().any(|r| r.turnaround_breached().is_some()));
+    assert!(
+        all.iter()
+            .any(|r| r.critical().is_some_and(|c| c.escalated.len() == 2)),
+        "a critical value escalated to the community's desk"
+    );
+    let profile = deps.profile.clone();
+    let late = all
+        .iter()
+        .filter(|r| r.within_target(&profile) == Some(false))
+        .count();
+    let verified = all
+        .iter()
+        .filter(|r| r.within_target(&profile).is_some())
+        .count();
+    assert!(
+        late > 0 && late * 4 < verified,
+        "most are read within the target: {late} late of {verified}"
+    );
 }

@@ -26,6 +26,7 @@ mod break_glass;
 mod cards;
 mod change_feed;
 mod closing;
+mod demo_diagnosis;
 mod directory;
 mod due_lists;
 mod elderly_check;
@@ -73,6 +74,7 @@ async fn walk(app: &TestApp) {
     elderly_check::elderly_check(app).await;
     two_cancer::two_cancer(app).await;
     remote_diagnosis::remote_diagnosis(app).await;
+    demo_diagnosis::demo_diagnosis(app).await;
     assessed_rates::assessed_rates(app).await;
     due_lists::due_lists(app).await;
     sessions::sessions(app).await;

@@ -113,7 +113,7 @@ async fn diagnosis(s: &TestApp, patient: &str) {
         .into_inner()
         .centres
         .into_iter()
-        .find(|c| c.modalities.iter().any(|m| m == "ecg"))
+        .find(|c| c.readers.iter().any(|r| r.user == "ecg-li"))
         .expect("the ECG centre the walk opened")
         .name;
     let ask = pb::CreateDiagnosisRequestRequest {

@@ -257,8 +257,9 @@ impl DiagnosisService {
     }
 
     /// Runs the deadlines of one request that are due now (turnaround breach, critical-value
-    /// escalation) in one transaction, and stores its next deadline.
-    pub(crate) async fn run_deadlines_of(
+    /// escalation) in one transaction, and stores its next deadline. The deadline jobs call it
+    /// for each request due; the demo county for the requests it lays out in the past.
+    pub async fn run_deadlines_of(
         &self,
         id: DiagnosisRequestId,
     ) -> Result<Vec<DiagnosisEvent>, ServiceError> {
