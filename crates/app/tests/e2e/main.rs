@@ -26,6 +26,7 @@ mod break_glass;
 mod cards;
 mod change_feed;
 mod closing;
+mod deadline_jobs;
 mod demo_diagnosis;
 mod directory;
 mod due_lists;
