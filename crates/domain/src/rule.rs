@@ -159,6 +159,7 @@ rules! {
     DiagnosisAcknowledge = "DX-ACK", "CMC-2023", "the requesting institution acknowledges the verified report";
     DiagnosisTurnaround = "DX-TURNAROUND", "CMC-2023", "from acquisition to verification within the profile's minutes per priority (30 emergency, 120 urgent, 1440 routine), else it escalates to the centre's duty desk";
     DiagnosisCritical = "DX-CRITICAL", "NHC-2018", "a critical value is flagged at once and acknowledged by the requesting institution within the profile's minutes (15), else it escalates to the duty desk, then the community's desk";
+    DiagnosisResult = "DX-RESULT", "County-2022", "a verified report is a test result a referral attaches and mutual recognition judges: the profile's test for its modality, taken on the acquisition day, issued by the centre's institution";
     // Referral (section 7)
     ReferralDirection = "REF-DIRECTION", "TC-2015", "the direction follows the levels: upward to a higher level, downward to a lower one";
     ReferralInNetwork = "REF-IN-NETWORK", "County-2022", "upward referrals stay in the community; beyond the lead hospital they leave from it";

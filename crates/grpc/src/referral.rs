@@ -1,7 +1,7 @@
 //! `yigong.v1.ReferralService` over `ReferralService` (the use cases): translation only.
 
 use tonic::{Request, Response, Status};
-use yigong_domain::ids::{CommunityId, InstitutionId, ReferralId, ResidentId};
+use yigong_domain::ids::{CommunityId, DiagnosisRequestId, InstitutionId, ReferralId, ResidentId};
 use yigong_domain::referral::{
     Appointment, Diagnosis, Direction, DischargeSummary, ExternalEvidence, ReasonCode, Receiving,
     Referral, ReferralError, ReferralState, SlipError, SlotKind, StateName, Urgency,
@@ -583,9 +583,29 @@ impl Api for ReferralApi {
         request: Request<pb::AttachResultRequest>,
     ) -> Result<Response<pb::Referral>, Status> {
         let (who, id, expected, r) = target(request)?;
+        if !r.diagnostic_report.is_empty() {
+            if r.result.is_some() {
+                return Err(invalid(
+                    "diagnostic_report",
+                    "give a result or a diagnostic report, not both",
+                ));
+            }
+            let report = parse_name(
+                "diagnostic_report",
+                "diagnosis-requests",
+                &r.diagnostic_report,
+            )
+            .map(DiagnosisRequestId::from_uuid)?;
+            return self.reply(
+                self.referrals
+                    .attach_report(&who, id, report, "diagnostic_report", expected)
+                    .await,
+            );
+        }
         let result = result_input(
             "result",
-            r.result.ok_or_else(|| invalid("result", "required"))?,
+            r.result
+                .ok_or_else(|| invalid("result", "required (or a diagnostic_report)"))?,
         )?;
         self.reply(self.referrals.attach(&who, id, result, expected).await)
     }

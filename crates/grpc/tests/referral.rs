@@ -473,6 +473,7 @@ async fn the_slip_goes_up_its_results_are_judged_and_the_report_comes_back() {
             ..result("hba1c", 10)
         }),
         etag: created.etag.clone(),
+        diagnostic_report: String::new(),
     };
     // Only the sender attaches; the receiver is refused and nothing changes.
     let refused = api

@@ -3,6 +3,7 @@
 //! leaves when it sends no referral in [`advice`].
 
 pub(crate) mod advice;
+mod attach;
 mod figures;
 mod list;
 
@@ -22,7 +23,7 @@ use yigong_domain::referral::{
 };
 use yigong_ports::{AuditEntry, AuditOutcome, Constraint, StoreError, Transaction, Versioned};
 
-use crate::access::{ACCEPT, APPROVE, ARRIVE, ATTACH, CANCEL, CLOSE, COMPLETE, Guard, REJECT};
+use crate::access::{ACCEPT, APPROVE, ARRIVE, CANCEL, CLOSE, COMPLETE, Guard, REJECT};
 use crate::deps::{Claim, Request, abandon, audit_entry, claim};
 use crate::{Deps, Principal, ServiceError};
 
@@ -400,24 +401,6 @@ impl ReferralService {
             (referral, Some(loaded.version), events),
             now,
         )
-        .await
-    }
-
-    /// The sender attaches a test result to an open referral, for the receiver to recognise
-    /// or repeat.
-    #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
-    pub async fn attach(
-        &self,
-        who: &Principal,
-        id: ReferralId,
-        result: ResultInput,
-        expected_version: Option<i64>,
-    ) -> Result<Versioned<Referral>, ServiceError> {
-        let today = self.deps.clock.now().date();
-        let result = self.result("result", None, result, today)?;
-        self.transition(who, id, ATTACH, expected_version, move |r, _| {
-            r.attach(result)
-        })
         .await
     }
 

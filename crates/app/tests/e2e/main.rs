@@ -41,6 +41,7 @@ mod history;
 mod inbox_watch;
 mod malformed;
 mod network_administration;
+mod recognised_report;
 mod remote_diagnosis;
 mod screening_programmes;
 mod search;

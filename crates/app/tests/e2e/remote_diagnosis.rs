@@ -4,7 +4,8 @@
 //! critical value the township acknowledges; a second reader of the verifying grade verifies
 //! (a resident may not), the township acknowledges, a chief amends with a reason and every
 //! version stays; another township sees nothing; the worklist and the township's list hold
-//! it; each transition is on the feed.
+//! it; each transition is on the feed; the township attaches the report to the patient's
+//! referral, where it is recognised.
 
 use time::OffsetDateTime;
 use tonic::Code;
@@ -355,4 +356,5 @@ pub async fn remote_diagnosis(s: &TestApp) {
     ] {
         assert_eq!(change_of(s, kind, id).await.aggregate_kind, "diagnosis");
     }
+    crate::recognised_report::recognised_report(s, &patient, &name).await;
 }

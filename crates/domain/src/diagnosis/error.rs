@@ -59,6 +59,9 @@ pub enum DiagnosisError {
     /// No critical value waits for acknowledgment.
     #[error("no critical value waits for acknowledgment")]
     NoCriticalValue,
+    /// The profile recognises no test result of the modality (DX-RESULT).
+    #[error("the profile recognises no {} report as a test result", .0.code())]
+    NotAResult(Modality),
 }
 
 impl DiagnosisError {
@@ -89,6 +92,7 @@ impl BrokenRule for DiagnosisError {
             }
             DiagnosisError::NotTheRequester => RuleId::DiagnosisAcknowledge,
             DiagnosisError::NoCriticalValue => RuleId::DiagnosisCritical,
+            DiagnosisError::NotAResult(_) => RuleId::DiagnosisResult,
         }
     }
 }

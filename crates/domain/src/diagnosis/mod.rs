@@ -12,6 +12,7 @@
 //! - `centre`: a [`DiagnosisCentre`] of a county institution, serving its community.
 //! - `request`: the [`DiagnosisRequest`] and its states, its report versions, its turnaround
 //!   and critical-value clocks.
+//! - `result`: a verified report as the test result a referral attaches (DX-RESULT).
 //! - `event`: [`DiagnosisEvent`], one per transition.
 //! - `error`: [`DiagnosisError`].
 
@@ -21,6 +22,7 @@ mod error;
 mod event;
 mod modality;
 mod request;
+mod result;
 
 pub use acquisition::{Acquisition, AcquisitionError, AcquisitionForm, MAX_UID, StudyUid};
 pub use centre::DiagnosisCentre;

@@ -5,35 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocabulary::codes;
 
-/// What is acquired and read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Modality {
-    /// Digital radiography (DICOM `DX`/`CR`).
-    Dr,
-    /// Computed tomography (`CT`).
-    Ct,
-    /// Magnetic resonance (`MR`).
-    Mr,
-    /// Ultrasound (`US`).
-    Ultrasound,
-    /// Electrocardiography (`ECG`).
-    Ecg,
-    /// Clinical laboratory.
-    Laboratory,
-    /// Pathology.
-    Pathology,
-}
-
-codes!(Modality {
-    Dr => "dr",
-    Ct => "ct",
-    Mr => "mr",
-    Ultrasound => "ultrasound",
-    Ecg => "ecg",
-    Laboratory => "laboratory",
-    Pathology => "pathology",
-});
+pub use crate::profile::terms::{Grade, Modality};
 
 /// How a modality's acquisition is identified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,8 +60,6 @@ impl Priority {
         }
     }
 }
-
-pub use crate::profile::terms::Grade;
 
 #[cfg(test)]
 mod tests {

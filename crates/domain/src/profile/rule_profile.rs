@@ -166,13 +166,31 @@ mod tests {
     fn a_complete_profile_written_before_remote_diagnosis_loads_with_its_defaults() {
         let national = RuleProfile::bphs3();
         assert_eq!(national.diagnosis, DiagnosisRules::default());
-        let start = BPHS3_TOML.find("[diagnosis]").unwrap();
-        let end = BPHS3_TOML[start + 1..]
-            .find("\n[")
-            .map_or(BPHS3_TOML.len(), |i| start + 1 + i);
-        let older = format!("{}{}", &BPHS3_TOML[..start], &BPHS3_TOML[end..]);
+        let older = without(BPHS3_TOML, "[diagnosis]", "\n[referral]");
         assert!(!older.contains("critical_ack_minutes"));
         assert_eq!(RuleProfile::from_toml(&older).unwrap(), national);
+        // Written before verified reports were results: the default mapping.
+        let older = without(BPHS3_TOML, "[diagnosis.result_tests]", "\n[referral]");
+        assert!(!older.contains("chest_xray\"") && older.contains("critical_ack_minutes"));
+        assert_eq!(RuleProfile::from_toml(&older).unwrap(), national);
+    }
+
+    /// `toml` without the text from `from` up to `to`.
+    fn without(toml: &str, from: &str, to: &str) -> String {
+        let start = toml.find(from).unwrap();
+        let end = start + toml[start..].find(to).unwrap();
+        format!("{}{}", &toml[..start], &toml[end..])
+    }
+
+    #[test]
+    fn a_verified_report_maps_only_to_a_test_of_the_catalogue() {
+        let toml = "base = \"bphs3\"\n[diagnosis.result_tests]\nlaboratory = \"potassium\"\n";
+        let err = RuleProfile::from_toml(toml).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("diagnosis.result_tests.laboratory"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::{Grade, Level, TeamRole};
+use super::terms::{Grade, Level, Modality, TeamRole};
 
 /// Residency rules (section 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,6 +294,25 @@ pub struct DiagnosisRules {
     pub verifier_grade: Grade,
     /// Minutes a critical value waits for acknowledgment before each escalation.
     pub critical_ack_minutes: u16,
+    /// The test of `referral.result_validity_days` a verified report of each modality is
+    /// attached to a referral as (DX-RESULT); a modality not listed is not attached.
+    #[serde(default = "default_result_tests")]
+    pub result_tests: BTreeMap<Modality, String>,
+}
+
+/// A chest film is a `chest_xray`, an MR an `mri`; ECG, ultrasound and CT by their names.
+/// Laboratory and pathology reports carry several tests and are attached as those results.
+fn default_result_tests() -> BTreeMap<Modality, String> {
+    [
+        (Modality::Dr, "chest_xray"),
+        (Modality::Ct, "ct"),
+        (Modality::Mr, "mri"),
+        (Modality::Ultrasound, "ultrasound"),
+        (Modality::Ecg, "ecg"),
+    ]
+    .into_iter()
+    .map(|(m, test)| (m, test.to_owned()))
+    .collect()
 }
 
 impl Default for DiagnosisRules {
@@ -305,6 +324,7 @@ impl Default for DiagnosisRules {
             routine_minutes: 1440,
             verifier_grade: Grade::Attending,
             critical_ack_minutes: 15,
+            result_tests: default_result_tests(),
         }
     }
 }

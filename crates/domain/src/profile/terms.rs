@@ -1,7 +1,7 @@
 //! The vocabularies a profile keys its rules by, defined here so that the profile depends on no
 //! other module: team roles (published as `contract::TeamRole`), test codes (published as
-//! `referral::TestCode`), levels of care (published as `network::Level`) and readers' grades
-//! (published as `diagnosis::Grade`).
+//! `referral::TestCode`), levels of care (published as `network::Level`), readers' grades and
+//! modalities (published as `diagnosis::Grade` and `diagnosis::Modality`).
 
 use serde::{Deserialize, Serialize};
 
@@ -120,3 +120,34 @@ impl From<TestCode> for String {
         c.0
     }
 }
+
+/// What a remote-diagnosis centre acquires and reads (FHIR `ServiceRequest.category`, DICOM
+/// modality codes where one exists; published as `diagnosis::Modality`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modality {
+    /// Digital radiography (DICOM `DX`/`CR`).
+    Dr,
+    /// Computed tomography (`CT`).
+    Ct,
+    /// Magnetic resonance (`MR`).
+    Mr,
+    /// Ultrasound (`US`).
+    Ultrasound,
+    /// Electrocardiography (`ECG`).
+    Ecg,
+    /// Clinical laboratory.
+    Laboratory,
+    /// Pathology.
+    Pathology,
+}
+
+codes!(Modality {
+    Dr => "dr",
+    Ct => "ct",
+    Mr => "mr",
+    Ultrasound => "ultrasound",
+    Ecg => "ecg",
+    Laboratory => "laboratory",
+    Pathology => "pathology",
+});

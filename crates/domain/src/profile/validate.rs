@@ -282,6 +282,14 @@ impl RuleProfile {
             1..=240,
             "diagnosis.critical_ack_minutes",
         )?;
+        for (modality, test) in &dx.result_tests {
+            if !r.result_validity_days.contains_key(test) {
+                return Err(ProfileError::Invalid {
+                    field: format!("diagnosis.result_tests.{}", modality.code()),
+                    reason: format!("`{test}` is not a test of referral.result_validity_days"),
+                });
+            }
+        }
 
         in_range(r.response_hours, 1..=720, "referral.response_hours")?;
         in_range(

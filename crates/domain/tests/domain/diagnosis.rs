@@ -208,8 +208,84 @@ proptest! {
                 prop_assert_eq!(usize::from(v.version), i + 1);
                 prop_assert_eq!(v.reason.is_some(), i > 0);
             }
+            // A result for a referral exactly when verified, of the latest version (DX-RESULT).
+            match request.as_result(at.date(), &p) {
+                Ok(result) => {
+                    prop_assert!(model.versions > 0, "a result in {:?}", model);
+                    prop_assert_eq!(result.test.as_str(), "ecg");
+                    prop_assert_eq!(result.by, COUNTY);
+                    prop_assert_eq!(result.taken_on, T0.date());
+                    let latest = request.reports().last().unwrap();
+                    prop_assert_eq!(result.value.as_deref(), Some(latest.report.impression.as_str()));
+                    let reference = format!("diagnosis-requests/{}@{}", request.id(), model.versions);
+                    prop_assert_eq!(result.report.as_deref(), Some(reference.as_str()));
+                }
+                Err(e) => {
+                    prop_assert_eq!(model.versions, 0, "{}", e);
+                    let wrong_state = matches!(e, DiagnosisError::WrongState { .. });
+                    prop_assert!(wrong_state);
+                }
+            }
         }
     }
+}
+
+/// A verified chest film on a referral: recognised for the profile's 30 days of a
+/// `chest_xray` from its acquisition day, repeated after; a laboratory report is no one test.
+#[test]
+fn a_verified_report_is_a_result_mutual_recognition_judges() {
+    let p = RuleProfile::bphs3();
+    let film = NewRequest {
+        modality: Modality::Dr,
+        ..new_request(Priority::Routine)
+    };
+    let (r, _) = DiagnosisRequest::create(film, &centre(), &network(), T0).unwrap();
+    let imaging = AcquisitionForm {
+        study_instance_uid: "1.2.840.113619.2.55.3".to_owned(),
+        accession_number: "A0001".to_owned(),
+        ..AcquisitionForm::default()
+    };
+    let (r, _) = r
+        .acquire(imaging.validate(Modality::Dr).unwrap(), T0)
+        .unwrap();
+    let (r, _) = r.claim(reader(0), T0).unwrap();
+    let (r, _) = r.report(&reader(0), form(false), T0).unwrap();
+    let preliminary = r.as_result(T0.date(), &p).unwrap_err();
+    assert!(matches!(preliminary, DiagnosisError::WrongState { .. }));
+    let (r, _) = r.verify(reader(1), T0 + Duration::hours(2), &p).unwrap();
+    let result = r.as_result(T0.date() + Duration::days(3), &p).unwrap();
+    assert_eq!(result.test.as_str(), "chest_xray");
+    let last = T0.date() + Duration::days(30);
+    assert!(result.recognition(last, &p).recognised);
+    assert!(!result.recognition(last + Duration::days(1), &p).recognised);
+
+    let lab = DiagnosisCentre::new(
+        DiagnosisCentreId::from_u128(2),
+        COUNTY,
+        "检验中心",
+        [Modality::Laboratory],
+        &network(),
+    )
+    .unwrap();
+    let blood = NewRequest {
+        modality: Modality::Laboratory,
+        ..new_request(Priority::Routine)
+    };
+    let (r, _) = DiagnosisRequest::create(blood, &lab, &network(), T0).unwrap();
+    let specimen = AcquisitionForm {
+        specimen_id: "S0001".to_owned(),
+        ..AcquisitionForm::default()
+    };
+    let (r, _) = r
+        .acquire(specimen.validate(Modality::Laboratory).unwrap(), T0)
+        .unwrap();
+    let (r, _) = r.claim(reader(0), T0).unwrap();
+    let (r, _) = r.report(&reader(0), form(false), T0).unwrap();
+    let (r, _) = r.verify(reader(1), T0, &p).unwrap();
+    assert_eq!(
+        r.as_result(T0.date(), &p).unwrap_err(),
+        DiagnosisError::NotAResult(Modality::Laboratory)
+    );
 }
 
 #[test]
