@@ -159,6 +159,36 @@ pub async fn console(
     console_on(store, network, user, role, institution)
 }
 
+/// The remote-diagnosis use cases for a console command, acting as [`console`] does, with
+/// the network they read names from.
+pub async fn diagnosis_console(
+    database: &config::DatabaseSettings,
+    user: &str,
+    institution: Option<InstitutionId>,
+) -> Result<
+    (
+        yigong_service::DiagnosisService,
+        Principal,
+        yigong_domain::network::Network,
+    ),
+    AppError,
+> {
+    let store = open(database, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
+    let network = store.network().await?;
+    let (deps, who) = console_on(
+        store.clone(),
+        network.clone(),
+        user,
+        Role::Operator,
+        institution,
+    )?;
+    Ok((
+        yigong_service::DiagnosisService::new(deps, store),
+        who,
+        network,
+    ))
+}
+
 /// As [`console`], acting at the institution `institution` names ([`institution_named`]).
 pub async fn console_at(
     database: &config::DatabaseSettings,

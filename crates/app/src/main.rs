@@ -116,16 +116,21 @@ enum Command {
         /// The referral figures of the referrals requested from `--from` to `--date`.
         #[arg(long)]
         referrals: bool,
-        /// With `--referrals`: the first request day (YYYY-MM-DD) [default: the first of the
-        /// month of `--date`].
-        #[arg(long, value_parser = parse_date, requires = "referrals")]
+        /// The figures of the remote-diagnosis centres of `--institution` (a county hospital)
+        /// for requests made from `--from` to `--date`: the total, per modality, per
+        /// requesting institution and per month.
+        #[arg(long, conflicts_with_all = ["referrals", "area", "community", "rates"])]
+        diagnosis: bool,
+        /// With `--referrals` or `--diagnosis`: the first request day (YYYY-MM-DD) [default:
+        /// the first of the month of `--date`].
+        #[arg(long, value_parser = parse_date)]
         from: Option<time::Date>,
         /// The day the figures are for (YYYY-MM-DD) [default: today].
         #[arg(long, value_parser = parse_date)]
         date: Option<time::Date>,
         /// Report at the close of the `month`, `quarter` or `year` containing `--date` (today
         /// while it runs); rates defined on the year count the year to that day.
-        #[arg(long, value_parser = parse_period, conflicts_with = "referrals")]
+        #[arg(long, value_parser = parse_period, conflicts_with_all = ["referrals", "diagnosis"])]
         period: Option<yigong_domain::indicator::PeriodKind>,
         /// The assessed rates (standardized management, control, elderly management,
         /// screening coverage, renewal) of every grid and the total, one row per rate.
@@ -544,6 +549,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             area,
             community,
             referrals,
+            diagnosis,
             from,
             date,
             period,
@@ -552,6 +558,40 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             database,
         } => {
             let on = date.unwrap_or_else(|| OffsetDateTime::now_utc().date());
+            if diagnosis {
+                let from = from.unwrap_or_else(|| on.replace_day(1).unwrap_or(on));
+                let institution = institution.map(InstitutionId::from_uuid);
+                let (service, who, network) = yigong_app::diagnosis_console(
+                    &database.settings(&file),
+                    "cli-report",
+                    institution,
+                )
+                .await?;
+                let centres = service.centres(&who).await?;
+                let ours = centres
+                    .iter()
+                    .filter(|c| c.value.institution() == who.institution);
+                for centre in ours {
+                    let figures = service
+                        .figures(
+                            &who,
+                            centre.value.id(),
+                            from,
+                            on,
+                            yigong_service::Interval::Month,
+                        )
+                        .await?;
+                    if csv {
+                        print!("{}", yigong_app::report::diagnosis_csv(&figures, &network));
+                    } else {
+                        println!(
+                            "{}",
+                            yigong_app::report::diagnosis_table(&figures, &network)
+                        );
+                    }
+                }
+                return Ok(());
+            }
             if referrals {
                 let from = from.unwrap_or_else(|| on.replace_day(1).unwrap_or(on));
                 let institution = institution.map(InstitutionId::from_uuid);

@@ -1,5 +1,9 @@
 //! `yigong report`: an indicator report as a readable table or as CSV.
 
+mod diagnosis;
+
+pub use diagnosis::{diagnosis_csv, diagnosis_table};
+
 use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr as _;

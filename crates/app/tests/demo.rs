@@ -10,11 +10,12 @@ use time::OffsetDateTime;
 use time::macros::date;
 use yigong_app::demo::{self, DemoScale};
 use yigong_domain::diagnosis::{DiagnosisRequest, Modality, Status};
+use yigong_domain::indicator::DiagnosisFigures;
 use yigong_domain::referral::StateName;
 use yigong_ports::{NetworkQueries, RandomIds, SystemClock};
 use yigong_service::{
-    Deps, DiagnosisService, FollowUpService, IndicatorService, ReferralListing, ReferralService,
-    ReferralView, Role,
+    Deps, DiagnosisService, FollowUpService, IndicatorService, Interval, ReferralListing,
+    ReferralService, ReferralView, Role,
 };
 use yigong_store::Store;
 
@@ -262,5 +263,53 @@ async fn remote_diagnosis(
     assert!(
         late > 0 && late * 4 < verified,
         "most are read within the target: {late} late of {verified}"
+    );
+
+    // The ECG centre's figures over the month agree with the requests listed, and the report
+    // prints them; the township's clinician may not read them.
+    let today = date!(2026 - 11 - 23);
+    let from = today - time::Duration::days(40);
+    let figures = dx
+        .figures(reader, ecg.value.id(), from, today, Interval::Month)
+        .await
+        .unwrap();
+    let of_centre: Vec<&DiagnosisRequest> = all
+        .iter()
+        .filter(|r| r.centre() == ecg.value.id())
+        .collect();
+    assert_eq!(figures.total.requests as usize, of_centre.len());
+    assert_eq!(
+        figures.total,
+        DiagnosisFigures::tally(of_centre.iter().copied(), &profile),
+        "one tally: the store's read is the same requests"
+    );
+    assert_eq!(
+        figures.coverage,
+        (1, 1),
+        "the community's one township asked"
+    );
+    assert_eq!(
+        figures.by_modality.keys().copied().collect::<Vec<_>>(),
+        [Modality::Ecg]
+    );
+    let per_month: u32 = figures.by_period.values().map(|f| f.requests).sum();
+    assert_eq!(per_month, figures.total.requests);
+    let network = store.network().await.unwrap();
+    let table = yigong_app::report::diagnosis_table(&figures, &network);
+    assert!(table.contains("1 of 1 township-level members"), "{table}");
+    assert!(table.lines().any(|l| l.starts_with("ecg")), "{table}");
+    let refused = dx
+        .figures(
+            caller("TOKEN_TOWNSHIP"),
+            ecg.value.id(),
+            from,
+            today,
+            Interval::Day,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, yigong_service::ServiceError::NotFound(_)),
+        "{refused:?}"
     );
 }

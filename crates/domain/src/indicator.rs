@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 mod assessed;
+mod diagnosis;
 mod referral;
 
 pub use assessed::{AssessedRate, CheckFact, Period, PeriodKind, annual_check_done};
+pub use diagnosis::{DiagnosisFigures, Turnaround};
 pub use referral::ReferralFigures;
 
 use crate::calendar;

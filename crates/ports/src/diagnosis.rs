@@ -101,6 +101,14 @@ pub trait DiagnosisQueries: Send + Sync {
         limit: u64,
     ) -> Result<Vec<Versioned<DiagnosisRequest>>, StoreError>;
 
+    /// A centre's requests made from `from` until before `until`, for its figures.
+    async fn requests_of_centre(
+        &self,
+        centre: DiagnosisCentreId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<DiagnosisRequest>, StoreError>;
+
     /// Requests whose next deadline (turnaround or critical value) is at or before `now`,
     /// earliest first, at most `limit`.
     async fn deadlines_due(

@@ -63,7 +63,9 @@ pub use card::PatientCard;
 pub use changes::{ChangePage, ChangeService, ReferralChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
-pub use diagnosis::{DiagnosisService, RequestInput, Transition};
+pub use diagnosis::{
+    CentreFigures, DiagnosisService, Interval, MAX_FIGURES_DAYS, RequestInput, Transition,
+};
 pub use due::{DueEntry, ScreeningDueService};
 pub use elderly::ElderlyCheckService;
 pub use error::{ServiceError, element_path};

@@ -267,6 +267,25 @@ impl DiagnosisQueries for Store {
         requests_from(rows)
     }
 
+    async fn requests_of_centre(
+        &self,
+        centre: DiagnosisCentreId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<DiagnosisRequest>, StoreError> {
+        use diagnosis_request::Column as C;
+        let rows = diagnosis_request::Entity::find()
+            .filter(C::CentreId.eq(centre.as_uuid()))
+            .filter(C::RequestedAt.gte(from))
+            .filter(C::RequestedAt.lt(until))
+            .order_by_asc(C::RequestedAt)
+            .order_by_asc(C::Id)
+            .all(self.connection())
+            .await
+            .map_err(db_err)?;
+        Ok(requests_from(rows)?.into_iter().map(|v| v.value).collect())
+    }
+
     async fn deadlines_due(
         &self,
         now: OffsetDateTime,

@@ -7,7 +7,7 @@
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::diagnosis_service_client::DiagnosisServiceClient;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, day, field_of};
 
 pub async fn demo_diagnosis(s: &TestApp) {
     let mut dx = DiagnosisServiceClient::new(s.channel.clone());
@@ -80,4 +80,85 @@ pub async fn demo_diagnosis(s: &TestApp) {
             .any(|r| r.turnaround_breached_time.is_some() && r.status == "acknowledged"),
         "a report read late"
     );
+    figures(s, &ecg.name, &mine).await;
+}
+
+/// The ECG centre's figures over the wire: as many requests as the township listed for it (the
+/// community's one township), per month summing to the total, ECG only; bad input names its
+/// field; the township may not read them.
+async fn figures(s: &TestApp, centre: &str, mine: &[pb::DiagnosisRequest]) {
+    let mut dx = DiagnosisServiceClient::new(s.channel.clone());
+    let today = time::OffsetDateTime::now_utc().date();
+    let ask = pb::GetDiagnosisFiguresRequest {
+        centre: centre.to_owned(),
+        from_date: day(today - time::Duration::days(60)),
+        to_date: day(today),
+        interval: String::new(),
+    };
+    let report = dx
+        .get_diagnosis_figures(s.as_("TOKEN_READER", ask.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    let total = report.total.unwrap();
+    let listed = mine.iter().filter(|r| r.centre == centre).count();
+    assert_eq!(total.requests as usize, listed);
+    assert_eq!((report.members_served, report.members), (1, 1));
+    assert_eq!(total.requesting_institutions, 1);
+    assert!(total.critical_values > total.critical_values_acknowledged_in_time);
+    assert!(
+        total
+            .turnaround
+            .iter()
+            .any(|t| t.priority == "routine" && t.p90_minutes.is_some())
+    );
+    let per_month: u32 = report
+        .by_period
+        .iter()
+        .map(|p| p.figures.as_ref().unwrap().requests)
+        .sum();
+    assert_eq!(per_month, total.requests);
+    assert!(report.by_modality.iter().all(|m| m.modality == "ecg"));
+
+    for (field, bad) in [
+        (
+            "centre",
+            pb::GetDiagnosisFiguresRequest {
+                centre: "centres/1".into(),
+                ..ask.clone()
+            },
+        ),
+        (
+            "to_date",
+            pb::GetDiagnosisFiguresRequest {
+                to_date: day(today - time::Duration::days(61)),
+                ..ask.clone()
+            },
+        ),
+        (
+            "from_date",
+            pb::GetDiagnosisFiguresRequest {
+                from_date: None,
+                ..ask.clone()
+            },
+        ),
+        (
+            "interval",
+            pb::GetDiagnosisFiguresRequest {
+                interval: "week".into(),
+                ..ask.clone()
+            },
+        ),
+    ] {
+        let refused = dx
+            .get_diagnosis_figures(s.as_("TOKEN_READER", bad))
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&refused), field, "{refused:?}");
+    }
+    let unseen = dx
+        .get_diagnosis_figures(s.as_("TOKEN_TOWNSHIP", ask))
+        .await
+        .unwrap_err();
+    assert_eq!(unseen.code(), tonic::Code::NotFound);
 }

@@ -10,7 +10,8 @@
 //! ([`support::spawn_app`]) and walks every step over it, in order: the later steps use the
 //! patient, the enrolment and the contract the earlier ones made, and count what they left
 //! (the break-glass audit log, the worklist, the township's teams). Each step is one module,
-//! named after what it checks.
+//! named after what it checks. `deadline_jobs` alone runs in-process: the deadline jobs over
+//! every backend's store, with a clock the test sets.
 #![allow(
     missing_docs,
     unreachable_pub,

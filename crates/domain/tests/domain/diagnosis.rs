@@ -453,3 +453,107 @@ fn a_centres_readers_are_appointed_with_their_grade() {
     );
     assert!(c.appoint(" ", Grade::Chief).is_err());
 }
+
+/// One request of a random history: its priority, who asked, minutes from acquisition to
+/// verification (none: still waiting), whether the report is positive, and the minutes to
+/// the acknowledgment of a critical value (outer none: no critical value; inner: never).
+type Story = (u8, bool, Option<i64>, bool, Option<Option<i64>>);
+
+fn story() -> impl Strategy<Value = Story> {
+    (
+        0u8..3,
+        any::<bool>(),
+        proptest::option::of(0i64..3000),
+        any::<bool>(),
+        proptest::option::of(proptest::option::of(0i64..60)),
+    )
+}
+
+fn walk(n: usize, s: &Story, p: &RuleProfile) -> DiagnosisRequest {
+    let (priority, other, verify, positive, critical) = *s;
+    let priority =
+        [Priority::Emergency, Priority::Urgent, Priority::Routine][usize::from(priority)];
+    let mut new = new_request(priority);
+    new.id = DiagnosisRequestId::from_u128(1000 + n as u128);
+    new.requester.institution = asker(other);
+    let (r, _) = DiagnosisRequest::create(new, &centre(), &network(), T0).unwrap();
+    let (r, _) = r.acquire(ecg(), T0).unwrap();
+    let (r, _) = r.claim(reader(0), T0).unwrap();
+    let mut report = form(critical.is_some());
+    report.positive = positive;
+    let (mut r, _) = r.report(&reader(0), report, T0).unwrap();
+    if let Some(Some(after)) = critical {
+        r = r
+            .acknowledge_critical(asker(other), "dr-wang", T0 + Duration::minutes(after))
+            .unwrap()
+            .0;
+    }
+    if let Some(after) = verify {
+        r = r
+            .verify(reader(1), T0 + Duration::minutes(after), p)
+            .unwrap()
+            .0;
+    }
+    r.run_deadlines(T0 + Duration::days(3), p).unwrap().0
+}
+
+/// The township, or a village clinic of the same community.
+fn asker(village: bool) -> yigong_domain::ids::InstitutionId {
+    if village { VILLAGE } else { TOWNSHIP }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The centre's figures against a count written from the indicators' words.
+    #[test]
+    fn the_figures_count_what_the_requests_say(stories in proptest::collection::vec(story(), 0..40)) {
+        let p = RuleProfile::bphs3();
+        let requests: Vec<DiagnosisRequest> =
+            stories.iter().enumerate().map(|(n, s)| walk(n, s, &p)).collect();
+        let f = yigong_domain::indicator::DiagnosisFigures::tally(&requests, &p);
+        prop_assert_eq!(f.requests as usize, stories.len());
+        let verified: Vec<&Story> = stories.iter().filter(|s| s.2.is_some()).collect();
+        prop_assert_eq!(f.verified as usize, verified.len());
+        // A critical report is always positive.
+        prop_assert_eq!(f.positive as usize, verified.iter().filter(|s| s.3 || s.4.is_some()).count());
+        prop_assert_eq!(f.critical as usize, stories.iter().filter(|s| s.4.is_some()).count());
+        prop_assert_eq!(
+            f.critical_in_time as usize,
+            stories.iter().filter(|s| matches!(s.4, Some(Some(m)) if m <= 15)).count()
+        );
+        let targets = [30i64, 120, 1440];
+        for (k, priority) in [Priority::Emergency, Priority::Urgent, Priority::Routine].into_iter().enumerate() {
+            let mut minutes: Vec<i64> = verified
+                .iter()
+                .filter(|s| usize::from(s.0) == k)
+                .filter_map(|s| s.2)
+                .collect();
+            minutes.sort_unstable();
+            let t = f.turnaround.get(&priority).cloned().unwrap_or_default();
+            prop_assert_eq!(t.verified as usize, minutes.len());
+            prop_assert_eq!(t.within_target as usize, minutes.iter().filter(|m| **m <= targets[k]).count());
+            // The smallest value with at least q% of the values at or below it.
+            let rank = |q: usize| {
+                minutes
+                    .iter()
+                    .enumerate()
+                    .find(|(i, _)| (i + 1) * 100 >= q * minutes.len())
+                    .map(|(_, m)| *m)
+            };
+            prop_assert_eq!(t.p50_minutes, rank(50));
+            prop_assert_eq!(t.p90_minutes, rank(90));
+        }
+        let breached = stories
+            .iter()
+            .filter(|s| s.2.is_none_or(|m| m > targets[usize::from(s.0)]))
+            .count();
+        prop_assert_eq!(f.breached as usize, breached);
+        let members = stories.iter().map(|s| s.1).collect::<std::collections::BTreeSet<_>>().len();
+        prop_assert_eq!(f.members.len(), members);
+        // Of community A's township-level members (the township; the lead and the village
+        // clinic do not count), the share that asked.
+        let township_asked = stories.iter().any(|s| !s.1);
+        prop_assert_eq!(f.coverage(&network(), COMMUNITY_A), (u32::from(township_asked), 1));
+    }
+}

@@ -1,5 +1,6 @@
 //! `yigong.v1.DiagnosisService` over `DiagnosisService` (the use cases): translation only.
 
+mod figures;
 mod message;
 
 use tonic::{Request, Response, Status};
@@ -11,7 +12,7 @@ use yigong_proto::v1::diagnosis_service_server::DiagnosisService as Api;
 use yigong_service::{DiagnosisService, Principal, RequestInput, ServiceError, Transition};
 
 use crate::status::{renamed, to_status};
-use crate::wire::{invalid, page_size, parse_code, parse_etag, parse_name, principal};
+use crate::wire::{invalid, page_size, parse_code, parse_date, parse_etag, parse_name, principal};
 
 /// The remote-diagnosis RPCs.
 pub struct DiagnosisApi {
@@ -327,5 +328,23 @@ impl Api for DiagnosisApi {
             requests,
             next_page_token,
         }))
+    }
+
+    async fn get_diagnosis_figures(
+        &self,
+        request: Request<pb::GetDiagnosisFiguresRequest>,
+    ) -> Result<Response<pb::DiagnosisFiguresReport>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let centre = centre_name("centre", &r.centre)?;
+        let from = parse_date("from_date", r.from_date)?;
+        let to = parse_date("to_date", r.to_date)?;
+        let interval = figures::interval(&r.interval)?;
+        let report = self
+            .service
+            .figures(&who, centre, from, to, interval)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(figures::report(&report)))
     }
 }

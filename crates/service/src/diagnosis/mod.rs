@@ -12,8 +12,10 @@
 //! - `centre`: opening a centre and appointing its readers (operators of its institution).
 //! - `request`: creating a request and each transition.
 //! - `list`: a request, the readers' worklist, the requester's list, the centres.
+//! - `figures`: a centre's indicators over a period.
 
 mod centre;
+mod figures;
 mod list;
 mod request;
 
@@ -23,6 +25,7 @@ use yigong_ports::DiagnosisQueries;
 
 use crate::Deps;
 
+pub use figures::{CentreFigures, Interval, MAX_FIGURES_DAYS};
 pub use request::{RequestInput, Transition};
 
 /// The remote-diagnosis use cases.

@@ -32,6 +32,7 @@ mod m20261206_000023_elderly_check;
 mod m20261206_000024_fed_back_and_glucose_kind;
 mod m20261206_000025_two_cancer;
 mod m20261207_000026_diagnosis;
+mod m20261207_000027_diagnosis_by_centre;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_fed_back_and_glucose_kind::Migration),
             Box::new(m20261206_000025_two_cancer::Migration),
             Box::new(m20261207_000026_diagnosis::Migration),
+            Box::new(m20261207_000027_diagnosis_by_centre::Migration),
         ]
     }
 }

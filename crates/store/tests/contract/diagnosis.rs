@@ -231,5 +231,18 @@ async fn requests_keep_their_states_and_the_worklist_its_order() {
         let due = b.store.deadlines_due(NOW, 10).await.unwrap();
         // The emergency (due 30 minutes after its acquisition) is past; the routine ones are not.
         assert_eq!(due, [emergency.id()], "{}", b.name);
+
+        // A centre's period for its figures: from included, until excluded.
+        let period = |from, until| b.store.requests_of_centre(centre.id(), from, until);
+        let second = Duration::seconds(1);
+        assert_eq!(period(t, t + second).await.unwrap().len(), 5, "{}", b.name);
+        assert!(period(t - Duration::hours(1), t).await.unwrap().is_empty());
+        assert!(period(t + second, NOW).await.unwrap().is_empty());
+        let other = b
+            .store
+            .requests_of_centre(DiagnosisCentreId::from_u128(2), t, NOW)
+            .await
+            .unwrap();
+        assert!(other.is_empty(), "{}", b.name);
     }
 }

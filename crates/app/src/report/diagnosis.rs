@@ -1,0 +1,81 @@
+//! A remote-diagnosis centre's figures as a table or CSV: the total, then one line per
+//! modality, per requesting institution (by name) and per day or month.
+
+use yigong_domain::diagnosis::Priority;
+use yigong_domain::indicator::DiagnosisFigures;
+use yigong_domain::network::Network;
+use yigong_service::CentreFigures;
+
+use super::{csv_of, table_of};
+
+const COLUMNS: [&str; 10] = [
+    "requests of",
+    "requests",
+    "cancelled",
+    "verified",
+    "positive",
+    "p50/p90 min emergency",
+    "p50/p90 min urgent",
+    "p50/p90 min routine",
+    "within target",
+    "critical in time",
+];
+
+fn cells(name: String, f: &DiagnosisFigures) -> Vec<String> {
+    let turnaround = |p: Priority| {
+        let t = f.turnaround.get(&p);
+        let minutes = |m: Option<i64>| m.map_or_else(|| "-".to_owned(), |m| m.to_string());
+        t.map_or_else(
+            || "-".to_owned(),
+            |t| format!("{}/{}", minutes(t.p50_minutes), minutes(t.p90_minutes)),
+        )
+    };
+    let within: u32 = f.turnaround.values().map(|t| t.within_target).sum();
+    vec![
+        name,
+        f.requests.to_string(),
+        f.cancelled.to_string(),
+        f.verified.to_string(),
+        f.positive.to_string(),
+        turnaround(Priority::Emergency),
+        turnaround(Priority::Urgent),
+        turnaround(Priority::Routine),
+        format!("{within}/{}", f.verified),
+        format!("{}/{}", f.critical_in_time, f.critical),
+    ]
+}
+
+fn rows(f: &CentreFigures, network: &Network) -> Vec<Vec<String>> {
+    let mut rows = vec![cells("total".to_owned(), &f.total)];
+    rows.extend(
+        f.by_modality
+            .iter()
+            .map(|(m, x)| cells(m.code().to_owned(), x)),
+    );
+    rows.extend(f.by_institution.iter().map(|(i, x)| {
+        let name = network
+            .institution(*i)
+            .map_or_else(|_| i.to_string(), |i| i.name.clone());
+        cells(name, x)
+    }));
+    rows.extend(f.by_period.iter().map(|(d, x)| cells(d.to_string(), x)));
+    rows
+}
+
+/// The centre's figures as a table, titled with its name, period and coverage.
+pub fn diagnosis_table(f: &CentreFigures, network: &Network) -> String {
+    let title = format!(
+        "{} {} to {}: {} of {} township-level members served",
+        f.centre.name(),
+        f.from,
+        f.to,
+        f.coverage.0,
+        f.coverage.1
+    );
+    table_of(&title, &COLUMNS, &rows(f, network), false)
+}
+
+/// The centre's figures as RFC 4180 CSV.
+pub fn diagnosis_csv(f: &CentreFigures, network: &Network) -> String {
+    csv_of(&COLUMNS, &rows(f, network))
+}
