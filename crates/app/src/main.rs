@@ -558,6 +558,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             database,
         } => {
             let on = date.unwrap_or_else(|| OffsetDateTime::now_utc().date());
+            if from.is_some() && !(referrals || diagnosis) {
+                return Err("--from goes with --referrals or --diagnosis".into());
+            }
             if diagnosis {
                 let from = from.unwrap_or_else(|| on.replace_day(1).unwrap_or(on));
                 let institution = institution.map(InstitutionId::from_uuid);
@@ -568,9 +571,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 )
                 .await?;
                 let centres = service.centres(&who).await?;
-                let ours = centres
+                let ours: Vec<_> = centres
                     .iter()
-                    .filter(|c| c.value.institution() == who.institution);
+                    .filter(|c| c.value.institution() == who.institution)
+                    .collect();
+                if ours.is_empty() {
+                    return Err(format!(
+                        "institutions/{} has no remote-diagnosis centre",
+                        who.institution
+                    )
+                    .into());
+                }
+                let mut all = Vec::new();
                 for centre in ours {
                     let figures = service
                         .figures(
@@ -580,14 +592,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             on,
                             yigong_service::Interval::Month,
                         )
-                        .await?;
-                    if csv {
-                        print!("{}", yigong_app::report::diagnosis_csv(&figures, &network));
-                    } else {
-                        println!(
-                            "{}",
-                            yigong_app::report::diagnosis_table(&figures, &network)
-                        );
+                        .await
+                        .map_err(|e| match e {
+                            yigong_service::ServiceError::InvalidArgument { .. } => {
+                                format!("--from and --date: {e}")
+                            }
+                            other => other.to_string(),
+                        })?;
+                    all.push(figures);
+                }
+                if csv {
+                    print!("{}", yigong_app::report::diagnosis_csv(&all, &network));
+                } else {
+                    for figures in &all {
+                        println!("{}", yigong_app::report::diagnosis_table(figures, &network));
                     }
                 }
                 return Ok(());

@@ -215,6 +215,10 @@ async fn remote_diagnosis(
         .await
         .unwrap();
     assert!(
+        !worklist.items.is_empty(),
+        "yesterday's ECGs wait for a reader"
+    );
+    assert!(
         worklist
             .items
             .iter()
@@ -298,6 +302,12 @@ async fn remote_diagnosis(
     let table = yigong_app::report::diagnosis_table(&figures, &network);
     assert!(table.contains("1 of 1 township-level members"), "{table}");
     assert!(table.lines().any(|l| l.starts_with("ecg")), "{table}");
+    let csv = yigong_app::report::diagnosis_csv(std::slice::from_ref(&figures), &network);
+    assert!(csv.starts_with("centre,requests of,"), "{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 1 + figures.by_modality.len() + figures.by_institution.len() + figures.by_period.len()
+    );
     let refused = dx
         .figures(
             caller("TOKEN_TOWNSHIP"),

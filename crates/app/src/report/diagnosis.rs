@@ -8,7 +8,7 @@ use yigong_service::CentreFigures;
 
 use super::{csv_of, table_of};
 
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 11] = [
     "requests of",
     "requests",
     "cancelled",
@@ -18,6 +18,7 @@ const COLUMNS: [&str; 10] = [
     "p50/p90 min urgent",
     "p50/p90 min routine",
     "within target",
+    "breached",
     "critical in time",
 ];
 
@@ -41,6 +42,7 @@ fn cells(name: String, f: &DiagnosisFigures) -> Vec<String> {
         turnaround(Priority::Urgent),
         turnaround(Priority::Routine),
         format!("{within}/{}", f.verified),
+        f.breached.to_string(),
         format!("{}/{}", f.critical_in_time, f.critical),
     ]
 }
@@ -75,7 +77,18 @@ pub fn diagnosis_table(f: &CentreFigures, network: &Network) -> String {
     table_of(&title, &COLUMNS, &rows(f, network), false)
 }
 
-/// The centre's figures as RFC 4180 CSV.
-pub fn diagnosis_csv(f: &CentreFigures, network: &Network) -> String {
-    csv_of(&COLUMNS, &rows(f, network))
+/// Centres' figures as RFC 4180 CSV under one header, each row led by its centre's name.
+pub fn diagnosis_csv(centres: &[CentreFigures], network: &Network) -> String {
+    let columns: Vec<&str> = std::iter::once("centre").chain(COLUMNS).collect();
+    let rows: Vec<Vec<String>> = centres
+        .iter()
+        .flat_map(|f| {
+            rows(f, network).into_iter().map(|row| {
+                std::iter::once(f.centre.name().to_owned())
+                    .chain(row)
+                    .collect()
+            })
+        })
+        .collect();
+    csv_of(&columns, &rows)
 }

@@ -2,8 +2,8 @@
 //! by the test: on the demo county they first catch up on what came due since its history ended
 //! (each deadline announced once, however the two interleave, and a later pass finds nothing
 //! left); then a fresh ECG's unacknowledged critical value escalates to the centre's duty desk
-//! at 16 minutes and to the community's desk at 31, once each, and its unverified report
-//! breaches the routine target once.
+//! at 15 minutes and to the community's desk at 30, once each and not a second before, and its
+//! unverified report breaches the routine target once, at the day.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -176,9 +176,16 @@ async fn jobs_on(backend: &str, store: &Store) {
         }
     };
     let minutes = |m| acquired + Duration::minutes(m);
-    assert_eq!(escalations(minutes(14)).await, (vec![], None), "{backend}");
+    let second = Duration::seconds(1);
+    // Due at 15 and 30 minutes after flagging, and the routine target a day after acquisition:
+    // nothing a second before each, the step at it.
     assert_eq!(
-        escalations(minutes(16)).await,
+        escalations(minutes(15) - second).await,
+        (vec![], None),
+        "{backend}"
+    );
+    assert_eq!(
+        escalations(minutes(15)).await,
         (vec![EscalationLevel::DutyDesk], None),
         "{backend}"
     );
@@ -186,9 +193,14 @@ async fn jobs_on(backend: &str, store: &Store) {
         events_of(store, id, "diagnosis.critical_value_escalated").await,
         1
     );
+    assert_eq!(
+        escalations(minutes(30) - second).await,
+        (vec![EscalationLevel::DutyDesk], None),
+        "{backend}"
+    );
     let both = vec![EscalationLevel::DutyDesk, EscalationLevel::CommunityDesk];
     assert_eq!(
-        escalations(minutes(31)).await,
+        escalations(minutes(30)).await,
         (both.clone(), None),
         "{backend}"
     );
@@ -196,14 +208,22 @@ async fn jobs_on(backend: &str, store: &Store) {
         events_of(store, id, "diagnosis.critical_value_escalated").await,
         2
     );
-    // The routine target is a day from acquisition: not breached a minute before, once after.
     assert_eq!(
-        escalations(minutes(24 * 60 - 1)).await,
+        escalations(minutes(24 * 60) - second).await,
         (both.clone(), None),
         "{backend}"
     );
-    let past = minutes(24 * 60 + 1);
-    assert_eq!(escalations(past).await, (both, Some(past)), "{backend}");
+    let due = minutes(24 * 60);
+    assert_eq!(
+        escalations(due).await,
+        (both.clone(), Some(due)),
+        "{backend}"
+    );
+    assert_eq!(
+        escalations(due + Duration::hours(1)).await,
+        (both, Some(due)),
+        "{backend}"
+    );
     assert_eq!(
         events_of(store, id, "diagnosis.turnaround_breached").await,
         1

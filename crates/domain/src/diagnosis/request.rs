@@ -541,6 +541,16 @@ impl DiagnosisRequest {
         Some((c.flagged_at + Duration::minutes(minutes), level))
     }
 
+    /// Whether a flagged critical value was acknowledged in time: before its first escalation
+    /// fell due (the boundary [`DiagnosisRequest::run_deadlines`] escalates at); `None` with no
+    /// critical value.
+    pub fn critical_acknowledged_in_time(&self, profile: &RuleProfile) -> Option<bool> {
+        let c = self.critical.as_ref()?;
+        let due =
+            c.flagged_at + Duration::minutes(i64::from(profile.diagnosis.critical_ack_minutes));
+        Some(c.acknowledged.as_ref().is_some_and(|(_, at)| *at < due))
+    }
+
     /// Runs whatever deadline has passed at `now`: a turnaround breach escalates to the
     /// centre's duty desk once; an unacknowledged critical value escalates a level. Nothing
     /// due is no change.

@@ -3,11 +3,9 @@
 //! percentile, nearest rank) and its share within the profile's target (DX-TURNAROUND), the
 //! critical values acknowledged within the profile's minutes (DX-CRITICAL), the positive rate
 //! of the verified reports, and the members that used the centre (its coverage). One tally
-//! for every reader: the API, `yigong report` and the dashboard.
+//! for every reader: the API and `yigong report`.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use time::Duration;
 
 use crate::diagnosis::{DiagnosisRequest, Priority, Status};
 use crate::ids::{CommunityId, InstitutionId};
@@ -44,7 +42,7 @@ pub struct DiagnosisFigures {
     pub breached: u32,
     /// Critical values flagged.
     pub critical: u32,
-    /// Of those, acknowledged within the profile's minutes of being flagged.
+    /// Of those, acknowledged before the first escalation fell due.
     pub critical_in_time: u32,
     /// Requesting institutions that used the centre.
     pub members: BTreeSet<InstitutionId>,
@@ -58,7 +56,6 @@ impl DiagnosisFigures {
     ) -> DiagnosisFigures {
         let mut f = DiagnosisFigures::default();
         let mut minutes: BTreeMap<Priority, Vec<i64>> = BTreeMap::new();
-        let ack = Duration::minutes(i64::from(profile.diagnosis.critical_ack_minutes));
         for r in requests {
             f.requests += 1;
             f.cancelled += u32::from(r.status() == Status::Cancelled);
@@ -78,13 +75,9 @@ impl DiagnosisFigures {
             f.breached += u32::from(
                 r.within_target(profile) == Some(false) || r.turnaround_breached().is_some(),
             );
-            if let Some(c) = r.critical() {
+            if let Some(in_time) = r.critical_acknowledged_in_time(profile) {
                 f.critical += 1;
-                f.critical_in_time += u32::from(
-                    c.acknowledged
-                        .as_ref()
-                        .is_some_and(|(_, at)| *at - c.flagged_at <= ack),
-                );
+                f.critical_in_time += u32::from(in_time);
             }
         }
         for (priority, mut m) in minutes {

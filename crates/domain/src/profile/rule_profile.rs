@@ -171,7 +171,7 @@ mod tests {
         assert_eq!(RuleProfile::from_toml(&older).unwrap(), national);
         // Written before verified reports were results: the default mapping.
         let older = without(BPHS3_TOML, "[diagnosis.result_tests]", "\n[referral]");
-        assert!(!older.contains("chest_xray\"") && older.contains("critical_ack_minutes"));
+        assert!(!older.contains("mri\"") && older.contains("critical_ack_minutes"));
         assert_eq!(RuleProfile::from_toml(&older).unwrap(), national);
     }
 

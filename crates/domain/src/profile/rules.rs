@@ -300,11 +300,12 @@ pub struct DiagnosisRules {
     pub result_tests: BTreeMap<Modality, String>,
 }
 
-/// A chest film is a `chest_xray`, an MR an `mri`; ECG, ultrasound and CT by their names.
-/// Laboratory and pathology reports carry several tests and are attached as those results.
+/// An MR is an `mri`; ECG, ultrasound and CT by their names. A radiograph is not one test (a
+/// `chest_xray` only when it is of the chest), so a county whose DR centre reads chest films
+/// alone maps `dr` itself; laboratory and pathology reports carry several tests and are
+/// attached as those results.
 fn default_result_tests() -> BTreeMap<Modality, String> {
     [
-        (Modality::Dr, "chest_xray"),
         (Modality::Ct, "ct"),
         (Modality::Mr, "mri"),
         (Modality::Ultrasound, "ultrasound"),

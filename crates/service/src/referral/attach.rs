@@ -5,12 +5,15 @@
 use yigong_domain::diagnosis::DiagnosisError;
 use yigong_domain::ids::{DiagnosisRequestId, ReferralId};
 use yigong_domain::referral::Referral;
-use yigong_ports::Versioned;
+use yigong_ports::{AuditEntry, AuditOutcome, Versioned};
 
 use super::{ReferralService, ResultInput};
 use crate::access::ATTACH;
-use crate::deps::abandon;
+use crate::deps::{abandon, audit_entry};
 use crate::{Principal, ServiceError};
+
+/// The audited read of a diagnostic report attached to a referral.
+const READ_REPORT: &str = "diagnosis.attach_to_referral";
 
 impl ReferralService {
     /// The sender attaches a test result to an open referral, for the receiver to recognise
@@ -32,8 +35,11 @@ impl ReferralService {
     }
 
     /// The sender attaches a remote-diagnosis centre's verified report of the same patient as
-    /// a result (DX-RESULT), read in the referral's transaction: `report_field` names the
-    /// wire field a missing, unverified, unmapped or other patient's report is refused by.
+    /// a result (DX-RESULT), read in the referral's transaction. The sender must be the
+    /// institution that asked for it (as `DiagnosisService::get_request` requires of a
+    /// requester); `report_field` names the wire field a missing, another institution's or
+    /// another patient's request is refused by, alike, so nothing about it leaks. The read of
+    /// the report is audited with the attachment, a refusal as denied.
     #[tracing::instrument(skip_all, fields(user = %who.user, referral = %id))]
     pub async fn attach_report(
         &self,
@@ -45,28 +51,44 @@ impl ReferralService {
     ) -> Result<Versioned<Referral>, ServiceError> {
         let (mut tx, loaded, now) = self.open(who, id, &ATTACH, expected_version).await?;
         let patient = loaded.value.patient();
+        let read = audit_entry(
+            who,
+            READ_REPORT,
+            format!("diagnosis-requests/{report}"),
+            patient,
+            now,
+        );
         let result = match tx.load_request(report).await? {
-            // Another patient's report answers as a missing one: nothing about it leaks.
-            Some(found) if found.value.patient() == patient => found
-                .value
-                .as_result(now.date(), &self.deps.profile)
-                .map_err(|e| match e {
-                    DiagnosisError::NotAResult(_) => ServiceError::invalid(report_field, e),
-                    other => other.into(),
-                }),
+            Some(found) if found.value.patient() == patient && who.requests_for(&found.value) => {
+                found
+                    .value
+                    .as_result(now.date(), &self.deps.profile)
+                    .map_err(|e| match e {
+                        DiagnosisError::NotAResult(_) => ServiceError::invalid(report_field, e),
+                        other => other.into(),
+                    })
+            }
             _ => Err(ServiceError::invalid(
                 report_field,
-                "no remote-diagnosis request of the referral's patient",
+                "no remote-diagnosis request of the referral's patient that the caller's \
+                 institution asked for",
             )),
         };
         let result = match result {
             Ok(result) => result,
             Err(e) => {
                 abandon(tx).await;
+                self.deps
+                    .audit_refusal(&AuditEntry {
+                        outcome: AuditOutcome::Denied,
+                        ..read
+                    })
+                    .await;
                 return Err(e);
             }
         };
         let (referral, events) = loaded.value.attach(result)?;
+        tx.append_audit(&read).await?;
         self.finish(
             tx,
             who,
