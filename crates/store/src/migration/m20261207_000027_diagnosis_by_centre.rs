@@ -24,6 +24,7 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
+                    .if_not_exists()
                     .name(INDEX)
                     .table(DiagnosisRequest::Table)
                     .col(DiagnosisRequest::CentreId)
@@ -37,6 +38,7 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(
                 Index::drop()
+                    .if_exists()
                     .name(INDEX)
                     .table(DiagnosisRequest::Table)
                     .to_owned(),
