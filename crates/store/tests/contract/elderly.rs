@@ -374,14 +374,20 @@ async fn the_due_lists_read_fasting_glucose_and_the_enrolments_of_the_day_and_ol
             b.name
         );
 
-        // Rows written before migration 000024 get their columns from their bodies.
-        let db = b.store.connection();
-        // Back to before 000024, whatever came after it.
+        // Rows written before migration 000024 get their columns from their bodies: back to
+        // before it, whatever came after, and up again, on one connection (in one transaction),
+        // so no pooled SQLite connection runs the up against the schema from before the down.
         let after_23 = yigong_store::Migrator::migrations().len() - 23;
-        yigong_store::Migrator::down(db, Some(u32::try_from(after_23).unwrap()))
+        let tx = sea_orm::TransactionTrait::begin(b.store.connection())
             .await
             .unwrap();
-        yigong_store::Migrator::up(db, None).await.unwrap();
+        yigong_store::Migrator::down(&tx, Some(u32::try_from(after_23).unwrap()))
+            .await
+            .unwrap_or_else(|e| panic!("{}: down: {e}", b.name));
+        yigong_store::Migrator::up(&tx, None)
+            .await
+            .unwrap_or_else(|e| panic!("{}: up: {e}", b.name));
+        tx.commit().await.unwrap();
         let facts = b
             .store
             .grid_facts(GRID, NOW.date(), date!(2025 - 03 - 02))
