@@ -5,6 +5,7 @@
 //!   disk and PostgreSQL (a fresh schema each, at `YIGONG_TEST_POSTGRES`, default
 //!   `postgres://postgres@127.0.0.1:5432/test`). With `CI=true` PostgreSQL is mandatory and its
 //!   absence fails the run; elsewhere its leg is skipped with the reason printed.
+//! - [`clock`]: [`clock::SetClock`], a clock the test sets.
 //! - [`fixtures`]: domain values (a two-institution network, routine upward referrals).
 //!
 //! It is a `[dev-dependencies]` entry only; no shipped crate depends on it.
@@ -15,4 +16,5 @@
 )]
 
 pub mod backends;
+pub mod clock;
 pub mod fixtures;

@@ -6,7 +6,7 @@
 //! unverified report breaches the routine target once, at the day.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, Statement};
 use time::macros::{date, datetime};
@@ -16,12 +16,13 @@ use yigong_app::demo::{self, DemoScale};
 use yigong_domain::diagnosis::{AcquisitionForm, EscalationLevel, Modality, Priority, ReportForm};
 use yigong_domain::ids::DiagnosisRequestId;
 use yigong_domain::profile::RuleProfile;
-use yigong_ports::{Clock, DiagnosisQueries, NetworkQueries, RandomIds};
+use yigong_ports::{DiagnosisQueries, NetworkQueries, RandomIds};
 use yigong_service::{
     DeadlineJobs, Deps, DiagnosisService, Fired, Principal, RequestInput, Transition,
 };
 use yigong_store::Store;
 use yigong_test_support::backends;
+use yigong_test_support::clock::SetClock;
 
 /// The demo's history ends the day before this.
 const TODAY: time::Date = date!(2026 - 11 - 23);
@@ -39,21 +40,6 @@ const ONCE: [&str; 7] = [
     "diagnosis.turnaround_breached",
 ];
 
-/// A clock that says what it is told.
-struct SetClock(Mutex<OffsetDateTime>);
-
-impl SetClock {
-    fn set(&self, at: OffsetDateTime) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
-    }
-}
-
-impl Clock for SetClock {
-    fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadlines_fire_once_across_two_instances_on_every_backend() {
     for b in backends::all().await {
@@ -66,7 +52,7 @@ async fn jobs_on(backend: &str, store: &Store) {
     demo::seed(seeded, DemoScale::SMALL, TODAY, &|_| {})
         .await
         .unwrap();
-    let clock = Arc::new(SetClock(Mutex::new(START)));
+    let clock = Arc::new(SetClock::at(START));
     let clocked = Arc::new(store.clone().with_clock(clock.clone()));
     let network = store.network().await.unwrap();
     let deps = || {

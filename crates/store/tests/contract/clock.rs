@@ -1,7 +1,7 @@
 //! The store's clock: what it writes is stamped by the `Clock` it was given, not the wall clock,
 //! through a transaction and through the store's own batch path.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, Statement};
 use time::OffsetDateTime;
@@ -13,35 +13,21 @@ use yigong_domain::measure::BloodPressure;
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::screening::{BpReading, RiskFactors, assess_blood_pressure};
 use yigong_ports::{
-    Actor, AuditEntry, AuditOutcome, Clock, ScreeningBatch, ScreeningFinding, ScreeningRecord,
+    Actor, AuditEntry, AuditOutcome, ScreeningBatch, ScreeningFinding, ScreeningRecord,
     ScreeningStore, UnitOfWork,
 };
 use yigong_store::Store;
 
 use crate::backends;
 use crate::support::*;
+use yigong_test_support::clock::SetClock;
 
 /// Years away from the wall clock, so a stamp taken from it could not pass for one of these.
 const FIRST: OffsetDateTime = datetime!(2001 - 02 - 03 4:05:06 UTC);
 const LATER: OffsetDateTime = datetime!(2001 - 02 - 04 7:08:09 UTC);
 
-/// A clock that says what it is told.
-struct SetClock(Mutex<OffsetDateTime>);
-
-impl SetClock {
-    fn set(&self, at: OffsetDateTime) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
-    }
-}
-
-impl Clock for SetClock {
-    fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 fn clocked(b: &backends::Backend) -> (Store, Arc<SetClock>) {
-    let clock = Arc::new(SetClock(Mutex::new(FIRST)));
+    let clock = Arc::new(SetClock::at(FIRST));
     (b.store.clone().with_clock(clock.clone()), clock)
 }
 
