@@ -371,10 +371,10 @@ async fn serve_api(
         )),
     );
     let diagnosis = yigong_proto::v1::diagnosis_service_server::DiagnosisServiceServer::new(
-        yigong_grpc::DiagnosisApi::new(yigong_service::DiagnosisService::new(
-            deps.clone(),
-            store.clone(),
-        )),
+        yigong_grpc::DiagnosisApi::new(
+            yigong_service::DiagnosisService::new(deps.clone(), store.clone()),
+            ChangeService::new(deps.clone(), store.clone()),
+        ),
     );
     let two_cancer = yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer::new(
         yigong_grpc::TwoCancerApi::new(yigong_service::TwoCancerService::new(

@@ -3,10 +3,8 @@
 //! sends the same `yigong.v1.Event` messages as NATS (`yigong_bus::event_message`).
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::Stream;
 use tonic::{Request, Response, Status};
@@ -14,16 +12,12 @@ use yigong_domain::referral::Referral;
 use yigong_ports::{StoredEvent, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedService as Api;
-use yigong_service::{ChangeService, ReferralListing, ReferralService, ServiceError};
+use yigong_service::{ChangeService, ReferralListing, ReferralService};
 
 use crate::referral::{referral_view, to_wire};
-use crate::status::to_status;
+use crate::watch::status;
+use crate::watch::{Fetch, WATCH_BATCH, watch_stream};
 use crate::wire::{invalid, page_size, principal, timestamp};
-
-/// How often an idle watch looks for new changes.
-const WATCH_POLL: Duration = Duration::from_millis(500);
-/// Changes read per look.
-const WATCH_BATCH: u32 = 500;
 
 /// The change feed RPCs.
 pub struct ChangeFeedApi {
@@ -44,81 +38,11 @@ impl ChangeFeedApi {
 type InboxStream = Pin<Box<dyn Stream<Item = Result<pb::Referral, Status>> + Send>>;
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Send>>;
 
-/// Reads what changed after a cursor: the items and the next cursor.
-type Fetch<T> = Box<
-    dyn Fn(i64) -> Pin<Box<dyn Future<Output = Result<(Vec<T>, i64), ServiceError>> + Send>>
-        + Send
-        + Sync,
->;
-
-/// A watch's state: what is read but not yet sent, and where to read next.
-struct Watch<T> {
-    fetch: Fetch<T>,
-    cursor: i64,
-    buffered: VecDeque<T>,
-    failed: bool,
-}
-
-/// The watches' one loop: send what is buffered (through `send`), then read after the cursor,
-/// sleeping `WATCH_POLL` when nothing changed; the first error (reading or sending) ends the
-/// stream after it is sent.
-fn watch_stream<T, U, S>(
-    fetch: Fetch<T>,
-    cursor: i64,
-    buffered: VecDeque<T>,
-    send: S,
-) -> Pin<Box<dyn Stream<Item = Result<U, Status>> + Send>>
-where
-    T: Send + 'static,
-    U: Send + 'static,
-    S: Fn(T) -> Result<U, Status> + Clone + Send + Sync + 'static,
-{
-    let watch = Watch {
-        fetch,
-        cursor,
-        buffered,
-        failed: false,
-    };
-    Box::pin(futures_util::stream::unfold(watch, move |mut w| {
-        let send = send.clone();
-        async move {
-            loop {
-                if let Some(item) = w.buffered.pop_front() {
-                    let sent = send(item);
-                    w.failed |= sent.is_err();
-                    return Some((sent, w));
-                }
-                if w.failed {
-                    return None;
-                }
-                match (w.fetch)(w.cursor).await {
-                    Ok((items, next)) => {
-                        let idle = next == w.cursor;
-                        w.cursor = next;
-                        w.buffered.extend(items);
-                        if idle {
-                            tokio::time::sleep(WATCH_POLL).await;
-                        }
-                    }
-                    Err(e) => {
-                        w.failed = true;
-                        return Some((Err(status(e)), w));
-                    }
-                }
-            }
-        }
-    }))
-}
-
 /// An event as the watch sends it; a row this version cannot encode ends the stream with
 /// `DATA_LOSS` naming its sequence, and the client resumes after it.
 fn event_to_wire(e: StoredEvent) -> Result<pb::Event, Status> {
     yigong_bus::event_message(&e)
         .map_err(|err| Status::data_loss(format!("event at sequence {}: {err}", e.sequence)))
-}
-
-fn status(e: ServiceError) -> Status {
-    to_status(e, str::to_owned)
 }
 
 #[tonic::async_trait]

@@ -12,6 +12,7 @@
 //! - [`advice`] — `yigong.v1.ReferralAdviceService` (referrals called for and not sent).
 //! - [`audit`] — `yigong.v1.AuditService` (the audit log, for operators).
 //! - [`changes`] — `yigong.v1.ChangeFeedService`.
+//! - `watch` — the streams' loops: a list page by page, a watch over the outbox.
 //! - [`followup`] — `yigong.v1.FollowUpService` (with the streamed worklist).
 //! - [`grid`] — `yigong.v1.GridService` (areas, grids and households).
 //! - [`indicator`] — `yigong.v1.IndicatorService`.
@@ -44,6 +45,7 @@ pub mod schedule;
 pub mod screening;
 pub mod status;
 pub mod team;
+mod watch;
 pub mod wire;
 
 pub use advice::AdviceApi;

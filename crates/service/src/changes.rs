@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
-use yigong_domain::ids::ReferralId;
+use yigong_domain::diagnosis::{DiagnosisRequest, Modality};
+use yigong_domain::event::AggregateKind;
+use yigong_domain::ids::{DiagnosisCentreId, DiagnosisRequestId, ReferralId};
 use yigong_domain::referral::Referral;
 use yigong_ports::{AuditEntry, AuditOutcome, ChangeFeed, StoredEvent, Versioned};
 
 use crate::deps::page_limit;
-use crate::{Deps, Principal, ReferralView, Role, ServiceError};
+use crate::{Deps, DiagnosisService, Principal, ReferralView, Role, ServiceError};
 
 /// A page of changes and the cursor to continue from.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +27,16 @@ pub struct ChangePage {
 pub struct ReferralChanges {
     /// Each changed referral as it stands now (once per batch, in order of its last change).
     pub referrals: Vec<Versioned<Referral>>,
+    /// The last sequence read.
+    pub next: i64,
+}
+
+/// Requests of a watched worklist that changed, and the cursor to continue from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorklistChanges {
+    /// Each changed request of the centre as it stands now (once per batch, in order of its
+    /// last change).
+    pub requests: Vec<Versioned<DiagnosisRequest>>,
     /// The last sequence read.
     pub next: i64,
 }
@@ -155,9 +167,7 @@ impl ChangeService {
         let next = read.last().map_or(after, |e| e.sequence);
         let mut changed: Vec<ReferralId> = Vec::new();
         for e in read.iter().filter(|e| e.event.aggregate_kind == "referral") {
-            let id = ReferralId::from_uuid(e.event.aggregate_id);
-            changed.retain(|c| *c != id);
-            changed.push(id);
+            last_change(&mut changed, ReferralId::from_uuid(e.event.aggregate_id));
         }
         let mut referrals = Vec::new();
         for id in changed {
@@ -184,4 +194,41 @@ impl ChangeService {
         }
         Ok(ReferralChanges { referrals, next })
     }
+
+    /// The requests of `centre`'s worklist (of `modality` when given) that changed after
+    /// `after`, as they stand now: what a reader's watch shows. The feed gives which
+    /// remote-diagnosis aggregates changed; [`DiagnosisService::worklist_changes`] decides
+    /// what the caller sees of them (and refuses one who is not the centre's reader).
+    #[tracing::instrument(skip_all, fields(user = %who.user, after))]
+    pub async fn worklist_changes(
+        &self,
+        who: &Principal,
+        worklist: &DiagnosisService,
+        centre: DiagnosisCentreId,
+        modality: Option<Modality>,
+        after: i64,
+        limit: u32,
+    ) -> Result<WorklistChanges, ServiceError> {
+        let read = self.feed.changes_since(after, page_limit(limit)).await?;
+        let next = read.last().map_or(after, |e| e.sequence);
+        let mut changed: Vec<DiagnosisRequestId> = Vec::new();
+        let diagnosis = AggregateKind::Diagnosis.as_str();
+        for e in read.iter().filter(|e| e.event.aggregate_kind == diagnosis) {
+            last_change(
+                &mut changed,
+                DiagnosisRequestId::from_uuid(e.event.aggregate_id),
+            );
+        }
+        let requests = worklist
+            .worklist_changes(who, centre, modality, &changed)
+            .await?;
+        Ok(WorklistChanges { requests, next })
+    }
+}
+
+/// Moves `id` to the end of `changed` (adding it once): a batch lists each aggregate once, in
+/// order of its last change.
+fn last_change<T: PartialEq>(changed: &mut Vec<T>, id: T) {
+    changed.retain(|c| *c != id);
+    changed.push(id);
 }

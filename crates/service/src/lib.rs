@@ -60,7 +60,7 @@ pub use access::NetworkView;
 pub use audit::{AuditPage, AuditQuery, AuditService};
 pub use cancer::{OpenCase, StepForm, TwoCancerService};
 pub use card::PatientCard;
-pub use changes::{ChangePage, ChangeService, ReferralChanges};
+pub use changes::{ChangePage, ChangeService, ReferralChanges, WorklistChanges};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
 pub use diagnosis::{

@@ -55,6 +55,7 @@ mod team_administration;
 mod two_cancer;
 mod visit_rules;
 mod wire_limits;
+mod worklist_watch;
 
 use yigong_test_support::backends;
 
@@ -77,6 +78,7 @@ async fn walk(app: &TestApp) {
     elderly_check::elderly_check(app).await;
     two_cancer::two_cancer(app).await;
     remote_diagnosis::remote_diagnosis(app).await;
+    worklist_watch::worklist_watch(app).await;
     demo_diagnosis::demo_diagnosis(app).await;
     assessed_rates::assessed_rates(app).await;
     due_lists::due_lists(app).await;

@@ -302,6 +302,33 @@ async fn diagnosis(s: &TestApp, patient: &str) {
             .unwrap_err();
         assert_eq!(field_of(&refused), field, "{refused:?}");
     }
+    // The streamed and watched worklist name the same fields, before a stream opens.
+    for (field, centre, modality) in [("centre", "x", ""), ("modality", centre.as_str(), "xray")] {
+        let streamed = dx
+            .stream_reader_worklist(with_token(
+                &reader,
+                pb::StreamReaderWorklistRequest {
+                    centre: centre.to_owned(),
+                    modality: modality.to_owned(),
+                },
+            ))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(field_of(&streamed), field, "{streamed:?}");
+        let watched = dx
+            .watch_reader_worklist(with_token(
+                &reader,
+                pb::WatchReaderWorklistRequest {
+                    centre: centre.to_owned(),
+                    modality: modality.to_owned(),
+                },
+            ))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(field_of(&watched), field, "{watched:?}");
+    }
     let bad_token = dx
         .list_requested_diagnoses(s.as_(
             township,

@@ -2,6 +2,9 @@
 
 mod figures;
 mod message;
+mod worklist;
+
+use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use yigong_domain::diagnosis::{AcquisitionForm, Grade, Modality, ReportForm};
@@ -9,20 +12,41 @@ use yigong_domain::ids::{DiagnosisCentreId, DiagnosisRequestId, InstitutionId, R
 use yigong_ports::{Page, Versioned};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::diagnosis_service_server::DiagnosisService as Api;
-use yigong_service::{DiagnosisService, Principal, RequestInput, ServiceError, Transition};
+use yigong_service::{
+    ChangeService, DiagnosisService, Principal, RequestInput, ServiceError, Transition,
+};
 
 use crate::status::{renamed, to_status};
 use crate::wire::{invalid, page_size, parse_code, parse_date, parse_etag, parse_name, principal};
 
 /// The remote-diagnosis RPCs.
 pub struct DiagnosisApi {
-    service: DiagnosisService,
+    service: Arc<DiagnosisService>,
+    changes: Arc<ChangeService>,
 }
 
 impl DiagnosisApi {
-    /// Serves the use cases.
-    pub fn new(service: DiagnosisService) -> Self {
-        Self { service }
+    /// Serves the use cases; the change feed tells the worklist watch what changed.
+    pub fn new(service: DiagnosisService, changes: ChangeService) -> Self {
+        Self {
+            service: Arc::new(service),
+            changes: Arc::new(changes),
+        }
+    }
+
+    /// The worklist a stream or a watch asks for, its names parsed.
+    fn worklist(
+        &self,
+        who: Principal,
+        centre: &str,
+        modality: &str,
+    ) -> Result<worklist::Worklist, Status> {
+        Ok(worklist::Worklist {
+            service: self.service.clone(),
+            who,
+            centre: centre_name("centre", centre)?,
+            modality: optional_modality(modality)?,
+        })
     }
 
     fn request(
@@ -74,6 +98,13 @@ fn status(e: ServiceError) -> Status {
 
 fn request_name(raw: &str) -> Result<DiagnosisRequestId, Status> {
     parse_name("name", "diagnosis-requests", raw).map(DiagnosisRequestId::from_uuid)
+}
+
+/// One modality, or every one when empty.
+fn optional_modality(raw: &str) -> Result<Option<Modality>, Status> {
+    (!raw.is_empty())
+        .then(|| parse_code::<Modality>("modality", raw))
+        .transpose()
 }
 
 fn centre_name(field: &str, raw: &str) -> Result<DiagnosisCentreId, Status> {
@@ -291,11 +322,7 @@ impl Api for DiagnosisApi {
         let who = principal(&request)?;
         let r = request.into_inner();
         let centre = centre_name("centre", &r.centre)?;
-        let modality = if r.modality.is_empty() {
-            None
-        } else {
-            Some(parse_code::<Modality>("modality", &r.modality)?)
-        };
+        let modality = optional_modality(&r.modality)?;
         let size = page_size(r.page_size)?;
         let token = (!r.page_token.is_empty()).then_some(r.page_token.as_str());
         let page = self
@@ -308,6 +335,30 @@ impl Api for DiagnosisApi {
             requests,
             next_page_token,
         }))
+    }
+
+    type StreamReaderWorklistStream = worklist::WorklistStream;
+
+    async fn stream_reader_worklist(
+        &self,
+        request: Request<pb::StreamReaderWorklistRequest>,
+    ) -> Result<Response<Self::StreamReaderWorklistStream>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let list = self.worklist(who, &r.centre, &r.modality)?;
+        Ok(Response::new(list.stream().await?))
+    }
+
+    type WatchReaderWorklistStream = worklist::WorklistStream;
+
+    async fn watch_reader_worklist(
+        &self,
+        request: Request<pb::WatchReaderWorklistRequest>,
+    ) -> Result<Response<Self::WatchReaderWorklistStream>, Status> {
+        let who = principal(&request)?;
+        let r = request.into_inner();
+        let list = self.worklist(who, &r.centre, &r.modality)?;
+        Ok(Response::new(list.watch(self.changes.clone()).await?))
     }
 
     async fn list_requested_diagnoses(

@@ -1,6 +1,6 @@
 //! Reads: a request (its requester's clinicians who see the patient, or the centre's
-//! readers), the readers' worklist of a centre, the requester's list, the community's
-//! centres. Every read is audited.
+//! readers), the readers' worklist of a centre and what of it changed (for a watch), the
+//! requester's list, the community's centres. Every read is audited.
 
 use time::OffsetDateTime;
 use yigong_domain::diagnosis::{DiagnosisCentre, DiagnosisRequest, Modality};
@@ -65,19 +65,7 @@ impl DiagnosisService {
         page_token: Option<&str>,
     ) -> Result<Page<Versioned<DiagnosisRequest>>, ServiceError> {
         let resource = format!("diagnosis-centres/{centre}/worklist");
-        let found = self.diagnosis.get_centre(centre).await?;
-        if found.is_none_or(|c| who.reader_at(&c.value).is_none()) {
-            return Err(self
-                .deps
-                .unseen(
-                    who,
-                    WORKLIST,
-                    resource,
-                    None,
-                    format!("diagnosis centre {centre}"),
-                )
-                .await);
-        }
+        self.reader_of(who, centre, &resource).await?;
         let after = page_token.map(parse_worklist_token).transpose()?;
         let limit = page_limit(page_size);
         let mut lines = self
@@ -92,6 +80,61 @@ impl DiagnosisService {
         let entry = audit_entry(who, WORKLIST, resource, None, self.deps.clock.now());
         self.deps.audit.record(&entry).await?;
         Ok(Page { items: lines, next })
+    }
+
+    /// The centre's requests among `changed` (of `modality` when given) as they stand now,
+    /// for a reader's watch: one that left the worklist comes with its new status, so the
+    /// watcher drops it. Refused as the worklist is for a caller who is not (or no longer) the
+    /// centre's reader; a batch that returns requests is audited as one worklist read.
+    pub async fn worklist_changes(
+        &self,
+        who: &Principal,
+        centre: DiagnosisCentreId,
+        modality: Option<Modality>,
+        changed: &[DiagnosisRequestId],
+    ) -> Result<Vec<Versioned<DiagnosisRequest>>, ServiceError> {
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let resource = format!("diagnosis-centres/{centre}/worklist");
+        self.reader_of(who, centre, &resource).await?;
+        let mut lines = Vec::new();
+        for id in changed {
+            if let Some(r) = self.diagnosis.get_request(*id).await?
+                && r.value.centre() == centre
+                && modality.is_none_or(|m| m == r.value.modality())
+            {
+                lines.push(r);
+            }
+        }
+        if !lines.is_empty() {
+            let entry = audit_entry(who, WORKLIST, resource, None, self.deps.clock.now());
+            self.deps.audit.record(&entry).await?;
+        }
+        Ok(lines)
+    }
+
+    /// Refuses (`NotFound`, audited) a caller who is not a reader of `centre`.
+    async fn reader_of(
+        &self,
+        who: &Principal,
+        centre: DiagnosisCentreId,
+        resource: &str,
+    ) -> Result<(), ServiceError> {
+        let found = self.diagnosis.get_centre(centre).await?;
+        if found.is_none_or(|c| who.reader_at(&c.value).is_none()) {
+            return Err(self
+                .deps
+                .unseen(
+                    who,
+                    WORKLIST,
+                    resource.to_owned(),
+                    None,
+                    format!("diagnosis centre {centre}"),
+                )
+                .await);
+        }
+        Ok(())
     }
 
     /// A page of the caller's institution's requests, latest first, for its clinicians.
