@@ -19,6 +19,7 @@ use yigong_proto::google::r#type::Date;
 use yigong_proto::v1;
 use yigong_proto::v1::event::Payload;
 
+mod consultation;
 mod diagnosis;
 
 /// Why an outbox row cannot be encoded: its payload is not an event this version knows (a
@@ -659,5 +660,6 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
             due: Some(date(due)),
         }),
         DomainEvent::Diagnosis(e) => diagnosis::payload(e)?,
+        DomainEvent::Consultation(e) => consultation::payload(e),
     })
 }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::consultation::ConsultationEvent;
 use crate::contract::ContractEvent;
 use crate::diagnosis::DiagnosisEvent;
 use crate::elderly::ElderlyCheckEvent;
@@ -49,6 +50,8 @@ pub enum AggregateKind {
     Advice,
     /// Remote-diagnosis centres and their requests.
     Diagnosis,
+    /// Remote consultations.
+    Consultation,
 }
 
 impl AggregateKind {
@@ -67,6 +70,7 @@ impl AggregateKind {
             AggregateKind::Session => "session",
             AggregateKind::Advice => "advice",
             AggregateKind::Diagnosis => "diagnosis",
+            AggregateKind::Consultation => "consultation",
         }
     }
 }
@@ -99,6 +103,8 @@ pub enum DomainEvent {
     Advice(AdviceEvent),
     /// Remote diagnosis.
     Diagnosis(DiagnosisEvent),
+    /// Remote consultation.
+    Consultation(ConsultationEvent),
 }
 
 impl DomainEvent {
@@ -117,6 +123,7 @@ impl DomainEvent {
             DomainEvent::Session(_) => AggregateKind::Session,
             DomainEvent::Advice(_) => AggregateKind::Advice,
             DomainEvent::Diagnosis(_) => AggregateKind::Diagnosis,
+            DomainEvent::Consultation(_) => AggregateKind::Consultation,
         }
     }
 
@@ -209,6 +216,7 @@ impl DomainEvent {
                 | AdviceEvent::AdviceEscalated { advice, .. } => advice.as_uuid(),
             },
             DomainEvent::Diagnosis(e) => e.aggregate(),
+            DomainEvent::Consultation(e) => e.aggregate(),
         }
     }
 
@@ -323,6 +331,13 @@ impl DomainEvent {
                 CriticalValueEscalated => "critical_value_escalated",
                 TurnaroundBreached => "turnaround_breached",
             }),
+            DomainEvent::Consultation(e) => names!(e, "consultation", ConsultationEvent {
+                ConsultationRequested => "consultation_requested",
+                ConsultationScheduled => "consultation_scheduled",
+                ConsultationAnswered => "consultation_answered",
+                ConsultationDeclined => "consultation_declined",
+                ConsultationCancelled => "consultation_cancelled",
+            }),
         }
     }
 }
@@ -349,7 +364,8 @@ from_events!(
     ReferralEvent => Referral,
     ScheduleEvent => Session,
     AdviceEvent => Advice,
-    DiagnosisEvent => Diagnosis
+    DiagnosisEvent => Diagnosis,
+    ConsultationEvent => Consultation
 );
 
 #[cfg(test)]
@@ -393,6 +409,11 @@ mod tests {
                 findings: vec![crate::elderly::CheckFinding::Emergency],
             }
             .into(),
+            ConsultationEvent::ConsultationDeclined {
+                consultation: crate::ids::ConsultationId::from_u128(5),
+                at: time::macros::datetime!(2026-03-02 10:00 UTC),
+            }
+            .into(),
         ]
     }
 
@@ -420,6 +441,14 @@ mod tests {
         assert_eq!(
             samples()[0].aggregate_id(),
             ReferralId::from_u128(1).as_uuid()
+        );
+        assert_eq!(
+            samples()[4].type_name(),
+            "consultation.consultation_declined"
+        );
+        assert_eq!(
+            samples()[4].aggregate_id(),
+            crate::ids::ConsultationId::from_u128(5).as_uuid()
         );
     }
 }

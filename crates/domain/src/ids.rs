@@ -82,6 +82,8 @@ define_id! {
     DiagnosisCentreId;
     /// A remote diagnosis request (申请).
     DiagnosisRequestId;
+    /// A remote consultation (远程会诊).
+    ConsultationId;
     /// A two-cancer screening exam (两癌筛查).
     CancerExamId;
     /// A two-cancer screening case opened by an abnormal result.

@@ -22,6 +22,7 @@
 //! - [`followup`]: managed patients' enrolment, visit classification, plans, worklists, years.
 //! - [`referral`]: the referral slip and its state machine, deadlines, mutual recognition.
 //! - [`diagnosis`]: remote diagnosis centres, their requests, reports and critical values.
+//! - [`consultation`]: remote consultations, a county specialist's written opinion.
 //! - [`indicator`]: indicators (sections 4 and 6) as rates over in-memory data.
 //! - [`event`]: the catalogue of domain events, [`event::DomainEvent`], for the outbox.
 //! - [`calendar`]: the date arithmetic the rules use.
@@ -35,6 +36,7 @@
 //! apply a change and forget to publish it.
 
 pub mod calendar;
+pub mod consultation;
 pub mod contract;
 pub mod diagnosis;
 pub mod elderly;

@@ -160,6 +160,12 @@ rules! {
     DiagnosisTurnaround = "DX-TURNAROUND", "CMC-2023", "from acquisition to verification within the profile's minutes per priority (30 emergency, 120 urgent, 1440 routine), else it escalates to the centre's duty desk";
     DiagnosisCritical = "DX-CRITICAL", "NHC-2018", "a critical value is flagged at once and acknowledged by the requesting institution within the profile's minutes (15), else it escalates to the duty desk, then the community's desk";
     DiagnosisResult = "DX-RESULT", "County-2022", "a verified report is a test result a referral attaches and mutual recognition judges: the profile's test for its modality, taken on the acquisition day, issued by the centre's institution";
+    // Remote consultation (section 12)
+    ConsultationParties = "CONSULT-PARTIES", "CMC-2023", "a consultation asks a county-level institution of the requester's medical community, not the requester itself";
+    ConsultationStates = "CONSULT-STATES", "CMC-2023", "requested -> scheduled -> answered; declined or cancelled while open";
+    ConsultationTime = "CONSULT-TIME", "CMC-2023", "the proposed and the scheduled time lie no earlier than the moment they are given";
+    ConsultationAttach = "CONSULT-ATTACH", "CMC-2023", "at most 10 attachments, none repeated: a diagnostic report, or a document with a title, an absolute URI and a media type";
+    ConsultationAnswer = "CONSULT-ANSWER", "CMC-2023", "once scheduled, the scheduled specialist answers";
     // Referral (section 7)
     ReferralDirection = "REF-DIRECTION", "TC-2015", "the direction follows the levels: upward to a higher level, downward to a lower one";
     ReferralInNetwork = "REF-IN-NETWORK", "County-2022", "upward referrals stay in the community; beyond the lead hospital they leave from it";

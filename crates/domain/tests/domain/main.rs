@@ -13,6 +13,7 @@
     clippy::expect_used
 )]
 
+mod consultation;
 mod diagnosis;
 mod properties;
 mod referral;
