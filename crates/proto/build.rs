@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "yigong/v1/advice.proto",
         "yigong/v1/audit.proto",
         "yigong/v1/changes.proto",
+        "yigong/v1/consultation.proto",
         "yigong/v1/diagnosis.proto",
         "yigong/v1/directory.proto",
         "yigong/v1/elderly.proto",

@@ -11,12 +11,13 @@ use tonic::server::NamedService;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use yigong_grpc::{
-    AdviceApi, AuditApi, ChangeFeedApi, DiagnosisApi, ElderlyCheckApi, FollowUpApi, GridApi,
-    HistoryApi, IndicatorApi, NetworkApi, ReferralApi, ResidentApi, ScheduleApi, ScreeningApi,
-    TeamApi, TwoCancerApi,
+    AdviceApi, AuditApi, ChangeFeedApi, ConsultationApi, DiagnosisApi, ElderlyCheckApi,
+    FollowUpApi, GridApi, HistoryApi, IndicatorApi, NetworkApi, ReferralApi, ResidentApi,
+    ScheduleApi, ScreeningApi, TeamApi, TwoCancerApi,
 };
 use yigong_proto::v1::audit_service_server::AuditServiceServer;
 use yigong_proto::v1::change_feed_service_server::ChangeFeedServiceServer;
+use yigong_proto::v1::consultation_service_server::ConsultationServiceServer;
 use yigong_proto::v1::diagnosis_service_server::DiagnosisServiceServer;
 use yigong_proto::v1::elderly_check_service_server::ElderlyCheckServiceServer;
 use yigong_proto::v1::follow_up_service_server::FollowUpServiceServer;
@@ -37,7 +38,7 @@ use yigong_store::Store;
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The services whose health follows storage's, and the server's own (`""`).
-const SERVICES: [&str; 17] = [
+const SERVICES: [&str; 18] = [
     "",
     <AuditServiceServer<AuditApi> as NamedService>::NAME,
     <HistoryServiceServer<HistoryApi> as NamedService>::NAME,
@@ -55,6 +56,7 @@ const SERVICES: [&str; 17] = [
     <ElderlyCheckServiceServer<ElderlyCheckApi> as NamedService>::NAME,
     <TwoCancerServiceServer<TwoCancerApi> as NamedService>::NAME,
     <DiagnosisServiceServer<DiagnosisApi> as NamedService>::NAME,
+    <ConsultationServiceServer<ConsultationApi> as NamedService>::NAME,
 ];
 
 /// Sets every service to `status`.

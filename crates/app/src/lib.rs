@@ -376,6 +376,13 @@ async fn serve_api(
             ChangeService::new(deps.clone(), store.clone()),
         ),
     );
+    let consultation =
+        yigong_proto::v1::consultation_service_server::ConsultationServiceServer::new(
+            yigong_grpc::ConsultationApi::new(yigong_service::ConsultationService::new(
+                deps.clone(),
+                store.clone(),
+            )),
+        );
     let two_cancer = yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer::new(
         yigong_grpc::TwoCancerApi::new(yigong_service::TwoCancerService::new(
             deps.clone(),
@@ -427,6 +434,7 @@ async fn serve_api(
         .add_service(InterceptedService::new(elderly, auth.clone()))
         .add_service(InterceptedService::new(two_cancer, auth.clone()))
         .add_service(InterceptedService::new(diagnosis, auth.clone()))
+        .add_service(InterceptedService::new(consultation, auth.clone()))
         .add_service(InterceptedService::new(advice, auth.clone()))
         .add_service(InterceptedService::new(audit, auth.clone()))
         .add_service(InterceptedService::new(screenings, auth))

@@ -163,7 +163,7 @@ rules! {
     // Remote consultation (section 12)
     ConsultationParties = "CONSULT-PARTIES", "CMC-2023", "a consultation asks a county-level institution of the requester's medical community, not the requester itself";
     ConsultationStates = "CONSULT-STATES", "CMC-2023", "requested -> scheduled -> answered; declined or cancelled while open";
-    ConsultationTime = "CONSULT-TIME", "CMC-2023", "the proposed and the scheduled time lie no earlier than the moment they are given";
+    ConsultationTime = "CONSULT-TIME", "CMC-2023", "the proposed and the scheduled time lie no earlier than the moment they are given and at most 366 days after it";
     ConsultationAttach = "CONSULT-ATTACH", "CMC-2023", "at most 10 attachments, none repeated: a diagnostic report, or a document with a title, an absolute URI and a media type";
     ConsultationAnswer = "CONSULT-ANSWER", "CMC-2023", "once scheduled, the scheduled specialist answers";
     // Referral (section 7)

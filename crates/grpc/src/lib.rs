@@ -22,6 +22,7 @@
 //! - [`team`] — `yigong.v1.TeamService` (teams and contracts).
 //! - [`diagnosis`] — `yigong.v1.DiagnosisService` (remote diagnosis centres, their requests,
 //!   worklists and reports).
+//! - [`consultation`] — `yigong.v1.ConsultationService` (remote consultation).
 //! - [`cancer`] — `yigong.v1.TwoCancerService` (two-cancer exams, cases and their worklist).
 //! - [`elderly`] — `yigong.v1.ElderlyCheckService` (the 65+ annual check).
 
@@ -30,6 +31,7 @@ pub mod audit;
 pub mod auth;
 pub mod cancer;
 pub mod changes;
+pub mod consultation;
 pub mod diagnosis;
 pub mod elderly;
 pub mod followup;
@@ -53,6 +55,7 @@ pub use audit::AuditApi;
 pub use auth::{Authenticator, TokenKey};
 pub use cancer::TwoCancerApi;
 pub use changes::ChangeFeedApi;
+pub use consultation::ConsultationApi;
 pub use diagnosis::DiagnosisApi;
 pub use elderly::ElderlyCheckApi;
 pub use followup::FollowUpApi;

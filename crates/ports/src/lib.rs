@@ -19,6 +19,7 @@
 //!   and team assignments, family doctor teams and contracts.
 //! - [`elderly`]: 65+ annual health checks.
 //! - [`diagnosis`]: remote diagnosis centres and their requests.
+//! - [`consultation`]: remote consultations, read by either party.
 //! - [`cancer`]: two-cancer exams and the cases an abnormal one opens.
 //! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, the change feed, and the relay's view of the outbox.
@@ -31,6 +32,7 @@
 pub mod advice;
 pub mod audit;
 pub mod cancer;
+pub mod consultation;
 pub mod deadline;
 pub mod diagnosis;
 pub mod elderly;
@@ -49,6 +51,9 @@ pub mod system;
 pub use advice::{AdviceQueries, AdviceRepository, AdviceView};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditLog, AuditOutcome, LoggedEntry};
 pub use cancer::{CancerCaseRecord, CancerExamRecord, CancerQueries, CancerRepository, CaseCursor};
+pub use consultation::{
+    ConsultationCursor, ConsultationParty, ConsultationQueries, ConsultationRepository,
+};
 pub use deadline::{DeadlineClaims, DeadlineKind, DeadlineQueries};
 pub use diagnosis::{DiagnosisQueries, DiagnosisRepository, RequestedCursor, WorklistCursor};
 pub use elderly::{ElderlyCheckQueries, ElderlyCheckRecord, ElderlyCheckRepository};

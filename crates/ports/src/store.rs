@@ -121,6 +121,7 @@ pub trait Transaction:
     + crate::ElderlyCheckRepository
     + crate::CancerRepository
     + crate::DiagnosisRepository
+    + crate::ConsultationRepository
     + crate::AdviceRepository
     + OutboxWriter
     + AuditWriter

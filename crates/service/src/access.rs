@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use time::Date;
+use yigong_domain::consultation::Consultation;
 use yigong_domain::diagnosis::{DiagnosisCentre, DiagnosisRequest, Reader};
 use yigong_domain::ids::{GridId, InstitutionId, ResidentId, TeamId};
 use yigong_domain::network::{Level, Network};
@@ -217,6 +218,18 @@ impl Principal {
     /// acquires, cancels, acknowledges the report and its critical values.
     pub fn requests_for(&self, r: &DiagnosisRequest) -> bool {
         self.role == Role::Clinician && self.institution == r.requester().institution
+    }
+
+    /// A clinician of the institution that asked for a remote consultation acts for it:
+    /// cancels it, and reads it while they see the patient.
+    pub fn asks_consultation(&self, c: &Consultation) -> bool {
+        self.role == Role::Clinician && self.institution == c.requester().institution
+    }
+
+    /// A clinician of the county institution a consultation asks reads it (what the requester
+    /// chose to share, not the patient's record) and schedules, answers or declines it.
+    pub fn consulted_on(&self, c: &Consultation) -> bool {
+        self.role == Role::Clinician && self.institution == c.consultant()
     }
 
     /// The referral path: clinicians of an institution a patient is referred to (requested,

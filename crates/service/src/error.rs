@@ -2,6 +2,7 @@
 
 use time::Date;
 use yigong_domain::calendar;
+use yigong_domain::consultation::ConsultationError;
 use yigong_domain::contract::ContractError;
 use yigong_domain::diagnosis::DiagnosisError;
 use yigong_domain::followup::FollowUpError;
@@ -131,6 +132,31 @@ impl From<DiagnosisError> for ServiceError {
     fn from(e: DiagnosisError) -> Self {
         match e {
             DiagnosisError::Text { field, error } => ServiceError::invalid(field, error),
+            other => ServiceError::Rule {
+                rule: other.rule(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// A remote-consultation refusal: bad input names its field (an attachment's by its
+/// position); a broken rule of the parties or the state is the rule.
+impl From<ConsultationError> for ServiceError {
+    fn from(e: ConsultationError) -> Self {
+        match e {
+            ConsultationError::DuplicateAttachment { index } => ServiceError::InvalidPath {
+                path: format!("attachments[{index}]"),
+                reason: e.to_string(),
+            },
+            ConsultationError::Text { .. }
+            | ConsultationError::InThePast { .. }
+            | ConsultationError::TooFarAhead { .. }
+            | ConsultationError::TooManyAttachments { .. }
+            | ConsultationError::InvalidAttachment { .. } => ServiceError::InvalidArgument {
+                field: e.field().unwrap_or_default(),
+                reason: e.to_string(),
+            },
             other => ServiceError::Rule {
                 rule: other.rule(),
                 message: other.to_string(),

@@ -34,6 +34,7 @@ pub mod audit;
 pub mod cancer;
 pub mod card;
 pub mod changes;
+pub mod consultation;
 pub mod deadline;
 mod deps;
 pub mod diagnosis;
@@ -61,6 +62,9 @@ pub use audit::{AuditPage, AuditQuery, AuditService};
 pub use cancer::{OpenCase, StepForm, TwoCancerService};
 pub use card::PatientCard;
 pub use changes::{ChangePage, ChangeService, ReferralChanges, WorklistChanges};
+pub use consultation::{
+    ConsultationInput, ConsultationService, ConsultationStep, ConsultationView,
+};
 pub use deadline::{DeadlineJobs, Fired};
 pub use deps::Deps;
 pub use diagnosis::{

@@ -18,6 +18,7 @@ mod advice;
 mod audit;
 mod bulk;
 mod cancer;
+mod consultation;
 mod convert;
 mod deadline;
 mod diagnosis;

@@ -43,6 +43,7 @@ mod inbox_watch;
 mod malformed;
 mod network_administration;
 mod recognised_report;
+mod remote_consultation;
 mod remote_diagnosis;
 mod screening_programmes;
 mod search;
@@ -79,6 +80,7 @@ async fn walk(app: &TestApp) {
     two_cancer::two_cancer(app).await;
     remote_diagnosis::remote_diagnosis(app).await;
     worklist_watch::worklist_watch(app).await;
+    remote_consultation::remote_consultation(app).await;
     demo_diagnosis::demo_diagnosis(app).await;
     assessed_rates::assessed_rates(app).await;
     due_lists::due_lists(app).await;

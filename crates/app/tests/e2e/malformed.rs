@@ -13,6 +13,8 @@ use yigong_service::Role;
 
 use crate::support::{TestApp, bp_row, day, field_of, htn_visit, slip, token_as, with_token};
 
+mod consultation;
+
 pub async fn malformed(s: &TestApp, patient: &str) {
     let township = "TOKEN_TOWNSHIP";
     let today = OffsetDateTime::now_utc().date();
@@ -100,6 +102,7 @@ pub async fn malformed(s: &TestApp, patient: &str) {
         .unwrap_err();
     assert_eq!(field_of(&bad_sign), "visit.hypertension.danger_signs[0]");
     diagnosis(s, patient).await;
+    consultation::consultation(s, patient).await;
 }
 
 /// Each remote-diagnosis RPC names the field at fault, before anything is looked up or changed.

@@ -3,12 +3,11 @@
 //! input is INVALID_ARGUMENT naming its field, every broken rule FAILED_PRECONDITION, and
 //! only county operators may do any of it. A closed institution's tokens are refused.
 
-use tonic::{Code, Request, Status};
-use tonic_types::StatusExt;
+use tonic::{Code, Request};
 use yigong_proto::v1 as pb;
 use yigong_proto::v1::network_service_client::NetworkServiceClient;
 
-use crate::support::{TestApp, field_of, token_for};
+use crate::support::{TestApp, field_of, rule_of, token_for};
 
 const COUNTY_OP: &str = "TOKEN_OPERATOR";
 
@@ -38,14 +37,6 @@ fn rename(name: &str, display_name: &str, paths: &[&str]) -> pb::UpdateInstituti
             paths: paths.iter().map(|p| (*p).to_owned()).collect(),
         }),
     }
-}
-
-fn rule_of(status: &Status) -> String {
-    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
-    status
-        .get_details_error_info()
-        .and_then(|i| i.metadata.get("rule").cloned())
-        .unwrap_or_default()
 }
 
 pub async fn network_administration(s: &TestApp) {

@@ -222,6 +222,15 @@ pub fn field_of(status: &Status) -> String {
         .unwrap_or_default()
 }
 
+/// The rule a `FAILED_PRECONDITION` names (`ErrorInfo.metadata["rule"]`).
+pub fn rule_of(status: &Status) -> String {
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    status
+        .get_details_error_info()
+        .and_then(|i| i.metadata.get("rule").cloned())
+        .unwrap_or_default()
+}
+
 /// A permanent resident born on `birth`, registered by the township (in `household` when
 /// given, so in its grid).
 pub async fn resident_born(

@@ -124,7 +124,12 @@ pub struct Consultation {
 
 type Changed = Result<(Consultation, Vec<ConsultationEvent>), ConsultationError>;
 
-/// `time` unless it lies before `now`: a promise is not made for the past.
+/// How far ahead a consultation is proposed or scheduled, at most (CONSULT-TIME): a year and
+/// a day, so next year's date of this year's request is still one.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
+/// `time` unless it lies before `now` (a promise is not made for the past) or more than
+/// [`MAX_DAYS_AHEAD`] days after it.
 fn not_before(
     field: &'static str,
     time: OffsetDateTime,
@@ -132,6 +137,9 @@ fn not_before(
 ) -> Result<OffsetDateTime, ConsultationError> {
     if time < now {
         return Err(ConsultationError::InThePast { field });
+    }
+    if time > now + time::Duration::days(MAX_DAYS_AHEAD) {
+        return Err(ConsultationError::TooFarAhead { field });
     }
     Ok(time)
 }
@@ -452,6 +460,32 @@ mod tests {
             }
         );
         assert_eq!(e.rule(), RuleId::ConsultationTime);
+    }
+
+    #[test]
+    fn a_time_366_days_ahead_is_accepted_a_nanosecond_later_is_not() {
+        let mut now = new();
+        let last = T0 + Duration::days(MAX_DAYS_AHEAD);
+        now.proposed_at = last;
+        assert!(ask(now.clone()).is_ok());
+        now.proposed_at = last + Duration::nanoseconds(1);
+        let e = ask(now).unwrap_err();
+        assert_eq!(
+            e,
+            ConsultationError::TooFarAhead {
+                field: "proposed_time"
+            }
+        );
+        assert_eq!(e.rule(), RuleId::ConsultationTime);
+        let at = T0 + Duration::minutes(5);
+        let e = asked()
+            .schedule(
+                "dr-li".to_owned(),
+                at + Duration::days(MAX_DAYS_AHEAD) + Duration::nanoseconds(1),
+                at,
+            )
+            .unwrap_err();
+        assert_eq!(e.field(), Some("scheduled_time"));
     }
 
     #[test]

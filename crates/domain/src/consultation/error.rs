@@ -23,6 +23,13 @@ pub enum ConsultationError {
         /// `proposed_time` or `scheduled_time`.
         field: &'static str,
     },
+    /// A time lies more than [`super::MAX_DAYS_AHEAD`] days after the moment the command was
+    /// given.
+    #[error("{field}: more than {max} days ahead", max = super::MAX_DAYS_AHEAD)]
+    TooFarAhead {
+        /// `proposed_time` or `scheduled_time`.
+        field: &'static str,
+    },
     /// More attachments than [`super::MAX_ATTACHMENTS`].
     #[error("at most {max} attachments; {count} given", max = super::MAX_ATTACHMENTS)]
     TooManyAttachments {
@@ -84,6 +91,7 @@ impl ConsultationError {
             ConsultationError::TooManyAttachments { .. }
             | ConsultationError::DuplicateAttachment { .. } => Some("attachments"),
             ConsultationError::InThePast { field }
+            | ConsultationError::TooFarAhead { field }
             | ConsultationError::InvalidAttachment { field, .. }
             | ConsultationError::Text { field, .. } => Some(field),
             ConsultationError::WrongState { .. } | ConsultationError::NotTheSpecialist => None,
@@ -97,7 +105,9 @@ impl BrokenRule for ConsultationError {
             ConsultationError::ConsultantNotCounty
             | ConsultationError::OutsideCommunity
             | ConsultationError::SameInstitution => RuleId::ConsultationParties,
-            ConsultationError::InThePast { .. } => RuleId::ConsultationTime,
+            ConsultationError::InThePast { .. } | ConsultationError::TooFarAhead { .. } => {
+                RuleId::ConsultationTime
+            }
             ConsultationError::TooManyAttachments { .. }
             | ConsultationError::DuplicateAttachment { .. }
             | ConsultationError::InvalidAttachment { .. } => RuleId::ConsultationAttach,

@@ -26,7 +26,7 @@ mod error;
 mod event;
 
 pub use attachment::{Attachment, AttachmentForm, MAX_ATTACHMENTS, MAX_URL};
-pub use consultation::{Answer, Closing, Consultation, NewConsultation, Status};
+pub use consultation::{Answer, Closing, Consultation, MAX_DAYS_AHEAD, NewConsultation, Status};
 pub use error::ConsultationError;
 pub use event::ConsultationEvent;
 

@@ -54,6 +54,12 @@ mock! {
         async fn update_cancer_case(&mut self, case: &yigong_ports::CancerCaseRecord, expected: Version) -> Result<Version, StoreError>;
     }
     #[async_trait]
+    impl yigong_ports::ConsultationRepository for Tx {
+        async fn insert_consultation(&mut self, consultation: &yigong_domain::consultation::Consultation) -> Result<Version, StoreError>;
+        async fn load_consultation(&mut self, id: yigong_domain::ids::ConsultationId) -> Result<Option<Versioned<yigong_domain::consultation::Consultation>>, StoreError>;
+        async fn update_consultation(&mut self, consultation: &yigong_domain::consultation::Consultation, expected: Version) -> Result<Version, StoreError>;
+    }
+    #[async_trait]
     impl yigong_ports::DiagnosisRepository for Tx {
         async fn insert_centre(&mut self, centre: &yigong_domain::diagnosis::DiagnosisCentre) -> Result<Version, StoreError>;
         async fn load_centre(&mut self, id: yigong_domain::ids::DiagnosisCentreId) -> Result<Option<Versioned<yigong_domain::diagnosis::DiagnosisCentre>>, StoreError>;

@@ -10,6 +10,7 @@ pub(crate) mod audit_entry;
 pub(crate) mod cancer_case;
 pub(crate) mod cancer_exam;
 pub(crate) mod community;
+pub(crate) mod consultation;
 pub(crate) mod contract;
 pub(crate) mod diagnosis_centre;
 pub(crate) mod diagnosis_request;

@@ -33,6 +33,7 @@ mod m20261206_000024_fed_back_and_glucose_kind;
 mod m20261206_000025_two_cancer;
 mod m20261207_000026_diagnosis;
 mod m20261207_000027_diagnosis_by_centre;
+mod m20261207_000028_consultation;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_two_cancer::Migration),
             Box::new(m20261207_000026_diagnosis::Migration),
             Box::new(m20261207_000027_diagnosis_by_centre::Migration),
+            Box::new(m20261207_000028_consultation::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod advice;
 mod cancer;
 mod clock;
 mod concurrency;
+mod consultation;
 mod deadline;
 mod diagnosis;
 mod elderly;
