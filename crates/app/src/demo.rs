@@ -43,6 +43,7 @@ use yigong_service::{
 };
 use yigong_store::Store;
 
+mod consultation;
 mod diagnosis;
 mod elderly;
 mod referrals;
@@ -137,6 +138,10 @@ pub struct DemoCounty {
     pub turnaround_breaches: usize,
     /// Critical-value escalations for want of an acknowledgment.
     pub critical_escalations: usize,
+    /// Remote consultations asked of the lead hospitals over the last two weeks.
+    pub consultations: usize,
+    /// Of them, answered in writing.
+    pub consultations_answered: usize,
 }
 
 /// Sample callers of a demo county, for tokens.
@@ -351,6 +356,8 @@ pub async fn seed(
         diagnosis_requests: 0,
         turnaround_breaches: 0,
         critical_escalations: 0,
+        consultations: 0,
+        consultations_answered: 0,
     };
 
     progress("network: hospitals, township health centers, village clinics");
@@ -844,6 +851,19 @@ pub async fn seed(
     built.diagnosis_requests = dx.requests;
     built.turnaround_breaches = dx.breaches;
     built.critical_escalations = dx.escalations;
+
+    progress("remote consultations of the last two weeks");
+    let consulted = consultation::seed(
+        &yigong_service::ConsultationService::new(deps.clone(), store.clone(), store.clone()),
+        &deps.network.current(),
+        &clock,
+        &townships,
+        &people,
+        today,
+    )
+    .await?;
+    built.consultations = consulted.consultations;
+    built.consultations_answered = consulted.answered;
     clock.set(OffsetDateTime::now_utc());
     Ok(built)
 }

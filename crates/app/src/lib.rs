@@ -381,6 +381,7 @@ async fn serve_api(
             yigong_grpc::ConsultationApi::new(yigong_service::ConsultationService::new(
                 deps.clone(),
                 store.clone(),
+                store.clone(),
             )),
         );
     let two_cancer = yigong_proto::v1::two_cancer_service_server::TwoCancerServiceServer::new(

@@ -71,6 +71,12 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         built.turnaround_breaches > 0 && built.critical_escalations > 0,
         "{built:?}"
     );
+    // Five consultations from each township, most answered, the last ones still open.
+    assert_eq!(built.consultations, 2 * 5, "{built:?}");
+    assert!(
+        (1..built.consultations).contains(&built.consultations_answered),
+        "{built:?}"
+    );
 
     let network = store.network().await.unwrap();
     assert!(demo::is_seeded(&network));

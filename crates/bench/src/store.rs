@@ -18,6 +18,7 @@
 //! - get referral: `SELECT body, version FROM referral WHERE id = $1`, then `INSERT audit_entry`
 //!   (reads of patient data are audited, so a compliant hand-written read writes too).
 //! - worklist page: see [`worklist`]; store.sqlite (SQLite vs rusqlite): see [`sqlite`];
+//!   diagnosis.worklist (a reader worklist page, 16 readers racing to claim): see [`diagnosis`];
 //!   store.search (by document, by phone, the summary, registration): see [`search`].
 //! - bulk: 100k screening results imported through the use case in batches of 5,000 (each row
 //!   validated and assessed by the domain against the resident's stored history), next to
@@ -53,6 +54,7 @@ use yigong_store::seal::{DataKeys, Suite};
 use crate::report::{Report, compare, time_busy};
 
 mod bulk;
+pub(crate) mod diagnosis;
 mod followup;
 pub(crate) mod grpc;
 mod reserved;
@@ -296,7 +298,7 @@ struct Bench {
 
 pub(crate) async fn run(args: &[String]) -> Result<(), String> {
     let usage = || {
-        "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk|search|sqlite]"
+        "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk|search|sqlite|diagnosis]"
             .to_owned()
     };
     let (mut seconds, mut only) = (3u64, None);
@@ -305,8 +307,16 @@ pub(crate) async fn run(args: &[String]) -> Result<(), String> {
         match (flag.as_str(), it.next()) {
             ("--seconds", Some(n)) => seconds = n.parse().map_err(|_| usage())?,
             ("--only", Some(part))
-                if ["write", "read", "worklist", "bulk", "search", "sqlite"]
-                    .contains(&part.as_str()) =>
+                if [
+                    "write",
+                    "read",
+                    "worklist",
+                    "bulk",
+                    "search",
+                    "sqlite",
+                    "diagnosis",
+                ]
+                .contains(&part.as_str()) =>
             {
                 only = Some(part.clone());
             }
@@ -332,7 +342,7 @@ pub(crate) async fn run(args: &[String]) -> Result<(), String> {
 
 async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Result<Report, String> {
     let wanted = |part: &str| only.is_none_or(|o| o == part);
-    let bench = Bench::open(schema).await?.0;
+    let (bench, store) = Bench::open(schema).await?;
     let rounds = 3;
     let mut report = Report::new("store");
 
@@ -434,6 +444,9 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
     }
     if wanted("search") {
         bench.search(&mut report, seconds).await?;
+    }
+    if wanted("diagnosis") {
+        bench.diagnosis(&store, &mut report, seconds).await?;
     }
     // Last: seeding a 1M-resident county's plans would leave the database busier for whatever
     // ran after it.

@@ -3,6 +3,7 @@
 
 use tonic::{Request, Response, Status};
 use yigong_domain::consultation::{Attachment, AttachmentForm, Consultation};
+use yigong_domain::diagnosis::DiagnosisRequest;
 use yigong_domain::ids::{ConsultationId, InstitutionId, ResidentId};
 use yigong_ports::Versioned;
 use yigong_proto::v1 as pb;
@@ -42,7 +43,7 @@ impl ConsultationApi {
             .step(who, id, expected, step)
             .await
             .map_err(status)?;
-        Ok(Response::new(message(&done)))
+        Ok(Response::new(message(&done, &[])))
     }
 }
 
@@ -73,10 +74,15 @@ fn attachment_form(a: pb::ConsultationAttachment, index: usize) -> Result<Attach
     })
 }
 
-fn attachment(a: &Attachment) -> pb::ConsultationAttachment {
+/// An attachment as sent; a report's content when `reports` holds its request.
+fn attachment(a: &Attachment, reports: &[DiagnosisRequest]) -> pb::ConsultationAttachment {
     match a {
         Attachment::DiagnosticReport { request } => pb::ConsultationAttachment {
             diagnostic_report: name("diagnosis-requests", request),
+            report: reports
+                .iter()
+                .find(|r| r.id() == *request)
+                .and_then(crate::diagnosis::message::report),
             ..Default::default()
         },
         Attachment::Document {
@@ -84,15 +90,16 @@ fn attachment(a: &Attachment) -> pb::ConsultationAttachment {
             url,
             media_type,
         } => pb::ConsultationAttachment {
-            diagnostic_report: String::new(),
             title: title.clone(),
             url: url.clone(),
             media_type: media_type.clone(),
+            ..Default::default()
         },
     }
 }
 
-fn message(v: &Versioned<Consultation>) -> pb::Consultation {
+/// A consultation as sent, with the content of the attached `reports` given.
+fn message(v: &Versioned<Consultation>, reports: &[DiagnosisRequest]) -> pb::Consultation {
     let c = &v.value;
     let (specialist, scheduled_time) = c.scheduled().map_or((String::new(), None), |(s, at)| {
         (s.to_owned(), Some(timestamp(at)))
@@ -113,7 +120,11 @@ fn message(v: &Versioned<Consultation>) -> pb::Consultation {
         consultant: name("institutions", c.consultant()),
         department: c.department().as_str().to_owned(),
         question: c.question().to_owned(),
-        attachments: c.attachments().iter().map(attachment).collect(),
+        attachments: c
+            .attachments()
+            .iter()
+            .map(|a| attachment(a, reports))
+            .collect(),
         proposed_time: Some(timestamp(c.proposed_at())),
         create_time: Some(timestamp(c.requested_at())),
         status: c.status().code().to_owned(),
@@ -169,7 +180,7 @@ impl Api for ConsultationApi {
             .ask(&who, &r.request_id, input)
             .await
             .map_err(status)?;
-        Ok(Response::new(message(&asked)))
+        Ok(Response::new(message(&asked, &[])))
     }
 
     async fn schedule_consultation(
@@ -221,8 +232,8 @@ impl Api for ConsultationApi {
     ) -> Result<Response<pb::Consultation>, Status> {
         let who = principal(&request)?;
         let id = consultation_name(&request.get_ref().name)?;
-        let found = self.service.get(&who, id).await.map_err(status)?;
-        Ok(Response::new(message(&found)))
+        let read = self.service.get(&who, id).await.map_err(status)?;
+        Ok(Response::new(message(&read.consultation, &read.reports)))
     }
 
     async fn list_consultations(
@@ -240,7 +251,7 @@ impl Api for ConsultationApi {
             .await
             .map_err(status)?;
         Ok(Response::new(pb::ListConsultationsResponse {
-            consultations: page.items.iter().map(message).collect(),
+            consultations: page.items.iter().map(|c| message(c, &[])).collect(),
             next_page_token: page.next.unwrap_or_default(),
         }))
     }

@@ -1,8 +1,10 @@
 //! Remote consultation over the wire: a township clinician asks the county hospital's
 //! cardiology for an opinion on a patient, with the patient's ECG report and a document
 //! attached (once per retry; another patient's report, a past time, a bad URL and the township
-//! itself as consultant refused, each naming its field or rule); another township sees
-//! nothing; the county's inbox holds it; a county clinician schedules a specialist, another
+//! itself as consultant refused, each naming its field or rule; a retry after the proposed time
+//! still gets the first); one is cancelled, one declined; once the ECG is read, the
+//! consultation shows its report to the specialist, who is no reader of the centre; another
+//! township sees nothing; the county's inbox holds it; a county clinician schedules a specialist, another
 //! may not answer in their place, the specialist answers in writing; the township reads the
 //! answer, can no longer cancel, and its sent list holds it; each step is on the feed.
 
@@ -58,7 +60,7 @@ pub async fn remote_consultation(s: &TestApp) {
             pb::CreateDiagnosisRequestRequest {
                 request_id: uuid::Uuid::new_v4().to_string(),
                 patient: patient.clone(),
-                centre: ecg_centre.name,
+                centre: ecg_centre.name.clone(),
                 modality: "ecg".to_owned(),
                 exam_item: "十二导联心电图".to_owned(),
                 clinical_info: "活动后胸闷三月".to_owned(),
@@ -170,12 +172,149 @@ pub async fn remote_consultation(s: &TestApp) {
     assert_eq!(asked.attachments.len(), 2);
     assert_eq!(asked.attachments[0].diagnostic_report, ecg.name);
     let again = consult
-        .create_consultation(s.as_(TOWNSHIP, ask))
+        .create_consultation(s.as_(TOWNSHIP, ask.clone()))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(again.name, asked.name, "a retry asks once");
     let name = asked.name.clone();
+
+    // A retry once the proposed time has passed still gets the first answer, not a refusal.
+    let soon = pb::CreateConsultationRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        attachments: vec![document()],
+        proposed_time: at(OffsetDateTime::now_utc() + Duration::seconds(2)),
+        ..ask.clone()
+    };
+    let first = consult
+        .create_consultation(s.as_(TOWNSHIP, soon.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let retried = consult
+        .create_consultation(s.as_(TOWNSHIP, soon))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried.name, first.name);
+    // That one the township cancels; the county declines another.
+    let cancelled = consult
+        .cancel_consultation(s.as_(
+            TOWNSHIP,
+            pb::CancelConsultationRequest {
+                name: first.name.clone(),
+                etag: first.etag.clone(),
+                reason: "患者已直接转诊".to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(cancelled.status, "cancelled");
+    assert_eq!(cancelled.closing.unwrap().by, "demo-township-doctor");
+    let to_decline = consult
+        .create_consultation(s.as_(
+            TOWNSHIP,
+            pb::CreateConsultationRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                attachments: Vec::new(),
+                ..ask.clone()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let declined = consult
+        .decline_consultation(with_token(
+            &specialist("cardio-desk"),
+            pb::DeclineConsultationRequest {
+                name: to_decline.name.clone(),
+                etag: String::new(),
+                reason: "建议直接转诊至心内科门诊".to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(declined.status, "declined");
+    let id = declined
+        .name
+        .trim_start_matches("consultations/")
+        .to_owned();
+    change_of(s, "consultation.consultation_declined", &id).await;
+
+    // The ECG is read: the consultation shows its report to the specialist asked, who is no
+    // reader of the centre.
+    let acquired = dx
+        .acquire_study(s.as_(
+            TOWNSHIP,
+            pb::AcquireStudyRequest {
+                name: ecg.name.clone(),
+                etag: ecg.etag.clone(),
+                ecg_file_id: "ECG-CONSULT-1".to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let ecg_reader = token_as(&ecg_centre.readers[0].user, Role::Clinician, &county);
+    let claimed = dx
+        .claim_diagnosis_request(with_token(
+            &ecg_reader,
+            pb::ClaimDiagnosisRequestRequest {
+                name: ecg.name.clone(),
+                etag: acquired.etag,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    dx.report_diagnosis(with_token(
+        &ecg_reader,
+        pb::ReportDiagnosisRequest {
+            name: ecg.name.clone(),
+            etag: claimed.etag,
+            report: Some(pb::ReportContent {
+                findings: "窦性心律，V4-V6导联ST段水平型压低0.1mV".to_owned(),
+                impression: "ST段改变，提示心肌缺血".to_owned(),
+                positive: true,
+                critical_finding: String::new(),
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+    let unreadable = dx
+        .get_diagnostic_report(with_token(
+            &specialist("cardio-sun"),
+            pb::GetDiagnosticReportRequest {
+                name: ecg.name.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unreadable.code(),
+        Code::NotFound,
+        "not the centre's to show"
+    );
+    let shown = consult
+        .get_consultation(with_token(
+            &specialist("cardio-sun"),
+            pb::GetConsultationRequest { name: name.clone() },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let report = shown.attachments[0]
+        .report
+        .clone()
+        .expect("the ECG's report");
+    assert_eq!(report.status, "preliminary");
+    assert_eq!(report.report.unwrap().impression, "ST段改变，提示心肌缺血");
+    assert!(shown.attachments[1].report.is_none(), "a document has none");
 
     // Another township sees nothing of it; the county's inbox holds it.
     let unseen = consult

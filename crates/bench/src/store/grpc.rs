@@ -11,6 +11,9 @@
 //! - RecordFollowUpVisit at 1, 8 and 64 streams vs the raw record-visit transaction.
 //! - GetReferral and the first worklist page (50, a 100k-resident county) at 64 streams vs the
 //!   raw select (plus its audit row).
+//! - diagnosis.worklist: the ECG centre's first page (100k open requests in the county) at 64
+//!   streams, and 16 readers racing to claim, each race over the wire with one winner, vs
+//!   [`super::diagnosis`]'s raw page and raw claims.
 //!
 //! Before anything is timed: the network with the teams the tokens name (a token's team must
 //! be one of its institution's, as the server loads them at start), and the patients the
@@ -21,23 +24,27 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
-use tonic::Request;
 use tonic::transport::Channel;
+use tonic::{Code, Request};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use uuid::Uuid;
 use yigong_domain::contract::{Team, TeamMember, TeamRole};
-use yigong_domain::ids::{PlanId, ReferralId, ResidentId, SessionId, TeamId, WorkerId};
+use yigong_domain::ids::{
+    DiagnosisRequestId, PlanId, ReferralId, ResidentId, SessionId, TeamId, WorkerId,
+};
 use yigong_domain::profile::RuleProfile;
 use yigong_domain::referral::Appointment;
 use yigong_grpc::TokenKey;
 use yigong_grpc::wire::{date, timestamp};
 use yigong_ports::UnitOfWork;
 use yigong_proto::v1 as pb;
+use yigong_proto::v1::diagnosis_service_client::DiagnosisServiceClient;
 use yigong_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use yigong_proto::v1::referral_service_client::ReferralServiceClient;
 use yigong_service::Principal;
 
+use super::diagnosis::{self, County, Races};
 use super::reserved::{Pending, Sessions};
 use super::worklist::{MEASURED, team};
 use super::{
@@ -57,6 +64,8 @@ struct Clients {
     county: String,
     team: String,
     measured_team: String,
+    /// The county's diagnosis readers, by [`diagnosis::reader`] number.
+    readers: Vec<String>,
 }
 
 impl Clients {
@@ -162,6 +171,9 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         county: token(clinician(COUNTY, None))?,
         team: token(clinician(TOWNSHIP, Some(TEAM)))?,
         measured_team: token(clinician(TOWNSHIP, Some(team(MEASURED))))?,
+        readers: (0..diagnosis::READERS)
+            .map(|k| token(diagnosis::reader(k)))
+            .collect::<Result<_, _>>()?,
     });
     let mut report = Report::new("grpc");
 
@@ -318,6 +330,62 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         report.case(
             &format!("read.worklist_page residents=100k streams={max} vs=raw_sql"),
             "/s",
+            ours,
+            baseline,
+        );
+    }
+
+    // diagnosis.worklist over the wire: the ECG centre's first page with 100k open requests
+    // in the county, and 16 readers racing to claim, each with their own token.
+    let county = County::open(&bench).await?;
+    county.seed(&bench, 0, 100_000).await?;
+    {
+        let (b, c) = (bench.clone(), clients.clone());
+        let (ours, baseline) = compare(
+            max,
+            rounds,
+            seconds,
+            move |_, _| {
+                let b = b.clone();
+                async move { b.raw_diagnosis_page().await }
+            },
+            move |task, _| reader_page(c.clone(), task),
+        )
+        .await;
+        report.case(
+            &format!("diagnosis.worklist_page open=100k streams={max} vs=raw_sql"),
+            "/s",
+            ours,
+            baseline,
+        );
+    }
+    let len = Races::size(time_busy(rounds, seconds));
+    let our_races = county.claim_pool(&bench, "our", 8_000_000, len).await?;
+    let raw_races = county
+        .claim_pool(&bench, "raw", 8_000_000 + len, len)
+        .await?;
+    {
+        let (b, c) = (bench.clone(), clients.clone());
+        let (ours, baseline) = compare(
+            1,
+            rounds,
+            seconds,
+            move |_, _| {
+                let (b, raw) = (b.clone(), raw_races.clone());
+                async move { b.raw_race(raw.take()?).await }
+            },
+            move |_, _| {
+                let (c, races) = (c.clone(), our_races.clone());
+                async move { race(c, races.take()?).await }
+            },
+        )
+        .await;
+        report.case(
+            &format!(
+                "diagnosis.claim_race readers={} vs=raw_sql",
+                diagnosis::READERS
+            ),
+            "races/s",
             ours,
             baseline,
         );
@@ -520,4 +588,56 @@ async fn worklist_page(c: Arc<Clients>, task: usize, today: time::Date) -> Resul
         return Err("the measured team's worklist is empty".to_owned());
     }
     Ok(())
+}
+
+/// The ECG centre's first page, read by reader `task`.
+async fn reader_page(c: Arc<Clients>, task: usize) -> Result<(), String> {
+    let request = Clients::request(
+        &c.readers[task % c.readers.len()],
+        pb::ListReaderWorklistRequest {
+            centre: format!("diagnosis-centres/{}", diagnosis::ecg_centre()),
+            modality: String::new(),
+            page_size: 50,
+            page_token: String::new(),
+        },
+    )?;
+    let page = DiagnosisServiceClient::new(c.channel(task))
+        .list_reader_worklist(request)
+        .await
+        .map_err(err)?
+        .into_inner();
+    if page.requests.len() != 50 {
+        return Err(format!("a full page expected, got {}", page.requests.len()));
+    }
+    Ok(())
+}
+
+/// Every reader claims `id` at once over the wire; exactly one wins, the others are ABORTED
+/// (a version conflict) or FAILED_PRECONDITION (claimed).
+async fn race(c: Arc<Clients>, id: DiagnosisRequestId) -> Result<(), String> {
+    let attempts = (0..c.readers.len()).map(|k| {
+        let c = c.clone();
+        tokio::spawn(async move {
+            let request = Clients::request(
+                &c.readers[k],
+                pb::ClaimDiagnosisRequestRequest {
+                    name: format!("diagnosis-requests/{id}"),
+                    etag: String::new(),
+                },
+            )?;
+            match DiagnosisServiceClient::new(c.channel(k))
+                .claim_diagnosis_request(request)
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(s) if matches!(s.code(), Code::Aborted | Code::FailedPrecondition) => Ok(false),
+                Err(s) => Err(s.to_string()),
+            }
+        })
+    });
+    let mut won = 0;
+    for a in attempts.collect::<Vec<_>>() {
+        won += usize::from(a.await.map_err(err)??);
+    }
+    diagnosis::one_winner(won, id)
 }

@@ -59,6 +59,12 @@ impl Status {
             Status::Acquired | Status::InReading | Status::Preliminary
         )
     }
+
+    /// What a reader's watch of the worklist shows: a request on it, or one its verification
+    /// just took off it (the only way off: a request is cancelled before it is acquired).
+    pub const fn watched_by_readers(self) -> bool {
+        self.awaits_reader() || matches!(self, Status::Verified)
+    }
 }
 
 /// Who asked: the requesting institution and its clinician.

@@ -137,7 +137,7 @@ pub(super) fn request(
 
 /// The request's report: the latest verified version, or the preliminary one; `None` before
 /// any report was written.
-pub(super) fn report(r: &DiagnosisRequest) -> Option<pb::DiagnosticReport> {
+pub(crate) fn report(r: &DiagnosisRequest) -> Option<pb::DiagnosticReport> {
     let (status, current) = match (r.reports().last(), r.preliminary()) {
         (Some(v), _) => (
             if v.version > 1 { "amended" } else { "final" },

@@ -1,7 +1,7 @@
 //! `yigong.v1.DiagnosisService` over `DiagnosisService` (the use cases): translation only.
 
 mod figures;
-mod message;
+pub(crate) mod message;
 mod worklist;
 
 use std::sync::Arc;

@@ -85,32 +85,18 @@ impl ConsultationService {
             )
             .await?;
         let request = Request::new(&*self.deps.requests, who, request_id, ASK, &input)?;
+        // A retry gets what the first request made before anything is checked again: by now
+        // its proposed time may have passed.
+        if let Some(first) = self.deps.earlier_result(&request).await? {
+            return self.first(first).await;
+        }
         let department = Department::new("department", &input.department)
             .map_err(|e| ServiceError::invalid("department", e))?;
         let attachments = attachments(&input.attachments)?;
         let now = self.deps.clock.now();
         let id = ConsultationId::from_uuid(self.deps.ids.new_id());
         let tx = self.deps.uow.begin().await?;
-        let (mut tx, record) = self.deps.patient_in(tx, who, patient, ASK).await?;
-        for (index, a) in attachments.iter().enumerate() {
-            if let Attachment::DiagnosticReport { request } = a {
-                let ours = tx
-                    .load_request(*request)
-                    .await?
-                    .is_some_and(|r| r.value.patient() == patient && who.requests_for(&r.value));
-                if !ours {
-                    abandon(tx).await;
-                    return Err(ServiceError::InvalidElement {
-                        list: "attachments",
-                        index: Some(index),
-                        field: "diagnostic_report",
-                        reason:
-                            "not a request of this patient that the caller's institution asked for"
-                                .to_owned(),
-                    });
-                }
-            }
-        }
+        let (mut tx, _) = self.deps.patient_in(tx, who, patient, ASK).await?;
         let asked = Consultation::ask(
             NewConsultation {
                 id,
@@ -135,21 +121,35 @@ impl ConsultationService {
                 return Err(e.into());
             }
         };
+        // The domain has bounded the attachments; each report must be the patient's, asked
+        // for by the caller's institution.
+        for (index, a) in asked.attachments().iter().enumerate() {
+            if let Attachment::DiagnosticReport { request } = a {
+                let ours = tx
+                    .load_request(*request)
+                    .await?
+                    .is_some_and(|r| r.value.patient() == patient && who.requests_for(&r.value));
+                if !ours {
+                    abandon(tx).await;
+                    return Err(ServiceError::InvalidElement {
+                        list: "attachments",
+                        index: Some(index),
+                        field: "diagnostic_report",
+                        reason:
+                            "not a request of this patient that the caller's institution asked for"
+                                .to_owned(),
+                    });
+                }
+            }
+        }
         if let Claim::Retry = claim(&mut tx, &request, id.as_uuid()).await? {
             abandon(tx).await;
-            let first = ConsultationId::from_uuid(self.deps.first_result(&request).await?);
-            return self
-                .consultations
-                .get_consultation(first)
-                .await?
-                .ok_or_else(|| {
-                    ServiceError::Unavailable("the asked consultation was not found".to_owned())
-                });
+            return self.first(self.deps.first_result(&request).await?).await;
         }
         let version = tx.insert_consultation(&asked).await?;
         let entry = audit_entry(who, ASK, format!("consultations/{id}"), patient, now);
         self.deps
-            .commit(tx, record.value.scope.community, events, entry)
+            .commit(tx, self.community_of(&asked), events, entry)
             .await?;
         Ok(Versioned {
             value: asked,
@@ -218,18 +218,34 @@ impl ConsultationService {
         } else {
             tx.update_consultation(&changed, loaded.version).await?
         };
-        let community = self
-            .deps
-            .network
-            .current()
-            .community_of(changed.consultant())
-            .map(|c| c.id());
         let entry = audit_entry(who, action, resource, patient, now);
-        self.deps.commit(tx, community, events, entry).await?;
+        self.deps
+            .commit(tx, self.community_of(&changed), events, entry)
+            .await?;
         Ok(Versioned {
             value: changed,
             version,
         })
+    }
+
+    /// What a retried ask made the first time.
+    async fn first(&self, id: uuid::Uuid) -> Result<Versioned<Consultation>, ServiceError> {
+        self.consultations
+            .get_consultation(ConsultationId::from_uuid(id))
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Unavailable("the asked consultation was not found".to_owned())
+            })
+    }
+
+    /// The community a consultation's events belong to: the consultant's, which holds the
+    /// requester too (CONSULT-PARTIES), so one consultation's events stay in one feed.
+    fn community_of(&self, c: &Consultation) -> Option<yigong_domain::ids::CommunityId> {
+        self.deps
+            .network
+            .current()
+            .community_of(c.consultant())
+            .map(|m| m.id())
     }
 
     /// Loads a consultation in a command's transaction, for one of its parties: the

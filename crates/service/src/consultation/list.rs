@@ -1,9 +1,12 @@
 //! Reads: a consultation, for its parties; a party's list, latest first. Every read is
 //! audited.
 
+use std::collections::HashSet;
+
 use time::OffsetDateTime;
-use yigong_domain::consultation::Consultation;
-use yigong_domain::ids::ConsultationId;
+use yigong_domain::consultation::{Attachment, Consultation};
+use yigong_domain::diagnosis::DiagnosisRequest;
+use yigong_domain::ids::{ConsultationId, ResidentId};
 use yigong_ports::{ConsultationParty, Page, Versioned};
 
 use super::ConsultationService;
@@ -12,6 +15,16 @@ use crate::{Principal, ServiceError};
 
 const GET: &str = "consultation.get";
 const LIST: &str = "consultation.list";
+
+/// A consultation as its parties read it: with the reports it attaches as they stand now
+/// (the specialist reads what the requester shared, whatever centre read it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsultationRead {
+    /// The consultation.
+    pub consultation: Versioned<Consultation>,
+    /// The attached remote-diagnosis requests, in attachment order.
+    pub reports: Vec<DiagnosisRequest>,
+}
 
 /// Which of the caller's institution's consultations a list holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,13 +36,14 @@ pub enum ConsultationView {
 }
 
 impl ConsultationService {
-    /// A consultation, for the institution asked or for a clinician of the requesting
-    /// institution who sees the patient; otherwise `NotFound`, audited.
+    /// A consultation with its attached reports, for the institution asked or for a clinician
+    /// of the requesting institution who sees the patient; otherwise `NotFound`, audited (the
+    /// reports are read as part of it, under its audit entry).
     pub async fn get(
         &self,
         who: &Principal,
         id: ConsultationId,
-    ) -> Result<Versioned<Consultation>, ServiceError> {
+    ) -> Result<ConsultationRead, ServiceError> {
         let resource = format!("consultations/{id}");
         let unseen = || format!("consultation {id}");
         let Some(found) = self.consultations.get_consultation(id).await? else {
@@ -43,9 +57,42 @@ impl ConsultationService {
                 .unseen(who, GET, resource, c.patient(), unseen())
                 .await);
         }
+        let mut reports = Vec::new();
+        for a in c.attachments() {
+            if let Attachment::DiagnosticReport { request } = a
+                && let Some(r) = self.diagnosis.get_request(*request).await?
+                && r.value.patient() == c.patient()
+            {
+                reports.push(r.value);
+            }
+        }
         let entry = audit_entry(who, GET, resource, c.patient(), self.deps.clock.now());
         self.deps.audit.record(&entry).await?;
-        Ok(found)
+        Ok(ConsultationRead {
+            consultation: found,
+            reports,
+        })
+    }
+
+    /// Those of `patients` whose records `who` sees.
+    async fn visible_patients(
+        &self,
+        who: &Principal,
+        patients: &[ResidentId],
+    ) -> Result<HashSet<ResidentId>, ServiceError> {
+        let mut ids = patients.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let records = self.deps.follow_ups.get_residents(&ids).await?;
+        let seen = self
+            .deps
+            .access()
+            .visible(who, records.into_iter().map(|r| r.value).collect())
+            .await?;
+        Ok(seen.into_keys().collect())
     }
 
     async fn sees(&self, who: &Principal, c: &Consultation) -> Result<bool, ServiceError> {
@@ -59,7 +106,8 @@ impl ConsultationService {
     }
 
     /// A page of the caller's institution's consultations in `view`, latest first; only the
-    /// open ones when `open_only`. For its clinicians; audited as one read.
+    /// open ones when `open_only`. For its clinicians: those it was asked, all; those it asked,
+    /// of the patients the caller sees. Audited as one read.
     pub async fn list(
         &self,
         who: &Principal,
@@ -100,6 +148,13 @@ impl ConsultationService {
                 })
             })
             .flatten();
+        if view == ConsultationView::Sent {
+            // The asking side reads a consultation while it sees the patient, as `get` does; a
+            // page may come out shorter than asked, and the token still moves past it.
+            let patients: Vec<_> = items.iter().map(|c| c.value.patient()).collect();
+            let seen = self.visible_patients(who, &patients).await?;
+            items.retain(|c| seen.contains(&c.value.patient()));
+        }
         let entry = audit_entry(who, LIST, resource, None, self.deps.clock.now());
         self.deps.audit.record(&entry).await?;
         Ok(Page { items, next })
@@ -111,6 +166,10 @@ fn parse_token(token: &str) -> Result<(OffsetDateTime, ConsultationId), ServiceE
     let (at, id) = token.split_once('.').ok_or_else(bad)?;
     let nanos: i128 = at.parse().map_err(|_| bad())?;
     let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())?;
+    // Only a time this list could have issued: one every backend holds.
+    if !(1..=9999).contains(&at.year()) {
+        return Err(bad());
+    }
     let id = uuid::Uuid::try_parse(id).map_err(|_| bad())?;
     Ok((at, ConsultationId::from_uuid(id)))
 }

@@ -11,34 +11,41 @@
 //!
 //! ## Files
 //! - `command`: asking, and each transition.
-//! - `list`: a consultation, and either party's list.
+//! - `list`: a consultation with the attached reports as they stand, and either party's list.
 
 mod command;
 mod list;
 
 use std::sync::Arc;
 
-use yigong_ports::ConsultationQueries;
+use yigong_ports::{ConsultationQueries, DiagnosisQueries};
 
 use crate::Deps;
 #[cfg(doc)]
 use crate::Principal;
 
 pub use command::{ConsultationInput, ConsultationStep};
-pub use list::ConsultationView;
+pub use list::{ConsultationRead, ConsultationView};
 
 /// The remote-consultation use cases.
 pub struct ConsultationService {
     deps: Deps,
     consultations: Arc<dyn ConsultationQueries>,
+    /// The remote-diagnosis requests whose reports are attached.
+    diagnosis: Arc<dyn DiagnosisQueries>,
 }
 
 impl ConsultationService {
     /// Builds the service over its ports.
-    pub fn new(deps: Deps, consultations: Arc<dyn ConsultationQueries>) -> Self {
+    pub fn new(
+        deps: Deps,
+        consultations: Arc<dyn ConsultationQueries>,
+        diagnosis: Arc<dyn DiagnosisQueries>,
+    ) -> Self {
         Self {
             deps,
             consultations,
+            diagnosis,
         }
     }
 }

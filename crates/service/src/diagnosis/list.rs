@@ -83,8 +83,9 @@ impl DiagnosisService {
     }
 
     /// The centre's requests among `changed` (of `modality` when given) as they stand now,
-    /// for a reader's watch: one that left the worklist comes with its new status, so the
-    /// watcher drops it. Refused as the worklist is for a caller who is not (or no longer) the
+    /// for a reader's watch: those on the worklist, and those verification just took off it
+    /// (with their new status, so the watcher drops them); not a request before acquisition,
+    /// nor one already off the list. Refused as the worklist is for a caller who is not (or no longer) the
     /// centre's reader; a batch that returns requests is audited as one worklist read.
     pub async fn worklist_changes(
         &self,
@@ -102,6 +103,7 @@ impl DiagnosisService {
         for id in changed {
             if let Some(r) = self.diagnosis.get_request(*id).await?
                 && r.value.centre() == centre
+                && r.value.status().watched_by_readers()
                 && modality.is_none_or(|m| m == r.value.modality())
             {
                 lines.push(r);
@@ -243,7 +245,12 @@ fn parse_requested_token(
     Ok((instant(at)?, DiagnosisRequestId::from_uuid(id)))
 }
 
+/// A token's instant: only one a list could have issued, a time every backend holds.
 fn instant(nanos: &str) -> Result<OffsetDateTime, ServiceError> {
     let n: i128 = nanos.parse().map_err(|_| bad_token())?;
-    OffsetDateTime::from_unix_timestamp_nanos(n).map_err(|_| bad_token())
+    let at = OffsetDateTime::from_unix_timestamp_nanos(n).map_err(|_| bad_token())?;
+    if !(1..=9999).contains(&at.year()) {
+        return Err(bad_token());
+    }
+    Ok(at)
 }
