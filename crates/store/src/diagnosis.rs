@@ -228,15 +228,28 @@ impl DiagnosisQueries for Store {
                     )),
             );
         }
-        let rows = query
+        // Only what the page is made of: the columns the order and filter use stay in the
+        // index, and a line's body and version are all a reader is sent.
+        let rows: Vec<(serde_json::Value, Version)> = query
+            .select_only()
+            .column(C::Body)
+            .column(C::Version)
             .order_by_asc(C::WorklistRank)
             .order_by_asc(C::AcquiredAt)
             .order_by_asc(C::Id)
             .limit(limit)
+            .into_tuple()
             .all(self.connection())
             .await
             .map_err(db_err)?;
-        requests_from(rows)
+        rows.into_iter()
+            .map(|(body, version)| {
+                Ok(Versioned {
+                    value: from_json("diagnosis_request", body)?,
+                    version,
+                })
+            })
+            .collect()
     }
 
     async fn requested_by(
