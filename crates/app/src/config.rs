@@ -37,6 +37,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://yigong.db?mode=rwc";
 pub struct FileConfig {
     /// Address to listen on.
     pub listen: Option<SocketAddr>,
+    /// Address of the operators' HTTP side (`/healthz`, `/readyz`, `/metrics`); off when unset.
+    pub http_listen: Option<SocketAddr>,
     /// `sqlite://…` or `postgres://…`.
     pub database_url: Option<String>,
     /// The token signing secret.

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tonic::server::NamedService;
@@ -66,10 +67,12 @@ pub async fn report(health: &HealthReporter, status: ServingStatus) {
     }
 }
 
-/// Checks storage every [`CHECK_EVERY`] until `stopped`, reporting each change of its state.
+/// Checks storage every [`CHECK_EVERY`] until `stopped`, reporting each change of its state
+/// (and keeping `ready`, which `/readyz` answers from).
 pub async fn watch_storage(
     store: Arc<Store>,
     health: HealthReporter,
+    ready: Arc<AtomicBool>,
     stopped: impl Future<Output = ()>,
 ) {
     let watch = async {
@@ -84,6 +87,7 @@ pub async fn watch_storage(
             );
             if up != serving {
                 serving = up;
+                ready.store(up, Ordering::Relaxed);
                 if up {
                     tracing::info!("storage answers again: serving");
                     report(&health, ServingStatus::Serving).await;

@@ -13,6 +13,8 @@
 //! - [`config`]: settings from flags, environment and a TOML file, validated once.
 //! - [`demo`]: the demo county, built through the use cases with a simulated clock.
 //! - [`events`]: the outbox relay and the deadline jobs as `serve` runs them; dead letters.
+//! - [`health`], [`http`], [`metrics`]: the gRPC health service, and for operators `/healthz`,
+//!   `/readyz` and Prometheus `/metrics` on `--http-listen`.
 //! - [`import`]: CSV imports (households, residents, screening) through the batch use cases.
 //! - [`report`]: indicator tables and CSV.
 
@@ -21,7 +23,9 @@ pub mod config;
 pub mod demo;
 pub mod events;
 pub mod health;
+pub mod http;
 pub mod import;
+pub mod metrics;
 pub mod report;
 
 use std::future::Future;
@@ -273,22 +277,37 @@ pub async fn serve(
         config.tls,
         config.events,
         listener,
+        None,
         shutdown,
     )
     .await
 }
 
 /// Serves the gRPC API over an opened store (see [`serve`]), with the outbox relay running
-/// beside it; on shutdown the server drains, then the relay stops and gives up its lease.
+/// beside it, and on `http` (when given) the operators' `/healthz`, `/readyz` and `/metrics`;
+/// on shutdown the server drains, then the relay stops and gives up its lease.
 pub async fn serve_store(
     store: Arc<Store>,
     token_secret: &[u8],
     tls: Option<config::TlsIdentity>,
     events: events::EventsConfig,
     listener: TcpListener,
+    http: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let http = http.map(|listener| {
+        let state = http::HttpState {
+            store: store.clone(),
+            ready: ready.clone(),
+            metrics: metrics::recorder(),
+        };
+        let mut stopped = stopped.clone();
+        tokio::spawn(http::serve(listener, state, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
     let bus = yigong_bus::InProcess::new(1024);
     // One set of use-case dependencies for the API and the deadline jobs, so both see the
     // network view the API keeps current (a team formed after start routes to its community).
@@ -306,8 +325,15 @@ pub async fn serve_store(
         }
     }));
     let relay = tokio::spawn(events::run_relay(store.clone(), events, bus, stopped));
-    let served = serve_api(store, deps, token_secret, tls, listener, shutdown).await;
+    let served = serve_api(store, deps, token_secret, tls, listener, ready, shutdown).await;
     let _ = stop.send(true);
+    if let Some(handle) = http {
+        match handle.await {
+            Ok(Err(error)) => tracing::error!(%error, "the http side failed"),
+            Err(error) => tracing::error!(%error, "the http side failed"),
+            Ok(Ok(())) => {}
+        }
+    }
     for (task, handle) in [
         ("the outbox relay", relay),
         ("the deadline jobs", deadlines),
@@ -325,6 +351,7 @@ async fn serve_api(
     token_secret: &[u8],
     tls: Option<config::TlsIdentity>,
     listener: TcpListener,
+    ready: Arc<std::sync::atomic::AtomicBool>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let key = Arc::new(TokenKey::from_secret(token_secret)?);
@@ -333,7 +360,7 @@ async fn serve_api(
     let (health, health_service) = tonic_health::server::health_reporter();
     health::report(&health, tonic_health::ServingStatus::Serving).await;
     let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-    let storage_watch = tokio::spawn(health::watch_storage(store.clone(), health, async {
+    let storage_watch = tokio::spawn(health::watch_storage(store.clone(), health, ready, async {
         let _ = watch_stopped.await;
     }));
     fn reflection() -> tonic_reflection::server::Builder<'static> {
@@ -408,9 +435,10 @@ async fn serve_api(
     ));
     tracing::info!(address = ?listener.local_addr().ok(), "serving");
     // A message over the size limit is RESOURCE_EXHAUSTED, as gRPC's status table says.
-    let mut server = Server::builder().layer(tower::util::MapResponseLayer::new(
-        yigong_grpc::limits::oversize_is_resource_exhausted,
-    ));
+    // Outermost, the metrics see the status a client gets.
+    let mut server = Server::builder().layer(metrics::GrpcMetricsLayer).layer(
+        tower::util::MapResponseLayer::new(yigong_grpc::limits::oversize_is_resource_exhausted),
+    );
     if let Some(tls) = tls {
         server = server
             .tls_config(

@@ -36,6 +36,10 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:50051].
         #[arg(long, env = "YIGONG_LISTEN")]
         listen: Option<SocketAddr>,
+        /// Also serve HTTP here for operators: `/healthz`, `/readyz` (ready while storage
+        /// answers) and Prometheus `/metrics`. Off unless given.
+        #[arg(long, env = "YIGONG_HTTP_LISTEN")]
+        http_listen: Option<SocketAddr>,
         /// Seeds the demo county first (unless the database holds it) and prints tokens for
         /// its sample users; without a token key, a random one is made for this run.
         #[arg(long)]
@@ -386,6 +390,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Serve {
             listen,
+            http_listen,
             demo,
             demo_scale,
             database,
@@ -420,6 +425,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             // The bound address (`--listen 127.0.0.1:0` picks a free port).
             let listen = listener.local_addr()?;
+            let http = match http_listen.or(file.http_listen) {
+                Some(at) => Some(tokio::net::TcpListener::bind(at).await?),
+                None => None,
+            };
             let store = yigong_app::open(&database.settings(&file), acquire_timeout).await?;
             if demo {
                 yigong_app::ensure_demo(&store, demo_scale).await?;
@@ -431,6 +440,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = tokio::signal::ctrl_c().await;
                 tracing::info!("shutting down");
             };
+            if let Some(http) = &http {
+                println!("yigong http on {}", http.local_addr()?);
+            }
             println!(
                 "yigong listening on {listen}{}",
                 if tls.is_some() { " (TLS)" } else { "" }
@@ -439,8 +451,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 nats_url: nats_url.or_else(|| file.nats_url.clone()),
                 ..Default::default()
             };
-            yigong_app::serve_store(store, secret.as_bytes(), tls, events, listener, shutdown)
-                .await?;
+            yigong_app::serve_store(
+                store,
+                secret.as_bytes(),
+                tls,
+                events,
+                listener,
+                http,
+                shutdown,
+            )
+            .await?;
         }
         Command::Seed {
             demo: _,

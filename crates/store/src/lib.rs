@@ -57,6 +57,15 @@ pub use tx::SeaTransaction;
 use crate::convert::db_err;
 use crate::seal::DataKeys;
 
+/// The connection pool's state ([`Store::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Connections open.
+    pub open: u32,
+    /// Of them, idle.
+    pub idle: u32,
+}
+
 /// The database behind the ports, and the clock that stamps what it writes (`updated_at`,
 /// `created_at`, `recorded_at`).
 #[derive(Clone)]
@@ -137,6 +146,26 @@ impl Store {
     /// Now, by this store's clock.
     pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// The connection pool as it stands: connections open, and of them idle (for the
+    /// operators' metrics: a pool with none idle is where requests queue).
+    pub fn pool_stats(&self) -> PoolStats {
+        let (open, idle) = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            sea_orm::DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        };
+        PoolStats {
+            open,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+        }
     }
 
     /// Whether the database answers now (one round trip on a pooled connection).

@@ -142,6 +142,7 @@ async fn run_in(schema: &Schema, seconds: Duration) -> Result<Report, String> {
         None,
         yigong_app::events::EventsConfig::default(),
         listener,
+        None,
         async move {
             let _ = stopped.await;
         },
