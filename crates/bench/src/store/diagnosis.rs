@@ -462,24 +462,10 @@ impl Bench {
         .fetch_all(&self.raw)
         .await
         .map_err(err)?;
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(err)?;
-        let pick = |needle: &str| {
-            lines
-                .iter()
-                .find(|l| l.contains(needle))
-                .map_or("", |l| l.trim())
-                .to_owned()
-        };
         println!(
-            "store diagnosis.worklist_page open={}k plan: {} | {} | {}",
+            "store diagnosis.worklist_page open={}k plan: {}",
             open / 1000,
-            pick("Scan"),
-            pick("Buffers"),
-            pick("Execution Time"),
+            super::worklist::plan_summary(&rows)?
         );
         Ok(())
     }
