@@ -1402,6 +1402,20 @@ async fn indicators_count_each_grid_from_what_is_stored() {
         let screened = c.resident(32, Some(east_2)).await;
         c.resident(33, Some(west)).await;
         c.resident(34, None).await; // in no grid: counted nowhere
+        // Asked before every change below, so each must reach its cached tallies (IND-CURRENT).
+        let cached = IndicatorService::new(c.deps.clone(), c.store.clone());
+        let area = |service: IndicatorService| {
+            let doctor = doctor.clone();
+            let area = c.township_area;
+            async move {
+                service
+                    .area_report(&doctor, area, NOW.date(), None)
+                    .await
+                    .unwrap()
+            }
+        };
+        let before = area(cached.clone()).await;
+        assert_eq!(before.total.permanent_residents, 3, "{}", c.name);
 
         FollowUpService::new(c.deps.clone())
             .enrol(
@@ -1440,10 +1454,8 @@ async fn indicators_count_each_grid_from_what_is_stored() {
             .await
             .unwrap();
 
-        let report = IndicatorService::new(c.deps.clone())
-            .area_report(&doctor, c.township_area, NOW.date(), None)
-            .await
-            .unwrap();
+        let report = area(IndicatorService::new(c.deps.clone(), c.store.clone())).await;
+        assert_eq!(area(cached.clone()).await, report, "{}", c.name);
         let tally = |grid| {
             report
                 .grids
@@ -1492,7 +1504,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
             .assign_team(&c.op, c.grid_a, team, date!(2025 - 01 - 01), Some(v))
             .await
             .unwrap();
-        let indicators = IndicatorService::new(c.deps.clone());
+        let indicators = IndicatorService::new(c.deps.clone(), c.store.clone());
         let township = indicators
             .institution_report(&doctor, c.township, NOW.date(), None)
             .await
@@ -1501,6 +1513,35 @@ async fn indicators_count_each_grid_from_what_is_stored() {
         let grids: Vec<GridId> = township.grids.iter().map(|g| g.grid).collect();
         assert_eq!(grids, [c.grid_a], "{}", c.name);
         assert_eq!(township.total, east, "{}", c.name);
+
+        // A contract ended (named through the contract) and a household moved to the other
+        // grid (touching any grid): the cached report follows both.
+        let held = c.teams().contracts_of(&doctor, patient).await.unwrap();
+        c.teams()
+            .terminate(
+                &doctor,
+                held[0].value.id(),
+                NOW.date(),
+                yigong_domain::contract::TerminationReason::MovedOut,
+                Some(held[0].version),
+            )
+            .await
+            .unwrap();
+        let fresh = area(IndicatorService::new(c.deps.clone(), c.store.clone())).await;
+        assert_ne!(
+            fresh.total.contracted, report.total.contracted,
+            "{}",
+            c.name
+        );
+        assert_eq!(area(cached.clone()).await, fresh, "{}", c.name);
+        c.grids()
+            .reassign_households(&c.op, &[east_2], c.grid_b, &[])
+            .await
+            .unwrap();
+        let fresh = area(IndicatorService::new(c.deps.clone(), c.store.clone())).await;
+        assert_eq!(area(cached.clone()).await, fresh, "{}", c.name);
+        let west_line = fresh.grids.iter().find(|g| g.grid == c.grid_b).unwrap();
+        assert_eq!(west_line.tally.households, 2, "{}", c.name);
         let missing = InstitutionId::from_u128(404);
         let unknown = indicators
             .institution_report(&doctor, missing, NOW.date(), None)

@@ -193,6 +193,19 @@ pub async fn diagnosis_console(
     ))
 }
 
+/// The indicator use cases for a console command (`yigong report`), acting as an operator as
+/// [`console`] does.
+pub async fn indicator_console(
+    database: &config::DatabaseSettings,
+    user: &str,
+    institution: Option<InstitutionId>,
+) -> Result<(IndicatorService, Principal), AppError> {
+    let store = open(database, yigong_store::DEFAULT_ACQUIRE_TIMEOUT).await?;
+    let network = store.network().await?;
+    let (deps, who) = console_on(store.clone(), network, user, Role::Operator, institution)?;
+    Ok((IndicatorService::new(deps, store), who))
+}
+
 /// As [`console`], acting at the institution `institution` names ([`institution_named`]).
 pub async fn console_at(
     database: &config::DatabaseSettings,
@@ -283,6 +296,10 @@ pub async fn serve(
     .await
 }
 
+/// How often the grid tallies are brought up to date in the background (besides each
+/// midnight): a report then finds few grids to recount however long since the last one.
+const FIGURES_REWARM: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Serves the gRPC API over an opened store (see [`serve`]), with the outbox relay running
 /// beside it, and on `http` (when given) the operators' `/healthz`, `/readyz` and `/metrics`;
 /// on shutdown the server drains, then the relay stops and gives up its lease.
@@ -324,8 +341,26 @@ pub async fn serve_store(
             let _ = stopped.wait_for(|stop| *stop).await;
         }
     }));
+    // One cache of grid tallies for every reader of the figures, kept warm beside the API.
+    let indicators = IndicatorService::new(deps.clone(), store.clone());
+    let warm = tokio::spawn(indicators.clone().keep_warm(FIGURES_REWARM, {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    }));
     let relay = tokio::spawn(events::run_relay(store.clone(), events, bus, stopped));
-    let served = serve_api(store, deps, token_secret, tls, listener, ready, shutdown).await;
+    let served = serve_api(
+        store,
+        deps,
+        indicators,
+        token_secret,
+        tls,
+        listener,
+        ready,
+        shutdown,
+    )
+    .await;
     let _ = stop.send(true);
     if let Some(handle) = http {
         match handle.await {
@@ -337,6 +372,7 @@ pub async fn serve_store(
     for (task, handle) in [
         ("the outbox relay", relay),
         ("the deadline jobs", deadlines),
+        ("the indicator tallies", warm),
     ] {
         if let Err(error) = handle.await {
             tracing::error!(%error, "{task} failed");
@@ -345,9 +381,11 @@ pub async fn serve_store(
     served
 }
 
+#[allow(clippy::too_many_arguments)] // the parts `serve_store` wires, each once
 async fn serve_api(
     store: Arc<Store>,
     deps: Deps,
+    indicators: IndicatorService,
     token_secret: &[u8],
     tls: Option<config::TlsIdentity>,
     listener: TcpListener,
@@ -381,8 +419,7 @@ async fn serve_api(
         FollowUpServiceServer::new(FollowUpApi::new(FollowUpService::new(deps.clone())));
     let residents =
         ResidentServiceServer::new(ResidentApi::new(ResidentService::new(deps.clone())));
-    let indicators =
-        IndicatorServiceServer::new(IndicatorApi::new(IndicatorService::new(deps.clone())));
+    let indicators = IndicatorServiceServer::new(IndicatorApi::new(indicators));
     let network =
         NetworkServiceServer::new(NetworkApi::new(Arc::new(NetworkService::new(deps.clone()))));
     let teams = TeamServiceServer::new(TeamApi::new(TeamService::new(deps.clone())));

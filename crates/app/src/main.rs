@@ -680,14 +680,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             // The console acts as an operator of the institution reported on (or of the first
             // lead hospital for an area); the read is audited under that name.
             let institution = institution.map(InstitutionId::from_uuid);
-            let (deps, who) = yigong_app::console(
-                &database.settings(&file),
-                "cli-report",
-                Role::Operator,
-                institution,
-            )
-            .await?;
-            let service = yigong_service::IndicatorService::new(deps);
+            let (service, who) =
+                yigong_app::indicator_console(&database.settings(&file), "cli-report", institution)
+                    .await?;
             let report = match (institution, area) {
                 (Some(i), _) => service.institution_report(&who, i, on, period).await?,
                 (None, Some(a)) => {

@@ -159,7 +159,7 @@ async fn the_demo_county_is_deterministic_and_has_content_everywhere() {
         .2;
     let far_ahead = OffsetDateTime::now_utc().date() + time::Duration::days(400);
     // The township's report: every grid counted, contracts in force, patients managed.
-    let report = IndicatorService::new(deps.clone())
+    let report = IndicatorService::new(deps.clone(), store.clone())
         .institution_report(township, township.institution, date!(2026 - 11 - 23), None)
         .await
         .unwrap();

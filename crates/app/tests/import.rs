@@ -60,7 +60,7 @@ async fn csv_imports_report_bad_lines_and_rerun_without_duplicates() {
     );
     let today = OffsetDateTime::now_utc().date();
     let records = || async {
-        let report = IndicatorService::new(deps.clone())
+        let report = IndicatorService::new(deps.clone(), store.clone())
             .institution_report(&clinician, clinician.institution, today, None)
             .await
             .unwrap();

@@ -10,10 +10,12 @@ use time::{Date, OffsetDateTime};
 mod assessed;
 mod diagnosis;
 mod referral;
+mod touched;
 
 pub use assessed::{AssessedRate, CheckFact, Period, PeriodKind, annual_check_done};
 pub use diagnosis::{DiagnosisFigures, Turnaround};
 pub use referral::ReferralFigures;
+pub use touched::{Touched, touched_by};
 
 use crate::calendar;
 use crate::contract::{Contract, ContractStatus, PopulationFacts, key_populations_on};

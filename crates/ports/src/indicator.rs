@@ -1,13 +1,15 @@
 //! The read side of the grid indicators: what one grid's tally is computed from, as stored.
 //! The store gathers; the domain (`yigong_domain::indicator::grid_tally`) judges.
 
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 use time::Date;
 use yigong_domain::contract::Contract;
 use yigong_domain::followup::{Enrolment, FollowUpPlan, VisitSummary};
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
-use yigong_domain::indicator::CheckFact;
+use yigong_domain::indicator::{CheckFact, Touched};
 use yigong_domain::screening::Cancer;
 
 use crate::StoreError;
@@ -55,4 +57,9 @@ pub trait IndicatorQueries: Send + Sync {
         on: Date,
         since: Date,
     ) -> Result<GridFacts, StoreError>;
+
+    /// The grids the `touched` name, as stored now: a resident's grid, the grid of the
+    /// resident a contract, case, enrolment or plan is about, a grid itself. Ids the store
+    /// does not hold, residents outside any grid, `Nothing` and `Everything` add none.
+    async fn grids_touched(&self, touched: &[Touched]) -> Result<BTreeSet<GridId>, StoreError>;
 }

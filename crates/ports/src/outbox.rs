@@ -53,6 +53,14 @@ impl NewEvent {
             occurred_at,
         })
     }
+
+    /// The domain event the payload holds; `Corrupt` for one this build cannot read.
+    pub fn decode(&self) -> Result<DomainEvent, StoreError> {
+        DomainEvent::deserialize(&self.payload).map_err(|e| StoreError::Corrupt {
+            entity: "event",
+            detail: e.to_string(),
+        })
+    }
 }
 
 /// An event as stored, with its global and per-aggregate sequence numbers.

@@ -18,10 +18,10 @@ use yigong_service::{IndicatorService, ServiceError};
 
 use crate::support::*;
 
-const AREA: AreaNodeId = AreaNodeId::from_u128(7);
-const ON: time::Date = date!(2026 - 03 - 02);
+pub(crate) const AREA: AreaNodeId = AreaNodeId::from_u128(7);
+pub(crate) const ON: time::Date = date!(2026 - 03 - 02);
 
-fn grids() -> Vec<Versioned<Grid>> {
+pub(crate) fn grids() -> Vec<Versioned<Grid>> {
     let mut tree = AreaTree::new();
     tree.add(AreaNode {
         id: AREA,
@@ -51,7 +51,7 @@ fn grids() -> Vec<Versioned<Grid>> {
         .into()
 }
 
-fn resident(n: u128, born: time::Date, since: time::Date) -> Resident {
+pub(crate) fn resident(n: u128, born: time::Date, since: time::Date) -> Resident {
     Resident::with_document(
         ResidentId::from_u128(n),
         OtherDocument::new(DocumentKind::Passport, &format!("E{n:07}")).unwrap(),
@@ -150,16 +150,19 @@ fn service(fail_second: bool, audits: usize) -> IndicatorService {
         .withf(|a| a.action == "indicator.area_report")
         .times(audits)
         .returning(|_| Ok(()));
-    IndicatorService::new(yigong_service::Deps {
-        directory: Arc::new(directory),
-        indicators: Arc::new(indicators),
-        ..deps(
-            MockUow::new(),
-            MockQueries::new(),
-            MockFollowUps::new(),
-            audit,
-        )
-    })
+    IndicatorService::new(
+        yigong_service::Deps {
+            directory: Arc::new(directory),
+            indicators: Arc::new(indicators),
+            ..deps(
+                MockUow::new(),
+                MockQueries::new(),
+                MockFollowUps::new(),
+                audit,
+            )
+        },
+        Arc::new(Feed::default()),
+    )
 }
 
 #[tokio::test]

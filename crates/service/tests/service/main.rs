@@ -5,6 +5,7 @@
 mod followup;
 mod grid;
 mod indicator;
+mod indicator_cache;
 mod referral;
 mod referral_list;
 mod registration;

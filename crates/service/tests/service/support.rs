@@ -246,6 +246,7 @@ mock! {
     #[async_trait]
     impl IndicatorQueries for Indicators {
         async fn grid_facts(&self, grid: GridId, on: Date, since: Date) -> Result<GridFacts, StoreError>;
+        async fn grids_touched(&self, touched: &[yigong_domain::indicator::Touched]) -> Result<std::collections::BTreeSet<GridId>, StoreError>;
     }
 }
 
@@ -454,4 +455,41 @@ pub(crate) fn keyed(mut requests: MockRequests) -> MockRequests {
         .expect_fingerprint()
         .returning(|digest| digest.iter().map(|b| format!("{b:02x}")).collect());
     requests
+}
+
+/// A change feed held in memory: the events a test appends, in order, from sequence 1.
+#[derive(Default)]
+pub(crate) struct Feed(std::sync::Mutex<Vec<yigong_ports::StoredEvent>>);
+
+impl Feed {
+    pub(crate) fn push(&self, event: &yigong_domain::event::DomainEvent) {
+        let mut events = self.0.lock().unwrap();
+        let sequence = i64::try_from(events.len()).unwrap() + 1;
+        events.push(yigong_ports::StoredEvent {
+            sequence,
+            aggregate_sequence: 1,
+            event: NewEvent::new(Uuid::from_u128(sequence as u128), None, event, NOW).unwrap(),
+        });
+    }
+}
+
+#[async_trait]
+impl yigong_ports::ChangeFeed for Feed {
+    async fn changes_since(
+        &self,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Vec<yigong_ports::StoredEvent>, StoreError> {
+        let events = self.0.lock().unwrap();
+        Ok(events
+            .iter()
+            .filter(|e| e.sequence > cursor)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn latest_sequence(&self) -> Result<i64, StoreError> {
+        Ok(self.0.lock().unwrap().last().map_or(0, |e| e.sequence))
+    }
 }

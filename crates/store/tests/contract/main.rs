@@ -20,6 +20,7 @@ mod deadline;
 mod diagnosis;
 mod elderly;
 mod followup;
+mod indicator;
 mod referral_lists;
 mod referrals;
 mod registration;

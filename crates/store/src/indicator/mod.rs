@@ -5,6 +5,10 @@
 //! screenings (`ix_screening_resident`), the year's 65+ checks (`ix_elderly_check_resident`)
 //! and each woman's latest two-cancer exam per cancer (`ix_cancer_exam_resident`).
 
+mod touched;
+
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
@@ -15,7 +19,7 @@ use time::{Date, Month};
 use uuid::Uuid;
 use yigong_domain::followup::{FollowUpPlan, PlanRecord, VisitClass, VisitSummary};
 use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
-use yigong_domain::indicator::CheckFact;
+use yigong_domain::indicator::{CheckFact, Touched};
 use yigong_domain::screening::Cancer;
 use yigong_ports::{GridFacts, IndicatorQueries, StoreError};
 
@@ -313,5 +317,9 @@ impl IndicatorQueries for Store {
             checks,
             waiting,
         })
+    }
+
+    async fn grids_touched(&self, touched: &[Touched]) -> Result<BTreeSet<GridId>, StoreError> {
+        self.resolve_touched(touched).await
     }
 }

@@ -4,9 +4,14 @@
 //! aggregate rate is never an average of rates.
 //!
 //! The store gathers one grid's facts at a time (memory stays that of the largest grid, however
-//! large the county); the domain judges every fact (`grid_tally`).
+//! large the county); the domain judges every fact (`grid_tally`). Each grid's tally is kept
+//! in [`cache`] until a change touches the grid, so a county's report gathers only the grids
+//! that changed since it was last asked.
+
+mod cache;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use time::{Date, Duration, Month};
 use yigong_domain::followup::{VisitSummary, YearOfCare};
@@ -18,7 +23,9 @@ use yigong_domain::indicator::{
     CheckFact, Period, PeriodKind, ResidentFacts, annual_check_done, grid_tally,
     renewal_rate_of_year,
 };
-use yigong_ports::{AuditEntry, AuditOutcome, GridFacts, Versioned};
+use yigong_ports::{AuditEntry, AuditOutcome, ChangeFeed, GridFacts, Versioned};
+
+use cache::TallyCache;
 
 use crate::{Deps, Principal, ServiceError};
 
@@ -51,16 +58,22 @@ pub struct IndicatorReport {
     pub grids: Vec<GridLine>,
 }
 
-/// Indicator use cases.
+/// Indicator use cases. Clones share one cache of tallies.
 #[derive(Clone)]
 pub struct IndicatorService {
     deps: Deps,
+    feed: Arc<dyn ChangeFeed>,
+    cache: Arc<TallyCache>,
 }
 
 impl IndicatorService {
-    /// Wraps the ports.
-    pub fn new(deps: Deps) -> Self {
-        Self { deps }
+    /// Wraps the ports; `feed` is what keeps the cached tallies current.
+    pub fn new(deps: Deps, feed: Arc<dyn ChangeFeed>) -> Self {
+        Self {
+            deps,
+            feed,
+            cache: Arc::default(),
+        }
     }
 
     /// The profile the rates are read by.
@@ -178,7 +191,8 @@ impl IndicatorService {
         }
     }
 
-    /// Tallies `grids` one at a time (memory bounded by the largest grid) and audits the read.
+    /// Tallies `grids` one at a time (memory bounded by the largest grid), each from the cache
+    /// unless a change touched it since, and audits the read.
     async fn report(
         &self,
         who: &Principal,
@@ -199,15 +213,14 @@ impl IndicatorService {
         let since = self.since(on)?;
         grids.sort_by(|a, b| a.value.name().cmp(b.value.name()));
         grids.dedup_by_key(|g| g.value.id());
+        let at = self
+            .cache
+            .catch_up(&*self.feed, &*self.deps.indicators)
+            .await?;
         let mut total = GridTally::default();
         let mut lines = Vec::with_capacity(grids.len());
         for g in grids {
-            let facts = self
-                .deps
-                .indicators
-                .grid_facts(g.value.id(), on, since)
-                .await?;
-            let tally = self.tally(facts, on);
+            let tally = self.grid_tally(at, g.value.id(), on, since).await?;
             total += tally;
             lines.push(GridLine {
                 grid: g.value.id(),
@@ -227,6 +240,68 @@ impl IndicatorService {
             total,
             grids: lines,
         })
+    }
+
+    /// One grid's tally on `on`: the cached one, or the domain's from its facts, then cached
+    /// at `at` (what `catch_up` returned before the facts were read).
+    async fn grid_tally(
+        &self,
+        at: i64,
+        grid: GridId,
+        on: Date,
+        since: Date,
+    ) -> Result<GridTally, ServiceError> {
+        if let Some(tally) = self.cache.get(on, grid) {
+            return Ok(tally);
+        }
+        let facts = self.deps.indicators.grid_facts(grid, on, since).await?;
+        let tally = self.tally(facts, on);
+        self.cache.put(at, on, grid, tally);
+        Ok(tally)
+    }
+
+    /// Tallies every active grid of the county on `on` into the cache, so that the day's
+    /// first report reads only what changed since; how many grids it holds. Shows no figure
+    /// to anyone, so nothing is audited.
+    pub async fn warm(&self, on: Date) -> Result<usize, ServiceError> {
+        let since = self.since(on)?;
+        let at = self
+            .cache
+            .catch_up(&*self.feed, &*self.deps.indicators)
+            .await?;
+        let mut grids = Vec::new();
+        for root in self.deps.directory.areas_under(None).await? {
+            grids.extend(self.deps.directory.grids_within(root.id).await?);
+        }
+        grids.sort_by_key(|g| g.value.id());
+        grids.dedup_by_key(|g| g.value.id());
+        for g in &grids {
+            self.grid_tally(at, g.value.id(), on, since).await?;
+        }
+        Ok(grids.len())
+    }
+
+    /// Keeps today's tallies warm until `shutdown` resolves: at once, then every `every` and
+    /// just after each midnight (UTC, the day figures are counted by), when the new day's are
+    /// all to be tallied.
+    pub async fn keep_warm(self, every: std::time::Duration, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let today = self.today();
+            match self.warm(today).await {
+                Ok(grids) => tracing::debug!(grids, %today, "indicator tallies warm"),
+                Err(error) => tracing::warn!(%error, "warming the indicator tallies failed"),
+            }
+            let now = self.deps.clock.now();
+            let midnight = today.next_day().map_or(now, |d| d.midnight().assume_utc());
+            let until_midnight = (midnight - now + Duration::seconds(5))
+                .try_into()
+                .unwrap_or(every);
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(every.min(until_midnight)) => {}
+            }
+        }
     }
 
     /// The first day whose visits count: the start of the calendar year or of the

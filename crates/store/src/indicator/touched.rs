@@ -1,0 +1,129 @@
+//! The grids a batch of changes touched, resolved through the residents' grid column
+//! (`ix_resident_grid`'s table) from the ids the domain named (`touched_by`): one query per
+//! kind of id and chunk, each through a primary key.
+
+use std::collections::BTreeSet;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+use yigong_domain::ids::GridId;
+use yigong_domain::indicator::Touched;
+use yigong_ports::StoreError;
+
+use crate::Store;
+use crate::convert::{corrupt, db_err};
+use crate::entity::{cancer_case, contract, enrolment, follow_up_plan, resident};
+
+/// Ids per `IN` list: far below SQLite's and PostgreSQL's bind limits.
+const CHUNK: usize = 500;
+
+/// The residents' grids, joined from `table`'s resident column, for the rows whose id is in
+/// `ids`.
+fn grids_of_rows<T: EntityTrait, C: ColumnTrait>(
+    table: T,
+    id: C,
+    resident_column: C,
+    ids: &[Uuid],
+) -> SelectStatement {
+    let r = resident::Entity;
+    Query::select()
+        .distinct()
+        .column((r, resident::Column::GridId))
+        .from(table)
+        .inner_join(
+            r,
+            Expr::col((r, resident::Column::Id)).equals((table, resident_column)),
+        )
+        .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
+        .and_where(Expr::col((r, resident::Column::GridId)).is_not_null())
+        .to_owned()
+}
+
+impl Store {
+    pub(super) async fn resolve_touched(
+        &self,
+        touched: &[Touched],
+    ) -> Result<BTreeSet<GridId>, StoreError> {
+        let mut grids = BTreeSet::new();
+        let (mut residents, mut contracts, mut cases, mut enrolments, mut plans) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for t in touched {
+            match *t {
+                Touched::Nothing | Touched::Everything => {}
+                Touched::Grid(g) => {
+                    grids.insert(g);
+                }
+                Touched::Resident(id) => residents.push(id.as_uuid()),
+                Touched::Contract(id) => contracts.push(id.as_uuid()),
+                Touched::CancerCase(id) => cases.push(id.as_uuid()),
+                Touched::Enrolment(id) => enrolments.push(id.as_uuid()),
+                Touched::Plan(id) => plans.push(id.as_uuid()),
+            }
+        }
+        let r = resident::Entity;
+        for ids in [
+            &mut residents,
+            &mut contracts,
+            &mut cases,
+            &mut enrolments,
+            &mut plans,
+        ] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        let mut queries = Vec::new();
+        for chunk in residents.chunks(CHUNK) {
+            queries.push(
+                Query::select()
+                    .distinct()
+                    .column(resident::Column::GridId)
+                    .from(r)
+                    .and_where(Expr::col(resident::Column::Id).is_in(chunk.iter().copied()))
+                    .and_where(Expr::col(resident::Column::GridId).is_not_null())
+                    .to_owned(),
+            );
+        }
+        for chunk in contracts.chunks(CHUNK) {
+            queries.push(grids_of_rows(
+                contract::Entity,
+                contract::Column::Id,
+                contract::Column::ResidentId,
+                chunk,
+            ));
+        }
+        for chunk in cases.chunks(CHUNK) {
+            queries.push(grids_of_rows(
+                cancer_case::Entity,
+                cancer_case::Column::Id,
+                cancer_case::Column::ResidentId,
+                chunk,
+            ));
+        }
+        for chunk in enrolments.chunks(CHUNK) {
+            queries.push(grids_of_rows(
+                enrolment::Entity,
+                enrolment::Column::Id,
+                enrolment::Column::PatientId,
+                chunk,
+            ));
+        }
+        for chunk in plans.chunks(CHUNK) {
+            queries.push(grids_of_rows(
+                follow_up_plan::Entity,
+                follow_up_plan::Column::Id,
+                follow_up_plan::Column::PatientId,
+                chunk,
+            ));
+        }
+        for query in &queries {
+            for row in self.connection().query_all(query).await.map_err(db_err)? {
+                let grid: Uuid = row
+                    .try_get("", "grid_id")
+                    .map_err(|e| corrupt("resident", e.to_string()))?;
+                grids.insert(GridId::from_uuid(grid));
+            }
+        }
+        Ok(grids)
+    }
+}
