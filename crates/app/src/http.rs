@@ -1,6 +1,7 @@
 //! The service's HTTP side (`yigong serve --http-listen`), for load balancers and the
 //! Prometheus scraper: `/healthz` (the process answers), `/readyz` (ready only while storage
-//! answers, as the gRPC health service says) and `/metrics` (see [`crate::metrics`]).
+//! answers, as the gRPC health service says) and `/metrics` (see [`crate::metrics`]); and for
+//! county operators, the dashboard ([`crate::dashboard`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,15 +29,22 @@ pub struct HttpState {
     pub ready: Arc<AtomicBool>,
     /// The metrics recorder, when this process holds it.
     pub metrics: Option<PrometheusHandle>,
+    /// The dashboard, when served.
+    pub dashboard: Option<Arc<crate::dashboard::Dashboard>>,
 }
 
 /// The routes.
 pub fn router(state: HttpState) -> Router {
-    Router::new()
+    let dashboard = state.dashboard.clone();
+    let operators = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(state)
+        .with_state(state);
+    match dashboard {
+        Some(d) => operators.merge(crate::dashboard::routes(d)),
+        None => operators,
+    }
 }
 
 /// Serves the routes on `listener` until `shutdown`.
@@ -132,6 +140,7 @@ mod tests {
         store.migrate().await.unwrap();
         let ready = Arc::new(AtomicBool::new(true));
         let router = router(HttpState {
+            dashboard: None,
             store: Arc::new(store),
             ready: ready.clone(),
             metrics: crate::metrics::recorder(),

@@ -20,6 +20,7 @@
 
 pub mod audit_log;
 pub mod config;
+pub mod dashboard;
 pub mod demo;
 pub mod events;
 pub mod health;
@@ -314,17 +315,6 @@ pub async fn serve_store(
 ) -> Result<(), AppError> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let ready = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let http = http.map(|listener| {
-        let state = http::HttpState {
-            store: store.clone(),
-            ready: ready.clone(),
-            metrics: metrics::recorder(),
-        };
-        let mut stopped = stopped.clone();
-        tokio::spawn(http::serve(listener, state, async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        }))
-    });
     let bus = yigong_bus::InProcess::new(1024);
     // One set of use-case dependencies for the API and the deadline jobs, so both see the
     // network view the API keeps current (a team formed after start routes to its community).
@@ -334,6 +324,27 @@ pub async fn serve_store(
         .refresh()
         .await
         .map_err(|e| AppError::Serve(e.to_string()))?;
+    let key = Arc::new(TokenKey::from_secret(token_secret)?);
+    let auth = Authenticator::new(key, deps.network.clone());
+    // One cache of grid tallies for every reader of the figures (the API and the dashboard),
+    // kept warm beside them.
+    let indicators = IndicatorService::new(deps.clone(), store.clone());
+    let http = http.map(|listener| {
+        let state = http::HttpState {
+            store: store.clone(),
+            ready: ready.clone(),
+            metrics: metrics::recorder(),
+            dashboard: Some(Arc::new(dashboard::Dashboard::new(
+                indicators.clone(),
+                auth.clone(),
+                store.clone(),
+            ))),
+        };
+        let mut stopped = stopped.clone();
+        tokio::spawn(http::serve(listener, state, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
     let jobs = DeadlineJobs::new(deps.clone(), store.clone());
     let deadlines = tokio::spawn(jobs.run(events.deadline_interval, {
         let mut stopped = stopped.clone();
@@ -341,8 +352,6 @@ pub async fn serve_store(
             let _ = stopped.wait_for(|stop| *stop).await;
         }
     }));
-    // One cache of grid tallies for every reader of the figures, kept warm beside the API.
-    let indicators = IndicatorService::new(deps.clone(), store.clone());
     let warm = tokio::spawn(indicators.clone().keep_warm(FIGURES_REWARM, {
         let mut stopped = stopped.clone();
         async move {
@@ -351,14 +360,7 @@ pub async fn serve_store(
     }));
     let relay = tokio::spawn(events::run_relay(store.clone(), events, bus, stopped));
     let served = serve_api(
-        store,
-        deps,
-        indicators,
-        token_secret,
-        tls,
-        listener,
-        ready,
-        shutdown,
+        store, deps, indicators, auth, tls, listener, ready, shutdown,
     )
     .await;
     let _ = stop.send(true);
@@ -386,15 +388,12 @@ async fn serve_api(
     store: Arc<Store>,
     deps: Deps,
     indicators: IndicatorService,
-    token_secret: &[u8],
+    auth: Authenticator,
     tls: Option<config::TlsIdentity>,
     listener: TcpListener,
     ready: Arc<std::sync::atomic::AtomicBool>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let key = Arc::new(TokenKey::from_secret(token_secret)?);
-    let auth = Authenticator::new(key, deps.network.clone());
-
     let (health, health_service) = tonic_health::server::health_reporter();
     health::report(&health, tonic_health::ServingStatus::Serving).await;
     let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();

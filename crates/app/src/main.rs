@@ -36,8 +36,9 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:50051].
         #[arg(long, env = "YIGONG_LISTEN")]
         listen: Option<SocketAddr>,
-        /// Also serve HTTP here for operators: `/healthz`, `/readyz` (ready while storage
-        /// answers) and Prometheus `/metrics`. Off unless given.
+        /// Also serve HTTP here: the county dashboard (`/dashboard`), `/healthz`, `/readyz`
+        /// (ready while storage answers) and Prometheus `/metrics`. Off unless given, except
+        /// with `--demo` [demo default: 127.0.0.1:8080].
         #[arg(long, env = "YIGONG_HTTP_LISTEN")]
         http_listen: Option<SocketAddr>,
         /// Seeds the demo county first (unless the database holds it) and prints tokens for
@@ -425,7 +426,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             // The bound address (`--listen 127.0.0.1:0` picks a free port).
             let listen = listener.local_addr()?;
-            let http = match http_listen.or(file.http_listen) {
+            let demo_http = demo.then(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+            let http = match http_listen.or(file.http_listen).or(demo_http) {
                 Some(at) => Some(tokio::net::TcpListener::bind(at).await?),
                 None => None,
             };
@@ -441,7 +443,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 tracing::info!("shutting down");
             };
             if let Some(http) = &http {
-                println!("yigong http on {}", http.local_addr()?);
+                let at = http.local_addr()?;
+                println!("yigong http on {at}");
+                println!("dashboard: http://{at}/dashboard (sign in with a token)");
             }
             println!(
                 "yigong listening on {listen}{}",

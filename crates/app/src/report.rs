@@ -34,7 +34,7 @@ fn pct(p: Option<Percentage>) -> String {
         .unwrap_or_else(|| "-".to_owned())
 }
 
-fn cells(name: &str, t: &GridTally) -> [String; 12] {
+pub(crate) fn cells(name: &str, t: &GridTally) -> [String; 12] {
     [
         name.to_owned(),
         t.households.to_string(),
@@ -106,7 +106,7 @@ const RATE_COLUMNS: [&str; 8] = [
 ];
 
 /// The rate's name as a county's assessment names it.
-fn label(which: AssessedRate) -> &'static str {
+pub(crate) fn label(which: AssessedRate) -> &'static str {
     match which {
         AssessedRate::HypertensionManagement => "高血压患者管理率",
         AssessedRate::HypertensionStandardizedManagement => "高血压患者规范管理率",

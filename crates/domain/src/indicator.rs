@@ -9,11 +9,13 @@ use time::{Date, OffsetDateTime};
 
 mod assessed;
 mod diagnosis;
+mod headline;
 mod referral;
 mod touched;
 
 pub use assessed::{AssessedRate, CheckFact, Period, PeriodKind, annual_check_done};
 pub use diagnosis::{DiagnosisFigures, Turnaround};
+pub use headline::{Headline, Target};
 pub use referral::ReferralFigures;
 pub use touched::{Touched, touched_by};
 

@@ -42,6 +42,7 @@ mod history;
 mod inbox_watch;
 mod malformed;
 mod network_administration;
+mod operators_http;
 mod recognised_report;
 mod remote_consultation;
 mod remote_diagnosis;
@@ -98,6 +99,7 @@ async fn walk(app: &TestApp) {
     wire_limits::wire_limits(app).await;
     every_method::every_method(app).await;
     audit_review::audit_review(app, &patient).await;
+    operators_http::operators_http(app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

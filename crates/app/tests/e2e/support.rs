@@ -33,6 +33,8 @@ pub struct TestApp {
     institutions: HashMap<String, String>,
     /// The fresh database the service runs on (its URL opens it from the test too).
     pub backend: Backend,
+    /// The HTTP side's address (`--http-listen 127.0.0.1:0`): dashboard, health, metrics.
+    pub http: String,
 }
 
 impl Drop for TestApp {
@@ -65,7 +67,8 @@ pub async fn spawn_serving(
     let mut child = Command::new(env!("CARGO_BIN_EXE_yigong"))
         .arg("serve")
         .args(args)
-        .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
+        .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
+        .args(["--database-url", database_url])
         .env("YIGONG_TOKEN_KEY", token_key)
         .env("YIGONG_DATA_KEYS", data_keys)
         .env("RUST_LOG", "warn")
@@ -77,10 +80,14 @@ pub async fn spawn_serving(
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut tokens, mut institutions) = (HashMap::new(), HashMap::new());
     let mut institution = String::new();
+    let mut http = String::new();
     let address = tokio::time::timeout(StdDuration::from_secs(300), async {
         while let Some(line) = lines.next_line().await.unwrap() {
             if let Some(at) = line.strip_prefix("yigong listening on ") {
                 return at.to_owned();
+            }
+            if let Some(at) = line.strip_prefix("yigong http on ") {
+                http = at.to_owned();
             }
             if line.starts_with("# ") {
                 institution = line.rsplit(' ').next().unwrap().to_owned();
@@ -111,6 +118,7 @@ pub async fn spawn_serving(
         tokens,
         institutions,
         backend,
+        http,
     }
 }
 
