@@ -7,10 +7,10 @@
   var data = JSON.parse(el.getAttribute("data-chart"));
   var chart = echarts.init(el);
   chart.setOption({
-    title: { text: data.title, left: "center", textStyle: { fontSize: 14 } },
+    title: { text: data.title, left: "center", top: 0, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
-    legend: { top: 28, data: data.series },
-    grid: { top: 64, left: 48, right: 16, bottom: 64 },
+    legend: { top: 34, data: data.series },
+    grid: { top: 72, left: 48, right: 16, bottom: 64 },
     xAxis: { type: "category", data: data.names, axisLabel: { interval: 0, rotate: data.names.length > 8 ? 30 : 0 } },
     yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     series: [

@@ -24,6 +24,7 @@ mod area_scope;
 mod assessed_rates;
 mod audit_review;
 mod break_glass;
+mod browser;
 mod cards;
 mod change_feed;
 mod closing;
@@ -117,6 +118,21 @@ async fn the_binary_on_postgres_walks_the_whole_story() {
         }
         Err(reason) => eprintln!("skipping the PostgreSQL end-to-end test: {reason}"),
     }
+}
+
+/// The dashboard in headless Chromium, over SQLite (the browser, not the engine, is tested).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_works_in_a_real_browser() {
+    let Some(driver) = browser::chromedriver() else {
+        if backends::ci() {
+            panic!("chromedriver is required with CI=true (.ci/run installs chromium-driver)");
+        }
+        return eprintln!(
+            "skipping the browser test: no chromedriver (apt install chromium-driver)"
+        );
+    };
+    let app = spawn_app(backends::sqlite_file().await).await;
+    browser::browser(&app, &driver).await;
 }
 
 /// PostgreSQL only: its connections pass through a proxy the test cuts.
