@@ -7,6 +7,7 @@
 //! or updated on connect; until then events wait in the outbox, which is the point of having
 //! one.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,50 @@ impl Default for EventsConfig {
             stream: StreamSettings::default(),
             relay: RelaySettings::default(),
             deadline_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Runs a deadline pass every `every` until `shutdown` resolves, the first at once (catch-up
+/// after downtime), each counted for Prometheus: `yigong_deadline_announcements_total{kind}`,
+/// `yigong_deadline_passes_total{outcome}` and `yigong_deadline_pass_duration_seconds`.
+pub async fn run_deadlines(
+    jobs: yigong_service::DeadlineJobs,
+    every: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let started = std::time::Instant::now();
+        let outcome = match jobs.run_once().await {
+            Ok(fired) => {
+                for (kind, n) in [
+                    ("referral_escalated", fired.escalated),
+                    ("arrival_missed", fired.missed_arrivals),
+                    ("emergency_unreferred", fired.unreferred_emergencies),
+                    ("plan_due", fired.due),
+                    ("plan_overdue", fired.overdue),
+                    ("contract_expiring", fired.expiring),
+                    ("diagnosis", fired.diagnosis),
+                ] {
+                    metrics::counter!("yigong_deadline_announcements_total", "kind" => kind)
+                        .increment(n as u64);
+                }
+                if fired != yigong_service::Fired::default() {
+                    tracing::info!(?fired, "deadlines announced");
+                }
+                "ok"
+            }
+            Err(error) => {
+                tracing::warn!(%error, "deadline pass failed; retrying next time");
+                "failed"
+            }
+        };
+        metrics::counter!("yigong_deadline_passes_total", "outcome" => outcome).increment(1);
+        metrics::histogram!(crate::metrics::DEADLINE_PASS).record(started.elapsed().as_secs_f64());
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(every) => {}
         }
     }
 }

@@ -346,7 +346,7 @@ pub async fn serve_store(
         }))
     });
     let jobs = DeadlineJobs::new(deps.clone(), store.clone());
-    let deadlines = tokio::spawn(jobs.run(events.deadline_interval, {
+    let deadlines = tokio::spawn(events::run_deadlines(jobs, events.deadline_interval, {
         let mut stopped = stopped.clone();
         async move {
             let _ = stopped.wait_for(|stop| *stop).await;

@@ -20,6 +20,9 @@ pub const REQUESTS: &str = "yigong_grpc_requests_total";
 /// Call latency in seconds, by `method`: from the request's arrival to its last frame.
 pub const DURATION: &str = "yigong_grpc_request_duration_seconds";
 
+/// A deadline pass's duration in seconds (`events::run_deadlines`).
+pub const DEADLINE_PASS: &str = "yigong_deadline_pass_duration_seconds";
+
 /// Latency buckets: a cached read takes about a millisecond, a commit a few, a page of a
 /// large list tens.
 const BUCKETS: &[f64] = &[
@@ -34,6 +37,8 @@ pub fn recorder() -> Option<PrometheusHandle> {
         .get_or_init(|| {
             PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), BUCKETS)
+                .ok()?
+                .set_buckets_for_metric(Matcher::Full(DEADLINE_PASS.to_owned()), BUCKETS)
                 .ok()?
                 .install_recorder()
                 .ok()

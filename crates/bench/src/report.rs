@@ -195,6 +195,36 @@ impl Report {
         }));
     }
 
+    /// Prints `name case p50=… p99=… n=…` for a case with no baseline (a goal in time), and
+    /// keeps it for the JSON.
+    pub(crate) fn timing(&mut self, case: &str, samples: &mut [Duration]) {
+        samples.sort_unstable();
+        let at = |q: f64| {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss,
+                reason = "an index into a short sorted list"
+            )]
+            let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+            samples.get(i).copied().unwrap_or_default()
+        };
+        let (p50, p99) = (at(0.5), at(0.99));
+        println!(
+            "{} {case} p50={:.2}ms p99={:.2}ms n={}",
+            self.name,
+            ms(p50),
+            ms(p99),
+            samples.len()
+        );
+        self.cases.push(serde_json::json!({
+            "case": case,
+            "p50_ms": ms(p50),
+            "p99_ms": ms(p99),
+            "samples": samples.len(),
+        }));
+    }
+
     /// Writes `target/bench/<name>.json` (the workspace's target directory).
     pub(crate) fn write(&self) -> std::io::Result<std::path::PathBuf> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");

@@ -57,6 +57,7 @@ mod bulk;
 pub(crate) mod diagnosis;
 mod followup;
 pub(crate) mod grpc;
+mod indicators;
 mod reserved;
 mod search;
 mod slip;
@@ -202,6 +203,16 @@ fn patient_record(n: usize) -> Result<PatientRecord, String> {
 
 /// A passport holder `id` of TOWNSHIP in COMMUNITY, born and of a sex that follow from `n`.
 fn passport_holder(n: usize, id: ResidentId, passport: &str) -> Result<PatientRecord, String> {
+    holder_in(n, id, passport, None)
+}
+
+/// As [`passport_holder`], living in `household`.
+fn holder_in(
+    n: usize,
+    id: ResidentId,
+    passport: &str,
+    household: Option<yigong_domain::ids::HouseholdId>,
+) -> Result<PatientRecord, String> {
     let document = yigong_domain::identity::OtherDocument::new(DocumentKind::Passport, passport)
         .map_err(err)?;
     let resident = Resident::with_document(
@@ -215,7 +226,7 @@ fn passport_holder(n: usize, id: ResidentId, passport: &str) -> Result<PatientRe
         } else {
             Sex::Male
         },
-        None,
+        household,
         time::macros::date!(2000 - 01 - 01),
     )
     .map_err(err)?;
@@ -298,7 +309,7 @@ struct Bench {
 
 pub(crate) async fn run(args: &[String]) -> Result<(), String> {
     let usage = || {
-        "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk|search|sqlite|diagnosis]"
+        "usage: yigong-bench store [--seconds N] [--only write|read|worklist|bulk|search|sqlite|diagnosis|indicators]"
             .to_owned()
     };
     let (mut seconds, mut only) = (3u64, None);
@@ -450,8 +461,13 @@ async fn run_in(schema: &Schema, seconds: Duration, only: Option<&str>) -> Resul
     }
     // Last: seeding a 1M-resident county's plans would leave the database busier for whatever
     // ran after it.
-    if wanted("read") || wanted("worklist") {
+    let worklist = wanted("read") || wanted("worklist");
+    if worklist {
         bench.worklist(&mut report, seconds).await?;
+    }
+    // After the worklist case, whose managed patients' plans it reuses.
+    if wanted("indicators") {
+        bench.indicators(&store, &mut report, worklist).await?;
     }
     Ok(report)
 }

@@ -23,7 +23,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use time::OffsetDateTime;
 use yigong_domain::event::DomainEvent;
@@ -140,24 +139,6 @@ impl DeadlineJobs {
             }
             if due.len() < BATCH as usize || !progressed {
                 return Ok(fired);
-            }
-        }
-    }
-
-    /// Runs a pass every `every` until `shutdown` resolves; the first pass at once (catch-up).
-    pub async fn run(self, every: Duration, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            match self.run_once().await {
-                Ok(fired) if fired != Fired::default() => {
-                    tracing::info!(?fired, "deadlines announced");
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "deadline pass failed; retrying next time"),
-            }
-            tokio::select! {
-                () = &mut shutdown => break,
-                () = tokio::time::sleep(every) => {}
             }
         }
     }

@@ -125,6 +125,11 @@ pub(crate) async fn operators_http(s: &TestApp) {
     );
     assert!(metrics.contains("yigong_outbox_latest_sequence"));
     assert!(metrics.contains("yigong_db_pool_connections{state=\"open\"}"));
+    assert!(
+        metrics.contains("yigong_deadline_passes_total{outcome=\"ok\"}"),
+        "the deadline jobs' passes are counted"
+    );
+    assert!(metrics.contains("yigong_deadline_announcements_total{kind=\"plan_due\"}"));
 
     // No token: to the sign-in page. A bad token from a script: 401.
     let (status, head, _) = get(s, "/dashboard", &[]).await;
