@@ -1400,7 +1400,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
         // permanent and aged 65+ (a key population).
         let patient = c.resident(31, Some(east_1)).await;
         let screened = c.resident(32, Some(east_2)).await;
-        c.resident(33, Some(west)).await;
+        let westerner = c.resident(33, Some(west)).await;
         c.resident(34, None).await; // in no grid: counted nowhere
         // Asked before every change below, so each must reach its cached tallies (IND-CURRENT).
         let cached = IndicatorService::new(c.deps.clone(), c.store.clone());
@@ -1542,6 +1542,35 @@ async fn indicators_count_each_grid_from_what_is_stored() {
         assert_eq!(area(cached.clone()).await, fresh, "{}", c.name);
         let west_line = fresh.grids.iter().find(|g| g.grid == c.grid_b).unwrap();
         assert_eq!(west_line.tally.households, 2, "{}", c.name);
+        // A batch import announces itself once, not per row: its residents' grids follow.
+        let screened_before = fresh.total.assessed.bp_screened;
+        ScreeningService::new(c.deps.clone())
+            .import_batch(
+                &doctor,
+                &rid(),
+                &[ScreeningRow {
+                    resident: westerner,
+                    on: date!(2026 - 02 - 20),
+                    reading: RowReading::BloodPressure {
+                        sbp: 118,
+                        dbp: 76,
+                        body: yigong_service::BodySize::default(),
+                        family_history: false,
+                        high_salt_diet: false,
+                        heavy_drinking: false,
+                    },
+                }],
+            )
+            .await
+            .unwrap();
+        let fresh = area(IndicatorService::new(c.deps.clone(), c.store.clone())).await;
+        assert_eq!(
+            fresh.total.assessed.bp_screened,
+            screened_before + 1,
+            "{}",
+            c.name
+        );
+        assert_eq!(area(cached.clone()).await, fresh, "{}", c.name);
         let missing = InstitutionId::from_u128(404);
         let unknown = indicators
             .institution_report(&doctor, missing, NOW.date(), None)

@@ -298,8 +298,9 @@ pub async fn serve(
 }
 
 /// How often the grid tallies are brought up to date in the background (besides each
-/// midnight): a report then finds few grids to recount however long since the last one.
-const FIGURES_REWARM: std::time::Duration = std::time::Duration::from_secs(600);
+/// midnight): a report then finds at most a minute's changes to recount. Idle, a pass reads
+/// the feed's position and nothing else.
+const FIGURES_REWARM: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Serves the gRPC API over an opened store (see [`serve`]), with the outbox relay running
 /// beside it, and on `http` (when given) the operators' `/healthz`, `/readyz` and `/metrics`;

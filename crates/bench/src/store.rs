@@ -326,6 +326,7 @@ pub(crate) async fn run(args: &[String]) -> Result<(), String> {
                     "search",
                     "sqlite",
                     "diagnosis",
+                    "indicators",
                 ]
                 .contains(&part.as_str()) =>
             {

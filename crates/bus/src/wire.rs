@@ -323,6 +323,25 @@ fn payload(event: DomainEvent) -> Result<Payload, String> {
             abnormal,
             on: Some(date(on)),
         }),
+        DomainEvent::CancerCase(CaseEvent::ExamRecorded {
+            exam,
+            resident,
+            step,
+            abnormal,
+            on,
+        }) => Payload::ExamRecorded(v1::ExamRecorded {
+            exam: exam.as_uuid().to_string(),
+            resident: resident.as_uuid().to_string(),
+            step: code(&step)?,
+            abnormal,
+            on: Some(date(on)),
+        }),
+        DomainEvent::Screening(ScreeningEvent::BatchImported { batch, rows }) => {
+            Payload::ScreeningBatchImported(v1::ScreeningBatchImported {
+                batch: batch.to_string(),
+                rows,
+            })
+        }
         DomainEvent::CancerCase(CaseEvent::CaseClosed { case, result, on }) => {
             Payload::CaseClosed(v1::CaseClosed {
                 case: case.as_uuid().to_string(),

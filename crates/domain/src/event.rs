@@ -166,11 +166,13 @@ impl DomainEvent {
             DomainEvent::Screening(e) => match e {
                 ScreeningEvent::ScreeningRecorded { screening, .. }
                 | ScreeningEvent::SuspectedCaseFlagged { screening, .. } => screening.as_uuid(),
+                ScreeningEvent::BatchImported { batch, .. } => *batch,
             },
             DomainEvent::CancerCase(e) => match e {
                 CaseEvent::CaseOpened { case, .. }
                 | CaseEvent::StepRecorded { case, .. }
                 | CaseEvent::CaseClosed { case, .. } => case.as_uuid(),
+                CaseEvent::ExamRecorded { exam, .. } => exam.as_uuid(),
             },
             DomainEvent::ElderlyCheck(ElderlyCheckEvent::CheckRecorded { check, .. }) => {
                 check.as_uuid()
@@ -265,11 +267,13 @@ impl DomainEvent {
             DomainEvent::Screening(e) => names!(e, "screening", ScreeningEvent {
                 ScreeningRecorded => "screening_recorded",
                 SuspectedCaseFlagged => "suspected_case_flagged",
+                BatchImported => "batch_imported",
             }),
             DomainEvent::CancerCase(e) => names!(e, "cancer_case", CaseEvent {
                 CaseOpened => "case_opened",
                 StepRecorded => "step_recorded",
                 CaseClosed => "case_closed",
+                ExamRecorded => "exam_recorded",
             }),
             DomainEvent::ElderlyCheck(e) => names!(e, "elderly_check", ElderlyCheckEvent {
                 CheckRecorded => "check_recorded",

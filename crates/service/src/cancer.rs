@@ -12,7 +12,7 @@ use std::sync::Arc;
 use time::Date;
 use yigong_domain::event::DomainEvent;
 use yigong_domain::ids::{CancerCaseId, CancerExamId, ResidentId};
-use yigong_domain::screening::{CancerCase, CaseResult, ExamForm, PathwayStep};
+use yigong_domain::screening::{CancerCase, CaseEvent, CaseResult, ExamForm, PathwayStep};
 use yigong_ports::{
     CancerCaseRecord, CancerExamRecord, CancerQueries, CaseCursor, Constraint, Page, StoreError,
     Transaction, Versioned,
@@ -130,7 +130,14 @@ impl TwoCancerService {
             recorded_at: now,
         };
         tx.insert_cancer_exam(&record).await?;
-        let mut events = Vec::new();
+        // Every exam is announced, normal ones too: the programme's coverage counts them.
+        let mut events = vec![CaseEvent::ExamRecorded {
+            exam: id,
+            resident,
+            step: exam.step,
+            abnormal: exam.abnormal,
+            on: exam.on,
+        }];
         if let Some((case, opened)) = opened {
             let kept = CancerCaseRecord {
                 case,

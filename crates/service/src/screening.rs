@@ -425,6 +425,11 @@ impl ScreeningService {
             }
             records.push(record);
         }
+        if arrival == Arrival::Batch && !records.is_empty() {
+            let rows = u32::try_from(records.len()).unwrap_or(u32::MAX);
+            let imported = ScreeningEvent::BatchImported { batch, rows };
+            events.extend(self.deps.outbox(None, [imported], now)?);
+        }
         let flagged = records.iter().filter(|r| r.finding.is_flagged()).count();
         let written = self
             .deps

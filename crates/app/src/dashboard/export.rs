@@ -145,6 +145,12 @@ pub(crate) async fn table(
 /// RFC 4180, after a byte-order mark.
 fn csv(sheet: &Sheet) -> String {
     let quote = |s: &str| {
+        // A name a spreadsheet would run as a formula is kept as text (OWASP CSV injection).
+        let s = &if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+            format!("'{s}")
+        } else {
+            s.to_owned()
+        };
         if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {

@@ -67,9 +67,12 @@ impl IntoResponse for Refusal {
                 Redirect::to(&format!("/sign-in?lang={}", session::query_lang(lang)))
                     .into_response()
             }
-            Refusal::BadToken(lang) => {
-                (StatusCode::UNAUTHORIZED, lang.words().refused).into_response()
-            }
+            Refusal::BadToken(lang) => (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                lang.words().refused,
+            )
+                .into_response(),
             Refusal::Message(lang, status, text) => overview::message(lang, status, text),
         }
     }
@@ -102,6 +105,10 @@ async fn secure_headers(mut response: axum::response::Response) -> axum::respons
         (header::X_FRAME_OPTIONS, "DENY"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    // Figures and exports are not kept by the browser: after signing out, "back" shows none.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }

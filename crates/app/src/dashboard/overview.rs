@@ -295,10 +295,11 @@ fn headline_row(
         value: percent(rate).unwrap_or_else(|| w.no_data.to_owned()),
         parts: format!("{} / {}", rate.numerator, rate.denominator),
         target: target.map_or_else(String::new, |t| {
-            let kind = if t.national {
-                w.national_goal
-            } else {
-                w.reference
+            let kind = match (t.national, t.by, lang) {
+                (false, _, _) => w.reference.to_owned(),
+                (true, None, _) => w.national_goal.to_owned(),
+                (true, Some(by), Lang::Zh) => format!("{by}年{}", w.national_goal),
+                (true, Some(by), Lang::En) => format!("{} by {by}", w.national_goal),
             };
             format!("≥ {}% ({kind})", t.percent)
         }),

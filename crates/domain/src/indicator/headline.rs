@@ -27,6 +27,9 @@ pub struct Target {
     pub percent: u8,
     /// A national goal (true), or the figure counties report, for reference (false).
     pub national: bool,
+    /// The year a national goal is set for, when it is a goal for later (2035 for the
+    /// contract rates); `None` for a goal of the report's own year.
+    pub by: Option<i32>,
 }
 
 impl Target {
@@ -79,20 +82,24 @@ impl Headline {
 
     /// The target for a report of `year`, where there is one.
     pub fn target(self, year: i32) -> Option<Target> {
-        let national = |percent| {
+        let national = |percent, by| {
             Some(Target {
                 percent,
                 national: true,
+                by,
             })
         };
         match self {
-            Headline::ContractCoverage => national(75),
-            Headline::KeyPopulationCoverage => national(85),
+            Headline::ContractCoverage => national(75, Some(2035)),
+            Headline::KeyPopulationCoverage => national(85, Some(2035)),
             Headline::DynamicRecords => Some(Target {
                 percent: 98,
                 national: false,
+                by: None,
             }),
-            Headline::Assessed(a) => a.national_goal_percent(year).and_then(national),
+            Headline::Assessed(a) => a
+                .national_goal_percent(year)
+                .and_then(|percent| national(percent, None)),
         }
     }
 }
@@ -106,6 +113,7 @@ mod tests {
         let t = Target {
             percent: 75,
             national: true,
+            by: Some(2035),
         };
         let rate = |numerator, denominator| Rate {
             numerator,

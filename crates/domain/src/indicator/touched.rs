@@ -9,6 +9,7 @@ use crate::followup::FollowUpEvent;
 use crate::grid::GridEvent;
 use crate::identity::ResidentEvent;
 use crate::ids::{CancerCaseId, ContractId, EnrolmentId, GridId, PlanId, ResidentId};
+use crate::referral::ReferralEvent;
 use crate::screening::{CaseEvent, ScreeningEvent};
 
 /// What of the grid figures an event may have changed. The figures of a grid are a function
@@ -17,8 +18,9 @@ use crate::screening::{CaseEvent, ScreeningEvent};
 /// grid itself, or, when it moves residents or households between grids, everywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Touched {
-    /// No figure: referrals, schedules, advice, diagnosis, consultations, the network, areas
-    /// and the teams serving a grid (a grid's line reads its team afresh).
+    /// No figure: referrals but their request (which may move the patient's follow-up),
+    /// schedules, advice, diagnosis, consultations, the network, areas and the teams serving
+    /// a grid (a grid's line reads its team afresh).
     Nothing,
     /// The grid of this resident.
     Resident(ResidentId),
@@ -30,6 +32,8 @@ pub enum Touched {
     Enrolment(EnrolmentId),
     /// The grid of this plan's patient.
     Plan(PlanId),
+    /// The grids of the residents of this screening import batch.
+    ScreeningBatch(uuid::Uuid),
     /// This grid.
     Grid(GridId),
     /// Any grid: residents or households changed grid (the grid they left is not named).
@@ -50,12 +54,18 @@ pub fn touched_by(event: &DomainEvent) -> Touched {
         | DomainEvent::CancerCase(CaseEvent::CaseOpened { resident, .. }) => {
             Touched::Resident(*resident)
         }
+        DomainEvent::CancerCase(CaseEvent::ExamRecorded { resident, .. }) => {
+            Touched::Resident(*resident)
+        }
         DomainEvent::CancerCase(
             CaseEvent::StepRecorded { case, .. } | CaseEvent::CaseClosed { case, .. },
         ) => Touched::CancerCase(*case),
+        DomainEvent::Screening(ScreeningEvent::BatchImported { batch, .. }) => {
+            Touched::ScreeningBatch(*batch)
+        }
+        DomainEvent::Referral(e) => referral(e),
         DomainEvent::FollowUp(e) => follow_up(e),
         DomainEvent::Network(_)
-        | DomainEvent::Referral(_)
         | DomainEvent::Session(_)
         | DomainEvent::Advice(_)
         | DomainEvent::Diagnosis(_)
@@ -81,11 +91,32 @@ fn grid(e: &GridEvent) -> Touched {
         | GridEvent::TeamAssigned { .. }
         | GridEvent::TeamUnassigned { .. } => Touched::Nothing,
         GridEvent::GridCreated { grid, .. } => Touched::Grid(*grid),
+        // A new household joins the grid it names.
+        GridEvent::HouseholdAssigned { grid, .. } => Touched::Grid(*grid),
         // Households (and their residents) leave a grid the event does not name.
-        GridEvent::HouseholdAssigned { .. }
-        | GridEvent::HouseholdsReassigned { .. }
+        GridEvent::HouseholdsReassigned { .. }
         | GridEvent::GridSplit { .. }
         | GridEvent::GridsMerged { .. } => Touched::Everything,
+    }
+}
+
+fn referral(e: &ReferralEvent) -> Touched {
+    match e {
+        // An upward referral moves the sender's waiting plan of the patient earlier (FU-14);
+        // the follow-ups a referral's end asks for are plans of their own, with their events.
+        ReferralEvent::ReferralRequested { patient, .. }
+        | ReferralEvent::SenderFollowUpDue { patient, .. }
+        | ReferralEvent::DownwardFollowUpDue { patient, .. } => Touched::Resident(*patient),
+        ReferralEvent::ReferralApproved { .. }
+        | ReferralEvent::ReferralAccepted { .. }
+        | ReferralEvent::ReferralRejected { .. }
+        | ReferralEvent::ReferralCancelled { .. }
+        | ReferralEvent::PatientArrived { .. }
+        | ReferralEvent::ReferralCompleted { .. }
+        | ReferralEvent::ReferralEscalated { .. }
+        | ReferralEvent::ArrivalMissed { .. }
+        | ReferralEvent::ReferralClosed { .. }
+        | ReferralEvent::ResultAttached { .. } => Touched::Nothing,
     }
 }
 
@@ -135,6 +166,32 @@ mod tests {
             on: date!(2026 - 12 - 01),
         });
         assert_eq!(touched_by(&closed), Touched::Plan(PlanId::from_u128(3)));
+    }
+
+    #[test]
+    fn every_exam_an_import_batch_and_an_upward_referral_touch_the_figures() {
+        use crate::screening::PathwayStep;
+        let r = ResidentId::from_u128(9);
+        let exam = DomainEvent::CancerCase(CaseEvent::ExamRecorded {
+            exam: crate::ids::CancerExamId::from_u128(1),
+            resident: r,
+            step: PathwayStep::CytologyOrHpv,
+            abnormal: false,
+            on: date!(2026 - 12 - 01),
+        });
+        assert_eq!(
+            touched_by(&exam),
+            Touched::Resident(r),
+            "a normal exam counts too"
+        );
+        let batch = uuid::Uuid::from_u128(5);
+        let imported = DomainEvent::Screening(ScreeningEvent::BatchImported { batch, rows: 3 });
+        assert_eq!(touched_by(&imported), Touched::ScreeningBatch(batch));
+        let household = DomainEvent::Grid(GridEvent::HouseholdAssigned {
+            household: HouseholdId::from_u128(2),
+            grid: GridId::from_u128(3),
+        });
+        assert_eq!(touched_by(&household), Touched::Grid(GridId::from_u128(3)));
     }
 
     #[test]

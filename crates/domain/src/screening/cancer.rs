@@ -148,6 +148,19 @@ impl BrokenRule for CaseError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CaseEvent {
+    /// An exam of the programme (or an opportunistic one) was recorded, normal or not.
+    ExamRecorded {
+        /// The exam.
+        exam: crate::ids::CancerExamId,
+        /// The woman.
+        resident: ResidentId,
+        /// The step examined.
+        step: PathwayStep,
+        /// Abnormal or not.
+        abnormal: bool,
+        /// Date.
+        on: Date,
+    },
     /// An abnormal result opened a case.
     CaseOpened {
         /// The case.

@@ -41,6 +41,14 @@ pub enum ScreeningEvent {
         /// When the screening institution must have followed up, if the rule sets a date.
         follow_up_by: Option<Date>,
     },
+    /// An import batch's results were written: one event for the batch, not one per row
+    /// (decision 0005), so that whoever counts screenings (the grid figures) learns of them.
+    BatchImported {
+        /// The batch (its rows carry its id).
+        batch: uuid::Uuid,
+        /// Results written.
+        rows: u32,
+    },
 }
 
 /// How a result reaches the record: one at a time by a clinician's command, or in an import
@@ -51,7 +59,8 @@ pub enum Arrival {
     /// One result, recorded as it is taken: `ScreeningRecorded`, plus `SuspectedCaseFlagged`
     /// when flagged.
     Single,
-    /// A row of an import batch: only `SuspectedCaseFlagged`, what a hospital system acts on.
+    /// A row of an import batch: only `SuspectedCaseFlagged`, what a hospital system acts on
+    /// (the batch as a whole announces itself once: `BatchImported`).
     /// A `ScreeningRecorded` per row would double the rows a campaign writes and tell a
     /// consumer nothing the batch's results do not.
     Batch,

@@ -51,9 +51,20 @@ impl TallyCache {
         indicators: &dyn IndicatorQueries,
     ) -> Result<i64, StoreError> {
         let latest = feed.latest_sequence().await?;
-        let from = self.lock().position;
+        let (from, empty) = {
+            let state = self.lock();
+            (state.position, state.days.is_empty())
+        };
         if latest <= from {
             return Ok(latest);
+        }
+        if empty {
+            // Nothing to drop: a new cache starts where the feed is.
+            let mut state = self.lock();
+            if state.days.is_empty() {
+                state.position = state.position.max(latest);
+                return Ok(latest);
+            }
         }
         let stale = if latest - from > MAX_GAP {
             None

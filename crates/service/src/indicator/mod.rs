@@ -211,8 +211,10 @@ impl IndicatorService {
             })?,
         };
         let since = self.since(on)?;
-        grids.sort_by(|a, b| a.value.name().cmp(b.value.name()));
+        // One line a grid however many teams name it, then in name order.
+        grids.sort_by_key(|g| g.value.id());
         grids.dedup_by_key(|g| g.value.id());
+        grids.sort_by(|a, b| a.value.name().cmp(b.value.name()));
         let at = self
             .cache
             .catch_up(&*self.feed, &*self.deps.indicators)
@@ -288,9 +290,12 @@ impl IndicatorService {
         tokio::pin!(shutdown);
         loop {
             let today = self.today();
-            match self.warm(today).await {
-                Ok(grids) => tracing::debug!(grids, %today, "indicator tallies warm"),
-                Err(error) => tracing::warn!(%error, "warming the indicator tallies failed"),
+            tokio::select! {
+                () = &mut shutdown => break,
+                warmed = self.warm(today) => match warmed {
+                    Ok(grids) => tracing::debug!(grids, %today, "indicator tallies warm"),
+                    Err(error) => tracing::warn!(%error, "warming the indicator tallies failed"),
+                },
             }
             let now = self.deps.clock.now();
             let midnight = today.next_day().map_or(now, |d| d.midnight().assume_utc());

@@ -162,8 +162,10 @@ async fn the_third_elevated_day_flags_a_preliminary_diagnosis_in_one_write() {
     s.expect_import_screenings()
         .withf(|b| {
             b.records.len() == 1
-                && b.events.len() == 1
+                && b.events.len() == 2
                 && b.events[0].event_type == "screening.suspected_case_flagged"
+                // The batch announces itself once, whatever its rows (decision 0005).
+                && b.events[1].event_type == "screening.batch_imported"
                 && b.audit.action == "screening.import"
         })
         .times(1)

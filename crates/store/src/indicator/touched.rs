@@ -1,6 +1,7 @@
 //! The grids a batch of changes touched, resolved through the residents' grid column
 //! (`ix_resident_grid`'s table) from the ids the domain named (`touched_by`): one query per
-//! kind of id and chunk, each through a primary key.
+//! kind of id and chunk, each through a primary key (a screening batch's rows through
+//! `ix_screening_batch`).
 
 use std::collections::BTreeSet;
 
@@ -13,7 +14,7 @@ use yigong_ports::StoreError;
 
 use crate::Store;
 use crate::convert::{corrupt, db_err};
-use crate::entity::{cancer_case, contract, enrolment, follow_up_plan, resident};
+use crate::entity::{cancer_case, contract, enrolment, follow_up_plan, resident, screening_result};
 
 /// Ids per `IN` list: far below SQLite's and PostgreSQL's bind limits.
 const CHUNK: usize = 500;
@@ -48,6 +49,7 @@ impl Store {
         let mut grids = BTreeSet::new();
         let (mut residents, mut contracts, mut cases, mut enrolments, mut plans) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut batches = Vec::new();
         for t in touched {
             match *t {
                 Touched::Nothing | Touched::Everything => {}
@@ -59,6 +61,7 @@ impl Store {
                 Touched::CancerCase(id) => cases.push(id.as_uuid()),
                 Touched::Enrolment(id) => enrolments.push(id.as_uuid()),
                 Touched::Plan(id) => plans.push(id.as_uuid()),
+                Touched::ScreeningBatch(id) => batches.push(id),
             }
         }
         let r = resident::Entity;
@@ -68,6 +71,7 @@ impl Store {
             &mut cases,
             &mut enrolments,
             &mut plans,
+            &mut batches,
         ] {
             ids.sort_unstable();
             ids.dedup();
@@ -113,6 +117,14 @@ impl Store {
                 follow_up_plan::Entity,
                 follow_up_plan::Column::Id,
                 follow_up_plan::Column::PatientId,
+                chunk,
+            ));
+        }
+        for chunk in batches.chunks(CHUNK) {
+            queries.push(grids_of_rows(
+                screening_result::Entity,
+                screening_result::Column::BatchId,
+                screening_result::Column::ResidentId,
                 chunk,
             ));
         }
