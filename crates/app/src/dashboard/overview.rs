@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use time::Date;
-use yigong_domain::grid::{AreaKind, AreaNode, GridTally};
+use yigong_domain::grid::{AreaNode, GridTally};
 use yigong_domain::ids::{AreaNodeId, GridId};
 use yigong_domain::indicator::{Headline, Rate};
 use yigong_service::{IndicatorReport, Principal, ServiceError};
@@ -169,7 +169,9 @@ pub(crate) async fn load(
                 .map_err(|e| unavailable(&e))?
                 .ok_or_else(not_found)?
         }
-        None => root(d)
+        None => d
+            .indicators
+            .county_area()
             .await
             .map_err(|e| unavailable(&e))?
             .ok_or_else(not_found)?,
@@ -178,12 +180,16 @@ pub(crate) async fn load(
         .indicators
         .area_report(who, area.id, on, None)
         .await
-        .map_err(|e| match e {
+        .map_err(|e| match &e {
             ServiceError::InvalidArgument { .. } => {
                 message(lang, StatusCode::BAD_REQUEST, w.bad_date)
             }
             ServiceError::NotFound(_) => not_found(),
-            other => unavailable(&other),
+            ServiceError::Unavailable(_) => unavailable(&e),
+            other => {
+                tracing::error!(error = %other, "a dashboard report failed");
+                message(lang, StatusCode::INTERNAL_SERVER_ERROR, w.unavailable)
+            }
         })?;
     let mut crumbs = vec![area.clone()];
     while let Some(parent) = crumbs.last().and_then(|a| a.parent) {
@@ -228,49 +234,26 @@ pub(crate) async fn load(
     })
 }
 
-/// The county: the root of kind county, else the first root by name.
-async fn root(d: &Dashboard) -> Result<Option<AreaNode>, yigong_ports::StoreError> {
-    let roots = d.directory.areas_under(None).await?;
-    Ok(roots
-        .iter()
-        .find(|a| a.kind == AreaKind::County)
-        .or(roots.first())
-        .cloned())
-}
-
-/// The areas directly under `area`, each the sum of the report's lines of its grids, and the
-/// grids they hold.
+/// The parts of the report as lines linking to their own overviews, and the grids they hold.
 async fn parts(
     d: &Dashboard,
     area: &AreaNode,
     report: &IndicatorReport,
     lang: Lang,
-) -> Result<(Vec<Line>, BTreeSet<GridId>), yigong_ports::StoreError> {
-    let mut lines = Vec::new();
-    let mut held = BTreeSet::new();
-    for child in d.directory.areas_under(Some(area.id)).await? {
-        let grids: BTreeSet<GridId> = d
-            .directory
-            .grids_within(child.id)
-            .await?
-            .iter()
-            .map(|g| g.value.id())
-            .collect();
-        let mut tally = GridTally::default();
-        for line in report.grids.iter().filter(|g| grids.contains(&g.grid)) {
-            tally += line.tally;
-        }
-        held.extend(grids);
-        lines.push(Line {
+) -> Result<(Vec<Line>, BTreeSet<GridId>), ServiceError> {
+    let (parts, held) = d.indicators.parts_of(area.id, report).await?;
+    let lines = parts
+        .iter()
+        .map(|(child, tally)| Line {
             href: Some(format!(
                 "/dashboard?area={}&on={}&lang={}",
                 child.id,
                 report.on,
                 query_lang(lang)
             )),
-            cells: crate::report::cells(&child.name, &tally),
-        });
-    }
+            cells: crate::report::cells(&child.name, tally),
+        })
+        .collect();
     Ok((lines, held))
 }
 

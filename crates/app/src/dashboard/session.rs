@@ -70,6 +70,9 @@ pub(crate) async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignIn>,
 ) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
     let lang = Lang::from_code(form.lang.as_deref());
     let token = form.token.trim();
     let admitted = token.len() <= MAX_TOKEN && d.auth.principal_of(token).is_ok();
@@ -93,6 +96,9 @@ pub(crate) async fn sign_in(
 
 /// Forgets the session.
 pub(crate) async fn sign_out(headers: HeaderMap) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
     let secure = if behind_tls(&headers) { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/sign-in")).into_response()
@@ -103,6 +109,23 @@ pub(crate) fn query_lang(lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => "zh",
         Lang::En => "en",
+    }
+}
+
+/// Whether a form was posted from the dashboard's own pages: another site may not sign a
+/// browser in with its own token, nor out (login CSRF). Browsers say where a request comes
+/// from (`Sec-Fetch-Site`, else `Origin`); a client that says neither is not a browser.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = value("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (value("origin"), value("host")) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, at)| at.eq_ignore_ascii_case(host)),
+        (Some(_), None) => false,
+        (None, _) => true,
     }
 }
 
@@ -137,15 +160,16 @@ pub(crate) fn principal(
     headers: &HeaderMap,
     lang: Lang,
 ) -> Result<Principal, Refusal> {
-    let token = token_of(headers).ok_or(Refusal::SignIn(lang))?;
-    if token.len() > MAX_TOKEN {
-        return Err(Refusal::SignIn(lang));
-    }
-    d.auth.principal_of(token).map_err(|_| {
+    let refused = || {
         if headers.contains_key(header::AUTHORIZATION) {
             Refusal::BadToken(lang)
         } else {
             Refusal::SignIn(lang)
         }
-    })
+    };
+    let token = token_of(headers).ok_or_else(refused)?;
+    if token.len() > MAX_TOKEN {
+        return Err(refused());
+    }
+    d.auth.principal_of(token).map_err(|_| refused())
 }

@@ -75,6 +75,24 @@ async fn browser_at(driver: &str) -> Client {
         .expect("a Chromium session")
 }
 
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn lang_of(c: &Client) -> String {
     c.find(Locator::Css("html"))
         .await
@@ -112,12 +130,7 @@ pub(crate) async fn browser(s: &TestApp, driver: &PathBuf) {
     assert_eq!(lang_of(&c).await, "zh-CN", "Chinese by default");
     let token = c.find(Locator::Css("#token")).await.unwrap();
     token.send_keys("not-a-token").await.unwrap();
-    c.find(Locator::Css("#sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#sign-in").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("p.error"))
@@ -126,12 +139,7 @@ pub(crate) async fn browser(s: &TestApp, driver: &PathBuf) {
 
     let token = c.find(Locator::Css("#token")).await.unwrap();
     token.send_keys(&s.tokens["TOKEN_COUNTY"]).await.unwrap();
-    c.find(Locator::Css("#sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#sign-in").await;
     c.wait()
         .at_most(Duration::from_secs(20))
         .for_element(Locator::Css("#chart[data-drawn=\"true\"]"))
@@ -148,13 +156,7 @@ pub(crate) async fn browser(s: &TestApp, driver: &PathBuf) {
     std::fs::write(shots().join("overview.png"), &shot).unwrap();
 
     // Drill down to the first part, and on until an area of grids.
-    let county = c
-        .find(Locator::Css("#area-name"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let county = text(&c, "#area-name").await;
     let mut depth = 1;
     while let Ok(link) = c.find(Locator::Css("#lines tr.part a")).await {
         link.click().await.unwrap();
@@ -164,48 +166,19 @@ pub(crate) async fn browser(s: &TestApp, driver: &PathBuf) {
         assert!(depth < 10);
     }
     assert!(depth > 1, "the county has parts");
-    let first = c
-        .find(Locator::Css(".crumbs li"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let first = text(&c, ".crumbs li").await;
     assert_eq!(first, county);
     let grids = c.find_all(Locator::Css("#lines tr.grid")).await.unwrap();
     assert!(!grids.is_empty(), "a leaf area lists its grids");
     std::fs::write(shots().join("grids.png"), c.screenshot().await.unwrap()).unwrap();
 
     // English, keeping the area.
-    let here = c
-        .find(Locator::Css("#area-name"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#switch-lang"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let here = text(&c, "#area-name").await;
+    click(&c, "#switch-lang").await;
     assert_eq!(lang_of(&c).await, "en");
-    let title = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let title = text(&c, "h1").await;
     assert_eq!(title, "County health dashboard");
-    let still = c
-        .find(Locator::Css("#area-name"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let still = text(&c, "#area-name").await;
     assert_eq!(still, here);
 
     // Both exports, with the session cookie the page holds.
@@ -233,12 +206,7 @@ pub(crate) async fn browser(s: &TestApp, driver: &PathBuf) {
     assert_eq!(xlsx["head"], json!([0x50, 0x4B, 0x03, 0x04]), "a workbook");
 
     // Signed out, the session no longer opens the dashboard.
-    c.find(Locator::Css("#sign-out"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#sign-out").await;
     c.goto(&format!("{base}/dashboard")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/sign-in"));
     c.close().await.unwrap();

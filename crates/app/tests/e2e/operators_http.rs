@@ -5,7 +5,7 @@
 
 use std::process::Stdio;
 
-use http_body_util::{BodyExt as _, Empty};
+use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use yigong_proto::v1 as pb;
@@ -13,7 +13,7 @@ use yigong_proto::v1::grid_service_client::GridServiceClient;
 
 use crate::support::{DATA_KEYS, TestApp};
 
-type Http = Client<hyper_util::client::legacy::connect::HttpConnector, Empty<bytes::Bytes>>;
+type Http = Client<hyper_util::client::legacy::connect::HttpConnector, Full<bytes::Bytes>>;
 
 /// GET `path` with `headers`: status, the headers asked for, body.
 pub(crate) async fn get(
@@ -21,13 +21,26 @@ pub(crate) async fn get(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, http::HeaderMap, Vec<u8>) {
+    send(s, http::Method::GET, path, headers, "").await
+}
+
+/// `method` `path` with `headers` and `body`.
+async fn send(
+    s: &TestApp,
+    method: http::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, http::HeaderMap, Vec<u8>) {
     let client: Http = Client::builder(TokioExecutor::new()).build_http();
-    let mut request = http::Request::get(format!("http://{}{path}", s.http));
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(format!("http://{}{path}", s.http));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     let response = client
-        .request(request.body(Empty::new()).unwrap())
+        .request(request.body(Full::from(body.to_owned())).unwrap())
         .await
         .unwrap();
     let status = response.status().as_u16();
@@ -135,8 +148,30 @@ pub(crate) async fn operators_http(s: &TestApp) {
     let (status, head, _) = get(s, "/dashboard", &[]).await;
     assert_eq!(status, 303);
     assert_eq!(head[http::header::LOCATION], "/sign-in?lang=zh");
-    let (status, _, _) = get(s, "/dashboard", &[("authorization", "Bearer not-a-token")]).await;
+    let (status, head, _) = get(s, "/dashboard", &[("authorization", "Bearer not-a-token")]).await;
     assert_eq!(status, 401);
+    assert_eq!(head[http::header::WWW_AUTHENTICATE], "Bearer");
+    // Another site may not sign a browser in (with its own token) nor out.
+    let form = format!("token={}", s.tokens["TOKEN_COUNTY"]);
+    let cross_site = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("origin", "http://elsewhere.example"),
+    ];
+    let (status, head, _) = send(s, http::Method::POST, "/sign-in", &cross_site, &form).await;
+    assert_eq!(status, 403);
+    assert!(!head.contains_key(http::header::SET_COOKIE));
+    let own = format!("http://{}", s.http);
+    let same_site = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("origin", own.as_str()),
+    ];
+    let (status, head, _) = send(s, http::Method::POST, "/sign-in", &same_site, &form).await;
+    assert_eq!(status, 303);
+    let cookie = head[http::header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
 
     // The county and one of its leaf areas, as the dashboard and `yigong report` show them.
     let token = format!("Bearer {}", s.tokens["TOKEN_COUNTY"]);

@@ -10,12 +10,12 @@
 
 mod cache;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use time::{Date, Duration, Month};
 use yigong_domain::followup::{VisitSummary, YearOfCare};
-use yigong_domain::grid::{Grid, GridTally};
+use yigong_domain::grid::{AreaKind, AreaNode, Grid, GridTally};
 use yigong_domain::ids::{
     AreaNodeId, CommunityId, EnrolmentId, GridId, InstitutionId, ResidentId, TeamId,
 };
@@ -242,6 +242,46 @@ impl IndicatorService {
             total,
             grids: lines,
         })
+    }
+
+    /// The county's own area, where a county-wide overview starts: the root of kind county,
+    /// else the first root by name; `None` before any area is registered.
+    pub async fn county_area(&self) -> Result<Option<AreaNode>, ServiceError> {
+        let roots = self.deps.directory.areas_under(None).await?;
+        Ok(roots
+            .iter()
+            .find(|a| a.kind == AreaKind::County)
+            .or(roots.first())
+            .cloned())
+    }
+
+    /// The parts of `report` (an area's): each area directly under `area` with the sum of the
+    /// report's lines of the grids in its subtree, by name; and the grids the parts hold (the
+    /// rest lie in `area` itself).
+    pub async fn parts_of(
+        &self,
+        area: AreaNodeId,
+        report: &IndicatorReport,
+    ) -> Result<(Vec<(AreaNode, GridTally)>, BTreeSet<GridId>), ServiceError> {
+        let mut parts = Vec::new();
+        let mut held = BTreeSet::new();
+        for child in self.deps.directory.areas_under(Some(area)).await? {
+            let grids: BTreeSet<GridId> = self
+                .deps
+                .directory
+                .grids_within(child.id)
+                .await?
+                .iter()
+                .map(|g| g.value.id())
+                .collect();
+            let mut tally = GridTally::default();
+            for line in report.grids.iter().filter(|g| grids.contains(&g.grid)) {
+                tally += line.tally;
+            }
+            held.extend(grids);
+            parts.push((child, tally));
+        }
+        Ok((parts, held))
     }
 
     /// One grid's tally on `on`: the cached one, or the domain's from its facts, then cached

@@ -41,6 +41,18 @@ fn grids_of_rows<T: EntityTrait, C: ColumnTrait>(
         .to_owned()
 }
 
+/// [`grids_of_rows`] for `ids`, a query per chunk.
+fn of_rows<T: EntityTrait + Copy, C: ColumnTrait + Copy>(
+    ids: &[Uuid],
+    table: T,
+    id: C,
+    resident_column: C,
+) -> Vec<SelectStatement> {
+    ids.chunks(CHUNK)
+        .map(|chunk| grids_of_rows(table, id, resident_column, chunk))
+        .collect()
+}
+
 impl Store {
     pub(super) async fn resolve_touched(
         &self,
@@ -88,46 +100,38 @@ impl Store {
                     .to_owned(),
             );
         }
-        for chunk in contracts.chunks(CHUNK) {
-            queries.push(grids_of_rows(
-                contract::Entity,
-                contract::Column::Id,
-                contract::Column::ResidentId,
-                chunk,
-            ));
-        }
-        for chunk in cases.chunks(CHUNK) {
-            queries.push(grids_of_rows(
-                cancer_case::Entity,
-                cancer_case::Column::Id,
-                cancer_case::Column::ResidentId,
-                chunk,
-            ));
-        }
-        for chunk in enrolments.chunks(CHUNK) {
-            queries.push(grids_of_rows(
-                enrolment::Entity,
-                enrolment::Column::Id,
-                enrolment::Column::PatientId,
-                chunk,
-            ));
-        }
-        for chunk in plans.chunks(CHUNK) {
-            queries.push(grids_of_rows(
-                follow_up_plan::Entity,
-                follow_up_plan::Column::Id,
-                follow_up_plan::Column::PatientId,
-                chunk,
-            ));
-        }
-        for chunk in batches.chunks(CHUNK) {
-            queries.push(grids_of_rows(
-                screening_result::Entity,
-                screening_result::Column::BatchId,
-                screening_result::Column::ResidentId,
-                chunk,
-            ));
-        }
+        use screening_result as b;
+        use {cancer_case as k, contract as c, enrolment as e, follow_up_plan as p};
+        queries.extend(of_rows(
+            &contracts,
+            c::Entity,
+            c::Column::Id,
+            c::Column::ResidentId,
+        ));
+        queries.extend(of_rows(
+            &cases,
+            k::Entity,
+            k::Column::Id,
+            k::Column::ResidentId,
+        ));
+        queries.extend(of_rows(
+            &enrolments,
+            e::Entity,
+            e::Column::Id,
+            e::Column::PatientId,
+        ));
+        queries.extend(of_rows(
+            &plans,
+            p::Entity,
+            p::Column::Id,
+            p::Column::PatientId,
+        ));
+        queries.extend(of_rows(
+            &batches,
+            b::Entity,
+            b::Column::BatchId,
+            b::Column::ResidentId,
+        ));
         for query in &queries {
             for row in self.connection().query_all(query).await.map_err(db_err)? {
                 let grid: Uuid = row
