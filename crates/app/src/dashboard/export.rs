@@ -14,7 +14,7 @@ use super::i18n::{Lang, Words};
 use super::overview::{self, Overview, OverviewQuery};
 use super::session;
 
-/// `?area=…&on=…&lang=…&table=lines|headlines&format=csv|xlsx`.
+/// `?area=…&on=…&lang=…&table=lines|headlines|teams&format=csv|xlsx`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ExportQuery {
     area: Option<String>,
@@ -45,6 +45,17 @@ fn lines(o: &Overview, w: &Words) -> Sheet {
             .chain([&o.total])
             .map(|l| l.cells.to_vec())
             .collect(),
+    }
+}
+
+fn teams(o: &Overview, w: &Words) -> Sheet {
+    Sheet {
+        name: "teams",
+        header: [w.team, w.due, w.overdue, w.overdue_share]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect(),
+        rows: o.teams.iter().map(|t| t.to_vec()).collect(),
     }
 }
 
@@ -91,8 +102,8 @@ pub(crate) async fn table(
     let bad = |what: &'static str| (StatusCode::BAD_REQUEST, what).into_response();
     let table = q.table.as_deref().unwrap_or("lines");
     let format = q.format.as_deref().unwrap_or("csv");
-    if !matches!(table, "lines" | "headlines") {
-        return bad("table: lines or headlines");
+    if !matches!(table, "lines" | "headlines" | "teams") {
+        return bad("table: lines, headlines or teams");
     }
     if !matches!(format, "csv" | "xlsx") {
         return bad("format: csv or xlsx");
@@ -106,10 +117,10 @@ pub(crate) async fn table(
         Ok(o) => o,
         Err(refusal) => return refusal.into_response(),
     };
-    let sheet = if table == "lines" {
-        lines(&o, w)
-    } else {
-        headlines(&o, w)
+    let sheet = match table {
+        "lines" => lines(&o, w),
+        "teams" => teams(&o, w),
+        _ => headlines(&o, w),
     };
     let file = format!("yigong-{}-{}-{}", sheet.name, o.area.id, o.on);
     let disposition = |ext: &str| format!("attachment; filename=\"{file}.{ext}\"");

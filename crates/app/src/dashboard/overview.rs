@@ -57,6 +57,8 @@ pub(crate) struct Overview {
     pub(crate) parts: Vec<Line>,
     pub(crate) grids: Vec<Line>,
     pub(crate) total: Line,
+    /// Per team: name, grids' due and overdue follow-ups, the overdue share.
+    pub(crate) teams: Vec<[String; 4]>,
 }
 
 #[derive(Template)]
@@ -216,6 +218,30 @@ pub(crate) async fn load(
             cells: crate::report::cells(&g.name, &g.tally),
         })
         .collect();
+    let teams = d
+        .indicators
+        .teams_of(&report)
+        .await
+        .map_err(|e| unavailable(&e))?
+        .into_iter()
+        .map(|(team, name, t)| {
+            let name = if team.is_some() {
+                name
+            } else {
+                w.no_team.to_owned()
+            };
+            let share = Rate {
+                numerator: t.follow_ups_overdue,
+                denominator: t.follow_ups_due,
+            };
+            [
+                name,
+                t.follow_ups_due.to_string(),
+                t.follow_ups_overdue.to_string(),
+                percent(share).unwrap_or_else(|| "-".to_owned()),
+            ]
+        })
+        .collect();
     let profile = d.indicators.profile();
     let headlines = Headline::all()
         .map(|h| headline_row(h, lang, &report.total, profile, on.year()))
@@ -226,6 +252,7 @@ pub(crate) async fn load(
         headlines,
         parts,
         grids,
+        teams,
         total: Line {
             href: None,
             cells: crate::report::cells(w.total, &report.total),

@@ -199,6 +199,23 @@ pub(crate) async fn operators_http(s: &TestApp) {
     let county_id = county.name.trim_start_matches("areas/");
     let cli_total = report(s, &["--area", county_id]).await.pop().unwrap();
     let page_total = rows_of(&page, "lines", "total").pop().unwrap();
+    // Follow-ups per team add up to the county's due and overdue.
+    let teams = rows_of(&page, "teams", "team");
+    assert!(!teams.is_empty());
+    let sum = |col: usize| -> u64 { teams.iter().map(|t| t[col].parse::<u64>().unwrap()).sum() };
+    assert_eq!(
+        (sum(1).to_string(), sum(2).to_string()),
+        (page_total[8].clone(), page_total[9].clone()),
+        "teams' due and overdue sum to the total"
+    );
+    let (status, _, body) = get(
+        s,
+        "/dashboard/export?table=teams&format=csv",
+        &[("authorization", token.as_str())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&body).lines().count(), 1 + teams.len());
     assert_eq!(
         page_total[1..],
         cli_total[1..],

@@ -284,6 +284,32 @@ impl IndicatorService {
         Ok((parts, held))
     }
 
+    /// The report's grids summed per team serving them on its day (follow-ups due and
+    /// overdue per family doctor team, §6's worklists), by team name; grids no team serves
+    /// are one line with no team.
+    pub async fn teams_of(
+        &self,
+        report: &IndicatorReport,
+    ) -> Result<Vec<(Option<TeamId>, String, GridTally)>, ServiceError> {
+        let mut per_team: BTreeMap<Option<TeamId>, GridTally> = BTreeMap::new();
+        for line in &report.grids {
+            *per_team.entry(line.team).or_default() += line.tally;
+        }
+        let mut lines = Vec::with_capacity(per_team.len());
+        for (team, tally) in per_team {
+            let name = match team {
+                Some(id) => match self.deps.directory.get_team(id).await? {
+                    Some(t) => t.value.name().to_owned(),
+                    None => id.to_string(),
+                },
+                None => String::new(),
+            };
+            lines.push((team, name, tally));
+        }
+        lines.sort_by(|a, b| (a.0.is_none(), &a.1).cmp(&(b.0.is_none(), &b.1)));
+        Ok(lines)
+    }
+
     /// One grid's tally on `on`: the cached one, or the domain's from its facts, then cached
     /// at `at` (what `catch_up` returned before the facts were read).
     async fn grid_tally(
