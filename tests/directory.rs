@@ -347,6 +347,27 @@ impl County {
 }
 
 /// The sequence of the latest event in the outbox.
+/// A blood-pressure screening of `resident` on `on`, with no risk factors.
+fn bp_row(
+    resident: ResidentId,
+    on: time::Date,
+    sbp: u16,
+    dbp: u16,
+) -> yigong_service::ScreeningRow {
+    yigong_service::ScreeningRow {
+        resident,
+        on,
+        reading: yigong_service::RowReading::BloodPressure {
+            sbp,
+            dbp,
+            body: yigong_service::BodySize::default(),
+            family_history: false,
+            high_salt_diet: false,
+            heavy_drinking: false,
+        },
+    }
+}
+
 async fn last_sequence(store: &Store) -> i64 {
     let mut cursor = 0;
     loop {
@@ -1388,9 +1409,7 @@ async fn outreach_follows_the_rules_and_a_closed_enrolment_takes_its_plans_along
 #[tokio::test]
 async fn indicators_count_each_grid_from_what_is_stored() {
     use yigong_domain::followup::Condition;
-    use yigong_service::{
-        FollowUpService, IndicatorService, NewEnrolment, RowReading, ScreeningRow, ScreeningService,
-    };
+    use yigong_service::{FollowUpService, IndicatorService, NewEnrolment, ScreeningService};
     for c in County::all().await {
         let team = c.team("Team 1").await;
         let doctor = c.clinician(Some(team));
@@ -1438,18 +1457,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
             .record(
                 &doctor,
                 &rid(),
-                ScreeningRow {
-                    resident: screened,
-                    on: date!(2026 - 02 - 01),
-                    reading: RowReading::BloodPressure {
-                        sbp: 120,
-                        dbp: 78,
-                        body: yigong_service::BodySize::default(),
-                        family_history: false,
-                        high_salt_diet: false,
-                        heavy_drinking: false,
-                    },
-                },
+                bp_row(screened, date!(2026 - 02 - 01), 120, 78),
             )
             .await
             .unwrap();
@@ -1548,18 +1556,7 @@ async fn indicators_count_each_grid_from_what_is_stored() {
             .import_batch(
                 &doctor,
                 &rid(),
-                &[ScreeningRow {
-                    resident: westerner,
-                    on: date!(2026 - 02 - 20),
-                    reading: RowReading::BloodPressure {
-                        sbp: 118,
-                        dbp: 76,
-                        body: yigong_service::BodySize::default(),
-                        family_history: false,
-                        high_salt_diet: false,
-                        heavy_drinking: false,
-                    },
-                }],
+                &[bp_row(westerner, date!(2026 - 02 - 20), 118, 76)],
             )
             .await
             .unwrap();

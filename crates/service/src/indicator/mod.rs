@@ -120,10 +120,7 @@ impl IndicatorService {
         if !known {
             return Err(self.unknown(who, action, &scope).await?);
         }
-        let mut grids = Vec::new();
-        for team in self.deps.directory.teams_of(institution).await? {
-            grids.extend(self.deps.directory.grids_of_team(team.value.id()).await?);
-        }
+        let grids = self.grids_served_by(&[institution]).await?;
         self.report(who, action, scope, grids, on, period).await
     }
 
@@ -149,13 +146,22 @@ impl IndicatorService {
         let Some(members) = members else {
             return Err(self.unknown(who, action, &scope).await?);
         };
+        let grids = self.grids_served_by(&members).await?;
+        self.report(who, action, scope, grids, on, period).await
+    }
+
+    /// The grids the teams based at `institutions` currently serve.
+    async fn grids_served_by(
+        &self,
+        institutions: &[InstitutionId],
+    ) -> Result<Vec<Versioned<Grid>>, ServiceError> {
         let mut grids = Vec::new();
-        for institution in members {
-            for team in self.deps.directory.teams_of(institution).await? {
+        for institution in institutions {
+            for team in self.deps.directory.teams_of(*institution).await? {
                 grids.extend(self.deps.directory.grids_of_team(team.value.id()).await?);
             }
         }
-        self.report(who, action, scope, grids, on, period).await
+        Ok(grids)
     }
 
     /// A report of an institution or community the network does not hold: `NOT_FOUND`, and
