@@ -97,6 +97,10 @@ pub async fn two_cancer(s: &TestApp) {
         "{normal:?}"
     );
     assert_eq!(normal.institution, s.institution(TOWNSHIP));
+    // Announced though it opens nothing: the grid figures count it (IND-CURRENT).
+    let exam_id = normal.name.trim_start_matches("two-cancer-exams/");
+    let announced = change_of(s, "cancer_case.exam_recorded", exam_id).await;
+    assert_eq!(announced.aggregate_kind, "cancer_case");
 
     // An abnormal breast exam opens a case; its retry opens nothing more.
     let abnormal = exam(
