@@ -337,6 +337,7 @@ pub async fn serve_store(
             metrics: metrics::recorder(),
             dashboard: Some(Arc::new(dashboard::Dashboard::new(
                 indicators.clone(),
+                ReferralService::new(deps.clone()),
                 auth.clone(),
                 store.clone(),
             ))),

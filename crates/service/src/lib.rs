@@ -84,8 +84,8 @@ pub use network::{NetworkService, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use recognition::Recognitions;
 pub use referral::{
-    AdviceList, AdviceService, GreenChannel, NewReferral, ReferralListing, ReferralService,
-    ReferralView, ResultInput,
+    AdviceList, AdviceService, GreenChannel, NewReferral, ReferralFlow, ReferralListing,
+    ReferralService, ReferralView, ResultInput,
 };
 pub use relay::{RELAY_LEASE, Relay, RelaySettings, Step};
 pub use resident::{

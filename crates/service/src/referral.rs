@@ -9,6 +9,7 @@ mod list;
 
 pub use crate::access::{AdviceList, ReferralView};
 pub use advice::AdviceService;
+pub use figures::ReferralFlow;
 pub use list::ReferralListing;
 
 use std::sync::Arc;

@@ -25,10 +25,10 @@ pub(crate) struct ExportQuery {
 }
 
 /// A table as its header and rows.
-struct Sheet {
-    name: &'static str,
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
+pub(crate) struct Sheet {
+    pub(crate) name: &'static str,
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 fn lines(o: &Overview, w: &Words) -> Sheet {
@@ -123,18 +123,24 @@ pub(crate) async fn table(
         _ => headlines(&o, w),
     };
     let file = format!("yigong-{}-{}-{}", sheet.name, o.area.id, o.on);
+    let title = format!("{} · {} {}", o.area.name, w.as_of, o.on);
+    download(&sheet, &file, &title, format == "xlsx")
+}
+
+/// `sheet` as an attachment named `file`: a workbook headed by `title` when `xlsx`, else CSV.
+pub(crate) fn download(sheet: &Sheet, file: &str, title: &str, xlsx: bool) -> Response {
     let disposition = |ext: &str| format!("attachment; filename=\"{file}.{ext}\"");
-    if format == "csv" {
+    if !xlsx {
         return (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (header::CONTENT_DISPOSITION, disposition("csv")),
             ],
-            csv(&sheet),
+            csv(sheet),
         )
             .into_response();
     }
-    match xlsx(&sheet, &o, w) {
+    match workbook(sheet, title) {
         Ok(bytes) => (
             [
                 (
@@ -156,8 +162,10 @@ pub(crate) async fn table(
 /// RFC 4180, after a byte-order mark.
 fn csv(sheet: &Sheet) -> String {
     let quote = |s: &str| {
-        // A name a spreadsheet would run as a formula is kept as text (OWASP CSV injection).
-        let s = &if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        // A name a spreadsheet would run as a formula is kept as text (OWASP CSV injection);
+        // a number, or the lone "-" of no data, is not one.
+        let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s != "-";
+        let s = &if formula && s.parse::<f64>().is_err() {
             format!("'{s}")
         } else {
             s.to_owned()
@@ -179,17 +187,12 @@ fn csv(sheet: &Sheet) -> String {
 
 /// One worksheet: a title row, the header in bold, then the rows; counts and percentages as
 /// numbers so a spreadsheet can sum and chart them.
-fn xlsx(sheet: &Sheet, o: &Overview, w: &Words) -> Result<Vec<u8>, XlsxError> {
+fn workbook(sheet: &Sheet, title: &str) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name(sheet.name)?;
     let bold = Format::new().set_bold();
-    ws.write_string_with_format(
-        0,
-        0,
-        format!("{} · {} {}", o.area.name, w.as_of, o.on),
-        &bold,
-    )?;
+    ws.write_string_with_format(0, 0, title, &bold)?;
     for (c, name) in sheet.header.iter().enumerate() {
         ws.write_string_with_format(2, col(c), name, &bold)?;
     }

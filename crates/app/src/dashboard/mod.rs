@@ -1,6 +1,7 @@
 //! The county operators' web dashboard, on the HTTP side (`--http-listen`): the overview of an
 //! area (the county by default) with its headline rates against their targets, its parts to
-//! drill into and its grids, a chart, and every table exported as CSV or Excel.
+//! drill into and its grids, a chart; the referral flows of every institution
+//! ([`referrals`]); every table exported as CSV or Excel.
 //!
 //! Pages are rendered on the server (askama templates, escaped by default) from the same
 //! `IndicatorService` the API serves, so the figures are the cached, current ones and a page
@@ -14,6 +15,7 @@ mod assets;
 mod export;
 mod i18n;
 mod overview;
+mod referrals;
 mod session;
 
 use std::sync::Arc;
@@ -24,25 +26,28 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use yigong_grpc::Authenticator;
 use yigong_ports::NetworkQueries;
-use yigong_service::IndicatorService;
+use yigong_service::{IndicatorService, ReferralService};
 
 /// What the dashboard reads and who it admits.
 pub struct Dashboard {
     indicators: IndicatorService,
+    referrals: ReferralService,
     auth: Authenticator,
     directory: Arc<dyn NetworkQueries>,
 }
 
 impl Dashboard {
-    /// The dashboard over `indicators` (shared with the API, so one cache serves both),
-    /// admitting the callers `auth` admits.
+    /// The dashboard over `indicators` (shared with the API, so one cache serves both) and
+    /// `referrals` (the flows page), admitting the callers `auth` admits.
     pub fn new(
         indicators: IndicatorService,
+        referrals: ReferralService,
         auth: Authenticator,
         directory: Arc<dyn NetworkQueries>,
     ) -> Self {
         Self {
             indicators,
+            referrals,
             auth,
             directory,
         }
@@ -84,6 +89,8 @@ pub(crate) fn routes(dashboard: Arc<Dashboard>) -> Router {
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/dashboard", get(overview::page))
         .route("/dashboard/export", get(export::table))
+        .route("/dashboard/referrals", get(referrals::page))
+        .route("/dashboard/referrals/export", get(referrals::export))
         .route("/sign-in", get(session::form).post(session::sign_in))
         .route("/sign-out", post(session::sign_out))
         .route("/assets/{file}", get(assets::asset))

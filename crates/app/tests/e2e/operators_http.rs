@@ -283,6 +283,7 @@ pub(crate) async fn operators_http(s: &TestApp) {
     assert_eq!(status, 404);
     let (status, _, _) = get(s, "/dashboard?on=2026-13-45", &auth).await;
     assert_eq!(status, 400);
+    referral_flows(s, &auth).await;
     let (status, head, body) = get(s, "/assets/echarts-6.1.0.min.js", &[]).await;
     assert_eq!(status, 200);
     assert!(
@@ -292,4 +293,46 @@ pub(crate) async fn operators_http(s: &TestApp) {
             .contains("immutable")
     );
     assert!(body.len() > 100_000, "ECharts is embedded");
+}
+
+/// The referral-flow page: each referral counted once where it was sent and once where it
+/// was received, so the county's sent and received totals agree and sum the lines; the export
+/// carries the same total; a bad span or format is refused.
+async fn referral_flows(s: &TestApp, auth: &[(&str, &str)]) {
+    let (status, _, body) = get(s, "/dashboard/referrals?lang=en", auth).await;
+    assert_eq!(status, 200);
+    let html = text(&body);
+    let lines = rows_of(&html, "flows", "flow");
+    let total = rows_of(&html, "flows", "total").remove(0);
+    assert!(lines.len() > 1, "every institution has a line");
+    let n = |cell: &str| cell.parse::<u64>().unwrap();
+    for column in 1..=4 {
+        let sum: u64 = lines.iter().map(|l| n(&l[column])).sum();
+        assert_eq!(sum, n(&total[column]), "column {column} sums its lines");
+    }
+    assert!(n(&total[1]) > 0, "the walk referred patients upward");
+    assert_eq!(
+        total[1], total[3],
+        "each upward referral is sent and received once"
+    );
+    assert_eq!(
+        total[2], total[4],
+        "each downward referral is sent and received once"
+    );
+    let (status, _, body) = get(s, "/dashboard/referrals/export?format=csv&lang=en", auth).await;
+    assert_eq!(status, 200);
+    let csv = text(&body);
+    let last: Vec<&str> = csv.lines().last().unwrap().split(',').collect();
+    assert_eq!(last, total.iter().map(String::as_str).collect::<Vec<_>>());
+    let (status, _, _) = get(
+        s,
+        "/dashboard/referrals?from=2026-12-02&to=2026-12-01",
+        auth,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _, _) = get(s, "/dashboard/referrals/export?format=pdf", auth).await;
+    assert_eq!(status, 400);
+    let (status, _, _) = get(s, "/dashboard/referrals", &[]).await;
+    assert_eq!(status, 303);
 }

@@ -383,6 +383,7 @@ impl Bench {
             metrics: None,
             dashboard: Some(Arc::new(yigong_app::dashboard::Dashboard::new(
                 service,
+                yigong_service::ReferralService::new(self.deps.clone()),
                 auth,
                 store.clone(),
             ))),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use time::{Date, Time};
 
 use yigong_domain::indicator::ReferralFigures;
+use yigong_domain::network::Institution;
 use yigong_domain::referral::StateName;
 use yigong_ports::{ReferralFilter, ReferralParty};
 
@@ -21,6 +22,65 @@ impl ReferralService {
     pub async fn figures(
         &self,
         who: &Principal,
+        party: ReferralParty,
+        from: Date,
+        to: Date,
+    ) -> Result<ReferralFigures, ServiceError> {
+        let figures = self.tally_of(party, from, to).await?;
+        let resource = match party {
+            ReferralParty::ReceivedBy(i) => format!("institutions/{i}/referrals:figures"),
+            ReferralParty::SentBy(i) => format!("institutions/{i}/referrals:sent:figures"),
+            ReferralParty::Community(c) => format!("communities/{c}/referrals:figures"),
+        };
+        let entry = audit_entry(
+            who,
+            "referral.figures",
+            resource,
+            None,
+            self.deps.clock.now(),
+        );
+        self.deps.audit.record(&entry).await?;
+        Ok(figures)
+    }
+
+    /// The referral flows of the county requested from `from` to `to`: for every institution
+    /// of the network, in the network's order, what it sent and what it received (upward and
+    /// downward, answered in time, how fast, reported back). Counts only, like
+    /// [`ReferralService::figures`], and audited as one read.
+    #[tracing::instrument(skip_all, fields(user = %who.user))]
+    pub async fn flows(
+        &self,
+        who: &Principal,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<ReferralFlow>, ServiceError> {
+        let network = self.deps.network.current();
+        let mut flows = Vec::new();
+        for institution in network.institutions() {
+            let id = institution.id;
+            flows.push(ReferralFlow {
+                institution: institution.clone(),
+                sent: self.tally_of(ReferralParty::SentBy(id), from, to).await?,
+                received: self
+                    .tally_of(ReferralParty::ReceivedBy(id), from, to)
+                    .await?,
+            });
+        }
+        let now = self.deps.clock.now();
+        let entry = audit_entry(
+            who,
+            "referral.flows",
+            "referrals:flows".to_owned(),
+            None,
+            now,
+        );
+        self.deps.audit.record(&entry).await?;
+        Ok(flows)
+    }
+
+    /// The figures of `party`'s referrals requested from `from` to `to`, unaudited.
+    async fn tally_of(
+        &self,
         party: ReferralParty,
         from: Date,
         to: Date,
@@ -64,19 +124,22 @@ impl ReferralService {
                 plans.insert(id, plan.value);
             }
         }
-        let now = self.deps.clock.now();
-        let resource = match party {
-            ReferralParty::ReceivedBy(i) => format!("institutions/{i}/referrals:figures"),
-            ReferralParty::SentBy(i) => format!("institutions/{i}/referrals:sent:figures"),
-            ReferralParty::Community(c) => format!("communities/{c}/referrals:figures"),
-        };
-        let entry = audit_entry(who, "referral.figures", resource, None, now);
-        self.deps.audit.record(&entry).await?;
         Ok(ReferralFigures::tally(
             &referrals,
             &plans,
-            now.date(),
+            self.deps.clock.now().date(),
             &self.deps.profile,
         ))
     }
+}
+
+/// One institution's referral flows over a span of days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralFlow {
+    /// The institution.
+    pub institution: Institution,
+    /// What it sent: upward and downward.
+    pub sent: ReferralFigures,
+    /// What it received, and how it answered.
+    pub received: ReferralFigures,
 }
