@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use time::{Date, Duration};
 use yigong_domain::indicator::{Rate, ReferralFigures};
-use yigong_service::{ReferralFlow, ServiceError};
+use yigong_service::{Principal, ReferralFlow, ServiceError};
 
 use super::export::{Sheet, download};
 use super::i18n::{Lang, Words};
@@ -93,23 +93,12 @@ fn cells(name: &str, sent: &ReferralFigures, received: &ReferralFigures) -> [Str
     ]
 }
 
-/// The sum of every institution's counts; a median is not a sum, so the total has none.
+/// The county's sent and received figures: every institution's summed (no median).
 fn total(flows: &[ReferralFlow]) -> (ReferralFigures, ReferralFigures) {
-    let mut sent = ReferralFigures::default();
-    let mut received = ReferralFigures::default();
-    for f in flows {
-        sent.upward += f.sent.upward;
-        sent.downward += f.sent.downward;
-        let r = &f.received;
-        received.upward += r.upward;
-        received.downward += r.downward;
-        received.answered += r.answered;
-        received.answered_in_time += r.answered_in_time;
-        received.escalated += r.escalated;
-        received.completed += r.completed;
-        received.reported_back += r.reported_back;
-    }
-    (sent, received)
+    (
+        ReferralFigures::sum(flows.iter().map(|f| &f.sent)),
+        ReferralFigures::sum(flows.iter().map(|f| &f.received)),
+    )
 }
 
 /// The span asked for: the 30 days to today when none is named.
@@ -126,20 +115,15 @@ fn span(q: &FlowQuery, today: Date) -> Option<(Date, Date)> {
     (from <= to && (to - from).whole_days() < MAX_SPAN_DAYS).then_some((from, to))
 }
 
-async fn load(
-    d: &Dashboard,
-    headers: &HeaderMap,
-    q: &FlowQuery,
-    lang: Lang,
-) -> Result<(String, Flows), Refusal> {
-    let who = session::principal(d, headers, lang)?;
+/// The flows `who` asked for, or why not, in `lang`.
+async fn load(d: &Dashboard, who: &Principal, q: &FlowQuery, lang: Lang) -> Result<Flows, Refusal> {
     let w = lang.words();
     let message = |status, text| Refusal::Message(lang, status, text);
     let (from, to) =
         span(q, d.indicators.today()).ok_or(message(StatusCode::BAD_REQUEST, w.bad_span))?;
     let flows = d
         .referrals
-        .flows(&who, from, to)
+        .flows(who, from, to)
         .await
         .map_err(|e| match e {
             ServiceError::InvalidArgument { .. } => message(StatusCode::BAD_REQUEST, w.bad_span),
@@ -158,15 +142,12 @@ async fn load(
         .map(|f| cells(&f.institution.name, &f.sent, &f.received))
         .collect();
     let total = cells(w.total, &sent, &received);
-    Ok((
-        who.user,
-        Flows {
-            from,
-            to,
-            lines,
-            total,
-        },
-    ))
+    Ok(Flows {
+        from,
+        to,
+        lines,
+        total,
+    })
 }
 
 /// `GET /dashboard/referrals`.
@@ -176,7 +157,11 @@ pub(crate) async fn page(
     Query(q): Query<FlowQuery>,
 ) -> Response {
     let lang = Lang::from_code(q.lang.as_deref());
-    let (user, f) = match load(&d, &headers, &q, lang).await {
+    let loaded = match session::principal(&d, &headers, lang) {
+        Ok(who) => load(&d, &who, &q, lang).await.map(|f| (who.user, f)),
+        Err(refusal) => Err(refusal),
+    };
+    let (user, f) = match loaded {
         Ok(loaded) => loaded,
         Err(refusal) => return refusal.into_response(),
     };
@@ -199,15 +184,15 @@ pub(crate) async fn export(
     Query(q): Query<FlowQuery>,
 ) -> Response {
     let lang = Lang::from_code(q.lang.as_deref());
+    let who = match session::principal(&d, &headers, lang) {
+        Ok(who) => who,
+        Err(refusal) => return refusal.into_response(),
+    };
     let format = q.format.as_deref().unwrap_or("csv");
     if !matches!(format, "csv" | "xlsx") {
-        // Signed in or not, nothing is read for a request that cannot be answered.
-        if let Err(refusal) = session::principal(&d, &headers, lang) {
-            return refusal.into_response();
-        }
         return (StatusCode::BAD_REQUEST, "format: csv or xlsx").into_response();
     }
-    let (_, f) = match load(&d, &headers, &q, lang).await {
+    let f = match load(&d, &who, &q, lang).await {
         Ok(loaded) => loaded,
         Err(refusal) => return refusal.into_response(),
     };

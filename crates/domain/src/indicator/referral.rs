@@ -110,4 +110,66 @@ impl ReferralFigures {
         };
         f
     }
+    /// The figures of several sets of referrals together: every count summed, rejections per
+    /// reason merged; a median is not a sum, so the total has none.
+    pub fn sum<'a>(parts: impl IntoIterator<Item = &'a ReferralFigures>) -> ReferralFigures {
+        let mut f = ReferralFigures::default();
+        for p in parts {
+            f.upward += p.upward;
+            f.downward += p.downward;
+            f.answered += p.answered;
+            f.answered_in_time += p.answered_in_time;
+            f.escalated += p.escalated;
+            for (reason, n) in &p.rejected {
+                *f.rejected.entry(reason.clone()).or_default() += n;
+            }
+            f.completed += p.completed;
+            f.reported_back += p.reported_back;
+            f.results_recognised += p.results_recognised;
+            f.results_repeated += p.results_repeated;
+            f.follow_ups_due += p.follow_ups_due;
+            f.follow_ups_done += p.follow_ups_done;
+            f.follow_ups_unplanned += p.follow_ups_unplanned;
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sum_adds_every_count_merges_rejections_and_has_no_median() {
+        let a = ReferralFigures {
+            upward: 2,
+            answered: 2,
+            answered_in_time: 1,
+            median_answer_minutes: Some(30),
+            rejected: BTreeMap::from([("无床位".to_owned(), 1)]),
+            follow_ups_due: 1,
+            ..ReferralFigures::default()
+        };
+        let b = ReferralFigures {
+            downward: 1,
+            answered: 1,
+            answered_in_time: 1,
+            median_answer_minutes: Some(90),
+            rejected: BTreeMap::from([("无床位".to_owned(), 2), ("非本科室".to_owned(), 1)]),
+            completed: 1,
+            reported_back: 1,
+            ..ReferralFigures::default()
+        };
+        let sum = ReferralFigures::sum([&a, &b]);
+        assert_eq!((sum.upward, sum.downward, sum.answered), (2, 1, 3));
+        assert_eq!(sum.answered_in_time, 2);
+        assert_eq!(
+            (sum.completed, sum.reported_back, sum.follow_ups_due),
+            (1, 1, 1)
+        );
+        assert_eq!(sum.rejected["无床位"], 3);
+        assert_eq!(sum.rejected["非本科室"], 1);
+        assert_eq!(sum.median_answer_minutes, None);
+        assert_eq!(ReferralFigures::sum([]), ReferralFigures::default());
+    }
 }
