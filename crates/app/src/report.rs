@@ -64,14 +64,23 @@ fn rows(report: &IndicatorReport) -> Vec<[String; 12]> {
 fn title(report: &IndicatorReport) -> String {
     match report.period {
         None => format!("{} on {}", report.scope, report.on),
-        Some(p) => format!(
-            "{} {} {} to {}, counted to {}",
-            report.scope,
-            p.kind.code(),
-            p.first,
-            p.last,
-            report.on
-        ),
+        Some(p) => {
+            // A closed period's figures are as kept, and say since when (IND-SNAPSHOT).
+            let kept = report.kept_at.map_or(String::new(), |at| {
+                let at = at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+                format!(" (closed; kept as computed at {at})")
+            });
+            format!(
+                "{} {} {} to {}, counted to {}{kept}",
+                report.scope,
+                p.kind.code(),
+                p.first,
+                p.last,
+                report.on
+            )
+        }
     }
 }
 
@@ -345,6 +354,7 @@ mod tests {
                 team: None,
                 tally,
             }],
+            kept_at: None,
         }
     }
 

@@ -10,12 +10,14 @@ use time::{Date, OffsetDateTime};
 mod assessed;
 mod diagnosis;
 mod headline;
+mod period;
 mod referral;
 mod touched;
 
-pub use assessed::{AssessedRate, CheckFact, Period, PeriodKind, annual_check_done};
+pub use assessed::{AssessedRate, CheckFact, annual_check_done};
 pub use diagnosis::{DiagnosisFigures, Turnaround};
 pub use headline::{Headline, Target};
+pub use period::{Period, PeriodKind};
 pub use referral::ReferralFigures;
 pub use touched::{Touched, touched_by};
 

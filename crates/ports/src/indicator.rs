@@ -1,15 +1,17 @@
-//! The read side of the grid indicators: what one grid's tally is computed from, as stored.
-//! The store gathers; the domain (`yigong_domain::indicator::grid_tally`) judges.
+//! The grid indicators' storage: what one grid's tally is computed from, as stored (the store
+//! gathers; the domain, `yigong_domain::indicator::grid_tally`, judges), and the tallies kept
+//! of closed periods (IND-SNAPSHOT).
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use time::Date;
+use time::{Date, OffsetDateTime};
 use yigong_domain::contract::Contract;
 use yigong_domain::followup::{Enrolment, FollowUpPlan, VisitSummary};
+use yigong_domain::grid::GridTally;
 use yigong_domain::identity::Resident;
 use yigong_domain::ids::{EnrolmentId, GridId, ResidentId};
-use yigong_domain::indicator::{CheckFact, Touched};
+use yigong_domain::indicator::{CheckFact, Period, Touched};
 use yigong_domain::screening::Cancer;
 
 use crate::StoreError;
@@ -62,4 +64,37 @@ pub trait IndicatorQueries: Send + Sync {
     /// resident a contract, case, enrolment or plan is about, a grid itself. Ids the store
     /// does not hold, residents outside any grid, `Nothing` and `Everything` add none.
     async fn grids_touched(&self, touched: &[Touched]) -> Result<BTreeSet<GridId>, StoreError>;
+}
+
+/// One grid's tally of a closed period as kept: the domain's tally at the period's close,
+/// computed from the facts as they stood at `computed_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodSnapshot {
+    /// The grid.
+    pub grid: GridId,
+    /// Its counts.
+    pub tally: GridTally,
+    /// When they were computed: the first report after the close, or the last re-opening.
+    pub computed_at: OffsetDateTime,
+}
+
+/// The tallies kept of closed periods, one per period and grid (IND-SNAPSHOT).
+#[async_trait]
+pub trait IndicatorSnapshots: Send + Sync {
+    /// The snapshots of `period` kept for any of `grids`, in no particular order.
+    async fn snapshots(
+        &self,
+        period: &Period,
+        grids: &[GridId],
+    ) -> Result<Vec<PeriodSnapshot>, StoreError>;
+
+    /// Keeps `snapshots` of `period`. Without `replace`, only those of grids with none yet:
+    /// the first kept stands, however many instances take one at once. With it (a re-opened
+    /// period), each replaces the one kept.
+    async fn keep_snapshots(
+        &self,
+        period: &Period,
+        snapshots: &[PeriodSnapshot],
+        replace: bool,
+    ) -> Result<(), StoreError>;
 }

@@ -24,7 +24,8 @@
 //! - [`screening`]: screening results and the batch import path.
 //! - [`outbox`]: events as stored, the change feed, and the relay's view of the outbox.
 //! - [`publish`]: [`EventPublisher`], the messaging port, and the subjects events go to.
-//! - [`indicator`]: the stored facts of one grid that the domain tallies into indicators.
+//! - [`indicator`]: the stored facts of one grid that the domain tallies into indicators, and
+//!   the tallies kept of closed periods.
 //! - [`deadline`]: what the deadline jobs look for, and their once-only claims.
 //! - [`audit`]: audit entries for every read and write of patient data.
 //! - [`system`]: [`Clock`] and [`IdSource`], with their real implementations.
@@ -62,7 +63,7 @@ pub use followup::{
     FollowUpQueries, FollowUpRepository, PatientRecord, PatientScope, PlanInContext, ResidentBatch,
     ResidentImports, ResidentLookup, ResidentRepository, VisitRecord,
 };
-pub use indicator::{GridFacts, IndicatorQueries};
+pub use indicator::{GridFacts, IndicatorQueries, IndicatorSnapshots, PeriodSnapshot};
 pub use network::{
     GridRepository, HouseholdRecord, NetworkQueries, NetworkRepository, TeamRepository,
 };

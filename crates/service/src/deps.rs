@@ -13,8 +13,9 @@ use yigong_domain::network::Network;
 use yigong_domain::profile::RuleProfile;
 use yigong_ports::{
     AuditEntry, AuditLog, AuditOutcome, Clock, Constraint, FollowUpQueries, IdSource,
-    IndicatorQueries, NetworkQueries, NewEvent, PatientRecord, ReferralQueries, RequestKey,
-    RequestLog, ResidentImports, ScreeningStore, StoreError, Transaction, UnitOfWork, Versioned,
+    IndicatorQueries, IndicatorSnapshots, NetworkQueries, NewEvent, PatientRecord, ReferralQueries,
+    RequestKey, RequestLog, ResidentImports, ScreeningStore, StoreError, Transaction, UnitOfWork,
+    Versioned,
 };
 
 use crate::access::{Access, NetworkView};
@@ -45,6 +46,8 @@ pub struct Deps {
     pub directory: Arc<dyn NetworkQueries>,
     /// Indicator facts per grid.
     pub indicators: Arc<dyn IndicatorQueries>,
+    /// Tallies kept of closed periods.
+    pub snapshots: Arc<dyn IndicatorSnapshots>,
     /// What idempotent creates made the first time.
     pub requests: Arc<dyn RequestLog>,
     /// The rule profile in force.
@@ -80,6 +83,7 @@ impl Deps {
             + AuditLog
             + NetworkQueries
             + IndicatorQueries
+            + IndicatorSnapshots
             + RequestLog
             + 'static,
     {
@@ -92,6 +96,7 @@ impl Deps {
             audit: store.clone(),
             directory: store.clone(),
             indicators: store.clone(),
+            snapshots: store.clone(),
             requests: store,
             clock,
             ids,

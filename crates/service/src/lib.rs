@@ -79,7 +79,7 @@ pub use grid::{
     NewArea, NewHousehold, SplitGrid, SplitPart,
 };
 pub use history::HistoryService;
-pub use indicator::{GridLine, IndicatorReport, IndicatorService};
+pub use indicator::{GridLine, IndicatorReport, IndicatorService, MAX_TREND, Reopened, TrendPoint};
 pub use network::{NetworkService, NewCommunity, NewInstitution};
 pub use principal::{Principal, Role};
 pub use recognition::Recognitions;

@@ -10,7 +10,7 @@
 //! national reporting of basic public health services is cumulative.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Month};
+use time::Date;
 
 use super::Rate;
 use crate::followup::Condition;
@@ -174,63 +174,6 @@ impl AssessedRate {
     }
 }
 
-/// The reporting periods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PeriodKind {
-    /// A calendar month.
-    Month,
-    /// A calendar quarter.
-    Quarter,
-    /// A calendar year.
-    Year,
-}
-
-codes!(PeriodKind {
-    Month => "month",
-    Quarter => "quarter",
-    Year => "year",
-});
-
-/// A calendar period, first and last day inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Period {
-    /// The kind.
-    pub kind: PeriodKind,
-    /// Its first day.
-    pub first: Date,
-    /// Its last day.
-    pub last: Date,
-}
-
-impl Period {
-    /// The period of `kind` containing `day`.
-    pub fn containing(kind: PeriodKind, day: Date) -> Period {
-        let month = day.month() as u8;
-        let (first_month, months) = match kind {
-            PeriodKind::Month => (month, 1),
-            PeriodKind::Quarter => ((month - 1) / 3 * 3 + 1, 3),
-            PeriodKind::Year => (1, 12),
-        };
-        let year = day.year();
-        // Months 1–12 and day 1 always exist in a year `day` itself lies in.
-        let first = Month::try_from(first_month)
-            .ok()
-            .and_then(|m| Date::from_calendar_date(year, m, 1).ok())
-            .unwrap_or(day);
-        let last = crate::calendar::add_months(first, months)
-            .previous_day()
-            .unwrap_or(day);
-        Period { kind, first, last }
-    }
-
-    /// The day the figures are counted to: the period's last day, or `today` while the period
-    /// is still running; `None` for a period that has not begun.
-    pub fn as_of(&self, today: Date) -> Option<Date> {
-        (self.first <= today).then(|| self.last.min(today))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,27 +188,6 @@ mod tests {
             AssessedRate::code,
             AssessedRate::from_code,
         );
-        check_unit(PeriodKind::ALL, PeriodKind::code, PeriodKind::from_code);
-    }
-
-    #[test]
-    fn periods_are_calendar_months_quarters_and_years_counted_to_today_while_running() {
-        let day = date!(2026 - 08 - 17);
-        let q = Period::containing(PeriodKind::Quarter, day);
-        assert_eq!(
-            (q.first, q.last),
-            (date!(2026 - 07 - 01), date!(2026 - 09 - 30))
-        );
-        let m = Period::containing(PeriodKind::Month, date!(2028 - 02 - 03));
-        assert_eq!(m.last, date!(2028 - 02 - 29));
-        let y = Period::containing(PeriodKind::Year, day);
-        assert_eq!(
-            (y.first, y.last),
-            (date!(2026 - 01 - 01), date!(2026 - 12 - 31))
-        );
-        assert_eq!(q.as_of(date!(2026 - 08 - 20)), Some(date!(2026 - 08 - 20)));
-        assert_eq!(q.as_of(date!(2027 - 01 - 05)), Some(date!(2026 - 09 - 30)));
-        assert_eq!(q.as_of(date!(2026 - 06 - 30)), None);
     }
 
     #[test]

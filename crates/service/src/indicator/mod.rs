@@ -6,9 +6,11 @@
 //! The store gathers one grid's facts at a time (memory stays that of the largest grid, however
 //! large the county); the domain judges every fact (`grid_tally`). Each grid's tally is kept
 //! in [`cache`] until a change touches the grid, so a county's report gathers only the grids
-//! that changed since it was last asked.
+//! that changed since it was last asked. A closed period's figures are those kept in
+//! [`snapshot`] at its close, until it is re-opened.
 
 mod cache;
+mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use yigong_domain::indicator::{
 use yigong_ports::{AuditEntry, AuditOutcome, ChangeFeed, GridFacts, Versioned};
 
 use cache::TallyCache;
+pub use snapshot::{MAX_TREND, Reopened, TrendPoint};
 
 use crate::{Deps, Principal, ServiceError};
 
@@ -56,6 +59,9 @@ pub struct IndicatorReport {
     pub total: GridTally,
     /// Each grid, in name order.
     pub grids: Vec<GridLine>,
+    /// For a closed period, when its kept figures were last computed (the latest grid's):
+    /// they do not change until the period is re-opened. `None` for figures counted afresh.
+    pub kept_at: Option<time::OffsetDateTime>,
 }
 
 /// Indicator use cases. Clones share one cache of tallies.
@@ -198,7 +204,7 @@ impl IndicatorService {
     }
 
     /// Tallies `grids` one at a time (memory bounded by the largest grid), each from the cache
-    /// unless a change touched it since, and audits the read.
+    /// unless a change touched it since (or as kept, for a closed period), and audits the read.
     async fn report(
         &self,
         who: &Principal,
@@ -209,26 +215,15 @@ impl IndicatorService {
         period: Option<PeriodKind>,
     ) -> Result<IndicatorReport, ServiceError> {
         let period = period.map(|kind| Period::containing(kind, on));
-        let on = match period {
-            None => on,
-            Some(p) => p.as_of(self.today()).ok_or(ServiceError::InvalidArgument {
-                field: "on",
-                reason: format!("the {} from {} has not begun", p.kind.code(), p.first),
-            })?,
-        };
-        let since = self.since(on)?;
         // One line a grid however many teams name it, then in name order.
         grids.sort_by_key(|g| g.value.id());
         grids.dedup_by_key(|g| g.value.id());
         grids.sort_by(|a, b| a.value.name().cmp(b.value.name()));
-        let at = self
-            .cache
-            .catch_up(&*self.feed, &*self.deps.indicators)
-            .await?;
+        let ids: Vec<GridId> = grids.iter().map(|g| g.value.id()).collect();
+        let (on, tallies, kept_at) = self.tallies_of(period, on, &ids).await?;
         let mut total = GridTally::default();
         let mut lines = Vec::with_capacity(grids.len());
-        for g in grids {
-            let tally = self.grid_tally(at, g.value.id(), on, since).await?;
+        for (g, tally) in grids.into_iter().zip(tallies) {
             total += tally;
             lines.push(GridLine {
                 grid: g.value.id(),
@@ -247,6 +242,7 @@ impl IndicatorService {
             period,
             total,
             grids: lines,
+            kept_at,
         })
     }
 
@@ -343,23 +339,38 @@ impl IndicatorService {
             .cache
             .catch_up(&*self.feed, &*self.deps.indicators)
             .await?;
-        let mut grids = Vec::new();
-        for root in self.deps.directory.areas_under(None).await? {
-            grids.extend(self.deps.directory.grids_within(root.id).await?);
-        }
-        grids.sort_by_key(|g| g.value.id());
-        grids.dedup_by_key(|g| g.value.id());
-        for g in &grids {
-            self.grid_tally(at, g.value.id(), on, since).await?;
+        let grids = self.county_grids().await?;
+        for &grid in &grids {
+            self.grid_tally(at, grid, on, since).await?;
         }
         Ok(grids.len())
     }
 
+    /// Every active grid of the county, by id.
+    async fn county_grids(&self) -> Result<Vec<GridId>, ServiceError> {
+        let mut grids = Vec::new();
+        for root in self.deps.directory.areas_under(None).await? {
+            grids.extend(
+                self.deps
+                    .directory
+                    .grids_within(root.id)
+                    .await?
+                    .iter()
+                    .map(|g| g.value.id()),
+            );
+        }
+        grids.sort_unstable();
+        grids.dedup();
+        Ok(grids)
+    }
+
     /// Keeps today's tallies warm until `shutdown` resolves: at once, then every `every` and
     /// just after each midnight (UTC, the day figures are counted by), when the new day's are
-    /// all to be tallied.
+    /// all to be tallied; once a day, after the day's, the closed periods trends read are kept
+    /// ([`IndicatorService::keep_closed_ready`]).
     pub async fn keep_warm(self, every: std::time::Duration, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut kept_ready: Option<Date> = None;
         loop {
             let today = self.today();
             tokio::select! {
@@ -368,6 +379,18 @@ impl IndicatorService {
                     Ok(grids) => tracing::debug!(grids, %today, "indicator tallies warm"),
                     Err(error) => tracing::warn!(%error, "warming the indicator tallies failed"),
                 },
+            }
+            if kept_ready != Some(today) {
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    kept = self.keep_closed_ready(today) => match kept {
+                        Ok(periods) => {
+                            kept_ready = Some(today);
+                            tracing::debug!(periods, %today, "closed periods kept");
+                        }
+                        Err(error) => tracing::warn!(%error, "keeping the closed periods failed"),
+                    },
+                }
             }
             let now = self.deps.clock.now();
             let midnight = today.next_day().map_or(now, |d| d.midnight().assume_utc());

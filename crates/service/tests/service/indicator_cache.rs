@@ -13,9 +13,9 @@ use time::macros::date;
 use yigong_domain::event::DomainEvent;
 use yigong_domain::identity::{Resident, ResidentEvent};
 use yigong_domain::ids::{GridId, HouseholdId, ResidentId};
-use yigong_domain::indicator::Touched;
-use yigong_ports::{GridFacts, IndicatorQueries, StoreError};
-use yigong_service::IndicatorService;
+use yigong_domain::indicator::{Period, PeriodKind, Touched};
+use yigong_ports::{GridFacts, IndicatorQueries, IndicatorSnapshots, PeriodSnapshot, StoreError};
+use yigong_service::{IndicatorService, ServiceError};
 
 use crate::indicator::{AREA, ON, grids, resident};
 use crate::support::*;
@@ -95,6 +95,20 @@ fn born(year: i32) -> Date {
 }
 
 fn service(county: Arc<County>, feed: Arc<Feed>) -> IndicatorService {
+    service_with(
+        county,
+        feed,
+        Arc::new(FixedClock),
+        Arc::new(Kept::default()),
+    )
+}
+
+fn service_with(
+    county: Arc<County>,
+    feed: Arc<Feed>,
+    clock: Arc<dyn yigong_ports::Clock>,
+    snapshots: Arc<Kept>,
+) -> IndicatorService {
     let mut directory = MockDirectory::new();
     directory.expect_grids_within().returning(|_| Ok(grids()));
     directory.expect_areas_under().returning(|_| {
@@ -112,6 +126,8 @@ fn service(county: Arc<County>, feed: Arc<Feed>) -> IndicatorService {
         yigong_service::Deps {
             directory: Arc::new(directory),
             indicators: county,
+            clock,
+            snapshots,
             ..deps(
                 MockUow::new(),
                 MockQueries::new(),
@@ -238,4 +254,163 @@ async fn warmed_tallies_serve_the_days_first_report_and_a_change_recounts_only_i
         report.total.assessed.elderly, 1,
         "the corrected birth date counts"
     );
+}
+
+/// Snapshots kept in memory, as the store keeps them: one per period and grid.
+#[derive(Default)]
+struct Kept(Mutex<BTreeMap<(&'static str, Date, GridId), PeriodSnapshot>>);
+
+#[async_trait]
+impl IndicatorSnapshots for Kept {
+    async fn snapshots(
+        &self,
+        period: &Period,
+        grids: &[GridId],
+    ) -> Result<Vec<PeriodSnapshot>, StoreError> {
+        let kept = self.0.lock().unwrap();
+        Ok(grids
+            .iter()
+            .filter_map(|g| kept.get(&(period.kind.code(), period.first, *g)).copied())
+            .collect())
+    }
+
+    async fn keep_snapshots(
+        &self,
+        period: &Period,
+        snapshots: &[PeriodSnapshot],
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        let mut kept = self.0.lock().unwrap();
+        for s in snapshots {
+            let key = (period.kind.code(), period.first, s.grid);
+            if replace || !kept.contains_key(&key) {
+                kept.insert(key, *s);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_closed_month_keeps_its_figures_until_re_opened_then_counts_late_data_in_it() {
+    let county = Arc::new(County::default());
+    let feed = Arc::new(Feed::default());
+    for n in [1, 2] {
+        let change = Change::Register {
+            n,
+            grid: n == 1,
+            born: 1950,
+        };
+        apply(&county, &feed, &change);
+    }
+    let clock = Arc::new(yigong_test_support::clock::SetClock::at(NOW));
+    let service = service_with(
+        county.clone(),
+        feed.clone(),
+        clock.clone(),
+        Arc::new(Kept::default()),
+    );
+    let who = clinician(TOWNSHIP);
+    let february = date!(2026 - 02 - 10);
+    let month = Some(PeriodKind::Month);
+    let first = service
+        .area_report(&who, AREA, february, month)
+        .await
+        .unwrap();
+    assert_eq!(first.on, date!(2026 - 02 - 28));
+    assert_eq!(first.kept_at, Some(NOW), "closed on 1 March: kept");
+
+    // A screening entered in March, dated in February: the closed month does not move.
+    apply(
+        &county,
+        &feed,
+        &Change::Screen {
+            n: 1,
+            days_before: 15,
+        },
+    );
+    let later = NOW + time::Duration::hours(1);
+    clock.set(later);
+    let again = service
+        .area_report(&who, AREA, february, month)
+        .await
+        .unwrap();
+    assert_eq!((again.total, again.kept_at), (first.total, Some(NOW)));
+    assert_eq!(again.grids, first.grids);
+    let afresh = service
+        .area_report(&who, AREA, date!(2026 - 02 - 28), None)
+        .await
+        .unwrap();
+    assert_eq!(afresh.kept_at, None);
+    assert_eq!(
+        afresh.total.dynamic_records,
+        first.total.dynamic_records + 1,
+        "the late screening is February's"
+    );
+
+    // Only the county re-opens; a running month has nothing kept to re-open.
+    let refused = service
+        .reopen_period(&who, PeriodKind::Month, february)
+        .await;
+    assert!(
+        matches!(refused, Err(ServiceError::PermissionDenied(_))),
+        "{refused:?}"
+    );
+    let setup = yigong_service::Principal {
+        user: "setup".into(),
+        role: yigong_service::Role::Operator,
+        institution: yigong_domain::ids::InstitutionId::from_u128(999),
+        community: None,
+        team: None,
+    };
+    let running = service
+        .reopen_period(&setup, PeriodKind::Month, date!(2026 - 03 - 01))
+        .await;
+    assert!(
+        matches!(
+            running,
+            Err(ServiceError::InvalidArgument { field: "date", .. })
+        ),
+        "{running:?}"
+    );
+    let reopened = service
+        .reopen_period(&setup, PeriodKind::Month, february)
+        .await
+        .unwrap();
+    assert_eq!((reopened.grids, reopened.computed_at), (2, later));
+    let restated = service
+        .area_report(&who, AREA, february, month)
+        .await
+        .unwrap();
+    assert_eq!(
+        (restated.total, restated.kept_at),
+        (afresh.total, Some(later))
+    );
+
+    // A trend: closed months as kept, the running one counted to today.
+    let trend = service
+        .area_trend(&who, AREA, PeriodKind::Month, 3)
+        .await
+        .unwrap();
+    let firsts: Vec<Date> = trend.iter().map(|p| p.period.first).collect();
+    assert_eq!(
+        firsts,
+        [
+            date!(2026 - 01 - 01),
+            date!(2026 - 02 - 01),
+            date!(2026 - 03 - 01)
+        ]
+    );
+    assert_eq!(trend[1].total, afresh.total);
+    assert_eq!(trend[1].kept_at, Some(later));
+    assert!(trend[0].kept_at.is_some());
+    assert_eq!((trend[2].on, trend[2].kept_at), (ON, None));
+    let too_long = service.area_trend(&who, AREA, PeriodKind::Month, 0).await;
+    assert!(matches!(
+        too_long,
+        Err(ServiceError::InvalidArgument {
+            field: "periods",
+            ..
+        })
+    ));
 }

@@ -26,11 +26,11 @@ use yigong_ports::{AdviceRepository, SessionRepository};
 use yigong_ports::{
     AuditEntry, AuditLog, AuditWriter, Clock, DeadlineClaims, DeadlineKind, FollowUpQueries,
     FollowUpRepository, GridFacts, GridRepository, HouseholdRecord, IdSource, IdempotencyKeys,
-    IndicatorQueries, NetworkQueries, NetworkRepository, NewEvent, OutboxWriter, Page,
-    PatientRecord, PlanInContext, ReferralFilter, ReferralQueries, ReferralRepository, RequestKey,
-    RequestLog, ResidentBatch, ResidentImports, ResidentRepository, ScreeningBatch,
-    ScreeningRecord, ScreeningStore, StoreError, TeamRepository, Transaction, UnitOfWork, Version,
-    Versioned, VisitRecord,
+    IndicatorQueries, IndicatorSnapshots, NetworkQueries, NetworkRepository, NewEvent,
+    OutboxWriter, Page, PatientRecord, PeriodSnapshot, PlanInContext, ReferralFilter,
+    ReferralQueries, ReferralRepository, RequestKey, RequestLog, ResidentBatch, ResidentImports,
+    ResidentRepository, ScreeningBatch, ScreeningRecord, ScreeningStore, StoreError,
+    TeamRepository, Transaction, UnitOfWork, Version, Versioned, VisitRecord,
 };
 use yigong_service::{Deps, NetworkView, Principal, Role};
 
@@ -251,6 +251,15 @@ mock! {
 }
 
 mock! {
+    pub Snapshots {}
+    #[async_trait]
+    impl IndicatorSnapshots for Snapshots {
+        async fn snapshots(&self, period: &yigong_domain::indicator::Period, grids: &[GridId]) -> Result<Vec<PeriodSnapshot>, StoreError>;
+        async fn keep_snapshots(&self, period: &yigong_domain::indicator::Period, snapshots: &[PeriodSnapshot], replace: bool) -> Result<(), StoreError>;
+    }
+}
+
+mock! {
     pub Audit {}
     #[async_trait]
     impl AuditLog for Audit {
@@ -330,6 +339,7 @@ pub(crate) fn deps(
         network: Arc::new(NetworkView::new(network())),
         directory: Arc::new(MockDirectory::new()),
         indicators: Arc::new(MockIndicators::new()),
+        snapshots: Arc::new(MockSnapshots::new()),
         requests: Arc::new(keyed(MockRequests::new())),
         profile: Arc::new(RuleProfile::bphs3()),
     }

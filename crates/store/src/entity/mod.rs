@@ -20,6 +20,7 @@ pub(crate) mod follow_up_plan;
 pub(crate) mod follow_up_visit;
 pub(crate) mod grid;
 pub(crate) mod household;
+pub(crate) mod indicator_snapshot;
 pub(crate) mod institution;
 pub(crate) mod outbox_event;
 pub(crate) mod referral;

@@ -5,6 +5,7 @@
 //! screenings (`ix_screening_resident`), the year's 65+ checks (`ix_elderly_check_resident`)
 //! and each woman's latest two-cancer exam per cancer (`ix_cancer_exam_resident`).
 
+mod snapshot;
 mod touched;
 
 use std::collections::BTreeSet;

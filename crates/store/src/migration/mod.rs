@@ -34,6 +34,7 @@ mod m20261206_000025_two_cancer;
 mod m20261207_000026_diagnosis;
 mod m20261207_000027_diagnosis_by_centre;
 mod m20261207_000028_consultation;
+mod m20261207_000029_indicator_snapshot;
 
 /// Applies the migrations in order, recording them in `seaql_migrations`.
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000026_diagnosis::Migration),
             Box::new(m20261207_000027_diagnosis_by_centre::Migration),
             Box::new(m20261207_000028_consultation::Migration),
+            Box::new(m20261207_000029_indicator_snapshot::Migration),
         ]
     }
 }
