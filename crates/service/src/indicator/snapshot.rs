@@ -176,10 +176,13 @@ impl IndicatorService {
             .audit
             .record(&self.audit_entry(who, action, &scope, AuditOutcome::Success))
             .await?;
+        let computed_at = fresh
+            .first()
+            .map_or_else(|| self.deps.clock.now(), |s| s.computed_at);
         Ok(Reopened {
             period,
             grids: fresh.len(),
-            computed_at: self.deps.clock.now(),
+            computed_at,
         })
     }
 
